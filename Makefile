@@ -1,0 +1,49 @@
+# The two commands in README.md: `make run` and `make test`. Everything else is a helper of those.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: run test venv system-packages lint bench clean
+
+# The runtime venv: created or updated whenever pyproject.toml changes.
+$(VENV)/.stamp-run: pyproject.toml
+	@bash tools/ensure-system-packages.sh tools/apt/base.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	@touch $@
+
+# The test venv adds the test extra on top of the runtime one.
+$(VENV)/.stamp-test: $(VENV)/.stamp-run
+	$(PY) -m pip install -q -e '.[test]'
+	@touch $@
+
+venv: $(VENV)/.stamp-run
+
+run: $(VENV)/.stamp-run
+	@bash tools/ensure-system-packages.sh tools/apt/gui.txt
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ] || [ "$$(uname)" = Darwin ]; then \
+		$(VENV)/bin/offramp-gui; \
+	else \
+		echo "No display found: running 'offramp scan' instead."; \
+		echo "For the wizard, run 'make run' from a desktop session (or set DISPLAY)."; \
+		$(VENV)/bin/offramp scan; rc=$$?; \
+		[ $$rc -le 1 ] || exit $$rc; \
+	fi
+
+system-packages:
+	@bash tools/ensure-system-packages.sh tools/apt/*.txt
+
+# pytest exits 5 when it collected nothing: treat that as a failure, never as a pass.
+test: $(VENV)/.stamp-test system-packages
+	@QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing on purpose" >&2; exit 1; fi; \
+	exit $$rc
+
+bench: $(VENV)/.stamp-test
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .hypothesis
