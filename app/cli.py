@@ -1,0 +1,107 @@
+"""Offramp's command line: the silent/admin front end. Parses arguments and hands off to app.commands.
+
+Heavy imports (Qt, requests, psutil, jsonschema) happen inside the handlers, never here, so
+`offramp --help` and argument errors answer at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from app import __version__
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_INTERNAL = 70  # sysexits' EX_SOFTWARE: a bug in Offramp, distinct from every documented outcome
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+
+
+def _handler(module: str, func: str = "run") -> Callable[[argparse.Namespace], int]:
+    def call(args: argparse.Namespace) -> int:
+        import importlib
+
+        return int(getattr(importlib.import_module(f"app.commands.{module}"), func)(args))
+
+    return call
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="offramp",
+        description="Find a banned security product (today: Kaspersky), remove it cleanly, install a "
+                    "replacement you chose and prove the machine is protected again.",
+        epilog="Exit status: 0 success, 1 banned software found (scan), 2 usage or input error. "
+               "Run 'offramp COMMAND --help' for each command.",
+    )
+    parser.add_argument("--version", action="version", version=f"offramp {__version__}")
+    parser.add_argument("--log-file", type=Path, metavar="FILE",
+                        help="write the JSON Lines event log here instead of the per-user log folder")
+    parser.add_argument("-v", "--verbose", action="store_true", help="also print debug messages to the terminal")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    playbooks = commands.add_parser("playbooks", help="list, validate or describe replacement playbooks",
+                                    description="Work with the YAML playbooks that describe replacements.")
+    pb = playbooks.add_subparsers(dest="playbooks_command", metavar="ACTION", required=True)
+    p = pb.add_parser("list", help="list the replacements Offramp can install",
+                      description="List the replacement playbooks, optionally for one platform.")
+    p.add_argument("--platform", choices=["windows", "macos", "linux"], help="only those for this platform")
+    p.add_argument("--json", action="store_true", help="print JSON for tools")
+    p.set_defaults(handler=_handler("playbooks", "run_list"))
+    p = pb.add_parser("validate", help="check YAML files against their schema",
+                      description="Validate playbook, catalogue and policy files. Prints file:line:column: "
+                                  "field: problem for each error. Exit 0 when all are valid, 2 otherwise.")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (searched for *.yaml)")
+    p.set_defaults(handler=_handler("playbooks", "run_validate"))
+    p = pb.add_parser("schema", help="print the JSON Schema of a YAML kind",
+                      description="Print the JSON Schema for a kind of YAML file (for editors and reviewers).")
+    p.add_argument("kind", nargs="?", choices=["banned-catalogue", "replacement", "policy"])
+    p.set_defaults(handler=_handler("playbooks", "run_schema"))
+
+    p = commands.add_parser("timeline", help="the ban's dates, with sources, and how long ago each was",
+                            description="Show the ban timeline with sources and today's distance from each date.")
+    p.add_argument("--json", action="store_true", help="print JSON for tools")
+    p.add_argument("--today", type=_date, metavar="YYYY-MM-DD", help="count days from this date instead of today")
+    p.set_defaults(handler=_handler("timeline"))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return EXIT_USAGE
+    from app.core import eventlog
+    from app.core.validation import InvalidPlaybook
+
+    log_file = eventlog.setup(args.log_file, verbose=args.verbose)
+    try:
+        return args.handler(args)
+    except InvalidPlaybook as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # the last line of defence: words for the user, the traceback for the log
+        eventlog.get().exception("unexpected error", extra={"event": "internal.error"})
+        print(f"offramp: internal error: {exc.__class__.__name__}: {exc}\n"
+              f"The details are in the log: {log_file}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

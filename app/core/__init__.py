@@ -1,0 +1,1 @@
+"""Offramp's core: everything the wizard and the command line share. Never imports Qt."""

@@ -1,0 +1,203 @@
+"""The banned-product catalogue as typed, read-only objects: vendor, ban timeline, products, data at risk, look-alikes.
+
+Loaded from playbooks/banned/*.yaml and validated first, so the rest of Offramp can trust its shape.
+Detection signatures stay plain mappings: the classifier and the osquery exporter read them as data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from app.core import paths
+from app.core.validation import load_checked
+
+
+@dataclass(frozen=True)
+class Event:
+    id: str
+    date: dt.date
+    title: str
+    meaning: str
+    sources: tuple[str, ...]
+    time: str | None = None
+    utc_offset: str | None = None
+    approximate: bool = False
+    marks: str | None = None
+
+    @property
+    def moment(self) -> dt.datetime:
+        """The instant the event took effect, in UTC (midnight UTC where the source gives no time)."""
+        hh, mm = map(int, (self.time or "00:00").split(":"))
+        offset = self.utc_offset or "+00:00"
+        sign = -1 if offset[0] == "-" else 1
+        tz = dt.timezone(sign * dt.timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6])))
+        return dt.datetime(self.date.year, self.date.month, self.date.day, hh, mm, tzinfo=tz).astimezone(dt.UTC)
+
+
+@dataclass(frozen=True)
+class RemovalMethod:
+    kind: str
+    silent: bool
+    sources: tuple[str, ...]
+    packages: tuple[str, ...] = ()
+    path: str | None = None
+    url: str | None = None
+    password: str = "none"
+    reboot: str | None = None
+    instructions: str | None = None
+
+
+@dataclass(frozen=True)
+class Removal:
+    order: int
+    reboot: str
+    methods: tuple[RemovalMethod, ...]
+
+
+@dataclass(frozen=True)
+class Product:
+    id: str
+    name: str
+    family: str
+    platforms: tuple[str, ...]
+    detect: dict[str, list[dict[str, Any]]]
+    removal: dict[str, Removal]
+    sources: tuple[str, ...]
+    editions: tuple[str, ...] = ()
+    description: str = ""
+    protects: bool = True
+    definitions: tuple[dict[str, Any], ...] = ()
+    data_at_risk: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DataAtRisk:
+    id: str
+    title: str
+    risk: str
+    action: str
+    sources: tuple[str, ...]
+    warning: str | None = None
+
+
+@dataclass(frozen=True)
+class NotBanned:
+    id: str
+    name: str
+    maker: str
+    reason: str
+    detect: dict[str, list[dict[str, Any]]]
+    sources: tuple[str, ...]
+    kind: str = "look-alike"
+    security_product: bool = False
+
+
+@dataclass(frozen=True)
+class Vendor:
+    name: str
+    legal_names: tuple[str, ...]
+    publisher_names: tuple[str, ...]
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LegalStatus:
+    may_keep_using: bool
+    summary: str
+    quote: str
+    sources: tuple[str, ...]
+    not_covered: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    id: str
+    path: Path
+    vendor: Vendor
+    timeline: tuple[Event, ...]
+    legal_status: LegalStatus
+    products: tuple[Product, ...]
+    data_at_risk: tuple[DataAtRisk, ...]
+    not_banned: tuple[NotBanned, ...]
+
+    def milestone(self, mark: str) -> Event:
+        for event in self.timeline:
+            if event.marks == mark:
+                return event
+        raise KeyError(mark)
+
+    def product(self, product_id: str) -> Product:
+        for product in self.products:
+            if product.id == product_id:
+                return product
+        raise KeyError(product_id)
+
+    def risk(self, risk_id: str) -> DataAtRisk:
+        for item in self.data_at_risk:
+            if item.id == risk_id:
+                return item
+        raise KeyError(risk_id)
+
+
+def _tuple(value: Any) -> tuple[Any, ...]:
+    return tuple(value or ())
+
+
+def _removal(raw: dict[str, Any]) -> Removal:
+    methods = tuple(
+        RemovalMethod(
+            kind=m["kind"], silent=m["silent"], sources=_tuple(m["sources"]), packages=_tuple(m.get("packages")),
+            path=m.get("path"), url=m.get("url"), password=m.get("password", "none"), reboot=m.get("reboot"),
+            instructions=m.get("instructions"),
+        )
+        for m in raw["methods"]
+    )
+    return Removal(order=raw["order"], reboot=raw["reboot"], methods=methods)
+
+
+def from_data(data: dict[str, Any], path: Path) -> Catalogue:
+    """Builds the typed catalogue from validated data."""
+    v = data["vendor"]
+    timeline = tuple(
+        Event(id=e["id"], date=dt.date.fromisoformat(e["date"]), title=e["title"], meaning=e["meaning"],
+              sources=_tuple(e["sources"]), time=e.get("time"), utc_offset=e.get("utc_offset"),
+              approximate=e.get("approximate", False), marks=e.get("marks"))
+        for e in data["timeline"]
+    )
+    products = tuple(
+        Product(id=p["id"], name=p["name"], family=p["family"], platforms=_tuple(p["platforms"]),
+                detect=p["detect"], removal={k: _removal(r) for k, r in p["removal"].items()},
+                sources=_tuple(p["sources"]), editions=_tuple(p.get("editions")),
+                description=p.get("description", ""), protects=p.get("protects", True),
+                definitions=_tuple(p.get("definitions")), data_at_risk=_tuple(p.get("data_at_risk")))
+        for p in data["products"]
+    )
+    legal = data["legal_status"]
+    return Catalogue(
+        id=data["id"],
+        path=path,
+        vendor=Vendor(v["name"], _tuple(v["legal_names"]), _tuple(v["publisher_names"]), _tuple(v["sources"])),
+        timeline=tuple(sorted(timeline, key=lambda e: e.moment)),
+        legal_status=LegalStatus(legal["may_keep_using"], legal["summary"], legal["quote"], _tuple(legal["sources"]),
+                                 _tuple(legal.get("not_covered"))),
+        products=products,
+        data_at_risk=tuple(DataAtRisk(d["id"], d["title"], d["risk"], d["action"], _tuple(d["sources"]), d.get("warning"))
+                           for d in data["data_at_risk"]),
+        not_banned=tuple(NotBanned(n["id"], n["name"], n["maker"], n["reason"], n["detect"], _tuple(n["sources"]),
+                                   n.get("kind", "look-alike"), n.get("security_product", False))
+                         for n in data["not_banned"]),
+    )
+
+
+def load_catalogue(path: Path | None = None) -> Catalogue:
+    """Loads and validates a catalogue file (default: the one shipped with Offramp)."""
+    if path is None:
+        shipped = sorted((paths.playbooks_dir() / "banned").glob("*.yaml"))
+        if len(shipped) != 1:
+            raise FileNotFoundError(f"expected one catalogue in {paths.playbooks_dir() / 'banned'}, found {len(shipped)}")
+        path = shipped[0]
+    doc = load_checked(path, expect_kind="banned-catalogue")
+    return from_data(doc.data, Path(path))

@@ -1,0 +1,82 @@
+"""The one place logging is set up: a JSON Lines event log on disk, plain warnings on the terminal.
+
+Each line of the log file is one JSON object, so a helpdesk can read it with any tool and later
+issues can write every migration step through `event()` with structured fields.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import logging.handlers
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from app.core import paths
+
+LOGGER_NAME = "offramp"
+LOG_FILE_NAME = "offramp.jsonl"
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+
+
+class JsonLinesFormatter(logging.Formatter):
+    """Formats a record as one JSON object; fields passed with `extra=` become keys of their own."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        for key, value in vars(record).items():
+            if key not in _STANDARD and not key.startswith("_"):
+                entry[key] = value
+        if record.exc_info:
+            entry["traceback"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def default_log_file() -> Path:
+    return paths.log_dir() / LOG_FILE_NAME
+
+
+def setup(log_file: Path | None = None, *, verbose: bool = False, console: bool = True) -> Path:
+    """Configures Offramp's logger once per process. Returns the log file in use."""
+    logger = logging.getLogger(LOGGER_NAME)
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+        handler.close()
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    target = Path(log_file) if log_file else default_log_file()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # Rotation keeps a long-lived helpdesk machine from growing the log without bound.
+        file_handler = logging.handlers.RotatingFileHandler(target, maxBytes=5 * 1024 * 1024, backupCount=3,
+                                                            encoding="utf-8")
+        file_handler.setFormatter(JsonLinesFormatter())
+        file_handler.setLevel(logging.DEBUG)
+        logger.addHandler(file_handler)
+    except OSError as exc:
+        # A read-only profile must not stop a scan; say so and carry on without a file.
+        print(f"warning: cannot write the log file {target}: {exc.strerror or exc}", file=sys.stderr)
+    if console:
+        stream = logging.StreamHandler(sys.stderr)
+        stream.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+        stream.setLevel(logging.DEBUG if verbose else logging.WARNING)
+        logger.addHandler(stream)
+    logger.debug("logging started", extra={"event": "log.start", "pid": os.getpid(), "argv": sys.argv[1:]})
+    return target
+
+
+def get(name: str = "") -> logging.Logger:
+    return logging.getLogger(f"{LOGGER_NAME}.{name}" if name else LOGGER_NAME)
+
+
+def event(name: str, message: str = "", *, level: int = logging.INFO, **fields: Any) -> None:
+    """Records a structured event: `name` is a dotted id ("migrate.step.done"), fields become JSON keys."""
+    get().log(level, message or name, extra={"event": name, **fields})

@@ -1,0 +1,96 @@
+"""Replacement playbooks as typed objects: what each product offers, how it installs, how to prove it protects."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.core import paths
+from app.core.validation import load_checked
+
+FEATURES = ("antivirus", "firewall", "vpn", "password_manager", "parental_controls", "identity_protection")
+
+
+@dataclass(frozen=True)
+class InstallMethod:
+    method: str
+    silent: bool
+    sources: tuple[str, ...]
+    details: dict[str, Any] = field(default_factory=dict)  # the method's own fields (id, url, sha256, args…)
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class Replacement:
+    id: str
+    path: Path
+    name: str
+    vendor: str
+    vendor_country: str
+    summary: str
+    platforms: tuple[str, ...]
+    price: str
+    includes: dict[str, bool]
+    install: dict[str, tuple[InstallMethod, ...]]
+    verify: dict[str, dict[str, Any]]
+    sources: tuple[str, ...]
+    verified_on: dt.date
+    recommended_on: tuple[str, ...] = ()
+    recommended_reason: str | None = None
+    test_only: bool = False
+    notes: str | None = None
+
+    def silent_on(self, platform: str) -> bool:
+        """True when the preferred install method on this platform runs unattended."""
+        methods = self.install.get(platform, ())
+        return bool(methods) and methods[0].silent
+
+    def features(self) -> list[str]:
+        return [f for f in FEATURES if self.includes.get(f)]
+
+
+def from_data(data: dict[str, Any], path: Path) -> Replacement:
+    install = {
+        platform: tuple(
+            InstallMethod(
+                method=m["method"], silent=m["silent"], sources=tuple(m["sources"]), notes=m.get("notes"),
+                details={k: v for k, v in m.items() if k not in ("method", "silent", "sources", "notes")},
+            )
+            for m in methods
+        )
+        for platform, methods in data["install"].items()
+    }
+    recommended = data.get("recommended") or {}
+    return Replacement(
+        id=data["id"], path=path, name=data["name"], vendor=data["vendor"], vendor_country=data["vendor_country"],
+        summary=data["summary"], platforms=tuple(data["platforms"]), price=data["price"],
+        includes={f: bool(data["includes"][f]) for f in FEATURES}, install=install, verify=data["verify"],
+        sources=tuple(data["sources"]), verified_on=dt.date.fromisoformat(data["verified_on"]),
+        recommended_on=tuple(recommended.get("platforms", ())), recommended_reason=recommended.get("reason"),
+        test_only=data.get("test_only", False), notes=data.get("notes"),
+    )
+
+
+def load_replacement(path: Path) -> Replacement:
+    doc = load_checked(path, expect_kind="replacement")
+    return from_data(doc.data, Path(path))
+
+
+def load_replacements(folder: Path | None = None, *, include_test_only: bool = False) -> list[Replacement]:
+    """Every replacement playbook in a folder (default: the shipped ones), sorted by name."""
+    folder = folder or paths.playbooks_dir() / "replacements"
+    found = [load_replacement(p) for p in sorted(folder.glob("*.yaml"))]
+    return sorted((r for r in found if include_test_only or not r.test_only), key=lambda r: r.name.lower())
+
+
+def find_replacement(ref: str, *, include_test_only: bool = True) -> Replacement:
+    """A playbook by id, or by path to a YAML file (admins may ship their own)."""
+    candidate = Path(ref)
+    if candidate.suffix in (".yaml", ".yml") and candidate.exists():
+        return load_replacement(candidate)
+    for replacement in load_replacements(include_test_only=include_test_only):
+        if replacement.id == ref:
+            return replacement
+    raise KeyError(ref)

@@ -1,0 +1,38 @@
+"""Turns the catalogue's ban timeline into what a person needs today: how long ago updates stopped."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from app.core.catalogue import Catalogue, Event
+
+
+@dataclass(frozen=True)
+class Distance:
+    event: Event
+    days: int  # positive: the event is in the past
+
+    def phrase(self) -> str:
+        if self.days == 0:
+            return "today"
+        n = abs(self.days)
+        unit = "day" if n == 1 else "days"
+        return f"{n} {unit} ago" if self.days > 0 else f"in {n} {unit}"
+
+
+def today_local() -> dt.date:
+    return dt.date.today()
+
+
+def distance(event: Event, today: dt.date) -> Distance:
+    return Distance(event, (today - event.date).days)
+
+
+def updates_stopped(catalogue: Catalogue, today: dt.date) -> Distance:
+    return distance(catalogue.milestone("updates_cutoff"), today)
+
+
+def definitions_age(last_update: dt.datetime, now: dt.datetime) -> int:
+    """Whole days since the definitions were last updated."""
+    return (now - last_update).days

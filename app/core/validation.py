@@ -1,0 +1,286 @@
+"""Checks a parsed playbook against its JSON Schema and Offramp's own rules, naming file:line:column for each error.
+
+JSON Schema covers shapes and types; the rules it cannot express (anchored patterns with no wildcard,
+unique ids, references that resolve, columns an osquery table really has) are checked here too, so
+one `offramp playbooks validate` says everything that is wrong with a file at once.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from app.core import paths
+from app.core.osquery_tables import TABLES, platforms_of
+from app.core.yamlstrict import Document, Path_, Position, YamlError, load
+
+KINDS = {
+    "banned-catalogue": "catalogue.schema.json",
+    "replacement": "replacement.schema.json",
+    "policy": "policy.schema.json",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a file, in the form editors and CI annotations understand."""
+
+    path: Path
+    position: Position
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.position.line}:{self.position.column}"
+        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+class InvalidPlaybook(Exception):
+    """Raised by loaders when a file has problems; carries all of them."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def field_name(at: Path_) -> str:
+    out = ""
+    for part in at:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+@functools.cache
+def _validator(kind: str) -> Any:
+    import jsonschema
+    from referencing import Registry, Resource
+
+    schemas = {p.name: json.loads(p.read_text(encoding="utf-8")) for p in paths.schema_dir().glob("*.schema.json")}
+    registry: Registry = Registry()
+    for name, schema in schemas.items():
+        resource = Resource.from_contents(schema)
+        registry = registry.with_resources([(schema["$id"], resource), (name, resource)])
+    schema = schemas[KINDS[kind]]
+    cls = jsonschema.validators.validator_for(schema)
+    return cls(schema, registry=registry)
+
+
+def schema_text(kind: str) -> str:
+    return (paths.schema_dir() / KINDS[kind]).read_text(encoding="utf-8")
+
+
+def _describe_type(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", str: "text", bool: "true/false", int: "a number",
+            float: "a number", type(None): "nothing (null)"}.get(type(value), type(value).__name__)
+
+
+def _schema_problems(doc: Document, kind: str) -> Iterator[Problem]:
+    from jsonschema.exceptions import best_match
+
+    for error in sorted(_validator(kind).iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path))):
+        error = best_match([error])
+        at = tuple(error.absolute_path)
+        validator = error.validator
+        if validator == "additionalProperties" and isinstance(error.instance, dict):
+            allowed = set(error.schema.get("properties", {}))
+            for key in error.instance:
+                if key not in allowed:
+                    yield Problem(doc.path, doc.where(at + (key,), key=True), field_name(at + (key,)),
+                                  f"unknown field {key!r}; expected one of: {', '.join(sorted(allowed))}")
+            continue
+        if validator == "required":
+            missing = re.findall(r"'([^']+)' is a required property", error.message)
+            name = missing[0] if missing else error.message
+            yield Problem(doc.path, doc.where(at), field_name(at + (name,)), "required field is missing")
+            continue
+        if validator == "type":
+            expected = error.validator_value
+            expected = " or ".join(expected) if isinstance(expected, list) else expected
+            message = f"expected {expected}, got {_describe_type(error.instance)}"
+        elif validator in ("enum", "const"):
+            options = error.validator_value if validator == "enum" else [error.validator_value]
+            message = f"expected one of {', '.join(map(repr, options))}, got {error.instance!r}"
+        elif validator == "pattern":
+            described = error.schema.get("description")
+            message = f"{error.instance!r} does not have the expected form" + (f" ({described})" if described else "")
+        else:
+            message = error.message
+        yield Problem(doc.path, doc.where(at), field_name(at), message)
+
+
+_WILDCARDS = re.compile(r"(?<!\\)\.|\\[wWsSD]")
+
+
+def check_pattern(pattern: str) -> str | None:
+    """Why a detection pattern is unsafe, or None. Patterns must name exact shapes, never a bare prefix."""
+    if not (pattern.startswith("^") and pattern.endswith("$")):
+        return "patterns must be anchored with ^ and $"
+    if _WILDCARDS.search(pattern):
+        return "patterns may not use a wildcard ('.', \\w, \\s, \\S, \\D): spell out the characters allowed"
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        return f"not a valid regular expression: {exc}"
+    return None
+
+
+def _walk_matchers(where: dict[str, Any], at: Path_) -> Iterator[tuple[Path_, str, Any]]:
+    for column, matcher in where.items():
+        yield at + (column,), column, matcher
+
+
+def _detect_problems(doc: Document, detect: Any, at: Path_) -> Iterator[Problem]:
+    if not isinstance(detect, dict):
+        return
+    for platform, signatures in detect.items():
+        if not isinstance(signatures, list):
+            continue
+        for i, sig in enumerate(signatures):
+            if not isinstance(sig, dict):
+                continue
+            sig_at = at + (platform, i)
+            table = sig.get("table")
+            yield from _where_problems(doc, table, platform, sig.get("where"), sig_at)
+
+
+def _where_problems(doc: Document, table: Any, platform: str | None, where: Any, at: Path_) -> Iterator[Problem]:
+    if table not in TABLES:
+        return
+    if platform is not None and platform not in platforms_of(table):
+        yield Problem(doc.path, doc.where(at + ("table",)), field_name(at + ("table",)),
+                      f"osquery table {table!r} does not exist on {platform}")
+    if not isinstance(where, dict):
+        return
+    for column_at, column, matcher in _walk_matchers(where, at + ("where",)):
+        if column not in TABLES[table]:
+            yield Problem(doc.path, doc.where(column_at, key=True), field_name(column_at),
+                          f"table {table!r} has no column {column!r}; it has: {', '.join(TABLES[table])}")
+        if isinstance(matcher, dict) and isinstance(matcher.get("pattern"), str):
+            why = check_pattern(matcher["pattern"])
+            if why:
+                pattern_at = column_at + ("pattern",)
+                yield Problem(doc.path, doc.where(pattern_at), field_name(pattern_at), why)
+
+
+def _unique_ids(doc: Document, items: Any, at: Path_) -> Iterator[Problem]:
+    seen: dict[str, int] = {}
+    if not isinstance(items, list):
+        return
+    for i, item in enumerate(items):
+        if isinstance(item, dict) and isinstance(item.get("id"), str):
+            if item["id"] in seen:
+                first = doc.where(at + (seen[item["id"]], "id")).line
+                yield Problem(doc.path, doc.where(at + (i, "id")), field_name(at + (i, "id")),
+                              f"id {item['id']!r} is already used on line {first}")
+            else:
+                seen[item["id"]] = i
+
+
+def _catalogue_rules(doc: Document) -> Iterator[Problem]:
+    data = doc.data
+    for section in ("timeline", "products", "data_at_risk", "not_banned"):
+        yield from _unique_ids(doc, data.get(section), (section,))
+    risk_ids = {item.get("id") for item in data.get("data_at_risk", []) if isinstance(item, dict)}
+    for i, product in enumerate(data.get("products", [])):
+        if not isinstance(product, dict):
+            continue
+        yield from _detect_problems(doc, product.get("detect"), ("products", i, "detect"))
+        for j, definition in enumerate(product.get("definitions", []) or []):
+            if isinstance(definition, dict):
+                yield from _where_problems(doc, definition.get("table"), definition.get("platform"),
+                                           definition.get("where"), ("products", i, "definitions", j))
+        for j, ref in enumerate(product.get("data_at_risk", []) or []):
+            if ref not in risk_ids:
+                ref_at = ("products", i, "data_at_risk", j)
+                yield Problem(doc.path, doc.where(ref_at), field_name(ref_at),
+                              f"no data_at_risk item has id {ref!r}")
+        for platform in product.get("removal", {}) or {}:
+            if platform not in (product.get("platforms") or []):
+                at = ("products", i, "removal", platform)
+                yield Problem(doc.path, doc.where(at, key=True), field_name(at),
+                              f"removal for {platform} but the product's platforms are {product.get('platforms')}")
+    for i, item in enumerate(data.get("not_banned", [])):
+        if isinstance(item, dict):
+            yield from _detect_problems(doc, item.get("detect"), ("not_banned", i, "detect"))
+    marks = [e.get("marks") for e in data.get("timeline", []) if isinstance(e, dict)]
+    for needed in ("sales_cutoff", "updates_cutoff"):
+        if needed not in marks:
+            yield Problem(doc.path, doc.where(("timeline",)), "timeline", f"no event marks the {needed}")
+
+
+def _replacement_rules(doc: Document) -> Iterator[Problem]:
+    data = doc.data
+    platforms = set(data.get("platforms") or [])
+    for section in ("install", "verify"):
+        declared = set((data.get(section) or {}).keys())
+        for platform in sorted(platforms - declared):
+            yield Problem(doc.path, doc.where((section,)), field_name((section,)),
+                          f"platform {platform!r} is listed but has no {section} entry")
+        for platform in sorted(declared - platforms):
+            yield Problem(doc.path, doc.where((section, platform), key=True), field_name((section, platform)),
+                          f"{platform!r} is not in the playbook's platforms")
+
+
+RULES = {"banned-catalogue": _catalogue_rules, "replacement": _replacement_rules}
+
+
+def problems_in(doc: Document) -> list[Problem]:
+    """Every problem with a parsed document: its kind, then its schema, then Offramp's own rules."""
+    if not isinstance(doc.data, dict):
+        return [Problem(doc.path, doc.where(()), "", f"expected a mapping at the top level, got {_describe_type(doc.data)}")]
+    kind = doc.data.get("kind")
+    if kind not in KINDS:
+        where = doc.where(("kind",)) if "kind" in doc.data else Position(1, 1)
+        return [Problem(doc.path, where, "kind", f"expected one of {', '.join(map(repr, KINDS))}, got {kind!r}")]
+    if not (paths.schema_dir() / KINDS[kind]).exists():
+        return [Problem(doc.path, doc.where(("kind",)), "kind", f"no schema is installed for {kind!r}")]
+    found = list(_schema_problems(doc, kind))
+    if not found and kind in RULES:
+        found = list(RULES[kind](doc))
+    return found
+
+
+def load_checked(path: Path, expect_kind: str | None = None) -> Document:
+    """Parses and validates one file. Raises InvalidPlaybook with every problem found."""
+    try:
+        doc = load(Path(path))
+    except YamlError as exc:
+        raise InvalidPlaybook([Problem(exc.path, exc.position, field_name(exc.field_path) if exc.field_path else "",
+                                       exc.message)]) from None
+    found = problems_in(doc)
+    if not found and expect_kind and doc.data.get("kind") != expect_kind:
+        found = [Problem(doc.path, doc.where(("kind",)), "kind", f"expected a {expect_kind!r} file here")]
+    if found:
+        raise InvalidPlaybook(found)
+    return doc
+
+
+def yaml_files(targets: Iterable[Path]) -> Iterator[Path]:
+    """The YAML files named, and those under the folders named, in a stable order."""
+    for target in targets:
+        target = Path(target)
+        if target.is_dir():
+            yield from sorted(p for p in target.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+        else:
+            yield target
+
+
+def validate_paths(targets: Iterable[Path]) -> tuple[int, list[Problem]]:
+    """Validates files and folders. Returns how many files were read and every problem found."""
+    count = 0
+    problems: list[Problem] = []
+    for path in yaml_files(targets):
+        count += 1
+        if not path.exists():
+            problems.append(Problem(path, Position(1, 1), "", "no such file or folder"))
+            continue
+        try:
+            load_checked(path)
+        except InvalidPlaybook as exc:
+            problems.extend(exc.problems)
+    return count, problems
