@@ -72,6 +72,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON for tools")
     p.add_argument("--today", type=_date, metavar="YYYY-MM-DD", help="count days from this date instead of today")
     p.set_defaults(handler=_handler("timeline"))
+    p = commands.add_parser("scan", help="look for banned software and its leftovers",
+                            description="Look for banned software, its leftovers, look-alikes and other security "
+                                        "products. Exit 0: nothing banned and no leftovers; 1: banned software or "
+                                        "leftovers found; 2: usage or input error.")
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--root", type=Path, metavar="DIR", help="scan a mounted Linux or macOS system at DIR")
+    source.add_argument("--inventory", type=Path, metavar="FILE",
+                        help="classify an inventory file (Offramp's JSON or osquery's results from the exported pack)")
+    p.add_argument("--json", action="store_true", help="print a JSON document for tools")
+    p.set_defaults(handler=_handler("scan"))
+
+    inventory = commands.add_parser("inventory", help="print what a scan reads, as osquery-shaped JSON",
+                                    description="Work with inventories: the osquery-shaped rows a scan reads.")
+    inv = inventory.add_subparsers(dest="inventory_command", metavar="ACTION", required=True)
+    p = inv.add_parser("collect", help="print this machine's inventory as JSON",
+                       description="Print the inventory of this machine (or of a mounted system) as JSON.")
+    p.add_argument("--root", type=Path, metavar="DIR", help="read a mounted Linux or macOS system at DIR")
+    p.set_defaults(handler=_handler("scan", "run_collect"))
     return parser
 
 
@@ -97,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:  # the last line of defence: words for the user, the traceback for the log
-        eventlog.get().exception("unexpected error", extra={"event": "internal.error"})
+        eventlog.get().exception("unexpected error", extra={"event": "internal.error", "console": False})
         print(f"offramp: internal error: {exc.__class__.__name__}: {exc}\n"
               f"The details are in the log: {log_file}", file=sys.stderr)
         return EXIT_INTERNAL

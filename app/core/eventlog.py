@@ -40,6 +40,18 @@ class JsonLinesFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+class ConsoleFormatter(logging.Formatter):
+    """One line per message and never a traceback: tracebacks belong in the log file, not in front of users."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{record.levelname.lower()}: {record.getMessage()}"
+
+
+def _not_for_console(record: logging.LogRecord) -> bool:
+    # Errors the caller already explains in words are logged with console=False.
+    return getattr(record, "console", True)
+
+
 def default_log_file() -> Path:
     return paths.log_dir() / LOG_FILE_NAME
 
@@ -66,7 +78,8 @@ def setup(log_file: Path | None = None, *, verbose: bool = False, console: bool 
         print(f"warning: cannot write the log file {target}: {exc.strerror or exc}", file=sys.stderr)
     if console:
         stream = logging.StreamHandler(sys.stderr)
-        stream.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+        stream.setFormatter(ConsoleFormatter())
+        stream.addFilter(_not_for_console)
         stream.setLevel(logging.DEBUG if verbose else logging.WARNING)
         logger.addHandler(stream)
     logger.debug("logging started", extra={"event": "log.start", "pid": os.getpid(), "argv": sys.argv[1:]})

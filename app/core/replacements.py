@@ -94,3 +94,21 @@ def find_replacement(ref: str, *, include_test_only: bool = True) -> Replacement
         if replacement.id == ref:
             return replacement
     raise KeyError(ref)
+
+
+def presence_signatures(replacements: list[Replacement], platform: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """(id, name, signature) that show a replacement is already installed, from each playbook's verify section."""
+    out: list[tuple[str, str, dict[str, Any]]] = []
+    for r in replacements:
+        verify = r.verify.get(platform) or {}
+        if platform == "windows":
+            out += [(r.id, r.name, {"table": "programs", "where": {"name": n}}) for n in verify.get("programs", [])]
+            out += [(r.id, r.name, {"table": "windows_security_products", "where": {"name": n}})
+                    for n in verify.get("security_center", [])]
+        elif platform == "linux":
+            for package in verify.get("packages", []):
+                out.append((r.id, r.name, {"table": "deb_packages", "where": {"name": package}}))
+                out.append((r.id, r.name, {"table": "rpm_packages", "where": {"name": package}}))
+        elif platform == "darwin":
+            out += [(r.id, r.name, {"table": "apps", "where": {"bundle_identifier": b}}) for b in verify.get("apps", [])]
+    return out

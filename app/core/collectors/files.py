@@ -1,0 +1,51 @@
+"""Rows for osquery's `file` table: the folders and files the catalogue names, as they exist under a root."""
+
+from __future__ import annotations
+
+from pathlib import Path, PureWindowsPath
+from typing import Any
+
+MAX_CHILDREN = 200  # a folder listing is evidence, not an archive: keep it short
+
+
+def _row(shown: str, real: Path) -> dict[str, Any]:
+    is_dir = real.is_dir()
+    try:
+        stat = real.stat()
+        size, mtime = stat.st_size, int(stat.st_mtime)
+    except OSError:
+        size, mtime = 0, 0
+    parent, _, name = shown.rstrip("/\\").replace("\\", "/").rpartition("/")
+    sep = "\\" if "\\" in shown else "/"
+    return {"path": shown, "directory": parent.replace("/", sep) or sep, "filename": name,
+            "type": "directory" if is_dir else "regular", "size": str(size), "mtime": str(mtime)}
+
+
+def _real(root: Path, shown: str, posix: bool) -> Path:
+    if posix:
+        return root / shown.lstrip("/")
+    # Windows paths are read as they are, on the machine itself (root is ignored).
+    return Path(PureWindowsPath(shown))
+
+
+def collect(root: Path, folders: tuple[str, ...], files: tuple[str, ...], *, posix: bool) -> list[dict[str, Any]]:
+    """Each existing folder (and its immediate children) and each existing file, with paths as the system sees them."""
+    rows: dict[str, dict[str, Any]] = {}
+    sep = "/" if posix else "\\"
+    for folder in folders:
+        real = _real(root, folder, posix)
+        if not real.is_dir():
+            continue
+        rows[folder] = _row(folder, real)
+        try:
+            children = sorted(real.iterdir())[:MAX_CHILDREN]
+        except OSError:
+            children = []
+        for child in children:
+            shown = folder.rstrip("/\\") + sep + child.name
+            rows.setdefault(shown, _row(shown, child))
+    for path in files:
+        real = _real(root, path, posix)
+        if real.exists():
+            rows.setdefault(path, _row(path, real))
+    return list(rows.values())

@@ -1,0 +1,125 @@
+"""Collects a Linux system's inventory: dpkg and rpm packages, systemd units, processes, and catalogue folders.
+
+Packages are read through the package managers' own tools (`dpkg-query`, `rpm`) so a private or
+mounted root is read exactly as its own system would read it. With a root other than "/", nothing
+live is read: no processes, no unit states, and no program from the root is ever run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from app.core.collectors import files as file_rows
+from app.core.collectors.scope import Scope
+from app.core.inventory import Inventory
+from app.core.platform import commands
+
+UNIT_DIRS = ("etc/systemd/system", "run/systemd/system", "lib/systemd/system", "usr/lib/systemd/system")
+RPM_DBPATHS = ("var/lib/rpm", "usr/lib/sysimage/rpm")
+_DPKG_FORMAT = "${Package}\t${Version}\t${Architecture}\t${db:Status-Abbrev}\t${Maintainer}\t${Source}\n"
+
+
+def _deb_packages(root: Path) -> list[dict[str, Any]]:
+    admindir = root / "var/lib/dpkg"
+    if not (admindir / "status").exists() or not shutil.which("dpkg-query"):
+        return []
+    result = commands.run(["dpkg-query", f"--admindir={admindir}", "-W", f"--showformat={_DPKG_FORMAT}"],
+                          timeout=60, log=False)
+    if not result.ok:
+        return []
+    rows = []
+    for line in result.stdout.splitlines():
+        parts = line.split("\t")
+        if len(parts) < 4:
+            continue
+        name, version, arch, status = parts[:4]
+        # "ii " is installed; "rc " is removed with its configuration files left: a leftover, not an install.
+        if not status.startswith(("ii", "hi", "iU", "iF", "rc")):
+            continue
+        rows.append({"name": name, "version": version, "arch": arch,
+                     "status": "install ok installed" if status[1] != "c" else "deinstall ok config-files",
+                     "maintainer": parts[4] if len(parts) > 4 else "", "source": parts[5] if len(parts) > 5 else "",
+                     "admindir": str(admindir)})
+    return rows
+
+
+def _rpm_packages(root: Path) -> list[dict[str, Any]]:
+    if not shutil.which("rpm"):
+        return []
+    dbpath = next((d for d in RPM_DBPATHS if (root / d).is_dir() and any((root / d).iterdir())), None)
+    if dbpath is None:
+        return []
+    result = commands.run(["rpm", "--root", str(root), "--dbpath", "/" + dbpath, "-qa", "--qf",
+                           "%{NAME}\t%{VERSION}\t%{RELEASE}\t%{ARCH}\t%{EPOCHNUM}\t%{VENDOR}\n"], timeout=60, log=False)
+    if not result.ok:
+        return []
+    rows = []
+    for line in result.stdout.splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 4:
+            rows.append({"name": parts[0], "version": parts[1], "release": parts[2], "arch": parts[3],
+                         "epoch": parts[4] if len(parts) > 4 else "", "vendor": parts[5] if len(parts) > 5 else ""})
+    return rows
+
+
+def _unit_description(path: Path) -> str:
+    try:
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith("Description="):
+                return line.split("=", 1)[1].strip()
+    except OSError:
+        pass
+    return ""
+
+
+def _active_units(live: bool) -> dict[str, str]:
+    if not live or not shutil.which("systemctl"):
+        return {}
+    result = commands.run(["systemctl", "list-units", "--all", "--plain", "--no-legend", "--no-pager"],
+                          timeout=30, log=False)
+    states = {}
+    for line in result.stdout.splitlines() if result.ok else []:
+        parts = line.split()
+        if len(parts) >= 3:
+            states[parts[0]] = parts[2]
+    return states
+
+
+def _systemd_units(root: Path, live: bool) -> list[dict[str, Any]]:
+    states = _active_units(live)
+    seen: dict[str, dict[str, Any]] = {}
+    for folder in UNIT_DIRS:
+        base = root / folder
+        if not base.is_dir():
+            continue
+        for path in sorted(base.iterdir()):
+            if path.suffix not in (".service", ".socket", ".timer", ".path") or path.name in seen:
+                continue
+            seen[path.name] = {
+                "id": path.name, "description": _unit_description(path), "load_state": "loaded",
+                "active_state": states.get(path.name, "unknown" if not live else "inactive"),
+                "fragment_path": "/" + str(path.relative_to(root)),
+            }
+    return list(seen.values())
+
+
+def collect(root: Path, scope: Scope) -> Inventory:
+    root = Path(root)
+    live = root.resolve() == Path("/")
+    inventory: Inventory = {"platform": "linux"}
+    inventory["deb_packages"] = _deb_packages(root)
+    inventory["rpm_packages"] = _rpm_packages(root)
+    inventory["systemd_units"] = _systemd_units(root, live)
+    inventory["file"] = file_rows.collect(root, scope.folders.get("linux", ()), scope.files.get("linux", ()), posix=True)
+    if live:
+        from app.core.collectors import processes
+
+        inventory["processes"] = processes.collect()
+    return inventory
+
+
+def default_root() -> Path:
+    return Path(os.environ.get("OFFRAMP_ROOT", "/"))

@@ -1,0 +1,95 @@
+"""A scan from start to end: choose where the inventory comes from, collect it, classify it against the catalogue.
+
+The wizard, `offramp scan` and the migration's rescan all call `run_scan`, so what they report is the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from app.core import inventory as inv
+from app.core.catalogue import Catalogue, load_catalogue
+from app.core.classifier import classify
+from app.core.collectors.scope import scope_from
+from app.core.findings import Findings
+
+Progress = Callable[[str, float], None]
+
+
+@dataclass
+class ScanResult:
+    findings: Findings
+    inventory: inv.Inventory
+    source: inv.Source
+    catalogue: Catalogue
+
+    def to_dict(self) -> dict[str, Any]:
+        from app import __version__
+        from app.core import timeline
+
+        stopped = timeline.updates_stopped(self.catalogue, self.findings.scanned_at.date())
+        return {
+            "offramp_version": __version__,
+            "catalogue": self.catalogue.id,
+            "source": {"kind": self.source.kind, "detail": self.source.detail},
+            "updates_cutoff": {"date": stopped.event.date.isoformat(), "days_ago": stopped.days},
+            **self.findings.to_dict(),
+        }
+
+
+def this_platform() -> str:
+    if sys.platform == "win32":
+        return "windows"
+    if sys.platform == "darwin":
+        return "darwin"
+    return "linux"
+
+
+def collect(catalogue: Catalogue, *, root: Path | None = None, platform: str | None = None) -> tuple[inv.Inventory, inv.Source]:
+    """Collects this machine's inventory, or a mounted system's when `root` is given."""
+    scope = scope_from(catalogue)
+    platform = platform or this_platform()
+    if platform == "windows":
+        if root is not None:
+            raise ValueError("--root reads Linux and macOS systems; a Windows system is read on the machine itself")
+        from app.core.collectors import windows
+
+        return windows.collect_live(scope), inv.Source("live", "this Windows machine")
+    if platform == "darwin":
+        from app.core.collectors import macos
+
+        return macos.collect(root or Path("/"), scope), inv.Source("root" if root else "live", str(root or "/"))
+    from app.core.collectors import linux
+
+    return linux.collect(root or Path("/"), scope), inv.Source("root" if root else "live", str(root or "/"))
+
+
+def known_security_products(platform: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """Signatures for the replacement products, so a scan can report which are already present."""
+    from app.core.replacements import load_replacements, presence_signatures
+
+    return presence_signatures(load_replacements(), platform)
+
+
+def run_scan(*, root: Path | None = None, inventory_file: Path | None = None, platform: str | None = None,
+             catalogue: Catalogue | None = None, now: dt.datetime | None = None,
+             progress: Progress | None = None) -> ScanResult:
+    report = progress or (lambda _msg, _frac: None)
+    report("Reading what Offramp knows about the banned product", 0.05)
+    catalogue = catalogue or load_catalogue()
+    if inventory_file is not None:
+        report("Reading the inventory file", 0.2)
+        inventory = inv.load(inventory_file, platform)
+        source = inv.Source("file", str(inventory_file))
+    else:
+        report("Looking at installed programs, services and folders", 0.2)
+        inventory, source = collect(catalogue, root=root, platform=platform)
+    report("Comparing with the catalogue", 0.8)
+    findings = classify(catalogue, inventory, now, known_security_products(inventory["platform"]))
+    report("Done", 1.0)
+    return ScanResult(findings, inventory, source, catalogue)
