@@ -7,19 +7,24 @@ Heavy imports (Qt, requests, psutil, jsonschema) happen inside the handlers, nev
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app import __version__
+
+if TYPE_CHECKING:
+    import datetime as dt
 
 EXIT_OK = 0
 EXIT_USAGE = 2
 EXIT_INTERNAL = 70  # sysexits' EX_SOFTWARE: a bug in Offramp, distinct from every documented outcome
 
 
-def _date(text: str) -> dt.date:
+def _date(text: str) -> "dt.date":
+    import datetime as dt
+
     try:
         return dt.date.fromisoformat(text)
     except ValueError:

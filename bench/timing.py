@@ -1,0 +1,40 @@
+"""Shared timing helpers for the benchmarks: run a command many times, keep the median."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def time_command(argv: Sequence[str], runs: int = 15, env: dict[str, str] | None = None,
+                 ok_codes: tuple[int, ...] = (0,)) -> float:
+    """Median wall-clock seconds of a whole process, after one warm-up run."""
+    full_env = {**os.environ, **(env or {})}
+    samples = []
+    for i in range(runs + 1):
+        start = time.perf_counter()
+        proc = subprocess.run(list(argv), cwd=REPO, env=full_env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+        elapsed = time.perf_counter() - start
+        if proc.returncode not in ok_codes:
+            raise SystemExit(f"benchmark command failed ({proc.returncode}): {' '.join(argv)}")
+        if i:  # the first run warms the disk cache
+            samples.append(elapsed)
+    return statistics.median(samples)
+
+
+def python() -> str:
+    return sys.executable
+
+
+def report(name: str, value: float, baseline: float, baseline_name: str, target: float | None = None) -> str:
+    ratio = value / baseline
+    verdict = "" if target is None else ("  (target <= %.2fx: %s)" % (target, "met" if ratio <= target else "MISSED"))
+    return f"{name:<38} {value * 1000:8.1f} ms   {ratio:5.2f}x {baseline_name}{verdict}"
