@@ -188,7 +188,9 @@ def _protecting(evidence: list[Evidence], platform: str) -> bool | None:
 def _installed(product: Product, platform: str, evidence: list[Evidence], inventory: Inventory,
                publishers: frozenset[str], now: dt.datetime) -> InstalledProduct:
     removal = product.removal.get(platform)
-    edition = (_first(evidence, "programs", "name") or _first(evidence, "apps", "name")
+    app_name = _first(evidence, "apps", "display_name") or _first(evidence, "apps", "bundle_name") or \
+        (_first(evidence, "apps", "name") or "").removesuffix(".app") or None
+    edition = (_first(evidence, "programs", "name") or app_name
                or _first(evidence, "deb_packages", "name") or _first(evidence, "rpm_packages", "name"))
     version = (_first(evidence, "programs", "version") or _first(evidence, "apps", "bundle_short_version")
                or _first(evidence, "deb_packages", "version") or _first(evidence, "rpm_packages", "version")
@@ -238,7 +240,12 @@ def classify(catalogue: Catalogue, inventory: Inventory, now: dt.datetime | None
     installed_ids: set[str] = set()
     traces: list[tuple[Product, str, dict[str, Any], Evidence]] = []
     for product in catalogue.products:
-        hits = [(key, sig) for key, sig in product_hits.get(product.id, []) if key not in claimed]
+        # One row matched by two signatures is one piece of evidence, not two; "installed" wins.
+        by_row: dict[RowKey, _Signature] = {}
+        for key, sig in product_hits.get(product.id, []):
+            if key not in claimed and (key not in by_row or sig.proves == "installed"):
+                by_row[key] = sig
+        hits = list(by_row.items())
         if not hits:
             continue
         banned_rows |= {key for key, _ in hits}

@@ -53,6 +53,12 @@ def this_platform() -> str:
 def collect(catalogue: Catalogue, *, root: Path | None = None, platform: str | None = None) -> tuple[inv.Inventory, inv.Source]:
     """Collects this machine's inventory, or a mounted system's when `root` is given."""
     scope = scope_from(catalogue)
+    if platform is None and root is not None:
+        from app.core.collectors import macos
+
+        # A mounted Mac volume is read on any host, so the system under `root` decides, not this machine.
+        if macos.is_macos_root(root):
+            platform = "darwin"
     platform = platform or this_platform()
     if platform == "windows":
         if root is not None:

@@ -113,6 +113,10 @@ def test_load_checked_raises_with_all_problems(tmp_path: Path) -> None:
     ("^kl\\w+$", False),
     ("klif", False),            # not anchored
     ("^AVP[0-9+$", False),      # not a regular expression
+    ("^HKEY_LOCAL_MACHINE\\\\SOFTWARE$", True),  # an escaped backslash before S is not \\S
+    ("^a\\.b$", True),               # an escaped dot is a literal dot
+    ("^[.]b$", True),                # so is a dot in a class
+    ("^kl\\Sif$", False),
 ])
 def test_detection_patterns_must_be_exact_shapes(pattern: str, ok: bool) -> None:
     assert (check_pattern(pattern) is None) is ok

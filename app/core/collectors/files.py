@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path, PureWindowsPath
 from typing import Any
 
@@ -28,10 +29,28 @@ def _real(root: Path, shown: str, posix: bool) -> Path:
     return Path(PureWindowsPath(shown))
 
 
-def collect(root: Path, folders: tuple[str, ...], files: tuple[str, ...], *, posix: bool) -> list[dict[str, Any]]:
-    """Each existing folder (and its immediate children) and each existing file, with paths as the system sees them."""
+def collect(root: Path, folders: tuple[str, ...], files: tuple[str, ...], *, posix: bool,
+            filters: dict[str, tuple[str, ...]] | None = None) -> list[dict[str, Any]]:
+    """Each existing folder (and its immediate children) and each existing file, with paths as the system sees them.
+
+    `filters` maps a folder to patterns: of its children, only those whose path matches are reported
+    (a catalogue pattern names a few files in a busy folder such as /var/log).
+    """
     rows: dict[str, dict[str, Any]] = {}
     sep = "/" if posix else "\\"
+    for folder, patterns in (filters or {}).items():
+        real = _real(root, folder, posix)
+        if not real.is_dir():
+            continue
+        compiled = [re.compile(p, re.IGNORECASE) for p in patterns]
+        try:
+            children = sorted(real.iterdir())
+        except OSError:
+            children = []
+        for child in children:
+            shown = folder.rstrip("/\\") + sep + child.name
+            if any(c.fullmatch(shown) or c.fullmatch(shown + sep) for c in compiled):
+                rows.setdefault(shown, _row(shown, child))
     for folder in folders:
         real = _real(root, folder, posix)
         if not real.is_dir():

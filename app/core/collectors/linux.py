@@ -113,7 +113,8 @@ def collect(root: Path, scope: Scope) -> Inventory:
     inventory["deb_packages"] = _deb_packages(root)
     inventory["rpm_packages"] = _rpm_packages(root)
     inventory["systemd_units"] = _systemd_units(root, live)
-    inventory["file"] = file_rows.collect(root, scope.folders.get("linux", ()), scope.files.get("linux", ()), posix=True)
+    inventory["file"] = file_rows.collect(root, scope.folders.get("linux", ()), scope.files.get("linux", ()), posix=True,
+                                          filters=scope.filters.get("linux"))
     if live:
         from app.core.collectors import processes
 

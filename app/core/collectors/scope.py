@@ -19,10 +19,58 @@ class Scope:
     folders: dict[str, tuple[str, ...]] = field(default_factory=dict)  # platform -> folders to list
     files: dict[str, tuple[str, ...]] = field(default_factory=dict)  # platform -> exact paths to check
     registry_roots: tuple[str, ...] = ()  # windows keys to read recursively
+    # Folders named only by the fixed start of a pattern: list just the children the patterns match.
+    filters: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+
+
+_META = set("()[]{}?*+|.$")
+
+
+def literal_folder(pattern: str) -> str | None:
+    """The fixed folder a path pattern starts with ("^C:[\\\\]ProgramData[\\\\]Kaspersky Lab[\\\\]AVP[0-9]+$" gives
+    "C:\\ProgramData\\Kaspersky Lab"), so a collector knows where to look for what the pattern can match."""
+    text, i = "", 1 if pattern.startswith("^") else 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if pattern.startswith("[\\\\]", i) or pattern.startswith("[/]", i):
+            text += "\\" if pattern[i + 1] == "\\" else "/"
+            i += 4 if pattern[i + 1] == "\\" else 3
+            continue
+        if ch == "\\" and i + 1 < len(pattern) and not pattern[i + 1].isalnum():
+            text += pattern[i + 1]
+            i += 2
+            continue
+        if ch in _META or ch == "\\":
+            if ch in "?*{" and text:
+                text = text[:-1]  # the character before an optional quantifier may be absent
+            break
+        text += ch
+        i += 1
+    cut = max(text.rfind("\\"), text.rfind("/"))
+    return text[:cut] if cut > 0 else None
+
+
+def _depth(path: str) -> int:
+    return len([p for p in path.replace("/", "\\").split("\\") if p and not p.endswith(":")])
+
+
+_PER_USER = {"darwin": "^/Users/[^/]+/", "linux": "^/home/[^/]+/"}
+
+
+def _pattern_folder(pattern: str, platform: str) -> str | None:
+    """The folder to list for a path pattern; per-user patterns become "~/..." (each user's home)."""
+    per_user = _PER_USER.get(platform)
+    if per_user and pattern.startswith(per_user):
+        rest = literal_folder("^" + pattern[len(per_user):])
+        return f"~/{rest}" if rest else None
+    folder = literal_folder(pattern)
+    # Two levels at least: listing a whole drive to match one name costs too much.
+    return folder if folder and _depth(folder) >= 2 else None
 
 
 def _collect(where: dict[str, Any], table: str, platform: str, folders: dict[str, set[str]],
-             files: dict[str, set[str]], registry: set[str]) -> None:
+             files: dict[str, set[str]], registry: set[str],
+             filters: dict[str, dict[str, set[str]]] | None = None) -> None:
     for column, matcher in where.items():
         if table == "file" and column in ("path", "directory"):
             if isinstance(matcher, dict) and "under" in matcher:
@@ -31,22 +79,32 @@ def _collect(where: dict[str, Any], table: str, platform: str, folders: dict[str
                 files[platform].add(matcher)
             elif isinstance(matcher, dict) and "one_of" in matcher:
                 files[platform].update(matcher["one_of"])
+            elif isinstance(matcher, dict) and "pattern" in matcher and column == "path" and filters is not None:
+                folder = _pattern_folder(matcher["pattern"], platform)
+                if folder:
+                    filters[platform].setdefault(folder, set()).add(matcher["pattern"])
         elif table == "registry" and column in ("key", "path"):
             if isinstance(matcher, dict) and "under" in matcher:
                 registry.add(matcher["under"])
             elif isinstance(matcher, str) and column == "key":
                 registry.add(matcher)
+            elif isinstance(matcher, dict) and "pattern" in matcher:
+                key = literal_folder(matcher["pattern"])
+                # Three levels at least (hive, SOFTWARE, vendor): never walk a whole hive.
+                if key and _depth(key) >= 3:
+                    registry.add(key)
 
 
 def scope_from(catalogue: Catalogue) -> Scope:
     folders: dict[str, set[str]] = defaultdict(set)
     files: dict[str, set[str]] = defaultdict(set)
     registry: set[str] = set()
+    filters: dict[str, dict[str, set[str]]] = defaultdict(dict)
     detects = [p.detect for p in catalogue.products] + [n.detect for n in catalogue.not_banned]
     for detect in detects:
         for platform, signatures in detect.items():
             for sig in signatures:
-                _collect(sig["where"], sig["table"], platform, folders, files, registry)
+                _collect(sig["where"], sig["table"], platform, folders, files, registry, filters)
     for product in catalogue.products:
         for spec in product.definitions:
             _collect(spec["where"], spec["table"], spec["platform"], folders, files, registry)
@@ -57,4 +115,5 @@ def scope_from(catalogue: Catalogue) -> Scope:
         if not any(key.casefold().startswith(o.casefold() + "\\") or key.casefold() == o.casefold() for o in outer):
             outer.append(key)
     return Scope(folders={k: tuple(sorted(v)) for k, v in folders.items()},
-                 files={k: tuple(sorted(v)) for k, v in files.items()}, registry_roots=tuple(outer))
+                 files={k: tuple(sorted(v)) for k, v in files.items()}, registry_roots=tuple(outer),
+                 filters={k: {f: tuple(sorted(p)) for f, p in v.items()} for k, v in filters.items()})

@@ -121,7 +121,7 @@ def collect(registry: Registry, scope: Scope, *, statuses: dict[str, str] | None
     inventory["services"] = services(registry, statuses or {})
     inventory["registry"] = registry_rows(registry, scope.registry_roots)
     inventory["file"] = file_rows.collect(Path("/"), scope.folders.get("windows", ()), scope.files.get("windows", ()),
-                                          posix=False)
+                                          posix=False, filters=scope.filters.get("windows"))
     inventory["windows_security_products"] = security_center() if security_center else []
     inventory["processes"] = processes() if processes else []
     return inventory

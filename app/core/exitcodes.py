@@ -1,0 +1,47 @@
+"""Exit codes of silent mode, chosen so Intune, ConfigMgr and scripts act on them without a lookup table.
+
+The Windows Installer codes mean what admins already know; Offramp's own failures sit in a small
+documented range that no Windows Installer code uses.
+"""
+
+from __future__ import annotations
+
+SUCCESS = 0  # also when there was nothing to do
+REBOOT_REQUIRED = 3010  # finished so far; a restart is needed and the resume is registered
+REBOOT_STARTED = 1641  # Offramp started the restart itself
+RETRY_LATER = 1618  # another installation is in progress
+CANCELLED = 1602  # cancelled by a person or a policy
+FAILURE = 1603  # a failure not listed below
+
+# Offramp-specific failures (admins: documented in README.md).
+USAGE = 2  # bad arguments, a bad playbook or policy file
+NOT_ELEVATED = 20  # needs administrator / root rights
+PREFLIGHT_FAILED = 21  # disk space, unsupported system, replacement not offered for this OS
+DOWNLOAD_FAILED = 22  # the replacement could not be downloaded (network, HTTP error)
+HASH_MISMATCH = 23  # the downloaded file is not the one the playbook pins: nothing was run
+UNINSTALL_BLOCKED = 24  # a password or self-defence blocked the removal
+UNINSTALL_FAILED = 25  # the vendor's uninstaller failed or hung
+INSTALL_FAILED = 26  # the replacement's installer failed
+NOT_PROTECTING = 27  # the replacement is installed but not protecting
+STILL_FOUND = 28  # the final rescan still finds the banned product
+NEEDS_PERSON = 29  # a step needs a person (guided install, interactive uninstaller) in silent mode
+
+DESCRIPTIONS = {
+    SUCCESS: "success",
+    REBOOT_REQUIRED: "restart required; Offramp resumes after it",
+    REBOOT_STARTED: "restart started",
+    RETRY_LATER: "another installation is in progress; try again later",
+    CANCELLED: "cancelled",
+    FAILURE: "failed",
+    USAGE: "usage or input error",
+    NOT_ELEVATED: "needs administrator rights",
+    PREFLIGHT_FAILED: "the machine is not ready (see the report)",
+    DOWNLOAD_FAILED: "the replacement could not be downloaded",
+    HASH_MISMATCH: "the download did not match the playbook's SHA-256; nothing was run",
+    UNINSTALL_BLOCKED: "removal blocked by a password or self-defence",
+    UNINSTALL_FAILED: "the uninstaller failed",
+    INSTALL_FAILED: "the replacement's installer failed",
+    NOT_PROTECTING: "the replacement is installed but not protecting",
+    STILL_FOUND: "banned software is still present after removal",
+    NEEDS_PERSON: "a step needs a person at the machine",
+}

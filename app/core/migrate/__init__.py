@@ -1,0 +1,1 @@
+"""The migration engine: runs a plan step by step, journaled and resumable after a crash or a restart."""

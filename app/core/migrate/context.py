@@ -1,0 +1,69 @@
+"""Everything a running migration needs, in one object: the plan, the back-end, the record, and the person (if any)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.core.catalogue import Catalogue
+from app.core.journal import Journal
+from app.core.plan import Plan
+from app.core.platform.base import SystemBackend
+from app.core.policy import Policy
+from app.core.replacements import Replacement
+
+
+@dataclass
+class Question:
+    """A request from the engine to the person at the machine; the GUI or the terminal answers it."""
+
+    kind: str  # acknowledge, confirm, reboot, open-url, password
+    title: str
+    text: str
+    url: str | None = None
+    warning: str | None = None
+    secret: bool = False
+
+
+Ask = Callable[[Question], Any]
+
+
+@dataclass
+class Options:
+    silent: bool = False
+    dry_run: bool = False
+    root: str | None = None
+    replacement_ref: str | None = None
+    policy_file: str | None = None
+    report_file: str | None = None
+    allow_loopback_http: bool = False
+    remove_only: bool = False
+    step_timeout: float = 1800.0
+
+
+@dataclass
+class Context:
+    plan: Plan
+    catalogue: Catalogue
+    replacement: Replacement | None
+    policy: Policy
+    backend: SystemBackend
+    journal: Journal
+    state: dict[str, Any]
+    options: Options
+    downloads_dir: Path
+    progress: Callable[[str, float], None] = lambda _m, _f: None
+    cancelled: Callable[[], bool] = lambda: False
+    ask: Ask | None = None
+    secrets: dict[str, str] = field(default_factory=dict)
+    now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+
+    def step_data(self, step_id: str) -> dict[str, Any]:
+        return self.state["steps"].setdefault(step_id, {}).setdefault("data", {})
+
+    @property
+    def root_path(self) -> Path | None:
+        return Path(self.options.root) if self.options.root else None

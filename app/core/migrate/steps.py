@@ -1,0 +1,308 @@
+"""What each kind of plan step does: first a check whether it is already done, then the action.
+
+The check is what makes a resume safe: after a crash between an action and its record, the check
+sees the action's effect (the package is gone, the file is staged) and the step is not done twice.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from app.core import exitcodes
+from app.core.migrate.context import Context, Question
+from app.core.migrate.outcome import Outcome
+from app.core.plan import Step
+
+SAFETY_MARGIN = 200 * 1024 * 1024
+LEFTOVER_ORDER = {"service": 0, "driver": 1, "unit": 2, "launchd": 3, "key": 4, "package": 5, "file": 6, "folder": 7}
+REMOVABLE = set(LEFTOVER_ORDER) | {"kext", "receipt", "app"}
+
+BLOCKED_HELP = (
+    "A password or Kaspersky's self-defence blocked the removal. If you know the password, give it to Offramp "
+    "(environment variables {env}, or a password file named in the policy) and run it again. If the password is "
+    "forgotten: start Windows in Safe Mode, run Kaspersky's password reset (KLAPR.bat), restart, and run Offramp "
+    "again. If removal still fails, run Kaspersky's removal tool kavremover, which asks for a code shown on screen."
+)
+
+
+# --- preflight --------------------------------------------------------------------------------------
+def check_preflight(ctx: Context, step: Step) -> bool:
+    return False  # cheap, and the machine may have changed since: always look again
+
+
+def act_preflight(ctx: Context, step: Step) -> Outcome:
+    backend = ctx.backend
+    warnings = []
+    if not backend.is_elevated():
+        return Outcome.failed("Offramp needs administrator rights to remove and install security software. "
+                              "Run it again as an administrator (or with sudo).", exitcodes.NOT_ELEVATED)
+    if backend.pending_reboot():
+        warnings.append("Windows is waiting for a restart from an earlier update; installers may ask for one too")
+    if backend.is_server():
+        warnings.append("This is a Server edition: it has no Security Center, so protection is checked by service")
+    ctx.downloads_dir.mkdir(parents=True, exist_ok=True)
+    need = 2 * int(step.params.get("download_size") or 0) + SAFETY_MARGIN
+    free = backend.free_bytes(ctx.downloads_dir)
+    if free < need:
+        return Outcome.failed(f"Not enough free disk space: {free // 2**20} MB free, {need // 2**20} MB needed. "
+                              "Free some space and run Offramp again.", exitcodes.PREFLIGHT_FAILED)
+    stage = next((s for s in ctx.plan.steps if s.kind == "stage"), None)
+    if step.params.get("needs_download") and stage and not ctx.options.dry_run:
+        url = str(stage.params.get("url", ""))
+        if not _reachable(url):
+            return Outcome.failed(f"Cannot reach {urlsplit(url).hostname} to download the replacement. Nothing was "
+                                  "changed. Check the network or the proxy, then run Offramp again.",
+                                  exitcodes.DOWNLOAD_FAILED)
+    return Outcome.done("ready" + ("; " + "; ".join(warnings) if warnings else ""), warnings=warnings)
+
+
+def _reachable(url: str, timeout: float = 5.0) -> bool:
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname or "", port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+# --- data rescue ------------------------------------------------------------------------------------
+def check_rescue(ctx: Context, step: Step) -> bool:
+    return bool(ctx.step_data(step.id).get("acknowledged"))
+
+
+def act_rescue(ctx: Context, step: Step) -> Outcome:
+    if ctx.policy.data_rescue == "assume-done":
+        ctx.step_data(step.id)["acknowledged"] = "policy"
+        return Outcome.done("taken care of by the administrator (policy: data_rescue assume-done)")
+    if ctx.ask is None:
+        return Outcome.failed(f"'{step.title}' needs a person to confirm it. Run Offramp interactively, or set "
+                              "data_rescue: assume-done in the policy.", exitcodes.NEEDS_PERSON)
+    answer = ctx.ask(Question("acknowledge", step.title, step.detail, warning=step.params.get("warning")))
+    if not answer:
+        return Outcome("cancelled", f"not confirmed: {step.title}", exit_code=exitcodes.CANCELLED)
+    ctx.step_data(step.id)["acknowledged"] = "person"
+    return Outcome.done("confirmed by the person at the machine")
+
+
+# --- staging ----------------------------------------------------------------------------------------
+def _staged_path(ctx: Context, step: Step) -> Path:
+    name = Path(urlsplit(str(step.params["url"])).path).name or f"{step.params['replacement_id']}.download"
+    return ctx.downloads_dir / name
+
+
+def check_stage(ctx: Context, step: Step) -> bool:
+    if step.params.get("method") == "builtin":
+        return True
+    if step.params.get("method") != "download":
+        return bool(ctx.step_data(step.id).get("staged"))
+    from app.core.download import verify_file
+
+    path = _staged_path(ctx, step)
+    if path.exists() and verify_file(path, step.params["sha256"]):
+        ctx.step_data(step.id)["path"] = str(path)
+        return True
+    return False
+
+
+def act_stage(ctx: Context, step: Step) -> Outcome:
+    if step.params.get("method") != "download":
+        result = ctx.backend.stage_package(step.params, ctx.options.step_timeout)
+        if not result.ok:
+            return Outcome.failed(f"Could not download the replacement: {result.message}. Nothing was removed.",
+                                  exitcodes.DOWNLOAD_FAILED)
+        ctx.step_data(step.id)["staged"] = True
+        return Outcome.done(result.message)
+    from app.core.download import DownloadError, download
+
+    size = int(step.params["size"])
+    index = ctx.plan.steps.index(step)
+    total = len(ctx.plan.steps)
+
+    def progress(received: int, expected: int | None) -> None:
+        fraction = received / (expected or size or 1)
+        ctx.progress(f"Downloading {ctx.replacement.name if ctx.replacement else ''}: {int(fraction * 100)}%",
+                     (index + min(fraction, 1.0)) / total)
+
+    try:
+        path = download(str(step.params["url"]), ctx.downloads_dir, sha256=step.params["sha256"], max_size=size,
+                        expected_size=size, filename=_staged_path(ctx, step).name, progress=progress,
+                        cancelled=ctx.cancelled, allow_loopback_http=ctx.options.allow_loopback_http,
+                        proxies={"https": ctx.policy.proxy, "http": ctx.policy.proxy} if ctx.policy.proxy else None)
+    except DownloadError as exc:
+        code = {"hash-mismatch": exitcodes.HASH_MISMATCH, "cancelled": exitcodes.CANCELLED}.get(exc.kind,
+                                                                                                exitcodes.DOWNLOAD_FAILED)
+        status = "cancelled" if exc.kind == "cancelled" else "failed"
+        return Outcome(status, f"{exc} Nothing was removed.", exit_code=code)
+    ctx.step_data(step.id)["path"] = str(path)
+    return Outcome.done(f"downloaded and verified {path.name}")
+
+
+# --- removal ----------------------------------------------------------------------------------------
+def check_uninstall(ctx: Context, step: Step) -> bool:
+    return not ctx.backend.product_present(step.params)
+
+
+def act_uninstall(ctx: Context, step: Step) -> Outcome:
+    if step.needs_person:
+        return _person_does_it(ctx, step, "removal", recheck=lambda: not ctx.backend.product_present(step.params))
+    result = ctx.backend.uninstall(step.params, ctx.secrets, ctx.options.step_timeout)
+    if result.ok:
+        if result.reboot in ("required", "started"):
+            ctx.state["reboot"]["pending"] = True
+        return Outcome.done(result.message, data={"code": result.code})
+    if result.retry_later:
+        return Outcome.failed("Another installation is running. Offramp stopped before changing anything more; "
+                              "run it again later.", exitcodes.RETRY_LATER)
+    if result.blocked:
+        env = ", ".join(ctx.policy.password_env.values())
+        return Outcome.failed(f"{step.title} was blocked: {result.message}. " + BLOCKED_HELP.format(env=env),
+                              exitcodes.UNINSTALL_BLOCKED)
+    if result.timed_out:
+        return Outcome.failed(f"{step.title}: the uninstaller hung and was stopped after "
+                              f"{int(ctx.options.step_timeout)} s. Restart the computer and run Offramp again.",
+                              exitcodes.UNINSTALL_FAILED)
+    return Outcome.failed(f"{step.title} failed: {result.message}", exitcodes.UNINSTALL_FAILED)
+
+
+def _person_does_it(ctx: Context, step: Step, what: str, recheck: Callable[[], bool]) -> Outcome:
+    if ctx.ask is None:
+        return Outcome.failed(f"{step.title}: this {what} needs a person at the machine ({step.detail}).",
+                              exitcodes.NEEDS_PERSON, to_do=[f"{step.title}: {step.detail}"])
+    url = step.params.get("url")
+    answer = ctx.ask(Question("open-url" if url else "confirm", step.title, step.detail, url=url))
+    if not answer:
+        return Outcome("cancelled", f"not done: {step.title}", exit_code=exitcodes.CANCELLED)
+    if not recheck():
+        return Outcome.failed(f"{step.title}: Offramp still sees it on this machine.", exitcodes.FAILURE)
+    return Outcome.done(f"done by the person at the machine")
+
+
+# --- restart ----------------------------------------------------------------------------------------
+def check_reboot(ctx: Context, step: Step) -> bool:
+    reboot = ctx.state["reboot"]
+    requested = reboot.get("requested_boot_id")
+    if requested and requested != ctx.backend.boot_id():
+        return True
+    return step.params.get("when") == "maybe" and not reboot.get("pending")
+
+
+def act_reboot(ctx: Context, step: Step) -> Outcome:
+    from app.core.platform.windows import executable_argv
+
+    argv = [*executable_argv(), "resume"] + (["--silent"] if ctx.options.silent else [])
+    ctx.state["reboot"]["resume_registered"] = ctx.backend.register_resume(argv)
+    ctx.state["reboot"]["requested_boot_id"] = ctx.backend.boot_id()
+    if ctx.options.silent and ctx.policy.reboot_allowed:
+        result = ctx.backend.request_reboot()
+        if result.ok:
+            return Outcome("waiting", "restart started; Offramp carries on after it", exit_code=exitcodes.REBOOT_STARTED)
+    if ctx.ask is not None and ctx.ask(Question("reboot", step.title, step.detail)):
+        result = ctx.backend.request_reboot()
+        if result.ok:
+            return Outcome("waiting", "restart started; Offramp carries on after it", exit_code=exitcodes.REBOOT_STARTED)
+    return Outcome("waiting", "a restart is needed; Offramp carries on after it", exit_code=exitcodes.REBOOT_REQUIRED)
+
+
+# --- clean-up, install, verify, rescan -----------------------------------------------------------------
+def act_cleanup(ctx: Context, step: Step) -> Outcome:
+    from app.core.scan import run_scan
+
+    findings = run_scan(root=ctx.root_path, platform=ctx.plan.platform, catalogue=ctx.catalogue).findings
+    removed, kept = [], []
+    for leftover in sorted(findings.leftovers, key=lambda item: LEFTOVER_ORDER.get(item.kind, 99)):
+        if leftover.kind not in REMOVABLE:
+            kept.append(f"{leftover.kind} {leftover.name}")
+            continue
+        result = ctx.backend.remove_leftover(leftover.kind, leftover.name)
+        (removed if result.ok else kept).append(f"{leftover.kind} {leftover.name}")
+    message = f"removed {len(removed)} leftover(s)" + (f"; could not remove {len(kept)}" if kept else "")
+    return Outcome.done(message, data={"removed": removed, "kept": kept},
+                        to_do=[f"Remove by hand: {item}" for item in kept])
+
+
+def check_install(ctx: Context, step: Step) -> bool:
+    verify = ctx.replacement.verify.get(ctx.plan.platform, {}) if ctx.replacement else {}
+    return step.params.get("method") != "builtin" and ctx.backend.replacement_present(verify)
+
+
+def act_install(ctx: Context, step: Step) -> Outcome:
+    verify = ctx.replacement.verify.get(ctx.plan.platform, {}) if ctx.replacement else {}
+    if step.needs_person:
+        return _person_does_it(ctx, step, "installation", recheck=lambda: ctx.backend.replacement_present(verify))
+    staged = None
+    if step.params.get("method") == "download":
+        from app.core.download import verify_file
+
+        stage_id = f"stage.{step.params['replacement_id']}"
+        staged = Path(ctx.step_data(stage_id).get("path", ""))
+        # Checked again right before it runs: the file sat on disk while the old product was removed.
+        if not staged.is_file() or not verify_file(staged, step.params["sha256"]):
+            return Outcome.failed("The staged installer changed or disappeared since it was verified; nothing was run. "
+                                  "Run Offramp again to download it afresh.", exitcodes.HASH_MISMATCH)
+    result = ctx.backend.install(step.params, staged, ctx.options.step_timeout)
+    if result.ok:
+        return Outcome.done(result.message)
+    if result.retry_later:
+        return Outcome.failed("Another installation is running; run Offramp again later.", exitcodes.RETRY_LATER)
+    return Outcome.failed(f"Installing {ctx.replacement.name if ctx.replacement else ''} failed: {result.message}",
+                          exitcodes.INSTALL_FAILED)
+
+
+def act_verify(ctx: Context, step: Step) -> Outcome:
+    assert ctx.replacement is not None
+    result = ctx.backend.verify(ctx.replacement.verify.get(ctx.plan.platform, {}))
+    checks = [{"check": name, "passed": passed, "detail": detail} for name, passed, detail in result.checks]
+    if not result.installed:
+        return Outcome.failed(f"{ctx.replacement.name} is not installed correctly: " +
+                              "; ".join(f"{c['check']}: {c['detail']}" for c in checks if c["passed"] is False),
+                              exitcodes.NOT_PROTECTING, data={"checks": checks})
+    if result.protecting is False:
+        return Outcome.failed(f"{ctx.replacement.name} is installed but not protecting this computer yet.",
+                              exitcodes.NOT_PROTECTING, data={"checks": checks})
+    note = "protecting" if result.protecting else "installed (this system cannot report whether it is protecting)"
+    return Outcome.done(f"{ctx.replacement.name}: {note}", data={"checks": checks, "protecting": result.protecting})
+
+
+def act_rescan(ctx: Context, step: Step) -> Outcome:
+    from app.core.scan import run_scan
+
+    findings = run_scan(root=ctx.root_path, platform=ctx.plan.platform, catalogue=ctx.catalogue).findings
+    removed_ids = {s.params["product_id"] for s in ctx.plan.steps if s.kind == "uninstall"}
+    still = [p for p in findings.installed if p.product_id in removed_ids]
+    data = {"verdict": findings.verdict, "installed": [p.product_id for p in findings.installed],
+            "leftovers": [f"{item.kind} {item.name}" for item in findings.leftovers]}
+    if still:
+        return Outcome.failed("Still found after removal: " + ", ".join(p.name for p in still), exitcodes.STILL_FOUND,
+                              data=data)
+    to_do = [f"Remove by hand: {item}" for item in data["leftovers"]]
+    return Outcome.done("nothing banned is left" + (f"; {len(to_do)} leftover(s) remain" if to_do else ""),
+                        data=data, to_do=to_do)
+
+
+def act_report(ctx: Context, step: Step) -> Outcome:
+    from app.core.migrate.report import write_report
+
+    path = write_report(ctx)
+    return Outcome.done(f"report written to {path}", data={"path": str(path)})
+
+
+def never_done(ctx: Context, step: Step) -> bool:
+    return False
+
+
+KINDS: dict[str, tuple[Callable[[Context, Step], bool], Callable[[Context, Step], Outcome]]] = {
+    "preflight": (check_preflight, act_preflight),
+    "rescue": (check_rescue, act_rescue),
+    "stage": (check_stage, act_stage),
+    "uninstall": (check_uninstall, act_uninstall),
+    "reboot": (check_reboot, act_reboot),
+    "cleanup": (never_done, act_cleanup),
+    "install": (check_install, act_install),
+    "verify": (never_done, act_verify),
+    "rescan": (never_done, act_rescan),
+    "report": (never_done, act_report),
+}

@@ -1,0 +1,195 @@
+"""The planner: from findings, a replacement and an admin policy to an ordered list of steps. Pure: no I/O.
+
+The order is the safety argument: the replacement is staged (downloaded and verified) before
+anything is removed, so a machine that loses its network mid-way is never left without protection;
+products are removed in the catalogue's order (endpoint agent before Network Agent, GUI packages
+before their daemon, companions last); the replacement is installed and verified, then a rescan
+proves nothing banned is left.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from app.core.catalogue import Catalogue
+from app.core.findings import Findings, InstalledProduct
+from app.core.policy import Policy
+from app.core.replacements import Replacement
+
+STAGEABLE = {"download", "package", "winget", "builtin"}
+
+
+@dataclass
+class Step:
+    id: str  # stable across runs: the journal and the state file refer to steps by it
+    kind: str  # preflight, rescue, stage, uninstall, reboot, cleanup, install, verify, rescan, report
+    title: str
+    detail: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    cancellable: bool = True  # cancelling before or during this step leaves the machine consistent
+    needs_person: bool = False  # a guided step (vendor page, interactive uninstaller)
+
+
+@dataclass
+class Plan:
+    platform: str
+    replacement_id: str | None
+    steps: list[Step]
+    warnings: list[str] = field(default_factory=list)
+    created_at: str = ""
+    root: str | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        """Identifies what the plan does (not when it was made), so a resume can tell it is the same plan."""
+        body = json.dumps([[s.id, s.params] for s in self.steps], sort_keys=True, default=str)
+        return hashlib.sha256(body.encode()).hexdigest()[:16]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"platform": self.platform, "replacement_id": self.replacement_id, "created_at": self.created_at,
+                "root": self.root, "fingerprint": self.fingerprint, "warnings": self.warnings,
+                "steps": [asdict(s) for s in self.steps]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Plan:
+        return cls(platform=data["platform"], replacement_id=data["replacement_id"],
+                   steps=[Step(**s) for s in data["steps"]], warnings=list(data.get("warnings", [])),
+                   created_at=data.get("created_at", ""), root=data.get("root"))
+
+    def step(self, step_id: str) -> Step:
+        for s in self.steps:
+            if s.id == step_id:
+                return s
+        raise KeyError(step_id)
+
+
+class PlanError(Exception):
+    """The request cannot be planned (e.g. the replacement does not exist for this platform)."""
+
+
+def _uninstall_step(product: InstalledProduct, catalogue: Catalogue, platform: str) -> Step:
+    removal = catalogue.product(product.product_id).removal.get(platform)
+    if removal is None:
+        return Step(f"uninstall.{product.product_id}", "uninstall", f"Remove {product.edition or product.name}",
+                    "Offramp has no removal method for this product on this system: remove it by hand.",
+                    params={"product_id": product.product_id, "method": "manual"}, needs_person=True)
+    # The first method that fits what was found: an MSI needs its ProductCode, a package its name.
+    chosen = None
+    for method in removal.methods:
+        if method.kind == "msi" and product.product_codes:
+            chosen = method
+        elif method.kind == "package" and product.packages:
+            chosen = method
+        elif method.kind in ("uninstall-string", "script", "vendor-tool", "manual"):
+            chosen = method
+        if chosen:
+            break
+    if chosen is None:
+        chosen = removal.methods[-1]
+    params: dict[str, Any] = {"product_id": product.product_id, "method": chosen.kind, "password": chosen.password,
+                              "reboot": chosen.reboot or removal.reboot}
+    if chosen.kind == "msi":
+        params["product_codes"] = product.product_codes
+    elif chosen.kind == "package":
+        installed = set(product.packages)
+        params["packages"] = [p for p in chosen.packages if p in installed] + sorted(installed - set(chosen.packages))
+    elif chosen.kind == "script":
+        params["path"] = chosen.path
+    elif chosen.kind == "vendor-tool":
+        params["url"] = chosen.url
+    label = product.edition or product.name
+    detail = {
+        "msi": "Windows Installer removes it silently" + (" (the uninstall password is needed)" if chosen.password != "none" else ""),
+        "package": "The package manager removes " + ", ".join(params.get("packages", [])),
+        "uninstall-string": "Kaspersky's own uninstaller opens: follow it, and keep your licence if it offers to",
+        "script": "Kaspersky's uninstall script removes it",
+        "vendor-tool": "Kaspersky's removal tool (kavremover) must be run by a person: it asks for a code shown on screen",
+        "manual": chosen.instructions or "Remove it by hand",
+    }[chosen.kind]
+    return Step(f"uninstall.{product.product_id}", "uninstall", f"Remove {label}", detail, params=params,
+                cancellable=False, needs_person=not chosen.silent)
+
+
+def make_plan(findings: Findings, catalogue: Catalogue, replacement: Replacement | None, policy: Policy,
+              now: dt.datetime | None = None, root: str | None = None) -> Plan:
+    platform = findings.platform
+    if replacement is not None and platform not in replacement.platforms:
+        raise PlanError(f"{replacement.name} is not available for {platform}; "
+                        f"choose one with 'offramp playbooks list --platform {platform}'")
+    install_methods = replacement.install.get(platform, ()) if replacement else ()
+    method = install_methods[0] if install_methods else None
+    warnings: list[str] = []
+
+    to_remove = [p for p in findings.installed if policy.removes(catalogue.product(p.product_id).family, p.product_id)]
+    kept = [p for p in findings.installed if p not in to_remove]
+    for p in kept:
+        warnings.append(f"{p.name} is kept: the policy does not remove {catalogue.product(p.product_id).family} products")
+
+    steps = [Step("preflight", "preflight", "Check this machine is ready",
+                  "Administrator rights, a pending restart, free disk space, the edition of the system, "
+                  "and whether the replacement can be downloaded",
+                  params={"needs_download": bool(method and method.method == "download"),
+                          "download_size": (method.details.get("size") if method else None) or 0})]
+
+    risks = []
+    for product in to_remove:
+        for risk_id in product.data_at_risk:
+            if risk_id not in risks:
+                risks.append(risk_id)
+    for risk_id in risks:
+        risk = catalogue.risk(risk_id)
+        steps.append(Step(f"rescue.{risk_id}", "rescue", risk.title, risk.action,
+                          params={"risk_id": risk_id, "warning": risk.warning}))
+
+    if replacement and method and method.method in STAGEABLE:
+        steps.append(Step(f"stage.{replacement.id}", "stage", f"Download and check {replacement.name} first",
+                          "Nothing is removed until the replacement is on this machine and verified",
+                          params={"replacement_id": replacement.id, "method": method.method, **method.details}))
+
+    uninstalls = [_uninstall_step(p, catalogue, platform) for p in to_remove]
+    steps += uninstalls
+    reboot = "none"
+    for step in uninstalls:
+        level = step.params.get("reboot", "none")
+        if level == "required" or (level == "maybe" and reboot == "none"):
+            reboot = level
+    if reboot != "none":
+        steps.append(Step("reboot", "reboot", "Restart the computer",
+                          "The removal finishes when Windows starts again; Offramp carries on by itself after the restart"
+                          if platform == "windows" else "The removal finishes after a restart; Offramp carries on after it",
+                          params={"when": reboot}, cancellable=True))
+
+    if to_remove or findings.leftovers:
+        steps.append(Step("cleanup", "cleanup", "Remove what the uninstallers left behind",
+                          "Only services, drivers, folders and keys that certainly belong to the banned product",
+                          cancellable=False))
+
+    if replacement and method:
+        steps.append(Step(f"install.{replacement.id}", "install", f"Install {replacement.name}",
+                          _install_detail(replacement, method.method),
+                          params={"replacement_id": replacement.id, "method": method.method, **method.details},
+                          cancellable=False, needs_person=not method.silent))
+        steps.append(Step(f"verify.{replacement.id}", "verify", f"Check {replacement.name} is protecting this computer",
+                          params={"replacement_id": replacement.id}))
+    elif not replacement:
+        warnings.append("No replacement was chosen: after removal this machine relies on what the system provides")
+
+    steps.append(Step("rescan", "rescan", "Scan again to prove nothing banned is left"))
+    steps.append(Step("report", "report", "Write the report"))
+    return Plan(platform=platform, replacement_id=replacement.id if replacement else None, steps=steps,
+                warnings=warnings, created_at=(now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"),
+                root=root)
+
+
+def _install_detail(replacement: Replacement, method: str) -> str:
+    return {
+        "builtin": f"{replacement.name} is part of the system: Offramp makes sure it is switched on",
+        "winget": "Windows Package Manager installs it silently",
+        "package": "The system's package manager installs it",
+        "download": "The verified installer runs silently",
+        "vendor-page": f"{replacement.vendor}'s page opens: install it from there, then come back",
+    }.get(method, method)

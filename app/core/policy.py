@@ -1,0 +1,67 @@
+"""The admin policy: which replacement per platform, whether restarts are allowed, where passwords come from.
+
+A YAML file validated like the playbooks (playbooks/schema/policy.schema.json). Without a file the
+defaults are those of a careful person at the keyboard: remove every banned product found, allow no
+restart without asking, read no password from anywhere but a prompt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.core.validation import load_checked
+
+
+@dataclass(frozen=True)
+class Policy:
+    replacement: dict[str, str] = field(default_factory=dict)  # platform -> playbook id
+    reboot_allowed: bool = False
+    password_source: str = "prompt"  # prompt, env, file, none
+    password_file: str | None = None
+    password_env: dict[str, str] = field(default_factory=lambda: {
+        "kes_login": "OFFRAMP_KES_LOGIN", "kes_password": "OFFRAMP_KES_PASSWORD",
+        "network_agent_password": "OFFRAMP_NETWORK_AGENT_PASSWORD"})
+    proxy: str | None = None
+    log_dir: str | None = None
+    remove_families: tuple[str, ...] = ("consumer", "business", "server", "companion", "legacy", "tool")
+    keep_products: tuple[str, ...] = ()
+    data_rescue: str = "ask"  # ask: a person confirms each item; assume-done: the admin has taken care of it
+    source: str = "defaults"
+
+    def removes(self, family: str, product_id: str) -> bool:
+        return family in self.remove_families and product_id not in self.keep_products
+
+
+def from_data(data: dict[str, Any], source: str) -> Policy:
+    passwords = data.get("passwords", {})
+    removal = data.get("remove", {})
+    defaults = Policy()
+    return Policy(
+        replacement=dict(data.get("replacement", {})),
+        reboot_allowed=bool(data.get("reboot", {}).get("allowed", False)),
+        password_source=passwords.get("source", "prompt"),
+        password_file=passwords.get("file"),
+        password_env={**defaults.password_env, **passwords.get("env", {})},
+        proxy=data.get("proxy"),
+        log_dir=data.get("log_dir"),
+        remove_families=tuple(removal.get("families", defaults.remove_families)),
+        keep_products=tuple(removal.get("keep_products", ())),
+        data_rescue=data.get("data_rescue", "ask"),
+        source=source,
+    )
+
+
+def load_policy(path: Path | None) -> Policy:
+    if path is None:
+        return Policy()
+    doc = load_checked(path, expect_kind="policy")
+    return from_data(doc.data, str(path))
+
+
+def silent_defaults(policy: Policy) -> Policy:
+    """Silent mode cannot ask: data rescue counts as the admin's job unless the policy says otherwise."""
+    if policy.source == "defaults":
+        return Policy(**{**policy.__dict__, "data_rescue": "assume-done", "password_source": "env"})
+    return policy
