@@ -95,6 +95,34 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Print the inventory of this machine (or of a mounted system) as JSON.")
     p.add_argument("--root", type=Path, metavar="DIR", help="read a mounted Linux or macOS system at DIR")
     p.set_defaults(handler=_handler("scan", "run_collect"))
+    def migration_arguments(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--to", metavar="PLAYBOOK", help="the replacement: a playbook id or a playbook file")
+        p.add_argument("--policy", type=Path, metavar="FILE", help="an admin policy (YAML) for this migration")
+        p.add_argument("--remove-only", action="store_true", help="remove the banned software; install nothing")
+        p.add_argument("--root", type=Path, metavar="DIR", help="work on a mounted Linux or macOS system at DIR")
+
+    p = commands.add_parser("plan", help="show the steps a migration would take",
+                            description="Scan, then print the ordered steps of the migration to PLAYBOOK.")
+    migration_arguments(p)
+    p.add_argument("--json", action="store_true", help="print the plan as JSON for tools")
+    p.set_defaults(handler=_handler("migrate", "run_plan"))
+
+    p = commands.add_parser("migrate", help="remove the banned software and install the replacement",
+                            description="Run the migration. With --silent nothing is asked. Exit codes: 0 success "
+                                        "(also when there was nothing to do), 3010 restart required (resume registered),"
+                                        " 1641 restart started, 1618 retry later, 1602 cancelled, 1603 failed, "
+                                        "2 usage, 20-29 Offramp-specific failures (see README).")
+    migration_arguments(p)
+    p.add_argument("--silent", action="store_true", help="never prompt (for deployment tools)")
+    p.add_argument("--dry-run", action="store_true", help="go through the whole plan without changing anything")
+    p.add_argument("--report", type=Path, metavar="FILE", help="write the JSON report here")
+    p.set_defaults(handler=_handler("migrate", "run_migrate"))
+
+    p = commands.add_parser("resume", help="continue an interrupted migration",
+                            description="Continue the migration that a restart, a crash or a kill interrupted, "
+                                        "from its first unfinished step.")
+    p.add_argument("--silent", action="store_true", help="never prompt (for deployment tools)")
+    p.set_defaults(handler=_handler("migrate", "run_resume"))
     return parser
 
 

@@ -154,6 +154,13 @@ def _definitions(product: Product, platform: str, inventory: Inventory, publishe
     return latest
 
 
+def _row_installed(table: str, row: dict[str, Any]) -> bool:
+    """A package removed with its configuration kept ("rc") is a leftover, not an install."""
+    if table == "deb_packages" and row.get("status"):
+        return str(row["status"]).endswith(" installed") and not str(row["status"]).startswith("deinstall")
+    return True
+
+
 def _first(evidence: list[Evidence], table: str, column: str) -> str | None:
     for item in evidence:
         if item.table == table and item.row.get(column):
@@ -190,8 +197,7 @@ def _installed(product: Product, platform: str, evidence: list[Evidence], invent
     removal = product.removal.get(platform)
     app_name = _first(evidence, "apps", "display_name") or _first(evidence, "apps", "bundle_name") or \
         (_first(evidence, "apps", "name") or "").removesuffix(".app") or None
-    edition = (_first(evidence, "programs", "name") or app_name
-               or _first(evidence, "deb_packages", "name") or _first(evidence, "rpm_packages", "name"))
+    edition = _first(evidence, "programs", "name") or app_name
     version = (_first(evidence, "programs", "version") or _first(evidence, "apps", "bundle_short_version")
                or _first(evidence, "deb_packages", "version") or _first(evidence, "rpm_packages", "version")
                or _first(evidence, "package_receipts", "version"))
@@ -243,6 +249,8 @@ def classify(catalogue: Catalogue, inventory: Inventory, now: dt.datetime | None
         # One row matched by two signatures is one piece of evidence, not two; "installed" wins.
         by_row: dict[RowKey, _Signature] = {}
         for key, sig in product_hits.get(product.id, []):
+            if sig.proves == "installed" and not _row_installed(key[0], rows(inventory, key[0])[key[1]]):
+                sig = _Signature(sig.owner, sig.label, sig.table, sig.where, "trace")
             if key not in claimed and (key not in by_row or sig.proves == "installed"):
                 by_row[key] = sig
         hits = list(by_row.items())

@@ -33,7 +33,7 @@ import os
 import re
 import stat
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
@@ -184,10 +184,9 @@ def _check_url(url: str, allow_loopback_http: bool, *, redirected_from: str | No
             problem = "an HTTPS server redirected to plain HTTP, which anyone on the network path can alter"
     else:
         problem = f"the scheme {scheme or '(none)'!r} is not HTTPS"
-    advice = ("If this redirect is new, the vendor may have moved the file: check the vendor's site and "
-              "update the playbook's url." if redirected_from else
-              "Offramp only downloads installers over HTTPS: fix the playbook's url (it must start with "
-              "https://).")
+    advice = "Offramp only downloads installers over HTTPS: " + (
+        "the vendor may have moved the file; check the vendor's site for an https:// link and update the "
+        "playbook's url." if redirected_from else "fix the playbook's url (it must start with https://).")
     raise DownloadError("insecure-url", f"Refusing to download {_redact(url)}{origin}: {problem}. {advice}",
                         url=url)
 
@@ -363,9 +362,9 @@ class _Transfer:
     def size_mismatch(self, size: int, *, declared: bool) -> DownloadError:
         what = "announced" if declared else "sent"
         return DownloadError(
-            "size-mismatch", f"{self.host} {what} {size} bytes for {_redact(self.url)} but the playbook expects "
-            f"{self.expected_size}. The vendor has probably published a new version: check the vendor's "
-            "site and update the playbook's size and sha256.", url=self.url)
+            "size-mismatch", f"{self.host} {what} {size} bytes for {_redact(self.url)} but the playbook "
+            f"expects {self.expected_size}. The vendor has probably published a new version: check the "
+            "vendor's site and update the playbook's size and sha256.", url=self.url)
 
     def check_size(self, size: int, *, declared: bool) -> None:
         if size > self.max_size:
@@ -378,6 +377,7 @@ class _Transfer:
     def attempt(self, session: requests.Session) -> None:
         """Fetches what is missing. Returns when the body is complete; raises _Retry or DownloadError."""
         import requests
+        import urllib3
 
         if self.have and not self.resumable:
             self.restart()
@@ -395,16 +395,19 @@ class _Transfer:
             # Retrying won't fix a certificate; the usual cause on managed networks is a TLS-inspecting
             # proxy whose root CA Python doesn't know.
             raise DownloadError(
-                "network", f"The TLS certificate of {self.host} could not be verified ({_short(exc)}). On a "
-                "managed network a TLS-inspecting proxy is the usual cause: ask IT for its CA certificate and "
-                "point REQUESTS_CA_BUNDLE at it. Offramp never downloads without checking the certificate.",
+                "network", f"The TLS certificate of {self.host} could not be verified ({_short(exc)}). "
+                "On a managed network a TLS-inspecting proxy is the usual cause: ask IT for its CA "
+                "certificate and point REQUESTS_CA_BUNDLE at it. Offramp never downloads without checking "
+                "the certificate.",
                 url=self.url) from None
         except requests.exceptions.ProxyError as exc:
             raise _Retry(f"proxy error: {_short(exc)}") from None
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
-                requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError) as exc:
-            # ReadTimeout in the middle of the body arrives as ConnectionError, a body cut short as
-            # ChunkedEncodingError; both are what resuming is for.
+                requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError,
+                urllib3.exceptions.HTTPError) as exc:
+            # Connecting: requests' exceptions. Mid-body (we read urllib3 directly, see _body_chunks): a body
+            # cut short is urllib3's ProtocolError/IncompleteRead, a stall its ReadTimeoutError. All of
+            # these are what resuming is for.
             raise _Retry(_short(exc)) from None
 
     def _get(self, session: requests.Session, headers: dict[str, str]) -> requests.Response:
@@ -476,9 +479,7 @@ class _Transfer:
 
         received = 0
         self.report()
-        for chunk in response.iter_content(chunk_size=CHUNK_SIZE):
-            if not chunk:
-                continue
+        for chunk in _body_chunks(response):
             self.check_size(self.have + len(chunk), declared=False)  # before writing: never exceed
             self.handle.write(chunk)
             self.hasher.update(chunk)
@@ -534,6 +535,8 @@ class _Transfer:
                                resume_from=self.have, delay=round(delay, 3), status=retry.status)
                 self._pause(delay)
                 continue
+            if self.expected_size is not None and self.have != self.expected_size:
+                raise self.size_mismatch(self.have, declared=False)  # a complete response, just shorter
             if self.digest_matches():
                 return
             if self.unsafe_join and not fresh_start_used:
@@ -547,8 +550,8 @@ class _Transfer:
                 failures, furthest = 0, 0
                 continue
             raise DownloadError(
-                "hash-mismatch", f"The file from {self.host} ({_redact(self.url)}, {self.have} bytes) does not "
-                f"match the SHA-256 in the playbook (expected {self.sha256[:16]}…, got "
+                "hash-mismatch", f"The file from {self.host} ({_redact(self.url)}, {self.have} bytes) does "
+                f"not match the SHA-256 in the playbook (expected {self.sha256[:16]}…, got "
                 f"{self.hasher.hexdigest()[:16]}…). It was deleted and nothing was run. Either the vendor "
                 "published a new build and the playbook's hash is out of date (check the vendor's site), or "
                 "the download was altered on the way; do not install it by hand.", url=self.url)
@@ -572,6 +575,22 @@ class _Transfer:
             self.check_cancelled()
             self.check_deadline()
             time.sleep(min(left, 0.05))
+
+
+def _body_chunks(response: requests.Response) -> Iterator[bytes]:
+    """The body as it arrives, keeping every byte that came before a failure.
+
+    requests' iter_content() reads fixed-size blocks: when the connection drops in the middle of a
+    block, the bytes already received for that block are lost with the exception, so a server that
+    drops every 50 KB would never let a 64 KB-block download progress. urllib3's read1() returns
+    whatever one socket read delivered, so everything received is written before the error surfaces.
+    """
+    read1 = getattr(response.raw, "read1", None)
+    if read1 is None:  # urllib3 older than 2.3: fall back to blocks (resume still works, less precisely)
+        yield from (chunk for chunk in response.iter_content(chunk_size=CHUNK_SIZE) if chunk)
+        return
+    while chunk := read1(CHUNK_SIZE, decode_content=True):
+        yield chunk
 
 
 def _short(exc: BaseException) -> str:

@@ -1,0 +1,130 @@
+"""`offramp plan`, `offramp migrate` and `offramp resume`: the migration from the command line.
+
+`--silent` never asks anything: it is what Intune, ConfigMgr, GPO or Ansible run. Exit codes are
+the Windows Installer ones admins know (0, 3010, 1641, 1618, 1602, 1603) plus Offramp's own range
+(app/core/exitcodes.py), so a deployment tool can act on them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from typing import Any
+
+from app.commands.output import emit_json
+
+LOOPBACK_SWITCH = "OFFRAMP_ALLOW_LOOPBACK_HTTP"  # tests only: lets downloads use plain HTTP to 127.0.0.1
+
+
+def _options(args: argparse.Namespace) -> Any:
+    from app.core.migrate.context import Options
+
+    return Options(silent=getattr(args, "silent", False), dry_run=getattr(args, "dry_run", False),
+                   root=str(args.root) if args.root else None, replacement_ref=args.to, policy_file=
+                   str(args.policy) if args.policy else None, report_file=str(args.report) if getattr(args, "report", None)
+                   else None, allow_loopback_http=os.environ.get(LOOPBACK_SWITCH) == "1", remove_only=args.remove_only)
+
+
+def _print_plan(plan: Any) -> None:
+    print(f"Plan for this {plan.platform} machine ({len(plan.steps)} steps):")
+    for number, step in enumerate(plan.steps, 1):
+        marker = "  [needs you]" if step.needs_person else ""
+        print(f"  {number:2}. {step.title}{marker}")
+        if step.detail:
+            print(f"      {step.detail}")
+    for warning in plan.warnings:
+        print(f"  note: {warning}")
+
+
+def run_plan(args: argparse.Namespace) -> int:
+    from app.core.migrate.session import SessionError, plan_for
+    from app.core.plan import PlanError
+    from app.core.policy import load_policy
+
+    options = _options(args)
+    try:
+        plan, scan, _replacement = plan_for(options, load_policy(args.policy))
+    except (SessionError, PlanError) as exc:
+        print(f"offramp: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        emit_json({**plan.to_dict(), "verdict": scan.findings.verdict})
+    elif scan.findings.clean:
+        print("Nothing banned was found on this machine: there is nothing to migrate.")
+    else:
+        _print_plan(plan)
+    return 0
+
+
+def _ask_terminal(question: Any) -> bool:
+    if not sys.stdin.isatty():
+        return False
+    print(f"\n{question.title}\n  {question.text}")
+    if question.warning:
+        print(f"  Warning: {question.warning}")
+    if question.url:
+        print(f"  Open: {question.url}")
+    prompt = {"reboot": "Restart now? [y/N] ", "acknowledge": "Done, or not needed? [y/N] "}.get(question.kind,
+                                                                                              "Done? [y/N] ")
+    return input(prompt).strip().lower() in ("y", "yes")
+
+
+def _prompt_secret(label: str, secret: bool) -> str | None:
+    if not sys.stdin.isatty():
+        return None
+    value = getpass.getpass(f"{label} (leave empty if none): ") if secret else input(f"{label}: ")
+    return value or None
+
+
+def _progress(message: str, fraction: float) -> None:
+    print(f"[{int(fraction * 100):3}%] {message}", file=sys.stderr)
+
+
+def _finish(result: Any, silent: bool) -> int:
+    from app.core import exitcodes
+
+    code = result.exit_code
+    words = exitcodes.DESCRIPTIONS.get(code, "failed")
+    print(f"{'Finished' if code == 0 else 'Stopped'}: {result.message} (exit {code}: {words})")
+    for item in result.state.get("to_do", []):
+        print(f"  to do: {item}")
+    print(f"Support code: {result.state['support_code']}")
+    return code
+
+
+def run_migrate(args: argparse.Namespace) -> int:
+    from app.core import exitcodes
+    from app.core.migrate import session
+    from app.core.plan import PlanError
+
+    options = _options(args)
+    if not options.silent and not sys.stdin.isatty() and not options.dry_run:
+        print("offramp: no terminal to ask questions on: add --silent (and a --policy) to run unattended",
+              file=sys.stderr)
+        return exitcodes.USAGE
+    try:
+        runner, scan = session.start(options, progress=_progress, ask=_ask_terminal, prompt_secret=_prompt_secret)
+    except (session.SessionError, PlanError) as exc:
+        print(f"offramp: {exc}", file=sys.stderr)
+        return exitcodes.USAGE
+    if runner is None:
+        print("Nothing banned was found on this machine: nothing to do.")
+        return exitcodes.SUCCESS
+    if not options.silent:
+        _print_plan(runner.ctx.plan)
+    return _finish(runner.run(), options.silent)
+
+
+def run_resume(args: argparse.Namespace) -> int:
+    from app.core import exitcodes
+    from app.core.migrate import session
+
+    try:
+        runner = session.resume(progress=_progress, ask=_ask_terminal, prompt_secret=_prompt_secret,
+                                silent=True if args.silent else None)
+    except session.SessionError as exc:
+        print(f"offramp: {exc}", file=sys.stderr)
+        return exitcodes.USAGE
+    return _finish(runner.run(), args.silent)

@@ -1,0 +1,134 @@
+"""Runs a plan step by step. Each step: record the start, check whether it is already done, act, record the end.
+
+The state file (replaced atomically) says which steps are finished; the journal (append-only,
+fsynced) says what happened. A crash anywhere leaves a state from which `offramp resume` goes on
+at the first unfinished step, and a step's check keeps an action that did happen from happening
+again. A restart is a normal pause: the state waits for it and the registered resume carries on.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.core import eventlog, exitcodes, statefile
+from app.core.migrate.context import Context
+from app.core.migrate.outcome import Outcome
+from app.core.migrate.steps import KINDS
+from app.core.plan import Step
+
+FINISHED = ("done", "skipped")
+CRASH_ENV = "OFFRAMP_TEST_CRASH_AT"  # "<point>:<step id>", point = before | after-action | after
+
+
+@dataclass
+class RunResult:
+    exit_code: int
+    message: str
+    state: dict
+
+
+def _crash_point(point: str, step_id: str) -> None:
+    """Lets the crash-safety tests kill the process at an exact point; does nothing unless they ask."""
+    if os.environ.get(CRASH_ENV) == f"{point}:{step_id}":
+        if hasattr(signal, "SIGKILL"):
+            os.kill(os.getpid(), signal.SIGKILL)
+        os._exit(137)
+
+
+class Runner:
+    def __init__(self, ctx: Context, state_path: Path):
+        self.ctx = ctx
+        self.state_path = state_path
+
+    def _save(self) -> None:
+        if not self.ctx.options.dry_run:
+            statefile.write(self.state_path, self.ctx.state)
+
+    def _record(self, step: Step, status: str, outcome: Outcome | None = None) -> None:
+        entry = self.ctx.state["steps"].setdefault(step.id, {})
+        now = self.ctx.now().isoformat(timespec="seconds")
+        entry["status"] = status
+        if status == "running":
+            entry["started"] = entry.get("started") or now
+            entry["attempts"] = entry.get("attempts", 0) + 1
+        else:
+            entry["finished"] = now
+        if outcome is not None:
+            entry["message"] = outcome.message
+            entry.setdefault("data", {}).update(outcome.data)
+            for key in ("warnings", "to_do"):
+                items = getattr(outcome, key)
+                if items:
+                    self.ctx.state.setdefault(key, [])
+                    self.ctx.state[key] += [i for i in items if i not in self.ctx.state[key]]
+        self._save()
+
+    def run(self) -> RunResult:
+        ctx = self.ctx
+        steps = ctx.plan.steps
+        resumed = any(s.get("status") for s in ctx.state["steps"].values())
+        ctx.journal.append("run.resume" if resumed else "run.start", support_code=ctx.state["support_code"],
+                           plan=ctx.plan.fingerprint, dry_run=ctx.options.dry_run, silent=ctx.options.silent)
+        for index, step in enumerate(steps):
+            entry = ctx.state["steps"].get(step.id, {})
+            if entry.get("status") in FINISHED:
+                continue
+            if ctx.cancelled() and step.cancellable:
+                return self._stop(step, Outcome("cancelled", "cancelled before this step", exit_code=exitcodes.CANCELLED))
+            ctx.progress(f"Step {index + 1} of {len(steps)}: {step.title}", index / len(steps))
+            self._record(step, "running")
+            ctx.journal.append("step.start", step=step.id, title=step.title, attempt=ctx.state["steps"][step.id]["attempts"])
+            _crash_point("before", step.id)
+            check, act = KINDS[step.kind]
+            if entry.get("status") == "waiting" or not check(ctx, step):
+                if ctx.options.dry_run:
+                    outcome = Outcome.done(f"dry run: would {step.title[0].lower()}{step.title[1:]}")
+                else:
+                    ctx.journal.append("step.act", step=step.id)
+                    outcome = act(ctx, step)
+                    _crash_point("after-action", step.id)
+            else:
+                outcome = Outcome.done("already done")
+            if outcome.status != "done":
+                return self._stop(step, outcome)
+            self._record(step, "done", outcome)
+            ctx.journal.append("step.done", step=step.id, message=outcome.message)
+            eventlog.event("migrate.step.done", f"{step.title}: {outcome.message}", step=step.id)
+            _crash_point("after", step.id)
+        return self._finish()
+
+    def _stop(self, step: Step, outcome: Outcome) -> RunResult:
+        status = {"waiting": "waiting", "cancelled": "cancelled"}.get(outcome.status, "failed")
+        self._record(step, status, outcome)
+        self.ctx.state["exit_code"] = outcome.exit_code
+        self._save()
+        self.ctx.journal.append(f"step.{status}", step=step.id, message=outcome.message, exit_code=outcome.exit_code)
+        eventlog.event(f"migrate.step.{status}", f"{step.title}: {outcome.message}", step=step.id,
+                       exit_code=outcome.exit_code)
+        if status != "waiting":
+            self._write_report()
+        return RunResult(outcome.exit_code, outcome.message, self.ctx.state)
+
+    def _write_report(self) -> None:
+        from app.core.migrate.report import write_report
+
+        try:
+            write_report(self.ctx)
+        except OSError as exc:  # a report that cannot be written must not hide why the run stopped
+            eventlog.event("migrate.report.failed", str(exc))
+
+    def _finish(self) -> RunResult:
+        ctx = self.ctx
+        if ctx.state["reboot"].get("resume_registered") and not ctx.options.dry_run:
+            ctx.backend.unregister_resume()
+            ctx.state["reboot"]["resume_registered"] = None
+        ctx.state["finished"] = True
+        ctx.state["exit_code"] = exitcodes.SUCCESS
+        self._save()
+        self._write_report()  # again, now that the outcome is known
+        ctx.journal.append("run.done", exit_code=exitcodes.SUCCESS)
+        ctx.progress("Finished", 1.0)
+        return RunResult(exitcodes.SUCCESS, "finished", ctx.state)

@@ -1,0 +1,153 @@
+"""Starting and resuming migrations: builds the context a runner needs, from options or from the saved state.
+
+The wizard and the command line both come through here, so an interactive run and a silent one
+make the same plan from the same scan and keep the same record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets as random_source
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from app.core import paths, statefile
+from app.core.catalogue import Catalogue, load_catalogue
+from app.core.journal import Journal
+from app.core.migrate.context import Ask, Context, Options
+from app.core.migrate.runner import Runner
+from app.core.plan import Plan, make_plan
+from app.core.platform.base import SystemBackend
+from app.core.policy import Policy, load_policy, silent_defaults
+from app.core.replacements import Replacement, find_replacement
+from app.core.scan import ScanResult, run_scan
+from app.core.secrets import gather, needed_for
+
+SUPPORT_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY3479"  # no 0/O, 1/I/L, 2/Z, 5/S, 8/B: easy to read aloud
+
+
+class SessionError(Exception):
+    """A migration cannot start or resume; the message says why and what to do."""
+
+
+def state_path() -> Path:
+    return paths.state_dir() / "migration.json"
+
+
+def journal_path() -> Path:
+    return paths.state_dir() / "journal.jsonl"
+
+
+def new_support_code() -> str:
+    chars = "".join(random_source.choice(SUPPORT_ALPHABET) for _ in range(6))
+    return f"{chars[:3]}-{chars[3:]}"
+
+
+def backend_for(platform: str, root: str | None) -> SystemBackend:
+    if platform == "linux":
+        from app.core.platform.linux import LinuxBackend
+
+        return LinuxBackend(Path(root) if root else None)
+    if platform == "darwin":
+        from app.core.platform.macos import MacBackend
+
+        return MacBackend(Path(root) if root else None)
+    from app.core.platform import security_center
+    from app.core.platform.windows import WindowsBackend
+
+    return WindowsBackend(security_center=security_center.live_products)
+
+
+def in_progress() -> dict[str, Any] | None:
+    """The saved state of an unfinished migration, if there is one."""
+    state = statefile.read(state_path())
+    return state if state and not state.get("finished") else None
+
+
+def choose_replacement(options: Options, policy: Policy, platform: str) -> Replacement | None:
+    if options.remove_only:
+        return None
+    ref = options.replacement_ref or policy.replacement.get(platform)
+    if not ref:
+        raise SessionError("choose a replacement with --to PLAYBOOK (see 'offramp playbooks list'), "
+                           "name one in the policy, or use --remove-only")
+    try:
+        return find_replacement(ref)
+    except KeyError:
+        raise SessionError(f"no replacement playbook named {ref!r}; see 'offramp playbooks list'") from None
+
+
+def plan_for(options: Options, policy: Policy, catalogue: Catalogue | None = None,
+             progress: Callable[[str, float], None] | None = None) -> tuple[Plan, ScanResult, Replacement | None]:
+    scan = run_scan(root=Path(options.root) if options.root else None, catalogue=catalogue, progress=progress)
+    replacement = choose_replacement(options, policy, scan.findings.platform)
+    plan = make_plan(scan.findings, scan.catalogue, replacement, policy, root=options.root)
+    return plan, scan, replacement
+
+
+def start(options: Options, *, progress: Callable[[str, float], None] | None = None,
+          cancelled: Callable[[], bool] | None = None, ask: Ask | None = None,
+          prompt_secret: Callable[[str, bool], str | None] | None = None,
+          plan: Plan | None = None) -> tuple[Runner | None, ScanResult | None]:
+    """A runner for a new migration, or None when there is nothing to do."""
+    if not options.dry_run and in_progress():
+        raise SessionError("a migration is already in progress on this machine: run 'offramp resume' to finish it")
+    policy = load_policy(Path(options.policy_file) if options.policy_file else None)
+    if options.silent:
+        policy = silent_defaults(policy)
+    catalogue = load_catalogue()
+    scan = None
+    if plan is None:
+        plan, scan, replacement = plan_for(options, policy, catalogue, progress)
+        if scan.findings.clean:
+            return None, scan
+    else:
+        replacement = choose_replacement(options, policy, plan.platform)
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    state: dict[str, Any] = {
+        "version": 1, "support_code": new_support_code(), "started": now, "plan": plan.to_dict(),
+        "options": asdict(options), "steps": {}, "reboot": {"pending": False}, "finished": False, "exit_code": None,
+    }
+    journal = Journal(journal_path() if not options.dry_run else paths.state_dir() / "journal.dry-run.jsonl")
+    if not options.dry_run and journal.path.exists():
+        journal.path.rename(journal.path.with_name(f"journal.{now.replace(':', '')}.jsonl"))
+    return _runner(plan, state, options, policy, catalogue, replacement, journal, progress, cancelled, ask,
+                   prompt_secret), scan
+
+
+def resume(*, progress: Callable[[str, float], None] | None = None, cancelled: Callable[[], bool] | None = None,
+           ask: Ask | None = None, prompt_secret: Callable[[str, bool], str | None] | None = None,
+           silent: bool | None = None) -> Runner:
+    state = statefile.read(state_path())
+    if not state or state.get("finished"):
+        raise SessionError("there is no unfinished migration to resume on this machine")
+    options = Options(**state["options"])
+    if silent is not None:
+        options.silent = silent
+    policy = load_policy(Path(options.policy_file) if options.policy_file else None)
+    if options.silent:
+        policy = silent_defaults(policy)
+    plan = Plan.from_dict(state["plan"])
+    replacement = choose_replacement(options, policy, plan.platform)
+    return _runner(plan, state, options, policy, load_catalogue(), replacement, Journal(journal_path()), progress,
+                   cancelled, ask, prompt_secret)
+
+
+def _runner(plan: Plan, state: dict[str, Any], options: Options, policy: Policy, catalogue: Catalogue,
+            replacement: Replacement | None, journal: Journal, progress: Callable[[str, float], None] | None,
+            cancelled: Callable[[], bool] | None, ask: Ask | None,
+            prompt_secret: Callable[[str, bool], str | None] | None) -> Runner:
+    pending = [s.params for s in plan.steps if s.kind == "uninstall"
+               and state["steps"].get(s.id, {}).get("status") not in ("done", "skipped")]
+    ctx = Context(plan=plan, catalogue=catalogue, replacement=replacement, policy=policy,
+                  backend=backend_for(plan.platform, options.root), journal=journal, state=state, options=options,
+                  downloads_dir=paths.cache_dir() / "downloads",
+                  secrets=gather(policy, needed_for(pending), prompt_secret if not options.silent else None))
+    if progress:
+        ctx.progress = progress
+    if cancelled:
+        ctx.cancelled = cancelled
+    ctx.ask = None if options.silent else ask
+    return Runner(ctx, state_path())
