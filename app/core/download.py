@@ -68,7 +68,7 @@ class DownloadError(Exception):
         assert kind in KINDS, kind
         super().__init__(message)
         self.kind = kind
-        self.url = url
+        self.url = _redact(url) if url else ""  # callers log errors: keep tokens in query strings out
         self.status = status
 
     @property
@@ -233,6 +233,10 @@ def _remove(path: Path) -> None:
         path.unlink()
     except FileNotFoundError:
         pass
+    except OSError as exc:
+        # Cleanup runs while another error is being raised; don't let it hide that error, but say so.
+        eventlog.event("download.failed", f"could not delete {path}: {exc}", level=logging.WARNING,
+                       path=str(path))
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -60,6 +60,8 @@ class Context:
     ask: Ask | None = None
     secrets: dict[str, str] = field(default_factory=dict)
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+    # Called in the middle of long actions (between packages, during a download): a test hook point.
+    checkpoint: Callable[[], None] = lambda: None
 
     def step_data(self, step_id: str) -> dict[str, Any]:
         return self.state["steps"].setdefault(step_id, {}).setdefault("data", {})

@@ -20,7 +20,7 @@ from app.core.migrate.steps import KINDS
 from app.core.plan import Step
 
 FINISHED = ("done", "skipped")
-CRASH_ENV = "OFFRAMP_TEST_CRASH_AT"  # "<point>:<step id>", point = before | after-action | after
+CRASH_ENV = "OFFRAMP_TEST_CRASH_AT"  # "<point>:<step id>", point = before | during | after-action | after
 
 
 @dataclass
@@ -83,6 +83,7 @@ class Runner:
             ctx.journal.append("step.start", step=step.id, title=step.title, attempt=ctx.state["steps"][step.id]["attempts"])
             _crash_point("before", step.id)
             check, act = KINDS[step.kind]
+            ctx.checkpoint = lambda step_id=step.id: _crash_point("during", step_id)
             if entry.get("status") == "waiting" or not check(ctx, step):
                 if ctx.options.dry_run:
                     outcome = Outcome.done(f"dry run: would {step.title[0].lower()}{step.title[1:]}")

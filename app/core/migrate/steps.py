@@ -123,6 +123,8 @@ def act_stage(ctx: Context, step: Step) -> Outcome:
     total = len(ctx.plan.steps)
 
     def progress(received: int, expected: int | None) -> None:
+        if received:
+            ctx.checkpoint()
         fraction = received / (expected or size or 1)
         ctx.progress(f"Downloading {ctx.replacement.name if ctx.replacement else ''}: {int(fraction * 100)}%",
                      (index + min(fraction, 1.0)) / total)
@@ -149,7 +151,7 @@ def check_uninstall(ctx: Context, step: Step) -> bool:
 def act_uninstall(ctx: Context, step: Step) -> Outcome:
     if step.needs_person:
         return _person_does_it(ctx, step, "removal", recheck=lambda: not ctx.backend.product_present(step.params))
-    result = ctx.backend.uninstall(step.params, ctx.secrets, ctx.options.step_timeout)
+    result = ctx.backend.uninstall(step.params, ctx.secrets, ctx.options.step_timeout, between=ctx.checkpoint)
     if result.ok:
         if result.reboot in ("required", "started"):
             ctx.state["reboot"]["pending"] = True

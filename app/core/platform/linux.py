@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +85,8 @@ class LinuxBackend:
         installed = self.installed_packages()
         return any(p in installed for p in params.get("packages", []))
 
-    def uninstall(self, params: dict[str, Any], secrets: dict[str, str], timeout: float) -> ActionResult:
+    def uninstall(self, params: dict[str, Any], secrets: dict[str, str], timeout: float,
+                  between: Callable[[], None] = lambda: None) -> ActionResult:
         if params.get("method") != "package":
             return ActionResult(False, f"Offramp cannot run the '{params.get('method')}' removal method on Linux")
         installed = self.installed_packages()
@@ -101,6 +103,7 @@ class LinuxBackend:
                 return ActionResult(False, f"removing {package} failed: {_last_lines(result.stderr)}",
                                     code=result.returncode)
             removed.append(package)
+            between()
         return ActionResult(True, "removed " + (", ".join(removed) or "nothing (already gone)"), code=0,
                             data={"removed": removed})
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import plistlib
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,8 @@ class MacBackend:
         path = params.get("path")
         return bool(path) and (self._base / str(path).lstrip("/")).exists()
 
-    def uninstall(self, params: dict[str, Any], secrets: dict[str, str], timeout: float) -> ActionResult:
+    def uninstall(self, params: dict[str, Any], secrets: dict[str, str], timeout: float,
+                  between: Callable[[], None] = lambda: None) -> ActionResult:
         if params.get("method") != "script" or not params.get("path"):
             return ActionResult(False, "this product is removed by its own uninstaller, which needs a person")
         if self.sandbox:

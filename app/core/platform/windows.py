@@ -8,6 +8,7 @@ code; reads go through the Registry interface.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +79,8 @@ class WindowsBackend:
             return any(code.upper() in installed for code in params.get("product_codes", []))
         return True  # other methods: only a rescan can tell
 
-    def uninstall(self, params: dict[str, Any], secrets: dict[str, str], timeout: float) -> ActionResult:
+    def uninstall(self, params: dict[str, Any], secrets: dict[str, str], timeout: float,
+                  between: Callable[[], None] = lambda: None) -> ActionResult:
         if params.get("method") != "msi":
             return ActionResult(False, "this product is removed by its own uninstaller, which needs a person")
         properties: dict[str, str] = {}
@@ -102,6 +104,7 @@ class WindowsBackend:
                                     code=outcome.code, blocked=blocked)
             if outcome.reboot != "none":
                 reboot = outcome.reboot
+            between()
         return ActionResult(True, "removed", code=0, reboot=reboot)
 
     def stage_package(self, params: dict[str, Any], timeout: float) -> ActionResult:

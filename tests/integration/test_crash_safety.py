@@ -1,0 +1,67 @@
+"""Crash safety: the migration is killed with SIGKILL at every step boundary and in the middle of every step,
+then resumed; it always reaches the same final state, and no finished step ever runs again."""
+
+from __future__ import annotations
+
+import json
+import signal
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from app.core.journal import read as read_journal
+from tests.conftest import run_cli
+from tests.support import linux_fixtures as fx
+from tests.support.http_server import HttpServer
+from tests.support.pkgbed import DpkgRoot
+from tests.support.playbook_fixtures import pinned_playbook
+
+if TYPE_CHECKING:
+    from tests.support.pkgbed_fixtures import BuiltPackages
+
+LOOPBACK = {"OFFRAMP_ALLOW_LOOPBACK_HTTP": "1"}
+STEPS = ["preflight", "stage.offramp-test-av", "uninstall.kaspersky-endpoint-security-linux",
+         "uninstall.kaspersky-network-agent", "cleanup", "install.offramp-test-av", "verify.offramp-test-av",
+         "rescan", "report"]
+# "during" exists where a step has a middle: a download in progress, between two package removals.
+POINTS = [(point, step) for step in STEPS for point in ("before", "after-action", "after")] + [
+    ("during", "stage.offramp-test-av"), ("during", "uninstall.kaspersky-endpoint-security-linux")]
+MUTATING = {"stage.offramp-test-av", "uninstall.kaspersky-endpoint-security-linux",
+            "uninstall.kaspersky-network-agent", "install.offramp-test-av"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point, step", POINTS, ids=[f"{p}:{s}" for p, s in POINTS])
+def test_kill_and_resume_reaches_the_same_end(point: str, step: str, dpkg_root: DpkgRoot,
+                                              built_packages: BuiltPackages, tmp_path: Path,
+                                              private_home: Path) -> None:
+    dpkg_root.install(*(built_packages.deb(s) for s in (fx.KESL, fx.KESL_GUI, fx.KLNAGENT64)))
+    payload = built_packages.deb(fx.OFFRAMP_TEST_AV).read_bytes() * 1  # big enough to report progress mid-way
+    with HttpServer() as server:
+        url = server.add("/offramp-test-av_1.0_all.deb", payload)
+        playbook = pinned_playbook(tmp_path, "linux", url, payload)
+        killed = run_cli("migrate", "--silent", "--root", str(dpkg_root.path), "--to", str(playbook),
+                         env={**LOOPBACK, "OFFRAMP_TEST_CRASH_AT": f"{point}:{step}"})
+        assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
+        resumed = run_cli("resume", "--silent", env=LOOPBACK)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+
+    installed = dpkg_root.installed()
+    assert not {"kesl", "kesl-gui", "klnagent64"} & set(installed)
+    assert "offramp-test-av" in installed
+    state = json.loads((private_home / "state" / "migration.json").read_text())
+    assert state["finished"] is True and state["exit_code"] == 0
+
+    journal = read_journal(private_home / "state" / "journal.jsonl")  # raises on a torn line before the end
+    events = journal.events
+    for step_id in STEPS:
+        done_at = [i for i, e in enumerate(events) if e["event"] == "step.done" and e["step"] == step_id]
+        assert len(done_at) == 1, f"{step_id} finished {len(done_at)} times"
+        acted_after_done = [e for e in events[done_at[0]:] if e["event"] == "step.act" and e.get("step") == step_id]
+        assert acted_after_done == [], f"{step_id} ran again after it had finished"
+    for step_id in MUTATING:
+        acts = [e for e in events if e["event"] == "step.act" and e.get("step") == step_id]
+        # Killed after its effect but before its record: the resume's check sees the effect and does not act.
+        assert len(acts) <= (2 if (point == "during" and step == step_id) else 1), f"{step_id} acted {len(acts)} times"
+    assert events[-1]["event"] == "run.done"
