@@ -53,6 +53,7 @@ lists from Windows Security Center are not collected.
 
 from __future__ import annotations
 
+import math
 import sys
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -191,11 +192,9 @@ class _Parser:
             return atom
         if self.peek() in ("?", "+"):  # lazy or possessive: the same strings can match (possessive: fewer)
             self.i += 1
-        if self.peek() in ("*", "+", "?") or (self.peek() == "{" and self.braces(dry=True)):
-            raise self.fail("multiple repeat")
         return Rep(atom, *bounds)
 
-    def braces(self, dry: bool = False) -> tuple[int, int | None] | None:
+    def braces(self) -> tuple[int, int | None] | None:
         # Python reads {m}, {m,}, {,n} and {m,n} as repeats and any other '{' as a literal.
         j = self.i + 1
         lo = hi = ""
@@ -210,8 +209,7 @@ class _Parser:
                 j += 1
         if j >= len(self.s) or self.s[j] != "}" or (not lo and not comma and not hi):
             return None
-        if not dry:
-            self.i = j + 1
+        self.i = j + 1
         low = int(lo) if lo else 0
         high = (int(hi) if hi else None) if comma else low
         return low, high
@@ -434,8 +432,9 @@ def _literal(ch: str) -> tuple[str, bool]:
             return f"\\x{ord(ch):02x}", True
         return ch.lower(), True
     # SQLite's lower() leaves non-ASCII letters alone, so every spelling must be allowed.
-    variants = sorted({v for v in (ch, ch.lower(), ch.upper(), ch.casefold())})
-    return "(?:" + "|".join("".join(_literal(c)[0] for c in v) for v in variants) + ")", True
+    variants = sorted({ch, ch.lower(), ch.upper(), ch.casefold()})
+    spelled = ("".join(_literal(c)[0] if c.isascii() else c for c in v) for v in variants)
+    return "(?:" + "|".join(spelled) + ")", True
 
 
 def _emit(node: Node) -> tuple[str, bool]:
@@ -456,7 +455,7 @@ def _emit(node: Node) -> tuple[str, bool]:
             return parts[0]
         return "".join(p[0] for p in parts), False
     if isinstance(node, Alt):
-        return "(?:" + "|".join(_emit(b)[0] for b in node.branches) + ")", True
+        return "(?:" + "|".join(dict.fromkeys(_emit(b)[0] for b in node.branches)) + ")", True
     if isinstance(node, Rep):
         lo, hi = node.lo, node.hi
         if isinstance(node.node, Cls | Cat):
@@ -506,7 +505,10 @@ def ecmascript_patterns(pattern: str) -> list[str]:
     todo = [parse_pattern(pattern)]
     while todo:
         node = todo.pop(0)
-        text = "^(?:" + _emit(node)[0] + ")$"
+        body = node
+        if isinstance(node, Seq) and node.items[:1] == (Anchor("^"),) and node.items[-1:] == (Anchor("$"),):
+            body = Seq(node.items[1:-1])  # the wrapper below anchors it already
+        text = "^(?:" + _emit(body)[0] + ")$"
         if len(text.encode("utf-8")) <= REGEX_MAX_BYTES:
             out.append(text)
             continue
@@ -549,14 +551,12 @@ def _may_match(node: Node, ch: str) -> bool:
     return False
 
 
-def _single_char(node: Cls) -> str | None:
-    """The one character (up to case) a class like [\\\\] or [kK] stands for, else None."""
-    if node.negated or node.cats:
+def _class_spellings(node: Cls) -> list[str] | None:
+    """The spellings of the one character (up to case) a class like [\\\\] or [kK] stands for, else None."""
+    if node.negated or node.cats or any(hi - lo > 1 for lo, hi in node.ranges):
         return None
-    points = {cp for lo, hi in node.ranges for cp in range(lo, hi + 1)} if all(
-        hi - lo < 64 for lo, hi in node.ranges) else set()
-    folded = {chr(cp).casefold() for cp in points}
-    return chr(min(points)) if len(folded) == 1 else None
+    points = sorted({cp for lo, hi in node.ranges for cp in range(lo, hi + 1)})
+    return [chr(cp) for cp in points] if len({chr(cp).casefold() for cp in points}) == 1 else None
 
 
 def _join(variant: Iterable[_Piece]) -> _Variant:
@@ -580,33 +580,38 @@ def _expand(node: Node, sep: str) -> list[_Variant]:
     if isinstance(node, Lit):
         return [(node.ch,)]
     if isinstance(node, Cls):
-        single = _single_char(node)
-        return [(single,)] if single is not None else wild
+        spellings = _class_spellings(node)
+        return [(c,) for c in spellings] if spellings else wild
     if isinstance(node, Cat):
         return wild
     if isinstance(node, Anchor | Empty):
         return [()]
     if isinstance(node, Alt):
-        out = [v for b in node.branches for v in _expand(b, sep)]
+        out = list(dict.fromkeys(v for b in node.branches for v in _expand(b, sep)))
         return out if len(out) <= MAX_VARIANTS else wild
     if isinstance(node, Seq):
+        options = [_expand(item, sep) for item in node.items]
+        # Too many combinations: turn the item with the most spellings into a glob, preferring one that stays
+        # within a folder name, since a glob that crosses separators makes osquery read recursively.
+        while math.prod(len(o) for o in options) > MAX_VARIANTS:
+            k = max(range(len(options)),
+                    key=lambda j: (not _may_match(node.items[j], sep), len(options[j])))
+            options[k] = [(_Wild(_may_match(node.items[k], sep)),)]
         acc: list[_Variant] = [()]
-        for item in node.items:
-            options = _expand(item, sep)
-            if len(acc) * len(options) > MAX_VARIANTS:
-                options = [(_Wild(_may_match(item, sep)),)]
-            acc = [_join(a + o) for a in acc for o in options]
+        for option in options:
+            acc = list(dict.fromkeys(_join(a + o) for a in acc for o in option))
         return acc
     if isinstance(node, Rep):
         if node.hi is None or node.hi > 4:
             return wild
         inner = _expand(node.node, sep)
-        out = []
+        out: list[_Variant] = []
         for count in range(node.lo, node.hi + 1):
-            acc = [()]
+            acc: list[_Variant] = [()]
             for _ in range(count):
                 acc = [_join(a + o) for a in acc for o in inner]
             out += acc
+        out = list(dict.fromkeys(out))
         return out if len(out) <= MAX_VARIANTS else wild
     raise TypeError(node)
 
@@ -626,11 +631,14 @@ class _Anchor:
 
 
 def _separator(text: str, table: str) -> str:
-    return "\\" if table == "registry" or "\\" in text or text[1:2] == ":" else "/"
+    # The rule app/core/matching.py uses: a path with a backslash is a Windows path.
+    return "\\" if table == "registry" or "\\" in text else "/"
 
 
 def _depth(prefix: str, sep: str) -> int:
-    return len([part for part in prefix.split(sep) if part]) - 1  # fixed folders below the root or hive
+    """Fixed folders (or keys) below the drive, root or hive."""
+    parts = [part for part in prefix.split(sep) if part]
+    return len(parts) - (1 if sep == "\\" else 0)
 
 
 def _pattern_anchors(table: str, column: str, pattern: str, where: str) -> list[_Anchor]:
@@ -656,7 +664,7 @@ def _pattern_anchors(table: str, column: str, pattern: str, where: str) -> list[
         if not recursive:
             text = text.rstrip(sep) or text
         head = text.split(sep, 1)[0] if sep in text else text
-        if "%" in head or not text:
+        if "%" in head or not text or (sep == "/" and not text.startswith("/")):
             raise ExportError(f"{where}: pattern {pattern!r} does not start with a fixed "
                               f"{'hive' if table == 'registry' else 'root or drive'}, which osquery needs")
         if recursive and table == "registry" and column == "path":
@@ -788,11 +796,9 @@ def signature_terms(table: str, where: dict[str, Any], publishers: Iterable[str]
     if table not in ANCHOR_COLUMNS:
         return [" AND ".join(condition_sql(c, m, publishers) for c, m in ordered)]
     anchor_column, anchors = _anchors(table, where, label)
-    matcher = where[anchor_column]
     # The anchors already say everything an exact, one_of or under matcher says; a pattern is checked as well.
     rest = [condition_sql(c, m, publishers) for c, m in ordered
             if c != anchor_column or (isinstance(m, dict) and "pattern" in m)]
-    del matcher
     return [" AND ".join([a.sql()] + rest) for a in anchors]
 
 
@@ -846,11 +852,7 @@ def build_pack(catalogue: Catalogue, interval: int = DEFAULT_INTERVAL) -> dict[s
             "snapshot": True,
             "description": f"Offramp: {table} rows that {query.signatures} signatures of the '{catalogue.id}' "
                            f"catalogue ({catalogue.vendor.name} products, look-alikes, definitions dates) can "
-                           f"match. Read the results with 'offramp scan --inventory'.",
+                           f"match. Deploy as pack '{PACK_NAME}'; read the results with "
+                           f"'offramp scan --inventory'.",
         }
     return {"queries": queries}
-
-
-def pack_name() -> str:
-    """The name the pack must be deployed under: osquery names results pack/<pack>/<query>."""
-    return PACK_NAME

@@ -62,6 +62,15 @@ class Context:
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
     # Called in the middle of long actions (between packages, during a download): a test hook point.
     checkpoint: Callable[[], None] = lambda: None
+    # How clean-up and the final rescan look at the machine again (a test gives an in-memory one).
+    rescan: Callable[[], Any] | None = None
+
+    def scan_again(self) -> Any:
+        if self.rescan is not None:
+            return self.rescan()
+        from app.core.scan import run_scan
+
+        return run_scan(root=self.root_path, platform=self.plan.platform, catalogue=self.catalogue).findings
 
     def step_data(self, step_id: str) -> dict[str, Any]:
         return self.state["steps"].setdefault(step_id, {}).setdefault("data", {})

@@ -159,6 +159,8 @@ def act_uninstall(ctx: Context, step: Step) -> Outcome:
     if result.retry_later:
         return Outcome.failed("Another installation is running. Offramp stopped before changing anything more; "
                               "run it again later.", exitcodes.RETRY_LATER)
+    if result.code == 1602:
+        return Outcome("cancelled", f"{step.title}: the uninstaller was cancelled", exit_code=exitcodes.CANCELLED)
     if result.blocked:
         env = ", ".join(ctx.policy.password_env.values())
         return Outcome.failed(f"{step.title} was blocked: {result.message}. " + BLOCKED_HELP.format(env=env),
@@ -211,9 +213,7 @@ def act_reboot(ctx: Context, step: Step) -> Outcome:
 
 # --- clean-up, install, verify, rescan -----------------------------------------------------------------
 def act_cleanup(ctx: Context, step: Step) -> Outcome:
-    from app.core.scan import run_scan
-
-    findings = run_scan(root=ctx.root_path, platform=ctx.plan.platform, catalogue=ctx.catalogue).findings
+    findings = ctx.scan_again()
     removed, kept = [], []
     for leftover in sorted(findings.leftovers, key=lambda item: LEFTOVER_ORDER.get(item.kind, 99)):
         if leftover.kind not in REMOVABLE:
@@ -270,9 +270,7 @@ def act_verify(ctx: Context, step: Step) -> Outcome:
 
 
 def act_rescan(ctx: Context, step: Step) -> Outcome:
-    from app.core.scan import run_scan
-
-    findings = run_scan(root=ctx.root_path, platform=ctx.plan.platform, catalogue=ctx.catalogue).findings
+    findings = ctx.scan_again()
     removed_ids = {s.params["product_id"] for s in ctx.plan.steps if s.kind == "uninstall"}
     still = [p for p in findings.installed if p.product_id in removed_ids]
     data = {"verdict": findings.verdict, "installed": [p.product_id for p in findings.installed],

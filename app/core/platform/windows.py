@@ -28,7 +28,9 @@ class WindowsBackend:
     platform = "windows"
     root = None
 
-    def __init__(self, registry: Registry | None = None, security_center: Any = None):
+    def __init__(self, registry: Registry | None = None, security_center: Any = None,
+                 run: Callable[..., commands.CommandResult] = commands.run):
+        self._run = run
         if registry is None:
             from app.core.platform.registry import live
 
@@ -91,7 +93,7 @@ class WindowsBackend:
         secret_values = [*properties.values(), *secrets.values()]
         reboot = "none"
         for code in params.get("product_codes", []):
-            result = commands.run(msi.uninstall_argv(code, properties), timeout=timeout, secrets=secret_values)
+            result = self._run(msi.uninstall_argv(code, properties), timeout=timeout, secrets=secret_values)
             if result.timed_out:
                 return ActionResult(False, f"the uninstaller for {code} did not finish in {int(timeout)} s and was stopped",
                                     timed_out=True)
@@ -136,7 +138,7 @@ class WindowsBackend:
                     "--accept-source-agreements", "--source", "winget", "--scope", "machine"]
         else:
             return ActionResult(False, f"the '{method}' install method needs a person")
-        result = commands.run(argv, timeout=timeout)
+        result = self._run(argv, timeout=timeout)
         if result.timed_out:
             return ActionResult(False, f"the installer did not finish in {int(timeout)} s and was stopped", timed_out=True)
         codes = params.get("success_codes") or [0]
@@ -169,13 +171,13 @@ class WindowsBackend:
 
     def remove_leftover(self, kind: str, name: str) -> ActionResult:
         if kind in ("service", "driver"):
-            result = commands.run(["sc.exe", "delete", name], timeout=60)
+            result = self._run(["sc.exe", "delete", name], timeout=60)
             # 1060: the service does not exist (already gone).
             ok = result.returncode in (0, 1060)
             return ActionResult(ok, f"deleted service {name}" if ok else f"sc delete {name} failed ({result.returncode})",
                                 code=result.returncode)
         if kind == "key":
-            result = commands.run(["reg.exe", "delete", name, "/f"], timeout=60)
+            result = self._run(["reg.exe", "delete", name, "/f"], timeout=60)
             return ActionResult(result.ok, f"deleted key {name}" if result.ok else f"reg delete failed: {result.stderr.strip()}",
                                 code=result.returncode)
         if kind in ("folder", "file"):
@@ -189,17 +191,17 @@ class WindowsBackend:
 
     def register_resume(self, argv: list[str]) -> str:
         command = " ".join(f'"{a}"' if " " in a else a for a in argv)
-        result = commands.run(["reg.exe", "add", RUNONCE, "/v", RESUME_NAME, "/t", "REG_SZ", "/d", command, "/f"],
+        result = self._run(["reg.exe", "add", RUNONCE, "/v", RESUME_NAME, "/t", "REG_SZ", "/d", command, "/f"],
                               timeout=60)
         if not result.ok:
             raise OSError(f"could not register the resume: {result.stderr.strip()}")
         return f"{RUNONCE}\\{RESUME_NAME}"
 
     def unregister_resume(self) -> None:
-        commands.run(["reg.exe", "delete", RUNONCE, "/v", RESUME_NAME, "/f"], timeout=60)
+        self._run(["reg.exe", "delete", RUNONCE, "/v", RESUME_NAME, "/f"], timeout=60)
 
     def request_reboot(self) -> ActionResult:
-        result = commands.run(["shutdown.exe", "/r", "/t", "60", "/c", "Offramp: restarting to finish the migration"],
+        result = self._run(["shutdown.exe", "/r", "/t", "60", "/c", "Offramp: restarting to finish the migration"],
                               timeout=60)
         return ActionResult(result.ok, "restart in 60 seconds" if result.ok else result.stderr.strip(), reboot="started")
 

@@ -1,0 +1,33 @@
+"""`offramp export`: the catalogue's detection rules in formats fleet tools read (today: an osquery pack)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+EXIT_OK = 0
+EXIT_INPUT = 2
+
+
+def run_osquery_pack(args: argparse.Namespace) -> int:
+    from app.core.catalogue import load_catalogue
+    from app.core.osquery_pack import ExportError, build_pack
+
+    try:
+        pack = build_pack(load_catalogue())
+    except ExportError as exc:
+        print(f"offramp: cannot export the osquery pack: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    # Sorted keys and a trailing newline: the same catalogue always gives the same bytes, so a pack
+    # kept in version control only changes when the catalogue does.
+    text = json.dumps(pack, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    if args.output is None:
+        sys.stdout.write(text)
+        return EXIT_OK
+    try:
+        args.output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        print(f"offramp: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_INPUT
+    return EXIT_OK
