@@ -101,3 +101,40 @@ def test_dry_run_changes_nothing(kaspersky_root: DpkgRoot, served_playbook) -> N
     assert result.returncode == 0, result.stdout + result.stderr
     assert kaspersky_root.installed() == before
     assert server.requests == []
+
+
+@pytest.mark.parametrize("fault", ["wrong-hash", "not-found"])
+def test_a_bad_download_removes_nothing_and_leaves_no_file(fault: str, kaspersky_root: DpkgRoot, tmp_path: Path,
+                                                           built_packages: BuiltPackages, private_home: Path) -> None:
+    payload = built_packages.deb(fx.OFFRAMP_TEST_AV).read_bytes()
+    with HttpServer() as server:
+        url = server.add("/offramp-test-av_1.0_all.deb", payload)
+        if fault == "not-found":
+            url = server.url("/missing.deb")
+        playbook = pinned_playbook(tmp_path, "linux", url, payload,
+                                   sha256="ab" * 32 if fault == "wrong-hash" else None)
+        before = kaspersky_root.installed()
+        result = run_cli("migrate", "--silent", "--root", str(kaspersky_root.path), "--to", str(playbook),
+                         env=LOOPBACK)
+    expected = {"wrong-hash": 23, "not-found": 22}[fault]
+    assert result.returncode == expected, result.stdout + result.stderr
+    assert kaspersky_root.installed() == before
+    downloads = private_home / "cache" / "downloads"
+    assert not downloads.exists() or list(downloads.iterdir()) == []
+    assert "Nothing was removed" in result.stdout
+
+
+def test_a_bad_policy_is_a_usage_error_naming_the_line(kaspersky_root: DpkgRoot, tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("kind: policy\nschema_version: 1\nreboot:\n  allowed: sometimes\n")
+    result = run_cli("migrate", "--silent", "--root", str(kaspersky_root.path), "--to", "clamav",
+                     "--policy", str(policy))
+    assert result.returncode == 2
+    assert f"{policy}:4:12: reboot.allowed: expected boolean" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_resume_with_nothing_to_resume_is_a_usage_error() -> None:
+    result = run_cli("resume", "--silent")
+    assert result.returncode == 2
+    assert "no unfinished migration" in result.stderr

@@ -1,0 +1,68 @@
+"""Silent mode's restart and rights outcomes: 3010 with the resume registered, 1641 when the policy allows
+a restart, the resume after the restart, and 20 when Offramp lacks administrator rights."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.core import exitcodes
+from app.core.migrate.runner import Runner
+from app.core.policy import Policy
+from tests.unit.test_uninstall_faults import FakeMsiexec, make_context
+
+
+class Tools(FakeMsiexec):
+    """msiexec plus the reg.exe and shutdown.exe calls a restart makes, recorded instead of run."""
+
+    def __init__(self, folder: Path):
+        super().__init__(folder)
+        self.other: list[list[str]] = []
+
+    def run(self, argv, **kwargs):
+        from app.core.platform.commands import CommandResult
+
+        if argv[0] in ("reg.exe", "shutdown.exe"):
+            self.other.append(list(argv))
+            return CommandResult(tuple(argv), 0, "", "", 0.0)
+        return super().run(argv, **kwargs)
+
+
+def test_restart_required_registers_the_resume_and_exits_3010_then_finishes(tmp_path: Path) -> None:
+    tools = Tools(tmp_path)
+    tools.code = 3010
+    ctx = make_context(tmp_path, tools)
+    ctx.backend.boot_id = lambda: "boot-1"  # type: ignore[method-assign]
+    first = Runner(ctx, tmp_path / "state.json").run()
+    assert first.exit_code == exitcodes.REBOOT_REQUIRED
+    assert ctx.state["steps"]["reboot"]["status"] == "waiting"
+    runonce = [a for a in tools.other if a[:2] == ["reg.exe", "add"]]
+    assert runonce and "RunOnce" in runonce[0][2] and runonce[0][-2].endswith("resume --silent")
+
+    # Windows restarts: a new boot id, and the registered resume runs Offramp again.
+    tools.code = 0
+    ctx.backend.boot_id = lambda: "boot-2"  # type: ignore[method-assign]
+    second = Runner(ctx, tmp_path / "state.json").run()
+    assert second.exit_code == exitcodes.SUCCESS, second.message
+    assert ctx.state["steps"]["reboot"]["status"] == "done"
+    assert [a for a in tools.other if a[:2] == ["reg.exe", "delete"]], "the resume entry must be removed when done"
+    assert len([c for c in tools.calls()]) == 2  # each product removed once: no step ran twice
+
+
+def test_policy_allowing_restarts_exits_1641(tmp_path: Path) -> None:
+    tools = Tools(tmp_path)
+    tools.code = 3010
+    ctx = make_context(tmp_path, tools)
+    ctx.policy = Policy(data_rescue="assume-done", password_source="env", reboot_allowed=True)
+    result = Runner(ctx, tmp_path / "state.json").run()
+    assert result.exit_code == exitcodes.REBOOT_STARTED
+    assert any(a[0] == "shutdown.exe" and "/r" in a for a in tools.other)
+
+
+def test_without_administrator_rights_nothing_is_touched(tmp_path: Path) -> None:
+    tools = Tools(tmp_path)
+    ctx = make_context(tmp_path, tools)
+    ctx.backend.is_elevated = lambda: False  # type: ignore[method-assign]
+    result = Runner(ctx, tmp_path / "state.json").run()
+    assert result.exit_code == exitcodes.NOT_ELEVATED
+    assert tools.calls() == []
+    assert "administrator" in result.message
