@@ -590,7 +590,7 @@ def _body_chunks(response: requests.Response) -> Iterator[bytes]:
     whatever one socket read delivered, so everything received is written before the error surfaces.
     """
     read1 = getattr(response.raw, "read1", None)
-    if read1 is None:  # urllib3 older than 2.3: fall back to blocks (resume still works, less precisely)
+    if read1 is None:  # an older urllib3 without read1(): blocks (resume still works, less precisely)
         yield from (chunk for chunk in response.iter_content(chunk_size=CHUNK_SIZE) if chunk)
         return
     while chunk := read1(CHUNK_SIZE, decode_content=True):
