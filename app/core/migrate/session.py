@@ -90,7 +90,7 @@ def plan_for(options: Options, policy: Policy, catalogue: Catalogue | None = Non
 def start(options: Options, *, progress: Callable[[str, float], None] | None = None,
           cancelled: Callable[[], bool] | None = None, ask: Ask | None = None,
           prompt_secret: Callable[[str, bool], str | None] | None = None,
-          plan: Plan | None = None) -> tuple[Runner | None, ScanResult | None]:
+          plan: Plan | None = None, support_code: str | None = None) -> tuple[Runner | None, ScanResult | None]:
     """A runner for a new migration, or None when there is nothing to do."""
     if not options.dry_run and in_progress():
         raise SessionError("a migration is already in progress on this machine: run 'offramp resume' to finish it")
@@ -107,7 +107,7 @@ def start(options: Options, *, progress: Callable[[str, float], None] | None = N
         replacement = choose_replacement(options, policy, plan.platform)
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     state: dict[str, Any] = {
-        "version": 1, "support_code": new_support_code(), "started": now, "plan": plan.to_dict(),
+        "version": 1, "support_code": support_code or new_support_code(), "started": now, "plan": plan.to_dict(),
         "options": asdict(options), "steps": {}, "reboot": {"pending": False}, "finished": False, "exit_code": None,
     }
     journal = Journal(journal_path() if not options.dry_run else paths.state_dir() / "journal.dry-run.jsonl")

@@ -1,0 +1,108 @@
+"""The wizard's logic without Qt: which page comes next, what each page needs before the person can go on.
+
+The Qt wizard only renders this model, so the decisions (skip to Done when nothing was found, the
+default replacement, which data must be acknowledged) are tested here and shared with the CLI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.core.catalogue import DataAtRisk
+from app.core.migrate.context import Options
+from app.core.replacements import Replacement, load_replacements
+from app.core.scan import ScanResult, this_platform
+
+PAGES = ("welcome", "found", "why", "choose", "rescue", "migrate", "done")
+COMPANION_FEATURES = {"password_manager": "password_manager", "vpn": "vpn", "parental_controls": "parental_controls"}
+
+
+@dataclass
+class WizardModel:
+    support_code: str
+    root: str | None = None
+    platform: str = field(default_factory=this_platform)
+    helpdesk: bool = False
+    extra_playbooks: Path | None = None
+    allow_loopback_http: bool = False
+    scan: ScanResult | None = None
+    choice: Replacement | None = None
+    acknowledged: set[str] = field(default_factory=set)
+    resume_state: dict[str, Any] | None = None  # an unfinished migration found at start
+    finished: bool = False
+    exit_code: int | None = None
+
+    # --- navigation -----------------------------------------------------------------------------------
+    def start_page(self) -> str:
+        return "migrate" if self.resume_state else "welcome"
+
+    def next_page(self, current: str) -> str | None:
+        if current == "found" and self.scan is not None and self.scan.findings.clean:
+            return "done"
+        index = PAGES.index(current)
+        return PAGES[index + 1] if index + 1 < len(PAGES) else None
+
+    def can_leave(self, page: str) -> bool:
+        if page == "found":
+            return self.scan is not None
+        if page == "choose":
+            return self.choice is not None
+        if page == "rescue":
+            return all(risk.id in self.acknowledged for risk in self.risks())
+        if page == "migrate":
+            return self.finished
+        return True
+
+    # --- what pages show ----------------------------------------------------------------------------------
+    def replacements(self) -> list[Replacement]:
+        found = load_replacements()
+        if self.extra_playbooks:
+            found += load_replacements(self.extra_playbooks, include_test_only=True)
+        platform = self.scan.findings.platform if self.scan else self.platform
+        return [r for r in found if platform in r.platforms]
+
+    def default_choice(self) -> Replacement | None:
+        platform = self.scan.findings.platform if self.scan else self.platform
+        options = self.replacements()
+        return next((r for r in options if platform in r.recommended_on), options[0] if options else None)
+
+    def features_had(self) -> set[str]:
+        """Features the person had through the banned product (a password manager, a VPN…), to filter choices."""
+        if self.scan is None:
+            return set()
+        catalogue = self.scan.catalogue
+        had = set()
+        for product in self.scan.findings.installed:
+            entry = catalogue.product(product.product_id)
+            text = f"{entry.id} {entry.name}".lower()
+            if "password" in text:
+                had.add("password_manager")
+            if "vpn" in text:
+                had.add("vpn")
+            if "safe-kids" in entry.id or "safe kids" in text:
+                had.add("parental_controls")
+            # Total Security and the Plus/Premium plans bundle the Password Manager.
+            edition = (product.edition or "").lower()
+            if entry.family == "consumer" and any(word in edition for word in ("total", "plus", "premium")):
+                had.add("password_manager")
+        return had
+
+    def risks(self) -> list[DataAtRisk]:
+        if self.scan is None:
+            return []
+        seen: list[DataAtRisk] = []
+        for product in self.scan.findings.installed:
+            for risk_id in product.data_at_risk:
+                risk = self.scan.catalogue.risk(risk_id)
+                if risk not in seen:
+                    seen.append(risk)
+        return seen
+
+    def reboot_expected(self) -> bool:
+        return bool(self.scan) and any(p.reboot in ("required", "maybe") for p in self.scan.findings.installed)
+
+    def options(self) -> Options:
+        return Options(silent=False, root=self.root, replacement_ref=str(self.choice.path) if self.choice else None,
+                       allow_loopback_http=self.allow_loopback_http, remove_only=self.choice is None)

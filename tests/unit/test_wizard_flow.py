@@ -1,0 +1,70 @@
+"""The wizard's decisions without Qt: page order, when a page lets the person go on, the default choice."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from app.core.catalogue import load_catalogue
+from app.core.classifier import classify
+from app.core.inventory import Source
+from app.core.scan import ScanResult
+from app.core.wizard_flow import PAGES, WizardModel
+
+CATALOGUE = load_catalogue()
+
+
+def scanned(platform: str, **tables) -> ScanResult:
+    inventory = {"platform": platform, **tables}
+    findings = classify(CATALOGUE, inventory, dt.datetime(2026, 11, 29, tzinfo=dt.UTC))
+    return ScanResult(findings, inventory, Source("file", "test"), CATALOGUE)
+
+
+def test_pages_follow_in_order_and_a_clean_machine_skips_to_done() -> None:
+    model = WizardModel(support_code="AAA-AAA", platform="windows")
+    assert model.start_page() == "welcome"
+    assert [model.next_page(p) for p in PAGES[:-1]] == list(PAGES[1:])
+    model.scan = scanned("windows")
+    assert model.next_page("found") == "done"
+
+
+def test_an_unfinished_migration_reopens_on_the_migrating_page() -> None:
+    assert WizardModel(support_code="AAA-AAA", resume_state={"plan": {}}).start_page() == "migrate"
+
+
+def test_defender_is_the_default_on_windows_and_every_choice_fits_the_platform() -> None:
+    model = WizardModel(support_code="AAA-AAA", platform="windows")
+    model.scan = scanned("windows", programs=[{"name": "Kaspersky", "publisher": "Kaspersky"}])
+    assert model.default_choice().id == "microsoft-defender-antivirus"
+    assert all("windows" in r.platforms for r in model.replacements())
+    linux = WizardModel(support_code="AAA-AAA", platform="linux")
+    assert {r.id for r in linux.replacements()} >= {"clamav"}
+    assert all("linux" in r.platforms for r in linux.replacements())
+
+
+def test_every_data_item_must_be_acknowledged_before_removal() -> None:
+    model = WizardModel(support_code="AAA-AAA", platform="windows")
+    model.scan = scanned("windows", programs=[{"name": "Kaspersky Total Security", "publisher": "Kaspersky"},
+                                              {"name": "Kaspersky Password Manager", "publisher": "Kaspersky"}])
+    risks = [r.id for r in model.risks()]
+    assert "kpm-vault" in risks
+    assert not model.can_leave("rescue")
+    model.acknowledged.update(risks[:-1])
+    assert not model.can_leave("rescue")
+    model.acknowledged.add(risks[-1])
+    assert model.can_leave("rescue")
+
+
+def test_a_password_manager_user_can_filter_for_one() -> None:
+    model = WizardModel(support_code="AAA-AAA", platform="windows")
+    model.scan = scanned("windows", programs=[{"name": "Kaspersky Password Manager", "publisher": "Kaspersky"}])
+    assert "password_manager" in model.features_had()
+    model.scan = scanned("windows", programs=[{"name": "Kaspersky Anti-Virus", "publisher": "Kaspersky"}])
+    assert "password_manager" not in model.features_had()
+
+
+def test_choice_and_finish_gate_their_pages() -> None:
+    model = WizardModel(support_code="AAA-AAA", platform="linux")
+    assert not model.can_leave("found") and not model.can_leave("choose") and not model.can_leave("migrate")
+    model.choice = model.replacements()[0]
+    assert model.can_leave("choose")
+    assert model.options().replacement_ref == str(model.choice.path)
