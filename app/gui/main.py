@@ -1,30 +1,73 @@
-"""Starts Offramp's window: the entry point behind `offramp-gui`."""
+"""Starts the Offramp wizard: the entry point behind `offramp-gui`."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+
+
+def build_wizard(args: argparse.Namespace):
+    """The wizard for these arguments, resuming an unfinished migration if there is one."""
+    from app.core.migrate import session
+    from app.core.wizard_flow import WizardModel
+    from app.gui.wizard import OfframpWizard
+
+    state = session.in_progress()
+    model = WizardModel(support_code=state["support_code"] if state else session.new_support_code(),
+                        root=args.root, helpdesk=args.helpdesk,
+                        extra_playbooks=Path(args.playbooks) if args.playbooks else None,
+                        allow_loopback_http=os.environ.get("OFFRAMP_ALLOW_LOOPBACK_HTTP") == "1",
+                        resume_state=state)
+    if state and state["options"].get("root"):
+        model.root = state["options"]["root"]
+    return OfframpWizard(model)
+
+
+def parse(argv: Sequence[str] | None) -> tuple[argparse.Namespace, list[str]]:
+    parser = argparse.ArgumentParser(prog="offramp-gui", description="Offramp's guided window.")
+    parser.add_argument("--helpdesk", action="store_true", help="show step numbers and technical details")
+    parser.add_argument("--root", help="work on a mounted Linux or macOS system instead of this machine")
+    parser.add_argument("--playbooks", metavar="DIR", help="also offer the replacement playbooks in DIR")
+    parser.add_argument("--wizard-style", choices=["native", "classic", "modern", "mac"], default="native",
+                        help="the wizard's look (native follows the operating system)")
+    return parser.parse_known_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="offramp-gui", description="Offramp's guided window.")
-    parser.add_argument("--helpdesk", action="store_true", help="show step numbers and technical details")
-    parser.add_argument("--root", help="scan a mounted Linux or macOS system instead of this machine")
-    args, qt_args = parser.parse_known_args(argv)
-
+    args, qt_args = parse(argv)
     from app.core import eventlog
 
     log_file = eventlog.setup(console=False)
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+    from PySide6.QtWidgets import QApplication, QWizard
 
-    from app.gui.scan_window import ScanWindow
+    from app.core import paths
+    from app.gui import errors
 
     app = QApplication([sys.argv[0], *qt_args])
     app.setApplicationName("Offramp")
-    window = ScanWindow(root=args.root, log_file=log_file)
-    window.show()
-    window.start_scan()
+    errors.install(log_file)
+    translators = []
+    for folder, name in ((paths.resources_dir() / "translations", "offramp"),
+                         (Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)), "qtbase")):
+        translator = QTranslator(app)
+        if translator.load(QLocale(), name, "_", str(folder)):
+            app.installTranslator(translator)
+            translators.append(translator)
+    style = paths.resources_dir() / "style.qss"
+    if style.exists():
+        app.setStyleSheet(style.read_text(encoding="utf-8"))
+    wizard = build_wizard(args)
+    styles = {"classic": QWizard.WizardStyle.ClassicStyle, "modern": QWizard.WizardStyle.ModernStyle,
+              "mac": QWizard.WizardStyle.MacStyle}
+    if args.wizard_style in styles:
+        wizard.setWizardStyle(styles[args.wizard_style])
+    eventlog.event("gui.start", "wizard started", support_code=wizard.model.support_code,
+                   resuming=bool(wizard.model.resume_state))
+    wizard.show()
     return app.exec()
 
 

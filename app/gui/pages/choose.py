@@ -1,0 +1,99 @@
+"""Page 4: the replacements for this system as cards: free or paid, what each includes, silent or guided install."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QFrame, QLabel, QRadioButton, QScrollArea, QVBoxLayout,
+                               QWidget)
+
+from app.core.replacements import Replacement
+from app.gui.pages.base import Page
+
+FEATURE_NAMES = {"antivirus": "antivirus", "firewall": "firewall", "vpn": "VPN", "password_manager": "password manager",
+                 "parental_controls": "parental controls", "identity_protection": "identity protection"}
+PRICE = {"free": "Free", "paid": "Paid", "free-and-paid": "Free, or paid for more"}
+
+
+class ChoosePage(Page):
+    name = "choose"
+
+    def __init__(self, model, parent=None):
+        super().__init__(model, parent)
+        self.setTitle(self.tr("Choose a replacement"))
+        self.setSubTitle(self.tr("Every option here is sold in the United States and gets updates. "
+                                 "You can change your mind until the removal starts."))
+        self.filter = QCheckBox(self)
+        self.filter.setVisible(False)
+        self.filter.toggled.connect(self._apply_filter)
+        self.layout_.addWidget(self.filter)
+        self.scroll = QScrollArea(self)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.cards_host = QWidget()
+        self.cards = QVBoxLayout(self.cards_host)
+        self.cards.setContentsMargins(0, 0, 0, 0)
+        self.scroll.setWidget(self.cards_host)
+        self.layout_.addWidget(self.scroll, 1)
+        self.group = QButtonGroup(self)
+        self.group.idToggled.connect(self._chosen)
+        self.options: list[Replacement] = []
+        self.frames: list[QFrame] = []
+
+    def initializePage(self) -> None:
+        if self.options:
+            return
+        self.options = self.model.replacements()
+        had = self.model.features_had()
+        wanted = next((f for f in ("password_manager", "vpn", "parental_controls") if f in had), None)
+        if wanted:
+            self.filter.setText(self.tr("Only show options that include a {0}, like the one you had")
+                                .format(FEATURE_NAMES[wanted]))
+            self.filter.setProperty("feature", wanted)
+            self.filter.setVisible(True)
+        default = self.model.choice or self.model.default_choice()
+        for index, option in enumerate(self.options):
+            self._add_card(index, option, option is default)
+        self.cards.addStretch(1)
+
+    def _add_card(self, index: int, option: Replacement, checked: bool) -> None:
+        platform = self.model.scan.findings.platform if self.model.scan else self.model.platform
+        frame = QFrame(self.cards_host)
+        frame.setFrameShape(QFrame.Shape.StyledPanel)
+        frame.setObjectName("card")
+        layout = QVBoxLayout(frame)
+        radio = QRadioButton(f"{option.name}  —  {self.tr(PRICE[option.price])}", frame)
+        radio.setAccessibleName(option.name)
+        font = radio.font()
+        font.setBold(True)
+        radio.setFont(font)
+        self.group.addButton(radio, index)
+        layout.addWidget(radio)
+        includes = ", ".join(self.tr(FEATURE_NAMES[f]) for f in option.features())
+        install = (self.tr("Installs by itself") if option.silent_on(platform)
+                   else self.tr("You install it from {0}'s website; Offramp opens the page at the right moment")
+                   .format(option.vendor))
+        lines = [option.summary, self.tr("Includes: {0}").format(includes),
+                 self.tr("{0} · made by {1} ({2})").format(install, option.vendor, option.vendor_country)]
+        if platform in option.recommended_on and option.recommended_reason:
+            lines.insert(0, "<b>" + self.tr("Recommended: ") + option.recommended_reason + "</b>")
+        detail = QLabel("<br>".join(lines), frame)
+        detail.setWordWrap(True)
+        detail.setTextFormat(Qt.TextFormat.RichText)
+        detail.setContentsMargins(24, 0, 0, 0)
+        detail.setBuddy(radio)
+        layout.addWidget(detail)
+        self.cards.addWidget(frame)
+        self.frames.append(frame)
+        radio.setChecked(checked)
+
+    @Slot(int, bool)
+    def _chosen(self, index: int, on: bool) -> None:
+        if on:
+            self.model.choice = self.options[index]
+            self.completeChanged.emit()
+
+    @Slot(bool)
+    def _apply_filter(self, on: bool) -> None:
+        feature = self.filter.property("feature")
+        for option, frame in zip(self.options, self.frames, strict=True):
+            frame.setVisible(not on or bool(option.includes.get(feature)))

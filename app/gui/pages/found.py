@@ -1,0 +1,138 @@
+"""Page 2: the scan runs in the background; then what was found, in words, with the evidence one click away."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import (QHeaderView, QLabel, QPlainTextEdit, QProgressBar, QToolButton, QTreeWidget,
+                               QTreeWidgetItem)
+
+from app.gui.pages.base import Page
+from app.gui.worker import Task
+
+
+def _age(days: int | None, date: str | None) -> str:
+    if date is None:
+        return "?"
+    return f"{date[:10]} ({days} days old)"
+
+
+class FoundPage(Page):
+    name = "found"
+
+    def __init__(self, model, parent=None):
+        super().__init__(model, parent)
+        self.setTitle(self.tr("What we found"))
+        self.setSubTitle(self.tr("Offramp looks at installed programs, services, drivers and folders. "
+                                 "Nothing is changed."))
+        self.status = self.text(self.tr("Looking…"), name=self.tr("Scan status"))
+        self.progress = QProgressBar(self)
+        self.progress.setRange(0, 100)
+        self.progress.setAccessibleName(self.tr("Scan progress"))
+        self.layout_.addWidget(self.progress)
+        self.products = QTreeWidget(self)
+        self.products.setHeaderLabels([self.tr("Product"), self.tr("Version"), self.tr("Running"),
+                                       self.tr("Virus definitions")])
+        self.products.setRootIsDecorated(False)
+        self.products.setAccessibleName(self.tr("Kaspersky products found"))
+        self.products.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.products.header().setStretchLastSection(False)
+        for column in (1, 2, 3):
+            self.products.header().setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.layout_.addWidget(self.products, 2)
+        self.others = QLabel(self)
+        self.others.setWordWrap(True)
+        self.others.setAccessibleName(self.tr("Leftovers and other security software"))
+        self.layout_.addWidget(self.others)
+        self.details_button = QToolButton(self)
+        self.details_button.setText(self.tr("Technical details"))
+        self.details_button.setCheckable(True)
+        self.details_button.setAccessibleName(self.tr("Show technical details"))
+        self.details_button.toggled.connect(self._show_details)
+        self.layout_.addWidget(self.details_button)
+        self.details = QPlainTextEdit(self)
+        self.details.setReadOnly(True)
+        self.details.setAccessibleName(self.tr("Evidence rows"))
+        self.details.setVisible(False)
+        self.layout_.addWidget(self.details, 2)
+        self._task: Task | None = None
+        self.error: str | None = None
+
+    def initializePage(self) -> None:
+        if self.model.scan is not None or self._task is not None:
+            return
+        from app.core.scan import run_scan
+
+        self._task = Task(run_scan, self, root=Path(self.model.root) if self.model.root else None)
+        self._task.progress.connect(self._on_progress)
+        self._task.finished.connect(self._on_finished)
+        self._task.failed.connect(self._on_failed)
+        self._task.start()
+
+    def set_helpdesk(self, on: bool) -> None:
+        self.details_button.setChecked(on)
+
+    @Slot(bool)
+    def _show_details(self, on: bool) -> None:
+        self.details.setVisible(on)
+
+    @Slot(str, float)
+    def _on_progress(self, message: str, fraction: float) -> None:
+        self.status.setText(message)
+        self.progress.setValue(int(fraction * 100))
+
+    @Slot(object)
+    def _on_finished(self, result) -> None:
+        self.model.scan = result
+        self.progress.setValue(100)
+        self.progress.setVisible(False)
+        self._fill(result)
+        self.completeChanged.emit()
+
+    @Slot(str, str)
+    def _on_failed(self, message: str, details: str) -> None:
+        from app.core import eventlog
+
+        eventlog.get("gui").error("scan failed: %s", message, extra={"event": "gui.scan.failed", "console": False,
+                                                                     "traceback": details})
+        self.error = message
+        self.status.setText(self.tr("<b>The scan could not finish:</b> {0}<br>Close Offramp and start it again; "
+                                    "if it happens again, call for help with your support code.").format(message))
+
+    def _fill(self, result) -> None:
+        f = result.findings
+        if f.installed:
+            self.status.setText(self.tr("<b>Found {0} Kaspersky product(s).</b> They will be removed only after "
+                                        "you choose a replacement and agree.").format(len(f.installed)))
+        elif f.leftovers:
+            self.status.setText(self.tr("<b>Kaspersky is not installed</b>, but it left {0} part(s) behind. "
+                                        "Offramp can clean them up.").format(len(f.leftovers)))
+        else:
+            self.status.setText(self.tr("<b>Nothing from Kaspersky was found on this computer.</b> "
+                                        "There is nothing to do."))
+        self.products.setVisible(bool(f.installed))
+        for p in f.installed:
+            label = p.edition if p.edition and p.edition != p.name else p.name
+            item = QTreeWidgetItem([label, p.version or "?", self.tr("yes") if p.running else self.tr("no"),
+                                    _age(p.definitions_age_days, p.definitions_date)])
+            self.products.addTopLevelItem(item)
+        lines = []
+        if f.leftovers:
+            lines.append(self.tr("<b>Left behind:</b> ") + ", ".join(f"{x.kind} {x.name}" for x in f.leftovers[:8])
+                         + (" …" if len(f.leftovers) > 8 else ""))
+        others = [s.name + (f" ({s.state})" if s.state else "") for s in f.other_security_products]
+        if others:
+            lines.append(self.tr("<b>Other security software:</b> ") + ", ".join(others))
+        notes = [n.name for n in f.notes if n.name not in {s.name for s in f.other_security_products}]
+        if notes:
+            lines.append(self.tr("<b>Not Kaspersky, left alone:</b> ") + ", ".join(notes))
+        self.others.setText("<br>".join(lines))
+        self.others.setVisible(bool(lines))
+        evidence = {
+            "installed": {p.product_id: [{"table": e.table, **e.row} for e in p.evidence] for p in f.installed},
+            "leftovers": [{"table": e.table, **e.row} for x in f.leftovers for e in x.evidence],
+            "notes": {n.id: [{"table": e.table, **e.row} for e in n.evidence] for n in f.notes},
+        }
+        self.details.setPlainText(json.dumps(evidence, indent=1, default=str))

@@ -1,0 +1,36 @@
+"""Page 1: what Offramp will do, that nothing changes without consent or leaves the machine, and the support code."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
+
+from app.gui.pages.base import Page
+
+
+class WelcomePage(Page):
+    name = "welcome"
+
+    def __init__(self, model, parent=None):
+        super().__init__(model, parent)
+        self.setTitle(self.tr("Welcome to Offramp"))
+        self.setSubTitle(self.tr("Moving this computer safely off Kaspersky"))
+        self.text(self.tr(
+            "<p>Kaspersky can no longer be sold in the United States, and since <b>September 29, 2024</b> it "
+            "receives no updates there. Offramp helps you replace it, step by step:</p>"
+            "<ol><li>look for Kaspersky and anything it left behind,</li>"
+            "<li>explain what the ban means for this computer,</li>"
+            "<li>let you choose a replacement,</li>"
+            "<li>help you keep what you could lose, such as saved passwords,</li>"
+            "<li>remove Kaspersky, install your choice, and check you are protected.</li></ol>"
+            "<p><b>Nothing changes without your consent</b>, and <b>nothing leaves this computer</b>: "
+            "Offramp sends no data anywhere.</p>"), name=self.tr("What Offramp does"))
+        self.layout_.addStretch(1)
+        self.code = QLabel(self.tr("Your support code: <b style='font-size:16pt'>{0}</b><br>"
+                                   "<span>If you call for help, read this code aloud. It is also at the top "
+                                   "of the log and the report.</span>").format(model.support_code), self)
+        self.code.setTextFormat(Qt.TextFormat.RichText)
+        self.code.setWordWrap(True)
+        self.code.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.code.setAccessibleName(self.tr("Support code {0}").format(model.support_code))
+        self.layout_.addWidget(self.code)

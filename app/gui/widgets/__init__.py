@@ -1,0 +1,1 @@
+"""Custom-drawn widgets used by Offramp's windows."""
