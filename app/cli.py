@@ -123,6 +123,43 @@ def build_parser() -> argparse.ArgumentParser:
                                         "from its first unfinished step.")
     p.add_argument("--silent", action="store_true", help="never prompt (for deployment tools)")
     p.set_defaults(handler=_handler("migrate", "run_resume"))
+
+    p = commands.add_parser("walkthrough", help="print the helpdesk's phone script for a migration",
+                            description="Print the script a helpdesk person follows on the phone to walk a user "
+                                        "through Offramp's migration to PLAYBOOK: numbered steps in the order "
+                                        "Offramp runs them, each with what to say, what the user should see and "
+                                        "what to do when something goes wrong. Exit 2 for an unknown playbook or "
+                                        "one that does not support the system.")
+    p.add_argument("--to", required=True, metavar="PLAYBOOK", help="the replacement: a playbook id or a playbook file")
+    p.add_argument("--os", choices=["windows", "macos", "linux"], help="the user's system (default: this machine's)")
+    p.add_argument("--format", choices=["text", "html"], default="text",
+                   help="text for a terminal or a ticket (default), html for printing")
+    p.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of printing")
+    p.set_defaults(handler=_handler("walkthrough", "run_walkthrough"))
+
+    p = commands.add_parser("report", help="show the last migration's report as a printable page",
+                            description="Render the JSON report of the last migration (or of --input FILE) as "
+                                        "a self-contained HTML page to print or attach to a ticket. Exit 2 when "
+                                        "the report is missing or damaged.")
+    p.add_argument("--format", choices=["html", "json"], default="html", help="html (default) or the JSON itself")
+    p.add_argument("--input", type=Path, metavar="FILE",
+                   help="the JSON report to read (default: report.json in Offramp's state folder)")
+    p.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of printing")
+    p.set_defaults(handler=_handler("walkthrough", "run_report"))
+
+    export = commands.add_parser("export", help="export the detection rules for fleet tools (osquery)",
+                                 description="Export the catalogue's detection rules in a form fleet tools "
+                                             "run, so their results can be fed back to 'offramp scan "
+                                             "--inventory'.")
+    exp = export.add_subparsers(dest="export_command", metavar="FORMAT", required=True)
+    p = exp.add_parser("osquery-pack", help="print an osquery query pack that collects what a scan reads",
+                       description="Print an osquery pack (JSON) with one snapshot query per osquery table "
+                                   "the catalogue uses. Deploy it under the pack name 'offramp' and give a "
+                                   "host's results log to 'offramp scan --inventory FILE'. See "
+                                   "docs/osquery.md.")
+    p.add_argument("--output", type=Path, metavar="FILE",
+                   help="write the pack to FILE instead of printing it")
+    p.set_defaults(handler=_handler("export", "run_osquery_pack"))
     return parser
 
 

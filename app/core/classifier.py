@@ -79,7 +79,7 @@ def _signatures(owner: str, detect: dict[str, list[dict[str, Any]]], platform: s
 
 def _matches(index: _Index, inventory: Inventory, publishers: frozenset[str]) -> dict[str, list[tuple[RowKey, _Signature]]]:
     found: dict[str, list[tuple[RowKey, _Signature]]] = defaultdict(list)
-    for table in index.tables():
+    for table in sorted(index.tables()):  # a stable order, so reports list things the same way each run
         for i, row in enumerate(rows(inventory, table)):
             for sig in index.candidates(table, row):
                 if match_row(row, sig.where, publishers):
@@ -214,7 +214,7 @@ def _installed(product: Product, platform: str, evidence: list[Evidence], invent
         definitions_date=definitions.isoformat(timespec="seconds") if definitions else None,
         definitions_age_days=(now - definitions).days if definitions else None,
         product_codes=codes, packages=list(dict.fromkeys(packages)), data_at_risk=list(product.data_at_risk),
-        evidence=evidence,
+        evidence=evidence, protects=product.protects,
     )
 
 
@@ -238,7 +238,11 @@ def classify(catalogue: Catalogue, inventory: Inventory, now: dt.datetime | None
         evidence = [Evidence(key[0], rows(inventory, key[0])[key[1]], sig.label) for key, sig in hits]
         findings.notes.append(Note(item.id, item.name, item.maker, item.kind, item.reason, evidence))
         if item.security_product:
-            findings.other_security_products.append(SecurityProduct(item.name, "catalogue"))
+            wsc = next((e.row for e in evidence if e.table == "windows_security_products"), {})
+            up_to_date = wsc.get("signatures_up_to_date")
+            findings.other_security_products.append(SecurityProduct(
+                item.name, "catalogue", state=wsc.get("state"),
+                up_to_date=None if up_to_date in (None, "") else str(up_to_date) in ("1", "true", "True")))
 
     product_sigs = [s for p in catalogue.products for s in _signatures(p.id, p.detect, platform)]
     product_hits = _matches(_Index(product_sigs), inventory, publishers)
@@ -291,7 +295,9 @@ def _other_security(findings: Findings, inventory: Inventory, used: set[RowKey],
     for replacement_id, name, signature in known:
         if name.casefold() in seen:
             continue
-        if any(match_row(row, signature["where"], publishers) for row in rows(inventory, signature["table"])):
+        # A row a look-alike entry already reported (Defender's own) is not a second product.
+        if any(match_row(row, signature["where"], publishers) and (signature["table"], i) not in used
+               for i, row in enumerate(rows(inventory, signature["table"]))):
             findings.other_security_products.append(SecurityProduct(name, "replacement-playbook",
                                                                      replacement_id=replacement_id))
             seen.add(name.casefold())

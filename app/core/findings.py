@@ -37,6 +37,7 @@ class InstalledProduct:
     packages: list[str]
     data_at_risk: list[str]
     evidence: list[Evidence] = field(default_factory=list)
+    protects: bool = True  # False for companions (VPN, password manager): no virus definitions to age
 
 
 @dataclass

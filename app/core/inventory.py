@@ -77,15 +77,16 @@ def _from_results_log(lines: list[str], origin: str, platform: str | None) -> In
         except json.JSONDecodeError as exc:
             raise InventoryError(f"{origin}:{number}: not JSON ({exc.msg})") from None
         name = str(entry.get("name", ""))
-        # osquery names pack queries "pack/<pack>/<query>" (older: "pack_<pack>_<query>").
-        for prefix in (f"pack/{PACK_NAME}/", f"pack_{PACK_NAME}_"):
-            if name.startswith(prefix):
-                table = name[len(prefix):]
-                break
+        # osquery names pack queries "pack/<pack>/<query>" (older: "pack_<pack>_<query>"); Fleet uses its own
+        # pack name ("pack/Global/<query>", "pack/team-3/<query>"), so any pack whose query is a known table counts.
+        if name.startswith("pack/") and name.count("/") == 2:
+            table = name.rsplit("/", 1)[1]
+        elif name.startswith(f"pack_{PACK_NAME}_"):
+            table = name[len(f"pack_{PACK_NAME}_"):]
         else:
             continue
         if table not in TABLES:
-            raise InventoryError(f"{origin}:{number}: query {name!r} is not one of Offramp's pack queries")
+            continue
         if "snapshot" in entry:
             tables[table] = list(entry["snapshot"])
         elif entry.get("action") == "added" and isinstance(entry.get("columns"), dict):
@@ -102,6 +103,14 @@ def _guess_platform(tables: dict[str, Any]) -> str | None:
         if len(owners) == 1:
             return owners[0]
     return None
+
+
+def _first_line_is_json(text: str) -> bool:
+    first = text.split("\n", 1)[0]
+    try:
+        return isinstance(json.loads(first), dict) and "\n" in text.strip()
+    except json.JSONDecodeError:
+        return False
 
 
 def load(path: Path, platform: str | None = None) -> Inventory:
@@ -121,7 +130,7 @@ def load(path: Path, platform: str | None = None) -> Inventory:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        if stripped.startswith("{") and "\n" in stripped.strip():
+        if _first_line_is_json(stripped):  # a results log: one JSON object per line
             return _from_results_log(text.splitlines(), origin, platform)
         raise InventoryError(f"{origin}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg})") from None
     if isinstance(data, dict) and "platform" not in data and "name" in data:

@@ -1,4 +1,4 @@
-"""Exports the catalogue's detection signatures as an osquery query pack, so a fleet can collect what a scan reads.
+r"""Exports the catalogue's detection signatures as an osquery pack, so a fleet can collect what a scan reads.
 
 The pack has one snapshot query per osquery table, named exactly after the table, so osqueryd logs its
 results as "pack/offramp/<table>" and `offramp scan --inventory` reads them back (app/core/inventory.py).
@@ -21,10 +21,10 @@ a missed product. How each matcher becomes SQL:
   (expanding every letter to [kK] would blow the 256-byte limit), classes get both cases, the whole
   pattern is wrapped in ^(?:...)$ for Python's fullmatch, and constructs that differ between the engines
   are widened, never narrowed: a negated class (which can meet a multi-byte character) matches one or
-  more bytes, and lookarounds and \\b are dropped. A pattern still too long is split on its alternatives.
-  Non-ASCII case-folding beyond lower/upper and Unicode digits or letters behind \\d and \\w are not
+  more bytes, and lookarounds and \b are dropped. A pattern still too long is split on its alternatives.
+  Non-ASCII case-folding beyond lower/upper and Unicode digits or letters behind \d and \w are not
   exported.
-- under (folder or key): `col LIKE 'X' OR col LIKE 'X\\%'`, with '/' rewritten to '\\' first when X is a
+- under (folder or key): `col LIKE 'X' OR col LIKE 'X\%'`, with '/' rewritten to '\' first when X is a
   Windows path, as app/core/matching.py does. LIKE is left without ESCAPE: a '_' or '%' in a folder name
   then matches a little more, which is harmless.
 
@@ -33,26 +33,27 @@ table reads only the keys a query names. SQLite hands a virtual table only the c
 the top of each OR branch, so for these two tables every branch starts with exactly one such anchor and
 the rest of the signature is ANDed to it:
 
-- file, `under` folder: `path = 'X'` (the folder) OR `path LIKE 'X\\%'` (its children, one level). One
+- file, `under` folder: `path = 'X'` (the folder) OR `path LIKE 'X\%'` (its children, one level). One
   level is what Offramp's own collector reads (app/core/collectors/files.py), so a fleet report lists the
   same rows as a local scan instead of every file of a product's bases folder. Folders found through a
   LIKE come back with a trailing separator; the matchers ignore it.
 - registry, `under` key: the key's own row (`path = 'X'`), its values and subkeys (`key = 'X'`) and
-  everything below (`key LIKE 'X\\%%'`, osquery's recursive form), as the collector reads keys recursively.
+  everything below (`key LIKE 'X\%%'`, osquery's recursive form), as the collector reads keys recursively.
 - pattern on path, directory or key: the pattern is expanded into the literal paths it can name, with
-  `%` (osquery's one-level glob) for its variable parts, e.g. `^C:[\\\\]Program Files( \\(x86\\))?[\\\\]Kaspersky
-  Lab[\\\\]?$` becomes `path = 'C:\\Program Files\\Kaspersky Lab'` OR `path = 'C:\\Program Files (x86)\\Kaspersky
-  Lab'`. A variable part that can cross a separator ends the glob with `%%` (recursive), refused when fewer
-  than two fixed folders precede it, so a pattern can never make osquery walk a whole disk or hive.
+  `%` (osquery's one-level glob) for its variable parts: `^C:[\\]Program Files( \(x86\))?[\\]Acme[\\]?$`
+  becomes `path = 'C:\Program Files\Acme'` OR `path = 'C:\Program Files (x86)\Acme'`. A variable part
+  that can cross a separator ends the glob with `%%` (recursive), refused when fewer than two fixed
+  folders precede it, so a pattern can never make osquery walk a whole disk or hive.
 - exact or one_of on those columns: one equality per value.
 
 osquery cannot read HKEY_CURRENT_USER (it logs a warning and returns nothing); signatures name
-HKEY_USERS\\<SID> instead. Only the catalogue is exported: the "other security products" a local scan
+HKEY_USERS\<SID> instead. Only the catalogue is exported: the "other security products" a local scan
 lists from Windows Security Center are not collected.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import sys
 import unicodedata
@@ -73,17 +74,15 @@ MIN_RECURSIVE_DEPTH = 2  # fixed folders required in front of a recursive '%%' g
 # Columns a `file` or `registry` query must constrain for osquery to read anything, best first.
 ANCHOR_COLUMNS = {"file": ("path", "directory"), "registry": ("path", "key")}
 
-# Every character Python's str.strip() removes, so SQL trim() is at least as forgiving as the vendor matcher.
-_WHITESPACE = "".join(ch for ch in map(chr, range(sys.maxunicode + 1)) if ch.isspace())
 
 
 class ExportError(ValueError):
     """A signature that cannot be turned into an osquery query; the message names it."""
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 # A small parser for the Python regular expressions the catalogue uses
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Lit:
@@ -105,8 +104,8 @@ class Cat:
 
 
 @dataclass(frozen=True)
-class Anchor:
-    kind: str  # "^" or "$"
+class Boundary:
+    kind: str  # "^" (start) or "$" (end)
 
 
 @dataclass(frozen=True)
@@ -131,7 +130,7 @@ class Rep:
     hi: int | None
 
 
-Node = Lit | Cls | Cat | Anchor | Empty | Seq | Alt | Rep
+Node = Lit | Cls | Cat | Boundary | Empty | Seq | Alt | Rep
 
 _CATEGORIES = "dDwWsS"
 _CONTROL_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "f": "\f", "v": "\v", "a": "\a"}
@@ -174,7 +173,7 @@ class _Parser:
 
     def sequence(self) -> Node:
         items: list[Node] = []
-        while self.peek() is not None and self.peek() not in "|)":
+        while (ch := self.peek()) is not None and ch not in "|)":
             atom = self.atom()
             if atom is not None:
                 items.append(self.quantified(atom))
@@ -225,7 +224,7 @@ class _Parser:
         if ch == ".":
             return Cls(True, ((10, 10),))  # any character but a newline
         if ch in "^$":
-            return Anchor(ch)
+            return Boundary(ch)
         if ch in "*+?":
             raise self.fail("nothing to repeat")
         return Lit(ch)
@@ -257,7 +256,7 @@ class _Parser:
             self.i = end + 1
             return None
         flags = kind
-        while self.peek() is not None and self.peek() not in ":)":
+        while (ch := self.peek()) is not None and ch not in ":)":
             flags += self.take()
         if set(flags) <= {"i"}:  # the matchers are case-insensitive already
             if self.take() == ")":
@@ -298,7 +297,7 @@ class _Parser:
             return unicodedata.lookup(name)
         if ch == "0":
             digits = ""
-            while len(digits) < 2 and self.peek() is not None and self.peek() in "01234567":
+            while len(digits) < 2 and (nxt := self.peek()) is not None and nxt in "01234567":
                 digits += self.take()
             return chr(int(digits or "0", 8))
         if ch.isdigit():
@@ -314,9 +313,9 @@ class _Parser:
         if ch in "bB":
             return Empty()
         if ch == "A":
-            return Anchor("^")
+            return Boundary("^")
         if ch == "Z":
-            return Anchor("$")
+            return Boundary("$")
         literal = self.char_escape(ch)
         if literal is None:
             raise self.fail(f"unsupported escape \\{ch}")
@@ -373,9 +372,9 @@ def parse_pattern(pattern: str) -> Node:
     return _Parser(pattern).parse()
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 # Python pattern -> ECMAScript pattern over lower-cased UTF-8 bytes (what osquery's regex_match sees)
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 
 _ECMA_SPECIAL = set("^$\\.*+?()[]{}|")
 _CLASS_SPECIAL = set("\\]^-[")
@@ -431,9 +430,10 @@ def _literal(ch: str) -> tuple[str, bool]:
         if ord(ch) < 0x20 or ord(ch) == 0x7F:
             return f"\\x{ord(ch):02x}", True
         return ch.lower(), True
-    # SQLite's lower() leaves non-ASCII letters alone, so every spelling must be allowed.
-    variants = sorted({ch, ch.lower(), ch.upper(), ch.casefold()})
-    spelled = ("".join(_literal(c)[0] if c.isascii() else c for c in v) for v in variants)
+    # SQLite's lower() leaves non-ASCII letters alone, so each one-character spelling must be allowed
+    # (Python's IGNORECASE folds character by character too: 'ß' never matches 'ss').
+    variants = sorted(v for v in {ch, ch.lower(), ch.upper(), ch.title()} if len(v) == 1)
+    spelled = dict.fromkeys(_literal(v)[0] if v.isascii() else v for v in variants)
     return "(?:" + "|".join(spelled) + ")", True
 
 
@@ -444,7 +444,7 @@ def _emit(node: Node) -> tuple[str, bool]:
     if isinstance(node, Cls | Cat):
         text = _emit_class(node)
         return (text + "+", False) if _is_wide(node) else (text, True)
-    if isinstance(node, Anchor):
+    if isinstance(node, Boundary):
         return node.kind, False
     if isinstance(node, Empty):
         return "", False
@@ -471,7 +471,7 @@ def _emit(node: Node) -> tuple[str, bool]:
         quantifier = {(0, None): "*", (1, None): "+", (0, 1): "?"}.get((lo, hi))
         if quantifier is None:
             quantifier = f"{{{lo},}}" if hi is None else (f"{{{lo}}}" if lo == hi else f"{{{lo},{hi}}}")
-        return text + quantifier, True
+        return text + quantifier, False  # not one atom: quantifying it again needs a group
     raise TypeError(node)
 
 
@@ -479,7 +479,8 @@ def _emit_class(node: Cls | Cat) -> str:
     if isinstance(node, Cat):
         return "\\" + node.code
     if not node.negated and any(hi > 0x7F for _, hi in node.ranges):
-        raise ExportError("non-ASCII characters in a character class cannot be exported: osquery matches bytes")
+        raise ExportError("non-ASCII characters in a character class cannot be exported: "
+                          "osquery matches bytes")
     # A negated class may ignore non-ASCII exclusions: it then matches more, never less.
     body = _compress(_ascii_case_closure(node.ranges)) + "".join("\\" + c for c in node.cats)
     if not body:
@@ -499,14 +500,15 @@ def _split(node: Node) -> list[Node]:
 
 
 def ecmascript_patterns(pattern: str) -> list[str]:
-    """The ECMAScript patterns, for a lower-cased value, that together match at least what `pattern` fullmatches
-    case-insensitively; more than one only when a single one would exceed osquery's size limit."""
+    """ECMAScript patterns that, on the lower-cased value, together match at least what `pattern`
+    fullmatches case-insensitively; more than one only when one would exceed osquery's size limit."""
     out: list[str] = []
     todo = [parse_pattern(pattern)]
     while todo:
         node = todo.pop(0)
         body = node
-        if isinstance(node, Seq) and node.items[:1] == (Anchor("^"),) and node.items[-1:] == (Anchor("$"),):
+        edges = (Boundary("^"), Boundary("$"))
+        if isinstance(node, Seq) and (node.items[:1] + node.items[-1:]) == edges:
             body = Seq(node.items[1:-1])  # the wrapper below anchors it already
         text = "^(?:" + _emit(body)[0] + ")$"
         if len(text.encode("utf-8")) <= REGEX_MAX_BYTES:
@@ -520,9 +522,9 @@ def ecmascript_patterns(pattern: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 # Pattern -> the literal paths (with globs) it can name, for the file and registry tables
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class _Wild:
@@ -576,7 +578,8 @@ def _join(variant: Iterable[_Piece]) -> _Variant:
 
 
 def _expand(node: Node, sep: str) -> list[_Variant]:
-    wild = [(_Wild(_may_match(node, sep)),)]
+    """The spellings a node can take, with globs for its variable parts (at most MAX_VARIANTS of them)."""
+    wild: list[_Variant] = [(_Wild(_may_match(node, sep)),)]
     if isinstance(node, Lit):
         return [(node.ch,)]
     if isinstance(node, Cls):
@@ -584,11 +587,11 @@ def _expand(node: Node, sep: str) -> list[_Variant]:
         return [(c,) for c in spellings] if spellings else wild
     if isinstance(node, Cat):
         return wild
-    if isinstance(node, Anchor | Empty):
+    if isinstance(node, Boundary | Empty):
         return [()]
     if isinstance(node, Alt):
-        out = list(dict.fromkeys(v for b in node.branches for v in _expand(b, sep)))
-        return out if len(out) <= MAX_VARIANTS else wild
+        branches = list(dict.fromkeys(v for b in node.branches for v in _expand(b, sep)))
+        return branches if len(branches) <= MAX_VARIANTS else wild
     if isinstance(node, Seq):
         options = [_expand(item, sep) for item in node.items]
         # Too many combinations: turn the item with the most spellings into a glob, preferring one that stays
@@ -597,22 +600,22 @@ def _expand(node: Node, sep: str) -> list[_Variant]:
             k = max(range(len(options)),
                     key=lambda j: (not _may_match(node.items[j], sep), len(options[j])))
             options[k] = [(_Wild(_may_match(node.items[k], sep)),)]
-        acc: list[_Variant] = [()]
+        spelled: list[_Variant] = [()]
         for option in options:
-            acc = list(dict.fromkeys(_join(a + o) for a in acc for o in option))
-        return acc
+            spelled = list(dict.fromkeys(_join(a + o) for a in spelled for o in option))
+        return spelled
     if isinstance(node, Rep):
         if node.hi is None or node.hi > 4:
             return wild
         inner = _expand(node.node, sep)
-        out: list[_Variant] = []
+        repeats: list[_Variant] = []
         for count in range(node.lo, node.hi + 1):
             acc: list[_Variant] = [()]
             for _ in range(count):
                 acc = [_join(a + o) for a in acc for o in inner]
-            out += acc
-        out = list(dict.fromkeys(out))
-        return out if len(out) <= MAX_VARIANTS else wild
+            repeats += acc
+        repeats = list(dict.fromkeys(repeats))
+        return repeats if len(repeats) <= MAX_VARIANTS else wild
     raise TypeError(node)
 
 
@@ -656,8 +659,9 @@ def _pattern_anchors(table: str, column: str, pattern: str, where: str) -> list[
                 # which it accepts only at the end: keep the fixed folders in front of it.
                 text, recursive = text[: text.rfind(sep) + 1] + "%%", True
                 if _depth(text[:-2], sep) < MIN_RECURSIVE_DEPTH:
-                    raise ExportError(f"{where}: pattern {pattern!r} would make osquery read everything below "
-                                      f"{text[:-2] or sep!r}; name at least {MIN_RECURSIVE_DEPTH} fixed folders")
+                    raise ExportError(f"{where}: pattern {pattern!r} would make osquery read everything "
+                                      f"below {text[:-2] or sep!r}; name at least {MIN_RECURSIVE_DEPTH} "
+                                      "fixed folders")
                 break
             else:
                 text += "%"
@@ -723,9 +727,9 @@ def _anchors(table: str, where: dict[str, Any], label: str) -> tuple[str, list[_
                       f"an exact, one_of, under or pattern matcher on {' or '.join(ANCHOR_COLUMNS[table])}")
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 # SQL
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 
 def _q(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
@@ -747,8 +751,10 @@ def _in_nocase(expr: str, values: Iterable[str]) -> str:
     return f"{expr} COLLATE NOCASE IN ({', '.join(map(_q, spellings))})"
 
 
+@functools.cache
 def _trim_expr(column: str) -> str:
-    codes = ", ".join(str(ord(ch)) for ch in _WHITESPACE)
+    # Every character Python's str.strip() removes, so SQL trim() is as forgiving as the vendor matcher.
+    codes = ", ".join(str(cp) for cp in range(sys.maxunicode + 1) if chr(cp).isspace())
     return f"trim({column}, char({codes}))"
 
 
@@ -844,15 +850,15 @@ def build_pack(catalogue: Catalogue, interval: int = DEFAULT_INTERVAL) -> dict[s
     for table in sorted(tables):
         query = tables[table]
         columns = ", ".join(TABLES[table])
-        where = " OR ".join(f"({t})" for t in query.terms)
+        condition = " OR ".join(f"({t})" for t in query.terms)
         queries[table] = {
-            "query": f"SELECT {columns} FROM {table} WHERE {where};",
+            "query": f"SELECT {columns} FROM {table} WHERE {condition};",
             "interval": interval,
             "platform": ",".join(p for p in PLATFORM_ORDER if p in query.platforms),
             "snapshot": True,
-            "description": f"Offramp: {table} rows that {query.signatures} signatures of the '{catalogue.id}' "
-                           f"catalogue ({catalogue.vendor.name} products, look-alikes, definitions dates) can "
-                           f"match. Deploy as pack '{PACK_NAME}'; read the results with "
-                           f"'offramp scan --inventory'.",
+            "description": f"Offramp: {table} rows that {query.signatures} signatures of the "
+                           f"'{catalogue.id}' catalogue ({catalogue.vendor.name} products, look-alikes, "
+                           f"definitions dates) can match. Deploy as pack '{PACK_NAME}'; read the results "
+                           "with 'offramp scan --inventory'.",
         }
     return {"queries": queries}

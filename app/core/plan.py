@@ -91,7 +91,7 @@ def _uninstall_step(product: InstalledProduct, catalogue: Catalogue, platform: s
     if chosen is None:
         chosen = removal.methods[-1]
     params: dict[str, Any] = {"product_id": product.product_id, "method": chosen.kind, "password": chosen.password,
-                              "reboot": chosen.reboot or removal.reboot}
+                              "reboot": chosen.reboot or removal.reboot, "label": product.edition or product.name}
     if chosen.kind == "msi":
         params["product_codes"] = product.product_codes
     elif chosen.kind == "package":
@@ -146,8 +146,11 @@ def make_plan(findings: Findings, catalogue: Catalogue, replacement: Replacement
                           params={"risk_id": risk_id, "warning": risk.warning}))
 
     if replacement and method and method.method in STAGEABLE:
-        steps.append(Step(f"stage.{replacement.id}", "stage", f"Download and check {replacement.name} first",
-                          "Nothing is removed until the replacement is on this machine and verified",
+        builtin = method.method == "builtin"
+        steps.append(Step(f"stage.{replacement.id}", "stage",
+                          f"Check {replacement.name} is on this computer" if builtin
+                          else f"Download and check {replacement.name} first",
+                          "Nothing is removed until the replacement is on this machine and ready",
                           params={"replacement_id": replacement.id, "method": method.method, **method.details}))
 
     uninstalls = [_uninstall_step(p, catalogue, platform) for p in to_remove]
@@ -169,9 +172,11 @@ def make_plan(findings: Findings, catalogue: Catalogue, replacement: Replacement
                           cancellable=False))
 
     if replacement and method:
-        steps.append(Step(f"install.{replacement.id}", "install", f"Install {replacement.name}",
+        steps.append(Step(f"install.{replacement.id}", "install",
+                          f"Switch on {replacement.name}" if method.method == "builtin" else f"Install {replacement.name}",
                           _install_detail(replacement, method.method),
-                          params={"replacement_id": replacement.id, "method": method.method, **method.details},
+                          params={"replacement_id": replacement.id, "method": method.method, "label": replacement.name,
+                                  **method.details},
                           cancellable=False, needs_person=not method.silent))
         steps.append(Step(f"verify.{replacement.id}", "verify", f"Check {replacement.name} is protecting this computer",
                           params={"replacement_id": replacement.id}))

@@ -61,7 +61,10 @@ class WizardModel:
         if self.extra_playbooks:
             found += load_replacements(self.extra_playbooks, include_test_only=True)
         platform = self.scan.findings.platform if self.scan else self.platform
-        return [r for r in found if platform in r.platforms]
+        fitting = [r for r in found if platform in r.platforms]
+        # The recommended choice first, then those that install by themselves, then by name.
+        return sorted(fitting, key=lambda r: (platform not in r.recommended_on, not r.silent_on(platform),
+                                              r.name.lower()))
 
     def default_choice(self) -> Replacement | None:
         platform = self.scan.findings.platform if self.scan else self.platform
@@ -98,7 +101,8 @@ class WizardModel:
                 risk = self.scan.catalogue.risk(risk_id)
                 if risk not in seen:
                     seen.append(risk)
-        return seen
+        # What can be lost for good, with a warning attached, comes first.
+        return sorted(seen, key=lambda r: r.warning is None)
 
     def reboot_expected(self) -> bool:
         return bool(self.scan) and any(p.reboot in ("required", "maybe") for p in self.scan.findings.installed)

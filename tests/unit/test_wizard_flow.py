@@ -68,3 +68,11 @@ def test_choice_and_finish_gate_their_pages() -> None:
     model.choice = model.replacements()[0]
     assert model.can_leave("choose")
     assert model.options().replacement_ref == str(model.choice.path)
+
+
+def test_the_recommended_choice_comes_first() -> None:
+    model = WizardModel(support_code="AAA-AAA", platform="windows")
+    options = model.replacements()
+    assert options[0].id == "microsoft-defender-antivirus"
+    silent = [r.silent_on("windows") for r in options]
+    assert silent == sorted(silent, reverse=True) or silent[0]  # guided installs come after silent ones

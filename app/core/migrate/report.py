@@ -23,8 +23,9 @@ def build(ctx: Context) -> dict[str, Any]:
                       "status": entry.get("status", "pending"), "started": entry.get("started"),
                       "finished": entry.get("finished"), "attempts": entry.get("attempts", 0),
                       "message": entry.get("message"), "data": entry.get("data", {})})
-    removed = [s["title"] for s in steps if s["kind"] == "uninstall" and s["status"] == "done"]
-    installed = [s["title"] for s in steps if s["kind"] == "install" and s["status"] == "done"]
+    labels = {step.id: step.params.get("label", step.title) for step in ctx.plan.steps}
+    removed = [labels[s["id"]] for s in steps if s["kind"] == "uninstall" and s["status"] == "done"]
+    installed = [labels[s["id"]] for s in steps if s["kind"] == "install" and s["status"] == "done"]
     verify = next((s for s in steps if s["kind"] == "verify"), None)
     rescan = next((s for s in steps if s["kind"] == "rescan"), None)
     code = state.get("exit_code")

@@ -52,7 +52,7 @@ class ChoosePage(Page):
             self.filter.setVisible(True)
         default = self.model.choice or self.model.default_choice()
         for index, option in enumerate(self.options):
-            self._add_card(index, option, option is default)
+            self._add_card(index, option, default is not None and option.id == default.id)
         self.cards.addStretch(1)
 
     def _add_card(self, index: int, option: Replacement, checked: bool) -> None:
@@ -69,11 +69,12 @@ class ChoosePage(Page):
         self.group.addButton(radio, index)
         layout.addWidget(radio)
         includes = ", ".join(self.tr(FEATURE_NAMES[f]) for f in option.features())
-        install = (self.tr("Installs by itself") if option.silent_on(platform)
+        install = (self.tr("automatic, nothing to click") if option.silent_on(platform)
                    else self.tr("You install it from {0}'s website; Offramp opens the page at the right moment")
                    .format(option.vendor))
-        lines = [option.summary, self.tr("Includes: {0}").format(includes),
-                 self.tr("{0} · made by {1} ({2})").format(install, option.vendor, option.vendor_country)]
+        lines = [option.summary, self.tr("<b>Includes:</b> {0}").format(includes),
+                 self.tr("<b>Installing:</b> {0}").format(install),
+                 self.tr("<b>Made by:</b> {0} — {1}").format(option.vendor, option.vendor_country)]
         if platform in option.recommended_on and option.recommended_reason:
             lines.insert(0, "<b>" + self.tr("Recommended: ") + option.recommended_reason + "</b>")
         detail = QLabel("<br>".join(lines), frame)

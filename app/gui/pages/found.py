@@ -41,7 +41,7 @@ class FoundPage(Page):
         self.products.header().setStretchLastSection(False)
         for column in (1, 2, 3):
             self.products.header().setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        self.layout_.addWidget(self.products, 2)
+        self.layout_.addWidget(self.products)
         self.others = QLabel(self)
         self.others.setWordWrap(True)
         self.others.setAccessibleName(self.tr("Leftovers and other security software"))
@@ -56,11 +56,15 @@ class FoundPage(Page):
         self.details.setReadOnly(True)
         self.details.setAccessibleName(self.tr("Evidence rows"))
         self.details.setVisible(False)
-        self.layout_.addWidget(self.details, 2)
+        self.layout_.addWidget(self.details, 1)
+        self.layout_.addStretch(0)
         self._task: Task | None = None
         self.error: str | None = None
 
     def initializePage(self) -> None:
+        if self.model.scan is not None and self._task is None and not self.progress.isHidden():
+            self._on_finished(self.model.scan)  # scanned before the page was shown (an inventory file)
+            return
         if self.model.scan is not None or self._task is not None:
             return
         from app.core.scan import run_scan
@@ -115,9 +119,13 @@ class FoundPage(Page):
         self.products.setVisible(bool(f.installed))
         for p in f.installed:
             label = p.edition if p.edition and p.edition != p.name else p.name
-            item = QTreeWidgetItem([label, p.version or "?", self.tr("yes") if p.running else self.tr("no"),
-                                    _age(p.definitions_age_days, p.definitions_date)])
+            age = (_age(p.definitions_age_days, p.definitions_date) if p.protects
+                   else self.tr("does not apply"))
+            item = QTreeWidgetItem([label, p.version or "?", self.tr("yes") if p.running else self.tr("no"), age])
             self.products.addTopLevelItem(item)
+        # As tall as its rows: an empty table would look like something is missing.
+        rows = sum(self.products.sizeHintForRow(0) for _ in range(max(1, len(f.installed))))
+        self.products.setMaximumHeight(self.products.header().sizeHint().height() + rows + 2 * self.products.frameWidth() + 4)
         lines = []
         if f.leftovers:
             lines.append(self.tr("<b>Left behind:</b> ") + ", ".join(f"{x.kind} {x.name}" for x in f.leftovers[:8])

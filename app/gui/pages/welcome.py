@@ -25,7 +25,6 @@ class WelcomePage(Page):
             "<li>remove Kaspersky, install your choice, and check you are protected.</li></ol>"
             "<p><b>Nothing changes without your consent</b>, and <b>nothing leaves this computer</b>: "
             "Offramp sends no data anywhere.</p>"), name=self.tr("What Offramp does"))
-        self.layout_.addStretch(1)
         self.code = QLabel(self.tr("Your support code: <b style='font-size:16pt'>{0}</b><br>"
                                    "<span>If you call for help, read this code aloud. It is also at the top "
                                    "of the log and the report.</span>").format(model.support_code), self)
@@ -33,4 +32,7 @@ class WelcomePage(Page):
         self.code.setWordWrap(True)
         self.code.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.code.setAccessibleName(self.tr("Support code {0}").format(model.support_code))
+        self.code.setObjectName("supportCode")
+        self.layout_.addSpacing(12)
         self.layout_.addWidget(self.code)
+        self.layout_.addStretch(1)

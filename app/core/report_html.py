@@ -1,0 +1,380 @@
+"""The migration report as a printable HTML page, for a helpdesk ticket or for the person at home.
+
+It reads the JSON report that app/core/migrate/report.py writes and turns it into one self-contained
+HTML5 document: inline CSS only, no scripts, no images, nothing fetched from anywhere, so it can be
+attached to a ticket, opened offline or printed. Every value that comes from the report is escaped:
+reports carry names read from the machine (program names, paths, messages), and those are data, not markup.
+
+The GUI prints this page to PDF with Qt's QTextDocument, which understands only a subset of HTML and
+CSS. So the layout uses tables, divs, lists and simple properties (colour, background, border,
+padding, margin, font size) and nothing newer: no flex, no grid, no positioning, no web fonts.
+Browsers get a little more through @media print, which QTextDocument leaves alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+from app.core import exitcodes
+
+PLATFORM_NAMES = {"windows": "Windows", "darwin": "macOS", "macos": "macOS", "linux": "Linux"}
+
+# status -> (icon, words, css class). Icons are text, not images, so the page stays self-contained
+# and a screen reader reads the words next to them.
+STATUS = {
+    "done": ("\u2713", "done", "ok"),
+    "skipped": ("\u2013", "skipped", "muted"),
+    "failed": ("\u2717", "failed", "bad"),
+    "cancelled": ("\u2717", "cancelled", "bad"),
+    # U+2016 rather than the pause sign U+23F8: DejaVu and other common fonts have no U+23F8, and
+    # QTextDocument printed it as an empty box; the double bar reads as "pause" and is everywhere.
+    "waiting": ("\u2016", "waiting for a restart", "wait"),
+    "running": ("\u2026", "interrupted while running", "wait"),
+    "pending": ("\u2026", "pending", "muted"),
+}
+SEP = " \u00b7 "  # a middle dot between facts on one line
+REBOOT_CODES = (exitcodes.REBOOT_REQUIRED, exitcodes.REBOOT_STARTED)  # a pause, not a failure
+
+# Colours were picked for contrast on white and on a black-and-white printer: every text colour
+# reaches at least 4.5:1 against its background (WCAG AA), and the boxes carry a border, so
+# they stay distinguishable when the colour is lost.
+CSS = """
+body { font-family: "Segoe UI", "DejaVu Sans", Arial, Helvetica, sans-serif; font-size: 11pt;
+       color: #1a1a1a; background-color: #ffffff; margin: 0; }
+.page { max-width: 180mm; margin: 0 auto; padding: 8mm 6mm; }
+h1 { font-size: 20pt; margin-top: 0; margin-bottom: 2px; color: #0b3d66; }
+h2 { font-size: 13pt; margin-top: 18px; margin-bottom: 6px; color: #0b3d66; }
+p { margin-top: 2px; margin-bottom: 4px; }
+.meta { color: #3d3d3d; font-size: 10pt; }
+.label { color: #3d3d3d; font-size: 9pt; }
+.code { font-family: "DejaVu Sans Mono", Consolas, "Courier New", monospace; font-size: 24pt;
+        font-weight: bold; color: #000000; letter-spacing: 2pt; }
+table.head { border-collapse: collapse; margin-bottom: 10px; }
+table.head td { border-bottom: 3px solid #0b3d66; padding-bottom: 6px; }
+table.box { border-collapse: collapse; width: 100%; margin-top: 6px; margin-bottom: 6px; }
+table.box td { padding: 8px 10px; border: 2px solid #555555; background-color: #f2f2f2; }
+.headline { font-size: 14pt; font-weight: bold; }
+table.outcome-ok td { border-color: #1b5e20; background-color: #e8f5e9; color: #1b5e20; }
+table.outcome-bad td { border-color: #b71c1c; background-color: #fdecea; color: #8e0000; }
+table.outcome-wait td { border-color: #8a5300; background-color: #fff4e0; color: #6b4000; }
+table.todo td { border-color: #8a5300; background-color: #fffaf0; }
+.detail { font-size: 11pt; font-weight: normal; color: #1a1a1a; }
+table.data { border-collapse: collapse; width: 100%; margin-top: 2px; margin-bottom: 4px; }
+table.data th { text-align: left; font-size: 9pt; color: #3d3d3d; background-color: #eef2f6;
+                border: 1px solid #c4ced8; padding: 3px 6px; }
+table.data td { border: 1px solid #c4ced8; padding: 5px 6px; vertical-align: top; }
+.num { white-space: nowrap; color: #3d3d3d; font-size: 10pt; }
+.status { white-space: nowrap; font-weight: bold; }
+.ok { color: #1b5e20; }
+.bad { color: #b71c1c; }
+.wait { color: #8a5300; }
+.muted { color: #555555; }
+.msg { font-size: 10pt; color: #2b2b2b; }
+.times { font-size: 8.5pt; color: #555555; }
+ul, ol { margin-top: 2px; margin-bottom: 4px; }
+li { margin-bottom: 2px; }
+table.footer { border-collapse: collapse; margin-top: 24px; }
+table.footer td { border-top: 1px solid #9fb3c8; padding-top: 6px; font-size: 8.5pt; color: #555555; }
+@page { size: A4; margin: 15mm; }
+@media print {
+  body { font-size: 10pt; }
+  .page { max-width: none; padding: 0; }
+  h2 { page-break-after: avoid; }
+  tr { page-break-inside: avoid; }
+}
+"""
+
+
+class ReportError(ValueError):
+    """A report file that is missing, unreadable or not an Offramp report."""
+
+
+def load_report(path: Path) -> dict[str, Any]:
+    """Reads a JSON report written by a migration; raises ReportError with a sentence for the user."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ReportError(f"no report at {path}: run a migration first, or name a report with --input") from None
+    except UnicodeDecodeError:
+        raise ReportError(f"{path} is damaged: not UTF-8 text") from None
+    except OSError as exc:
+        raise ReportError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ReportError(f"{path} is damaged: not valid JSON (line {exc.lineno}, column {exc.colno})") from None
+    problem = _shape_problem(data)
+    if problem:
+        raise ReportError(f"{path} is not an Offramp migration report: {problem}")
+    return data
+
+
+def _shape_problem(data: Any) -> str | None:
+    """What makes `data` unusable as a report, or None. Only what rendering relies on is checked."""
+    if not isinstance(data, dict):
+        return "expected a JSON object"
+    if not isinstance(data.get("support_code"), str):
+        return "it has no support code"
+    if not isinstance(data.get("steps"), list) or not all(isinstance(s, dict) for s in data["steps"]):
+        return "it has no list of steps"
+    for key in ("removed", "installed", "warnings", "to_do_by_hand"):
+        if data.get(key) is not None and not isinstance(data[key], list):
+            return f"'{key}' is not a list"
+    for key in ("verification", "rescan"):
+        if data.get(key) is not None and not isinstance(data[key], dict):
+            return f"'{key}' is not an object"
+    return None
+
+
+def _e(value: Any) -> str:
+    """Escapes anything for HTML text and attribute values; None becomes an empty string."""
+    return "" if value is None else html.escape(str(value), quote=True)
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _platform_name(platform: Any) -> str:
+    return PLATFORM_NAMES.get(str(platform), str(platform or "unknown system"))
+
+
+def _parse_time(value: Any) -> dt.datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _long_date(value: Any) -> str:
+    """"29 November 2026, 14:03 UTC": unambiguous on both sides of the Atlantic, unlike 11/29 or 29/11."""
+    when = _parse_time(value)
+    if when is None:
+        return str(value) if value else "date unknown"
+    text = f"{when.day} {when:%B %Y, %H:%M}"
+    if when.utcoffset() == dt.timedelta(0):
+        return text + " UTC"
+    return text + (f" (UTC{when:%z})" if when.tzinfo else "")
+
+
+def _clock(value: Any) -> str:
+    when = _parse_time(value)
+    return f"{when:%H:%M:%S}" if when else str(value)
+
+
+def _stop_step(steps: list[dict[str, Any]]) -> tuple[int, dict[str, Any]] | None:
+    """The step where the run stopped or paused: the first one that is not finished."""
+    for index, step in enumerate(steps, 1):
+        if step.get("status") in ("failed", "cancelled", "waiting", "running"):
+            return index, step
+    for index, step in enumerate(steps, 1):
+        if step.get("status") in (None, "pending"):
+            return index, step
+    return None
+
+
+def outcome_line(report: dict[str, Any]) -> tuple[str, str, str | None]:
+    """(css class, the plain-language outcome, a second line or None) for the top of the report."""
+    steps = [s for s in _list(report.get("steps")) if isinstance(s, dict)]
+    total = len(steps)
+    code = report.get("exit_code")
+    replacement = report.get("replacement")
+    stop = _stop_step(steps)
+    where = ""
+    message = None
+    if stop:
+        number, step = stop
+        where = f"step {step.get('number') or number} of {total}: {step.get('title') or step.get('id') or '?'}"
+        message = step.get("message")
+    if report.get("dry_run") and code == 0:
+        return "outcome-ok", "Dry run finished: nothing was changed on this computer", None
+    if code == 0:
+        found = report.get("verification")
+        verification: dict[str, Any] = found if isinstance(found, dict) else {}
+        if not replacement:
+            return "outcome-ok", "The banned software was removed; no replacement was installed", (
+                "This computer now relies on the protection its system provides.")
+        if verification.get("protecting") is None and verification:
+            return "outcome-ok", f"{replacement} is installed", (
+                "This system cannot report whether it is protecting: open it once to check it is switched on.")
+        return "outcome-ok", f"Your computer is protected by {replacement}", None
+    if code in REBOOT_CODES:
+        text = "Waiting for a restart" + (f" at {where}" if where else "")
+        return "outcome-wait", text, "Offramp carries on by itself after the restart."
+    if code is None:
+        return "outcome-wait", "Not finished yet" + (f": next is {where}" if where else ""), message
+    words = report.get("outcome") or exitcodes.DESCRIPTIONS.get(code, "failed")
+    text = (f"Stopped at {where}, exit {code}: {words}" if where else f"Stopped, exit {code}: {words}")
+    return "outcome-bad", text, message
+
+
+def _strip_verb(title: Any, verb: str) -> str:
+    # removed/installed hold the plan's step titles ("Remove X", "Install Y"); under the headings
+    # "What was removed" / "What was installed" the verb would only repeat the heading.
+    text = str(title)
+    return text[len(verb) + 1:] if text.startswith(verb + " ") else text
+
+
+def _steps_table(steps: list[dict[str, Any]]) -> str:
+    total = len(steps)
+    rows = []
+    for index, step in enumerate(steps, 1):
+        status = str(step.get("status") or "pending")
+        icon, words, css = STATUS.get(status, ("?", status, "muted"))
+        number = step.get("number") or index
+        times = []
+        if step.get("started"):
+            times.append(f"started {_clock(step['started'])}")
+        if step.get("finished"):
+            times.append(f"finished {_clock(step['finished'])}")
+        attempts = step.get("attempts")
+        if isinstance(attempts, int) and attempts > 1:
+            times.append(f"{attempts} attempts")
+        cell = f"<b>{_e(step.get('title') or step.get('id'))}</b>"
+        if step.get("message"):
+            cell += f'<br /><span class="msg">{_e(step["message"])}</span>'
+        if times:
+            cell += f'<br /><span class="times">{_e(", ".join(times))}</span>'
+        rows.append(
+            f'<tr><td class="num" width="16%">Step {_e(number)} of {total}</td>'
+            f'<td class="status {css}" width="22%">{_e(icon)} {_e(words)}</td>'
+            f"<td>{cell}</td></tr>")
+    head = '<tr><th width="16%">Step</th><th width="22%">Status</th><th>What Offramp did</th></tr>'
+    return ('<table class="data" width="100%" cellspacing="0" cellpadding="4">'
+            + head + "".join(rows) + "</table>")
+
+
+def _box(css: str, inner: str) -> str:
+    # A one-cell table rather than a div: QTextDocument draws neither borders nor padding on a div,
+    # so a boxed div would print as bare text.
+    return (f'<table class="box {css}" width="100%" cellspacing="0" cellpadding="8">'
+            f"<tr><td>{inner}</td></tr></table>")
+
+
+def _bullets(items: list[Any], ordered: bool = False) -> str:
+    tag = "ol" if ordered else "ul"
+    return f"<{tag}>" + "".join(f"<li>{_e(item)}</li>" for item in items) + f"</{tag}>"
+
+
+def _checks_table(verification: dict[str, Any]) -> str:
+    checks = [c for c in _list(verification.get("checks")) if isinstance(c, dict)]
+    if not checks:
+        return ""
+    rows = []
+    for check in checks:
+        passed = check.get("passed")
+        if passed is True:
+            icon, words, css = "\u2713", "passed", "ok"
+        elif passed is False:
+            icon, words, css = "\u2717", "failed", "bad"
+        else:  # None: the check did not apply or could not be made on this system
+            icon, words, css = "\u2013", "not checked", "muted"
+        rows.append(f'<tr><td>{_e(check.get("check"))}</td><td class="status {css}">{_e(icon)} {_e(words)}</td>'
+                    f'<td class="msg">{_e(check.get("detail"))}</td></tr>')
+    return ('<table class="data" width="100%" cellspacing="0" cellpadding="4">'
+            '<tr><th width="30%">Check</th><th width="18%">Result</th><th>Detail</th></tr>'
+            + "".join(rows) + "</table>")
+
+
+def _rescan_section(rescan: dict[str, Any]) -> str:
+    parts = []
+    installed = _list(rescan.get("installed"))
+    leftovers = _list(rescan.get("leftovers"))
+    if rescan.get("verdict") is not None:
+        parts.append(f"<p>Result of the last scan: <b>{_e(rescan['verdict'])}</b></p>")
+    if installed:
+        parts.append("<p>Still installed:</p>" + _bullets(installed))
+    else:
+        parts.append('<p class="ok">\u2713 Nothing banned is installed.</p>')
+    if leftovers:
+        parts.append("<p>Leftovers that remain:</p>" + _bullets(leftovers))
+    return "".join(parts)
+
+
+def render_report(report: dict[str, Any]) -> str:
+    """The whole report as one HTML5 document (a str). Missing fields are left out, never guessed."""
+    steps = [s for s in _list(report.get("steps")) if isinstance(s, dict)]
+    code = report.get("support_code") or "none"
+    platform = _platform_name(report.get("platform"))
+    css, headline, second = outcome_line(report)
+    removed = _list(report.get("removed"))
+    installed = _list(report.get("installed"))
+    warnings = _list(report.get("warnings"))
+    to_do = _list(report.get("to_do_by_hand"))
+    # A step that never ran leaves an empty dict here (report.build copies the step's data), and an
+    # empty rescan must not read as "nothing banned is installed".
+    verification = report.get("verification") if isinstance(report.get("verification"), dict) else None
+    rescan = report.get("rescan") if isinstance(report.get("rescan"), dict) else None
+    verification = verification or None
+    rescan = rescan if rescan and "verdict" in rescan else None
+    started = report.get("started") or next((s.get("started") for s in steps if s.get("started")), None)
+
+    meta = [_long_date(started), platform]
+    if report.get("root"):
+        meta.append(f"system at {report['root']}")
+    if report.get("replacement"):
+        meta.append(f"moving to {report['replacement']}")
+    if report.get("dry_run"):
+        meta.append("dry run")
+
+    out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8" />',
+           '<meta name="viewport" content="width=device-width, initial-scale=1" />',
+           f"<title>Offramp report {_e(code)}</title>", f"<style>{CSS}</style>", "</head>", "<body>",
+           '<div class="page">']
+    # A two-cell table, not floats: it is the one side-by-side layout QTextDocument draws reliably.
+    out.append(
+        '<table class="head" width="100%" cellspacing="0" cellpadding="0"><tr>'
+        '<td valign="bottom"><h1>Offramp report</h1>'
+        f'<div class="meta">{_e(SEP.join(meta))}</div></td>'
+        '<td valign="bottom" align="right" width="40%"><div class="label">Support code</div>'
+        f'<div class="code">{_e(code)}</div></td></tr></table>')
+    out.append(_box(css, f'<span class="headline">{_e(headline)}</span>'
+                    + (f'<br /><span class="detail">{_e(second)}</span>' if second else "")))
+    out.append('<p class="meta">Quote the support code when you contact your helpdesk: it finds this '
+               "migration in Offramp's records.</p>")
+
+    if to_do:
+        out.append("<h2>To do by hand</h2>")
+        out.append(_box("todo", _bullets(to_do, ordered=True)))
+
+    out.append(f"<h2>Steps ({len(steps)})</h2>")
+    out.append(_steps_table(steps) if steps else "<p>No steps were recorded.</p>")
+
+    out.append("<h2>What was removed</h2>")
+    out.append(_bullets([_strip_verb(t, "Remove") for t in removed]) if removed else "<p>Nothing.</p>")
+    out.append("<h2>What was installed</h2>")
+    out.append(_bullets([_strip_verb(t, "Install") for t in installed]) if installed else "<p>Nothing.</p>")
+
+    if verification is not None:
+        out.append("<h2>Protection checks</h2>")
+        protecting = verification.get("protecting")
+        if protecting is True:
+            out.append('<p class="ok">\u2713 The replacement reports that it is protecting this computer.</p>')
+        elif protecting is False:
+            out.append('<p class="bad">\u2717 The replacement is not protecting this computer yet.</p>')
+        out.append(_checks_table(verification))
+    if rescan is not None:
+        out.append("<h2>Final scan</h2>")
+        out.append(_rescan_section(rescan))
+    if warnings:
+        out.append("<h2>Warnings</h2>")
+        out.append(_bullets(warnings))
+
+    footer = [f"Offramp {report.get('offramp_version') or ''}".strip()]
+    if report.get("plan_fingerprint"):
+        footer.append(f"plan {report['plan_fingerprint']}")
+    if report.get("exit_code") is not None:
+        footer.append(f"exit code {report['exit_code']}")
+    footer.append(f"support code {code}")
+    out.append('<table class="footer" width="100%" cellspacing="0" cellpadding="0"><tr><td>'
+               f"{_e(SEP.join(footer))}<br />"
+               "This report contains no passwords. It lists program names and messages from this computer; "
+               "share it only with people helping you.</td></tr></table>")
+    out += ["</div>", "</body>", "</html>"]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,121 @@
+"""Renders every wizard page at 100% and 200% scale into docs/screenshots/, from a typical Windows machine.
+
+The machine is an inventory (the same format a scan reads), so the pages show what a home user with
+Kaspersky Total Security and its Password Manager would see. The Migrating and Done pages are shown
+mid-run and finished, from a recorded state, without running anything.
+
+    python tools/screenshots.py            # both scales, light palette
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+OUT = REPO / "docs" / "screenshots"
+sys.path.insert(0, str(REPO))
+
+HKLM = "HKEY_LOCAL_MACHINE\\SOFTWARE"
+UPDATED = int(dt.datetime(2024, 9, 28, 21, 4, tzinfo=dt.UTC).timestamp())
+INVENTORY = {
+    "platform": "windows",
+    "programs": [
+        {"name": "Kaspersky Total Security", "version": "21.2.16.590", "publisher": "Kaspersky Lab",
+         "install_location": "C:\\Program Files (x86)\\Kaspersky Lab\\Kaspersky Total Security 21.2\\"},
+        {"name": "Kaspersky Password Manager", "version": "9.0.2.1186", "publisher": "Kaspersky"},
+        {"name": "Mozilla Firefox (x64 en-US)", "version": "133.0", "publisher": "Mozilla"},
+    ],
+    "services": [{"name": "AVP21.2", "display_name": "Kaspersky Anti-Virus Service 21.2", "service_type": "OWN_PROCESS",
+                  "status": "RUNNING"},
+                 {"name": "klif", "service_type": "FILE_SYSTEM_DRIVER", "status": "RUNNING"},
+                 {"name": "WinDefend", "service_type": "OWN_PROCESS", "status": "STOPPED"}],
+    "processes": [{"pid": "4120", "name": "avp.exe"}, {"pid": "4480", "name": "avpui.exe"}],
+    "registry": [{"key": f"{HKLM}\\WOW6432Node\\KasperskyLab\\AVP21.2\\Data",
+                  "path": f"{HKLM}\\WOW6432Node\\KasperskyLab\\AVP21.2\\Data\\LastSuccessfulUpdate",
+                  "name": "LastSuccessfulUpdate", "type": "REG_DWORD", "data": str(UPDATED)}],
+    "windows_security_products": [
+        {"type": "Antivirus", "name": "Kaspersky Total Security", "state": "On", "signatures_up_to_date": "0"},
+        {"type": "Antivirus", "name": "Windows Defender", "state": "Off", "signatures_up_to_date": "1"}],
+}
+
+
+def render(scale: str) -> None:
+    from PySide6.QtWidgets import QApplication, QWizard
+
+    from app.core import eventlog
+    from app.core.catalogue import load_catalogue
+    from app.core.classifier import classify
+    from app.core.inventory import Source
+    from app.core.plan import make_plan
+    from app.core.policy import Policy
+    from app.core.scan import ScanResult, known_security_products
+    from app.core.wizard_flow import WizardModel
+    from app.gui.pages.base import page_id
+    from app.gui.pages.migrate import MigratePage
+    from app.gui.wizard import OfframpWizard
+
+    eventlog.setup(console=False)
+    app = QApplication([sys.argv[0]])
+    style = REPO / "resources" / "style.qss"
+    app.setStyleSheet(style.read_text())
+    catalogue = load_catalogue()
+    findings = classify(catalogue, INVENTORY, known_products=known_security_products("windows"))
+    model = WizardModel(support_code="K7F-M4Q", platform="windows")
+    model.scan = ScanResult(findings, INVENTORY, Source("file", "demo"), catalogue)
+    plan = make_plan(findings, catalogue, model.default_choice(), Policy())
+
+    def preview(page: MigratePage) -> None:  # show a run in progress instead of starting one
+        page.plan = plan
+        page.plan_steps = plan.steps
+        running = next(i for i, s in enumerate(plan.steps) if s.kind == "uninstall")
+        page.statuses = {s.id: "done" for s in plan.steps[:running]} | {plan.steps[running].id: "running"}
+        page._render_steps()
+        page.progress.setValue(int(running / len(plan.steps) * 100))
+        page.current.setText(f"Step {running + 1} of {len(plan.steps)}: {plan.steps[running].title}")
+
+    MigratePage.initializePage = preview  # type: ignore[method-assign]
+    wizard = OfframpWizard(model)
+    wizard.setWizardStyle(QWizard.WizardStyle.ModernStyle)
+    wizard.show()
+    for name in ("welcome", "found", "why", "choose", "rescue", "migrate", "done"):
+        if name == "rescue":
+            for box in list(wizard.pages["rescue"].boxes.values())[:2]:
+                box.setChecked(True)
+        if name == "done":
+            model.exit_code = 0
+            wizard.pages["done"].initializePage = lambda: None  # type: ignore[method-assign]
+            wizard.pages["done"].summary.setText(wizard.pages["done"].describe({
+                "exit_code": 0, "replacement": model.default_choice().name, "support_code": model.support_code,
+                "verification": {"protecting": True}, "removed": ["Remove Kaspersky Total Security",
+                                                                  "Remove Kaspersky Password Manager"],
+                "installed": [f"Install {model.default_choice().name}"], "to_do_by_hand": []}))
+        while wizard.currentId() != page_id(name):
+            wizard.next() if wizard.currentId() < page_id(name) else wizard.back()
+            app.processEvents()
+            if name == "migrate" and wizard.currentId() == page_id("rescue"):
+                for box in wizard.pages["rescue"].boxes.values():
+                    box.setChecked(True)
+        for _ in range(5):
+            app.processEvents()
+        OUT.mkdir(parents=True, exist_ok=True)
+        wizard.grab().save(str(OUT / f"{page_id(name) + 1}-{name}@{scale}x.png"))
+    print(f"saved {len(list(OUT.glob(f'*@{scale}x.png')))} pages at {scale}x to {OUT}")
+
+
+def main() -> int:
+    if len(sys.argv) > 1 and sys.argv[1] == "--render":
+        render(sys.argv[2])
+        return 0
+    for scale in ("1", "2"):
+        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QT_SCALE_FACTOR": scale,
+               "OFFRAMP_HOME": str(REPO / "build" / "screenshots-home")}
+        subprocess.run([sys.executable, __file__, "--render", scale], check=True, env=env, cwd=REPO)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
