@@ -17,7 +17,7 @@ from typing import Any
 from app.core.catalogue import Catalogue, Product
 from app.core.findings import Evidence, Findings, InstalledProduct, Leftover, Note, SecurityProduct
 from app.core.inventory import Inventory, rows
-from app.core.matching import match_row, publisher_set
+from app.core.matching import literal_prefix, match_row, publisher_set
 
 RowKey = tuple[str, int]  # (table, index in that table)
 
@@ -34,40 +34,65 @@ class _Signature:
 class _Index:
     """Finds which signatures may match a row without trying every signature on every row.
 
-    Signatures with an exact (or one_of) column are looked up by that column's value; the rest
-    (patterns, folders) are tried on every row of their table. With 10,000 programs this is
-    the difference between milliseconds and a second.
+    Signatures with an exact (or one_of) column are looked up by that column's value; those whose
+    pattern starts with fixed text are looked up by the first two letters of it; a vendor-only
+    signature by the publisher. Only what is left (folders, patterns with no fixed start) is tried
+    on every row of its table. With 10,000 programs this is the difference between a few
+    milliseconds and a tenth of a second.
     """
 
-    def __init__(self, signatures: Iterable[_Signature]):
+    PREFIX = 2
+
+    def __init__(self, signatures: Iterable[_Signature], publishers: frozenset[str] = frozenset()):
         self.exact: dict[str, dict[str, dict[str, list[_Signature]]]] = defaultdict(lambda: defaultdict(dict))
+        self.prefixed: dict[str, dict[str, dict[str, list[_Signature]]]] = defaultdict(lambda: defaultdict(dict))
         self.scan: dict[str, list[_Signature]] = defaultdict(list)
         for sig in signatures:
-            column, values = self._key(sig.where)
-            if column is None:
-                self.scan[sig.table].append(sig)
+            column, values = self._key(sig.where, publishers)
+            if column is not None:
+                for value in values:
+                    self.exact[sig.table][column].setdefault(value.casefold(), []).append(sig)
                 continue
-            for value in values:
-                self.exact[sig.table][column].setdefault(value.casefold(), []).append(sig)
+            column, prefix = self._prefix(sig.where)
+            if column is not None:
+                self.prefixed[sig.table][column].setdefault(prefix, []).append(sig)
+            else:
+                self.scan[sig.table].append(sig)
 
     @staticmethod
-    def _key(where: dict[str, Any]) -> tuple[str | None, list[str]]:
+    def _key(where: dict[str, Any], publishers: frozenset[str]) -> tuple[str | None, list[str]]:
         for column, matcher in where.items():
             if isinstance(matcher, str):
                 return column, [matcher]
             if isinstance(matcher, dict) and "one_of" in matcher:
                 return column, list(matcher["one_of"])
+        for column, matcher in where.items():
+            if isinstance(matcher, dict) and matcher.get("vendor"):
+                return column, sorted(publishers)
         return None, []
+
+    @classmethod
+    def _prefix(cls, where: dict[str, Any]) -> tuple[str | None, str]:
+        for column, matcher in where.items():
+            if isinstance(matcher, dict) and "pattern" in matcher:
+                prefix = literal_prefix(matcher["pattern"])
+                if len(prefix) >= cls.PREFIX:
+                    return column, prefix[: cls.PREFIX].casefold()
+        return None, ""
 
     def candidates(self, table: str, row: dict[str, Any]) -> Iterable[_Signature]:
         for column, by_value in self.exact.get(table, {}).items():
             value = row.get(column)
             if value is not None:
-                yield from by_value.get(str(value).casefold(), ())
+                yield from by_value.get(str(value).strip().casefold(), ())
+        for column, by_prefix in self.prefixed.get(table, {}).items():
+            value = row.get(column)
+            if value is not None:
+                yield from by_prefix.get(str(value)[: self.PREFIX].casefold(), ())
         yield from self.scan.get(table, ())
 
     def tables(self) -> set[str]:
-        return set(self.exact) | set(self.scan)
+        return set(self.exact) | set(self.prefixed) | set(self.scan)
 
 
 def _signatures(owner: str, detect: dict[str, list[dict[str, Any]]], platform: str) -> list[_Signature]:
@@ -228,7 +253,7 @@ def classify(catalogue: Catalogue, inventory: Inventory, now: dt.datetime | None
 
     # Look-alikes first: a row they claim is never evidence against the banned vendor.
     lookalike_sigs = [s for item in catalogue.not_banned for s in _signatures(item.id, item.detect, platform)]
-    lookalike_hits = _matches(_Index(lookalike_sigs), inventory, publishers)
+    lookalike_hits = _matches(_Index(lookalike_sigs, publishers), inventory, publishers)
     claimed: set[RowKey] = set()
     for item in catalogue.not_banned:
         hits = lookalike_hits.get(item.id, [])
@@ -245,7 +270,7 @@ def classify(catalogue: Catalogue, inventory: Inventory, now: dt.datetime | None
                 up_to_date=None if up_to_date in (None, "") else str(up_to_date) in ("1", "true", "True")))
 
     product_sigs = [s for p in catalogue.products for s in _signatures(p.id, p.detect, platform)]
-    product_hits = _matches(_Index(product_sigs), inventory, publishers)
+    product_hits = _matches(_Index(product_sigs, publishers), inventory, publishers)
     banned_rows: set[RowKey] = set()
     installed_ids: set[str] = set()
     traces: list[tuple[Product, str, dict[str, Any], Evidence]] = []

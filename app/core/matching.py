@@ -52,5 +52,35 @@ def match_row(row: Mapping[str, Any], where: Mapping[str, Any], publishers: froz
     return all(match_value(row.get(column), matcher, publishers) for column, matcher in where.items())
 
 
+_META = set("()[]{}?*+|.$^")
+
+
+def literal_prefix(pattern: str) -> str:
+    """The text every match of an anchored pattern starts with ("^Kaspersky( Free)?$" gives "Kaspersky").
+
+    "[\\\\]" and "[/]" (a lone path separator) and escaped punctuation count as literal text; the
+    character before an optional quantifier does not.
+    """
+    text, i = "", 1 if pattern.startswith("^") else 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if pattern.startswith("[\\\\]", i):
+            text, i = text + "\\", i + 4
+            continue
+        if pattern.startswith("[/]", i):
+            text, i = text + "/", i + 3
+            continue
+        if ch == "\\" and i + 1 < len(pattern) and not pattern[i + 1].isalnum():
+            text, i = text + pattern[i + 1], i + 2
+            continue
+        if ch in _META or ch == "\\":
+            if ch in "?*{" and text:
+                text = text[:-1]  # the character before an optional quantifier may be absent
+            break
+        text += ch
+        i += 1
+    return text
+
+
 def publisher_set(names: Iterable[str]) -> frozenset[str]:
     return frozenset(n.strip().casefold() for n in names)

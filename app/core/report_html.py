@@ -37,6 +37,7 @@ STATUS = {
     "pending": ("\u2026", "pending", "muted"),
 }
 SEP = " \u00b7 "  # a middle dot between facts on one line
+NBSP = "\u00a0"  # keeps a status icon on the same line as its words when the column is narrow
 REBOOT_CODES = (exitcodes.REBOOT_REQUIRED, exitcodes.REBOOT_STARTED)  # a pause, not a failure
 
 # Colours were picked for contrast on white and on a black-and-white printer: every text colour
@@ -68,7 +69,7 @@ table.data th { text-align: left; font-size: 9pt; color: #3d3d3d; background-col
                 border: 1px solid #c4ced8; padding: 3px 6px; }
 table.data td { border: 1px solid #c4ced8; padding: 5px 6px; vertical-align: top; }
 .num { white-space: nowrap; color: #3d3d3d; font-size: 10pt; }
-.status { white-space: nowrap; font-weight: bold; }
+.status { font-weight: bold; }
 .ok { color: #1b5e20; }
 .bad { color: #b71c1c; }
 .wait { color: #8a5300; }
@@ -215,8 +216,8 @@ def outcome_line(report: dict[str, Any]) -> tuple[str, str, str | None]:
 
 
 def _strip_verb(title: Any, verb: str) -> str:
-    # removed/installed hold the plan's step titles ("Remove X", "Install Y"); under the headings
-    # "What was removed" / "What was installed" the verb would only repeat the heading.
+    # Reports hold product names here; older ones held the step titles ("Remove X", "Install Y"), whose
+    # verb would only repeat the heading "What was removed" / "What was installed".
     text = str(title)
     return text[len(verb) + 1:] if text.startswith(verb + " ") else text
 
@@ -242,10 +243,10 @@ def _steps_table(steps: list[dict[str, Any]]) -> str:
         if times:
             cell += f'<br /><span class="times">{_e(", ".join(times))}</span>'
         rows.append(
-            f'<tr><td class="num" width="16%">Step {_e(number)} of {total}</td>'
-            f'<td class="status {css}" width="22%">{_e(icon)} {_e(words)}</td>'
+            f'<tr><td class="num" width="14%">Step {_e(number)} of {total}</td>'
+            f'<td class="status {css}" width="19%">{_e(icon)}{NBSP}{_e(words)}</td>'
             f"<td>{cell}</td></tr>")
-    head = '<tr><th width="16%">Step</th><th width="22%">Status</th><th>What Offramp did</th></tr>'
+    head = '<tr><th width="14%">Step</th><th width="19%">Status</th><th>What Offramp did</th></tr>'
     return ('<table class="data" width="100%" cellspacing="0" cellpadding="4">'
             + head + "".join(rows) + "</table>")
 
@@ -275,7 +276,7 @@ def _checks_table(verification: dict[str, Any]) -> str:
             icon, words, css = "\u2717", "failed", "bad"
         else:  # None: the check did not apply or could not be made on this system
             icon, words, css = "\u2013", "not checked", "muted"
-        rows.append(f'<tr><td>{_e(check.get("check"))}</td><td class="status {css}">{_e(icon)} {_e(words)}</td>'
+        rows.append(f'<tr><td>{_e(check.get("check"))}</td><td class="status {css}">{_e(icon)}{NBSP}{_e(words)}</td>'
                     f'<td class="msg">{_e(check.get("detail"))}</td></tr>')
     return ('<table class="data" width="100%" cellspacing="0" cellpadding="4">'
             '<tr><th width="30%">Check</th><th width="18%">Result</th><th>Detail</th></tr>'

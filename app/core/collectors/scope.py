@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.core.catalogue import Catalogue
+from app.core.matching import literal_prefix
 
 
 @dataclass(frozen=True)
@@ -23,29 +24,10 @@ class Scope:
     filters: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
 
 
-_META = set("()[]{}?*+|.$")
-
-
 def literal_folder(pattern: str) -> str | None:
     """The fixed folder a path pattern starts with ("^C:[\\\\]ProgramData[\\\\]Kaspersky Lab[\\\\]AVP[0-9]+$" gives
     "C:\\ProgramData\\Kaspersky Lab"), so a collector knows where to look for what the pattern can match."""
-    text, i = "", 1 if pattern.startswith("^") else 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if pattern.startswith("[\\\\]", i) or pattern.startswith("[/]", i):
-            text += "\\" if pattern[i + 1] == "\\" else "/"
-            i += 4 if pattern[i + 1] == "\\" else 3
-            continue
-        if ch == "\\" and i + 1 < len(pattern) and not pattern[i + 1].isalnum():
-            text += pattern[i + 1]
-            i += 2
-            continue
-        if ch in _META or ch == "\\":
-            if ch in "?*{" and text:
-                text = text[:-1]  # the character before an optional quantifier may be absent
-            break
-        text += ch
-        i += 1
+    text = literal_prefix(pattern)
     cut = max(text.rfind("\\"), text.rfind("/"))
     return text[:cut] if cut > 0 else None
 
