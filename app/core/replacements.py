@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core import paths
-from app.core.validation import load_checked
+from app.core.validation import load_checked, load_trusted
 
 FEATURES = ("antivirus", "firewall", "vpn", "password_manager", "parental_controls", "identity_protection")
 
@@ -80,8 +80,11 @@ def load_replacement(path: Path) -> Replacement:
 
 def load_replacements(folder: Path | None = None, *, include_test_only: bool = False) -> list[Replacement]:
     """Every replacement playbook in a folder (default: the shipped ones), sorted by name."""
-    folder = folder or paths.playbooks_dir() / "replacements"
-    found = [load_replacement(p) for p in sorted(folder.glob("*.yaml"))]
+    if folder is None:
+        folder = paths.playbooks_dir() / "replacements"
+        found = [load_trusted(p, lambda data, p=p: from_data(data, p)) for p in sorted(folder.glob("*.yaml"))]
+    else:  # an admin's or a test's own playbooks: input, so validated in full
+        found = [load_replacement(p) for p in sorted(folder.glob("*.yaml"))]
     return sorted((r for r in found if include_test_only or not r.test_only), key=lambda r: r.name.lower())
 
 

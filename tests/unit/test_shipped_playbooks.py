@@ -42,3 +42,19 @@ def test_every_claim_has_a_source_and_a_verified_date() -> None:
         assert r.sources and r.verified_on.year >= 2024
         for methods in r.install.values():
             assert all(m.sources for m in methods)
+
+
+def test_a_broken_shipped_file_still_gets_a_precise_error(tmp_path, monkeypatch) -> None:
+    import shutil
+
+    from app.core.catalogue import load_catalogue
+    from app.core.validation import InvalidPlaybook
+
+    fake_root = tmp_path / "data"
+    shutil.copytree(paths.playbooks_dir(), fake_root / "playbooks")
+    catalogue = fake_root / "playbooks" / "banned" / "kaspersky.yaml"
+    catalogue.write_text(catalogue.read_text().replace("vendor:\n", "vendorz:\n", 1))
+    monkeypatch.setattr(paths, "data_root", lambda: fake_root)
+    with pytest.raises(InvalidPlaybook) as caught:
+        load_catalogue()
+    assert any(p.field == "vendorz" and "unknown field" in p.message for p in caught.value.problems)
