@@ -1,0 +1,94 @@
+"""Every control a person can reach has a name a screen reader can say; the helpdesk view shows numbers and details."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QHeaderView, QLineEdit, QPlainTextEdit,
+                               QProgressBar, QWidget)
+
+from app.core.catalogue import load_catalogue
+from app.core.classifier import classify
+from app.core.inventory import Source
+from app.core.scan import ScanResult
+from app.core.wizard_flow import WizardModel
+from app.gui.pages.base import page_id
+from app.gui.wizard import OfframpWizard
+
+pytestmark = pytest.mark.gui
+INVENTORY = {"platform": "windows",
+             "programs": [{"name": "Kaspersky Total Security", "publisher": "Kaspersky Lab", "version": "21.2"},
+                          {"name": "Kaspersky Password Manager", "publisher": "Kaspersky"}]}
+
+
+@pytest.fixture
+def wizard(qtbot):
+    catalogue = load_catalogue()
+    model = WizardModel(support_code="ACC-777", platform="windows")
+    model.scan = ScanResult(classify(catalogue, INVENTORY, dt.datetime.now(dt.UTC)), INVENTORY,
+                            Source("file", "test"), catalogue)
+    wizard = OfframpWizard(model)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    return wizard
+
+
+def named(widget: QWidget) -> bool:
+    text = widget.text() if isinstance(widget, QAbstractButton) else ""
+    return bool(widget.accessibleName() or text.replace("&", "").strip())
+
+
+def test_every_control_on_every_page_has_a_name(wizard) -> None:
+    kinds = (QAbstractButton, QLineEdit, QPlainTextEdit, QAbstractItemView, QProgressBar)
+    for name in ("welcome", "found", "why", "choose", "rescue"):
+        while wizard.currentId() != page_id(name):
+            wizard.next()
+        page = wizard.currentPage()
+        # A table's header is part of the (named) table, not a control of its own.
+        nameless = [type(w).__name__ for w in page.findChildren(QWidget)
+                    if isinstance(w, kinds) and not isinstance(w, QHeaderView) and not named(w)]
+        assert nameless == [], f"{name}: {nameless}"
+        focusable = [w for w in page.findChildren(QWidget) if isinstance(w, kinds) and w.isVisible()
+                     and w.focusPolicy() & Qt.FocusPolicy.TabFocus]
+        assert focusable or name in ("welcome", "why"), f"{name} has nothing to reach from the keyboard"
+
+
+def test_the_timeline_describes_itself_in_words(wizard) -> None:
+    while wizard.currentId() != page_id("why"):
+        wizard.next()
+    chart = wizard.pages["why"].chart
+    assert chart.accessibleName() == "Ban timeline"
+    assert "2024-09-29" in chart.accessibleDescription()
+
+
+def test_helpdesk_view_numbers_pages_and_opens_details(wizard) -> None:
+    wizard.next()
+    assert "Page" not in wizard.windowTitle()
+    wizard.set_helpdesk(True)
+    assert wizard.windowTitle().endswith("Page 2 of 7")
+    found = wizard.pages["found"]
+    assert found.details.isVisible()
+    assert "Kaspersky Total Security" in found.details.toPlainText()
+    wizard.set_helpdesk(False)
+    assert not found.details.isVisible()
+
+
+def test_text_scales_with_the_system_font(wizard, qtbot) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from PySide6.QtGui import QFont
+
+    label = wizard.pages["welcome"].code
+    small = label.sizeHint()
+    font = QApplication.font()
+    bigger = QFont(font)
+    bigger.setPointSizeF(font.pointSizeF() * 1.6)
+    QApplication.setFont(bigger)
+    try:
+        QApplication.processEvents()
+        grown = label.sizeHint()
+        assert grown.height() > small.height() or grown.width() > small.width()
+    finally:
+        QApplication.setFont(font)
