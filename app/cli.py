@@ -22,7 +22,7 @@ EXIT_USAGE = 2
 EXIT_INTERNAL = 70  # sysexits' EX_SOFTWARE: a bug in Offramp, distinct from every documented outcome
 
 
-def _date(text: str) -> "dt.date":
+def _date(text: str) -> dt.date:
     import datetime as dt
 
     try:

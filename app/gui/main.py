@@ -9,13 +9,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 
-def build_wizard(args: argparse.Namespace):
-    """The wizard for these arguments, resuming an unfinished migration if there is one."""
+def build_wizard(args: argparse.Namespace, resume: bool = True):
+    """The wizard for these arguments, resuming an unfinished migration if there is one (and `resume`)."""
     from app.core.migrate import session
     from app.core.wizard_flow import WizardModel
     from app.gui.wizard import OfframpWizard
 
-    state = session.in_progress()
+    state = session.in_progress() if resume else None
     model = WizardModel(support_code=state["support_code"] if state else session.new_support_code(),
                         root=args.root, helpdesk=args.helpdesk,
                         extra_playbooks=Path(args.playbooks) if args.playbooks else None,
@@ -33,6 +33,8 @@ def parse(argv: Sequence[str] | None) -> tuple[argparse.Namespace, list[str]]:
     parser.add_argument("--playbooks", metavar="DIR", help="also offer the replacement playbooks in DIR")
     parser.add_argument("--wizard-style", choices=["native", "classic", "modern", "mac"], default="native",
                         help="the wizard's look (native follows the operating system)")
+    parser.add_argument("--smoke-test", action="store_true",
+                        help="build and show the wizard, print 'ok' and quit (checks an installed or frozen build)")
     return parser.parse_known_args(argv)
 
 
@@ -49,7 +51,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     app = QApplication([sys.argv[0], *qt_args])
     app.setApplicationName("Offramp")
-    errors.install(log_file)
+    if not args.smoke_test:  # a smoke test must fail with a traceback, not wait on an error dialog
+        errors.install(log_file)
     translators = []
     for folder, name in ((paths.resources_dir() / "translations", "offramp"),
                          (Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)), "qtbase")):
@@ -60,7 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     style = paths.resources_dir() / "style.qss"
     if style.exists():
         app.setStyleSheet(style.read_text(encoding="utf-8"))
-    wizard = build_wizard(args)
+    # A smoke test never resumes: on a machine mid-migration that would start the next step.
+    wizard = build_wizard(args, resume=not args.smoke_test)
     styles = {"classic": QWizard.WizardStyle.ClassicStyle, "modern": QWizard.WizardStyle.ModernStyle,
               "mac": QWizard.WizardStyle.MacStyle}
     if args.wizard_style in styles:
@@ -68,7 +72,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     eventlog.event("gui.start", "wizard started", support_code=wizard.model.support_code,
                    resuming=bool(wizard.model.resume_state))
     wizard.show()
+    if args.smoke_test:
+        return _smoke_test(app, wizard)
     return app.exec()
+
+
+def _smoke_test(app, wizard) -> int:
+    """Lets the shown wizard process its first events, then checks what a broken bundle would lose."""
+    app.processEvents()
+    problems = [problem for problem, failed in (
+        ("the wizard is not visible", not wizard.isVisible()),
+        ("the first page is missing", wizard.currentPage() is None),
+        ("the window icon did not load (Qt's svg icon engine is missing?)", wizard.windowIcon().pixmap(32).isNull()),
+    ) if failed]
+    wizard.close()
+    for problem in problems:
+        print(f"smoke test: {problem}", file=sys.stderr)
+    if not problems:
+        print("ok", flush=True)
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":

@@ -6,8 +6,15 @@ import datetime as dt
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QHeaderView, QLineEdit, QPlainTextEdit,
-                               QProgressBar, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QHeaderView,
+    QLineEdit,
+    QPlainTextEdit,
+    QProgressBar,
+    QWidget,
+)
 
 from app.core.catalogue import load_catalogue
 from app.core.classifier import classify
@@ -76,9 +83,8 @@ def test_helpdesk_view_numbers_pages_and_opens_details(wizard) -> None:
 
 
 def test_text_scales_with_the_system_font(wizard, qtbot) -> None:
-    from PySide6.QtWidgets import QApplication
-
     from PySide6.QtGui import QFont
+    from PySide6.QtWidgets import QApplication
 
     label = wizard.pages["welcome"].code
     small = label.sizeHint()

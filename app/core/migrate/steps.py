@@ -182,7 +182,7 @@ def _person_does_it(ctx: Context, step: Step, what: str, recheck: Callable[[], b
         return Outcome("cancelled", f"not done: {step.title}", exit_code=exitcodes.CANCELLED)
     if not recheck():
         return Outcome.failed(f"{step.title}: Offramp still sees it on this machine.", exitcodes.FAILURE)
-    return Outcome.done(f"done by the person at the machine")
+    return Outcome.done("done by the person at the machine")
 
 
 # --- restart ----------------------------------------------------------------------------------------

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -25,6 +25,21 @@ class VerifyResult:
     installed: bool
     protecting: bool | None  # None: this system cannot say (a mounted root, no Security Center)
     checks: list[tuple[str, bool | None, str]] = field(default_factory=list)  # (check, passed, detail)
+
+
+class PosixRoot:
+    """The root a Linux or macOS back-end works on: "/" for this machine, or a sandbox / mounted system."""
+
+    def __init__(self, root: Path | None = None):
+        self.root = Path(root) if root else None
+        self._base = self.root or Path("/")
+        self.sandbox = self.root is not None and self.root.resolve() != Path("/")
+
+    def is_elevated(self) -> bool:
+        import os
+
+        # A private root is ours to change; the live system needs root.
+        return self.sandbox or os.geteuid() == 0
 
 
 class SystemBackend(Protocol):

@@ -14,24 +14,16 @@ from pathlib import Path
 from typing import Any
 
 from app.core.platform import commands
-from app.core.platform.base import ActionResult, VerifyResult
+from app.core.platform.base import ActionResult, PosixRoot, VerifyResult
 
 RESUME_UNIT = "offramp-resume.service"
 UNIT_DIRS = ("etc/systemd/system", "lib/systemd/system", "usr/lib/systemd/system")
 
 
-class LinuxBackend:
+class LinuxBackend(PosixRoot):
     platform = "linux"
 
-    def __init__(self, root: Path | None = None):
-        self.root = Path(root) if root else None
-        self._base = self.root or Path("/")
-        self.sandbox = self.root is not None and self.root.resolve() != Path("/")
-
     # --- facts -------------------------------------------------------------------------------------
-    def is_elevated(self) -> bool:
-        return self.sandbox or os.geteuid() == 0
-
     def pending_reboot(self) -> bool:
         return (self._base / "var/run/reboot-required").exists() or (self._base / "run/reboot-required").exists()
 

@@ -6,7 +6,6 @@ macOS cannot run in Offramp's test environment; this back-end keeps to documente
 
 from __future__ import annotations
 
-import os
 import plistlib
 import shutil
 from collections.abc import Callable
@@ -14,21 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from app.core.platform import commands
-from app.core.platform.base import ActionResult, VerifyResult
+from app.core.platform.base import ActionResult, PosixRoot, VerifyResult
 
 RESUME_LABEL = "org.offramp.resume"
 
 
-class MacBackend:
+class MacBackend(PosixRoot):
     platform = "darwin"
-
-    def __init__(self, root: Path | None = None):
-        self.root = Path(root) if root else None
-        self._base = self.root or Path("/")
-        self.sandbox = self.root is not None and self.root.resolve() != Path("/")
-
-    def is_elevated(self) -> bool:
-        return self.sandbox or os.geteuid() == 0
 
     def pending_reboot(self) -> bool:
         return False

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget, QWizardPage
+from PySide6.QtWidgets import QLabel, QPlainTextEdit, QToolButton, QVBoxLayout, QWidget, QWizardPage
 
 from app.core.wizard_flow import PAGES, WizardModel
 
@@ -32,6 +32,20 @@ class Page(QWizardPage):
             label.setAccessibleName(name)
         self.layout_.addWidget(label)
         return label
+
+    def expandable(self, label: str, name: str) -> tuple[QToolButton, QPlainTextEdit]:
+        """A toggle button and the read-only text it shows or hides (technical details, the log)."""
+        button = QToolButton(self)
+        button.setText(label)
+        button.setCheckable(True)
+        button.setAccessibleName(label)
+        box = QPlainTextEdit(self)
+        box.setReadOnly(True)
+        box.setAccessibleName(name)
+        box.setVisible(False)
+        self.layout_.addWidget(button)
+        self.layout_.addWidget(box, 1)
+        return button, box
 
     def set_helpdesk(self, on: bool) -> None:
         """Helpdesk view: step numbers and technical details everywhere. Pages override to show more."""

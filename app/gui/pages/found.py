@@ -6,8 +6,7 @@ import json
 from pathlib import Path
 
 from PySide6.QtCore import Slot
-from PySide6.QtWidgets import (QHeaderView, QLabel, QPlainTextEdit, QProgressBar, QToolButton, QTreeWidget,
-                               QTreeWidgetItem)
+from PySide6.QtWidgets import QHeaderView, QLabel, QProgressBar, QTreeWidget, QTreeWidgetItem
 
 from app.gui.pages.base import Page
 from app.gui.worker import Task
@@ -46,18 +45,8 @@ class FoundPage(Page):
         self.others.setWordWrap(True)
         self.others.setAccessibleName(self.tr("Leftovers and other security software"))
         self.layout_.addWidget(self.others)
-        self.details_button = QToolButton(self)
-        self.details_button.setText(self.tr("Technical details"))
-        self.details_button.setCheckable(True)
-        self.details_button.setAccessibleName(self.tr("Show technical details"))
+        self.details_button, self.details = self.expandable(self.tr("Technical details"), self.tr("Evidence rows"))
         self.details_button.toggled.connect(self._show_details)
-        self.layout_.addWidget(self.details_button)
-        self.details = QPlainTextEdit(self)
-        self.details.setReadOnly(True)
-        self.details.setAccessibleName(self.tr("Evidence rows"))
-        self.details.setVisible(False)
-        self.layout_.addWidget(self.details, 1)
-        self.layout_.addStretch(0)
         self._task: Task | None = None
         self.error: str | None = None
 

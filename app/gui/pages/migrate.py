@@ -11,8 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import QUrl, Slot
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import (QInputDialog, QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QPlainTextEdit,
-                               QProgressBar, QToolButton)
+from PySide6.QtWidgets import QInputDialog, QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QProgressBar
 
 from app.core import exitcodes
 from app.core.migrate.context import Question
@@ -40,17 +39,8 @@ class MigratePage(Page):
         self.steps.setAccessibleName(self.tr("Steps"))
         self.layout_.addWidget(self.steps, 2)
         self.outcome = self.text("", name=self.tr("Outcome"))
-        self.log_button = QToolButton(self)
-        self.log_button.setText(self.tr("Show the log"))
-        self.log_button.setCheckable(True)
-        self.log_button.setAccessibleName(self.tr("Show the log"))
+        self.log_button, self.log = self.expandable(self.tr("Show the log"), self.tr("Log"))
         self.log_button.toggled.connect(self._toggle_log)
-        self.layout_.addWidget(self.log_button)
-        self.log = QPlainTextEdit(self)
-        self.log.setReadOnly(True)
-        self.log.setAccessibleName(self.tr("Log"))
-        self.log.setVisible(False)
-        self.layout_.addWidget(self.log, 1)
         self.bridge = AskBridge(self)
         self.bridge.asked.connect(self._answer)
         self.task: Task | None = None
