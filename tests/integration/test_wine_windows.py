@@ -106,3 +106,37 @@ def test_silent_migration_end_to_end_under_windows_installer(winebed: WineBed, w
 def _subkeys(bed: WineBed) -> list[str]:
     listing = bed.wine(["reg", "query", UNINSTALL])
     return [line.strip() for line in listing.stdout.splitlines() if line.strip().upper().startswith("HKEY_")]
+
+
+KES_PROTECTED = "{2DAF09E8-E2DD-4B3D-BC8F-958D8A199452}"
+AGENT_PROTECTED = "{221EFD82-071C-4563-A311-C395EB195F69}"
+PASSWORD = "Offramp-Test-Password"
+
+
+def test_password_protected_removal_blocks_without_and_succeeds_with_the_passwords(
+        winebed: WineBed, windows_msis: dict[str, Path], windows_fixtures: WindowsFixtures, tmp_path: Path) -> None:
+    bed = winebed
+    try:
+        assert bed.msi_install(windows_msis["kes-password"]) == 0
+        assert bed.msi_install(windows_msis["network-agent-password"]) == 0
+        home = tmp_path / "without"
+        blocked = bed.offramp("migrate", "--silent", "--remove-only", env={"OFFRAMP_HOME": to_windows_path(home)},
+                              timeout=600)
+        assert blocked.returncode == 24, blocked.stdout + blocked.stderr
+        assert "Safe Mode" in blocked.stdout and "kavremover" in blocked.stdout
+
+        home = tmp_path / "with"
+        env = {"OFFRAMP_HOME": to_windows_path(home), "OFFRAMP_KES_LOGIN": "KLAdmin", "OFFRAMP_KES_PASSWORD": PASSWORD,
+               "OFFRAMP_NETWORK_AGENT_PASSWORD": PASSWORD}
+        done = bed.offramp("migrate", "--silent", "--remove-only", env=env, timeout=600)
+        assert done.returncode == 0, done.stdout + done.stderr
+        code, found = scan(bed, tmp_path / "after")
+        assert found["installed"] == []
+        written = [p for p in home.rglob("*") if p.is_file()]
+        assert any(p.name == "journal.jsonl" for p in written) and any(p.name == "report.json" for p in written)
+        hex_password = PASSWORD.encode("utf-16-le").hex().upper()
+        for path in written:
+            text = path.read_text(errors="replace")
+            assert PASSWORD not in text and hex_password not in text, path
+    finally:
+        clean_up(bed, windows_fixtures, KES_PROTECTED, AGENT_PROTECTED)
