@@ -43,7 +43,21 @@ INVENTORY = {
 }
 
 
-def render(scale: str) -> None:
+def dark_palette():
+    from PySide6.QtGui import QColor, QPalette
+
+    palette = QPalette()
+    for role, colour in ((QPalette.ColorRole.Window, "#202124"), (QPalette.ColorRole.WindowText, "#e8eaed"),
+                         (QPalette.ColorRole.Base, "#17181a"), (QPalette.ColorRole.Text, "#e8eaed"),
+                         (QPalette.ColorRole.Button, "#2d2e31"), (QPalette.ColorRole.ButtonText, "#e8eaed"),
+                         (QPalette.ColorRole.Highlight, "#8ab4f8"), (QPalette.ColorRole.HighlightedText, "#202124"),
+                         (QPalette.ColorRole.Link, "#8ab4f8"), (QPalette.ColorRole.Mid, "#5f6368"),
+                         (QPalette.ColorRole.PlaceholderText, "#9aa0a6")):
+        palette.setColor(role, QColor(colour))
+    return palette
+
+
+def render(scale: str, dark: bool = False) -> None:
     from PySide6.QtWidgets import QApplication, QWizard
 
     from app.core import eventlog
@@ -62,6 +76,9 @@ def render(scale: str) -> None:
     app = QApplication([sys.argv[0]])
     style = REPO / "resources" / "style.qss"
     app.setStyleSheet(style.read_text())
+    if dark:
+        app.setStyle("Fusion")
+        app.setPalette(dark_palette())
     catalogue = load_catalogue()
     findings = classify(catalogue, INVENTORY, known_products=known_security_products("windows"))
     model = WizardModel(support_code="K7F-M4Q", platform="windows")
@@ -102,18 +119,21 @@ def render(scale: str) -> None:
         for _ in range(5):
             app.processEvents()
         OUT.mkdir(parents=True, exist_ok=True)
-        wizard.grab().save(str(OUT / f"{page_id(name) + 1}-{name}@{scale}x.png"))
-    print(f"saved {len(list(OUT.glob(f'*@{scale}x.png')))} pages at {scale}x to {OUT}")
+        prefix = "dark-" if dark else ""
+        if dark and name not in ("found", "why", "choose"):
+            continue  # three pages are enough to check contrast
+        wizard.grab().save(str(OUT / f"{prefix}{page_id(name) + 1}-{name}@{scale}x.png"))
+    print(f"saved the pages at {scale}x{' (dark)' if dark else ''} to {OUT}")
 
 
 def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "--render":
-        render(sys.argv[2])
+        render(sys.argv[2], dark=sys.argv[3:] == ["dark"])
         return 0
-    for scale in ("1", "2"):
+    for scale, look in (("1", "light"), ("2", "light"), ("1", "dark")):
         env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QT_SCALE_FACTOR": scale,
                "OFFRAMP_HOME": str(REPO / "build" / "screenshots-home")}
-        subprocess.run([sys.executable, __file__, "--render", scale], check=True, env=env, cwd=REPO)
+        subprocess.run([sys.executable, __file__, "--render", scale, look], check=True, env=env, cwd=REPO)
     return 0
 
 
