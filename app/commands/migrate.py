@@ -21,10 +21,16 @@ LOOPBACK_SWITCH = "OFFRAMP_ALLOW_LOOPBACK_HTTP"  # tests only: lets downloads us
 def _options(args: argparse.Namespace) -> Any:
     from app.core.migrate.context import Options
 
-    return Options(silent=getattr(args, "silent", False), dry_run=getattr(args, "dry_run", False),
-                   root=str(args.root) if args.root else None, replacement_ref=args.to, policy_file=
-                   str(args.policy) if args.policy else None, report_file=str(args.report) if getattr(args, "report", None)
-                   else None, allow_loopback_http=os.environ.get(LOOPBACK_SWITCH) == "1", remove_only=args.remove_only)
+    return Options(
+        silent=getattr(args, "silent", False),
+        dry_run=getattr(args, "dry_run", False),
+        root=str(args.root) if args.root else None,
+        replacement_ref=args.to,
+        policy_file=str(args.policy) if args.policy else None,
+        report_file=str(args.report) if getattr(args, "report", None) else None,
+        allow_loopback_http=os.environ.get(LOOPBACK_SWITCH) == "1",
+        remove_only=args.remove_only,
+    )
 
 
 def _print_plan(plan: Any) -> None:
@@ -66,8 +72,9 @@ def _ask_terminal(question: Any) -> bool:
         print(f"  Warning: {question.warning}")
     if question.url:
         print(f"  Open: {question.url}")
-    prompt = {"reboot": "Restart now? [y/N] ", "acknowledge": "Done, or not needed? [y/N] "}.get(question.kind,
-                                                                                              "Done? [y/N] ")
+    prompt = {"reboot": "Restart now? [y/N] ", "acknowledge": "Done, or not needed? [y/N] "}.get(
+        question.kind, "Done? [y/N] "
+    )
     return input(prompt).strip().lower() in ("y", "yes")
 
 
@@ -101,8 +108,9 @@ def run_migrate(args: argparse.Namespace) -> int:
 
     options = _options(args)
     if not options.silent and not sys.stdin.isatty() and not options.dry_run:
-        print("offramp: no terminal to ask questions on: add --silent (and a --policy) to run unattended",
-              file=sys.stderr)
+        print(
+            "offramp: no terminal to ask questions on: add --silent (and a --policy) to run unattended", file=sys.stderr
+        )
         return exitcodes.USAGE
     try:
         runner, scan = session.start(options, progress=_progress, ask=_ask_terminal, prompt_secret=_prompt_secret)
@@ -122,8 +130,9 @@ def run_resume(args: argparse.Namespace) -> int:
     from app.core.migrate import session
 
     try:
-        runner = session.resume(progress=_progress, ask=_ask_terminal, prompt_secret=_prompt_secret,
-                                silent=True if args.silent else None)
+        runner = session.resume(
+            progress=_progress, ask=_ask_terminal, prompt_secret=_prompt_secret, silent=True if args.silent else None
+        )
     except session.SessionError as exc:
         print(f"offramp: {exc}", file=sys.stderr)
         return exitcodes.USAGE

@@ -17,18 +17,32 @@ def run_list(args: argparse.Namespace) -> int:
     platform = PLATFORM_ALIASES[args.platform] if args.platform else None
     found = [r for r in load_replacements() if platform is None or platform in r.platforms]
     if args.json:
-        emit_json([
-            {"id": r.id, "name": r.name, "vendor": r.vendor, "vendor_country": r.vendor_country,
-             "platforms": list(r.platforms), "price": r.price, "includes": r.features(),
-             "silent": {p: r.silent_on(p) for p in r.platforms}, "recommended_on": list(r.recommended_on),
-             "summary": r.summary, "verified_on": r.verified_on.isoformat(), "file": str(r.path)}
-            for r in found
-        ])
+        emit_json(
+            [
+                {
+                    "id": r.id,
+                    "name": r.name,
+                    "vendor": r.vendor,
+                    "vendor_country": r.vendor_country,
+                    "platforms": list(r.platforms),
+                    "price": r.price,
+                    "includes": r.features(),
+                    "silent": {p: r.silent_on(p) for p in r.platforms},
+                    "recommended_on": list(r.recommended_on),
+                    "summary": r.summary,
+                    "verified_on": r.verified_on.isoformat(),
+                    "file": str(r.path),
+                }
+                for r in found
+            ]
+        )
         return 0
     rows = []
     for r in found:
         platforms = [p for p in r.platforms if platform in (None, p)]
-        silent = ", ".join(f"{'macos' if p == 'darwin' else p}:{'yes' if r.silent_on(p) else 'guided'}" for p in platforms)
+        silent = ", ".join(
+            f"{'macos' if p == 'darwin' else p}:{'yes' if r.silent_on(p) else 'guided'}" for p in platforms
+        )
         rows.append([r.id, r.name, r.price, silent, ", ".join(r.features())])
     print(table(rows, ["ID", "NAME", "PRICE", "SILENT INSTALL", "INCLUDES"]))
     return 0

@@ -30,8 +30,11 @@ def print_summary(result: object) -> None:
         for n, p in enumerate(f.installed, 1):
             label = p.edition if p.edition and p.edition != p.name else p.name
             print(f"  {n}. {label}" + (f" {p.version}" if p.version else "") + f"  [{p.product_id}]")
-            age = (f"{p.definitions_date[:10]} ({p.definitions_age_days} days old)" if p.definitions_date
-                   else "not readable")
+            age = (
+                f"{p.definitions_date[:10]} ({p.definitions_age_days} days old)"
+                if p.definitions_date
+                else "not readable"
+            )
             print(f"     running: {_yes_no(p.running)}   protecting: {_yes_no(p.protecting)}   definitions: {age}")
             if p.removal_methods:
                 print(f"     removal: {', '.join(p.removal_methods)}; restart: {p.reboot}")
@@ -47,12 +50,14 @@ def print_summary(result: object) -> None:
             print(f"  - {note.name} ({note.maker}): {note.reason}")
         print()
     if f.other_security_products:
-        print("Other security products: " + ", ".join(
-            p.name + (f" ({p.state})" if p.state else "") for p in f.other_security_products))
+        print(
+            "Other security products: "
+            + ", ".join(p.name + (f" ({p.state})" if p.state else "") for p in f.other_security_products)
+        )
         print()
     verdict = {
         "banned-installed": f"Result: banned {vendor} software is installed. "
-                            "See the steps with 'offramp plan --to REPLACEMENT' ('offramp playbooks list').",
+        "See the steps with 'offramp plan --to REPLACEMENT' ('offramp playbooks list').",
         "leftovers": f"Result: no {vendor} product is installed, but it left parts behind.",
         "clean": f"Result: nothing from {vendor} was found.",
     }[f.verdict]
@@ -73,8 +78,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"offramp: {exc}", file=sys.stderr)
         return EXIT_INPUT
     f = result.findings
-    eventlog.event("scan.done", f"scan: {f.verdict}", verdict=f.verdict, installed=[p.product_id for p in f.installed],
-                   leftovers=len(f.leftovers), source=result.source.detail)
+    eventlog.event(
+        "scan.done",
+        f"scan: {f.verdict}",
+        verdict=f.verdict,
+        installed=[p.product_id for p in f.installed],
+        leftovers=len(f.leftovers),
+        source=result.source.detail,
+    )
     if args.json:
         emit_json(result.to_dict())
     else:

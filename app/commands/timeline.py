@@ -17,19 +17,30 @@ def run(args: argparse.Namespace) -> int:
     sales = timeline.distance(catalogue.milestone("sales_cutoff"), today)
     vendor = timeline.distance(catalogue.milestone("vendor_updates_cutoff"), today)
     if args.json:
-        emit_json({
-            "today": today.isoformat(),
-            "updates_stopped_days_ago": stopped.days,
-            "sales_stopped_days_ago": sales.days,
-            "vendor_updates_stopped_days_ago": vendor.days,
-            "may_keep_using": catalogue.legal_status.may_keep_using,
-            "events": [
-                {"id": e.id, "date": e.date.isoformat(), "time": e.time, "utc_offset": e.utc_offset,
-                 "approximate": e.approximate, "marks": e.marks, "title": e.title, "meaning": e.meaning,
-                 "sources": list(e.sources), "days_ago": timeline.distance(e, today).days}
-                for e in catalogue.timeline
-            ],
-        })
+        emit_json(
+            {
+                "today": today.isoformat(),
+                "updates_stopped_days_ago": stopped.days,
+                "sales_stopped_days_ago": sales.days,
+                "vendor_updates_stopped_days_ago": vendor.days,
+                "may_keep_using": catalogue.legal_status.may_keep_using,
+                "events": [
+                    {
+                        "id": e.id,
+                        "date": e.date.isoformat(),
+                        "time": e.time,
+                        "utc_offset": e.utc_offset,
+                        "approximate": e.approximate,
+                        "marks": e.marks,
+                        "title": e.title,
+                        "meaning": e.meaning,
+                        "sources": list(e.sources),
+                        "days_ago": timeline.distance(e, today).days,
+                    }
+                    for e in catalogue.timeline
+                ],
+            }
+        )
         return 0
     print(f"{catalogue.vendor.name} in the United States: the ban, step by step (today is {today.isoformat()})\n")
     for e in catalogue.timeline:
@@ -41,7 +52,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"    source: {source}")
         print()
     print(f"New sales stopped {sales.phrase()} ({sales.event.date.isoformat()}).")
-    print(f"Updates stopped {stopped.phrase()} ({stopped.event.date.isoformat()}); "
-          f"{catalogue.vendor.name}'s own help pages name {vendor.event.date.isoformat()} ({vendor.phrase()}).")
+    print(
+        f"Updates stopped {stopped.phrase()} ({stopped.event.date.isoformat()}); "
+        f"{catalogue.vendor.name}'s own help pages name {vendor.event.date.isoformat()} ({vendor.phrase()})."
+    )
     print(catalogue.legal_status.summary)
     return 0

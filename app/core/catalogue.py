@@ -101,6 +101,7 @@ class Vendor:
     legal_names: tuple[str, ...]
     publisher_names: tuple[str, ...]
     sources: tuple[str, ...]
+    blocked_removal_help: str = ""
 
 
 @dataclass(frozen=True)
@@ -149,8 +150,14 @@ def _tuple(value: Any) -> tuple[Any, ...]:
 def _removal(raw: dict[str, Any]) -> Removal:
     methods = tuple(
         RemovalMethod(
-            kind=m["kind"], silent=m["silent"], sources=_tuple(m["sources"]), packages=_tuple(m.get("packages")),
-            path=m.get("path"), url=m.get("url"), password=m.get("password", "none"), reboot=m.get("reboot"),
+            kind=m["kind"],
+            silent=m["silent"],
+            sources=_tuple(m["sources"]),
+            packages=_tuple(m.get("packages")),
+            path=m.get("path"),
+            url=m.get("url"),
+            password=m.get("password", "none"),
+            reboot=m.get("reboot"),
             instructions=m.get("instructions"),
         )
         for m in raw["methods"]
@@ -162,33 +169,73 @@ def from_data(data: dict[str, Any], path: Path) -> Catalogue:
     """Builds the typed catalogue from validated data."""
     v = data["vendor"]
     timeline = tuple(
-        Event(id=e["id"], date=dt.date.fromisoformat(e["date"]), title=e["title"], meaning=e["meaning"],
-              sources=_tuple(e["sources"]), time=e.get("time"), utc_offset=e.get("utc_offset"),
-              approximate=e.get("approximate", False), marks=e.get("marks"))
+        Event(
+            id=e["id"],
+            date=dt.date.fromisoformat(e["date"]),
+            title=e["title"],
+            meaning=e["meaning"],
+            sources=_tuple(e["sources"]),
+            time=e.get("time"),
+            utc_offset=e.get("utc_offset"),
+            approximate=e.get("approximate", False),
+            marks=e.get("marks"),
+        )
         for e in data["timeline"]
     )
     products = tuple(
-        Product(id=p["id"], name=p["name"], family=p["family"], platforms=_tuple(p["platforms"]),
-                detect=p["detect"], removal={k: _removal(r) for k, r in p["removal"].items()},
-                sources=_tuple(p["sources"]), editions=_tuple(p.get("editions")),
-                description=p.get("description", ""), protects=p.get("protects", True),
-                definitions=_tuple(p.get("definitions")), data_at_risk=_tuple(p.get("data_at_risk")))
+        Product(
+            id=p["id"],
+            name=p["name"],
+            family=p["family"],
+            platforms=_tuple(p["platforms"]),
+            detect=p["detect"],
+            removal={k: _removal(r) for k, r in p["removal"].items()},
+            sources=_tuple(p["sources"]),
+            editions=_tuple(p.get("editions")),
+            description=p.get("description", ""),
+            protects=p.get("protects", True),
+            definitions=_tuple(p.get("definitions")),
+            data_at_risk=_tuple(p.get("data_at_risk")),
+        )
         for p in data["products"]
     )
     legal = data["legal_status"]
     return Catalogue(
         id=data["id"],
         path=path,
-        vendor=Vendor(v["name"], _tuple(v["legal_names"]), _tuple(v["publisher_names"]), _tuple(v["sources"])),
+        vendor=Vendor(
+            v["name"],
+            _tuple(v["legal_names"]),
+            _tuple(v["publisher_names"]),
+            _tuple(v["sources"]),
+            v.get("blocked_removal_help", ""),
+        ),
         timeline=tuple(sorted(timeline, key=lambda e: e.moment)),
-        legal_status=LegalStatus(legal["may_keep_using"], legal["summary"], legal["quote"], _tuple(legal["sources"]),
-                                 _tuple(legal.get("not_covered"))),
+        legal_status=LegalStatus(
+            legal["may_keep_using"],
+            legal["summary"],
+            legal["quote"],
+            _tuple(legal["sources"]),
+            _tuple(legal.get("not_covered")),
+        ),
         products=products,
-        data_at_risk=tuple(DataAtRisk(d["id"], d["title"], d["risk"], d["action"], _tuple(d["sources"]), d.get("warning"))
-                           for d in data["data_at_risk"]),
-        not_banned=tuple(NotBanned(n["id"], n["name"], n["maker"], n["reason"], n["detect"], _tuple(n["sources"]),
-                                   n.get("kind", "look-alike"), n.get("security_product", False))
-                         for n in data["not_banned"]),
+        data_at_risk=tuple(
+            DataAtRisk(d["id"], d["title"], d["risk"], d["action"], _tuple(d["sources"]), d.get("warning"))
+            for d in data["data_at_risk"]
+        ),
+        not_banned=tuple(
+            NotBanned(
+                n["id"],
+                n["name"],
+                n["maker"],
+                n["reason"],
+                n["detect"],
+                _tuple(n["sources"]),
+                n.get("kind", "look-alike"),
+                n.get("security_product", False),
+            )
+            for n in data["not_banned"]
+        ),
     )
 
 
@@ -197,7 +244,9 @@ def load_catalogue(path: Path | None = None) -> Catalogue:
     if path is None:
         shipped = sorted((paths.playbooks_dir() / "banned").glob("*.yaml"))
         if len(shipped) != 1:
-            raise FileNotFoundError(f"expected one catalogue in {paths.playbooks_dir() / 'banned'}, found {len(shipped)}")
+            raise FileNotFoundError(
+                f"expected one catalogue in {paths.playbooks_dir() / 'banned'}, found {len(shipped)}"
+            )
         return load_trusted(shipped[0], lambda data: from_data(data, shipped[0]))
     doc = load_checked(path, expect_kind="banned-catalogue")
     return from_data(doc.data, Path(path))

@@ -102,7 +102,9 @@ def _signatures(owner: str, detect: dict[str, list[dict[str, Any]]], platform: s
     ]
 
 
-def _matches(index: _Index, inventory: Inventory, publishers: frozenset[str]) -> dict[str, list[tuple[RowKey, _Signature]]]:
+def _matches(
+    index: _Index, inventory: Inventory, publishers: frozenset[str]
+) -> dict[str, list[tuple[RowKey, _Signature]]]:
     found: dict[str, list[tuple[RowKey, _Signature]]] = defaultdict(list)
     for table in sorted(index.tables()):  # a stable order, so reports list things the same way each run
         for i, row in enumerate(rows(inventory, table)):
@@ -113,9 +115,17 @@ def _matches(index: _Index, inventory: Inventory, publishers: frozenset[str]) ->
 
 
 _LEFTOVER_KIND = {
-    "registry": "key", "processes": "process", "systemd_units": "unit", "launchd": "launchd",
-    "kernel_extensions": "kext", "system_extensions": "extension", "package_receipts": "receipt",
-    "apps": "app", "deb_packages": "package", "rpm_packages": "package", "programs": "program",
+    "registry": "key",
+    "processes": "process",
+    "systemd_units": "unit",
+    "launchd": "launchd",
+    "kernel_extensions": "kext",
+    "system_extensions": "extension",
+    "package_receipts": "receipt",
+    "apps": "app",
+    "deb_packages": "package",
+    "rpm_packages": "package",
+    "programs": "program",
     "windows_security_products": "security-center-entry",
 }
 _NAME_COLUMNS = ("name", "path", "key", "id", "label", "identifier", "package_id", "bundle_identifier")
@@ -165,7 +175,9 @@ def parse_definitions_date(value: Any, fmt: str) -> dt.datetime | None:
     return None
 
 
-def _definitions(product: Product, platform: str, inventory: Inventory, publishers: frozenset[str]) -> dt.datetime | None:
+def _definitions(
+    product: Product, platform: str, inventory: Inventory, publishers: frozenset[str]
+) -> dt.datetime | None:
     latest = None
     for spec in product.definitions:
         if spec["platform"] != platform:
@@ -217,34 +229,67 @@ def _protecting(evidence: list[Evidence], platform: str) -> bool | None:
     return None
 
 
-def _installed(product: Product, platform: str, evidence: list[Evidence], inventory: Inventory,
-               publishers: frozenset[str], now: dt.datetime) -> InstalledProduct:
+def _installed(
+    product: Product,
+    platform: str,
+    evidence: list[Evidence],
+    inventory: Inventory,
+    publishers: frozenset[str],
+    now: dt.datetime,
+) -> InstalledProduct:
     removal = product.removal.get(platform)
-    app_name = _first(evidence, "apps", "display_name") or _first(evidence, "apps", "bundle_name") or \
-        (_first(evidence, "apps", "name") or "").removesuffix(".app") or None
+    app_name = (
+        _first(evidence, "apps", "display_name")
+        or _first(evidence, "apps", "bundle_name")
+        or (_first(evidence, "apps", "name") or "").removesuffix(".app")
+        or None
+    )
     edition = _first(evidence, "programs", "name") or app_name
-    version = (_first(evidence, "programs", "version") or _first(evidence, "apps", "bundle_short_version")
-               or _first(evidence, "deb_packages", "version") or _first(evidence, "rpm_packages", "version")
-               or _first(evidence, "package_receipts", "version"))
-    location = (_first(evidence, "programs", "install_location") or _first(evidence, "apps", "path"))
+    version = (
+        _first(evidence, "programs", "version")
+        or _first(evidence, "apps", "bundle_short_version")
+        or _first(evidence, "deb_packages", "version")
+        or _first(evidence, "rpm_packages", "version")
+        or _first(evidence, "package_receipts", "version")
+    )
+    location = _first(evidence, "programs", "install_location") or _first(evidence, "apps", "path")
     definitions = _definitions(product, platform, inventory, publishers)
-    codes = sorted({str(e.row["identifying_number"]) for e in evidence
-                    if e.table == "programs" and e.row.get("identifying_number")})
+    codes = sorted(
+        {
+            str(e.row["identifying_number"])
+            for e in evidence
+            if e.table == "programs" and e.row.get("identifying_number")
+        }
+    )
     packages = [str(e.row["name"]) for e in evidence if e.table in ("deb_packages", "rpm_packages")]
     return InstalledProduct(
-        product_id=product.id, name=product.name, family=product.family, edition=edition, version=version,
-        install_location=location, removal_order=removal.order if removal else None,
-        removal_methods=[m.kind for m in removal.methods] if removal else [], reboot=removal.reboot if removal else None,
-        running=_is_running(evidence), protecting=_protecting(evidence, platform),
+        product_id=product.id,
+        name=product.name,
+        family=product.family,
+        edition=edition,
+        version=version,
+        install_location=location,
+        removal_order=removal.order if removal else None,
+        removal_methods=[m.kind for m in removal.methods] if removal else [],
+        reboot=removal.reboot if removal else None,
+        running=_is_running(evidence),
+        protecting=_protecting(evidence, platform),
         definitions_date=definitions.isoformat(timespec="seconds") if definitions else None,
         definitions_age_days=(now - definitions).days if definitions else None,
-        product_codes=codes, packages=list(dict.fromkeys(packages)), data_at_risk=list(product.data_at_risk),
-        evidence=evidence, protects=product.protects,
+        product_codes=codes,
+        packages=list(dict.fromkeys(packages)),
+        data_at_risk=list(product.data_at_risk),
+        evidence=evidence,
+        protects=product.protects,
     )
 
 
-def classify(catalogue: Catalogue, inventory: Inventory, now: dt.datetime | None = None,
-             known_products: Iterable[tuple[str, str, dict[str, Any]]] = ()) -> Findings:
+def classify(
+    catalogue: Catalogue,
+    inventory: Inventory,
+    now: dt.datetime | None = None,
+    known_products: Iterable[tuple[str, str, dict[str, Any]]] = (),
+) -> Findings:
     """Classifies an inventory. `known_products` are (id, name, signature) for other security products to report."""
     now = now or dt.datetime.now(dt.UTC)
     platform = inventory["platform"]
@@ -265,9 +310,14 @@ def classify(catalogue: Catalogue, inventory: Inventory, now: dt.datetime | None
         if item.security_product:
             wsc = next((e.row for e in evidence if e.table == "windows_security_products"), {})
             up_to_date = wsc.get("signatures_up_to_date")
-            findings.other_security_products.append(SecurityProduct(
-                item.name, "catalogue", state=wsc.get("state"),
-                up_to_date=None if up_to_date in (None, "") else str(up_to_date) in ("1", "true", "True")))
+            findings.other_security_products.append(
+                SecurityProduct(
+                    item.name,
+                    "catalogue",
+                    state=wsc.get("state"),
+                    up_to_date=None if up_to_date in (None, "") else str(up_to_date) in ("1", "true", "True"),
+                )
+            )
 
     product_sigs = [s for p in catalogue.products for s in _signatures(p.id, p.detect, platform)]
     product_hits = _matches(_Index(product_sigs, publishers), inventory, publishers)
@@ -305,24 +355,37 @@ def classify(catalogue: Catalogue, inventory: Inventory, now: dt.datetime | None
     return findings
 
 
-def _other_security(findings: Findings, inventory: Inventory, used: set[RowKey],
-                    known: Iterable[tuple[str, str, dict[str, Any]]], publishers: frozenset[str]) -> None:
+def _other_security(
+    findings: Findings,
+    inventory: Inventory,
+    used: set[RowKey],
+    known: Iterable[tuple[str, str, dict[str, Any]]],
+    publishers: frozenset[str],
+) -> None:
     seen = {p.name.casefold() for p in findings.other_security_products}
     for i, row in enumerate(rows(inventory, "windows_security_products")):
         if ("windows_security_products", i) in used or str(row.get("type", "Antivirus")).lower() != "antivirus":
             continue
         name = str(row.get("name", "?"))
         up_to_date = row.get("signatures_up_to_date")
-        findings.other_security_products.append(SecurityProduct(
-            name, "windows_security_products", state=row.get("state"),
-            up_to_date=None if up_to_date in (None, "") else str(up_to_date) in ("1", "true", "True")))
+        findings.other_security_products.append(
+            SecurityProduct(
+                name,
+                "windows_security_products",
+                state=row.get("state"),
+                up_to_date=None if up_to_date in (None, "") else str(up_to_date) in ("1", "true", "True"),
+            )
+        )
         seen.add(name.casefold())
     for replacement_id, name, signature in known:
         if name.casefold() in seen:
             continue
         # A row a look-alike entry already reported (Defender's own) is not a second product.
-        if any(match_row(row, signature["where"], publishers) and (signature["table"], i) not in used
-               for i, row in enumerate(rows(inventory, signature["table"]))):
-            findings.other_security_products.append(SecurityProduct(name, "replacement-playbook",
-                                                                     replacement_id=replacement_id))
+        if any(
+            match_row(row, signature["where"], publishers) and (signature["table"], i) not in used
+            for i, row in enumerate(rows(inventory, signature["table"]))
+        ):
+            findings.other_security_products.append(
+                SecurityProduct(name, "replacement-playbook", replacement_id=replacement_id)
+            )
             seen.add(name.casefold())

@@ -79,8 +79,9 @@ class DownloadError(Exception):
 class _Retry(Exception):
     """An attempt failed in a way that another attempt may fix (dropped connection, 5xx, 429)."""
 
-    def __init__(self, reason: str, *, kind: str = "network", status: int | None = None,
-                 retry_after: float | None = None) -> None:
+    def __init__(
+        self, reason: str, *, kind: str = "network", status: int | None = None, retry_after: float | None = None
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.kind = kind
@@ -121,8 +122,16 @@ def _check_sha256(sha256: str) -> None:
 
 def _check_filename(name: str) -> None:
     # The name comes from a playbook; it must stay inside dest_dir and be an ordinary file name.
-    if (not name or name in (".", "..") or name.startswith(".") or "/" in name or "\\" in name
-            or "\0" in name or ":" in name or len(name) > 200):
+    if (
+        not name
+        or name in (".", "..")
+        or name.startswith(".")
+        or "/" in name
+        or "\\" in name
+        or "\0" in name
+        or ":" in name
+        or len(name) > 200
+    ):
         raise ValueError(f"filename must be a plain file name without directories, got {name!r}")
 
 
@@ -165,8 +174,11 @@ def _check_url(url: str, allow_loopback_http: bool, *, redirected_from: str | No
         host = parts.hostname
         _ = parts.port  # raises ValueError for a port that is not a number
     except ValueError as exc:
-        raise DownloadError("insecure-url", f"The download address {url!r} is not a valid URL ({exc}). "
-                            "Fix the url in the playbook.", url=url) from None
+        raise DownloadError(
+            "insecure-url",
+            f"The download address {url!r} is not a valid URL ({exc}). Fix the url in the playbook.",
+            url=url,
+        ) from None
     scheme = parts.scheme.lower()
     origin = f" (redirected from {_redact(redirected_from)})" if redirected_from else ""
     if not host:
@@ -186,9 +198,11 @@ def _check_url(url: str, allow_loopback_http: bool, *, redirected_from: str | No
         problem = f"the scheme {scheme or '(none)'!r} is not HTTPS"
     advice = "Offramp only downloads installers over HTTPS: " + (
         "the vendor may have moved the file; check the vendor's site for an https:// link and update the "
-        "playbook's url." if redirected_from else "fix the playbook's url (it must start with https://).")
-    raise DownloadError("insecure-url", f"Refusing to download {_redact(url)}{origin}: {problem}. {advice}",
-                        url=url)
+        "playbook's url."
+        if redirected_from
+        else "fix the playbook's url (it must start with https://)."
+    )
+    raise DownloadError("insecure-url", f"Refusing to download {_redact(url)}{origin}: {problem}. {advice}", url=url)
 
 
 def _parse_content_range(value: str | None) -> tuple[int | None, int | None]:
@@ -235,8 +249,7 @@ def _remove(path: Path) -> None:
         pass
     except OSError as exc:
         # Cleanup runs while another error is being raised; don't let it hide that error, but say so.
-        eventlog.event("download.failed", f"could not delete {path}: {exc}", level=logging.WARNING,
-                       path=str(path))
+        eventlog.event("download.failed", f"could not delete {path}: {exc}", level=logging.WARNING, path=str(path))
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -271,11 +284,23 @@ def _replace(src: Path, dst: Path) -> None:
 class _Transfer:
     """State of one download() call: the .part file, its running hash and how the server can resume it."""
 
-    def __init__(self, url: str, part: Path, handle: IO[bytes], *, sha256: str, max_size: int,
-                 expected_size: int | None, progress: Callable[[int, int | None], None] | None,
-                 cancelled: Callable[[], bool] | None, allow_loopback_http: bool,
-                 proxies: dict[str, str] | None, timeout: tuple[float, float], deadline: float | None,
-                 total_timeout: float | None) -> None:
+    def __init__(
+        self,
+        url: str,
+        part: Path,
+        handle: IO[bytes],
+        *,
+        sha256: str,
+        max_size: int,
+        expected_size: int | None,
+        progress: Callable[[int, int | None], None] | None,
+        cancelled: Callable[[], bool] | None,
+        allow_loopback_http: bool,
+        proxies: dict[str, str] | None,
+        timeout: tuple[float, float],
+        deadline: float | None,
+        total_timeout: float | None,
+    ) -> None:
         self.url = url
         self.host = _host(url)
         self.part = part
@@ -334,15 +359,22 @@ class _Transfer:
 
     def check_cancelled(self) -> None:
         if self.cancelled is not None and self.cancelled():
-            raise DownloadError("cancelled", f"The download from {self.host} was cancelled; the partial file "
-                                "was deleted. Start it again when you are ready.", url=self.url)
+            raise DownloadError(
+                "cancelled",
+                f"The download from {self.host} was cancelled; the partial file "
+                "was deleted. Start it again when you are ready.",
+                url=self.url,
+            )
 
     def check_deadline(self) -> None:
         if self.deadline is not None and time.monotonic() > self.deadline:
             raise DownloadError(
-                "network", f"The download from {self.host} did not finish within {self.total_timeout:g} s "
+                "network",
+                f"The download from {self.host} did not finish within {self.total_timeout:g} s "
                 f"({self.have} bytes received). The connection is too slow or the server is trickling data; "
-                "check the network and the proxy, or try again on a faster connection.", url=self.url)
+                "check the network and the proxy, or try again on a faster connection.",
+                url=self.url,
+            )
 
     def report(self, *, final: bool = False) -> None:
         if self.progress is None:
@@ -358,17 +390,22 @@ class _Transfer:
     def too_large(self, size: int, *, declared: bool) -> DownloadError:
         what = f"announced {size} bytes" if declared else f"sent more than {self.max_size} bytes"
         return DownloadError(
-            "too-large", f"{self.host} {what} for {_redact(self.url)}, above the limit of {self.max_size} "
+            "too-large",
+            f"{self.host} {what} for {_redact(self.url)}, above the limit of {self.max_size} "
             "bytes, so the download was stopped. The server is not serving the expected installer, or the "
             "playbook's size is out of date (check the vendor's site and update size and sha256).",
-            url=self.url)
+            url=self.url,
+        )
 
     def size_mismatch(self, size: int, *, declared: bool) -> DownloadError:
         what = "announced" if declared else "sent"
         return DownloadError(
-            "size-mismatch", f"{self.host} {what} {size} bytes for {_redact(self.url)} but the playbook "
+            "size-mismatch",
+            f"{self.host} {what} {size} bytes for {_redact(self.url)} but the playbook "
             f"expects {self.expected_size}. The vendor has probably published a new version: check the "
-            "vendor's site and update the playbook's size and sha256.", url=self.url)
+            "vendor's site and update the playbook's size and sha256.",
+            url=self.url,
+        )
 
     def check_size(self, size: int, *, declared: bool) -> None:
         if size > self.max_size:
@@ -399,16 +436,22 @@ class _Transfer:
             # Retrying won't fix a certificate; the usual cause on managed networks is a TLS-inspecting
             # proxy whose root CA Python doesn't know.
             raise DownloadError(
-                "network", f"The TLS certificate of {self.host} could not be verified ({_short(exc)}). "
+                "network",
+                f"The TLS certificate of {self.host} could not be verified ({_short(exc)}). "
                 "On a managed network a TLS-inspecting proxy is the usual cause: ask IT for its CA "
                 "certificate and point REQUESTS_CA_BUNDLE at it. Offramp never downloads without checking "
                 "the certificate.",
-                url=self.url) from None
+                url=self.url,
+            ) from None
         except requests.exceptions.ProxyError as exc:
             raise _Retry(f"proxy error: {_short(exc)}") from None
-        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
-                requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError,
-                urllib3.exceptions.HTTPError) as exc:
+        except (
+            requests.exceptions.ConnectionError,
+            requests.exceptions.Timeout,
+            requests.exceptions.ChunkedEncodingError,
+            requests.exceptions.ContentDecodingError,
+            urllib3.exceptions.HTTPError,
+        ) as exc:
             # Connecting: requests' exceptions. Mid-body (we read urllib3 directly, see _body_chunks): a body
             # cut short is urllib3's ProtocolError/IncompleteRead, a stall its ReadTimeoutError. All of
             # these are what resuming is for.
@@ -420,17 +463,22 @@ class _Transfer:
         for _hop in range(MAX_REDIRECTS + 1):
             self.check_cancelled()
             self.requests += 1
-            response = session.get(current, headers=headers, stream=True, allow_redirects=False,
-                                   timeout=self.timeout, proxies=self.proxies)
+            response = session.get(
+                current, headers=headers, stream=True, allow_redirects=False, timeout=self.timeout, proxies=self.proxies
+            )
             if response.status_code not in _REDIRECTS or "Location" not in response.headers:
                 return response
             target = urljoin(current, response.headers["Location"])
             response.close()
             _check_url(target, self.allow_loopback_http, redirected_from=current)
             current = target
-        raise DownloadError("http-status", f"{self.host} redirected more than {MAX_REDIRECTS} times for "
-                            f"{_redact(self.url)}. The download link is broken or loops; check the vendor's "
-                            "site for the current installer and update the playbook's url.", url=self.url)
+        raise DownloadError(
+            "http-status",
+            f"{self.host} redirected more than {MAX_REDIRECTS} times for "
+            f"{_redact(self.url)}. The download link is broken or loops; check the vendor's "
+            "site for the current installer and update the playbook's url.",
+            url=self.url,
+        )
 
     def _receive(self, response: requests.Response, *, sent_if_range: bool) -> None:
         status = response.status_code
@@ -442,8 +490,12 @@ class _Transfer:
             self.restart()
             raise _Retry("the server refused to resume (416); starting over")
         if status == 429 or 500 <= status <= 599:
-            raise _Retry(f"HTTP {status} {response.reason or ''}".strip(), kind="http-status", status=status,
-                         retry_after=_retry_after(response.headers.get("Retry-After")))
+            raise _Retry(
+                f"HTTP {status} {response.reason or ''}".strip(),
+                kind="http-status",
+                status=status,
+                retry_after=_retry_after(response.headers.get("Retry-After")),
+            )
         if status not in (200, 206):
             raise self._final_status(status, response.reason)
 
@@ -455,8 +507,7 @@ class _Transfer:
             if encoded or first != asked_from:
                 # A range we didn't ask for (or one of compressed bytes) can't be appended safely.
                 self.restart()
-                raise _Retry(f"the server resumed at the wrong offset ({first} instead of {asked_from}); "
-                             "starting over")
+                raise _Retry(f"the server resumed at the wrong offset ({first} instead of {asked_from}); starting over")
             if asked_from and not sent_if_range:
                 self.unsafe_join = True
             self.total = complete if complete is not None else self.expected_size
@@ -465,8 +516,12 @@ class _Transfer:
                 # The server ignored Range, or If-Range told it the file changed: it sent the whole file,
                 # so what we have is stale. Start over rather than append duplicate bytes.
                 self.restart()
-                eventlog.event("download.retry", f"{self.host} sent the whole file again; starting from zero",
-                               url=_redact(self.url), reason="range-ignored-or-file-changed")
+                eventlog.event(
+                    "download.retry",
+                    f"{self.host} sent the whole file again; starting from zero",
+                    url=_redact(self.url),
+                    reason="range-ignored-or-file-changed",
+                )
             self.total = body_length if body_length is not None else self.expected_size
         if encoded:
             self.resumable = False
@@ -503,14 +558,20 @@ class _Transfer:
     def _final_status(self, status: int, reason: str | None) -> DownloadError:
         label = f"HTTP {status}" + (f" ({reason})" if reason else "")
         if status in (401, 403, 404, 410):
-            advice = ("The download link in the playbook is probably out of date: check the vendor's site "
-                      "for the current installer and update the playbook's url, size and sha256.")
+            advice = (
+                "The download link in the playbook is probably out of date: check the vendor's site "
+                "for the current installer and update the playbook's url, size and sha256."
+            )
         elif status == 407:
             advice = "The proxy wants credentials: check the proxy settings (HTTPS_PROXY) with IT."
         else:
             advice = "Check the playbook's url and try again; if it persists, report it with this message."
-        return DownloadError("http-status", f"{self.host} answered {label} for {_redact(self.url)}. {advice}",
-                             url=self.url, status=status)
+        return DownloadError(
+            "http-status",
+            f"{self.host} answered {label} for {_redact(self.url)}. {advice}",
+            url=self.url,
+            status=status,
+        )
 
     # -- the whole download
 
@@ -532,11 +593,21 @@ class _Transfer:
                 failures += 1
                 if failures >= attempts:
                     raise self._exhausted(retry, attempts) from None
-                delay = retry.retry_after if retry.retry_after is not None else min(
-                    backoff * 2 ** (failures - 1), MAX_BACKOFF)
-                eventlog.event("download.retry", f"{self.host}: {retry.reason}; retrying in {delay:.2f} s",
-                               url=_redact(self.url), attempt=failures + 1, reason=retry.reason,
-                               resume_from=self.have, delay=round(delay, 3), status=retry.status)
+                delay = (
+                    retry.retry_after
+                    if retry.retry_after is not None
+                    else min(backoff * 2 ** (failures - 1), MAX_BACKOFF)
+                )
+                eventlog.event(
+                    "download.retry",
+                    f"{self.host}: {retry.reason}; retrying in {delay:.2f} s",
+                    url=_redact(self.url),
+                    attempt=failures + 1,
+                    reason=retry.reason,
+                    resume_from=self.have,
+                    delay=round(delay, 3),
+                    status=retry.status,
+                )
                 self._pause(delay)
                 continue
             if self.expected_size is not None and self.have != self.expected_size:
@@ -547,30 +618,42 @@ class _Transfer:
                 # The mismatch may be our own doing (bytes of two versions spliced together); a clean
                 # download from zero settles it at the cost of one extra transfer.
                 fresh_start_used = True
-                eventlog.event("download.retry", f"{self.host}: hash mismatch after resuming without a "
-                               "strong ETag; downloading again from zero", url=_redact(self.url),
-                               reason="hash-mismatch-after-resume", resume_from=0)
+                eventlog.event(
+                    "download.retry",
+                    f"{self.host}: hash mismatch after resuming without a strong ETag; downloading again from zero",
+                    url=_redact(self.url),
+                    reason="hash-mismatch-after-resume",
+                    resume_from=0,
+                )
                 self.restart()
                 failures, furthest = 0, 0
                 continue
             raise DownloadError(
-                "hash-mismatch", f"The file from {self.host} ({_redact(self.url)}, {self.have} bytes) does "
+                "hash-mismatch",
+                f"The file from {self.host} ({_redact(self.url)}, {self.have} bytes) does "
                 f"not match the SHA-256 in the playbook (expected {self.sha256[:16]}…, got "
                 f"{self.hasher.hexdigest()[:16]}…). It was deleted and nothing was run. Either the vendor "
                 "published a new build and the playbook's hash is out of date (check the vendor's site), or "
-                "the download was altered on the way; do not install it by hand.", url=self.url)
+                "the download was altered on the way; do not install it by hand.",
+                url=self.url,
+            )
 
     def _exhausted(self, retry: _Retry, attempts: int) -> DownloadError:
         if retry.kind == "http-status":
             return DownloadError(
-                "http-status", f"{self.host} kept failing with {retry.reason} ({attempts} attempts) for "
+                "http-status",
+                f"{self.host} kept failing with {retry.reason} ({attempts} attempts) for "
                 f"{_redact(self.url)}. The vendor's server may be down or overloaded; try again later.",
-                url=self.url, status=retry.status)
+                url=self.url,
+                status=retry.status,
+            )
         return DownloadError(
-            "network", f"Could not download {_redact(self.url)} from {self.host} after {attempts} attempts "
+            "network",
+            f"Could not download {_redact(self.url)} from {self.host} after {attempts} attempts "
             f"without progress (last error: {retry.reason}). Check the network connection and the proxy "
             "settings (HTTPS_PROXY / NO_PROXY), then try again; what was received so far was deleted.",
-            url=self.url)
+            url=self.url,
+        )
 
     def _pause(self, delay: float) -> None:
         # Sleep in slices so a cancel or the deadline is noticed during a long backoff.
@@ -605,12 +688,24 @@ def _short(exc: BaseException) -> str:
 # --- the public entry point -----------------------------------------------------------------------------
 
 
-def download(url: str, dest_dir: Path, *, sha256: str, max_size: int, expected_size: int | None = None,
-             filename: str | None = None, progress: Callable[[int, int | None], None] | None = None,
-             cancelled: Callable[[], bool] | None = None, allow_loopback_http: bool = False,
-             proxies: dict[str, str] | None = None, connect_timeout: float = 10, read_timeout: float = 30,
-             attempts: int = 5, backoff: float = 0.5,
-             total_timeout: float | None = DEFAULT_TOTAL_TIMEOUT) -> Path:
+def download(
+    url: str,
+    dest_dir: Path,
+    *,
+    sha256: str,
+    max_size: int,
+    expected_size: int | None = None,
+    filename: str | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+    allow_loopback_http: bool = False,
+    proxies: dict[str, str] | None = None,
+    connect_timeout: float = 10,
+    read_timeout: float = 30,
+    attempts: int = 5,
+    backoff: float = 0.5,
+    total_timeout: float | None = DEFAULT_TOTAL_TIMEOUT,
+) -> Path:
     """Downloads ``url`` into ``dest_dir``, verifies its SHA-256 and returns the verified file's path.
 
     ``filename`` defaults to the hash itself (no extension, so it can't be launched by accident).
@@ -630,8 +725,7 @@ def download(url: str, dest_dir: Path, *, sha256: str, max_size: int, expected_s
     try:
         _check_url(url, allow_loopback_http)  # before anything touches the disk or the network
     except DownloadError as exc:
-        eventlog.event("download.failed", exc.message, level=logging.ERROR, console=False, url=safe_url,
-                       kind=exc.kind)
+        eventlog.event("download.failed", exc.message, level=logging.ERROR, console=False, url=safe_url, kind=exc.kind)
         raise
 
     dest_dir = Path(dest_dir)
@@ -643,8 +737,15 @@ def download(url: str, dest_dir: Path, *, sha256: str, max_size: int, expected_s
             size = final.stat().st_size
             if progress is not None:
                 progress(size, size)
-            eventlog.event("download.done", f"{name} is already staged and verified", url=safe_url,
-                           path=str(final), bytes=size, sha256=sha256, cached=True)
+            eventlog.event(
+                "download.done",
+                f"{name} is already staged and verified",
+                url=safe_url,
+                path=str(final),
+                bytes=size,
+                sha256=sha256,
+                cached=True,
+            )
             return final
         _remove(final)  # a file at our final name that doesn't verify is never trusted or kept (winget)
 
@@ -653,15 +754,32 @@ def download(url: str, dest_dir: Path, *, sha256: str, max_size: int, expected_s
     transfer: _Transfer | None = None
     try:
         with _open_part(part) as handle:
-            transfer = _Transfer(url, part, handle, sha256=sha256, max_size=max_size,
-                                 expected_size=expected_size, progress=progress, cancelled=cancelled,
-                                 allow_loopback_http=allow_loopback_http, proxies=proxies,
-                                 timeout=(connect_timeout, read_timeout), deadline=deadline,
-                                 total_timeout=total_timeout)
+            transfer = _Transfer(
+                url,
+                part,
+                handle,
+                sha256=sha256,
+                max_size=max_size,
+                expected_size=expected_size,
+                progress=progress,
+                cancelled=cancelled,
+                allow_loopback_http=allow_loopback_http,
+                proxies=proxies,
+                timeout=(connect_timeout, read_timeout),
+                deadline=deadline,
+                total_timeout=total_timeout,
+            )
             transfer.adopt_leftover()
-            eventlog.event("download.start", f"downloading {safe_url}", url=safe_url, host=transfer.host,
-                           dest=str(final), resume_from=transfer.have, max_size=max_size,
-                           expected_size=expected_size)
+            eventlog.event(
+                "download.start",
+                f"downloading {safe_url}",
+                url=safe_url,
+                host=transfer.host,
+                dest=str(final),
+                resume_from=transfer.have,
+                max_size=max_size,
+                expected_size=expected_size,
+            )
             import requests
 
             with requests.Session() as session:
@@ -673,9 +791,17 @@ def download(url: str, dest_dir: Path, *, sha256: str, max_size: int, expected_s
         _fsync_dir(dest_dir)
     except DownloadError as exc:
         _remove(part)
-        eventlog.event("download.failed", exc.message, level=logging.ERROR, console=False, url=safe_url,
-                       kind=exc.kind, status=exc.status, bytes=transfer.have if transfer else 0,
-                       requests=transfer.requests if transfer else 0)
+        eventlog.event(
+            "download.failed",
+            exc.message,
+            level=logging.ERROR,
+            console=False,
+            url=safe_url,
+            kind=exc.kind,
+            status=exc.status,
+            bytes=transfer.have if transfer else 0,
+            requests=transfer.requests if transfer else 0,
+        )
         raise
     except Exception:
         # Disk full, permission denied…: nothing unverified may stay behind. (KeyboardInterrupt and
@@ -683,7 +809,16 @@ def download(url: str, dest_dir: Path, *, sha256: str, max_size: int, expected_s
         _remove(part)
         raise
     transfer.report(final=True)
-    eventlog.event("download.done", f"{name} downloaded and verified", url=safe_url, path=str(final),
-                   bytes=transfer.have, sha256=sha256, requests=transfer.requests, restarts=transfer.restarts,
-                   seconds=round(time.monotonic() - started, 3), cached=False)
+    eventlog.event(
+        "download.done",
+        f"{name} downloaded and verified",
+        url=safe_url,
+        path=str(final),
+        bytes=transfer.have,
+        sha256=sha256,
+        requests=transfer.requests,
+        restarts=transfer.restarts,
+        seconds=round(time.monotonic() - started, 3),
+        cached=False,
+    )
     return final

@@ -68,8 +68,9 @@ def setup(log_file: Path | None = None, *, verbose: bool = False, console: bool 
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         # Rotation keeps a long-lived helpdesk machine from growing the log without bound.
-        file_handler = logging.handlers.RotatingFileHandler(target, maxBytes=5 * 1024 * 1024, backupCount=3,
-                                                            encoding="utf-8")
+        file_handler = logging.handlers.RotatingFileHandler(
+            target, maxBytes=5 * 1024 * 1024, backupCount=3, encoding="utf-8"
+        )
         file_handler.setFormatter(JsonLinesFormatter())
         file_handler.setLevel(logging.DEBUG)
         logger.addHandler(file_handler)

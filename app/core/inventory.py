@@ -82,7 +82,7 @@ def _from_results_log(lines: list[str], origin: str, platform: str | None) -> In
         if name.startswith("pack/") and name.count("/") == 2:
             table = name.rsplit("/", 1)[1]
         elif name.startswith(f"pack_{PACK_NAME}_"):
-            table = name[len(f"pack_{PACK_NAME}_"):]
+            table = name[len(f"pack_{PACK_NAME}_") :]
         else:
             continue
         if table not in TABLES:

@@ -36,7 +36,9 @@ def interpret(code: int) -> MsiOutcome:
     return _KNOWN.get(code, MsiOutcome(code, False, "none", False, f"failed with code {code}"))
 
 
-def uninstall_argv(product_code: str, properties: dict[str, str] | None = None, log_file: str | None = None) -> list[str]:
+def uninstall_argv(
+    product_code: str, properties: dict[str, str] | None = None, log_file: str | None = None
+) -> list[str]:
     argv = ["msiexec.exe", "/x", product_code, "/qn", "/norestart"]
     argv += [f"{k}={v}" for k, v in (properties or {}).items()]
     if log_file:

@@ -75,7 +75,6 @@ MIN_RECURSIVE_DEPTH = 2  # fixed folders required in front of a recursive '%%' g
 ANCHOR_COLUMNS = {"file": ("path", "directory"), "registry": ("path", "key")}
 
 
-
 class ExportError(ValueError):
     """A signature that cannot be turned into an osquery query; the message names it."""
 
@@ -83,6 +82,7 @@ class ExportError(ValueError):
 # ----------------------------------------------------------------------------------------------------------
 # A small parser for the Python regular expressions the catalogue uses
 # ----------------------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Lit:
@@ -293,7 +293,7 @@ class _Parser:
             end = self.s.find("}", self.i)
             if self.peek() != "{" or end < 0:
                 raise self.fail("bad \\N escape")
-            name, self.i = self.s[self.i + 1:end], end + 1
+            name, self.i = self.s[self.i + 1 : end], end + 1
             return unicodedata.lookup(name)
         if ch == "0":
             digits = ""
@@ -410,7 +410,7 @@ def _compress(points: set[int]) -> str:
         if j - i >= 2:
             out.append(f"{_class_char(ordered[i])}-{_class_char(ordered[j])}")
         else:
-            out.extend(_class_char(cp) for cp in ordered[i:j + 1])
+            out.extend(_class_char(cp) for cp in ordered[i : j + 1])
         i = j + 1
     return "".join(out)
 
@@ -479,8 +479,7 @@ def _emit_class(node: Cls | Cat) -> str:
     if isinstance(node, Cat):
         return "\\" + node.code
     if not node.negated and any(hi > 0x7F for _, hi in node.ranges):
-        raise ExportError("non-ASCII characters in a character class cannot be exported: "
-                          "osquery matches bytes")
+        raise ExportError("non-ASCII characters in a character class cannot be exported: osquery matches bytes")
     # A negated class may ignore non-ASCII exclusions: it then matches more, never less.
     body = _compress(_ascii_case_closure(node.ranges)) + "".join("\\" + c for c in node.cats)
     if not body:
@@ -495,7 +494,7 @@ def _split(node: Node) -> list[Node]:
     if isinstance(node, Seq):
         for k, item in enumerate(node.items):
             if isinstance(item, Alt):
-                return [Seq(node.items[:k] + (branch,) + node.items[k + 1:]) for branch in item.branches]
+                return [Seq(node.items[:k] + (branch,) + node.items[k + 1 :]) for branch in item.branches]
     return []
 
 
@@ -516,8 +515,10 @@ def ecmascript_patterns(pattern: str) -> list[str]:
             continue
         parts = _split(node)
         if not parts:
-            raise ExportError(f"pattern {pattern!r} is longer than osquery's {REGEX_MAX_BYTES}-byte limit "
-                              "once translated and has no alternatives to split it on")
+            raise ExportError(
+                f"pattern {pattern!r} is longer than osquery's {REGEX_MAX_BYTES}-byte limit "
+                "once translated and has no alternatives to split it on"
+            )
         todo = parts + todo
     return list(dict.fromkeys(out))
 
@@ -525,6 +526,7 @@ def ecmascript_patterns(pattern: str) -> list[str]:
 # ----------------------------------------------------------------------------------------------------------
 # Pattern -> the literal paths (with globs) it can name, for the file and registry tables
 # ----------------------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class _Wild:
@@ -539,8 +541,7 @@ def _may_match(node: Node, ch: str) -> bool:
     if isinstance(node, Lit):
         return node.ch.casefold() == ch.casefold()
     if isinstance(node, Cls):
-        inside = any(lo <= ord(ch) <= hi for lo, hi in node.ranges) or any(
-            c in _WIDE_CATEGORIES for c in node.cats)
+        inside = any(lo <= ord(ch) <= hi for lo, hi in node.ranges) or any(c in _WIDE_CATEGORIES for c in node.cats)
         return inside != node.negated
     if isinstance(node, Cat):
         return node.code in _WIDE_CATEGORIES
@@ -597,8 +598,7 @@ def _expand(node: Node, sep: str) -> list[_Variant]:
         # Too many combinations: turn the item with the most spellings into a glob, preferring one that stays
         # within a folder name, since a glob that crosses separators makes osquery read recursively.
         while math.prod(len(o) for o in options) > MAX_VARIANTS:
-            k = max(range(len(options)),
-                    key=lambda j: (not _may_match(node.items[j], sep), len(options[j])))
+            k = max(range(len(options)), key=lambda j: (not _may_match(node.items[j], sep), len(options[j])))
             options[k] = [(_Wild(_may_match(node.items[k], sep)),)]
         spelled: list[_Variant] = [()]
         for option in options:
@@ -659,9 +659,11 @@ def _pattern_anchors(table: str, column: str, pattern: str, where: str) -> list[
                 # which it accepts only at the end: keep the fixed folders in front of it.
                 text, recursive = text[: text.rfind(sep) + 1] + "%%", True
                 if _depth(text[:-2], sep) < MIN_RECURSIVE_DEPTH:
-                    raise ExportError(f"{where}: pattern {pattern!r} would make osquery read everything "
-                                      f"below {text[:-2] or sep!r}; name at least {MIN_RECURSIVE_DEPTH} "
-                                      "fixed folders")
+                    raise ExportError(
+                        f"{where}: pattern {pattern!r} would make osquery read everything "
+                        f"below {text[:-2] or sep!r}; name at least {MIN_RECURSIVE_DEPTH} "
+                        "fixed folders"
+                    )
                 break
             else:
                 text += "%"
@@ -669,8 +671,10 @@ def _pattern_anchors(table: str, column: str, pattern: str, where: str) -> list[
             text = text.rstrip(sep) or text
         head = text.split(sep, 1)[0] if sep in text else text
         if "%" in head or not text or (sep == "/" and not text.startswith("/")):
-            raise ExportError(f"{where}: pattern {pattern!r} does not start with a fixed "
-                              f"{'hive' if table == 'registry' else 'root or drive'}, which osquery needs")
+            raise ExportError(
+                f"{where}: pattern {pattern!r} does not start with a fixed "
+                f"{'hive' if table == 'registry' else 'root or drive'}, which osquery needs"
+            )
         if recursive and table == "registry" and column == "path":
             # A value's path is key\name: everything below a key is every row whose key is it or below it.
             base = text[:-3]
@@ -723,13 +727,16 @@ def _anchors(table: str, where: dict[str, Any], label: str) -> tuple[str, list[_
             return column, _under_anchors(table, column, matcher["under"])
         if "pattern" in matcher:
             return column, _pattern_anchors(table, column, matcher["pattern"], label)
-    raise ExportError(f"{label}: osquery's {table} table reads only what a query names; give this signature "
-                      f"an exact, one_of, under or pattern matcher on {' or '.join(ANCHOR_COLUMNS[table])}")
+    raise ExportError(
+        f"{label}: osquery's {table} table reads only what a query names; give this signature "
+        f"an exact, one_of, under or pattern matcher on {' or '.join(ANCHOR_COLUMNS[table])}"
+    )
 
 
 # ----------------------------------------------------------------------------------------------------------
 # SQL
 # ----------------------------------------------------------------------------------------------------------
+
 
 def _q(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
@@ -803,8 +810,11 @@ def signature_terms(table: str, where: dict[str, Any], publishers: Iterable[str]
         return [" AND ".join(condition_sql(c, m, publishers) for c, m in ordered)]
     anchor_column, anchors = _anchors(table, where, label)
     # The anchors already say everything an exact, one_of or under matcher says; a pattern is checked as well.
-    rest = [condition_sql(c, m, publishers) for c, m in ordered
-            if c != anchor_column or (isinstance(m, dict) and "pattern" in m)]
+    rest = [
+        condition_sql(c, m, publishers)
+        for c, m in ordered
+        if c != anchor_column or (isinstance(m, dict) and "pattern" in m)
+    ]
     return [" AND ".join([a.sql()] + rest) for a in anchors]
 
 
@@ -824,8 +834,9 @@ def _signatures(catalogue: Catalogue) -> Iterator[tuple[str, str, str, dict[str,
         for i, spec in enumerate(product.definitions):
             column = spec.get("column", "data")
             if column not in TABLES[spec["table"]]:
-                raise ExportError(f"{product.id}/definitions/{i}: column {column!r} is not collected from "
-                                  f"{spec['table']!r}")
+                raise ExportError(
+                    f"{product.id}/definitions/{i}: column {column!r} is not collected from {spec['table']!r}"
+                )
             yield f"{product.id}/definitions/{i}", spec["platform"], spec["table"], spec["where"]
     for item in catalogue.not_banned:
         for platform, signatures in item.detect.items():
@@ -857,8 +868,8 @@ def build_pack(catalogue: Catalogue, interval: int = DEFAULT_INTERVAL) -> dict[s
             "platform": ",".join(p for p in PLATFORM_ORDER if p in query.platforms),
             "snapshot": True,
             "description": f"Offramp: {table} rows that {query.signatures} signatures of the "
-                           f"'{catalogue.id}' catalogue ({catalogue.vendor.name} products, look-alikes, "
-                           f"definitions dates) can match. Deploy as pack '{PACK_NAME}'; read the results "
-                           "with 'offramp scan --inventory'.",
+            f"'{catalogue.id}' catalogue ({catalogue.vendor.name} products, look-alikes, "
+            f"definitions dates) can match. Deploy as pack '{PACK_NAME}'; read the results "
+            "with 'offramp scan --inventory'.",
         }
     return {"queries": queries}

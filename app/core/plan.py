@@ -50,15 +50,26 @@ class Plan:
         return hashlib.sha256(body.encode()).hexdigest()[:16]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"platform": self.platform, "replacement_id": self.replacement_id, "created_at": self.created_at,
-                "root": self.root, "fingerprint": self.fingerprint, "warnings": self.warnings,
-                "steps": [asdict(s) for s in self.steps]}
+        return {
+            "platform": self.platform,
+            "replacement_id": self.replacement_id,
+            "created_at": self.created_at,
+            "root": self.root,
+            "fingerprint": self.fingerprint,
+            "warnings": self.warnings,
+            "steps": [asdict(s) for s in self.steps],
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Plan:
-        return cls(platform=data["platform"], replacement_id=data["replacement_id"],
-                   steps=[Step(**s) for s in data["steps"]], warnings=list(data.get("warnings", [])),
-                   created_at=data.get("created_at", ""), root=data.get("root"))
+        return cls(
+            platform=data["platform"],
+            replacement_id=data["replacement_id"],
+            steps=[Step(**s) for s in data["steps"]],
+            warnings=list(data.get("warnings", [])),
+            created_at=data.get("created_at", ""),
+            root=data.get("root"),
+        )
 
     def step(self, step_id: str) -> Step:
         for s in self.steps:
@@ -72,11 +83,17 @@ class PlanError(Exception):
 
 
 def _uninstall_step(product: InstalledProduct, catalogue: Catalogue, platform: str) -> Step:
+    vendor = catalogue.vendor.name
     removal = catalogue.product(product.product_id).removal.get(platform)
     if removal is None:
-        return Step(f"uninstall.{product.product_id}", "uninstall", f"Remove {product.edition or product.name}",
-                    "Offramp has no removal method for this product on this system: remove it by hand.",
-                    params={"product_id": product.product_id, "method": "manual"}, needs_person=True)
+        return Step(
+            f"uninstall.{product.product_id}",
+            "uninstall",
+            f"Remove {product.edition or product.name}",
+            "Offramp has no removal method for this product on this system: remove it by hand.",
+            params={"product_id": product.product_id, "method": "manual"},
+            needs_person=True,
+        )
     # The first method that fits what was found: an MSI needs its ProductCode, a package its name.
     chosen = None
     for method in removal.methods:
@@ -90,8 +107,13 @@ def _uninstall_step(product: InstalledProduct, catalogue: Catalogue, platform: s
             break
     if chosen is None:
         chosen = removal.methods[-1]
-    params: dict[str, Any] = {"product_id": product.product_id, "method": chosen.kind, "password": chosen.password,
-                              "reboot": chosen.reboot or removal.reboot, "label": product.edition or product.name}
+    params: dict[str, Any] = {
+        "product_id": product.product_id,
+        "method": chosen.kind,
+        "password": chosen.password,
+        "reboot": chosen.reboot or removal.reboot,
+        "label": product.edition or product.name,
+    }
     if chosen.kind == "msi":
         params["product_codes"] = product.product_codes
     elif chosen.kind == "package":
@@ -103,23 +125,39 @@ def _uninstall_step(product: InstalledProduct, catalogue: Catalogue, platform: s
         params["url"] = chosen.url
     label = product.edition or product.name
     detail = {
-        "msi": "Windows Installer removes it silently" + (" (the uninstall password is needed)" if chosen.password != "none" else ""),
+        "msi": "Windows Installer removes it silently"
+        + (" (the uninstall password is needed)" if chosen.password != "none" else ""),
         "package": "The package manager removes " + ", ".join(params.get("packages", [])),
-        "uninstall-string": "Kaspersky's own uninstaller opens: follow it, and keep your licence if it offers to",
-        "script": "Kaspersky's uninstall script removes it",
-        "vendor-tool": "Kaspersky's removal tool (kavremover) must be run by a person: it asks for a code shown on screen",
+        "uninstall-string": f"{vendor}'s own uninstaller opens: follow it, and keep your licence if it offers to",
+        "script": f"{vendor}'s uninstall script removes it",
+        "vendor-tool": f"{vendor}'s removal tool must be run by a person. " + (chosen.instructions or ""),
         "manual": chosen.instructions or "Remove it by hand",
     }[chosen.kind]
-    return Step(f"uninstall.{product.product_id}", "uninstall", f"Remove {label}", detail, params=params,
-                cancellable=False, needs_person=not chosen.silent)
+    return Step(
+        f"uninstall.{product.product_id}",
+        "uninstall",
+        f"Remove {label}",
+        detail,
+        params=params,
+        cancellable=False,
+        needs_person=not chosen.silent,
+    )
 
 
-def make_plan(findings: Findings, catalogue: Catalogue, replacement: Replacement | None, policy: Policy,
-              now: dt.datetime | None = None, root: str | None = None) -> Plan:
+def make_plan(
+    findings: Findings,
+    catalogue: Catalogue,
+    replacement: Replacement | None,
+    policy: Policy,
+    now: dt.datetime | None = None,
+    root: str | None = None,
+) -> Plan:
     platform = findings.platform
     if replacement is not None and platform not in replacement.platforms:
-        raise PlanError(f"{replacement.name} is not available for {platform}; "
-                        f"choose one with 'offramp playbooks list --platform {platform}'")
+        raise PlanError(
+            f"{replacement.name} is not available for {platform}; "
+            f"choose one with 'offramp playbooks list --platform {platform}'"
+        )
     install_methods = replacement.install.get(platform, ()) if replacement else ()
     method = install_methods[0] if install_methods else None
     warnings: list[str] = []
@@ -127,13 +165,23 @@ def make_plan(findings: Findings, catalogue: Catalogue, replacement: Replacement
     to_remove = [p for p in findings.installed if policy.removes(catalogue.product(p.product_id).family, p.product_id)]
     kept = [p for p in findings.installed if p not in to_remove]
     for p in kept:
-        warnings.append(f"{p.name} is kept: the policy does not remove {catalogue.product(p.product_id).family} products")
+        warnings.append(
+            f"{p.name} is kept: the policy does not remove {catalogue.product(p.product_id).family} products"
+        )
 
-    steps = [Step("preflight", "preflight", "Check this machine is ready",
-                  "Administrator rights, a pending restart, free disk space, the edition of the system, "
-                  "and whether the replacement can be downloaded",
-                  params={"needs_download": bool(method and method.method == "download"),
-                          "download_size": (method.details.get("size") if method else None) or 0})]
+    steps = [
+        Step(
+            "preflight",
+            "preflight",
+            "Check this machine is ready",
+            "Administrator rights, a pending restart, free disk space, the edition of the system, "
+            "and whether the replacement can be downloaded",
+            params={
+                "needs_download": bool(method and method.method == "download"),
+                "download_size": (method.details.get("size") if method else None) or 0,
+            },
+        )
+    ]
 
     risks = []
     for product in to_remove:
@@ -142,16 +190,29 @@ def make_plan(findings: Findings, catalogue: Catalogue, replacement: Replacement
                 risks.append(risk_id)
     for risk_id in risks:
         risk = catalogue.risk(risk_id)
-        steps.append(Step(f"rescue.{risk_id}", "rescue", risk.title, risk.action,
-                          params={"risk_id": risk_id, "warning": risk.warning}))
+        steps.append(
+            Step(
+                f"rescue.{risk_id}",
+                "rescue",
+                risk.title,
+                risk.action,
+                params={"risk_id": risk_id, "warning": risk.warning},
+            )
+        )
 
     if replacement and method and method.method in STAGEABLE:
         builtin = method.method == "builtin"
-        steps.append(Step(f"stage.{replacement.id}", "stage",
-                          f"Check {replacement.name} is on this computer" if builtin
-                          else f"Download and check {replacement.name} first",
-                          "Nothing is removed until the replacement is on this machine and ready",
-                          params={"replacement_id": replacement.id, "method": method.method, **method.details}))
+        steps.append(
+            Step(
+                f"stage.{replacement.id}",
+                "stage",
+                f"Check {replacement.name} is on this computer"
+                if builtin
+                else f"Download and check {replacement.name} first",
+                "Nothing is removed until the replacement is on this machine and ready",
+                params={"replacement_id": replacement.id, "method": method.method, **method.details},
+            )
+        )
 
     uninstalls = [_uninstall_step(p, catalogue, platform) for p in to_remove]
     steps += uninstalls
@@ -161,33 +222,68 @@ def make_plan(findings: Findings, catalogue: Catalogue, replacement: Replacement
         if level == "required" or (level == "maybe" and reboot == "none"):
             reboot = level
     if reboot != "none":
-        steps.append(Step("reboot", "reboot", "Restart the computer",
-                          "The removal finishes when Windows starts again; Offramp carries on by itself after the restart"
-                          if platform == "windows" else "The removal finishes after a restart; Offramp carries on after it",
-                          params={"when": reboot}, cancellable=True))
+        steps.append(
+            Step(
+                "reboot",
+                "reboot",
+                "Restart the computer",
+                "The removal finishes when Windows starts again; Offramp carries on by itself after the restart"
+                if platform == "windows"
+                else "The removal finishes after a restart; Offramp carries on after it",
+                params={"when": reboot},
+                cancellable=True,
+            )
+        )
 
     if to_remove or findings.leftovers:
-        steps.append(Step("cleanup", "cleanup", "Remove what the uninstallers left behind",
-                          "Only services, drivers, folders and keys that certainly belong to the banned product",
-                          cancellable=False))
+        steps.append(
+            Step(
+                "cleanup",
+                "cleanup",
+                "Remove what the uninstallers left behind",
+                "Only services, drivers, folders and keys that certainly belong to the banned product",
+                cancellable=False,
+            )
+        )
 
     if replacement and method:
-        steps.append(Step(f"install.{replacement.id}", "install",
-                          f"Switch on {replacement.name}" if method.method == "builtin" else f"Install {replacement.name}",
-                          _install_detail(replacement, method.method),
-                          params={"replacement_id": replacement.id, "method": method.method, "label": replacement.name,
-                                  **method.details},
-                          cancellable=False, needs_person=not method.silent))
-        steps.append(Step(f"verify.{replacement.id}", "verify", f"Check {replacement.name} is protecting this computer",
-                          params={"replacement_id": replacement.id}))
+        steps.append(
+            Step(
+                f"install.{replacement.id}",
+                "install",
+                f"Switch on {replacement.name}" if method.method == "builtin" else f"Install {replacement.name}",
+                _install_detail(replacement, method.method),
+                params={
+                    "replacement_id": replacement.id,
+                    "method": method.method,
+                    "label": replacement.name,
+                    **method.details,
+                },
+                cancellable=False,
+                needs_person=not method.silent,
+            )
+        )
+        steps.append(
+            Step(
+                f"verify.{replacement.id}",
+                "verify",
+                f"Check {replacement.name} is protecting this computer",
+                params={"replacement_id": replacement.id},
+            )
+        )
     elif not replacement:
         warnings.append("No replacement was chosen: after removal this machine relies on what the system provides")
 
     steps.append(Step("rescan", "rescan", "Scan again to prove nothing banned is left"))
     steps.append(Step("report", "report", "Write the report"))
-    return Plan(platform=platform, replacement_id=replacement.id if replacement else None, steps=steps,
-                warnings=warnings, created_at=(now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"),
-                root=root)
+    return Plan(
+        platform=platform,
+        replacement_id=replacement.id if replacement else None,
+        steps=steps,
+        warnings=warnings,
+        created_at=(now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"),
+        root=root,
+    )
 
 
 def _install_detail(replacement: Replacement, method: str) -> str:

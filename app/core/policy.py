@@ -20,9 +20,13 @@ class Policy:
     reboot_allowed: bool = False
     password_source: str = "prompt"  # prompt, env, file, none
     password_file: str | None = None
-    password_env: dict[str, str] = field(default_factory=lambda: {
-        "kes_login": "OFFRAMP_KES_LOGIN", "kes_password": "OFFRAMP_KES_PASSWORD",
-        "network_agent_password": "OFFRAMP_NETWORK_AGENT_PASSWORD"})
+    password_env: dict[str, str] = field(
+        default_factory=lambda: {
+            "kes_login": "OFFRAMP_KES_LOGIN",
+            "kes_password": "OFFRAMP_KES_PASSWORD",
+            "network_agent_password": "OFFRAMP_NETWORK_AGENT_PASSWORD",
+        }
+    )
     proxy: str | None = None
     log_dir: str | None = None
     remove_families: tuple[str, ...] = ("consumer", "business", "server", "companion", "legacy", "tool")

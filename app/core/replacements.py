@@ -55,7 +55,10 @@ def from_data(data: dict[str, Any], path: Path) -> Replacement:
     install = {
         platform: tuple(
             InstallMethod(
-                method=m["method"], silent=m["silent"], sources=tuple(m["sources"]), notes=m.get("notes"),
+                method=m["method"],
+                silent=m["silent"],
+                sources=tuple(m["sources"]),
+                notes=m.get("notes"),
                 details={k: v for k, v in m.items() if k not in ("method", "silent", "sources", "notes")},
             )
             for m in methods
@@ -64,12 +67,23 @@ def from_data(data: dict[str, Any], path: Path) -> Replacement:
     }
     recommended = data.get("recommended") or {}
     return Replacement(
-        id=data["id"], path=path, name=data["name"], vendor=data["vendor"], vendor_country=data["vendor_country"],
-        summary=data["summary"], platforms=tuple(data["platforms"]), price=data["price"],
-        includes={f: bool(data["includes"][f]) for f in FEATURES}, install=install, verify=data["verify"],
-        sources=tuple(data["sources"]), verified_on=dt.date.fromisoformat(data["verified_on"]),
-        recommended_on=tuple(recommended.get("platforms", ())), recommended_reason=recommended.get("reason"),
-        test_only=data.get("test_only", False), notes=data.get("notes"),
+        id=data["id"],
+        path=path,
+        name=data["name"],
+        vendor=data["vendor"],
+        vendor_country=data["vendor_country"],
+        summary=data["summary"],
+        platforms=tuple(data["platforms"]),
+        price=data["price"],
+        includes={f: bool(data["includes"][f]) for f in FEATURES},
+        install=install,
+        verify=data["verify"],
+        sources=tuple(data["sources"]),
+        verified_on=dt.date.fromisoformat(data["verified_on"]),
+        recommended_on=tuple(recommended.get("platforms", ())),
+        recommended_reason=recommended.get("reason"),
+        test_only=data.get("test_only", False),
+        notes=data.get("notes"),
     )
 
 
@@ -106,12 +120,16 @@ def presence_signatures(replacements: list[Replacement], platform: str) -> list[
         verify = r.verify.get(platform) or {}
         if platform == "windows":
             out += [(r.id, r.name, {"table": "programs", "where": {"name": n}}) for n in verify.get("programs", [])]
-            out += [(r.id, r.name, {"table": "windows_security_products", "where": {"name": n}})
-                    for n in verify.get("security_center", [])]
+            out += [
+                (r.id, r.name, {"table": "windows_security_products", "where": {"name": n}})
+                for n in verify.get("security_center", [])
+            ]
         elif platform == "linux":
             for package in verify.get("packages", []):
                 out.append((r.id, r.name, {"table": "deb_packages", "where": {"name": package}}))
                 out.append((r.id, r.name, {"table": "rpm_packages", "where": {"name": package}}))
         elif platform == "darwin":
-            out += [(r.id, r.name, {"table": "apps", "where": {"bundle_identifier": b}}) for b in verify.get("apps", [])]
+            out += [
+                (r.id, r.name, {"table": "apps", "where": {"bundle_identifier": b}}) for b in verify.get("apps", [])
+            ]
     return out

@@ -154,7 +154,7 @@ def _parse_time(value: Any) -> dt.datetime | None:
 
 
 def _long_date(value: Any) -> str:
-    """"29 November 2026, 14:03 UTC": unambiguous on both sides of the Atlantic, unlike 11/29 or 29/11."""
+    """ "29 November 2026, 14:03 UTC": unambiguous on both sides of the Atlantic, unlike 11/29 or 29/11."""
     when = _parse_time(value)
     if when is None:
         return str(value) if value else "date unknown"
@@ -199,11 +199,17 @@ def outcome_line(report: dict[str, Any]) -> tuple[str, str, str | None]:
         found = report.get("verification")
         verification: dict[str, Any] = found if isinstance(found, dict) else {}
         if not replacement:
-            return "outcome-ok", "The banned software was removed; no replacement was installed", (
-                "This computer now relies on the protection its system provides.")
+            return (
+                "outcome-ok",
+                "The banned software was removed; no replacement was installed",
+                ("This computer now relies on the protection its system provides."),
+            )
         if verification.get("protecting") is None and verification:
-            return "outcome-ok", f"{replacement} is installed", (
-                "This system cannot report whether it is protecting: open it once to check it is switched on.")
+            return (
+                "outcome-ok",
+                f"{replacement} is installed",
+                ("This system cannot report whether it is protecting: open it once to check it is switched on."),
+            )
         return "outcome-ok", f"Your computer is protected by {replacement}", None
     if code in REBOOT_CODES:
         text = "Waiting for a restart" + (f" at {where}" if where else "")
@@ -211,7 +217,7 @@ def outcome_line(report: dict[str, Any]) -> tuple[str, str, str | None]:
     if code is None:
         return "outcome-wait", "Not finished yet" + (f": next is {where}" if where else ""), message
     words = report.get("outcome") or exitcodes.DESCRIPTIONS.get(code, "failed")
-    text = (f"Stopped at {where}, exit {code}: {words}" if where else f"Stopped, exit {code}: {words}")
+    text = f"Stopped at {where}, exit {code}: {words}" if where else f"Stopped, exit {code}: {words}"
     return "outcome-bad", text, message
 
 
@@ -219,7 +225,7 @@ def _strip_verb(title: Any, verb: str) -> str:
     # Reports hold product names here; older ones held the step titles ("Remove X", "Install Y"), whose
     # verb would only repeat the heading "What was removed" / "What was installed".
     text = str(title)
-    return text[len(verb) + 1:] if text.startswith(verb + " ") else text
+    return text[len(verb) + 1 :] if text.startswith(verb + " ") else text
 
 
 def _steps_table(steps: list[dict[str, Any]]) -> str:
@@ -245,17 +251,16 @@ def _steps_table(steps: list[dict[str, Any]]) -> str:
         rows.append(
             f'<tr><td class="num" width="14%">Step {_e(number)} of {total}</td>'
             f'<td class="status {css}" width="19%">{_e(icon)}{NBSP}{_e(words)}</td>'
-            f"<td>{cell}</td></tr>")
+            f"<td>{cell}</td></tr>"
+        )
     head = '<tr><th width="14%">Step</th><th width="19%">Status</th><th>What Offramp did</th></tr>'
-    return ('<table class="data" width="100%" cellspacing="0" cellpadding="4">'
-            + head + "".join(rows) + "</table>")
+    return '<table class="data" width="100%" cellspacing="0" cellpadding="4">' + head + "".join(rows) + "</table>"
 
 
 def _box(css: str, inner: str) -> str:
     # A one-cell table rather than a div: QTextDocument draws neither borders nor padding on a div,
     # so a boxed div would print as bare text.
-    return (f'<table class="box {css}" width="100%" cellspacing="0" cellpadding="8">'
-            f"<tr><td>{inner}</td></tr></table>")
+    return f'<table class="box {css}" width="100%" cellspacing="0" cellpadding="8"><tr><td>{inner}</td></tr></table>'
 
 
 def _bullets(items: list[Any], ordered: bool = False) -> str:
@@ -276,11 +281,14 @@ def _checks_table(verification: dict[str, Any]) -> str:
             icon, words, css = "\u2717", "failed", "bad"
         else:  # None: the check did not apply or could not be made on this system
             icon, words, css = "\u2013", "not checked", "muted"
-        rows.append(f'<tr><td>{_e(check.get("check"))}</td><td class="status {css}">{_e(icon)}{NBSP}{_e(words)}</td>'
-                    f'<td class="msg">{_e(check.get("detail"))}</td></tr>')
-    return ('<table class="data" width="100%" cellspacing="0" cellpadding="4">'
-            '<tr><th width="30%">Check</th><th width="18%">Result</th><th>Detail</th></tr>'
-            + "".join(rows) + "</table>")
+        rows.append(
+            f'<tr><td>{_e(check.get("check"))}</td><td class="status {css}">{_e(icon)}{NBSP}{_e(words)}</td>'
+            f'<td class="msg">{_e(check.get("detail"))}</td></tr>'
+        )
+    return (
+        '<table class="data" width="100%" cellspacing="0" cellpadding="4">'
+        '<tr><th width="30%">Check</th><th width="18%">Result</th><th>Detail</th></tr>' + "".join(rows) + "</table>"
+    )
 
 
 def _rescan_section(rescan: dict[str, Any]) -> str:
@@ -324,21 +332,37 @@ def render_report(report: dict[str, Any]) -> str:
     if report.get("dry_run"):
         meta.append("dry run")
 
-    out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8" />',
-           '<meta name="viewport" content="width=device-width, initial-scale=1" />',
-           f"<title>Offramp report {_e(code)}</title>", f"<style>{CSS}</style>", "</head>", "<body>",
-           '<div class="page">']
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8" />',
+        '<meta name="viewport" content="width=device-width, initial-scale=1" />',
+        f"<title>Offramp report {_e(code)}</title>",
+        f"<style>{CSS}</style>",
+        "</head>",
+        "<body>",
+        '<div class="page">',
+    ]
     # A two-cell table, not floats: it is the one side-by-side layout QTextDocument draws reliably.
     out.append(
         '<table class="head" width="100%" cellspacing="0" cellpadding="0"><tr>'
         '<td valign="bottom"><h1>Offramp report</h1>'
         f'<div class="meta">{_e(SEP.join(meta))}</div></td>'
         '<td valign="bottom" align="right" width="40%"><div class="label">Support code</div>'
-        f'<div class="code">{_e(code)}</div></td></tr></table>')
-    out.append(_box(css, f'<span class="headline">{_e(headline)}</span>'
-                    + (f'<br /><span class="detail">{_e(second)}</span>' if second else "")))
-    out.append('<p class="meta">Quote the support code when you contact your helpdesk: it finds this '
-               "migration in Offramp's records.</p>")
+        f'<div class="code">{_e(code)}</div></td></tr></table>'
+    )
+    out.append(
+        _box(
+            css,
+            f'<span class="headline">{_e(headline)}</span>'
+            + (f'<br /><span class="detail">{_e(second)}</span>' if second else ""),
+        )
+    )
+    out.append(
+        '<p class="meta">Quote the support code when you contact your helpdesk: it finds this '
+        "migration in Offramp's records.</p>"
+    )
 
     if to_do:
         out.append("<h2>To do by hand</h2>")
@@ -373,9 +397,11 @@ def render_report(report: dict[str, Any]) -> str:
     if report.get("exit_code") is not None:
         footer.append(f"exit code {report['exit_code']}")
     footer.append(f"support code {code}")
-    out.append('<table class="footer" width="100%" cellspacing="0" cellpadding="0"><tr><td>'
-               f"{_e(SEP.join(footer))}<br />"
-               "This report contains no passwords. It lists program names and messages from this computer; "
-               "share it only with people helping you.</td></tr></table>")
+    out.append(
+        '<table class="footer" width="100%" cellspacing="0" cellpadding="0"><tr><td>'
+        f"{_e(SEP.join(footer))}<br />"
+        "This report contains no passwords. It lists program names and messages from this computer; "
+        "share it only with people helping you.</td></tr></table>"
+    )
     out += ["</div>", "</body>", "</html>"]
     return "\n".join(out) + "\n"

@@ -50,7 +50,9 @@ def this_platform() -> str:
     return "linux"
 
 
-def collect(catalogue: Catalogue, *, root: Path | None = None, platform: str | None = None) -> tuple[inv.Inventory, inv.Source]:
+def collect(
+    catalogue: Catalogue, *, root: Path | None = None, platform: str | None = None
+) -> tuple[inv.Inventory, inv.Source]:
     """Collects this machine's inventory, or a mounted system's when `root` is given."""
     scope = scope_from(catalogue)
     if platform is None and root is not None:
@@ -82,9 +84,15 @@ def known_security_products(platform: str) -> list[tuple[str, str, dict[str, Any
     return presence_signatures(load_replacements(), platform)
 
 
-def run_scan(*, root: Path | None = None, inventory_file: Path | None = None, platform: str | None = None,
-             catalogue: Catalogue | None = None, now: dt.datetime | None = None,
-             progress: Progress | None = None) -> ScanResult:
+def run_scan(
+    *,
+    root: Path | None = None,
+    inventory_file: Path | None = None,
+    platform: str | None = None,
+    catalogue: Catalogue | None = None,
+    now: dt.datetime | None = None,
+    progress: Progress | None = None,
+) -> ScanResult:
     report = progress or (lambda _msg, _frac: None)
     report("Reading what Offramp knows about the banned product", 0.05)
     catalogue = catalogue or load_catalogue()

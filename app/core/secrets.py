@@ -13,9 +13,11 @@ from pathlib import Path
 from app.core.policy import Policy
 
 KEYS = ("kes_login", "kes_password", "network_agent_password")
-LABELS = {"kes_login": "Kaspersky Endpoint Security account (often KLAdmin)",
-          "kes_password": "Kaspersky Endpoint Security password",
-          "network_agent_password": "Network Agent uninstall password"}
+LABELS = {
+    "kes_login": "Kaspersky Endpoint Security account (often KLAdmin)",
+    "kes_password": "Kaspersky Endpoint Security password",
+    "network_agent_password": "Network Agent uninstall password",
+}
 
 
 class SecretsError(Exception):

@@ -77,8 +77,15 @@ def schema_text(kind: str) -> str:
 
 
 def _describe_type(value: Any) -> str:
-    return {dict: "a mapping", list: "a list", str: "text", bool: "true/false", int: "a number",
-            float: "a number", type(None): "nothing (null)"}.get(type(value), type(value).__name__)
+    return {
+        dict: "a mapping",
+        list: "a list",
+        str: "text",
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        type(None): "nothing (null)",
+    }.get(type(value), type(value).__name__)
 
 
 def _schema_problems(doc: Document, kind: str) -> Iterator[Problem]:
@@ -92,8 +99,12 @@ def _schema_problems(doc: Document, kind: str) -> Iterator[Problem]:
             allowed = set(error.schema.get("properties", {}))
             for key in error.instance:
                 if key not in allowed:
-                    yield Problem(doc.path, doc.where(at + (key,), key=True), field_name(at + (key,)),
-                                  f"unknown field {key!r}; expected one of: {', '.join(sorted(allowed))}")
+                    yield Problem(
+                        doc.path,
+                        doc.where(at + (key,), key=True),
+                        field_name(at + (key,)),
+                        f"unknown field {key!r}; expected one of: {', '.join(sorted(allowed))}",
+                    )
             continue
         if validator == "required":
             missing = re.findall(r"'([^']+)' is a required property", error.message)
@@ -132,7 +143,7 @@ def _wildcard_at(pattern: str) -> int | None:
             in_class = ch != "]"
         elif ch == "[":
             in_class = True
-            if pattern[i + 1:i + 2] == "]":  # "[]...]" : a leading ] is literal
+            if pattern[i + 1 : i + 2] == "]":  # "[]...]" : a leading ] is literal
                 i += 1
         elif ch == ".":
             return i
@@ -176,14 +187,22 @@ def _where_problems(doc: Document, table: Any, platform: str | None, where: Any,
     if table not in TABLES:
         return
     if platform is not None and platform not in platforms_of(table):
-        yield Problem(doc.path, doc.where(at + ("table",)), field_name(at + ("table",)),
-                      f"osquery table {table!r} does not exist on {platform}")
+        yield Problem(
+            doc.path,
+            doc.where(at + ("table",)),
+            field_name(at + ("table",)),
+            f"osquery table {table!r} does not exist on {platform}",
+        )
     if not isinstance(where, dict):
         return
     for column_at, column, matcher in _walk_matchers(where, at + ("where",)):
         if column not in TABLES[table]:
-            yield Problem(doc.path, doc.where(column_at, key=True), field_name(column_at),
-                          f"table {table!r} has no column {column!r}; it has: {', '.join(TABLES[table])}")
+            yield Problem(
+                doc.path,
+                doc.where(column_at, key=True),
+                field_name(column_at),
+                f"table {table!r} has no column {column!r}; it has: {', '.join(TABLES[table])}",
+            )
         if isinstance(matcher, dict) and isinstance(matcher.get("pattern"), str):
             why = check_pattern(matcher["pattern"])
             if why:
@@ -199,8 +218,12 @@ def _unique_ids(doc: Document, items: Any, at: Path_) -> Iterator[Problem]:
         if isinstance(item, dict) and isinstance(item.get("id"), str):
             if item["id"] in seen:
                 first = doc.where(at + (seen[item["id"]], "id")).line
-                yield Problem(doc.path, doc.where(at + (i, "id")), field_name(at + (i, "id")),
-                              f"id {item['id']!r} is already used on line {first}")
+                yield Problem(
+                    doc.path,
+                    doc.where(at + (i, "id")),
+                    field_name(at + (i, "id")),
+                    f"id {item['id']!r} is already used on line {first}",
+                )
             else:
                 seen[item["id"]] = i
 
@@ -216,18 +239,26 @@ def _catalogue_rules(doc: Document) -> Iterator[Problem]:
         yield from _detect_problems(doc, product.get("detect"), ("products", i, "detect"))
         for j, definition in enumerate(product.get("definitions", []) or []):
             if isinstance(definition, dict):
-                yield from _where_problems(doc, definition.get("table"), definition.get("platform"),
-                                           definition.get("where"), ("products", i, "definitions", j))
+                yield from _where_problems(
+                    doc,
+                    definition.get("table"),
+                    definition.get("platform"),
+                    definition.get("where"),
+                    ("products", i, "definitions", j),
+                )
         for j, ref in enumerate(product.get("data_at_risk", []) or []):
             if ref not in risk_ids:
                 ref_at = ("products", i, "data_at_risk", j)
-                yield Problem(doc.path, doc.where(ref_at), field_name(ref_at),
-                              f"no data_at_risk item has id {ref!r}")
+                yield Problem(doc.path, doc.where(ref_at), field_name(ref_at), f"no data_at_risk item has id {ref!r}")
         for platform in product.get("removal", {}) or {}:
             if platform not in (product.get("platforms") or []):
                 at = ("products", i, "removal", platform)
-                yield Problem(doc.path, doc.where(at, key=True), field_name(at),
-                              f"removal for {platform} but the product's platforms are {product.get('platforms')}")
+                yield Problem(
+                    doc.path,
+                    doc.where(at, key=True),
+                    field_name(at),
+                    f"removal for {platform} but the product's platforms are {product.get('platforms')}",
+                )
     for i, item in enumerate(data.get("not_banned", [])):
         if isinstance(item, dict):
             yield from _detect_problems(doc, item.get("detect"), ("not_banned", i, "detect"))
@@ -243,11 +274,19 @@ def _replacement_rules(doc: Document) -> Iterator[Problem]:
     for section in ("install", "verify"):
         declared = set((data.get(section) or {}).keys())
         for platform in sorted(platforms - declared):
-            yield Problem(doc.path, doc.where((section,)), field_name((section,)),
-                          f"platform {platform!r} is listed but has no {section} entry")
+            yield Problem(
+                doc.path,
+                doc.where((section,)),
+                field_name((section,)),
+                f"platform {platform!r} is listed but has no {section} entry",
+            )
         for platform in sorted(declared - platforms):
-            yield Problem(doc.path, doc.where((section, platform), key=True), field_name((section, platform)),
-                          f"{platform!r} is not in the playbook's platforms")
+            yield Problem(
+                doc.path,
+                doc.where((section, platform), key=True),
+                field_name((section, platform)),
+                f"{platform!r} is not in the playbook's platforms",
+            )
 
 
 RULES = {"banned-catalogue": _catalogue_rules, "replacement": _replacement_rules}
@@ -256,7 +295,9 @@ RULES = {"banned-catalogue": _catalogue_rules, "replacement": _replacement_rules
 def problems_in(doc: Document) -> list[Problem]:
     """Every problem with a parsed document: its kind, then its schema, then Offramp's own rules."""
     if not isinstance(doc.data, dict):
-        return [Problem(doc.path, doc.where(()), "", f"expected a mapping at the top level, got {_describe_type(doc.data)}")]
+        return [
+            Problem(doc.path, doc.where(()), "", f"expected a mapping at the top level, got {_describe_type(doc.data)}")
+        ]
     kind = doc.data.get("kind")
     if kind not in KINDS:
         where = doc.where(("kind",)) if "kind" in doc.data else Position(1, 1)
@@ -274,8 +315,9 @@ def load_checked(path: Path, expect_kind: str | None = None) -> Document:
     try:
         doc = load(Path(path))
     except YamlError as exc:
-        raise InvalidPlaybook([Problem(exc.path, exc.position, field_name(exc.field_path) if exc.field_path else "",
-                                       exc.message)]) from None
+        raise InvalidPlaybook(
+            [Problem(exc.path, exc.position, field_name(exc.field_path) if exc.field_path else "", exc.message)]
+        ) from None
     found = problems_in(doc)
     if not found and expect_kind and doc.data.get("kind") != expect_kind:
         found = [Problem(doc.path, doc.where(("kind",)), "kind", f"expected a {expect_kind!r} file here")]

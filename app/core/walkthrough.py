@@ -95,8 +95,14 @@ def _can_be_installed(product: Product, platform: str) -> bool:
 
 def products_for(catalogue: Catalogue, platform: str) -> list[Product]:
     """The catalogue's products a workstation on this OS may carry, in the order the scan reports them."""
-    found = [p for p in catalogue.products if platform in p.platforms and platform in p.removal
-             and p.family not in SKIPPED_FAMILIES and _can_be_installed(p, platform)]
+    found = [
+        p
+        for p in catalogue.products
+        if platform in p.platforms
+        and platform in p.removal
+        and p.family not in SKIPPED_FAMILIES
+        and _can_be_installed(p, platform)
+    ]
     # The classifier's order (removal order, then id), which is the order make_plan keeps.
     return sorted(found, key=lambda p: (p.removal[platform].order, p.id))
 
@@ -107,19 +113,32 @@ def _stand_in(product: Product, platform: str) -> InstalledProduct:
     msi = any(m.kind == "msi" for m in removal.methods)
     packages = [name for m in removal.methods if m.kind == "package" for name in m.packages]
     return InstalledProduct(
-        product_id=product.id, name=product.name, family=product.family, edition=None, version=None,
-        install_location=None, removal_order=removal.order, removal_methods=[m.kind for m in removal.methods],
-        reboot=removal.reboot, running=True, protecting=None, definitions_date=None, definitions_age_days=None,
+        product_id=product.id,
+        name=product.name,
+        family=product.family,
+        edition=None,
+        version=None,
+        install_location=None,
+        removal_order=removal.order,
+        removal_methods=[m.kind for m in removal.methods],
+        reboot=removal.reboot,
+        running=True,
+        protecting=None,
+        definitions_date=None,
+        definitions_age_days=None,
         protects=product.protects,
         # A found MSI always has its ProductCode; the planner picks the silent msiexec route only with one.
-        product_codes=["{ProductCode}"] if msi else [], packages=list(dict.fromkeys(packages)),
-        data_at_risk=list(product.data_at_risk))
+        product_codes=["{ProductCode}"] if msi else [],
+        packages=list(dict.fromkeys(packages)),
+        data_at_risk=list(product.data_at_risk),
+    )
 
 
 def _plan(replacement: Replacement, platform: str, catalogue: Catalogue) -> tuple[Plan, list[Product]]:
     products = products_for(catalogue, platform)
-    findings = Findings(platform=platform, scanned_at=dt.datetime.now(dt.UTC),
-                        installed=[_stand_in(p, platform) for p in products])
+    findings = Findings(
+        platform=platform, scanned_at=dt.datetime.now(dt.UTC), installed=[_stand_in(p, platform) for p in products]
+    )
     return make_plan(findings, catalogue, replacement, Policy()), products
 
 
@@ -137,8 +156,9 @@ def _sentence(text: str) -> str:
 class _Writer:
     """Turns each plan step into a section; holds what every section may need to look up."""
 
-    def __init__(self, replacement: Replacement, platform: str, catalogue: Catalogue, plan: Plan,
-                 products: list[Product]):
+    def __init__(
+        self, replacement: Replacement, platform: str, catalogue: Catalogue, plan: Plan, products: list[Product]
+    ):
         self.r = replacement
         self.platform = platform
         self.os = PLATFORM_NAMES[platform]
@@ -155,8 +175,15 @@ class _Writer:
 
     def _removal_tool(self) -> tuple[str, str | None] | None:
         """The vendor's own removal tool for this OS: (name, download address), from the catalogue."""
-        url = next((m.url for p in sorted(self._on_platform(), key=lambda p: p.removal[self.platform].order)
-                    for m in p.removal[self.platform].methods if m.kind == "vendor-tool" and m.url), None)
+        url = next(
+            (
+                m.url
+                for p in sorted(self._on_platform(), key=lambda p: p.removal[self.platform].order)
+                for m in p.removal[self.platform].methods
+                if m.kind == "vendor-tool" and m.url
+            ),
+            None,
+        )
         tool = next((p for p in self.catalogue.products if p.family == "tool" and self.platform in p.platforms), None)
         if url is None and tool is None:
             return None
@@ -177,45 +204,61 @@ class _Writer:
 
     def _admin_rights(self) -> str:
         return {
-            "windows": "Close Offramp, right-click it, choose \"Run as administrator\" and answer Yes when "
-                       "Windows asks. On a work PC without an administrator account, the IT department has to do it.",
+            "windows": 'Close Offramp, right-click it, choose "Run as administrator" and answer Yes when '
+            "Windows asks. On a work PC without an administrator account, the IT department has to do it.",
             "darwin": "The user must be signed in to an administrator account of this Mac (or type one's name and "
-                      "password when macOS asks). Then start Offramp again.",
+            "password when macOS asks). Then start Offramp again.",
             "linux": "Start Offramp again with administrator rights, for example with sudo in a terminal.",
         }[self.platform]
 
     def _retry_later(self) -> Problem | None:
         if self.platform != "windows":
             return None
-        return Problem("Offramp says another installation is running",
-                       "Windows Update or another installer is busy. Wait until it finishes (a restart often "
-                       "helps), then start Offramp again: it carries on where it stopped.")
+        return Problem(
+            "Offramp says another installation is running",
+            "Windows Update or another installer is busy. Wait until it finishes (a restart often "
+            "helps), then start Offramp again: it carries on where it stopped.",
+        )
 
     # --- one method per step kind, in plan order -----------------------------------------------
     def preflight(self, step: Step) -> _Parts:
         needs_download = bool(step.params.get("needs_download"))
         stage = next((s for s in self.plan.steps if s.kind == "stage"), None)
         host = urlsplit(str(stage.params.get("url", ""))).hostname if stage else None
-        problems = [Problem("Offramp says it needs administrator rights", self._admin_rights()),
-                    Problem("Offramp says there is not enough free disk space",
-                            "Free the space it names (empty the Recycle Bin or Trash, delete large downloads), "
-                            "then start Offramp again. Nothing has been changed yet.")]
+        problems = [
+            Problem("Offramp says it needs administrator rights", self._admin_rights()),
+            Problem(
+                "Offramp says there is not enough free disk space",
+                "Free the space it names (empty the Recycle Bin or Trash, delete large downloads), "
+                "then start Offramp again. Nothing has been changed yet.",
+            ),
+        ]
         if needs_download:
-            problems.append(Problem(f"Offramp says it cannot reach {host or 'the download site'}",
-                                    "Check the internet connection, and the proxy on a work network, then start "
-                                    "Offramp again. Nothing has been changed yet."))
+            problems.append(
+                Problem(
+                    f"Offramp says it cannot reach {host or 'the download site'}",
+                    "Check the internet connection, and the proxy on a work network, then start "
+                    "Offramp again. Nothing has been changed yet.",
+                )
+            )
         if self.platform == "windows":
-            problems.append(Problem("Offramp warns that Windows is waiting for a restart from an earlier update",
-                                    "Best restart now and start Offramp again, so no installer asks for a restart "
-                                    "half-way through."))
+            problems.append(
+                Problem(
+                    "Offramp warns that Windows is waiting for a restart from an earlier update",
+                    "Best restart now and start Offramp again, so no installer asks for a restart half-way through.",
+                )
+            )
         return _Parts(
-            say=("Start Offramp. Its first page shows a support code: ask the user to read it to you and note it "
-                 "in the ticket. Offramp then scans the computer and says what it found; when it lists the "
-                 f"replacements, the user chooses {self.r.name}. When the migration starts, Offramp first checks "
-                 "that this computer is ready: administrator rights, a restart left over from updates, free disk "
-                 "space" + (" and the connection to the download site" if needs_download else "")
-                 + ". Nothing is changed yet."),
-            check=f"Offramp shows \"{step.title}\" as its first step and goes on by itself.",
+            say=(
+                "Start Offramp. Its first page shows a support code: ask the user to read it to you and note it "
+                "in the ticket. Offramp then scans the computer and says what it found; when it lists the "
+                f"replacements, the user chooses {self.r.name}. When the migration starts, Offramp first checks "
+                "that this computer is ready: administrator rights, a restart left over from updates, free disk "
+                "space"
+                + (" and the connection to the download site" if needs_download else "")
+                + ". Nothing is changed yet."
+            ),
+            check=f'Offramp shows "{step.title}" as its first step and goes on by itself.',
             problems=problems,
         )
 
@@ -224,13 +267,17 @@ class _Writer:
         owners = [p.name for p in self.products if risk.id in p.data_at_risk]
         return _Parts(
             say=f"{_sentence(risk.risk)} Before anything is removed: {_sentence(risk.action)}",
-            check=f"Before anything is removed, Offramp shows \"{risk.title}\" with these instructions, and the "
-                  "user ticks it off (or confirms) once it is done or does not apply.",
+            check=f'Before anything is removed, Offramp shows "{risk.title}" with these instructions, and the '
+            "user ticks it off (or confirms) once it is done or does not apply.",
             warning=risk.warning,
             only_if=f"Only when Offramp found {_join(owners)}." if owners else None,
-            problems=[Problem("the user cannot do it now",
-                              "Leave it unconfirmed: Offramp does not go on to the removal without it, and nothing "
-                              "has been changed. The user can close Offramp and start again when ready.")],
+            problems=[
+                Problem(
+                    "the user cannot do it now",
+                    "Leave it unconfirmed: Offramp does not go on to the removal without it, and nothing "
+                    "has been changed. The user can close Offramp and start again when ready.",
+                )
+            ],
         )
 
     def stage(self, step: Step) -> _Parts:
@@ -238,26 +285,38 @@ class _Writer:
         size = int(step.params.get("size") or 0)
         say = {
             "builtin": f"Nothing to download: {self.r.name} is part of {self.os}. Offramp only makes sure it is "
-                       "there before it removes anything.",
-            "download": f"Offramp downloads {self.r.name}" + (f" (about {max(1, size // 2**20)} MB)" if size else "")
-                        + " and checks it is exactly the expected file before it removes anything, so the "
-                          "computer is never left without protection.",
+            "there before it removes anything.",
+            "download": f"Offramp downloads {self.r.name}"
+            + (f" (about {max(1, size // 2**20)} MB)" if size else "")
+            + " and checks it is exactly the expected file before it removes anything, so the "
+            "computer is never left without protection.",
             "winget": f"Offramp has Windows Package Manager fetch {self.r.name} before it removes anything, so the "
-                      "computer is never left without protection.",
+            "computer is never left without protection.",
             "package": f"Offramp has the system's package manager fetch {self.r.name} before it removes anything, "
-                       "so the computer is never left without protection.",
+            "so the computer is never left without protection.",
         }.get(method, step.detail)
         problems = []
         if method != "builtin":
-            problems.append(Problem(f"Offramp says it could not download {self.r.name}",
-                                    "Nothing was removed. Check the internet connection (and the proxy on a work "
-                                    "network), then start Offramp again."))
+            problems.append(
+                Problem(
+                    f"Offramp says it could not download {self.r.name}",
+                    "Nothing was removed. Check the internet connection (and the proxy on a work "
+                    "network), then start Offramp again.",
+                )
+            )
         if method == "download":
-            problems.append(Problem("Offramp says the download did not match",
-                                    "Nothing was run and nothing was removed. Try again later; if it happens again, "
-                                    "note the support code and pass it on: the playbook needs updating."))
-        check = (f"Offramp shows \"{step.title}\"" + (" with the download's progress" if method == "download" else "")
-                 + " and goes on by itself.")
+            problems.append(
+                Problem(
+                    "Offramp says the download did not match",
+                    "Nothing was run and nothing was removed. Try again later; if it happens again, "
+                    "note the support code and pass it on: the playbook needs updating.",
+                )
+            )
+        check = (
+            f'Offramp shows "{step.title}"'
+            + (" with the download's progress" if method == "download" else "")
+            + " and goes on by itself."
+        )
         return _Parts(say=say, check=check, problems=problems)
 
     def uninstall(self, step: Step) -> _Parts:
@@ -266,42 +325,59 @@ class _Writer:
         kinds = [m.kind for m in removal.methods]
         chosen_kind = str(step.params.get("method"))
         chosen: RemovalMethod | None = removal.methods[kinds.index(chosen_kind)] if chosen_kind in kinds else None
-        fallbacks = list(removal.methods[kinds.index(chosen_kind) + 1:]) if chosen_kind in kinds else []
+        fallbacks = list(removal.methods[kinds.index(chosen_kind) + 1 :]) if chosen_kind in kinds else []
         restart = (step.params.get("reboot") or removal.reboot) in ("required", "maybe")
         problems: list[Problem] = []
 
         if step.needs_person:
-            say = (f"{_sentence(step.detail)} Offramp cannot do this one alone, so stay with the user while they "
-                   "go through it.")
+            say = (
+                f"{_sentence(step.detail)} Offramp cannot do this one alone, so stay with the user while they "
+                "go through it."
+            )
             if chosen and chosen.instructions:
                 say += f" Details: {_sentence(chosen.instructions)}"
             if chosen and chosen.url:
                 say += f" The tool comes from {chosen.url}."
             if chosen and chosen.path:
                 say += f" The script is {chosen.path}."
-            check = (f"Offramp shows \"{step.title}\" and asks the user to do it. When they confirm, Offramp "
-                     "checks that it is really gone before it goes on.")
+            check = (
+                f'Offramp shows "{step.title}" and asks the user to do it. When they confirm, Offramp '
+                "checks that it is really gone before it goes on."
+            )
         else:
-            say = (f"Offramp removes {product.name} by itself. This can take several minutes: keep the computer "
-                   "on and do not close Offramp." + (" It may ask for a restart afterwards." if restart else ""))
-            check = f"Offramp shows \"{step.title}\" and goes on by itself when it is done."
+            say = (
+                f"Offramp removes {product.name} by itself. This can take several minutes: keep the computer "
+                "on and do not close Offramp." + (" It may ask for a restart afterwards." if restart else "")
+            )
+            check = f'Offramp shows "{step.title}" and goes on by itself when it is done.'
 
         secrets = needed_for([step.params])
         if secrets:
             labels = [LABELS[key] for key in sorted(secrets)]
-            problems.append(Problem(f"Offramp asks for the {_join(labels, 'and the')}",
-                                    f"The administrator who set up {product.name} has it. The user types it into "
-                                    "Offramp; Offramp keeps it only in memory and never writes it into its files or "
-                                    "the report. Do not have it read out on the phone."))
+            problems.append(
+                Problem(
+                    f"Offramp asks for the {_join(labels, 'and the')}",
+                    f"The administrator who set up {product.name} has it. The user types it into "
+                    "Offramp; Offramp keeps it only in memory and never writes it into its files or "
+                    "the report. Do not have it read out on the phone.",
+                )
+            )
             remedy = ["If the password is known, start Offramp again and type it when asked."]
             remedy += [_sentence(text) for text in self._password_reset()]
             tool = self._removal_tool()
             if tool:
-                remedy.append(f"If the removal still fails, the user runs {tool[0]}"
-                              + (f" ({tool[1]})" if tool[1] else "") + ": it asks them to type a code shown on "
-                              "screen, so nobody can do it for them. Then start Offramp again.")
-            problems.append(Problem("Offramp stops and says the removal was blocked by a password or self-defence "
-                                    "(exit 24)", " ".join(remedy)))
+                remedy.append(
+                    f"If the removal still fails, the user runs {tool[0]}"
+                    + (f" ({tool[1]})" if tool[1] else "")
+                    + ": it asks them to type a code shown on "
+                    "screen, so nobody can do it for them. Then start Offramp again."
+                )
+            problems.append(
+                Problem(
+                    "Offramp stops and says the removal was blocked by a password or self-defence (exit 24)",
+                    " ".join(remedy),
+                )
+            )
         if fallbacks:
             ways = []
             for number, method in enumerate(fallbacks, 1):
@@ -309,48 +385,72 @@ class _Writer:
                 if method.url:
                     text += f" ({method.url})"
                 ways.append(f"({number}) {text}" if len(fallbacks) > 1 else text)
-            problems.append(Problem("the removal does not work", "Other ways, from Offramp's catalogue: "
-                                    + " ".join(ways) + " Then start Offramp again: it carries on where it stopped."))
+            problems.append(
+                Problem(
+                    "the removal does not work",
+                    "Other ways, from Offramp's catalogue: "
+                    + " ".join(ways)
+                    + " Then start Offramp again: it carries on where it stopped.",
+                )
+            )
         if not step.needs_person:
             retry = self._retry_later()
             if retry:
                 problems.append(retry)
-            problems.append(Problem("the uninstaller hangs or fails",
-                                    "Offramp stops it and says so. Restart the computer and start Offramp again: it "
-                                    "carries on at this step."))
+            problems.append(
+                Problem(
+                    "the uninstaller hangs or fails",
+                    "Offramp stops it and says so. Restart the computer and start Offramp again: it "
+                    "carries on at this step.",
+                )
+            )
         return _Parts(say=say, check=check, problems=problems, only_if=f"Only when Offramp found {product.name}.")
 
     def reboot(self, step: Step) -> _Parts:
         uninstalls = [s for s in self.plan.steps if s.kind == "uninstall"]
-        always = [self.catalogue.product(str(s.params["product_id"])).name for s in uninstalls
-                  if s.params.get("reboot") == "required"]
-        only_if = (f"Always after removing {_join(always)}; otherwise only when an uninstaller asked for a restart."
-                   if always else "Only when an uninstaller asked for a restart.")
+        always = [
+            self.catalogue.product(str(s.params["product_id"])).name
+            for s in uninstalls
+            if s.params.get("reboot") == "required"
+        ]
+        only_if = (
+            f"Always after removing {_join(always)}; otherwise only when an uninstaller asked for a restart."
+            if always
+            else "Only when an uninstaller asked for a restart."
+        )
         return _Parts(
             say=f"{_sentence(step.detail)} Ask the user to save any open work first, and agree how you will "
-                "reach each other again after the restart.",
+            "reach each other again after the restart.",
             check="Offramp asks whether to restart now. After the restart and sign-in, Offramp opens again and "
-                  "goes on with the next step.",
+            "goes on with the next step.",
             only_if=only_if,
             problems=[
-                Problem("the user wants to restart later",
-                        "That is fine: Offramp waits, and carries on by itself after the next restart."),
-                Problem("Offramp does not come back after the restart",
-                        "Start Offramp again: it finds the unfinished migration and carries on from the first "
-                        "unfinished step (administrators: 'offramp resume')."),
+                Problem(
+                    "the user wants to restart later",
+                    "That is fine: Offramp waits, and carries on by itself after the next restart.",
+                ),
+                Problem(
+                    "Offramp does not come back after the restart",
+                    "Start Offramp again: it finds the unfinished migration and carries on from the first "
+                    "unfinished step (administrators: 'offramp resume').",
+                ),
             ],
         )
 
     def cleanup(self, step: Step) -> _Parts:
         tool = self._removal_tool()
-        then = ("They are listed under \"To do by hand\" in the report. They do not stop the migration, and "
-                "Offramp only ever removes parts that certainly belong to the banned product.")
+        then = (
+            'They are listed under "To do by hand" in the report. They do not stop the migration, and '
+            "Offramp only ever removes parts that certainly belong to the banned product."
+        )
         if tool:
             then += f" {tool[0]} can remove them later" + (f" ({tool[1]})." if tool[1] else ".")
-        return _Parts(say="Offramp now removes, by itself, what the uninstallers left behind: only parts that "
-                          "certainly belong to the banned product.",
-                      check=f"Offramp shows \"{step.title}\" and says how many leftovers it removed.",
-                      problems=[Problem("Offramp says it could not remove some leftovers", then)])
+        return _Parts(
+            say="Offramp now removes, by itself, what the uninstallers left behind: only parts that "
+            "certainly belong to the banned product.",
+            check=f'Offramp shows "{step.title}" and says how many leftovers it removed.',
+            problems=[Problem("Offramp says it could not remove some leftovers", then)],
+        )
 
     def install(self, step: Step) -> _Parts:
         method = self.method
@@ -361,96 +461,142 @@ class _Writer:
         if not step.needs_person:
             how = {
                 "builtin": f"Nothing to install: {self.r.name} is part of {self.os}. Offramp switches it on "
-                           "automatically",
+                "automatically",
                 "winget": f"Offramp installs {self.r.name} automatically with Windows Package Manager",
                 "package": f"Offramp installs {self.r.name} automatically with the system's package manager",
                 "download": f"Offramp installs {self.r.name} automatically from the file it downloaded and checked",
             }.get(method.method, f"Offramp installs {self.r.name} automatically")
             say = how + ": the user does not need to click anything."
-            check = f"Offramp shows \"{step.title}\" and goes on by itself."
+            check = f'Offramp shows "{step.title}" and goes on by itself.'
             if method.method != "builtin":
                 retry = self._retry_later()
                 if retry:
                     problems.append(retry)
-                problems.append(Problem(f"Offramp says installing {self.r.name} failed (exit 26)",
-                                        "The old product is already gone, so do not leave it there: start Offramp "
-                                        "again, which retries the install"
-                                        + (f", or install it by hand from {alternatives[0]}." if alternatives
-                                           else ".")))
+                problems.append(
+                    Problem(
+                        f"Offramp says installing {self.r.name} failed (exit 26)",
+                        "The old product is already gone, so do not leave it there: start Offramp "
+                        "again, which retries the install"
+                        + (f", or install it by hand from {alternatives[0]}." if alternatives else "."),
+                    )
+                )
         else:
             if url:
-                say = (f"Offramp opens the {self.r.vendor} page, {url}. Help the user install {self.r.name} from "
-                       "there, then come back to Offramp and confirm.")
+                say = (
+                    f"Offramp opens the {self.r.vendor} page, {url}. Help the user install {self.r.name} from "
+                    "there, then come back to Offramp and confirm."
+                )
             else:
-                say = (f"{self.r.name} needs a person to install it: Offramp asks the user to do it and to confirm "
-                       "when it is done.")
+                say = (
+                    f"{self.r.name} needs a person to install it: Offramp asks the user to do it and to confirm "
+                    "when it is done."
+                )
             if self.r.price != "free":
                 say += f" {self.r.name} is {self.r.price.replace('-', ' ')}: the user may need to sign in or buy it."
             if method.notes:
                 say += " " + _sentence(method.notes)
-            check = ((f"The web browser opens {url}. " if url else "")
-                     + f"Offramp waits until the user confirms, then checks that {self.r.name} is installed.")
+            check = (
+                f"The web browser opens {url}. " if url else ""
+            ) + f"Offramp waits until the user confirms, then checks that {self.r.name} is installed."
             if url:
                 problems.append(Problem("the page does not open", f"Read the address to the user: {url}"))
-            problems.append(Problem(f"Offramp still does not see {self.r.name} after the user confirms",
-                                    "Make sure the installer has finished (and restart if it asked to), then "
-                                    "confirm again."))
+            problems.append(
+                Problem(
+                    f"Offramp still does not see {self.r.name} after the user confirms",
+                    "Make sure the installer has finished (and restart if it asked to), then confirm again.",
+                )
+            )
         return _Parts(say=say, check=check, problems=problems)
 
     def verify(self, step: Step) -> _Parts:
         checks = self.r.verify.get(self.platform, {})
-        check = f"Offramp says \"{self.r.name}: protecting\"."
+        check = f'Offramp says "{self.r.name}: protecting".'
         if checks.get("security_center"):
-            check += (" In Windows Security > Virus & threat protection the user sees "
-                      f"{_join([str(n) for n in checks['security_center']])} as the active antivirus.")
+            check += (
+                " In Windows Security > Virus & threat protection the user sees "
+                f"{_join([str(n) for n in checks['security_center']])} as the active antivirus."
+            )
         elif checks.get("services"):
             services = [str(s) for s in checks["services"]]
-            check += (f" The service {services[0]} is running." if len(services) == 1
-                      else f" The services {_join(services, 'and')} are running.")
+            check += (
+                f" The service {services[0]} is running."
+                if len(services) == 1
+                else f" The services {_join(services, 'and')} are running."
+            )
         return _Parts(
             say=f"Offramp checks that {self.r.name} is really protecting the computer.",
             check=check,
-            problems=[Problem(f"Offramp says {self.r.name} is installed but not protecting yet (exit 27)",
-                              "It can take a few minutes to switch on. Wait, then start Offramp again: it repeats "
-                              f"the check. If it stays off, open {self.r.name} and switch its protection on.")],
+            problems=[
+                Problem(
+                    f"Offramp says {self.r.name} is installed but not protecting yet (exit 27)",
+                    "It can take a few minutes to switch on. Wait, then start Offramp again: it repeats "
+                    f"the check. If it stays off, open {self.r.name} and switch its protection on.",
+                )
+            ],
         )
 
     def rescan(self, step: Step) -> _Parts:
-        return _Parts(say="Offramp scans the computer once more to prove that nothing banned is left.",
-                      check="Offramp says nothing banned is left, and lists any leftovers it could not remove.",
-                      problems=[Problem("Offramp still finds something (exit 28)",
-                                        "Restart the computer and start Offramp again. If it still finds it, note the "
-                                        "support code and escalate.")])
+        return _Parts(
+            say="Offramp scans the computer once more to prove that nothing banned is left.",
+            check="Offramp says nothing banned is left, and lists any leftovers it could not remove.",
+            problems=[
+                Problem(
+                    "Offramp still finds something (exit 28)",
+                    "Restart the computer and start Offramp again. If it still finds it, note the "
+                    "support code and escalate.",
+                )
+            ],
+        )
 
     def report(self, step: Step) -> _Parts:
-        return _Parts(say="Offramp writes its report. Its last page shows the result: what was removed and "
-                          "installed, and anything still to do by hand. Go through the to-do list with the user.",
-                      check="The support code is at the top of the report, the same one as on the first page; it "
-                            "finds this migration in Offramp's records.",
-                      problems=[Problem("you need the whole report",
-                                        "The user can save it as HTML or PDF on Offramp's last page. On the command "
-                                        "line: 'offramp report --output report.html'.")])
+        return _Parts(
+            say="Offramp writes its report. Its last page shows the result: what was removed and "
+            "installed, and anything still to do by hand. Go through the to-do list with the user.",
+            check="The support code is at the top of the report, the same one as on the first page; it "
+            "finds this migration in Offramp's records.",
+            problems=[
+                Problem(
+                    "you need the whole report",
+                    "The user can save it as HTML or PDF on Offramp's last page. On the command "
+                    "line: 'offramp report --output report.html'.",
+                )
+            ],
+        )
 
 
-def walkthrough(replacement: Replacement | str, platform: str, catalogue: Catalogue, *,
-                include_test_only: bool = False) -> list[Section]:
+def walkthrough(
+    replacement: Replacement | str, platform: str, catalogue: Catalogue, *, include_test_only: bool = False
+) -> list[Section]:
     """The numbered sections for migrating to `replacement` (a playbook or its id) on `platform`."""
     platform = normalise_platform(platform)
     replacement = _resolve(replacement, include_test_only)
     if platform not in replacement.platforms:
         offered = _join([PLATFORM_NAMES.get(p, p) for p in replacement.platforms])
-        raise WalkthroughError(f"{replacement.name} is not available for {PLATFORM_NAMES[platform]} "
-                               f"(only for {offered}): see 'offramp playbooks list --platform "
-                               f"{'macos' if platform == 'darwin' else platform}'")
+        raise WalkthroughError(
+            f"{replacement.name} is not available for {PLATFORM_NAMES[platform]} "
+            f"(only for {offered}): see 'offramp playbooks list --platform "
+            f"{'macos' if platform == 'darwin' else platform}'"
+        )
     plan, products = _plan(replacement, platform, catalogue)
     writer = _Writer(replacement, platform, catalogue, plan, products)
     total = len(plan.steps)
     sections = []
     for number, step in enumerate(plan.steps, 1):
         parts: _Parts = getattr(writer, step.kind)(step)
-        sections.append(Section(number=number, total=total, step_id=step.id, kind=step.kind, title=step.title,
-                                say=parts.say, check=parts.check, problems=tuple(parts.problems),
-                                only_if=parts.only_if, warning=parts.warning))
+        sections.append(
+            Section(
+                number=number,
+                total=total,
+                step_id=step.id,
+                kind=step.kind,
+                title=step.title,
+                say=parts.say,
+                check=parts.check,
+                problems=tuple(parts.problems),
+                only_if=parts.only_if,
+                warning=parts.warning,
+            )
+        )
     return sections
 
 
@@ -469,32 +615,48 @@ def _introduction(replacement: Replacement, platform: str, sections: list[Sectio
         + (" and a restart." if any(s.kind == "reboot" for s in sections) else "."),
     ]
     if replacement.price != "free":
-        notes.append(f"{replacement.name} is {replacement.price.replace('-', ' ')}: the user needs their "
-                     f"{replacement.vendor} account or a way to pay.")
+        notes.append(
+            f"{replacement.name} is {replacement.price.replace('-', ' ')}: the user needs their "
+            f"{replacement.vendor} account or a way to pay."
+        )
     return title, notes
 
 
-def _prepare(replacement: Replacement | str, platform: str, catalogue: Catalogue,
-             include_test_only: bool) -> tuple[Replacement, str, list[Section]]:
+def _prepare(
+    replacement: Replacement | str, platform: str, catalogue: Catalogue, include_test_only: bool
+) -> tuple[Replacement, str, list[Section]]:
     sections = walkthrough(replacement, platform, catalogue, include_test_only=include_test_only)
     return _resolve(replacement, include_test_only), normalise_platform(platform), sections
 
 
-def render_walkthrough_text(replacement: Replacement | str, platform: str, catalogue: Catalogue, *,
-                            include_test_only: bool = False) -> str:
+def render_walkthrough_text(
+    replacement: Replacement | str, platform: str, catalogue: Catalogue, *, include_test_only: bool = False
+) -> str:
     """The walkthrough as plain text, wrapped for a terminal or a ticket."""
     replacement, platform, sections = _prepare(replacement, platform, catalogue, include_test_only)
     title, notes = _introduction(replacement, platform, sections)
 
     def para(label: str, text: str, indent: str = "   ") -> list[str]:
         # No breaks at hyphens or inside long words: package names, file names and addresses must stay whole.
-        return textwrap.wrap(text, TEXT_WIDTH, initial_indent=indent + label, subsequent_indent=indent + "    ",
-                             break_on_hyphens=False, break_long_words=False)
+        return textwrap.wrap(
+            text,
+            TEXT_WIDTH,
+            initial_indent=indent + label,
+            subsequent_indent=indent + "    ",
+            break_on_hyphens=False,
+            break_long_words=False,
+        )
 
     out = [title, "=" * len(title), ""]
     for note in notes:
-        out += textwrap.wrap(note, TEXT_WIDTH, initial_indent="* ", subsequent_indent="  ", break_on_hyphens=False,
-                             break_long_words=False)
+        out += textwrap.wrap(
+            note,
+            TEXT_WIDTH,
+            initial_indent="* ",
+            subsequent_indent="  ",
+            break_on_hyphens=False,
+            break_long_words=False,
+        )
     for section in sections:
         heading = f"Step {section.number} of {section.total}: {section.title}"
         out += ["", heading, "-" * min(len(heading), TEXT_WIDTH)]
@@ -537,8 +699,9 @@ table.step td.warnlabel { font-weight: bold; color: #6b4000; background-color: #
 """
 
 
-def render_walkthrough_html(replacement: Replacement | str, platform: str, catalogue: Catalogue, *,
-                            include_test_only: bool = False) -> str:
+def render_walkthrough_html(
+    replacement: Replacement | str, platform: str, catalogue: Catalogue, *, include_test_only: bool = False
+) -> str:
     """The walkthrough as one self-contained, printable HTML5 document (inline CSS, no scripts)."""
     replacement, platform, sections = _prepare(replacement, platform, catalogue, include_test_only)
     title, notes = _introduction(replacement, platform, sections)
@@ -546,29 +709,45 @@ def render_walkthrough_html(replacement: Replacement | str, platform: str, catal
     def e(value: object) -> str:
         return html.escape(str(value), quote=True)
 
-    out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8" />',
-           '<meta name="viewport" content="width=device-width, initial-scale=1" />', f"<title>{e(title)}</title>",
-           f"<style>{WALKTHROUGH_CSS}</style>", "</head>", "<body>", '<div class="page">', f"<h1>{e(title)}</h1>",
-           # A one-cell table: QTextDocument draws no border or padding around a div.
-           '<table class="notes" width="100%" cellspacing="0" cellpadding="8"><tr><td><ul>'
-           + "".join(f"<li>{e(note)}</li>" for note in notes) + "</ul></td></tr></table>"]
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8" />',
+        '<meta name="viewport" content="width=device-width, initial-scale=1" />',
+        f"<title>{e(title)}</title>",
+        f"<style>{WALKTHROUGH_CSS}</style>",
+        "</head>",
+        "<body>",
+        '<div class="page">',
+        f"<h1>{e(title)}</h1>",
+        # A one-cell table: QTextDocument draws no border or padding around a div.
+        '<table class="notes" width="100%" cellspacing="0" cellpadding="8"><tr><td><ul>'
+        + "".join(f"<li>{e(note)}</li>" for note in notes)
+        + "</ul></td></tr></table>",
+    ]
     for section in sections:
-        out.append(f'<h2>Step {section.number} of {section.total}: {e(section.title)}</h2>')
+        out.append(f"<h2>Step {section.number} of {section.total}: {e(section.title)}</h2>")
         if section.only_if:
             out.append(f'<p class="only">{e(section.only_if)}</p>')
         rows = [("Say:", section.say, "label", "text")]
         if section.warning:
             rows.append(("Warning:", section.warning, "warnlabel", "warn"))
         rows.append(("Check:", section.check, "label", "text"))
-        cells = "".join(f'<tr><td class="{label_css}" width="14%">{e(label)}</td>'
-                        f'<td class="{text_css}">{e(text)}</td></tr>'
-                        for label, text, label_css, text_css in rows)
+        cells = "".join(
+            f'<tr><td class="{label_css}" width="14%">{e(label)}</td><td class="{text_css}">{e(text)}</td></tr>'
+            for label, text, label_css, text_css in rows
+        )
         # "If" rows span both columns: their situation is a whole clause, which a narrow label
         # column would break into a tall stack of short lines on an A4 page.
-        cells += "".join(f'<tr><td class="if" colspan="2"><b>If {e(problem.when)}:</b> {e(problem.then)}</td></tr>'
-                         for problem in section.problems)
+        cells += "".join(
+            f'<tr><td class="if" colspan="2"><b>If {e(problem.when)}:</b> {e(problem.then)}</td></tr>'
+            for problem in section.problems
+        )
         out.append(f'<table class="step" width="100%" cellspacing="0" cellpadding="5">{cells}</table>')
-    out.append(f'<p class="footer">Made by Offramp from the {e(replacement.id)} playbook (checked '
-               f"{e(replacement.verified_on.isoformat())}) and the banned-product catalogue.</p>")
+    out.append(
+        f'<p class="footer">Made by Offramp from the {e(replacement.id)} playbook (checked '
+        f"{e(replacement.verified_on.isoformat())}) and the banned-product catalogue.</p>"
+    )
     out += ["</div>", "</body>", "</html>"]
     return "\n".join(out) + "\n"

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.core.catalogue import DataAtRisk
+from app.core.catalogue import Catalogue, DataAtRisk, load_catalogue
 from app.core.migrate.context import Options
 from app.core.replacements import Replacement, load_replacements
 from app.core.scan import ScanResult, this_platform
@@ -33,6 +33,20 @@ class WizardModel:
     resume_state: dict[str, Any] | None = None  # an unfinished migration found at start
     finished: bool = False
     exit_code: int | None = None
+    _catalogue: Catalogue | None = field(default=None, repr=False)
+
+    # --- what the banned product is (from the catalogue, never from code) ------------------------------
+    @property
+    def catalogue(self) -> Catalogue:
+        if self.scan is not None:
+            return self.scan.catalogue
+        if self._catalogue is None:
+            self._catalogue = load_catalogue()
+        return self._catalogue
+
+    @property
+    def vendor(self) -> str:
+        return self.catalogue.vendor.name
 
     # --- navigation -----------------------------------------------------------------------------------
     def start_page(self) -> str:
@@ -63,8 +77,9 @@ class WizardModel:
         platform = self.scan.findings.platform if self.scan else self.platform
         fitting = [r for r in found if platform in r.platforms]
         # The recommended choice first, then those that install by themselves, then by name.
-        return sorted(fitting, key=lambda r: (platform not in r.recommended_on, not r.silent_on(platform),
-                                              r.name.lower()))
+        return sorted(
+            fitting, key=lambda r: (platform not in r.recommended_on, not r.silent_on(platform), r.name.lower())
+        )
 
     def default_choice(self) -> Replacement | None:
         platform = self.scan.findings.platform if self.scan else self.platform
@@ -108,5 +123,10 @@ class WizardModel:
         return bool(self.scan) and any(p.reboot in ("required", "maybe") for p in self.scan.findings.installed)
 
     def options(self) -> Options:
-        return Options(silent=False, root=self.root, replacement_ref=str(self.choice.path) if self.choice else None,
-                       allow_loopback_http=self.allow_loopback_http, remove_only=self.choice is None)
+        return Options(
+            silent=False,
+            root=self.root,
+            replacement_ref=str(self.choice.path) if self.choice else None,
+            allow_loopback_http=self.allow_loopback_http,
+            remove_only=self.choice is None,
+        )

@@ -170,9 +170,7 @@ class _Builder:
         if depth > MAX_DEPTH:
             raise YamlError(self.path, _pos(node.start_mark), f"exceeds the maximum nesting depth of {MAX_DEPTH}")
         if node.tag not in _STANDARD_TAGS:
-            raise YamlError(
-                self.path, _pos(node.start_mark), f"tag {node.tag!r} is not allowed (plain YAML only)", at
-            )
+            raise YamlError(self.path, _pos(node.start_mark), f"tag {node.tag!r} is not allowed (plain YAML only)", at)
         self.doc.values.setdefault(at, _pos(node.start_mark))
         if isinstance(node, yaml.MappingNode):
             result: dict[str, Any] = {}

@@ -14,15 +14,22 @@ from app.core import eventlog
 
 def install(log_file: Path) -> None:
     def hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
-        eventlog.get("gui").error("unexpected error: %s", value, exc_info=(kind, value, tb),
-                                  extra={"event": "gui.crash", "console": False})
+        eventlog.get("gui").error(
+            "unexpected error: %s", value, exc_info=(kind, value, tb), extra={"event": "gui.crash", "console": False}
+        )
         if QApplication.instance() is None:
             traceback.print_exception(kind, value, tb)
             return
-        box = QMessageBox(QMessageBox.Icon.Critical, QApplication.translate("errors", "Offramp hit a problem"),
-                          QApplication.translate("errors", "Something went wrong: {0}\n\nNothing more will be changed "
-                                                 "until you start Offramp again. If you call for help, the details "
-                                                 "are in this file:\n{1}").format(value, log_file))
+        box = QMessageBox(
+            QMessageBox.Icon.Critical,
+            QApplication.translate("errors", "Offramp hit a problem"),
+            QApplication.translate(
+                "errors",
+                "Something went wrong: {0}\n\nNothing more will be changed "
+                "until you start Offramp again. If you call for help, the details "
+                "are in this file:\n{1}",
+            ).format(value, log_file),
+        )
         box.exec()
 
     sys.excepthook = hook

@@ -58,15 +58,23 @@ class OfframpWizard(QWizard):
         if current < 0:
             return
         base = self.tr("Offramp")
-        self.setWindowTitle(f"{base} — {self.tr('Page {0} of {1}').format(current + 1, len(self.pages))}"
-                            if self.model.helpdesk else base)
+        self.setWindowTitle(
+            f"{base} — {self.tr('Page {0} of {1}').format(current + 1, len(self.pages))}"
+            if self.model.helpdesk
+            else base
+        )
 
     def reject(self) -> None:
         migrate = self.pages["migrate"]
         if self.currentId() == page_id("migrate") and not self.model.finished and migrate.task is not None:
             if migrate.cancel():
-                QMessageBox.information(self, self.tr("Stopping safely"),
-                                        self.tr("Offramp stops after the current step, so nothing is left half "
-                                                "done. You can start it again later to carry on."))
+                QMessageBox.information(
+                    self,
+                    self.tr("Stopping safely"),
+                    self.tr(
+                        "Offramp stops after the current step, so nothing is left half "
+                        "done. You can start it again later to carry on."
+                    ),
+                )
             return
         super().reject()

@@ -18,8 +18,14 @@ def _row(shown: str, real: Path) -> dict[str, Any]:
         size, mtime = 0, 0
     parent, _, name = shown.rstrip("/\\").replace("\\", "/").rpartition("/")
     sep = "\\" if "\\" in shown else "/"
-    return {"path": shown, "directory": parent.replace("/", sep) or sep, "filename": name,
-            "type": "directory" if is_dir else "regular", "size": str(size), "mtime": str(mtime)}
+    return {
+        "path": shown,
+        "directory": parent.replace("/", sep) or sep,
+        "filename": name,
+        "type": "directory" if is_dir else "regular",
+        "size": str(size),
+        "mtime": str(mtime),
+    }
 
 
 def _real(root: Path, shown: str, posix: bool) -> Path:
@@ -29,8 +35,14 @@ def _real(root: Path, shown: str, posix: bool) -> Path:
     return Path(PureWindowsPath(shown))
 
 
-def collect(root: Path, folders: tuple[str, ...], files: tuple[str, ...], *, posix: bool,
-            filters: dict[str, tuple[str, ...]] | None = None) -> list[dict[str, Any]]:
+def collect(
+    root: Path,
+    folders: tuple[str, ...],
+    files: tuple[str, ...],
+    *,
+    posix: bool,
+    filters: dict[str, tuple[str, ...]] | None = None,
+) -> list[dict[str, Any]]:
     """Each existing folder (and its immediate children) and each existing file, with paths as the system sees them.
 
     `filters` maps a folder to patterns: of its children, only those whose path matches are reported

@@ -26,8 +26,9 @@ def _deb_packages(root: Path) -> list[dict[str, Any]]:
     admindir = root / "var/lib/dpkg"
     if not (admindir / "status").exists() or not shutil.which("dpkg-query"):
         return []
-    result = commands.run(["dpkg-query", f"--admindir={admindir}", "-W", f"--showformat={_DPKG_FORMAT}"],
-                          timeout=60, log=False)
+    result = commands.run(
+        ["dpkg-query", f"--admindir={admindir}", "-W", f"--showformat={_DPKG_FORMAT}"], timeout=60, log=False
+    )
     if not result.ok:
         return []
     rows = []
@@ -39,10 +40,17 @@ def _deb_packages(root: Path) -> list[dict[str, Any]]:
         # "ii " is installed; "rc " is removed with its configuration files left: a leftover, not an install.
         if not status.startswith(("ii", "hi", "iU", "iF", "rc")):
             continue
-        rows.append({"name": name, "version": version, "arch": arch,
-                     "status": "install ok installed" if status[1] != "c" else "deinstall ok config-files",
-                     "maintainer": parts[4] if len(parts) > 4 else "", "source": parts[5] if len(parts) > 5 else "",
-                     "admindir": str(admindir)})
+        rows.append(
+            {
+                "name": name,
+                "version": version,
+                "arch": arch,
+                "status": "install ok installed" if status[1] != "c" else "deinstall ok config-files",
+                "maintainer": parts[4] if len(parts) > 4 else "",
+                "source": parts[5] if len(parts) > 5 else "",
+                "admindir": str(admindir),
+            }
+        )
     return rows
 
 
@@ -52,16 +60,36 @@ def _rpm_packages(root: Path) -> list[dict[str, Any]]:
     dbpath = next((d for d in RPM_DBPATHS if (root / d).is_dir() and any((root / d).iterdir())), None)
     if dbpath is None:
         return []
-    result = commands.run(["rpm", "--root", str(root), "--dbpath", "/" + dbpath, "-qa", "--qf",
-                           "%{NAME}\t%{VERSION}\t%{RELEASE}\t%{ARCH}\t%{EPOCHNUM}\t%{VENDOR}\n"], timeout=60, log=False)
+    result = commands.run(
+        [
+            "rpm",
+            "--root",
+            str(root),
+            "--dbpath",
+            "/" + dbpath,
+            "-qa",
+            "--qf",
+            "%{NAME}\t%{VERSION}\t%{RELEASE}\t%{ARCH}\t%{EPOCHNUM}\t%{VENDOR}\n",
+        ],
+        timeout=60,
+        log=False,
+    )
     if not result.ok:
         return []
     rows = []
     for line in result.stdout.splitlines():
         parts = line.split("\t")
         if len(parts) >= 4:
-            rows.append({"name": parts[0], "version": parts[1], "release": parts[2], "arch": parts[3],
-                         "epoch": parts[4] if len(parts) > 4 else "", "vendor": parts[5] if len(parts) > 5 else ""})
+            rows.append(
+                {
+                    "name": parts[0],
+                    "version": parts[1],
+                    "release": parts[2],
+                    "arch": parts[3],
+                    "epoch": parts[4] if len(parts) > 4 else "",
+                    "vendor": parts[5] if len(parts) > 5 else "",
+                }
+            )
     return rows
 
 
@@ -78,8 +106,9 @@ def _unit_description(path: Path) -> str:
 def _active_units(live: bool) -> dict[str, str]:
     if not live or not shutil.which("systemctl"):
         return {}
-    result = commands.run(["systemctl", "list-units", "--all", "--plain", "--no-legend", "--no-pager"],
-                          timeout=30, log=False)
+    result = commands.run(
+        ["systemctl", "list-units", "--all", "--plain", "--no-legend", "--no-pager"], timeout=30, log=False
+    )
     states = {}
     for line in result.stdout.splitlines() if result.ok else []:
         parts = line.split()
@@ -99,7 +128,9 @@ def _systemd_units(root: Path, live: bool) -> list[dict[str, Any]]:
             if path.suffix not in (".service", ".socket", ".timer", ".path") or path.name in seen:
                 continue
             seen[path.name] = {
-                "id": path.name, "description": _unit_description(path), "load_state": "loaded",
+                "id": path.name,
+                "description": _unit_description(path),
+                "load_state": "loaded",
                 "active_state": states.get(path.name, "unknown" if not live else "inactive"),
                 "fragment_path": "/" + str(path.relative_to(root)),
             }
@@ -113,8 +144,13 @@ def collect(root: Path, scope: Scope) -> Inventory:
     inventory["deb_packages"] = _deb_packages(root)
     inventory["rpm_packages"] = _rpm_packages(root)
     inventory["systemd_units"] = _systemd_units(root, live)
-    inventory["file"] = file_rows.collect(root, scope.folders.get("linux", ()), scope.files.get("linux", ()), posix=True,
-                                          filters=scope.filters.get("linux"))
+    inventory["file"] = file_rows.collect(
+        root,
+        scope.folders.get("linux", ()),
+        scope.files.get("linux", ()),
+        posix=True,
+        filters=scope.filters.get("linux"),
+    )
     if live:
         from app.core.collectors import processes
 

@@ -109,8 +109,11 @@ class _Reader:
 
     def homes(self, *, shared: bool = False) -> list[Path]:
         """The folders under /Users, which are the users' homes (and, when asked, /Users/Shared)."""
-        return [p for p in self.children(self.root / "Users")
-                if not p.name.startswith(".") and (shared or p.name != "Shared") and self.is_dir(p)]
+        return [
+            p
+            for p in self.children(self.root / "Users")
+            if not p.name.startswith(".") and (shared or p.name != "Shared") and self.is_dir(p)
+        ]
 
     def plist(self, path: Path) -> dict[str, Any] | None:
         """The dictionary stored at `path`, or None. A file that cannot be used is logged and counted."""
@@ -158,14 +161,17 @@ def _apps(reader: _Reader) -> list[dict[str, Any]]:
         info = reader.plist(bundle / "Contents" / "Info.plist")
         if info is None:
             continue
-        rows.append({
-            "name": bundle.name, "path": reader.shown(bundle),
-            "bundle_identifier": _text(info.get("CFBundleIdentifier")),
-            "bundle_name": _text(info.get("CFBundleName")),
-            "bundle_short_version": _text(info.get("CFBundleShortVersionString")),
-            "bundle_version": _text(info.get("CFBundleVersion")),
-            "display_name": _text(info.get("CFBundleDisplayName")),
-        })
+        rows.append(
+            {
+                "name": bundle.name,
+                "path": reader.shown(bundle),
+                "bundle_identifier": _text(info.get("CFBundleIdentifier")),
+                "bundle_name": _text(info.get("CFBundleName")),
+                "bundle_short_version": _text(info.get("CFBundleShortVersionString")),
+                "bundle_version": _text(info.get("CFBundleVersion")),
+                "display_name": _text(info.get("CFBundleDisplayName")),
+            }
+        )
     return rows
 
 
@@ -181,13 +187,18 @@ def _launchd(reader: _Reader) -> list[dict[str, Any]]:
             if job is None:
                 continue
             arguments = job.get("ProgramArguments")
-            rows.append({
-                "path": reader.shown(path), "name": path.name, "label": _text(job.get("Label")),
-                "program": _text(job.get("Program")),
-                # osquery joins the argument array with spaces.
-                "program_arguments": " ".join(map(_text, arguments)) if isinstance(arguments, list) else "",
-                "run_at_load": _text(job.get("RunAtLoad")), "disabled": _text(job.get("Disabled")),
-            })
+            rows.append(
+                {
+                    "path": reader.shown(path),
+                    "name": path.name,
+                    "label": _text(job.get("Label")),
+                    "program": _text(job.get("Program")),
+                    # osquery joins the argument array with spaces.
+                    "program_arguments": " ".join(map(_text, arguments)) if isinstance(arguments, list) else "",
+                    "run_at_load": _text(job.get("RunAtLoad")),
+                    "disabled": _text(job.get("Disabled")),
+                }
+            )
     return rows
 
 
@@ -204,20 +215,21 @@ def _package_receipts(reader: _Reader) -> list[dict[str, Any]]:
             receipt = reader.plist(path)
             if receipt is None or not receipt.get("PackageIdentifier"):
                 continue
-            rows.append({
-                "package_id": _text(receipt.get("PackageIdentifier")),
-                "package_filename": _text(receipt.get("PackageFileName")),
-                "version": _text(receipt.get("PackageVersion")),
-                "location": _text(receipt.get("InstallPrefixPath")),
-                "install_time": _text(receipt.get("InstallDate")),
-                "path": reader.shown(path),
-            })
+            rows.append(
+                {
+                    "package_id": _text(receipt.get("PackageIdentifier")),
+                    "package_filename": _text(receipt.get("PackageFileName")),
+                    "version": _text(receipt.get("PackageVersion")),
+                    "location": _text(receipt.get("InstallPrefixPath")),
+                    "install_time": _text(receipt.get("InstallDate")),
+                    "path": reader.shown(path),
+                }
+            )
     return rows
 
 
 def _kext_bundles(reader: _Reader) -> list[Path]:
-    bundles = [e for d in KEXT_DIRS for e in reader.children(reader.root / d)
-               if e.suffix.lower() == ".kext"]
+    bundles = [e for d in KEXT_DIRS for e in reader.children(reader.root / d) if e.suffix.lower() == ".kext"]
     # Staged copies keep their original path below this folder (StagedExtensions/Library/Extensions/x.kext).
     pending = [(reader.root / STAGED_KEXT_DIR, 0)]
     while pending:
@@ -236,8 +248,13 @@ def _kernel_extensions(reader: _Reader) -> list[dict[str, Any]]:
         info = reader.plist(bundle / "Contents" / "Info.plist") or reader.plist(bundle / "Info.plist")
         if info is None or not info.get("CFBundleIdentifier"):
             continue
-        rows.append({"name": _text(info["CFBundleIdentifier"]), "version": _text(info.get("CFBundleVersion")),
-                     "path": reader.shown(bundle)})
+        rows.append(
+            {
+                "name": _text(info["CFBundleIdentifier"]),
+                "version": _text(info.get("CFBundleVersion")),
+                "path": reader.shown(bundle),
+            }
+        )
     return rows
 
 
@@ -253,13 +270,18 @@ def _system_extensions(reader: _Reader) -> list[dict[str, Any]]:
         categories = ext.get("categories")
         categories = categories if isinstance(categories, list) else []
         # The same keys osquery's system_extensions table reads from this file.
-        rows.append({
-            "path": _text(ext.get("originPath")), "UUID": _text(ext.get("uniqueID")),
-            "state": _text(ext.get("state")), "identifier": _text(ext.get("identifier")),
-            "version": _text(version.get("CFBundleShortVersionString")),
-            "category": ", ".join(_text(c) for c in categories),
-            "bundle_path": _text(container.get("bundlePath")), "team": _text(ext.get("teamID")),
-        })
+        rows.append(
+            {
+                "path": _text(ext.get("originPath")),
+                "UUID": _text(ext.get("uniqueID")),
+                "state": _text(ext.get("state")),
+                "identifier": _text(ext.get("identifier")),
+                "version": _text(version.get("CFBundleShortVersionString")),
+                "category": ", ".join(_text(c) for c in categories),
+                "bundle_path": _text(container.get("bundlePath")),
+                "team": _text(ext.get("teamID")),
+            }
+        )
     return rows
 
 
@@ -282,16 +304,27 @@ def collect(root: Path, scope: Scope) -> Inventory:
     inventory["package_receipts"] = _package_receipts(reader)
     inventory["kernel_extensions"] = _kernel_extensions(reader)
     inventory["system_extensions"] = _system_extensions(reader)
-    filters = {folder: patterns for home_folder, patterns in scope.filters.get("darwin", {}).items()
-               for folder in _per_user(reader, (home_folder,))}
-    inventory["file"] = file_rows.collect(root, _per_user(reader, scope.folders.get("darwin", ())),
-                                          _per_user(reader, scope.files.get("darwin", ())), posix=True,
-                                          filters=filters)
+    filters = {
+        folder: patterns
+        for home_folder, patterns in scope.filters.get("darwin", {}).items()
+        for folder in _per_user(reader, (home_folder,))
+    }
+    inventory["file"] = file_rows.collect(
+        root,
+        _per_user(reader, scope.folders.get("darwin", ())),
+        _per_user(reader, scope.files.get("darwin", ())),
+        posix=True,
+        filters=filters,
+    )
     # Processes belong to the running system; a mounted volume has none, and another host's are not its.
     if reader.real_root == Path("/") and sys.platform == "darwin":
         from app.core.collectors import processes
 
         inventory["processes"] = processes.collect()
-    log.debug("read the macOS system at %s; %d property lists skipped", root, reader.skipped,
-              extra={"event": "collect.macos.done", "skipped": reader.skipped})
+    log.debug(
+        "read the macOS system at %s; %d property lists skipped",
+        root,
+        reader.skipped,
+        extra={"event": "collect.macos.done", "skipped": reader.skipped},
+    )
     return inventory

@@ -20,8 +20,14 @@ def collect() -> list[dict[str, Any]]:
                 cmdline = proc.cmdline()
                 path = cmdline[0] if cmdline else ""
                 name = os.path.basename(path.replace("\\", "/"))
-            rows.append({"pid": str(proc.info["pid"]), "name": name, "path": path or "",
-                         "parent": str(proc.info.get("ppid") or "")})
+            rows.append(
+                {
+                    "pid": str(proc.info["pid"]),
+                    "name": name,
+                    "path": path or "",
+                    "parent": str(proc.info.get("ppid") or ""),
+                }
+            )
         except (psutil.Error, OSError):
             continue  # gone, or not ours to read
     return rows

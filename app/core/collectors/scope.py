@@ -43,16 +43,22 @@ def _pattern_folder(pattern: str, platform: str) -> str | None:
     """The folder to list for a path pattern; per-user patterns become "~/..." (each user's home)."""
     per_user = _PER_USER.get(platform)
     if per_user and pattern.startswith(per_user):
-        rest = literal_folder("^" + pattern[len(per_user):])
+        rest = literal_folder("^" + pattern[len(per_user) :])
         return f"~/{rest}" if rest else None
     folder = literal_folder(pattern)
     # Two levels at least: listing a whole drive to match one name costs too much.
     return folder if folder and _depth(folder) >= 2 else None
 
 
-def _collect(where: dict[str, Any], table: str, platform: str, folders: dict[str, set[str]],
-             files: dict[str, set[str]], registry: set[str],
-             filters: dict[str, dict[str, set[str]]] | None = None) -> None:
+def _collect(
+    where: dict[str, Any],
+    table: str,
+    platform: str,
+    folders: dict[str, set[str]],
+    files: dict[str, set[str]],
+    registry: set[str],
+    filters: dict[str, dict[str, set[str]]] | None = None,
+) -> None:
     for column, matcher in where.items():
         if table == "file" and column in ("path", "directory"):
             if isinstance(matcher, dict) and "under" in matcher:
@@ -96,6 +102,9 @@ def scope_from(catalogue: Catalogue) -> Scope:
     for key in roots:
         if not any(key.casefold().startswith(o.casefold() + "\\") or key.casefold() == o.casefold() for o in outer):
             outer.append(key)
-    return Scope(folders={k: tuple(sorted(v)) for k, v in folders.items()},
-                 files={k: tuple(sorted(v)) for k, v in files.items()}, registry_roots=tuple(outer),
-                 filters={k: {f: tuple(sorted(p)) for f, p in v.items()} for k, v in filters.items()})
+    return Scope(
+        folders={k: tuple(sorted(v)) for k, v in folders.items()},
+        files={k: tuple(sorted(v)) for k, v in files.items()},
+        registry_roots=tuple(outer),
+        filters={k: {f: tuple(sorted(p)) for f, p in v.items()} for k, v in filters.items()},
+    )

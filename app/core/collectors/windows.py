@@ -20,8 +20,14 @@ from app.core.platform.registry import Registry
 UNINSTALL = "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall"
 UNINSTALL_WOW = "SOFTWARE\\WOW6432Node\\Microsoft\\Windows\\CurrentVersion\\Uninstall"
 SERVICES = "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services"
-SERVICE_TYPES = {1: "KERNEL_DRIVER", 2: "FILE_SYSTEM_DRIVER", 4: "ADAPTER", 8: "RECOGNIZER_DRIVER",
-                 16: "OWN_PROCESS", 32: "SHARE_PROCESS"}
+SERVICE_TYPES = {
+    1: "KERNEL_DRIVER",
+    2: "FILE_SYSTEM_DRIVER",
+    4: "ADAPTER",
+    8: "RECOGNIZER_DRIVER",
+    16: "OWN_PROCESS",
+    32: "SHARE_PROCESS",
+}
 START_TYPES = {0: "BOOT_START", 1: "SYSTEM_START", 2: "AUTO_START", 3: "DEMAND_START", 4: "DISABLED"}
 _GUID = re.compile(r"^\{[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}$")
 _USER_SID = re.compile(r"^S-1-5-21-[0-9-]+$")
@@ -37,8 +43,11 @@ def _values(registry: Registry, path: str) -> dict[str, Any]:
 
 
 def programs(registry: Registry) -> list[dict[str, Any]]:
-    roots = [f"HKEY_LOCAL_MACHINE\\{UNINSTALL}", f"HKEY_LOCAL_MACHINE\\{UNINSTALL_WOW}",
-             f"HKEY_CURRENT_USER\\{UNINSTALL}"]
+    roots = [
+        f"HKEY_LOCAL_MACHINE\\{UNINSTALL}",
+        f"HKEY_LOCAL_MACHINE\\{UNINSTALL_WOW}",
+        f"HKEY_CURRENT_USER\\{UNINSTALL}",
+    ]
     roots += [f"{hive}\\{UNINSTALL}" for hive in user_hives(registry)]
     rows = []
     for root in roots:
@@ -47,17 +56,20 @@ def programs(registry: Registry) -> list[dict[str, Any]]:
             name = values.get("DisplayName")
             if not name:
                 continue
-            rows.append({
-                "name": str(name), "version": str(values.get("DisplayVersion", "")),
-                "install_location": str(values.get("InstallLocation", "")),
-                "install_source": str(values.get("InstallSource", "")),
-                "publisher": str(values.get("Publisher", "")),
-                "uninstall_string": str(values.get("UninstallString", "")),
-                "install_date": str(values.get("InstallDate", "")),
-                # Windows Installer products are keyed by their ProductCode; osquery reports it here.
-                "identifying_number": sub if _GUID.match(sub) else "",
-                "registry_path": f"{root}\\{sub}",
-            })
+            rows.append(
+                {
+                    "name": str(name),
+                    "version": str(values.get("DisplayVersion", "")),
+                    "install_location": str(values.get("InstallLocation", "")),
+                    "install_source": str(values.get("InstallSource", "")),
+                    "publisher": str(values.get("Publisher", "")),
+                    "uninstall_string": str(values.get("UninstallString", "")),
+                    "install_date": str(values.get("InstallDate", "")),
+                    # Windows Installer products are keyed by their ProductCode; osquery reports it here.
+                    "identifying_number": sub if _GUID.match(sub) else "",
+                    "registry_path": f"{root}\\{sub}",
+                }
+            )
     return rows
 
 
@@ -68,13 +80,17 @@ def services(registry: Registry, statuses: dict[str, str]) -> list[dict[str, Any
         kind = values.get("Type")
         if not isinstance(kind, int):
             continue  # a bare key (parameters, an uninstalled service's remains) is not a service
-        rows.append({
-            "name": name, "display_name": str(values.get("DisplayName", "")),
-            "service_type": SERVICE_TYPES.get(kind & 0x3F, str(kind)),
-            "start_type": START_TYPES.get(values.get("Start", -1), ""),
-            "path": str(values.get("ImagePath", "")), "description": str(values.get("Description", "")),
-            "status": statuses.get(name.casefold(), "UNKNOWN"),
-        })
+        rows.append(
+            {
+                "name": name,
+                "display_name": str(values.get("DisplayName", "")),
+                "service_type": SERVICE_TYPES.get(kind & 0x3F, str(kind)),
+                "start_type": START_TYPES.get(values.get("Start", -1), ""),
+                "path": str(values.get("ImagePath", "")),
+                "description": str(values.get("Description", "")),
+                "status": statuses.get(name.casefold(), "UNKNOWN"),
+            }
+        )
     return rows
 
 
@@ -97,8 +113,7 @@ def registry_rows(registry: Registry, roots: tuple[str, ...]) -> list[dict[str, 
             rows.append({"key": parent, "path": key, "name": leaf, "type": "subkey", "data": ""})
             for name, kind, data in registry.values(key):
                 shown = data.hex() if isinstance(data, bytes) else data
-                rows.append({"key": key, "path": f"{key}\\{name}", "name": name, "type": kind,
-                             "data": str(shown)})
+                rows.append({"key": key, "path": f"{key}\\{name}", "name": name, "type": kind, "data": str(shown)})
     return rows
 
 
@@ -111,17 +126,27 @@ def live_service_statuses() -> dict[str, str]:
         return {}
 
 
-def collect(registry: Registry, scope: Scope, *, statuses: dict[str, str] | None = None,
-            security_center: Callable[[], list[dict[str, Any]]] | None = None,
-            processes: Callable[[], list[dict[str, Any]]] | None = None) -> Inventory:
+def collect(
+    registry: Registry,
+    scope: Scope,
+    *,
+    statuses: dict[str, str] | None = None,
+    security_center: Callable[[], list[dict[str, Any]]] | None = None,
+    processes: Callable[[], list[dict[str, Any]]] | None = None,
+) -> Inventory:
     from pathlib import Path
 
     inventory: Inventory = {"platform": "windows"}
     inventory["programs"] = programs(registry)
     inventory["services"] = services(registry, statuses or {})
     inventory["registry"] = registry_rows(registry, scope.registry_roots)
-    inventory["file"] = file_rows.collect(Path("/"), scope.folders.get("windows", ()), scope.files.get("windows", ()),
-                                          posix=False, filters=scope.filters.get("windows"))
+    inventory["file"] = file_rows.collect(
+        Path("/"),
+        scope.folders.get("windows", ()),
+        scope.files.get("windows", ()),
+        posix=False,
+        filters=scope.filters.get("windows"),
+    )
     inventory["windows_security_products"] = security_center() if security_center else []
     inventory["processes"] = processes() if processes else []
     return inventory
@@ -131,5 +156,10 @@ def collect_live(scope: Scope) -> Inventory:
     from app.core.collectors import processes as process_rows
     from app.core.platform import registry, security_center
 
-    return collect(registry.live(), scope, statuses=live_service_statuses(),
-                   security_center=security_center.live_products, processes=process_rows.collect)
+    return collect(
+        registry.live(),
+        scope,
+        statuses=live_service_statuses(),
+        security_center=security_center.live_products,
+        processes=process_rows.collect,
+    )

@@ -19,10 +19,20 @@ def build(ctx: Context) -> dict[str, Any]:
     steps = []
     for number, step in enumerate(ctx.plan.steps, 1):
         entry = state["steps"].get(step.id, {})
-        steps.append({"number": number, "id": step.id, "kind": step.kind, "title": step.title,
-                      "status": entry.get("status", "pending"), "started": entry.get("started"),
-                      "finished": entry.get("finished"), "attempts": entry.get("attempts", 0),
-                      "message": entry.get("message"), "data": entry.get("data", {})})
+        steps.append(
+            {
+                "number": number,
+                "id": step.id,
+                "kind": step.kind,
+                "title": step.title,
+                "status": entry.get("status", "pending"),
+                "started": entry.get("started"),
+                "finished": entry.get("finished"),
+                "attempts": entry.get("attempts", 0),
+                "message": entry.get("message"),
+                "data": entry.get("data", {}),
+            }
+        )
     labels = {step.id: step.params.get("label", step.title) for step in ctx.plan.steps}
     removed = [labels[s["id"]] for s in steps if s["kind"] == "uninstall" and s["status"] == "done"]
     installed = [labels[s["id"]] for s in steps if s["kind"] == "install" and s["status"] == "done"]

@@ -70,17 +70,26 @@ class Runner:
         ctx = self.ctx
         steps = ctx.plan.steps
         resumed = any(s.get("status") for s in ctx.state["steps"].values())
-        ctx.journal.append("run.resume" if resumed else "run.start", support_code=ctx.state["support_code"],
-                           plan=ctx.plan.fingerprint, dry_run=ctx.options.dry_run, silent=ctx.options.silent)
+        ctx.journal.append(
+            "run.resume" if resumed else "run.start",
+            support_code=ctx.state["support_code"],
+            plan=ctx.plan.fingerprint,
+            dry_run=ctx.options.dry_run,
+            silent=ctx.options.silent,
+        )
         for index, step in enumerate(steps):
             entry = ctx.state["steps"].get(step.id, {})
             if entry.get("status") in FINISHED:
                 continue
             if ctx.cancelled() and step.cancellable:
-                return self._stop(step, Outcome("cancelled", "cancelled before this step", exit_code=exitcodes.CANCELLED))
+                return self._stop(
+                    step, Outcome("cancelled", "cancelled before this step", exit_code=exitcodes.CANCELLED)
+                )
             ctx.progress(f"Step {index + 1} of {len(steps)}: {step.title}", index / len(steps))
             self._record(step, "running")
-            ctx.journal.append("step.start", step=step.id, title=step.title, attempt=ctx.state["steps"][step.id]["attempts"])
+            ctx.journal.append(
+                "step.start", step=step.id, title=step.title, attempt=ctx.state["steps"][step.id]["attempts"]
+            )
             _crash_point("before", step.id)
             check, act = KINDS[step.kind]
             ctx.checkpoint = lambda step_id=step.id: _crash_point("during", step_id)
@@ -107,8 +116,9 @@ class Runner:
         self.ctx.state["exit_code"] = outcome.exit_code
         self._save()
         self.ctx.journal.append(f"step.{status}", step=step.id, message=outcome.message, exit_code=outcome.exit_code)
-        eventlog.event(f"migrate.step.{status}", f"{step.title}: {outcome.message}", step=step.id,
-                       exit_code=outcome.exit_code)
+        eventlog.event(
+            f"migrate.step.{status}", f"{step.title}: {outcome.message}", step=step.id, exit_code=outcome.exit_code
+        )
         if status != "waiting":
             self._write_report()
         return RunResult(outcome.exit_code, outcome.message, self.ctx.state)

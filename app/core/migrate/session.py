@@ -71,26 +71,38 @@ def choose_replacement(options: Options, policy: Policy, platform: str) -> Repla
         return None
     ref = options.replacement_ref or policy.replacement.get(platform)
     if not ref:
-        raise SessionError("choose a replacement with --to PLAYBOOK (see 'offramp playbooks list'), "
-                           "name one in the policy, or use --remove-only")
+        raise SessionError(
+            "choose a replacement with --to PLAYBOOK (see 'offramp playbooks list'), "
+            "name one in the policy, or use --remove-only"
+        )
     try:
         return find_replacement(ref)
     except KeyError:
         raise SessionError(f"no replacement playbook named {ref!r}; see 'offramp playbooks list'") from None
 
 
-def plan_for(options: Options, policy: Policy, catalogue: Catalogue | None = None,
-             progress: Callable[[str, float], None] | None = None) -> tuple[Plan, ScanResult, Replacement | None]:
+def plan_for(
+    options: Options,
+    policy: Policy,
+    catalogue: Catalogue | None = None,
+    progress: Callable[[str, float], None] | None = None,
+) -> tuple[Plan, ScanResult, Replacement | None]:
     scan = run_scan(root=Path(options.root) if options.root else None, catalogue=catalogue, progress=progress)
     replacement = choose_replacement(options, policy, scan.findings.platform)
     plan = make_plan(scan.findings, scan.catalogue, replacement, policy, root=options.root)
     return plan, scan, replacement
 
 
-def start(options: Options, *, progress: Callable[[str, float], None] | None = None,
-          cancelled: Callable[[], bool] | None = None, ask: Ask | None = None,
-          prompt_secret: Callable[[str, bool], str | None] | None = None,
-          plan: Plan | None = None, support_code: str | None = None) -> tuple[Runner | None, ScanResult | None]:
+def start(
+    options: Options,
+    *,
+    progress: Callable[[str, float], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+    ask: Ask | None = None,
+    prompt_secret: Callable[[str, bool], str | None] | None = None,
+    plan: Plan | None = None,
+    support_code: str | None = None,
+) -> tuple[Runner | None, ScanResult | None]:
     """A runner for a new migration, or None when there is nothing to do."""
     if not options.dry_run and in_progress():
         raise SessionError("a migration is already in progress on this machine: run 'offramp resume' to finish it")
@@ -107,19 +119,32 @@ def start(options: Options, *, progress: Callable[[str, float], None] | None = N
         replacement = choose_replacement(options, policy, plan.platform)
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     state: dict[str, Any] = {
-        "version": 1, "support_code": support_code or new_support_code(), "started": now, "plan": plan.to_dict(),
-        "options": asdict(options), "steps": {}, "reboot": {"pending": False}, "finished": False, "exit_code": None,
+        "version": 1,
+        "support_code": support_code or new_support_code(),
+        "started": now,
+        "plan": plan.to_dict(),
+        "options": asdict(options),
+        "steps": {},
+        "reboot": {"pending": False},
+        "finished": False,
+        "exit_code": None,
     }
     journal = Journal(journal_path() if not options.dry_run else paths.state_dir() / "journal.dry-run.jsonl")
     if not options.dry_run and journal.path.exists():
         journal.path.rename(journal.path.with_name(f"journal.{now.replace(':', '')}.jsonl"))
-    return _runner(plan, state, options, policy, catalogue, replacement, journal, progress, cancelled, ask,
-                   prompt_secret), scan
+    return _runner(
+        plan, state, options, policy, catalogue, replacement, journal, progress, cancelled, ask, prompt_secret
+    ), scan
 
 
-def resume(*, progress: Callable[[str, float], None] | None = None, cancelled: Callable[[], bool] | None = None,
-           ask: Ask | None = None, prompt_secret: Callable[[str, bool], str | None] | None = None,
-           silent: bool | None = None) -> Runner:
+def resume(
+    *,
+    progress: Callable[[str, float], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+    ask: Ask | None = None,
+    prompt_secret: Callable[[str, bool], str | None] | None = None,
+    silent: bool | None = None,
+) -> Runner:
     state = statefile.read(state_path())
     if not state or state.get("finished"):
         raise SessionError("there is no unfinished migration to resume on this machine")
@@ -131,20 +156,51 @@ def resume(*, progress: Callable[[str, float], None] | None = None, cancelled: C
         policy = silent_defaults(policy)
     plan = Plan.from_dict(state["plan"])
     replacement = choose_replacement(options, policy, plan.platform)
-    return _runner(plan, state, options, policy, load_catalogue(), replacement, Journal(journal_path()), progress,
-                   cancelled, ask, prompt_secret)
+    return _runner(
+        plan,
+        state,
+        options,
+        policy,
+        load_catalogue(),
+        replacement,
+        Journal(journal_path()),
+        progress,
+        cancelled,
+        ask,
+        prompt_secret,
+    )
 
 
-def _runner(plan: Plan, state: dict[str, Any], options: Options, policy: Policy, catalogue: Catalogue,
-            replacement: Replacement | None, journal: Journal, progress: Callable[[str, float], None] | None,
-            cancelled: Callable[[], bool] | None, ask: Ask | None,
-            prompt_secret: Callable[[str, bool], str | None] | None) -> Runner:
-    pending = [s.params for s in plan.steps if s.kind == "uninstall"
-               and state["steps"].get(s.id, {}).get("status") not in ("done", "skipped")]
-    ctx = Context(plan=plan, catalogue=catalogue, replacement=replacement, policy=policy,
-                  backend=backend_for(plan.platform, options.root), journal=journal, state=state, options=options,
-                  downloads_dir=paths.cache_dir() / "downloads",
-                  secrets=gather(policy, needed_for(pending), prompt_secret if not options.silent else None))
+def _runner(
+    plan: Plan,
+    state: dict[str, Any],
+    options: Options,
+    policy: Policy,
+    catalogue: Catalogue,
+    replacement: Replacement | None,
+    journal: Journal,
+    progress: Callable[[str, float], None] | None,
+    cancelled: Callable[[], bool] | None,
+    ask: Ask | None,
+    prompt_secret: Callable[[str, bool], str | None] | None,
+) -> Runner:
+    pending = [
+        s.params
+        for s in plan.steps
+        if s.kind == "uninstall" and state["steps"].get(s.id, {}).get("status") not in ("done", "skipped")
+    ]
+    ctx = Context(
+        plan=plan,
+        catalogue=catalogue,
+        replacement=replacement,
+        policy=policy,
+        backend=backend_for(plan.platform, options.root),
+        journal=journal,
+        state=state,
+        options=options,
+        downloads_dir=paths.cache_dir() / "downloads",
+        secrets=gather(policy, needed_for(pending), prompt_secret if not options.silent else None),
+    )
     if progress:
         ctx.progress = progress
     if cancelled:

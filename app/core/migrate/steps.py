@@ -20,13 +20,6 @@ SAFETY_MARGIN = 200 * 1024 * 1024
 LEFTOVER_ORDER = {"service": 0, "driver": 1, "unit": 2, "launchd": 3, "key": 4, "package": 5, "file": 6, "folder": 7}
 REMOVABLE = set(LEFTOVER_ORDER) | {"kext", "receipt", "app"}
 
-BLOCKED_HELP = (
-    "A password or Kaspersky's self-defence blocked the removal. If you know the password, give it to Offramp "
-    "(environment variables {env}, or a password file named in the policy) and run it again. If the password is "
-    "forgotten: start Windows in Safe Mode, run Kaspersky's password reset (KLAPR.bat), restart, and run Offramp "
-    "again. If removal still fails, run Kaspersky's removal tool kavremover, which asks for a code shown on screen."
-)
-
 
 # --- preflight --------------------------------------------------------------------------------------
 def check_preflight(ctx: Context, step: Step) -> bool:
@@ -37,8 +30,11 @@ def act_preflight(ctx: Context, step: Step) -> Outcome:
     backend = ctx.backend
     warnings = []
     if not backend.is_elevated():
-        return Outcome.failed("Offramp needs administrator rights to remove and install security software. "
-                              "Run it again as an administrator (or with sudo).", exitcodes.NOT_ELEVATED)
+        return Outcome.failed(
+            "Offramp needs administrator rights to remove and install security software. "
+            "Run it again as an administrator (or with sudo).",
+            exitcodes.NOT_ELEVATED,
+        )
     if backend.pending_reboot():
         warnings.append("Windows is waiting for a restart from an earlier update; installers may ask for one too")
     if backend.is_server():
@@ -47,15 +43,20 @@ def act_preflight(ctx: Context, step: Step) -> Outcome:
     need = 2 * int(step.params.get("download_size") or 0) + SAFETY_MARGIN
     free = backend.free_bytes(ctx.downloads_dir)
     if free < need:
-        return Outcome.failed(f"Not enough free disk space: {free // 2**20} MB free, {need // 2**20} MB needed. "
-                              "Free some space and run Offramp again.", exitcodes.PREFLIGHT_FAILED)
+        return Outcome.failed(
+            f"Not enough free disk space: {free // 2**20} MB free, {need // 2**20} MB needed. "
+            "Free some space and run Offramp again.",
+            exitcodes.PREFLIGHT_FAILED,
+        )
     stage = next((s for s in ctx.plan.steps if s.kind == "stage"), None)
     if step.params.get("needs_download") and stage and not ctx.options.dry_run:
         url = str(stage.params.get("url", ""))
         if not _reachable(url):
-            return Outcome.failed(f"Cannot reach {urlsplit(url).hostname} to download the replacement. Nothing was "
-                                  "changed. Check the network or the proxy, then run Offramp again.",
-                                  exitcodes.DOWNLOAD_FAILED)
+            return Outcome.failed(
+                f"Cannot reach {urlsplit(url).hostname} to download the replacement. Nothing was "
+                "changed. Check the network or the proxy, then run Offramp again.",
+                exitcodes.DOWNLOAD_FAILED,
+            )
     return Outcome.done("ready" + ("; " + "; ".join(warnings) if warnings else ""), warnings=warnings)
 
 
@@ -79,8 +80,11 @@ def act_rescue(ctx: Context, step: Step) -> Outcome:
         ctx.step_data(step.id)["acknowledged"] = "policy"
         return Outcome.done("taken care of by the administrator (policy: data_rescue assume-done)")
     if ctx.ask is None:
-        return Outcome.failed(f"'{step.title}' needs a person to confirm it. Run Offramp interactively, or set "
-                              "data_rescue: assume-done in the policy.", exitcodes.NEEDS_PERSON)
+        return Outcome.failed(
+            f"'{step.title}' needs a person to confirm it. Run Offramp interactively, or set "
+            "data_rescue: assume-done in the policy.",
+            exitcodes.NEEDS_PERSON,
+        )
     answer = ctx.ask(Question("acknowledge", step.title, step.detail, warning=step.params.get("warning")))
     if not answer:
         return Outcome("cancelled", f"not confirmed: {step.title}", exit_code=exitcodes.CANCELLED)
@@ -112,8 +116,9 @@ def act_stage(ctx: Context, step: Step) -> Outcome:
     if step.params.get("method") != "download":
         result = ctx.backend.stage_package(step.params, ctx.options.step_timeout)
         if not result.ok:
-            return Outcome.failed(f"Could not download the replacement: {result.message}. Nothing was removed.",
-                                  exitcodes.DOWNLOAD_FAILED)
+            return Outcome.failed(
+                f"Could not download the replacement: {result.message}. Nothing was removed.", exitcodes.DOWNLOAD_FAILED
+            )
         ctx.step_data(step.id)["staged"] = True
         return Outcome.done(result.message)
     from app.core.download import DownloadError, download
@@ -126,17 +131,28 @@ def act_stage(ctx: Context, step: Step) -> Outcome:
         if received:
             ctx.checkpoint()
         fraction = received / (expected or size or 1)
-        ctx.progress(f"Downloading {ctx.replacement.name if ctx.replacement else ''}: {int(fraction * 100)}%",
-                     (index + min(fraction, 1.0)) / total)
+        ctx.progress(
+            f"Downloading {ctx.replacement.name if ctx.replacement else ''}: {int(fraction * 100)}%",
+            (index + min(fraction, 1.0)) / total,
+        )
 
     try:
-        path = download(str(step.params["url"]), ctx.downloads_dir, sha256=step.params["sha256"], max_size=size,
-                        expected_size=size, filename=_staged_path(ctx, step).name, progress=progress,
-                        cancelled=ctx.cancelled, allow_loopback_http=ctx.options.allow_loopback_http,
-                        proxies={"https": ctx.policy.proxy, "http": ctx.policy.proxy} if ctx.policy.proxy else None)
+        path = download(
+            str(step.params["url"]),
+            ctx.downloads_dir,
+            sha256=step.params["sha256"],
+            max_size=size,
+            expected_size=size,
+            filename=_staged_path(ctx, step).name,
+            progress=progress,
+            cancelled=ctx.cancelled,
+            allow_loopback_http=ctx.options.allow_loopback_http,
+            proxies={"https": ctx.policy.proxy, "http": ctx.policy.proxy} if ctx.policy.proxy else None,
+        )
     except DownloadError as exc:
-        code = {"hash-mismatch": exitcodes.HASH_MISMATCH, "cancelled": exitcodes.CANCELLED}.get(exc.kind,
-                                                                                                exitcodes.DOWNLOAD_FAILED)
+        code = {"hash-mismatch": exitcodes.HASH_MISMATCH, "cancelled": exitcodes.CANCELLED}.get(
+            exc.kind, exitcodes.DOWNLOAD_FAILED
+        )
         status = "cancelled" if exc.kind == "cancelled" else "failed"
         return Outcome(status, f"{exc} Nothing was removed.", exit_code=code)
     ctx.step_data(step.id)["path"] = str(path)
@@ -157,25 +173,35 @@ def act_uninstall(ctx: Context, step: Step) -> Outcome:
             ctx.state["reboot"]["pending"] = True
         return Outcome.done(result.message, data={"code": result.code})
     if result.retry_later:
-        return Outcome.failed("Another installation is running. Offramp stopped before changing anything more; "
-                              "run it again later.", exitcodes.RETRY_LATER)
+        return Outcome.failed(
+            "Another installation is running. Offramp stopped before changing anything more; run it again later.",
+            exitcodes.RETRY_LATER,
+        )
     if result.code == 1602:
         return Outcome("cancelled", f"{step.title}: the uninstaller was cancelled", exit_code=exitcodes.CANCELLED)
     if result.blocked:
         env = ", ".join(ctx.policy.password_env.values())
-        return Outcome.failed(f"{step.title} was blocked: {result.message}. " + BLOCKED_HELP.format(env=env),
-                              exitcodes.UNINSTALL_BLOCKED)
+        return Outcome.failed(
+            f"{step.title} was blocked: {result.message}. {ctx.catalogue.vendor.blocked_removal_help} "
+            f"(Offramp reads the passwords from the environment variables {env}.)",
+            exitcodes.UNINSTALL_BLOCKED,
+        )
     if result.timed_out:
-        return Outcome.failed(f"{step.title}: the uninstaller hung and was stopped after "
-                              f"{int(ctx.options.step_timeout)} s. Restart the computer and run Offramp again.",
-                              exitcodes.UNINSTALL_FAILED)
+        return Outcome.failed(
+            f"{step.title}: the uninstaller hung and was stopped after "
+            f"{int(ctx.options.step_timeout)} s. Restart the computer and run Offramp again.",
+            exitcodes.UNINSTALL_FAILED,
+        )
     return Outcome.failed(f"{step.title} failed: {result.message}", exitcodes.UNINSTALL_FAILED)
 
 
 def _person_does_it(ctx: Context, step: Step, what: str, recheck: Callable[[], bool]) -> Outcome:
     if ctx.ask is None:
-        return Outcome.failed(f"{step.title}: this {what} needs a person at the machine ({step.detail}).",
-                              exitcodes.NEEDS_PERSON, to_do=[f"{step.title}: {step.detail}"])
+        return Outcome.failed(
+            f"{step.title}: this {what} needs a person at the machine ({step.detail}).",
+            exitcodes.NEEDS_PERSON,
+            to_do=[f"{step.title}: {step.detail}"],
+        )
     url = step.params.get("url")
     answer = ctx.ask(Question("open-url" if url else "confirm", step.title, step.detail, url=url))
     if not answer:
@@ -203,11 +229,15 @@ def act_reboot(ctx: Context, step: Step) -> Outcome:
     if ctx.options.silent and ctx.policy.reboot_allowed:
         result = ctx.backend.request_reboot()
         if result.ok:
-            return Outcome("waiting", "restart started; Offramp carries on after it", exit_code=exitcodes.REBOOT_STARTED)
+            return Outcome(
+                "waiting", "restart started; Offramp carries on after it", exit_code=exitcodes.REBOOT_STARTED
+            )
     if ctx.ask is not None and ctx.ask(Question("reboot", step.title, step.detail)):
         result = ctx.backend.request_reboot()
         if result.ok:
-            return Outcome("waiting", "restart started; Offramp carries on after it", exit_code=exitcodes.REBOOT_STARTED)
+            return Outcome(
+                "waiting", "restart started; Offramp carries on after it", exit_code=exitcodes.REBOOT_STARTED
+            )
     return Outcome("waiting", "a restart is needed; Offramp carries on after it", exit_code=exitcodes.REBOOT_REQUIRED)
 
 
@@ -222,8 +252,9 @@ def act_cleanup(ctx: Context, step: Step) -> Outcome:
         result = ctx.backend.remove_leftover(leftover.kind, leftover.name)
         (removed if result.ok else kept).append(f"{leftover.kind} {leftover.name}")
     message = f"removed {len(removed)} leftover(s)" + (f"; could not remove {len(kept)}" if kept else "")
-    return Outcome.done(message, data={"removed": removed, "kept": kept},
-                        to_do=[f"Remove by hand: {item}" for item in kept])
+    return Outcome.done(
+        message, data={"removed": removed, "kept": kept}, to_do=[f"Remove by hand: {item}" for item in kept]
+    )
 
 
 def check_install(ctx: Context, step: Step) -> bool:
@@ -243,15 +274,20 @@ def act_install(ctx: Context, step: Step) -> Outcome:
         staged = Path(ctx.step_data(stage_id).get("path", ""))
         # Checked again right before it runs: the file sat on disk while the old product was removed.
         if not staged.is_file() or not verify_file(staged, step.params["sha256"]):
-            return Outcome.failed("The staged installer changed or disappeared since it was verified; nothing was run. "
-                                  "Run Offramp again to download it afresh.", exitcodes.HASH_MISMATCH)
+            return Outcome.failed(
+                "The staged installer changed or disappeared since it was verified; nothing was run. "
+                "Run Offramp again to download it afresh.",
+                exitcodes.HASH_MISMATCH,
+            )
     result = ctx.backend.install(step.params, staged, ctx.options.step_timeout)
     if result.ok:
         return Outcome.done(result.message)
     if result.retry_later:
         return Outcome.failed("Another installation is running; run Offramp again later.", exitcodes.RETRY_LATER)
-    return Outcome.failed(f"Installing {ctx.replacement.name if ctx.replacement else ''} failed: {result.message}",
-                          exitcodes.INSTALL_FAILED)
+    return Outcome.failed(
+        f"Installing {ctx.replacement.name if ctx.replacement else ''} failed: {result.message}",
+        exitcodes.INSTALL_FAILED,
+    )
 
 
 def act_verify(ctx: Context, step: Step) -> Outcome:
@@ -259,12 +295,18 @@ def act_verify(ctx: Context, step: Step) -> Outcome:
     result = ctx.backend.verify(ctx.replacement.verify.get(ctx.plan.platform, {}))
     checks = [{"check": name, "passed": passed, "detail": detail} for name, passed, detail in result.checks]
     if not result.installed:
-        return Outcome.failed(f"{ctx.replacement.name} is not installed correctly: " +
-                              "; ".join(f"{c['check']}: {c['detail']}" for c in checks if c["passed"] is False),
-                              exitcodes.NOT_PROTECTING, data={"checks": checks})
+        return Outcome.failed(
+            f"{ctx.replacement.name} is not installed correctly: "
+            + "; ".join(f"{c['check']}: {c['detail']}" for c in checks if c["passed"] is False),
+            exitcodes.NOT_PROTECTING,
+            data={"checks": checks},
+        )
     if result.protecting is False:
-        return Outcome.failed(f"{ctx.replacement.name} is installed but not protecting this computer yet.",
-                              exitcodes.NOT_PROTECTING, data={"checks": checks})
+        return Outcome.failed(
+            f"{ctx.replacement.name} is installed but not protecting this computer yet.",
+            exitcodes.NOT_PROTECTING,
+            data={"checks": checks},
+        )
     note = "protecting" if result.protecting else "installed (this system cannot report whether it is protecting)"
     return Outcome.done(f"{ctx.replacement.name}: {note}", data={"checks": checks, "protecting": result.protecting})
 
@@ -273,14 +315,19 @@ def act_rescan(ctx: Context, step: Step) -> Outcome:
     findings = ctx.scan_again()
     removed_ids = {s.params["product_id"] for s in ctx.plan.steps if s.kind == "uninstall"}
     still = [p for p in findings.installed if p.product_id in removed_ids]
-    data = {"verdict": findings.verdict, "installed": [p.product_id for p in findings.installed],
-            "leftovers": [f"{item.kind} {item.name}" for item in findings.leftovers]}
+    data = {
+        "verdict": findings.verdict,
+        "installed": [p.product_id for p in findings.installed],
+        "leftovers": [f"{item.kind} {item.name}" for item in findings.leftovers],
+    }
     if still:
-        return Outcome.failed("Still found after removal: " + ", ".join(p.name for p in still), exitcodes.STILL_FOUND,
-                              data=data)
+        return Outcome.failed(
+            "Still found after removal: " + ", ".join(p.name for p in still), exitcodes.STILL_FOUND, data=data
+        )
     to_do = [f"Remove by hand: {item}" for item in data["leftovers"]]
-    return Outcome.done("nothing banned is left" + (f"; {len(to_do)} leftover(s) remain" if to_do else ""),
-                        data=data, to_do=to_do)
+    return Outcome.done(
+        "nothing banned is left" + (f"; {len(to_do)} leftover(s) remain" if to_do else ""), data=data, to_do=to_do
+    )
 
 
 def act_report(ctx: Context, step: Step) -> Outcome:

@@ -57,8 +57,15 @@ def _kill_tree(proc: subprocess.Popen[str]) -> None:
         pass
 
 
-def run(argv: Sequence[str], *, timeout: float = 600, env: Mapping[str, str] | None = None,
-        secrets: Iterable[str] = (), cwd: str | None = None, log: bool = True) -> CommandResult:
+def run(
+    argv: Sequence[str],
+    *,
+    timeout: float = 600,
+    env: Mapping[str, str] | None = None,
+    secrets: Iterable[str] = (),
+    cwd: str | None = None,
+    log: bool = True,
+) -> CommandResult:
     """Runs a program and waits for it. Never raises for the program's own failures: read the result."""
     if isinstance(argv, str):
         raise TypeError("commands are argument lists, never shell strings")
@@ -71,14 +78,27 @@ def run(argv: Sequence[str], *, timeout: float = 600, env: Mapping[str, str] | N
         kwargs["start_new_session"] = True  # so a timeout can kill the uninstaller and anything it started
     started = time.monotonic()
     try:
-        proc = subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, encoding="utf-8", errors="replace", cwd=cwd,
-                                env=dict(env) if env is not None else None, **kwargs)  # type: ignore[call-overload]
+        proc = subprocess.Popen(
+            list(argv),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            cwd=cwd,
+            env=dict(env) if env is not None else None,
+            **kwargs,
+        )  # type: ignore[call-overload]
     except OSError as exc:
         result = CommandResult(shown, None, "", "", time.monotonic() - started, error=exc.strerror or str(exc))
         if log:
-            eventlog.event("command.failed_to_start", f"could not start {shown[0]}: {result.error}",
-                           argv=list(shown), error=result.error)
+            eventlog.event(
+                "command.failed_to_start",
+                f"could not start {shown[0]}: {result.error}",
+                argv=list(shown),
+                error=result.error,
+            )
         return result
     try:
         out, err = proc.communicate(timeout=timeout)
@@ -90,12 +110,19 @@ def run(argv: Sequence[str], *, timeout: float = 600, env: Mapping[str, str] | N
     for secret in secrets:
         if secret:
             out, err = out.replace(secret, REDACTED), err.replace(secret, REDACTED)
-    result = CommandResult(shown, None if timed_out else proc.returncode, out, err, time.monotonic() - started,
-                           timed_out=timed_out)
+    result = CommandResult(
+        shown, None if timed_out else proc.returncode, out, err, time.monotonic() - started, timed_out=timed_out
+    )
     if log:
-        eventlog.event("command.run", f"{' '.join(shown)} -> {'timeout' if timed_out else proc.returncode}",
-                       argv=list(shown), returncode=result.returncode, timed_out=timed_out,
-                       seconds=round(result.seconds, 3), stderr_tail=err[-2000:])
+        eventlog.event(
+            "command.run",
+            f"{' '.join(shown)} -> {'timeout' if timed_out else proc.returncode}",
+            argv=list(shown),
+            returncode=result.returncode,
+            timed_out=timed_out,
+            seconds=round(result.seconds, 3),
+            stderr_tail=err[-2000:],
+        )
     return result
 
 

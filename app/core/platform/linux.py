@@ -59,14 +59,24 @@ class LinuxBackend(PosixRoot):
     def installed_packages(self) -> dict[str, str]:
         out: dict[str, str] = {}
         if self._uses_dpkg():
-            result = commands.run(["dpkg-query", f"--admindir={self._base / 'var/lib/dpkg'}", "-W",
-                                   "--showformat=${Package}\t${Version}\t${db:Status-Abbrev}\n"], timeout=60, log=False)
+            result = commands.run(
+                [
+                    "dpkg-query",
+                    f"--admindir={self._base / 'var/lib/dpkg'}",
+                    "-W",
+                    "--showformat=${Package}\t${Version}\t${db:Status-Abbrev}\n",
+                ],
+                timeout=60,
+                log=False,
+            )
             for line in result.stdout.splitlines():
                 parts = line.split("\t")
                 if len(parts) == 3 and parts[2].startswith("i"):
                     out[parts[0]] = parts[1]
         elif shutil.which("rpm"):
-            result = commands.run([*self._rpm(), "-qa", "--qf", "%{NAME}\t%{VERSION}-%{RELEASE}\n"], timeout=60, log=False)
+            result = commands.run(
+                [*self._rpm(), "-qa", "--qf", "%{NAME}\t%{VERSION}-%{RELEASE}\n"], timeout=60, log=False
+            )
             for line in result.stdout.splitlines():
                 name, _, version = line.partition("\t")
                 if name:
@@ -77,8 +87,13 @@ class LinuxBackend(PosixRoot):
         installed = self.installed_packages()
         return any(p in installed for p in params.get("packages", []))
 
-    def uninstall(self, params: dict[str, Any], secrets: dict[str, str], timeout: float,
-                  between: Callable[[], None] = lambda: None) -> ActionResult:
+    def uninstall(
+        self,
+        params: dict[str, Any],
+        secrets: dict[str, str],
+        timeout: float,
+        between: Callable[[], None] = lambda: None,
+    ) -> ActionResult:
         if params.get("method") != "package":
             return ActionResult(False, f"Offramp cannot run the '{params.get('method')}' removal method on Linux")
         installed = self.installed_packages()
@@ -89,26 +104,35 @@ class LinuxBackend(PosixRoot):
             argv = [*self._dpkg(), "-r", package] if self._uses_dpkg() else [*self._rpm(), "-e", package]
             result = commands.run(argv, timeout=timeout)
             if result.timed_out:
-                return ActionResult(False, f"removing {package} did not finish in {int(timeout)} s and was stopped",
-                                    timed_out=True)
+                return ActionResult(
+                    False, f"removing {package} did not finish in {int(timeout)} s and was stopped", timed_out=True
+                )
             if not result.ok:
-                return ActionResult(False, f"removing {package} failed: {_last_lines(result.stderr)}",
-                                    code=result.returncode)
+                return ActionResult(
+                    False, f"removing {package} failed: {_last_lines(result.stderr)}", code=result.returncode
+                )
             removed.append(package)
             between()
-        return ActionResult(True, "removed " + (", ".join(removed) or "nothing (already gone)"), code=0,
-                            data={"removed": removed})
+        return ActionResult(
+            True, "removed " + (", ".join(removed) or "nothing (already gone)"), code=0, data={"removed": removed}
+        )
 
     def stage_package(self, params: dict[str, Any], timeout: float) -> ActionResult:
         if self.sandbox:
             return ActionResult(False, "packages from a repository cannot be staged into a mounted system")
         if params.get("manager") == "apt":
-            result = commands.run(["apt-get", "install", "-y", "--download-only", *params["packages"]], timeout=timeout,
-                                  env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+            result = commands.run(
+                ["apt-get", "install", "-y", "--download-only", *params["packages"]],
+                timeout=timeout,
+                env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+            )
         else:
-            result = commands.run([params.get("manager", "dnf"), "install", "-y", "--downloadonly", *params["packages"]],
-                                  timeout=timeout)
-        return ActionResult(result.ok, "downloaded" if result.ok else _last_lines(result.stderr), code=result.returncode)
+            result = commands.run(
+                [params.get("manager", "dnf"), "install", "-y", "--downloadonly", *params["packages"]], timeout=timeout
+            )
+        return ActionResult(
+            result.ok, "downloaded" if result.ok else _last_lines(result.stderr), code=result.returncode
+        )
 
     def replacement_present(self, verify: dict[str, Any]) -> bool:
         installed = self.installed_packages()
@@ -120,23 +144,34 @@ class LinuxBackend(PosixRoot):
             if params.get("format") == "deb":
                 argv = [*self._dpkg(), "-i", str(staged)] if self.sandbox else ["apt-get", "install", "-y", str(staged)]
             elif params.get("format") == "rpm":
-                argv = [*self._rpm(), "-i", "--nodeps", "--noscripts", str(staged)] if self.sandbox else \
-                    ["dnf", "install", "-y", str(staged)]
+                argv = (
+                    [*self._rpm(), "-i", "--nodeps", "--noscripts", str(staged)]
+                    if self.sandbox
+                    else ["dnf", "install", "-y", str(staged)]
+                )
             else:
                 return ActionResult(False, f"a {params.get('format')} file cannot be installed on Linux")
         elif method == "package":
             if self.sandbox:
                 return ActionResult(False, "packages from a repository cannot be installed into a mounted system")
             manager = params.get("manager", "apt")
-            argv = ["apt-get", "install", "-y", *params["packages"]] if manager == "apt" else \
-                [manager, "install", "-y", *params["packages"]]
+            argv = (
+                ["apt-get", "install", "-y", *params["packages"]]
+                if manager == "apt"
+                else [manager, "install", "-y", *params["packages"]]
+            )
         else:
             return ActionResult(False, f"the '{method}' install method needs a person on Linux")
         result = commands.run(argv, timeout=timeout, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
         if result.timed_out:
-            return ActionResult(False, f"the installer did not finish in {int(timeout)} s and was stopped", timed_out=True)
-        return ActionResult(result.ok, "installed" if result.ok else f"install failed: {_last_lines(result.stderr)}",
-                            code=result.returncode)
+            return ActionResult(
+                False, f"the installer did not finish in {int(timeout)} s and was stopped", timed_out=True
+            )
+        return ActionResult(
+            result.ok,
+            "installed" if result.ok else f"install failed: {_last_lines(result.stderr)}",
+            code=result.returncode,
+        )
 
     def _unit_file(self, unit: str) -> Path | None:
         for folder in UNIT_DIRS:
@@ -161,8 +196,9 @@ class LinuxBackend(PosixRoot):
                 checks.append((f"service {unit_name}", state == "active", state or "unknown"))
                 protecting = (protecting is not False) and state == "active"
         installed_ok = all(passed for name, passed, _ in checks if name.startswith("package")) and bool(checks)
-        return VerifyResult(installed=installed_ok and all(p is not False for _, p, _ in checks),
-                            protecting=protecting, checks=checks)
+        return VerifyResult(
+            installed=installed_ok and all(p is not False for _, p, _ in checks), protecting=protecting, checks=checks
+        )
 
     # --- leftovers, resume, restart ------------------------------------------------------------------
     def remove_leftover(self, kind: str, name: str) -> ActionResult:
@@ -188,9 +224,11 @@ class LinuxBackend(PosixRoot):
         unit = self._base / "etc/systemd/system" / RESUME_UNIT
         unit.parent.mkdir(parents=True, exist_ok=True)
         exec_line = " ".join(_systemd_quote(a) for a in argv)
-        unit.write_text("[Unit]\nDescription=Offramp: finish the migration after a restart\n"
-                        "After=network-online.target\nWants=network-online.target\n\n"
-                        f"[Service]\nType=oneshot\nExecStart={exec_line}\n\n[Install]\nWantedBy=multi-user.target\n")
+        unit.write_text(
+            "[Unit]\nDescription=Offramp: finish the migration after a restart\n"
+            "After=network-online.target\nWants=network-online.target\n\n"
+            f"[Service]\nType=oneshot\nExecStart={exec_line}\n\n[Install]\nWantedBy=multi-user.target\n"
+        )
         wants = self._base / "etc/systemd/system/multi-user.target.wants"
         wants.mkdir(parents=True, exist_ok=True)
         link = wants / RESUME_UNIT
@@ -199,8 +237,10 @@ class LinuxBackend(PosixRoot):
         return str(unit)
 
     def unregister_resume(self) -> None:
-        for path in (self._base / "etc/systemd/system/multi-user.target.wants" / RESUME_UNIT,
-                     self._base / "etc/systemd/system" / RESUME_UNIT):
+        for path in (
+            self._base / "etc/systemd/system/multi-user.target.wants" / RESUME_UNIT,
+            self._base / "etc/systemd/system" / RESUME_UNIT,
+        ):
             if path.is_symlink() or path.exists():
                 path.unlink()
 

@@ -38,15 +38,25 @@ class MacBackend(PosixRoot):
         path = params.get("path")
         return bool(path) and (self._base / str(path).lstrip("/")).exists()
 
-    def uninstall(self, params: dict[str, Any], secrets: dict[str, str], timeout: float,
-                  between: Callable[[], None] = lambda: None) -> ActionResult:
+    def uninstall(
+        self,
+        params: dict[str, Any],
+        secrets: dict[str, str],
+        timeout: float,
+        between: Callable[[], None] = lambda: None,
+    ) -> ActionResult:
         if params.get("method") != "script" or not params.get("path"):
             return ActionResult(False, "this product is removed by its own uninstaller, which needs a person")
         if self.sandbox:
             return ActionResult(False, "a mounted system's uninstall script cannot be run from here")
         result = commands.run(["/bin/sh", str(params["path"])], timeout=timeout)
-        return ActionResult(result.ok, "removed" if result.ok else result.stderr.strip()[-300:], code=result.returncode,
-                            reboot="required" if result.ok else "none", timed_out=result.timed_out)
+        return ActionResult(
+            result.ok,
+            "removed" if result.ok else result.stderr.strip()[-300:],
+            code=result.returncode,
+            reboot="required" if result.ok else "none",
+            timed_out=result.timed_out,
+        )
 
     def stage_package(self, params: dict[str, Any], timeout: float) -> ActionResult:
         return ActionResult(True, "nothing to download")
@@ -59,7 +69,9 @@ class MacBackend(PosixRoot):
             return ActionResult(True, "built into macOS")
         if params.get("method") == "download" and staged is not None and params.get("format") == "pkg":
             result = commands.run(["/usr/sbin/installer", "-pkg", str(staged), "-target", "/"], timeout=timeout)
-            return ActionResult(result.ok, "installed" if result.ok else result.stderr.strip()[-300:], code=result.returncode)
+            return ActionResult(
+                result.ok, "installed" if result.ok else result.stderr.strip()[-300:], code=result.returncode
+            )
         return ActionResult(False, f"the '{params.get('method')}' install method needs a person on macOS")
 
     def verify(self, verify: dict[str, Any]) -> VerifyResult:

@@ -11,11 +11,24 @@ import sys
 from collections.abc import Iterator, Mapping
 from typing import Any, Protocol
 
-REG_TYPES = {0: "REG_NONE", 1: "REG_SZ", 2: "REG_EXPAND_SZ", 3: "REG_BINARY", 4: "REG_DWORD",
-             5: "REG_DWORD_BIG_ENDIAN", 6: "REG_LINK", 7: "REG_MULTI_SZ", 11: "REG_QWORD"}
+REG_TYPES = {
+    0: "REG_NONE",
+    1: "REG_SZ",
+    2: "REG_EXPAND_SZ",
+    3: "REG_BINARY",
+    4: "REG_DWORD",
+    5: "REG_DWORD_BIG_ENDIAN",
+    6: "REG_LINK",
+    7: "REG_MULTI_SZ",
+    11: "REG_QWORD",
+}
 
-HIVE_ALIASES = {"HKLM": "HKEY_LOCAL_MACHINE", "HKCU": "HKEY_CURRENT_USER", "HKU": "HKEY_USERS",
-                "HKCR": "HKEY_CLASSES_ROOT"}
+HIVE_ALIASES = {
+    "HKLM": "HKEY_LOCAL_MACHINE",
+    "HKCU": "HKEY_CURRENT_USER",
+    "HKU": "HKEY_USERS",
+    "HKCR": "HKEY_CLASSES_ROOT",
+}
 
 
 def normalize(path: str) -> str:

@@ -37,10 +37,16 @@ def rows_from_json(text: str) -> list[dict[str, Any]]:
     rows = []
     for item in items:
         state, up_to_date = decode_product_state(int(item.get("productState") or 0))
-        rows.append({"type": "Antivirus", "name": item.get("displayName", ""), "state": state,
-                     "state_timestamp": item.get("timestamp", ""),
-                     "remediation_path": item.get("pathToSignedReportingExe", ""),
-                     "signatures_up_to_date": "1" if up_to_date else "0"})
+        rows.append(
+            {
+                "type": "Antivirus",
+                "name": item.get("displayName", ""),
+                "state": state,
+                "state_timestamp": item.get("timestamp", ""),
+                "remediation_path": item.get("pathToSignedReportingExe", ""),
+                "signatures_up_to_date": "1" if up_to_date else "0",
+            }
+        )
     return rows
 
 

@@ -17,8 +17,10 @@ from app.core.platform import commands
 from app.core.platform.base import ActionResult, VerifyResult
 from app.core.platform.registry import Registry
 
-UNINSTALL_ROOTS = ("HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall",
-                   "HKEY_LOCAL_MACHINE\\SOFTWARE\\WOW6432Node\\Microsoft\\Windows\\CurrentVersion\\Uninstall")
+UNINSTALL_ROOTS = (
+    "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall",
+    "HKEY_LOCAL_MACHINE\\SOFTWARE\\WOW6432Node\\Microsoft\\Windows\\CurrentVersion\\Uninstall",
+)
 RUNONCE = "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\RunOnce"
 RESUME_NAME = "OfframpResume"
 SERVICES = "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services"
@@ -28,8 +30,12 @@ class WindowsBackend:
     platform = "windows"
     root = None
 
-    def __init__(self, registry: Registry | None = None, security_center: Any = None,
-                 run: Callable[..., commands.CommandResult] = commands.run):
+    def __init__(
+        self,
+        registry: Registry | None = None,
+        security_center: Any = None,
+        run: Callable[..., commands.CommandResult] = commands.run,
+    ):
         self._run = run
         if registry is None:
             from app.core.platform.registry import live
@@ -81,8 +87,13 @@ class WindowsBackend:
             return any(code.upper() in installed for code in params.get("product_codes", []))
         return True  # other methods: only a rescan can tell
 
-    def uninstall(self, params: dict[str, Any], secrets: dict[str, str], timeout: float,
-                  between: Callable[[], None] = lambda: None) -> ActionResult:
+    def uninstall(
+        self,
+        params: dict[str, Any],
+        secrets: dict[str, str],
+        timeout: float,
+        between: Callable[[], None] = lambda: None,
+    ) -> ActionResult:
         if params.get("method") != "msi":
             return ActionResult(False, "this product is removed by its own uninstaller, which needs a person")
         properties: dict[str, str] = {}
@@ -95,15 +106,22 @@ class WindowsBackend:
         for code in params.get("product_codes", []):
             result = self._run(msi.uninstall_argv(code, properties), timeout=timeout, secrets=secret_values)
             if result.timed_out:
-                return ActionResult(False, f"the uninstaller for {code} did not finish in {int(timeout)} s and was stopped",
-                                    timed_out=True)
+                return ActionResult(
+                    False,
+                    f"the uninstaller for {code} did not finish in {int(timeout)} s and was stopped",
+                    timed_out=True,
+                )
             outcome = msi.interpret(result.returncode if result.returncode is not None else -1)
             if outcome.retry_later:
                 return ActionResult(False, outcome.meaning, code=outcome.code, retry_later=True)
             if not outcome.ok:
                 blocked = outcome.code == 1603 and params.get("password") != "none"
-                return ActionResult(False, f"Windows Installer: {outcome.meaning} (code {outcome.code})",
-                                    code=outcome.code, blocked=blocked)
+                return ActionResult(
+                    False,
+                    f"Windows Installer: {outcome.meaning} (code {outcome.code})",
+                    code=outcome.code,
+                    blocked=blocked,
+                )
             if outcome.reboot != "none":
                 reboot = outcome.reboot
             between()
@@ -134,19 +152,34 @@ class WindowsBackend:
             else:
                 argv = [str(staged), *params.get("args", [])]
         elif method == "winget":
-            argv = ["winget", "install", "--id", params["id"], "--exact", "--silent", "--accept-package-agreements",
-                    "--accept-source-agreements", "--source", "winget", "--scope", "machine"]
+            argv = [
+                "winget",
+                "install",
+                "--id",
+                params["id"],
+                "--exact",
+                "--silent",
+                "--accept-package-agreements",
+                "--accept-source-agreements",
+                "--source",
+                "winget",
+                "--scope",
+                "machine",
+            ]
         else:
             return ActionResult(False, f"the '{method}' install method needs a person")
         result = self._run(argv, timeout=timeout)
         if result.timed_out:
-            return ActionResult(False, f"the installer did not finish in {int(timeout)} s and was stopped", timed_out=True)
+            return ActionResult(
+                False, f"the installer did not finish in {int(timeout)} s and was stopped", timed_out=True
+            )
         codes = params.get("success_codes") or [0]
         if params.get("format") == "msi" or method == "download":
             outcome = msi.interpret(result.returncode if result.returncode is not None else -1)
             ok = (outcome.ok and outcome.code != 1605) or result.returncode in codes
-            return ActionResult(ok, outcome.meaning, code=result.returncode, reboot=outcome.reboot,
-                                retry_later=outcome.retry_later)
+            return ActionResult(
+                ok, outcome.meaning, code=result.returncode, reboot=outcome.reboot, retry_later=outcome.retry_later
+            )
         return ActionResult(result.returncode in codes, f"winget exited {result.returncode}", code=result.returncode)
 
     def verify(self, verify: dict[str, Any]) -> VerifyResult:
@@ -164,8 +197,13 @@ class WindowsBackend:
             if rows:
                 states = [r for r in rows if str(r.get("name", "")).casefold() in wanted]
                 protecting = any(r.get("state") == "On" for r in states)
-                checks.append(("Security Center", protecting, ", ".join(f"{r['name']}: {r['state']}" for r in states)
-                               or "not registered"))
+                checks.append(
+                    (
+                        "Security Center",
+                        protecting,
+                        ", ".join(f"{r['name']}: {r['state']}" for r in states) or "not registered",
+                    )
+                )
         installed = all(p is not False for _, p, _ in checks) and bool(checks)
         return VerifyResult(installed=installed, protecting=protecting, checks=checks)
 
@@ -174,12 +212,18 @@ class WindowsBackend:
             result = self._run(["sc.exe", "delete", name], timeout=60)
             # 1060: the service does not exist (already gone).
             ok = result.returncode in (0, 1060)
-            return ActionResult(ok, f"deleted service {name}" if ok else f"sc delete {name} failed ({result.returncode})",
-                                code=result.returncode)
+            return ActionResult(
+                ok,
+                f"deleted service {name}" if ok else f"sc delete {name} failed ({result.returncode})",
+                code=result.returncode,
+            )
         if kind == "key":
             result = self._run(["reg.exe", "delete", name, "/f"], timeout=60)
-            return ActionResult(result.ok, f"deleted key {name}" if result.ok else f"reg delete failed: {result.stderr.strip()}",
-                                code=result.returncode)
+            return ActionResult(
+                result.ok,
+                f"deleted key {name}" if result.ok else f"reg delete failed: {result.stderr.strip()}",
+                code=result.returncode,
+            )
         if kind in ("folder", "file"):
             target = Path(name)
             if target.is_dir():
@@ -191,8 +235,9 @@ class WindowsBackend:
 
     def register_resume(self, argv: list[str]) -> str:
         command = " ".join(f'"{a}"' if " " in a else a for a in argv)
-        result = self._run(["reg.exe", "add", RUNONCE, "/v", RESUME_NAME, "/t", "REG_SZ", "/d", command, "/f"],
-                              timeout=60)
+        result = self._run(
+            ["reg.exe", "add", RUNONCE, "/v", RESUME_NAME, "/t", "REG_SZ", "/d", command, "/f"], timeout=60
+        )
         if not result.ok:
             raise OSError(f"could not register the resume: {result.stderr.strip()}")
         return f"{RUNONCE}\\{RESUME_NAME}"
@@ -201,9 +246,12 @@ class WindowsBackend:
         self._run(["reg.exe", "delete", RUNONCE, "/v", RESUME_NAME, "/f"], timeout=60)
 
     def request_reboot(self) -> ActionResult:
-        result = self._run(["shutdown.exe", "/r", "/t", "60", "/c", "Offramp: restarting to finish the migration"],
-                              timeout=60)
-        return ActionResult(result.ok, "restart in 60 seconds" if result.ok else result.stderr.strip(), reboot="started")
+        result = self._run(
+            ["shutdown.exe", "/r", "/t", "60", "/c", "Offramp: restarting to finish the migration"], timeout=60
+        )
+        return ActionResult(
+            result.ok, "restart in 60 seconds" if result.ok else result.stderr.strip(), reboot="started"
+        )
 
 
 def executable_argv() -> list[str]:
@@ -213,4 +261,3 @@ def executable_argv() -> list[str]:
     if getattr(sys, "frozen", False):
         return [sys.executable]
     return [sys.executable, "-m", "app"]
-

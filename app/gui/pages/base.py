@@ -25,8 +25,9 @@ class Page(QWizardPage):
         label = QLabel(html, self)
         label.setWordWrap(True)
         label.setTextFormat(Qt.TextFormat.RichText)
-        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction if links
-                                      else Qt.TextInteractionFlag.TextSelectableByMouse)
+        label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextBrowserInteraction if links else Qt.TextInteractionFlag.TextSelectableByMouse
+        )
         label.setOpenExternalLinks(links)
         if name:
             label.setAccessibleName(name)

@@ -8,8 +8,14 @@ from PySide6.QtWidgets import QButtonGroup, QCheckBox, QFrame, QLabel, QRadioBut
 from app.core.replacements import Replacement
 from app.gui.pages.base import Page
 
-FEATURE_NAMES = {"antivirus": "antivirus", "firewall": "firewall", "vpn": "VPN", "password_manager": "password manager",
-                 "parental_controls": "parental controls", "identity_protection": "identity protection"}
+FEATURE_NAMES = {
+    "antivirus": "antivirus",
+    "firewall": "firewall",
+    "vpn": "VPN",
+    "password_manager": "password manager",
+    "parental_controls": "parental controls",
+    "identity_protection": "identity protection",
+}
 PRICE = {"free": "Free", "paid": "Paid", "free-and-paid": "Free, or paid for more"}
 
 
@@ -19,8 +25,12 @@ class ChoosePage(Page):
     def __init__(self, model, parent=None):
         super().__init__(model, parent)
         self.setTitle(self.tr("Choose a replacement"))
-        self.setSubTitle(self.tr("Every option here is sold in the United States and gets updates. "
-                                 "You can change your mind until the removal starts."))
+        self.setSubTitle(
+            self.tr(
+                "Every option here is sold in the United States and gets updates. "
+                "You can change your mind until the removal starts."
+            )
+        )
         self.filter = QCheckBox(self)
         self.filter.setVisible(False)
         self.filter.toggled.connect(self._apply_filter)
@@ -45,8 +55,9 @@ class ChoosePage(Page):
         had = self.model.features_had()
         wanted = next((f for f in ("password_manager", "vpn", "parental_controls") if f in had), None)
         if wanted:
-            self.filter.setText(self.tr("Only show options that include a {0}, like the one you had")
-                                .format(FEATURE_NAMES[wanted]))
+            self.filter.setText(
+                self.tr("Only show options that include a {0}, like the one you had").format(FEATURE_NAMES[wanted])
+            )
             self.filter.setProperty("feature", wanted)
             self.filter.setVisible(True)
         default = self.model.choice or self.model.default_choice()
@@ -68,12 +79,19 @@ class ChoosePage(Page):
         self.group.addButton(radio, index)
         layout.addWidget(radio)
         includes = ", ".join(self.tr(FEATURE_NAMES[f]) for f in option.features())
-        install = (self.tr("automatic, nothing to click") if option.silent_on(platform)
-                   else self.tr("You install it from {0}'s website; Offramp opens the page at the right moment")
-                   .format(option.vendor))
-        lines = [option.summary, self.tr("<b>Includes:</b> {0}").format(includes),
-                 self.tr("<b>Installing:</b> {0}").format(install),
-                 self.tr("<b>Made by:</b> {0} — {1}").format(option.vendor, option.vendor_country)]
+        install = (
+            self.tr("automatic, nothing to click")
+            if option.silent_on(platform)
+            else self.tr("You install it from {0}'s website; Offramp opens the page at the right moment").format(
+                option.vendor
+            )
+        )
+        lines = [
+            option.summary,
+            self.tr("<b>Includes:</b> {0}").format(includes),
+            self.tr("<b>Installing:</b> {0}").format(install),
+            self.tr("<b>Made by:</b> {0} — {1}").format(option.vendor, option.vendor_country),
+        ]
         if platform in option.recommended_on and option.recommended_reason:
             lines.insert(0, "<b>" + self.tr("Recommended: ") + option.recommended_reason + "</b>")
         detail = QLabel("<br>".join(lines), frame)

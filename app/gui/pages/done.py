@@ -62,8 +62,11 @@ class DonePage(Page):
         scan = self.model.scan
         if scan is not None and scan.findings.clean and self.model.exit_code is None:
             self.setSubTitle(self.tr("Nothing to do"))
-            self.summary.setText(self.tr("<p><b>Nothing from Kaspersky was found on this computer.</b></p>"
-                                         "<p>Nothing was changed.</p>"))
+            self.summary.setText(
+                self.tr("<p><b>Nothing from {0} was found on this computer.</b></p><p>Nothing was changed.</p>").format(
+                    self.model.vendor
+                )
+            )
             self.save_html.setEnabled(False)
             self.save_pdf.setEnabled(False)
             return
@@ -78,8 +81,11 @@ class DonePage(Page):
         parts = []
         verification = report.get("verification") or {}
         if ok and report.get("replacement"):
-            state = (self.tr("is protecting this computer") if verification.get("protecting")
-                     else self.tr("is installed (this system cannot report whether it is protecting)"))
+            state = (
+                self.tr("is protecting this computer")
+                if verification.get("protecting")
+                else self.tr("is installed (this system cannot report whether it is protecting)")
+            )
             parts.append(f"<p><b>{report['replacement']}</b> {state}.</p>")
         elif not ok:
             parts.append(self.tr("<p><b>Offramp stopped before the end</b>: {0}.</p>").format(report.get("outcome")))
@@ -89,8 +95,9 @@ class DonePage(Page):
             parts.append(self.tr("<p><b>Installed:</b> {0}</p>").format(", ".join(report["installed"])))
         todo = report.get("to_do_by_hand") or []
         if todo:
-            parts.append(self.tr("<p><b>Left for you to do:</b></p><ul>") + "".join(f"<li>{t}</li>" for t in todo)
-                         + "</ul>")
+            parts.append(
+                self.tr("<p><b>Left for you to do:</b></p><ul>") + "".join(f"<li>{t}</li>" for t in todo) + "</ul>"
+            )
         parts.append(self.tr("<p>Support code: <b>{0}</b></p>").format(report.get("support_code")))
         return "".join(parts)
 
@@ -99,8 +106,9 @@ class DonePage(Page):
         if self.report is None:
             return
         suggested = str(Path.home() / f"offramp-report-{self.report.get('support_code', 'run')}.{kind}")
-        target, _ = QFileDialog.getSaveFileName(self, self.tr("Save the report"), suggested,
-                                                "PDF (*.pdf)" if kind == "pdf" else "HTML (*.html)")
+        target, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Save the report"), suggested, "PDF (*.pdf)" if kind == "pdf" else "HTML (*.html)"
+        )
         if target:
             self.write(Path(target), kind)
 

@@ -24,18 +24,20 @@ class FoundPage(Page):
     def __init__(self, model, parent=None):
         super().__init__(model, parent)
         self.setTitle(self.tr("What we found"))
-        self.setSubTitle(self.tr("Offramp looks at installed programs, services, drivers and folders. "
-                                 "Nothing is changed."))
+        self.setSubTitle(
+            self.tr("Offramp looks at installed programs, services, drivers and folders. Nothing is changed.")
+        )
         self.status = self.text(self.tr("Looking…"), name=self.tr("Scan status"))
         self.progress = QProgressBar(self)
         self.progress.setRange(0, 100)
         self.progress.setAccessibleName(self.tr("Scan progress"))
         self.layout_.addWidget(self.progress)
         self.products = QTreeWidget(self)
-        self.products.setHeaderLabels([self.tr("Product"), self.tr("Version"), self.tr("Running"),
-                                       self.tr("Virus definitions")])
+        self.products.setHeaderLabels(
+            [self.tr("Product"), self.tr("Version"), self.tr("Running"), self.tr("Virus definitions")]
+        )
         self.products.setRootIsDecorated(False)
-        self.products.setAccessibleName(self.tr("Kaspersky products found"))
+        self.products.setAccessibleName(self.tr("{0} products found").format(model.vendor))
         self.products.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.products.header().setStretchLastSection(False)
         for column in (1, 2, 3):
@@ -88,43 +90,62 @@ class FoundPage(Page):
     def _on_failed(self, message: str, details: str) -> None:
         from app.core import eventlog
 
-        eventlog.get("gui").error("scan failed: %s", message, extra={"event": "gui.scan.failed", "console": False,
-                                                                     "traceback": details})
+        eventlog.get("gui").error(
+            "scan failed: %s", message, extra={"event": "gui.scan.failed", "console": False, "traceback": details}
+        )
         self.error = message
-        self.status.setText(self.tr("<b>The scan could not finish:</b> {0}<br>Close Offramp and start it again; "
-                                    "if it happens again, call for help with your support code.").format(message))
+        self.status.setText(
+            self.tr(
+                "<b>The scan could not finish:</b> {0}<br>Close Offramp and start it again; "
+                "if it happens again, call for help with your support code."
+            ).format(message)
+        )
 
     def _fill(self, result) -> None:
         f = result.findings
         if f.installed:
-            self.status.setText(self.tr("<b>Found {0} Kaspersky product(s).</b> They will be removed only after "
-                                        "you choose a replacement and agree.").format(len(f.installed)))
+            self.status.setText(
+                self.tr(
+                    "<b>Found {0} {1} product(s).</b> They will be removed only after "
+                    "you choose a replacement and agree."
+                ).format(len(f.installed), self.model.vendor)
+            )
         elif f.leftovers:
-            self.status.setText(self.tr("<b>Kaspersky is not installed</b>, but it left {0} part(s) behind. "
-                                        "Offramp can clean them up.").format(len(f.leftovers)))
+            self.status.setText(
+                self.tr(
+                    "<b>{1} is not installed</b>, but it left {0} part(s) behind. Offramp can clean them up."
+                ).format(len(f.leftovers), self.model.vendor)
+            )
         else:
-            self.status.setText(self.tr("<b>Nothing from Kaspersky was found on this computer.</b> "
-                                        "There is nothing to do."))
+            self.status.setText(
+                self.tr("<b>Nothing from {0} was found on this computer.</b> There is nothing to do.").format(
+                    self.model.vendor
+                )
+            )
         self.products.setVisible(bool(f.installed))
         for p in f.installed:
             label = p.edition if p.edition and p.edition != p.name else p.name
-            age = (_age(p.definitions_age_days, p.definitions_date) if p.protects
-                   else self.tr("does not apply"))
+            age = _age(p.definitions_age_days, p.definitions_date) if p.protects else self.tr("does not apply")
             item = QTreeWidgetItem([label, p.version or "?", self.tr("yes") if p.running else self.tr("no"), age])
             self.products.addTopLevelItem(item)
         # As tall as its rows: an empty table would look like something is missing.
         rows = sum(self.products.sizeHintForRow(0) for _ in range(max(1, len(f.installed))))
-        self.products.setMaximumHeight(self.products.header().sizeHint().height() + rows + 2 * self.products.frameWidth() + 4)
+        self.products.setMaximumHeight(
+            self.products.header().sizeHint().height() + rows + 2 * self.products.frameWidth() + 4
+        )
         lines = []
         if f.leftovers:
-            lines.append(self.tr("<b>Left behind:</b> ") + ", ".join(f"{x.kind} {x.name}" for x in f.leftovers[:8])
-                         + (" …" if len(f.leftovers) > 8 else ""))
+            lines.append(
+                self.tr("<b>Left behind:</b> ")
+                + ", ".join(f"{x.kind} {x.name}" for x in f.leftovers[:8])
+                + (" …" if len(f.leftovers) > 8 else "")
+            )
         others = [s.name + (f" ({s.state})" if s.state else "") for s in f.other_security_products]
         if others:
             lines.append(self.tr("<b>Other security software:</b> ") + ", ".join(others))
         notes = [n.name for n in f.notes if n.name not in {s.name for s in f.other_security_products}]
         if notes:
-            lines.append(self.tr("<b>Not Kaspersky, left alone:</b> ") + ", ".join(notes))
+            lines.append(self.tr("<b>Not {0}, left alone:</b> ").format(self.model.vendor) + ", ".join(notes))
         self.others.setText("<br>".join(lines))
         self.others.setVisible(bool(lines))
         evidence = {

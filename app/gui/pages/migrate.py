@@ -61,8 +61,13 @@ class MigratePage(Page):
             self.statuses = {k: v.get("status", "pending") for k, v in self.model.resume_state["steps"].items()}
         else:
             scan = self.model.scan
-            plan = make_plan(scan.findings, scan.catalogue if scan else load_catalogue(), self.model.choice,
-                             Policy(), root=self.model.root)
+            plan = make_plan(
+                scan.findings,
+                scan.catalogue if scan else load_catalogue(),
+                self.model.choice,
+                Policy(),
+                root=self.model.root,
+            )
         self.plan = plan
         self.plan_steps = plan.steps
         self._render_steps()
@@ -79,12 +84,19 @@ class MigratePage(Page):
         cancel = self.task.cancel_token
         prompt = lambda label, secret: self.bridge.ask(Question("password", label, label, secret=secret))  # noqa: E731
         if self.model.resume_state:
-            runner = session.resume(progress=progress, cancelled=lambda: cancel.cancelled, ask=self.bridge.ask,
-                                    prompt_secret=prompt)
+            runner = session.resume(
+                progress=progress, cancelled=lambda: cancel.cancelled, ask=self.bridge.ask, prompt_secret=prompt
+            )
         else:
-            runner, _scan = session.start(self.model.options(), progress=progress, cancelled=lambda: cancel.cancelled,
-                                          ask=self.bridge.ask, prompt_secret=prompt, plan=self.plan,
-                                          support_code=self.model.support_code)
+            runner, _scan = session.start(
+                self.model.options(),
+                progress=progress,
+                cancelled=lambda: cancel.cancelled,
+                ask=self.bridge.ask,
+                prompt_secret=prompt,
+                plan=self.plan,
+                support_code=self.model.support_code,
+            )
         return runner.run()
 
     def cancel(self) -> bool:
@@ -136,23 +148,36 @@ class MigratePage(Page):
             self.progress.setValue(100)
             self.outcome.setText(self.tr("<b>All steps are done.</b> Click Next to see the result."))
         elif result.exit_code in (exitcodes.REBOOT_REQUIRED, exitcodes.REBOOT_STARTED):
-            self.outcome.setText(self.tr("<b>The computer needs to restart.</b> Offramp has saved its place and "
-                                         "opens on this page again after the restart."))
+            self.outcome.setText(
+                self.tr(
+                    "<b>The computer needs to restart.</b> Offramp has saved its place and "
+                    "opens on this page again after the restart."
+                )
+            )
         else:
             self.model.finished = True
-            self.outcome.setText(self.tr("<b>Offramp stopped:</b> {0}<br>{1}. Nothing more will be changed. Click Next "
-                                         "for the report, or call for help with your support code.")
-                                 .format(result.message, words))
+            self.outcome.setText(
+                self.tr(
+                    "<b>Offramp stopped:</b> {0}<br>{1}. Nothing more will be changed. Click Next "
+                    "for the report, or call for help with your support code."
+                ).format(result.message, words)
+            )
         self.completeChanged.emit()
 
     @Slot(str, str)
     def _on_failed(self, message: str, details: str) -> None:
         from app.core import eventlog
 
-        eventlog.get("gui").error("migration crashed: %s", message,
-                                  extra={"event": "gui.migrate.crash", "traceback": details, "console": False})
-        self.outcome.setText(self.tr("<b>Offramp hit a problem:</b> {0}<br>Close Offramp and start it again: it "
-                                     "carries on where it stopped.").format(message))
+        eventlog.get("gui").error(
+            "migration crashed: %s",
+            message,
+            extra={"event": "gui.migrate.crash", "traceback": details, "console": False},
+        )
+        self.outcome.setText(
+            self.tr(
+                "<b>Offramp hit a problem:</b> {0}<br>Close Offramp and start it again: it carries on where it stopped."
+            ).format(message)
+        )
 
     # --- questions from the engine --------------------------------------------------------------------
     @Slot(object)
@@ -162,12 +187,20 @@ class MigratePage(Page):
             # The person ticked these off on the previous page; only those count.
             request.reply(any(r.title == q.title for r in self.model.risks() if r.id in self.model.acknowledged))
         elif q.kind == "password":
-            text, ok = QInputDialog.getText(self, self.tr("Password needed"), q.title,
-                                            QLineEdit.EchoMode.Password if q.secret else QLineEdit.EchoMode.Normal)
+            text, ok = QInputDialog.getText(
+                self,
+                self.tr("Password needed"),
+                q.title,
+                QLineEdit.EchoMode.Password if q.secret else QLineEdit.EchoMode.Normal,
+            )
             request.reply(text if ok and text else None)
         elif q.kind == "reboot":
-            box = QMessageBox(QMessageBox.Icon.Question, self.tr("Restart needed"),
-                              self.tr("{0}\n\nOfframp has saved its place.").format(q.text), parent=self)
+            box = QMessageBox(
+                QMessageBox.Icon.Question,
+                self.tr("Restart needed"),
+                self.tr("{0}\n\nOfframp has saved its place.").format(q.text),
+                parent=self,
+            )
             now = box.addButton(self.tr("Restart now"), QMessageBox.ButtonRole.AcceptRole)
             box.addButton(self.tr("Later"), QMessageBox.ButtonRole.RejectRole)
             box.exec()
@@ -196,5 +229,6 @@ class MigratePage(Page):
         from app.core.migrate.session import journal_path
 
         events = read(journal_path()).events[-40:]
-        self.log.setPlainText("\n".join(f"{e['ts'][11:19]}  {e['event']:<14} {e.get('step', '')}  "
-                                        f"{e.get('message', '')}" for e in events))
+        self.log.setPlainText(
+            "\n".join(f"{e['ts'][11:19]}  {e['event']:<14} {e.get('step', '')}  {e.get('message', '')}" for e in events)
+        )

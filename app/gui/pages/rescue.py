@@ -14,8 +14,12 @@ class RescuePage(Page):
     def __init__(self, model, parent=None):
         super().__init__(model, parent)
         self.setTitle(self.tr("Before we remove anything"))
-        self.setSubTitle(self.tr("Some things live only inside Kaspersky. Save them now; tick each one when it is "
-                                 "done or does not apply to you."))
+        self.setSubTitle(
+            self.tr(
+                "Some things live only inside {0}. Save them now; tick each one when it is "
+                "done or does not apply to you."
+            ).format(model.vendor)
+        )
         self.boxes: dict[str, QCheckBox] = {}
         self.reboot_note = self.text("", name=self.tr("Restart"))
 
@@ -42,10 +46,14 @@ class RescuePage(Page):
             self.boxes[risk.id] = box
         if not risks:
             self.text(self.tr("Nothing needs saving for the products found."))
-        self.reboot_note.setText(self.tr("<b>The computer will need to restart</b> once during the removal. "
-                                         "Offramp saves its place and carries on by itself afterwards.")
-                                 if self.model.reboot_expected() else
-                                 self.tr("No restart should be needed."))
+        self.reboot_note.setText(
+            self.tr(
+                "<b>The computer will need to restart</b> once during the removal. "
+                "Offramp saves its place and carries on by itself afterwards."
+            )
+            if self.model.reboot_expected()
+            else self.tr("No restart should be needed.")
+        )
         self.layout_.addStretch(1)
 
     @Slot()

@@ -14,20 +14,31 @@ class WelcomePage(Page):
     def __init__(self, model, parent=None):
         super().__init__(model, parent)
         self.setTitle(self.tr("Welcome to Offramp"))
-        self.setSubTitle(self.tr("Moving this computer safely off Kaspersky"))
-        self.text(self.tr(
-            "<p>Kaspersky can no longer be sold in the United States, and since <b>September 29, 2024</b> it "
-            "receives no updates there. Offramp helps you replace it, step by step:</p>"
-            "<ol><li>look for Kaspersky and anything it left behind,</li>"
-            "<li>explain what the ban means for this computer,</li>"
-            "<li>let you choose a replacement,</li>"
-            "<li>help you keep what you could lose, such as saved passwords,</li>"
-            "<li>remove Kaspersky, install your choice, and check you are protected.</li></ol>"
-            "<p><b>Nothing changes without your consent</b>, and <b>nothing leaves this computer</b>: "
-            "Offramp sends no data anywhere.</p>"), name=self.tr("What Offramp does"))
-        self.code = QLabel(self.tr("Your support code: <b style='font-size:16pt'>{0}</b><br>"
-                                   "<span>If you call for help, read this code aloud. It is also at the top "
-                                   "of the log and the report.</span>").format(model.support_code), self)
+        vendor = model.vendor
+        cutoff = model.catalogue.milestone("updates_cutoff").date
+        self.setSubTitle(self.tr("Moving this computer safely off {0}").format(vendor))
+        self.text(
+            self.tr(
+                "<p>{0} can no longer be sold in the United States, and since <b>{1}</b> it "
+                "receives no updates there. Offramp helps you replace it, step by step:</p>"
+                "<ol><li>look for {0} and anything it left behind,</li>"
+                "<li>explain what the ban means for this computer,</li>"
+                "<li>let you choose a replacement,</li>"
+                "<li>help you keep what you could lose, such as saved passwords,</li>"
+                "<li>remove {0}, install your choice, and check you are protected.</li></ol>"
+                "<p><b>Nothing changes without your consent</b>, and <b>nothing leaves this computer</b>: "
+                "Offramp sends no data anywhere.</p>"
+            ).format(vendor, f"{cutoff:%B} {cutoff.day}, {cutoff.year}"),
+            name=self.tr("What Offramp does"),
+        )
+        self.code = QLabel(
+            self.tr(
+                "Your support code: <b style='font-size:16pt'>{0}</b><br>"
+                "<span>If you call for help, read this code aloud. It is also at the top "
+                "of the log and the report.</span>"
+            ).format(model.support_code),
+            self,
+        )
         self.code.setTextFormat(Qt.TextFormat.RichText)
         self.code.setWordWrap(True)
         self.code.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

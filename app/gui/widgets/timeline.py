@@ -22,18 +22,21 @@ MAX_ROWS = 6  # rows for the labels that must be shown; the short names of minor
 
 def contrast(a: QColor, b: QColor) -> float:
     """WCAG contrast ratio of two opaque colours (1 to 21)."""
+
     def luminance(c: QColor) -> float:
         rgb = (c.redF(), c.greenF(), c.blueF())
         lin = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in rgb]
         return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
     hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
     return (hi + 0.05) / (lo + 0.05)
 
 
 def mix(a: QColor, b: QColor, t: float) -> QColor:
     """t of colour a over 1 - t of colour b."""
-    return QColor.fromRgbF(a.redF() * t + b.redF() * (1 - t), a.greenF() * t + b.greenF() * (1 - t),
-                           a.blueF() * t + b.blueF() * (1 - t))
+    return QColor.fromRgbF(
+        a.redF() * t + b.redF() * (1 - t), a.greenF() * t + b.greenF() * (1 - t), a.blueF() * t + b.blueF() * (1 - t)
+    )
 
 
 def warning_colour(palette: QPalette) -> QColor:
@@ -83,6 +86,7 @@ class Label:
 def _clash(a: Label, row_a: int, b: Label, row_b: int) -> bool:
     def crosses(pole: float | None, lab: Label) -> bool:
         return pole is not None and lab.rect.left() - GAP < pole < lab.rect.right() + GAP
+
     if row_a == row_b:
         overlap = a.rect.left() < b.rect.right() + GAP and b.rect.left() < a.rect.right() + GAP
         return overlap or crosses(a.pole, b) or crosses(b.pole, a)
@@ -115,9 +119,16 @@ class Layout:
 class BanTimeline(QWidget):
     """The ban's events on a horizontal time axis, with today and the last definitions update marked."""
 
-    def __init__(self, events: Sequence[Event], today: dt.date, definitions: dt.date | None = None,
-                 parent: QWidget | None = None):
+    def __init__(
+        self,
+        events: Sequence[Event],
+        today: dt.date,
+        definitions: dt.date | None = None,
+        parent: QWidget | None = None,
+        vendor: str = "",
+    ):
         super().__init__(parent)
+        self._vendor = vendor or self.tr("The vendor")
         self._events = sorted(events, key=lambda e: e.date)
         self._today, self._definitions = today, definitions
         self._cache: dict[int, Layout] = {}
@@ -164,29 +175,46 @@ class BanTimeline(QWidget):
             parts.append(self.tr("Sales stopped {0}").format(sales.date.isoformat()))
         if (cutoff := self.milestone("updates_cutoff")) and (days := self.days_without_updates()) is not None:
             day = cutoff.date.isoformat()
-            parts.append(self.tr("updates stopped {0}, {1} ago").format(day, self._days(days)) if days > 0
-                         else self.tr("updates stop {0}").format(day))
-        mine = (self.tr("your last update was {0}").format(self._definitions.isoformat()) if self._definitions
-                else self.tr("the date of your last update is not known"))
+            parts.append(
+                self.tr("updates stopped {0}, {1} ago").format(day, self._days(days))
+                if days > 0
+                else self.tr("updates stop {0}").format(day)
+            )
+        mine = (
+            self.tr("your last update was {0}").format(self._definitions.isoformat())
+            if self._definitions
+            else self.tr("the date of your last update is not known")
+        )
         text = f"{', '.join(parts)}; {mine}." if parts else f"{mine[:1].upper()}{mine[1:]}."
         if vendor := self.milestone("vendor_updates_cutoff"):
-            text += " " + self.tr("Kaspersky's own pages give {0} as the end of updates.").format(
-                vendor.date.isoformat())
+            text += " " + self.tr("{0}'s own pages give {1} as the end of updates.").format(
+                self._vendor, vendor.date.isoformat()
+            )
         return text
 
     def _short_names(self) -> dict[str, str]:
         federal, ban = self.tr("2017–18 federal ban"), self.tr("June 2024 ban")
         ultra = self.tr("UltraAV switch")
-        return {"bod-17-01": federal, "ndaa-fy2018-signed": federal, "far-52-204-23": federal,
-                "ndaa-fy2018-effective": federal, "fcc-covered-list": self.tr("2022 FCC list"),
-                "bis-final-determination": ban, "ofac-designations": ban, "federal-register-publication": ban,
-                "ultraav-notifications": ultra, "ultraav-automatic-switch": ultra}
+        return {
+            "bod-17-01": federal,
+            "ndaa-fy2018-signed": federal,
+            "far-52-204-23": federal,
+            "ndaa-fy2018-effective": federal,
+            "fcc-covered-list": self.tr("2022 FCC list"),
+            "bis-final-determination": ban,
+            "ofac-designations": ban,
+            "federal-register-publication": ban,
+            "ultraav-notifications": ultra,
+            "ultraav-automatic-switch": ultra,
+        }
 
     def _milestone_text(self, event: Event) -> str:
-        text = {"sales_cutoff": self.tr("Sales stopped {0}"),
-                "updates_cutoff": self.tr("Updates stopped {0}"),
-                "vendor_updates_cutoff": self.tr("Kaspersky's own end date {0}")}[event.marks or ""]
-        return text.format(event.date.isoformat())
+        text = {
+            "sales_cutoff": self.tr("Sales stopped {0}"),
+            "updates_cutoff": self.tr("Updates stopped {0}"),
+            "vendor_updates_cutoff": self.tr("{1}'s own end date {0}"),
+        }[event.marks or ""]
+        return text.format(event.date.isoformat(), self._vendor)
 
     # -- geometry --------------------------------------------------------------------------------------------
     def layout_for(self, width: int) -> Layout:
@@ -210,8 +238,15 @@ class BanTimeline(QWidget):
                 lab.row = row
                 lay.labels.append(lab)
 
-        def label(role: str, text: str, x: float, side: int, event: Event | None = None,
-                  is_bold: bool = False, extend_left: bool | None = None) -> Label:
+        def label(
+            role: str,
+            text: str,
+            x: float,
+            side: int,
+            event: Event | None = None,
+            is_bold: bool = False,
+            extend_left: bool | None = None,
+        ) -> Label:
             w = (fmb if is_bold else fm).horizontalAdvance(text)
             start, end = place_span(x, w, lo, hi, x > width / 2 if extend_left is None else extend_left)
             return Label(role, text, QRectF(start, 0, end - start, 0), x, side, event, is_bold)
@@ -265,8 +300,13 @@ class BanTimeline(QWidget):
         for year in range(lay.span[0].year + 1, lay.span[1].year + 1):
             x = lay.x(dt.date(year, 1, 1))
             starts = [x - year_w / 2] + [s for p in poles for s in (p + 3, p - 3 - year_w)]
-            fits = [s for s in starts if s <= x <= s + year_w and lo <= s <= hi - year_w
-                    and not any(s - 1 < p < s + year_w + 1 for p in poles)]
+            fits = [
+                s
+                for s in starts
+                if s <= x <= s + year_w
+                and lo <= s <= hi - year_w
+                and not any(s - 1 < p < s + year_w + 1 for p in poles)
+            ]
             rect = QRectF(fits[0], years_top, year_w, fm.height()) if fits and year % step == 0 else None
             lay.years.append((x, str(year), rect))
         return lay
@@ -291,8 +331,11 @@ class BanTimeline(QWidget):
         for lab in lay.labels:
             if lab.event and lab.rect.adjusted(-2, -2, 2, 2).contains(p):
                 return lab.event
-        near = [(round(abs(x - p.x())), e.marks is None, i) for i, (x, e) in enumerate(lay.markers)
-                if abs(x - p.x()) <= HIT and lay.top <= p.y() <= lay.height]
+        near = [
+            (round(abs(x - p.x())), e.marks is None, i)
+            for i, (x, e) in enumerate(lay.markers)
+            if abs(x - p.x()) <= HIT and lay.top <= p.y() <= lay.height
+        ]
         return lay.markers[min(near)[2]][1] if near else None
 
     def event(self, event: QEvent) -> bool:
@@ -303,8 +346,11 @@ class BanTimeline(QWidget):
             event.ignore()
         else:
             when = (self.tr("about {0}") if hit.approximate else "{0}").format(hit.date.isoformat())
-            QToolTip.showText(event.globalPos(), f"<b>{html.escape(when)}: {html.escape(hit.title)}</b>"
-                              f"<br>{html.escape(hit.meaning)}", self)
+            QToolTip.showText(
+                event.globalPos(),
+                f"<b>{html.escape(when)}: {html.escape(hit.title)}</b><br>{html.escape(hit.meaning)}",
+                self,
+            )
         return True
 
     # -- drawing ---------------------------------------------------------------------------------------------
@@ -359,8 +405,11 @@ class BanTimeline(QWidget):
             p.setBrush(mine)
             p.drawPolygon(QPolygonF([QPointF(x, y + 4), QPointF(x - 5, y + 12), QPointF(x + 5, y + 12)]))
         p.setBrush(text)  # today: a diamond on the axis
-        p.drawPolygon(QPolygonF([QPointF(x_today, y - 6), QPointF(x_today + 6, y), QPointF(x_today, y + 6),
-                                 QPointF(x_today - 6, y)]))
+        p.drawPolygon(
+            QPolygonF(
+                [QPointF(x_today, y - 6), QPointF(x_today + 6, y), QPointF(x_today, y + 6), QPointF(x_today - 6, y)]
+            )
+        )
         for lab in lay.labels:
             p.setFont(bold if lab.bold else self.font())
             p.setPen(ink(lab)[1])
