@@ -47,3 +47,21 @@ bench: $(VENV)/.stamp-test
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .hypothesis
+
+# The frozen programs, dist/offramp/ (Offramp and offramp side by side), and dist/offramp_<version>_<arch>.deb.
+# packaging/build.py installs PyInstaller and the build's Debian packages when they are missing; the packaging
+# tests and CI run the same script.
+.PHONY: dist smoke
+dist: $(VENV)/.stamp-run
+	$(PY) packaging/build.py
+
+# Runs the built programs the way CI does on every OS (packaging/smoke.py).
+smoke:
+	$(PY) packaging/smoke.py
+
+# The Windows bundle and installer, built on Linux under Wine: dist/windows/offramp/ and
+# dist/windows/offramp-<version>-setup.exe (packaging/windows/build_windows.py; needs tools/apt/wine.txt and
+# tools/apt/packaging-windows.txt, which it installs when run as root).
+.PHONY: dist-windows
+dist-windows: $(VENV)/.stamp-run
+	$(PY) packaging/windows/build_windows.py

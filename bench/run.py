@@ -7,12 +7,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import classify, startup  # noqa: E402
+from bench import bundle, classify, startup  # noqa: E402
 
 
 def main() -> None:
     print("== start-up ==")
     startup.main()
+    print("== frozen bundle (PyInstaller) ==")
+    bundle.main()
     print("== scan and classification ==")
     classify.main()
 

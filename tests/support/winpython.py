@@ -14,6 +14,9 @@ bed needs one. Nothing here needs Wine; it only fetches and lays out files:
 * ``bcryptprimitives.dll`` is compiled from ``wine_shims/`` with mingw-w64, because Wine 8 lacks it and the
   Rust-built rpds-py (needed by jsonschema) imports ``ProcessPrng`` from it. The bed copies it to System32.
 
+``provision_windows_build_python`` adds what building the Windows bundle needs (packaging/windows/): the same
+runtime plus PyInstaller with its win32 dependencies and PySide6-Essentials, in a separate cache folder.
+
 The result is cached under ``$OFFRAMP_TEST_CACHE/winebed`` (default ``<repo>/.cache/winebed``) in a folder
 named after a hash of everything that goes into it. It is built in a temporary folder and renamed into
 place, under a file lock, so parallel or interrupted runs never see half a runtime: a runtime folder is
@@ -44,7 +47,9 @@ __all__ = [
     "RUNTIME_REQUIREMENTS",
     "ProvisionError",
     "WindowsRuntime",
+    "BUILD_REQUIREMENTS",
     "cache_root",
+    "provision_windows_build_python",
     "provision_windows_python",
 ]
 
@@ -214,3 +219,60 @@ def _compile_shim(source: Path, target: Path) -> None:
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
     if done.returncode != 0:
         raise ProvisionError(f"compiling {source.name} failed: {done.stderr.strip()}")
+
+
+# ---- the build runtime (packaging/windows/build_windows.py) ---------------------------------------------
+
+# PyInstaller's win_amd64 wheel and all of its win32 Requires-Dist, plus the Qt that ships in the Windows bundle.
+# Downloaded with --no-deps: pip evaluates environment markers (sys_platform == "win32") for the host, not the
+# target platform, so it would leave out pefile and pywin32-ctypes. Pinned, so a cached runtime and a fresh one
+# build the same bundle; bump together after checking a build under Wine.
+BUILD_REQUIREMENTS: tuple[str, ...] = (
+    "pyinstaller==6.22.3", "pyinstaller-hooks-contrib==2026.9", "altgraph==0.17.5", "pefile==2024.8.26",
+    "pywin32-ctypes==0.2.3", "packaging==26.4", "setuptools==84.2.1",
+    "PySide6-Essentials==6.12.0", "shiboken6==6.12.0",
+)
+_BUILD_LAYOUT = 1
+
+
+def provision_windows_build_python(cache: Path | None = None) -> WindowsRuntime:
+    """The test runtime plus PyInstaller and PySide6 (about 450 MB), cached next to it as ``build-runtime-*``.
+
+    Built from a copy of ``provision_windows_python``'s runtime, so Offramp's own dependencies (which the bundle
+    must carry) and the System32 shims are the same; first build about 30 s, later calls return the cache."""
+    cache = cache or cache_root()
+    base = provision_windows_python(cache)
+    key = hashlib.sha256(f"{_BUILD_LAYOUT}|{base.root.name}|{' '.join(BUILD_REQUIREMENTS)}".encode()).hexdigest()
+    final = cache / f"build-runtime-{key[:12]}"
+    if (final / _MARKER).is_file():
+        return WindowsRuntime(final)
+    with _exclusive(cache / ".provision.lock"):
+        if (final / _MARKER).is_file():
+            return WindowsRuntime(final)
+        for stale in cache.glob(".building-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        if final.exists():
+            shutil.rmtree(final)
+        work = Path(tempfile.mkdtemp(prefix=".building-", dir=cache))
+        try:
+            runtime = work / "runtime"
+            shutil.copytree(base.python_dir, runtime / "python")
+            shutil.copytree(base.shims_dir, runtime / "shims")
+            wheels = work / "wheels"
+            _pip(["download", "--only-binary=:all:", "--platform", "win_amd64", "--python-version", "3.13",
+                  "--implementation", "cp", "--no-deps", "-d", str(wheels), *BUILD_REQUIREMENTS])
+            manifest = dict(base.manifest)
+            versions = dict(manifest.get("wheels", {}))  # type: ignore[call-overload]
+            site_packages = runtime / "python" / "Lib" / "site-packages"
+            for wheel in sorted(wheels.glob("*.whl")):
+                name, version = wheel.name.split("-")[:2]
+                versions[name] = version
+                with zipfile.ZipFile(wheel) as archive:
+                    archive.extractall(site_packages)
+            manifest.update({"base": base.root.name, "wheels": versions, "build_requirements": list(BUILD_REQUIREMENTS),
+                             "built": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+            (runtime / _MARKER).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+            os.rename(runtime, final)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    return WindowsRuntime(final)

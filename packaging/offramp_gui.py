@@ -1,0 +1,7 @@
+"""Frozen entry point of the window program (the home users' wizard)."""
+
+import sys
+
+from app.gui.main import main
+
+sys.exit(main())
