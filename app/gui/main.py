@@ -11,7 +11,7 @@ from pathlib import Path
 
 def build_wizard(args: argparse.Namespace, resume: bool = True):
     """The wizard for these arguments, resuming an unfinished migration if there is one (and `resume`)."""
-    from app.core.migrate import session
+    from app.core.migrate import records as session
     from app.core.wizard_flow import WizardModel
     from app.gui.wizard import OfframpWizard
 

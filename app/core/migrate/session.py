@@ -7,7 +7,6 @@ make the same plan from the same scan and keep the same record.
 from __future__ import annotations
 
 import datetime as dt
-import secrets as random_source
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -17,6 +16,7 @@ from app.core import paths, statefile
 from app.core.catalogue import Catalogue, load_catalogue
 from app.core.journal import Journal
 from app.core.migrate.context import Ask, Context, Options
+from app.core.migrate.records import in_progress, journal_path, new_support_code, state_path
 from app.core.migrate.runner import Runner
 from app.core.plan import Plan, make_plan
 from app.core.platform.base import SystemBackend
@@ -25,24 +25,15 @@ from app.core.replacements import Replacement, find_replacement
 from app.core.scan import ScanResult, run_scan
 from app.core.secrets import gather, needed_for
 
-SUPPORT_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY3479"  # no 0/O, 1/I/L, 2/Z, 5/S, 8/B: easy to read aloud
-
 
 class SessionError(Exception):
     """A migration cannot start or resume; the message says why and what to do."""
 
 
-def state_path() -> Path:
-    return paths.state_dir() / "migration.json"
 
 
-def journal_path() -> Path:
-    return paths.state_dir() / "journal.jsonl"
 
 
-def new_support_code() -> str:
-    chars = "".join(random_source.choice(SUPPORT_ALPHABET) for _ in range(6))
-    return f"{chars[:3]}-{chars[3:]}"
 
 
 def backend_for(platform: str, root: str | None) -> SystemBackend:
@@ -60,10 +51,6 @@ def backend_for(platform: str, root: str | None) -> SystemBackend:
     return WindowsBackend(security_center=security_center.live_products)
 
 
-def in_progress() -> dict[str, Any] | None:
-    """The saved state of an unfinished migration, if there is one."""
-    state = statefile.read(state_path())
-    return state if state and not state.get("finished") else None
 
 
 def choose_replacement(options: Options, policy: Policy, platform: str) -> Replacement | None:

@@ -1,0 +1,34 @@
+"""Where a migration keeps its record, whether one is unfinished, and the support code: cheap to import.
+
+The wizard asks "is a migration waiting to be resumed?" before it shows its first page; answering
+must not load the whole migration engine.
+"""
+
+from __future__ import annotations
+
+import secrets as random_source
+from pathlib import Path
+from typing import Any
+
+from app.core import paths, statefile
+
+SUPPORT_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY3479"  # no 0/O, 1/I/L, 2/Z, 5/S, 8/B: easy to read aloud
+
+
+def state_path() -> Path:
+    return paths.state_dir() / "migration.json"
+
+
+def journal_path() -> Path:
+    return paths.state_dir() / "journal.jsonl"
+
+
+def new_support_code() -> str:
+    chars = "".join(random_source.choice(SUPPORT_ALPHABET) for _ in range(6))
+    return f"{chars[:3]}-{chars[3:]}"
+
+
+def in_progress() -> dict[str, Any] | None:
+    """The saved state of an unfinished migration, if there is one."""
+    state = statefile.read(state_path())
+    return state if state and not state.get("finished") else None
