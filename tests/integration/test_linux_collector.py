@@ -54,3 +54,22 @@ def test_rpm_root_packages(rpm_root: RpmRoot, built_packages: BuiltPackages) -> 
 def test_empty_root_gives_an_empty_inventory(tmp_path) -> None:
     inventory = linux.collect(tmp_path, SCOPE)
     assert inventory == {"platform": "linux", "deb_packages": [], "rpm_packages": [], "systemd_units": [], "file": []}
+
+
+def test_the_definitions_date_comes_from_the_vendor_tool_when_allowed(dpkg_root: DpkgRoot,
+                                                                      built_packages: BuiltPackages) -> None:
+    from app.core.catalogue import load_catalogue
+    from app.core.classifier import classify
+    from app.core.collectors.scope import scope_from
+
+    dpkg_root.install(built_packages.deb(fx.KESL))
+    catalogue = load_catalogue()
+    scope = scope_from(catalogue)
+    # A mounted root's programs are never run by default...
+    quiet = linux.collect(dpkg_root.path, scope)
+    assert all("output" not in row for row in quiet["file"])
+    assert classify(catalogue, quiet).installed[0].definitions_date is None
+    # ...but the live system's are (here: the test package's script, which prints what kesl-control prints).
+    inventory = linux.collect(dpkg_root.path, scope, run_tools=True)
+    product = classify(catalogue, inventory).installed[0]
+    assert product.definitions_date == "2024-09-28T21:04:00+00:00"

@@ -137,7 +137,19 @@ def _systemd_units(root: Path, live: bool) -> list[dict[str, Any]]:
     return list(seen.values())
 
 
-def collect(root: Path, scope: Scope) -> Inventory:
+def _tool_output(root: Path, path: str, args: tuple[str, ...]) -> str | None:
+    """Runs a vendor's status tool the catalogue names and returns what it printed, in English."""
+    program = root / path.lstrip("/")
+    if not program.is_file():
+        return None
+    env = {**os.environ, "LANG": "en_US.UTF-8", "LC_ALL": "en_US.UTF-8", "LANGUAGE": "en"}
+    result = commands.run([str(program), *args], timeout=30, env=env)
+    return result.stdout if result.ok else None
+
+
+def collect(root: Path, scope: Scope, *, run_tools: bool | None = None) -> Inventory:
+    """The inventory of the Linux system at `root`. `run_tools` (default: only for the live system) runs the
+    status tools the catalogue names; a program inside a mounted root is never run unless a test asks."""
     root = Path(root)
     live = root.resolve() == Path("/")
     inventory: Inventory = {"platform": "linux"}
@@ -151,6 +163,12 @@ def collect(root: Path, scope: Scope) -> Inventory:
         posix=True,
         filters=scope.filters.get("linux"),
     )
+    if live if run_tools is None else run_tools:
+        rows = {row["path"]: row for row in inventory["file"]}
+        for path, args in scope.tools.get("linux", ()):
+            output = _tool_output(root, path, args)
+            if output is not None and path in rows:
+                rows[path]["output"] = output
     if live:
         from app.core.collectors import processes
 

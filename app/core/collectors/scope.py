@@ -22,6 +22,8 @@ class Scope:
     registry_roots: tuple[str, ...] = ()  # windows keys to read recursively
     # Folders named only by the fixed start of a pattern: list just the children the patterns match.
     filters: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    # Programs whose output holds a definitions date: platform -> ((path, args), ...). Live systems only.
+    tools: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = field(default_factory=dict)
 
 
 def literal_folder(pattern: str) -> str | None:
@@ -93,9 +95,13 @@ def scope_from(catalogue: Catalogue) -> Scope:
         for platform, signatures in detect.items():
             for sig in signatures:
                 _collect(sig["where"], sig["table"], platform, folders, files, registry, filters)
+    tools: dict[str, list[tuple[str, tuple[str, ...]]]] = defaultdict(list)
     for product in catalogue.products:
         for spec in product.definitions:
             _collect(spec["where"], spec["table"], spec["platform"], folders, files, registry)
+            path = spec["where"].get("path")
+            if spec.get("run") and spec["table"] == "file" and isinstance(path, str):
+                tools[spec["platform"]].append((path, tuple(spec["run"])))
     # A key below another one is read with it; keep only the outermost roots.
     roots = sorted(registry, key=lambda k: (len(k), k))
     outer: list[str] = []
@@ -107,4 +113,5 @@ def scope_from(catalogue: Catalogue) -> Scope:
         files={k: tuple(sorted(v)) for k, v in files.items()},
         registry_roots=tuple(outer),
         filters={k: {f: tuple(sorted(p)) for f, p in v.items()} for k, v in filters.items()},
+        tools={k: tuple(v) for k, v in tools.items()},
     )
