@@ -23,7 +23,7 @@ from app.core.platform.base import SystemBackend
 from app.core.policy import Policy, load_policy, silent_defaults
 from app.core.replacements import Replacement, find_replacement
 from app.core.scan import ScanResult, run_scan
-from app.core.secrets import gather, needed_for
+from app.core.secrets import SecretsError, gather, needed_for
 
 
 class SessionError(Exception):
@@ -176,6 +176,10 @@ def _runner(
         for s in plan.steps
         if s.kind == "uninstall" and state["steps"].get(s.id, {}).get("status") not in ("done", "skipped")
     ]
+    try:
+        secrets = gather(policy, needed_for(pending), prompt_secret if not options.silent else None)
+    except SecretsError as exc:
+        raise SessionError(f"cannot read the uninstall passwords: {exc}") from None
     ctx = Context(
         plan=plan,
         catalogue=catalogue,
@@ -186,7 +190,7 @@ def _runner(
         state=state,
         options=options,
         downloads_dir=paths.cache_dir() / "downloads",
-        secrets=gather(policy, needed_for(pending), prompt_secret if not options.silent else None),
+        secrets=secrets,
     )
     if progress:
         ctx.progress = progress
