@@ -1,0 +1,38 @@
+"""After a restart the migration carries on by itself: each back-end registers its own resume, and removes it."""
+
+from __future__ import annotations
+
+import plistlib
+from pathlib import Path
+
+from app.core.platform.linux import RESUME_UNIT, LinuxBackend
+from app.core.platform.macos import RESUME_LABEL, MacBackend
+
+ARGV = ["/opt/offramp/offramp", "resume", "--silent"]
+
+
+def test_linux_systemd_unit_is_enabled_and_removed(tmp_path: Path) -> None:
+    backend = LinuxBackend(tmp_path)
+    unit = Path(backend.register_resume(ARGV))
+    assert unit == tmp_path / "etc/systemd/system" / RESUME_UNIT
+    text = unit.read_text()
+    assert "ExecStart=/opt/offramp/offramp resume --silent" in text and "WantedBy=multi-user.target" in text
+    link = tmp_path / "etc/systemd/system/multi-user.target.wants" / RESUME_UNIT
+    assert link.is_symlink() and str(link.readlink()) == f"/etc/systemd/system/{RESUME_UNIT}"
+    backend.register_resume(ARGV)  # registering twice is harmless
+    backend.unregister_resume()
+    assert not unit.exists() and not link.is_symlink()
+
+
+def test_linux_unit_quotes_arguments_with_spaces(tmp_path: Path) -> None:
+    unit = Path(LinuxBackend(tmp_path).register_resume(["/opt/my apps/offramp", "resume"]))
+    assert 'ExecStart="/opt/my apps/offramp" resume' in unit.read_text()
+
+
+def test_macos_launch_daemon_runs_at_load_and_is_removed(tmp_path: Path) -> None:
+    backend = MacBackend(tmp_path)
+    path = Path(backend.register_resume(ARGV))
+    data = plistlib.loads(path.read_bytes())
+    assert data == {"Label": RESUME_LABEL, "ProgramArguments": ARGV, "RunAtLoad": True}
+    backend.unregister_resume()
+    assert not path.exists()
