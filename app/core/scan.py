@@ -6,7 +6,6 @@ The wizard, `offramp scan` and the migration's rescan all call `run_scan`, so wh
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from app.core.catalogue import Catalogue, load_catalogue
 from app.core.classifier import classify
 from app.core.collectors.scope import scope_from
 from app.core.findings import Findings
+from app.core.paths import this_platform
 
 Progress = Callable[[str, float], None]
 
@@ -40,14 +40,6 @@ class ScanResult:
             "updates_cutoff": {"date": stopped.event.date.isoformat(), "days_ago": stopped.days},
             **self.findings.to_dict(),
         }
-
-
-def this_platform() -> str:
-    if sys.platform == "win32":
-        return "windows"
-    if sys.platform == "darwin":
-        return "darwin"
-    return "linux"
 
 
 def collect(

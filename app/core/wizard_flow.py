@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from app.core.catalogue import Catalogue, DataAtRisk, load_catalogue
-from app.core.migrate.context import Options
-from app.core.replacements import Replacement, load_replacements
-from app.core.scan import ScanResult, this_platform
+from app.core.paths import this_platform
+
+if TYPE_CHECKING:  # imported when used, so the wizard's first page appears sooner
+    from app.core.catalogue import Catalogue, DataAtRisk
+    from app.core.migrate.context import Options
+    from app.core.replacements import Replacement
+    from app.core.scan import ScanResult
 
 PAGES = ("welcome", "found", "why", "choose", "rescue", "migrate", "done")
 COMPANION_FEATURES = {"password_manager": "password_manager", "vpn": "vpn", "parental_controls": "parental_controls"}
@@ -41,6 +44,8 @@ class WizardModel:
         if self.scan is not None:
             return self.scan.catalogue
         if self._catalogue is None:
+            from app.core.catalogue import load_catalogue
+
             self._catalogue = load_catalogue()
         return self._catalogue
 
@@ -71,6 +76,8 @@ class WizardModel:
 
     # --- what pages show ----------------------------------------------------------------------------------
     def replacements(self) -> list[Replacement]:
+        from app.core.replacements import load_replacements
+
         found = load_replacements()
         if self.extra_playbooks:
             found += load_replacements(self.extra_playbooks, include_test_only=True)
@@ -123,6 +130,8 @@ class WizardModel:
         return bool(self.scan) and any(p.reboot in ("required", "maybe") for p in self.scan.findings.installed)
 
     def options(self) -> Options:
+        from app.core.migrate.context import Options
+
         return Options(
             silent=False,
             root=self.root,
