@@ -36,7 +36,7 @@ import tarfile
 import tempfile
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,8 +103,15 @@ def cache_root() -> Path:
 def provision_windows_python(cache: Path | None = None) -> WindowsRuntime:
     """Return the cached runtime, building it first if needed (about 10 s with a warm pip cache)."""
     cache = cache or cache_root()
+    return _cached(cache, cache / f"runtime-{_cache_key()}", _build)
+
+
+def _cached(cache: Path, final: Path, build: Callable[[Path], None]) -> WindowsRuntime:
+    """The runtime at `final`, built once by `build(work)` into work/"runtime" and renamed into place.
+
+    A marker file written last says a runtime is complete; a lock keeps parallel test runs from building
+    the same one twice."""
     cache.mkdir(parents=True, exist_ok=True)
-    final = cache / f"runtime-{_cache_key()}"
     if (final / _MARKER).is_file():
         return WindowsRuntime(final)
     with _exclusive(cache / ".provision.lock"):
@@ -119,7 +126,7 @@ def provision_windows_python(cache: Path | None = None) -> WindowsRuntime:
             shutil.rmtree(final)
         work = Path(tempfile.mkdtemp(prefix=".building-", dir=cache))
         try:
-            _build(work)
+            build(work)
             os.rename(work / "runtime", final)
         finally:
             shutil.rmtree(work, ignore_errors=True)
@@ -244,35 +251,24 @@ def provision_windows_build_python(cache: Path | None = None) -> WindowsRuntime:
     base = provision_windows_python(cache)
     key = hashlib.sha256(f"{_BUILD_LAYOUT}|{base.root.name}|{' '.join(BUILD_REQUIREMENTS)}".encode()).hexdigest()
     final = cache / f"build-runtime-{key[:12]}"
-    if (final / _MARKER).is_file():
-        return WindowsRuntime(final)
-    with _exclusive(cache / ".provision.lock"):
-        if (final / _MARKER).is_file():
-            return WindowsRuntime(final)
-        for stale in cache.glob(".building-*"):
-            shutil.rmtree(stale, ignore_errors=True)
-        if final.exists():
-            shutil.rmtree(final)
-        work = Path(tempfile.mkdtemp(prefix=".building-", dir=cache))
-        try:
-            runtime = work / "runtime"
-            shutil.copytree(base.python_dir, runtime / "python")
-            shutil.copytree(base.shims_dir, runtime / "shims")
-            wheels = work / "wheels"
-            _pip(["download", "--only-binary=:all:", "--platform", "win_amd64", "--python-version", "3.13",
-                  "--implementation", "cp", "--no-deps", "-d", str(wheels), *BUILD_REQUIREMENTS])
-            manifest = dict(base.manifest)
-            versions = dict(manifest.get("wheels", {}))  # type: ignore[call-overload]
-            site_packages = runtime / "python" / "Lib" / "site-packages"
-            for wheel in sorted(wheels.glob("*.whl")):
-                name, version = wheel.name.split("-")[:2]
-                versions[name] = version
-                with zipfile.ZipFile(wheel) as archive:
-                    archive.extractall(site_packages)
-            manifest.update({"base": base.root.name, "wheels": versions, "build_requirements": list(BUILD_REQUIREMENTS),
-                             "built": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
-            (runtime / _MARKER).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-            os.rename(runtime, final)
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
-    return WindowsRuntime(final)
+
+    def build(work: Path) -> None:
+        runtime = work / "runtime"
+        shutil.copytree(base.python_dir, runtime / "python")
+        shutil.copytree(base.shims_dir, runtime / "shims")
+        wheels = work / "wheels"
+        _pip(["download", "--only-binary=:all:", "--platform", "win_amd64", "--python-version", "3.13",
+              "--implementation", "cp", "--no-deps", "-d", str(wheels), *BUILD_REQUIREMENTS])
+        manifest = dict(base.manifest)
+        versions = dict(manifest.get("wheels", {}))  # type: ignore[call-overload]
+        site_packages = runtime / "python" / "Lib" / "site-packages"
+        for wheel in sorted(wheels.glob("*.whl")):
+            name, version = wheel.name.split("-")[:2]
+            versions[name] = version
+            with zipfile.ZipFile(wheel) as archive:
+                archive.extractall(site_packages)
+        manifest.update({"base": base.root.name, "wheels": versions, "build_requirements": list(BUILD_REQUIREMENTS),
+                         "built": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+        (runtime / _MARKER).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+
+    return _cached(cache, final, build)
