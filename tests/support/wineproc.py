@@ -67,6 +67,7 @@ def _collect(proc: subprocess.Popen[bytes], timeout: float) -> tuple[bytes, byte
     buffers = {out_fd: bytearray(), err_fd: bytearray()}
     deadline = time.monotonic() + timeout
     timed_out = False
+    quiet_since: float | None = None
     with selectors.DefaultSelector() as selector:
         for fd in buffers:
             selector.register(fd, selectors.EVENT_READ)
@@ -77,10 +78,16 @@ def _collect(proc: subprocess.Popen[bytes], timeout: float) -> tuple[bytes, byte
                 proc.kill()
                 timed_out = True
                 break
-            # Once the process is gone, everything it wrote is already in the pipes: drain without waiting.
-            ready = selector.select(0 if exited else min(remaining, 0.2))
+            # Once the process is gone, drain what is left. Wine can hand the last writes over a moment after
+            # the launcher exits (seen on a loaded machine: an empty `reg query`), so stop only after the pipes
+            # have been quiet for a short grace period, never at end-of-file: Wine's services may hold them open.
+            ready = selector.select(0.05 if exited else min(remaining, 0.2))
             if exited and not ready:
-                break
+                quiet_since = quiet_since or time.monotonic()
+                if time.monotonic() - quiet_since >= 0.3:
+                    break
+                continue
+            quiet_since = None
             for key, _ in ready:
                 chunk = os.read(key.fd, 65536)
                 if chunk:
