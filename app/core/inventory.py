@@ -33,10 +33,6 @@ class Source:
     detail: str
 
 
-def empty(platform: str) -> Inventory:
-    return {"platform": platform}
-
-
 def rows(inventory: Inventory, table: str) -> list[dict[str, Any]]:
     return inventory.get(table) or []
 

@@ -31,8 +31,3 @@ def distance(event: Event, today: dt.date) -> Distance:
 
 def updates_stopped(catalogue: Catalogue, today: dt.date) -> Distance:
     return distance(catalogue.milestone("updates_cutoff"), today)
-
-
-def definitions_age(last_update: dt.datetime, now: dt.datetime) -> int:
-    """Whole days since the definitions were last updated."""
-    return (now - last_update).days

@@ -19,7 +19,6 @@ if TYPE_CHECKING:  # imported when used, so the wizard's first page appears soon
     from app.core.scan import ScanResult
 
 PAGES = ("welcome", "found", "why", "choose", "rescue", "migrate", "done")
-COMPANION_FEATURES = {"password_manager": "password_manager", "vpn": "vpn", "parental_controls": "parental_controls"}
 
 
 @dataclass

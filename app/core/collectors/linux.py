@@ -174,7 +174,3 @@ def collect(root: Path, scope: Scope, *, run_tools: bool | None = None) -> Inven
 
         inventory["processes"] = processes.collect()
     return inventory
-
-
-def default_root() -> Path:
-    return Path(os.environ.get("OFFRAMP_ROOT", "/"))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -124,7 +123,3 @@ def run(
             stderr_tail=err[-2000:],
         )
     return result
-
-
-def is_windows() -> bool:
-    return sys.platform == "win32"
