@@ -223,9 +223,11 @@ def _protecting(evidence: list[Evidence], platform: str) -> bool | None:
     if states:
         return any(s in ("on", "1") for s in states)
     if platform == "linux":
+        # A mounted system is not running: its units' state is "unknown", and so is whether it protects.
         units = [e.row.get("active_state") for e in evidence if e.table == "systemd_units"]
-        if units:
-            return "active" in units
+        known = [state for state in units if state and state != "unknown"]
+        if known:
+            return "active" in known
     return None
 
 

@@ -233,3 +233,10 @@ def test_network_agent_bases_date() -> None:
 ])
 def test_definitions_date_formats(value: str, fmt: str, expected: dt.datetime | None) -> None:
     assert parse_definitions_date(value, fmt) == expected
+
+
+@pytest.mark.parametrize("state, expected", [("active", True), ("inactive", False), ("unknown", None)])
+def test_linux_protection_follows_the_service_state(state: str, expected: bool | None) -> None:
+    inventory = {"platform": "linux", "deb_packages": [{"name": "kesl", "status": "install ok installed"}],
+                 "systemd_units": [{"id": "kesl.service", "active_state": state}]}
+    assert classify(CATALOGUE, inventory, NOW).installed[0].protecting is expected
