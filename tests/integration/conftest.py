@@ -13,29 +13,19 @@ the tools cannot pass by skipping. OFFRAMP_KEEP_WINEBED=1 keeps the prefix (abou
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NoReturn
 
 import pytest
 
 from tests.support.msibuild import WIXL, build_msi
+from tests.support.testbeds import fresh_wine_bed, unavailable
 from tests.support.windows_fixtures import WindowsFixtures, load_windows_fixtures
 from tests.support.winebed import WINEBED_TOOLS, WineBed
-from tests.support.winpython import ProvisionError, provision_windows_python
 
-REQUIRE_ENV = "OFFRAMP_REQUIRE_TESTBEDS"
-KEEP_ENV = "OFFRAMP_KEEP_WINEBED"
 INSTALL_HINT = "Debian: apt-get install the packages in tools/apt/wine.txt, or run `make system-packages`"
 
-
-def unavailable(reason: str) -> NoReturn:
-    """Skip, or fail when OFFRAMP_REQUIRE_TESTBEDS=1 says a missing test bed is an error."""
-    if os.environ.get(REQUIRE_ENV) == "1":
-        pytest.fail(f"{reason}; {REQUIRE_ENV}=1 forbids skipping", pytrace=False)
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
@@ -56,12 +46,5 @@ def winebed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WineBed]:
     missing = [tool for tool in WINEBED_TOOLS if shutil.which(tool) is None]
     if missing:
         unavailable(f"the Wine test bed needs {', '.join(missing)} on PATH ({INSTALL_HINT})")
-    try:
-        runtime = provision_windows_python()
-    except ProvisionError as exc:
-        unavailable(f"could not provision Windows CPython for the Wine test bed: {exc}")
-    bed = WineBed.create(tmp_path_factory.mktemp("winebed"), runtime)
-    try:
+    with fresh_wine_bed(tmp_path_factory.mktemp("winebed")) as bed:
         yield bed
-    finally:
-        bed.close(remove=os.environ.get(KEEP_ENV) != "1")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import re
 import shutil
 import struct
@@ -21,20 +20,18 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import NoReturn
 
 import pytest
 
 from tests.conftest import REPO
 from tests.support.msibuild import WIXL, build_msi
+from tests.support.testbeds import fresh_wine_bed, unavailable
 from tests.support.windows_fixtures import load_windows_fixtures
 from tests.support.winebed import WineBed, to_windows_path
-from tests.support.winpython import ProvisionError, provision_windows_python
+from tests.support.winpython import ProvisionError
 
 pytestmark = [pytest.mark.wine, pytest.mark.slow]
 
-REQUIRE_ENV = "OFFRAMP_REQUIRE_TESTBEDS"
-KEEP_ENV = "OFFRAMP_KEEP_WINEBED"
 INSTALL_HINT = ("Debian: apt-get install the packages in tools/apt/wine.txt and tools/apt/packaging-windows.txt, "
                 "or run `make system-packages`")
 # The build without provisioning the runtime (a cold pip cache adds a 90 MB download): CI runs the whole suite
@@ -51,11 +48,6 @@ MSVC_RUNTIME = {"msvcp140.dll", "msvcp140_1.dll", "msvcp140_2.dll", "vcruntime14
 NATIVE_RUNTIME = ("mscoree,mshtml,winemenubuilder.exe=d;mscms=n,b;"
                   "msvcp140,msvcp140_1,msvcp140_2,vcruntime140,vcruntime140_1=n")
 
-
-def unavailable(reason: str) -> NoReturn:
-    if os.environ.get(REQUIRE_ENV) == "1":
-        pytest.fail(f"{reason}; {REQUIRE_ENV}=1 forbids skipping", pytrace=False)
-    pytest.skip(reason)
 
 
 def load_build_windows() -> ModuleType:
@@ -92,15 +84,8 @@ def installer_bed(tmp_path_factory: pytest.TempPathFactory, windows_build) -> It
     """A clean prefix (the test runtime, not the build one) that only ever sees the installer."""
     if shutil.which(WIXL) is None:
         unavailable(f"building the Kaspersky-shaped MSI needs {WIXL} ({INSTALL_HINT})")
-    try:
-        runtime = provision_windows_python()
-    except ProvisionError as exc:
-        unavailable(f"could not provision Windows CPython for the Wine test bed: {exc}")
-    bed = WineBed.create(tmp_path_factory.mktemp("installer-bed"), runtime)
-    try:
+    with fresh_wine_bed(tmp_path_factory.mktemp("installer-bed")) as bed:
         yield bed
-    finally:
-        bed.close(remove=os.environ.get(KEEP_ENV) != "1")
 
 
 def pe_machine(path: Path) -> int:
