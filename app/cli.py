@@ -231,21 +231,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     from app.core import eventlog
-    from app.core.validation import InvalidPlaybook
 
     log_file = eventlog.setup(args.log_file, verbose=args.verbose)
     try:
         return args.handler(args)
-    except InvalidPlaybook as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:  # the last line of defence: words for the user, the traceback for the log
+        # Imported only here: the validator brings the YAML parser, which a normal scan never needs.
+        from app.core.validation import InvalidPlaybook
+
+        if isinstance(exc, InvalidPlaybook):
+            for problem in exc.problems:
+                print(problem, file=sys.stderr)
+            return EXIT_USAGE
         eventlog.get().exception("unexpected error", extra={"event": "internal.error", "console": False})
         print(
             f"offramp: internal error: {exc.__class__.__name__}: {exc}\nThe details are in the log: {log_file}",

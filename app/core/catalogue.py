@@ -2,21 +2,22 @@
 
 Loaded from playbooks/banned/*.yaml and validated first, so the rest of Offramp can trust its shape.
 Detection signatures stay plain mappings: the classifier and the osquery exporter read them as data.
+
+The types are NamedTuples rather than frozen dataclasses: equally read-only, but a dataclass writes and
+compiles its methods when the module is imported (about half a millisecond each, plus the `inspect`
+module), and every scan and the wizard's first page import this module.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from app.core import paths
-from app.core.validation import load_checked, load_trusted
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):
     id: str
     date: dt.date
     title: str
@@ -37,8 +38,7 @@ class Event:
         return dt.datetime(self.date.year, self.date.month, self.date.day, hh, mm, tzinfo=tz).astimezone(dt.UTC)
 
 
-@dataclass(frozen=True)
-class RemovalMethod:
+class RemovalMethod(NamedTuple):
     kind: str
     silent: bool
     sources: tuple[str, ...]
@@ -50,15 +50,13 @@ class RemovalMethod:
     instructions: str | None = None
 
 
-@dataclass(frozen=True)
-class Removal:
+class Removal(NamedTuple):
     order: int
     reboot: str
     methods: tuple[RemovalMethod, ...]
 
 
-@dataclass(frozen=True)
-class Product:
+class Product(NamedTuple):
     id: str
     name: str
     family: str
@@ -73,8 +71,7 @@ class Product:
     data_at_risk: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class DataAtRisk:
+class DataAtRisk(NamedTuple):
     id: str
     title: str
     risk: str
@@ -83,8 +80,7 @@ class DataAtRisk:
     warning: str | None = None
 
 
-@dataclass(frozen=True)
-class NotBanned:
+class NotBanned(NamedTuple):
     id: str
     name: str
     maker: str
@@ -95,8 +91,7 @@ class NotBanned:
     security_product: bool = False
 
 
-@dataclass(frozen=True)
-class Vendor:
+class Vendor(NamedTuple):
     name: str
     legal_names: tuple[str, ...]
     publisher_names: tuple[str, ...]
@@ -104,8 +99,7 @@ class Vendor:
     blocked_removal_help: str = ""
 
 
-@dataclass(frozen=True)
-class LegalStatus:
+class LegalStatus(NamedTuple):
     may_keep_using: bool
     summary: str
     quote: str
@@ -113,8 +107,7 @@ class LegalStatus:
     not_covered: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Catalogue:
+class Catalogue(NamedTuple):
     id: str
     path: Path
     vendor: Vendor
@@ -242,11 +235,14 @@ def from_data(data: dict[str, Any], path: Path) -> Catalogue:
 def load_catalogue(path: Path | None = None) -> Catalogue:
     """Loads and validates a catalogue file (default: the one shipped with Offramp)."""
     if path is None:
-        shipped = sorted((paths.playbooks_dir() / "banned").glob("*.yaml"))
+        from app.core.shipped import load_shipped
+
+        shipped = load_shipped("banned", from_data)
         if len(shipped) != 1:
-            raise FileNotFoundError(
-                f"expected one catalogue in {paths.playbooks_dir() / 'banned'}, found {len(shipped)}"
-            )
-        return load_trusted(shipped[0], lambda data: from_data(data, shipped[0]))
+            folder = paths.playbooks_dir() / "banned"
+            raise FileNotFoundError(f"expected one catalogue in {folder}, found {len(shipped)}")
+        return shipped[0]
+    from app.core.validation import load_checked
+
     doc = load_checked(path, expect_kind="banned-catalogue")
     return from_data(doc.data, Path(path))

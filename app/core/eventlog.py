@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import logging.handlers
 import os
 import sys
 from pathlib import Path
@@ -19,6 +18,8 @@ from app.core import paths
 
 LOGGER_NAME = "offramp"
 LOG_FILE_NAME = "offramp.jsonl"
+MAX_LOG_BYTES = 5 * 1024 * 1024
+KEPT_LOGS = 3
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
 
@@ -56,6 +57,25 @@ def default_log_file() -> Path:
     return paths.log_dir() / LOG_FILE_NAME
 
 
+def _rotate_if_full(target: Path) -> None:
+    """Rolls offramp.jsonl over to .1, .2, .3 once it passes the size cap, checked when a run starts.
+
+    One run writes kilobytes, so checking at each start bounds the log as well as checking at each line,
+    and saves every start the import of logging.handlers (a sizeable part of a scan's start-up)."""
+    try:
+        if target.stat().st_size < MAX_LOG_BYTES:
+            return
+    except OSError:
+        return  # no log yet
+    import logging.handlers
+
+    handler = logging.handlers.RotatingFileHandler(
+        target, maxBytes=MAX_LOG_BYTES, backupCount=KEPT_LOGS, encoding="utf-8", delay=True
+    )
+    handler.doRollover()
+    handler.close()
+
+
 def setup(log_file: Path | None = None, *, verbose: bool = False, console: bool = True) -> Path:
     """Configures Offramp's logger once per process. Returns the log file in use."""
     logger = logging.getLogger(LOGGER_NAME)
@@ -68,9 +88,8 @@ def setup(log_file: Path | None = None, *, verbose: bool = False, console: bool 
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         # Rotation keeps a long-lived helpdesk machine from growing the log without bound.
-        file_handler = logging.handlers.RotatingFileHandler(
-            target, maxBytes=5 * 1024 * 1024, backupCount=3, encoding="utf-8"
-        )
+        _rotate_if_full(target)
+        file_handler = logging.FileHandler(target, encoding="utf-8")
         file_handler.setFormatter(JsonLinesFormatter())
         file_handler.setLevel(logging.DEBUG)
         logger.addHandler(file_handler)

@@ -7,9 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.core import paths
-from app.core.validation import load_checked, load_trusted
-
 FEATURES = ("antivirus", "firewall", "vpn", "password_manager", "parental_controls", "identity_protection")
 
 
@@ -88,6 +85,9 @@ def from_data(data: dict[str, Any], path: Path) -> Replacement:
 
 
 def load_replacement(path: Path) -> Replacement:
+    """One playbook an admin or a test supplies: input, so validated in full."""
+    from app.core.validation import load_checked
+
     doc = load_checked(path, expect_kind="replacement")
     return from_data(doc.data, Path(path))
 
@@ -95,8 +95,9 @@ def load_replacement(path: Path) -> Replacement:
 def load_replacements(folder: Path | None = None, *, include_test_only: bool = False) -> list[Replacement]:
     """Every replacement playbook in a folder (default: the shipped ones), sorted by name."""
     if folder is None:
-        folder = paths.playbooks_dir() / "replacements"
-        found = [load_trusted(p, lambda data, p=p: from_data(data, p)) for p in sorted(folder.glob("*.yaml"))]
+        from app.core.shipped import load_shipped
+
+        found = load_shipped("replacements", from_data)
     else:  # an admin's or a test's own playbooks: input, so validated in full
         found = [load_replacement(p) for p in sorted(folder.glob("*.yaml"))]
     return sorted((r for r in found if include_test_only or not r.test_only), key=lambda r: r.name.lower())

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -324,19 +324,6 @@ def load_checked(path: Path, expect_kind: str | None = None) -> Document:
     if found:
         raise InvalidPlaybook(found)
     return doc
-
-
-def load_trusted(path: Path, build: Callable[[dict[str, Any]], T]) -> T:
-    """Loads a file shipped with Offramp without the JSON Schema pass (the test suite validates every
-    shipped file on every change, and the schema pass is most of a scan's start-up). The YAML is still
-    read strictly. If building from it fails anyway, the file is validated properly, so the error
-    still names the file, line and field."""
-    try:
-        data = load(Path(path), trusted=True).data
-        return build(data)
-    except (YamlError, KeyError, TypeError, ValueError, AttributeError):
-        doc = load_checked(path)
-        return build(doc.data)
 
 
 def yaml_files(targets: Iterable[Path]) -> Iterator[Path]:

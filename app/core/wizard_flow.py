@@ -6,7 +6,6 @@ default replacement, which data must be acknowledged) are tested here and shared
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,21 +20,34 @@ if TYPE_CHECKING:  # imported when used, so the wizard's first page appears soon
 PAGES = ("welcome", "found", "why", "choose", "rescue", "migrate", "done")
 
 
-@dataclass
 class WizardModel:
-    support_code: str
-    root: str | None = None
-    platform: str = field(default_factory=this_platform)
-    helpdesk: bool = False
-    extra_playbooks: Path | None = None
-    allow_loopback_http: bool = False
-    scan: ScanResult | None = None
-    choice: Replacement | None = None
-    acknowledged: set[str] = field(default_factory=set)
-    resume_state: dict[str, Any] | None = None  # an unfinished migration found at start
-    finished: bool = False
-    exit_code: int | None = None
-    _catalogue: Catalogue | None = field(default=None, repr=False)
+    """What the person has seen and chosen so far. A plain class, not a dataclass: the wizard's first page
+    waits for this module, and a dataclass costs its methods' generation and the `inspect` module."""
+
+    def __init__(
+        self,
+        support_code: str,
+        *,
+        root: str | None = None,
+        platform: str | None = None,
+        helpdesk: bool = False,
+        extra_playbooks: Path | None = None,
+        allow_loopback_http: bool = False,
+        resume_state: dict[str, Any] | None = None,  # an unfinished migration found at start
+    ):
+        self.support_code = support_code
+        self.root = root
+        self.platform = platform or this_platform()
+        self.helpdesk = helpdesk
+        self.extra_playbooks = extra_playbooks
+        self.allow_loopback_http = allow_loopback_http
+        self.resume_state = resume_state
+        self.scan: ScanResult | None = None
+        self.choice: Replacement | None = None
+        self.acknowledged: set[str] = set()
+        self.finished = False
+        self.exit_code: int | None = None
+        self._catalogue: Catalogue | None = None
 
     # --- what the banned product is (from the catalogue, never from code) ------------------------------
     @property

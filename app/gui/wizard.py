@@ -1,23 +1,32 @@
-"""The Offramp wizard: seven pages over one WizardModel, a helpdesk view, and a Cancel that is safe mid-migration."""
+"""The Offramp wizard: seven pages over one WizardModel, a helpdesk view, and a Cancel that is safe mid-migration.
+
+Only the first page is built before the window appears. Each later page, and the modules behind it (the
+migration engine, the timeline chart), is built when the person first moves towards it: building all
+seven up front doubled the time to the first page.
+"""
 
 from __future__ import annotations
+
+import importlib
 
 from PySide6.QtCore import Slot
 from PySide6.QtGui import QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import QMessageBox, QWidget, QWizard
 
 from app.core import paths
-from app.core.wizard_flow import WizardModel
+from app.core.wizard_flow import PAGES, WizardModel
 from app.gui.pages.base import Page, page_id
-from app.gui.pages.choose import ChoosePage
-from app.gui.pages.done import DonePage
-from app.gui.pages.found import FoundPage
-from app.gui.pages.migrate import MigratePage
-from app.gui.pages.rescue import RescuePage
-from app.gui.pages.welcome import WelcomePage
-from app.gui.pages.why import WhyPage
 
-PAGE_CLASSES = (WelcomePage, FoundPage, WhyPage, ChoosePage, RescuePage, MigratePage, DonePage)
+# Where each page's class lives, imported on first use.
+PAGE_CLASSES = {
+    "welcome": "app.gui.pages.welcome:WelcomePage",
+    "found": "app.gui.pages.found:FoundPage",
+    "why": "app.gui.pages.why:WhyPage",
+    "choose": "app.gui.pages.choose:ChoosePage",
+    "rescue": "app.gui.pages.rescue:RescuePage",
+    "migrate": "app.gui.pages.migrate:MigratePage",
+    "done": "app.gui.pages.done:DonePage",
+}
 
 
 class OfframpWizard(QWizard):
@@ -35,16 +44,34 @@ class OfframpWizard(QWizard):
         helpdesk.setToolTip(self.tr("Show step numbers and technical details (Ctrl+H)"))
         helpdesk.toggled.connect(self.set_helpdesk)
         QShortcut(QKeySequence("Ctrl+H"), self, activated=helpdesk.toggle)
-        self.pages: dict[str, Page] = {}
-        for cls in PAGE_CLASSES:
-            page = cls(model, self)
-            self.pages[page.name] = page
-            self.setPage(page_id(page.name), page)
-        self.setStartId(page_id(model.start_page()))
+        self.pages: dict[str, Page] = {}  # the pages built so far, by name
+        start = model.start_page()
+        self.page_named(start)
+        self.setStartId(page_id(start))
         self.currentIdChanged.connect(self._page_changed)
         self.resize(820, 640)
         if model.helpdesk:
             helpdesk.setChecked(True)
+
+    def page_named(self, name: str) -> Page:
+        """The page called `name`, built and added to the wizard the first time it is asked for."""
+        page = self.pages.get(name)
+        if page is None:
+            module, cls = PAGE_CLASSES[name].split(":")
+            page = getattr(importlib.import_module(module), cls)(self.model, self)
+            page.set_helpdesk(self.model.helpdesk)
+            self.pages[name] = page
+            self.setPage(page_id(name), page)
+        return page
+
+    def validateCurrentPage(self) -> bool:
+        """Qt asks this before it moves on; the page it moves to must exist by then."""
+        if not super().validateCurrentPage():
+            return False
+        following = self.nextId()
+        if following != -1:
+            self.page_named(PAGES[following])
+        return True
 
     @Slot(bool)
     def set_helpdesk(self, on: bool) -> None:
@@ -59,14 +86,15 @@ class OfframpWizard(QWizard):
             return
         base = self.tr("Offramp")
         self.setWindowTitle(
-            f"{base} — {self.tr('Page {0} of {1}').format(current + 1, len(self.pages))}"
+            f"{base} — {self.tr('Page {0} of {1}').format(current + 1, len(PAGES))}"
             if self.model.helpdesk
             else base
         )
 
     def reject(self) -> None:
-        migrate = self.pages["migrate"]
-        if self.currentId() == page_id("migrate") and not self.model.finished and migrate.task is not None:
+        migrate = self.pages.get("migrate")
+        if migrate is not None and self.currentId() == page_id("migrate") and not self.model.finished \
+                and migrate.task is not None:
             if migrate.cancel():
                 QMessageBox.information(
                     self,

@@ -6,7 +6,7 @@ must not load the whole migration engine.
 
 from __future__ import annotations
 
-import secrets as random_source
+import random
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,9 @@ def journal_path() -> Path:
 
 
 def new_support_code() -> str:
-    chars = "".join(random_source.choice(SUPPORT_ALPHABET) for _ in range(6))
+    """Six characters a person can read aloud. The operating system's randomness keeps two machines from
+    sharing a code; it is a label, not a secret (which is why `secrets`, and its OpenSSL import, is not used)."""
+    chars = "".join(random.SystemRandom().choice(SUPPORT_ALPHABET) for _ in range(6))
     return f"{chars[:3]}-{chars[3:]}"
 
 

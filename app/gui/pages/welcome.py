@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
-from app.gui.pages.base import Page
+from app.gui.pages.base import Page, rich_label
 
 
 class WelcomePage(Page):
@@ -39,9 +38,8 @@ class WelcomePage(Page):
             ).format(model.support_code),
             self,
         )
-        self.code.setTextFormat(Qt.TextFormat.RichText)
+        rich_label(self.code)
         self.code.setWordWrap(True)
-        self.code.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.code.setAccessibleName(self.tr("Support code {0}").format(model.support_code))
         self.code.setObjectName("supportCode")
         self.layout_.addSpacing(12)

@@ -1,0 +1,62 @@
+"""The first page appears before the rest of the wizard is built, and the rest is built as the person moves on."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from app.gui.pages.base import page_id
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.gui
+
+# Runs in a process of its own, so that what the first page imported is not hidden by other tests.
+FIRST_PAGE = """
+import json, sys
+from PySide6.QtWidgets import QApplication
+from app.gui.main import build_wizard, parse
+
+app = QApplication([])
+args, _ = parse(["--smoke-test"])
+wizard = build_wizard(args, resume=False)
+wizard.show()
+app.processEvents()
+seen = {"built": sorted(wizard.pages), "current": wizard.currentPage().name,
+        "loaded": sorted(m for m in ("app.core.plan", "app.core.migrate.context", "app.core.scan",
+                                     "app.gui.widgets.timeline", "yaml", "jsonschema", "psutil") if m in sys.modules)}
+wizard.validateCurrentPage()  # what Next asks first; moving on would start a scan of this machine
+seen["after_next"] = {"built": sorted(wizard.pages), "current": wizard.currentPage().name}
+print(json.dumps(seen))
+"""
+
+
+def test_only_the_first_page_and_what_it_needs_are_loaded_before_it_shows(tmp_path) -> None:
+    env = {**os.environ, "OFFRAMP_HOME": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run([sys.executable, "-c", FIRST_PAGE], cwd=REPO, env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    seen = json.loads(out.stdout.splitlines()[-1])
+    assert seen["built"] == ["welcome"] and seen["current"] == "welcome"
+    assert seen["loaded"] == []
+    # Next builds the page it moves to, and only that one, before Qt moves there.
+    assert seen["after_next"] == {"built": ["found", "welcome"], "current": "welcome"}
+
+
+def test_pages_built_later_follow_the_helpdesk_view(qtbot) -> None:
+    from app.core.wizard_flow import WizardModel
+    from app.gui.wizard import OfframpWizard
+
+    wizard = OfframpWizard(WizardModel(support_code="LZY-777", platform="windows", helpdesk=True))
+    qtbot.addWidget(wizard)
+    wizard.show()
+    assert list(wizard.pages) == ["welcome"]
+    found = wizard.page_named("found")
+    assert wizard.page_named("found") is found
+    assert wizard.page(page_id("found")) is found
+    assert found.details.isVisibleTo(found)
+    wizard.set_helpdesk(False)
+    assert not found.details.isVisibleTo(found)

@@ -1,0 +1,107 @@
+"""The compiled snapshot of the shipped playbooks: used when it matches the YAML, rebuilt when it does not.
+
+A start that finds a current snapshot must not parse YAML at all (that is the point of it), and a
+snapshot must never hide an edit, a broken file, or survive being corrupt.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.core import catalogue, paths, replacements, shipped
+from app.core.validation import InvalidPlaybook
+from tests.conftest import REPO
+
+
+@pytest.fixture
+def playbooks(tmp_path: Path) -> Path:
+    root = tmp_path / "playbooks"
+    shutil.copytree(paths.playbooks_dir(), root, ignore=shutil.ignore_patterns(shipped.SNAPSHOT_NAME))
+    shipped.forget()
+    yield root
+    shipped.forget()
+
+
+def _catalogue(root: Path) -> catalogue.Catalogue:
+    [loaded] = shipped.load_shipped("banned", catalogue.from_data, root=root)
+    return loaded
+
+
+def test_first_load_writes_a_snapshot_that_holds_every_shipped_file(playbooks: Path) -> None:
+    _catalogue(playbooks)
+    snapshot = json.loads((playbooks / shipped.SNAPSHOT_NAME).read_text(encoding="utf-8"))
+    expected = {p.relative_to(playbooks).as_posix() for folder in shipped.SHIPPED_FOLDERS
+                for p in (playbooks / folder).glob("*.yaml")}
+    assert set(snapshot["files"]) == expected
+    assert snapshot["files"]["banned/kaspersky.yaml"]["data"]["vendor"]["name"] == "Kaspersky"
+
+
+def test_a_current_snapshot_is_read_without_the_yaml_parser() -> None:
+    shipped.compile_snapshot()
+    code = ("import sys\nfrom app.core.catalogue import load_catalogue\nfrom app.core.replacements import "
+            "load_replacements\nc = load_catalogue(); r = load_replacements(include_test_only=True)\n"
+            "print(c.vendor.name, len(r), 'yaml' in sys.modules, 'jsonschema' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    count = len(list((paths.playbooks_dir() / "replacements").glob("*.yaml")))
+    assert out.stdout.split() == ["Kaspersky", str(count), "False", "False"]
+
+
+def test_an_edited_playbook_takes_effect_on_the_next_start(playbooks: Path) -> None:
+    assert _catalogue(playbooks).vendor.name == "Kaspersky"
+    source = playbooks / "banned" / "kaspersky.yaml"
+    source.write_text(source.read_text(encoding="utf-8").replace("name: Kaspersky\n", "name: Kaspersky Edited\n", 1),
+                      encoding="utf-8")
+    shipped.forget()  # a new process
+    assert _catalogue(playbooks).vendor.name == "Kaspersky Edited"
+    snapshot = json.loads((playbooks / shipped.SNAPSHOT_NAME).read_text(encoding="utf-8"))
+    assert snapshot["files"]["banned/kaspersky.yaml"]["data"]["vendor"]["name"] == "Kaspersky Edited"
+
+
+def test_a_corrupt_snapshot_is_ignored_and_rewritten(playbooks: Path) -> None:
+    (playbooks / shipped.SNAPSHOT_NAME).write_text('{"format": 1, "files": {"banned/kasp', encoding="utf-8")
+    assert _catalogue(playbooks).vendor.name == "Kaspersky"
+    assert json.loads((playbooks / shipped.SNAPSHOT_NAME).read_text(encoding="utf-8"))["format"] == shipped.FORMAT
+
+
+def test_a_snapshot_whose_data_was_tampered_with_but_stamp_kept_is_still_checked_for_shape(playbooks: Path) -> None:
+    # Same owner, same trust as the YAML: but data of the wrong shape must still end in a precise error.
+    _catalogue(playbooks)
+    path = playbooks / shipped.SNAPSHOT_NAME
+    snapshot = json.loads(path.read_text(encoding="utf-8"))
+    del snapshot["files"]["banned/kaspersky.yaml"]["data"]["vendor"]
+    path.write_text(json.dumps(snapshot), encoding="utf-8")
+    shipped.forget()
+    # The YAML itself is fine, so the validating reload succeeds and the catalogue is whole.
+    assert _catalogue(playbooks).vendor.name == "Kaspersky"
+
+
+def test_an_unwritable_snapshot_only_costs_a_parse(playbooks: Path) -> None:
+    # A directory where the snapshot should be can be neither read nor replaced, like a read-only install
+    # (a folder's permissions would not stop the root user the suite runs as in CI).
+    (playbooks / shipped.SNAPSHOT_NAME).mkdir()
+    assert _catalogue(playbooks).vendor.name == "Kaspersky"
+    assert len(shipped.load_shipped("replacements", replacements.from_data, root=playbooks)) >= 10
+    assert not list(playbooks.glob(".*.tmp"))
+
+
+def test_a_shipped_file_that_is_not_yaml_names_file_and_line(playbooks: Path) -> None:
+    source = playbooks / "banned" / "kaspersky.yaml"
+    source.write_text(source.read_text(encoding="utf-8") + "\nbroken: [unclosed\n", encoding="utf-8")
+    with pytest.raises(InvalidPlaybook) as caught:
+        _catalogue(playbooks)
+    [problem] = caught.value.problems
+    assert problem.path == source and problem.position.line > 1
+    assert "banned/kaspersky.yaml" not in json.loads((playbooks / shipped.SNAPSHOT_NAME).read_text())["files"]
+
+
+def test_compile_refuses_a_broken_playbook(playbooks: Path) -> None:
+    source = playbooks / "replacements" / "avira-free-security.yaml"
+    source.write_text("name: [unclosed\n", encoding="utf-8")
+    with pytest.raises(InvalidPlaybook):
+        shipped.compile_snapshot(playbooks)
