@@ -8,8 +8,8 @@ compiles its methods when the module is imported (about half a millisecond each,
 module), and every scan and the wizard's first page import this module.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: NamedTuple turns each text annotation into a ForwardRef,
+# compiling it, which made importing this module several times slower.
 import datetime as dt
 from pathlib import Path
 from typing import Any, NamedTuple

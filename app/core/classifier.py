@@ -5,14 +5,13 @@ set aside first, so they can never count as evidence against the banned vendor. 
 installed when a signature marked `proves: installed` matches; otherwise what matched is a leftover.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: NamedTuple turns each text annotation into a ForwardRef,
+# compiling it, which made importing this module several times slower.
 import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from app.core.catalogue import Catalogue, Product
 from app.core.findings import Evidence, Findings, InstalledProduct, Leftover, Note, SecurityProduct
@@ -22,8 +21,7 @@ from app.core.matching import literal_prefix, match_row, publisher_set
 RowKey = tuple[str, int]  # (table, index in that table)
 
 
-@dataclass(frozen=True)
-class _Signature:
+class _Signature(NamedTuple):
     owner: str
     label: str
     table: str
@@ -296,7 +294,7 @@ def classify(
     now = now or dt.datetime.now(dt.UTC)
     platform = inventory["platform"]
     publishers = publisher_set(catalogue.vendor.publisher_names)
-    findings = Findings(platform=platform, scanned_at=now)
+    findings = Findings.empty(platform, now)
 
     # Look-alikes first: a row they claim is never evidence against the banned vendor.
     lookalike_sigs = [s for item in catalogue.not_banned for s in _signatures(item.id, item.detect, platform)]

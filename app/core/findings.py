@@ -1,25 +1,25 @@
 """What a scan found, as plain data: installed banned products, leftovers, look-alike notes, other security products.
 
 These objects are what the planner, the wizard, the report and `offramp scan --json` all read, so
-each carries the exact inventory rows (evidence) that produced it.
+each carries the exact inventory rows (evidence) that produced it. They are NamedTuples: `offramp scan`
+imports this module on every run, and dataclasses would generate and compile their methods each time.
+The lists inside are the classifier's to fill; nothing changes a finding once the scan returns it.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: NamedTuple turns each text annotation into a ForwardRef,
+# compiling it, which made importing this module several times slower.
 import datetime as dt
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True)
-class Evidence:
+class Evidence(NamedTuple):
     table: str
     row: dict[str, Any]
     signature: str  # "<item id>/<platform>/<index>": which catalogue line matched
 
 
-@dataclass
-class InstalledProduct:
+class InstalledProduct(NamedTuple):
     product_id: str
     name: str
     family: str
@@ -36,21 +36,19 @@ class InstalledProduct:
     product_codes: list[str]
     packages: list[str]
     data_at_risk: list[str]
-    evidence: list[Evidence] = field(default_factory=list)
+    evidence: Sequence[Evidence] = ()
     protects: bool = True  # False for companions (VPN, password manager): no virus definitions to age
 
 
-@dataclass
-class Leftover:
+class Leftover(NamedTuple):
     product_id: str
     product_name: str
     kind: str  # service, driver, key, folder, file, process, unit, launchd, kext, receipt, extension, app, package
     name: str
-    evidence: list[Evidence] = field(default_factory=list)
+    evidence: Sequence[Evidence] = ()
 
 
-@dataclass
-class Note:
+class Note(NamedTuple):
     """Something that looks like the banned product but is not, or a not-covered product of its vendor."""
 
     id: str
@@ -58,11 +56,10 @@ class Note:
     maker: str
     kind: str
     reason: str
-    evidence: list[Evidence] = field(default_factory=list)
+    evidence: Sequence[Evidence] = ()
 
 
-@dataclass
-class SecurityProduct:
+class SecurityProduct(NamedTuple):
     name: str
     source: str  # where it was seen: windows_security_products, a replacement playbook, the catalogue
     state: str | None = None
@@ -70,15 +67,21 @@ class SecurityProduct:
     replacement_id: str | None = None
 
 
-@dataclass
-class Findings:
+class Findings(NamedTuple):
     platform: str
     scanned_at: dt.datetime
-    installed: list[InstalledProduct] = field(default_factory=list)
-    leftovers: list[Leftover] = field(default_factory=list)
-    shared: list[Leftover] = field(default_factory=list)  # vendor-wide parts that go with an installed product
-    notes: list[Note] = field(default_factory=list)
-    other_security_products: list[SecurityProduct] = field(default_factory=list)
+    installed: list[InstalledProduct]
+    leftovers: list[Leftover]
+    shared: list[Leftover]  # vendor-wide parts that go with an installed product
+    notes: list[Note]
+    other_security_products: list[SecurityProduct]
+
+    @classmethod
+    def empty(
+        cls, platform: str, scanned_at: dt.datetime, installed: list[InstalledProduct] | None = None
+    ) -> "Findings":
+        """Findings with nothing in them yet (or only `installed`), for the classifier to fill."""
+        return cls(platform, scanned_at, installed if installed is not None else [], [], [], [], [])
 
     @property
     def verdict(self) -> str:
@@ -93,7 +96,18 @@ class Findings:
         return self.verdict == "clean"
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = _plain(self)
         data["scanned_at"] = self.scanned_at.isoformat(timespec="seconds")
         data["verdict"] = self.verdict
         return data
+
+
+def _plain(value: Any) -> Any:
+    """A finding as JSON-ready data, recursively (what dataclasses.asdict did): tuples become lists."""
+    if hasattr(value, "_asdict"):
+        return {key: _plain(item) for key, item in value._asdict().items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value

@@ -5,12 +5,11 @@ maps osquery column names to values (osquery prints them all as text). It can al
 osquery's own output: a results log written by the pack `offramp export osquery-pack` generates.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: NamedTuple turns each text annotation into a ForwardRef,
+# compiling it, which made importing this module several times slower.
 import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from app.core.osquery_tables import TABLES, platforms_of
 
@@ -25,8 +24,7 @@ class InventoryError(Exception):
     """An inventory file that cannot be used; the message says what and where."""
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """Where an inventory came from, for the report."""
 
     kind: str  # "live", "root", "file"

@@ -1,26 +1,25 @@
 """Replacement playbooks as typed objects: what each product offers, how it installs, how to prove it protects."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: NamedTuple turns each text annotation into a ForwardRef,
+# compiling it, which made importing this module several times slower.
 import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 FEATURES = ("antivirus", "firewall", "vpn", "password_manager", "parental_controls", "identity_protection")
 
 
-@dataclass(frozen=True)
-class InstallMethod:
+class InstallMethod(NamedTuple):
     method: str
     silent: bool
     sources: tuple[str, ...]
-    details: dict[str, Any] = field(default_factory=dict)  # the method's own fields (id, url, sha256, args…)
+    details: Mapping[str, Any] = MappingProxyType({})  # the method's own fields (id, url, sha256, args…)
     notes: str | None = None
 
 
-@dataclass(frozen=True)
-class Replacement:
+class Replacement(NamedTuple):
     id: str
     path: Path
     name: str

@@ -3,13 +3,11 @@
 The wizard, `offramp scan` and the migration's rescan all call `run_scan`, so what they report is the same.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: NamedTuple would compile each text annotation (see catalogue.py).
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from app.core import inventory as inv
 from app.core.catalogue import Catalogue, load_catalogue
@@ -21,8 +19,7 @@ from app.core.paths import this_platform
 Progress = Callable[[str, float], None]
 
 
-@dataclass
-class ScanResult:
+class ScanResult(NamedTuple):
     findings: Findings
     inventory: inv.Inventory
     source: inv.Source

@@ -1,15 +1,13 @@
 """Turns the catalogue's ban timeline into what a person needs today: how long ago updates stopped."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: NamedTuple would compile each text annotation (see catalogue.py).
 import datetime as dt
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from app.core.catalogue import Catalogue, Event
 
 
-@dataclass(frozen=True)
-class Distance:
+class Distance(NamedTuple):
     event: Event
     days: int  # positive: the event is in the past
 

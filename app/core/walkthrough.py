@@ -136,9 +136,7 @@ def _stand_in(product: Product, platform: str) -> InstalledProduct:
 
 def _plan(replacement: Replacement, platform: str, catalogue: Catalogue) -> tuple[Plan, list[Product]]:
     products = products_for(catalogue, platform)
-    findings = Findings(
-        platform=platform, scanned_at=dt.datetime.now(dt.UTC), installed=[_stand_in(p, platform) for p in products]
-    )
+    findings = Findings.empty(platform, dt.datetime.now(dt.UTC), installed=[_stand_in(p, platform) for p in products])
     return make_plan(findings, catalogue, replacement, Policy()), products
 
 

@@ -73,3 +73,18 @@ def test_the_definitions_date_comes_from_the_vendor_tool_when_allowed(dpkg_root:
     inventory = linux.collect(dpkg_root.path, scope, run_tools=True)
     product = classify(catalogue, inventory).installed[0]
     assert product.definitions_date == "2024-09-28T21:04:00+00:00"
+
+
+def test_only_the_units_the_catalogue_names_are_read(dpkg_root: DpkgRoot, built_packages: BuiltPackages) -> None:
+    from app.core.catalogue import load_catalogue
+    from app.core.collectors.scope import scope_from
+
+    dpkg_root.install(built_packages.deb(fx.KESL), built_packages.deb(fx.KLNAGENT64))
+    units = dpkg_root.path / "lib/systemd/system"
+    (units / "cron.service").write_text("[Unit]\nDescription=Regular background program processing daemon\n")
+    (units / "kesl-lookalike.service").write_text("[Unit]\nDescription=Not one of the catalogue's units\n")
+    scoped = linux.collect(dpkg_root.path, scope_from(load_catalogue()))
+    assert sorted(row["id"] for row in scoped["systemd_units"]) == ["kesl.service", "klnagent64.service"]
+    # Without unit matchers in the scope (as in `Scope()`), every unit file is listed.
+    every = {row["id"] for row in linux.collect(dpkg_root.path, SCOPE)["systemd_units"]}
+    assert {"cron.service", "kesl-lookalike.service", "kesl.service"} <= every

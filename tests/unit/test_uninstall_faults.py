@@ -8,7 +8,6 @@ redaction are what is tested.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import os
@@ -64,7 +63,7 @@ class FakeMsiexec:
         result = commands.run(argv, **kwargs)
         # Windows exit codes are 32-bit; a POSIX process can only return the low 8 bits (1605 -> 69).
         if result.returncode is not None and result.returncode == self.code % 256:
-            result = dataclasses.replace(result, returncode=self.code)
+            result = result._replace(returncode=self.code)
         return result
 
     def calls(self) -> list[dict[str, Any]]:

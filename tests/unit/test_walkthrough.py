@@ -3,7 +3,6 @@ warnings that matter on the phone (a plain-text password export, a password-prot
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from pathlib import Path
 
@@ -167,7 +166,7 @@ def test_text_has_numbered_steps_with_say_check_and_if() -> None:
 
 
 def test_html_is_self_contained_and_escapes_playbook_text() -> None:
-    evil = dataclasses.replace(find_replacement("clamav"), name="Clam<script>alert(1)</script>AV")
+    evil = find_replacement("clamav")._replace(name="Clam<script>alert(1)</script>AV")
     page = render_walkthrough_html(evil, "linux", CATALOGUE)
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
     assert "<script" not in page

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from app.core.collectors import files as file_rows
 from app.core.collectors.scope import Scope
 from app.core.inventory import Inventory
+from app.core.matching import match_value
 from app.core.platform import commands
 
 UNIT_DIRS = ("etc/systemd/system", "run/systemd/system", "lib/systemd/system", "usr/lib/systemd/system")
@@ -103,11 +106,15 @@ def _unit_description(path: Path) -> str:
     return ""
 
 
-def _active_units(live: bool) -> dict[str, str]:
-    if not live or not shutil.which("systemctl"):
+def _active_units(live: bool, names: list[str]) -> dict[str, str]:
+    """The active state of the named units on the running system (only those: asking for every unit
+    costs systemctl ten times as long)."""
+    if not live or not names or not shutil.which("systemctl"):
         return {}
     result = commands.run(
-        ["systemctl", "list-units", "--all", "--plain", "--no-legend", "--no-pager"], timeout=30, log=False
+        ["systemctl", "list-units", "--all", "--plain", "--no-legend", "--no-pager", "--", *names],
+        timeout=30,
+        log=False,
     )
     states = {}
     for line in result.stdout.splitlines() if result.ok else []:
@@ -117,24 +124,29 @@ def _active_units(live: bool) -> dict[str, str]:
     return states
 
 
-def _systemd_units(root: Path, live: bool) -> list[dict[str, Any]]:
-    states = _active_units(live)
-    seen: dict[str, dict[str, Any]] = {}
+def _systemd_units(root: Path, live: bool, wanted: tuple[Any, ...] | None) -> list[dict[str, Any]]:
+    """Unit files under the root's unit folders; with `wanted` (the scope's matchers), only those it names."""
+    found: dict[str, Path] = {}
     for folder in UNIT_DIRS:
         base = root / folder
         if not base.is_dir():
             continue
-        for path in sorted(base.iterdir()):
-            if path.suffix not in (".service", ".socket", ".timer", ".path") or path.name in seen:
+        for name in sorted(os.listdir(base)):
+            if not name.endswith((".service", ".socket", ".timer", ".path")) or name in found:
                 continue
-            seen[path.name] = {
-                "id": path.name,
-                "description": _unit_description(path),
-                "load_state": "loaded",
-                "active_state": states.get(path.name, "unknown" if not live else "inactive"),
-                "fragment_path": "/" + str(path.relative_to(root)),
-            }
-    return list(seen.values())
+            if wanted is None or any(match_value(name, matcher, frozenset()) for matcher in wanted):
+                found[name] = base / name
+    states = _active_units(live, list(found))
+    return [
+        {
+            "id": name,
+            "description": _unit_description(path),
+            "load_state": "loaded",
+            "active_state": states.get(name, "unknown" if not live else "inactive"),
+            "fragment_path": "/" + str(path.relative_to(root)),
+        }
+        for name, path in found.items()
+    ]
 
 
 def _tool_output(root: Path, path: str, args: tuple[str, ...]) -> str | None:
@@ -153,9 +165,10 @@ def collect(root: Path, scope: Scope, *, run_tools: bool | None = None) -> Inven
     root = Path(root)
     live = root.resolve() == Path("/")
     inventory: Inventory = {"platform": "linux"}
-    inventory["deb_packages"] = _deb_packages(root)
-    inventory["rpm_packages"] = _rpm_packages(root)
-    inventory["systemd_units"] = _systemd_units(root, live)
+    # The package databases are read by dpkg-query and rpm, which take as long as the rest put together;
+    # they run on their own thread (waiting on a child process does not hold the interpreter) meanwhile.
+    packages = _Background(lambda: (_deb_packages(root), _rpm_packages(root)))
+    inventory["systemd_units"] = _systemd_units(root, live, scope.units)
     inventory["file"] = file_rows.collect(
         root,
         scope.folders.get("linux", ()),
@@ -173,4 +186,28 @@ def collect(root: Path, scope: Scope, *, run_tools: bool | None = None) -> Inven
         from app.core.collectors import processes
 
         inventory["processes"] = processes.collect()
+    inventory["deb_packages"], inventory["rpm_packages"] = packages.result()
     return inventory
+
+
+class _Background:
+    """Runs one function on a thread; result() waits for it and returns its value or raises its error."""
+
+    def __init__(self, work: Callable[[], Any]):
+        self._work = work
+        self._value: Any = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="offramp-collect", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._value = self._work()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller by result()
+            self._error = exc
+
+    def result(self) -> Any:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value

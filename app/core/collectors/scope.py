@@ -5,25 +5,27 @@ too large to read whole; the catalogue's `under` and exact-path matchers say whe
 vendor name or folder is written into collector code.
 """
 
-from __future__ import annotations
-
 from collections import defaultdict
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from app.core.catalogue import Catalogue
 from app.core.matching import literal_prefix
 
+_NOTHING: Mapping[str, Any] = MappingProxyType({})  # a default no caller can change
 
-@dataclass(frozen=True)
-class Scope:
-    folders: dict[str, tuple[str, ...]] = field(default_factory=dict)  # platform -> folders to list
-    files: dict[str, tuple[str, ...]] = field(default_factory=dict)  # platform -> exact paths to check
+
+class Scope(NamedTuple):
+    folders: Mapping[str, tuple[str, ...]] = _NOTHING  # platform -> folders to list
+    files: Mapping[str, tuple[str, ...]] = _NOTHING  # platform -> exact paths to check
     registry_roots: tuple[str, ...] = ()  # windows keys to read recursively
     # Folders named only by the fixed start of a pattern: list just the children the patterns match.
-    filters: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    filters: Mapping[str, Mapping[str, tuple[str, ...]]] = _NOTHING
     # Programs whose output holds a definitions date: platform -> ((path, args), ...). Live systems only.
-    tools: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = field(default_factory=dict)
+    tools: Mapping[str, tuple[tuple[str, tuple[str, ...]], ...]] = _NOTHING
+    # systemd units the signatures name (matchers on the unit's id); None: every unit.
+    units: tuple[Any, ...] | None = None
 
 
 def literal_folder(pattern: str) -> str | None:
@@ -60,9 +62,12 @@ def _collect(
     files: dict[str, set[str]],
     registry: set[str],
     filters: dict[str, dict[str, set[str]]] | None = None,
+    units: list[Any] | None = None,
 ) -> None:
     for column, matcher in where.items():
-        if table == "file" and column in ("path", "directory"):
+        if table == "systemd_units" and column == "id" and units is not None:
+            units.append(matcher)
+        elif table == "file" and column in ("path", "directory"):
             if isinstance(matcher, dict) and "under" in matcher:
                 folders[platform].add(matcher["under"])
             elif isinstance(matcher, str):
@@ -90,11 +95,12 @@ def scope_from(catalogue: Catalogue) -> Scope:
     files: dict[str, set[str]] = defaultdict(set)
     registry: set[str] = set()
     filters: dict[str, dict[str, set[str]]] = defaultdict(dict)
+    units: list[Any] = []
     detects = [p.detect for p in catalogue.products] + [n.detect for n in catalogue.not_banned]
     for detect in detects:
         for platform, signatures in detect.items():
             for sig in signatures:
-                _collect(sig["where"], sig["table"], platform, folders, files, registry, filters)
+                _collect(sig["where"], sig["table"], platform, folders, files, registry, filters, units)
     tools: dict[str, list[tuple[str, tuple[str, ...]]]] = defaultdict(list)
     for product in catalogue.products:
         for spec in product.definitions:
@@ -114,4 +120,5 @@ def scope_from(catalogue: Catalogue) -> Scope:
         registry_roots=tuple(outer),
         filters={k: {f: tuple(sorted(p)) for f, p in v.items()} for k, v in filters.items()},
         tools={k: tuple(v) for k, v in tools.items()},
+        units=tuple(units),
     )

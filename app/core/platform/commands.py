@@ -5,22 +5,21 @@ uninstall password passed to msiexec never reaches the log; on Windows no consol
 A program that outlives its timeout is killed with its whole process group and reported as timed out.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: NamedTuple turns each text annotation into a ForwardRef,
+# compiling it, which made importing this module several times slower.
 import os
 import signal
 import subprocess
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from app.core import eventlog
 
 REDACTED = "********"
 
 
-@dataclass(frozen=True)
-class CommandResult:
+class CommandResult(NamedTuple):
     argv: tuple[str, ...]  # already redacted: safe to log and report
     returncode: int | None  # None when it timed out or could not start
     stdout: str
