@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from bench.timing import python, report, time_command
+from bench.timing import compile_bytecode, python, report, time_command
 
 
 def main(runs: int = 15) -> None:
+    compile_bytecode()
     bare = time_command([python(), "-c", "pass"], runs)
     print(f"{'baseline: python -c pass':<38} {bare * 1000:8.1f} ms")
     for args in (["--help"], ["--version"], ["playbooks", "--help"]):
