@@ -2,8 +2,9 @@
 
 Every scan and every wizard start reads the banned-product catalogue and the replacement playbooks.
 Importing the YAML parser and parsing those files was most of a scan's start-up, so the parsed data is
-kept in one JSON file beside them, playbooks/compiled.json, together with the size and CRC-32 of each
-YAML file it came from. A file whose size or checksum no longer matches is parsed from YAML again and the
+kept in JSON beside them, one file per folder (playbooks/compiled/banned.json and replacements.json, so
+the wizard's first page reads only the catalogue's), with the size and CRC-32 of each YAML file it came
+from. A file whose size or checksum no longer matches is parsed from YAML again and the
 snapshot rewritten, so an edited playbook takes effect on the next start, as with Python's bytecode
 cache. The frozen build compiles the snapshot when it is built (`python -m app.core.shipped`).
 
@@ -15,10 +16,11 @@ the time to parse the YAML.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,28 +28,31 @@ from app.core import paths
 
 T = TypeVar("T")
 
-SNAPSHOT_NAME = "compiled.json"
+SNAPSHOT_DIR = "compiled"
 FORMAT = 1
 # The folders under playbooks/ whose files ship with Offramp and are read at every start.
 SHIPPED_FOLDERS = ("banned", "replacements")
 # What a build from data can raise when the data does not have the shape the loaders expect.
 _SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError)
 
-_loaded: dict[Path, dict[str, Any]] = {}
+_loaded: dict[tuple[Path, str], dict[str, Any]] = {}
 
 
 def _stamp(raw: bytes) -> list[int]:
     return [len(raw), zlib.crc32(raw)]
 
 
-def _shipped_files(root: Path) -> Iterator[Path]:
-    for folder in SHIPPED_FOLDERS:
-        yield from sorted((root / folder).glob("*.yaml"))
+def snapshot_path(root: Path, folder: str) -> Path:
+    return root / SNAPSHOT_DIR / f"{folder}.json"
 
 
-def _read_snapshot(root: Path) -> dict[str, Any]:
+def _shipped_files(root: Path, folder: str) -> list[Path]:
+    return sorted((root / folder).glob("*.yaml"))
+
+
+def _read_snapshot(root: Path, folder: str) -> dict[str, Any]:
     try:
-        snapshot = json.loads((root / SNAPSHOT_NAME).read_bytes())
+        snapshot = json.loads(snapshot_path(root, folder).read_bytes())
     except (OSError, ValueError):
         return {}
     if not isinstance(snapshot, dict) or snapshot.get("format") != FORMAT:
@@ -67,30 +72,32 @@ def _parse(path: Path) -> Any:
         return None
 
 
-def _write_snapshot(root: Path, files: dict[str, Any]) -> bool:
+def _write_snapshot(root: Path, folder: str, files: dict[str, Any]) -> bool:
     """Replaces the snapshot atomically; False (and nothing changed) when the folder is not writable."""
-    target = root / SNAPSHOT_NAME
-    temporary = target.with_name(f".{SNAPSHOT_NAME}.{os.getpid()}.tmp")
+    target = snapshot_path(root, folder)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
+        target.parent.mkdir(exist_ok=True)
         with open(temporary, "w", encoding="utf-8") as out:
             json.dump({"format": FORMAT, "files": files}, out, ensure_ascii=False, separators=(",", ":"))
         os.replace(temporary, target)
         return True
     except OSError:
-        temporary.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
         return False
 
 
-def _entries(root: Path) -> dict[str, Any]:
-    """Every shipped file's data, by path relative to root, refreshed where the YAML has changed."""
-    cached = _loaded.get(root)
+def _entries(root: Path, folder: str) -> dict[str, Any]:
+    """Each shipped file's data in `folder`, by file name, refreshed where the YAML has changed."""
+    cached = _loaded.get((root, folder))
     if cached is not None:
         return cached
-    snapshot = _read_snapshot(root)
+    snapshot = _read_snapshot(root, folder)
     current: dict[str, Any] = {}
     changed = False
-    for path in _shipped_files(root):
-        key = path.relative_to(root).as_posix()
+    for path in _shipped_files(root, folder):
+        key = path.name
         raw = path.read_bytes()
         entry = snapshot.get(key)
         if not (isinstance(entry, dict) and entry.get("stamp") == _stamp(raw) and "data" in entry):
@@ -100,8 +107,8 @@ def _entries(root: Path) -> dict[str, Any]:
         current[key] = entry
     if changed or set(snapshot) != set(current):
         valid = {key: entry for key, entry in current.items() if entry["stamp"] is not None}
-        _write_snapshot(root, valid)
-    _loaded[root] = current
+        _write_snapshot(root, folder, valid)
+    _loaded[(root, folder)] = current
     return current
 
 
@@ -113,10 +120,8 @@ def load_shipped(folder: str, build: Callable[[dict[str, Any], Path], T], root: 
     names its file, line and field."""
     root = root or paths.playbooks_dir()
     out = []
-    for key, entry in _entries(root).items():
-        if not key.startswith(folder + "/"):
-            continue
-        path = root / key
+    for key, entry in _entries(root, folder).items():
+        path = root / folder / key
         try:
             if entry["data"] is None:
                 raise ValueError("not parsed")
@@ -133,22 +138,26 @@ def forget() -> None:
     _loaded.clear()
 
 
-def compile_snapshot(root: Path | None = None) -> Path:
-    """Writes the snapshot for the playbooks under root from scratch (the build calls this)."""
+def compile_snapshots(root: Path | None = None) -> list[Path]:
+    """Writes the snapshots for the playbooks under root from scratch (the build calls this)."""
     root = root or paths.playbooks_dir()
-    files = {}
-    for path in _shipped_files(root):
-        data = _parse(path)
-        if data is None:
-            from app.core.validation import load_checked
+    written = []
+    for folder in SHIPPED_FOLDERS:
+        files = {}
+        for path in _shipped_files(root, folder):
+            data = _parse(path)
+            if data is None:
+                from app.core.validation import load_checked
 
-            load_checked(path)  # raises InvalidPlaybook, naming the file and line
-        files[path.relative_to(root).as_posix()] = {"stamp": _stamp(path.read_bytes()), "data": data}
-    if not _write_snapshot(root, files):
-        raise OSError(f"cannot write {root / SNAPSHOT_NAME}")
-    _loaded.pop(root, None)
-    return root / SNAPSHOT_NAME
+                load_checked(path)  # raises InvalidPlaybook, naming the file and line
+            files[path.name] = {"stamp": _stamp(path.read_bytes()), "data": data}
+        if not _write_snapshot(root, folder, files):
+            raise OSError(f"cannot write {snapshot_path(root, folder)}")
+        _loaded.pop((root, folder), None)
+        written.append(snapshot_path(root, folder))
+    return written
 
 
 if __name__ == "__main__":
-    print(compile_snapshot())
+    for written in compile_snapshots():
+        print(written)

@@ -7,7 +7,7 @@ import traceback
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from app.core import eventlog
 
@@ -20,6 +20,8 @@ def install(log_file: Path) -> None:
         if QApplication.instance() is None:
             traceback.print_exception(kind, value, tb)
             return
+        from PySide6.QtWidgets import QMessageBox  # only when needed: its class costs the start-up a millisecond
+
         box = QMessageBox(
             QMessageBox.Icon.Critical,
             QApplication.translate("errors", "Offramp hit a problem"),

@@ -40,26 +40,28 @@ def parse(argv: Sequence[str] | None) -> tuple[argparse.Namespace, list[str]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args, qt_args = parse(argv)
-    from app.core import eventlog
-
-    log_file = eventlog.setup(console=False)
+    # Qt first: PySide6 itself loads logging, datetime and the rest the event log needs, so they cost
+    # nothing more after it (the other way round they are paid before Qt, on the way to the first page).
     from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
     from PySide6.QtWidgets import QApplication, QWizard
 
-    from app.core import paths
+    from app.core import eventlog, paths
     from app.gui import errors
+
+    log_file = eventlog.setup(console=False)
 
     app = QApplication([sys.argv[0], *qt_args])
     app.setApplicationName("Offramp")
     if not args.smoke_test:  # a smoke test must fail with a traceback, not wait on an error dialog
         errors.install(log_file)
-    translators = []
-    for folder, name in ((paths.resources_dir() / "translations", "offramp"),
-                         (Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)), "qtbase")):
-        translator = QTranslator(app)
-        if translator.load(QLocale(), name, "_", str(folder)):
-            app.installTranslator(translator)
-            translators.append(translator)
+    # Qt's own strings (Back, Next, Cancel) are translated only where Offramp itself is: a German "Weiter"
+    # beside English text helps no one, and looking for Qt's file every time costs the first page time.
+    offramp = QTranslator(app)
+    if offramp.load(QLocale(), "offramp", "_", str(paths.resources_dir() / "translations")):
+        app.installTranslator(offramp)
+        qt = QTranslator(app)
+        if qt.load(QLocale(), "qtbase", "_", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+            app.installTranslator(qt)
     style = paths.resources_dir() / "style.qss"
     if style.exists():
         app.setStyleSheet(style.read_text(encoding="utf-8"))

@@ -10,8 +10,8 @@ from __future__ import annotations
 import importlib
 
 from PySide6.QtCore import Slot
-from PySide6.QtGui import QIcon, QKeySequence, QShortcut
-from PySide6.QtWidgets import QMessageBox, QWidget, QWizard
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QWidget, QWizard
 
 from app.core import paths
 from app.core.wizard_flow import PAGES, WizardModel
@@ -43,7 +43,9 @@ class OfframpWizard(QWizard):
         helpdesk.setAccessibleName(self.tr("Helpdesk view: show step numbers and technical details"))
         helpdesk.setToolTip(self.tr("Show step numbers and technical details (Ctrl+H)"))
         helpdesk.toggled.connect(self.set_helpdesk)
-        QShortcut(QKeySequence("Ctrl+H"), self, activated=helpdesk.toggle)
+        # The button's own shortcut, given as text through Qt's property system: same effect as a QShortcut,
+        # without building PySide6's QKeySequence class (its enums) before the first page appears.
+        helpdesk.setProperty("shortcut", "Ctrl+H")
         self.pages: dict[str, Page] = {}  # the pages built so far, by name
         start = model.start_page()
         self.page_named(start)
@@ -96,6 +98,8 @@ class OfframpWizard(QWizard):
         if migrate is not None and self.currentId() == page_id("migrate") and not self.model.finished \
                 and migrate.task is not None:
             if migrate.cancel():
+                from PySide6.QtWidgets import QMessageBox
+
                 QMessageBox.information(
                     self,
                     self.tr("Stopping safely"),

@@ -60,3 +60,21 @@ def test_pages_built_later_follow_the_helpdesk_view(qtbot) -> None:
     assert found.details.isVisibleTo(found)
     wizard.set_helpdesk(False)
     assert not found.details.isVisibleTo(found)
+
+
+def test_ctrl_h_toggles_the_helpdesk_view(qtbot) -> None:
+    from PySide6.QtCore import Qt
+
+    from app.core.wizard_flow import WizardModel
+    from app.gui.wizard import OfframpWizard
+
+    wizard = OfframpWizard(WizardModel(support_code="KEY-777", platform="windows"))
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.activateWindow()
+    qtbot.waitUntil(wizard.isActiveWindow, timeout=2000)  # shortcuts reach the active window only
+    qtbot.keyClick(wizard, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: wizard.model.helpdesk, timeout=2000)
+    assert wizard.windowTitle().endswith("Page 1 of 7")
+    qtbot.keyClick(wizard, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not wizard.model.helpdesk, timeout=2000)

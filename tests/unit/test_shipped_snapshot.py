@@ -22,7 +22,7 @@ from tests.conftest import REPO
 @pytest.fixture
 def playbooks(tmp_path: Path) -> Path:
     root = tmp_path / "playbooks"
-    shutil.copytree(paths.playbooks_dir(), root, ignore=shutil.ignore_patterns(shipped.SNAPSHOT_NAME))
+    shutil.copytree(paths.playbooks_dir(), root, ignore=shutil.ignore_patterns(shipped.SNAPSHOT_DIR))
     shipped.forget()
     yield root
     shipped.forget()
@@ -33,17 +33,22 @@ def _catalogue(root: Path) -> catalogue.Catalogue:
     return loaded
 
 
-def test_first_load_writes_a_snapshot_that_holds_every_shipped_file(playbooks: Path) -> None:
+def _snapshot(root: Path, folder: str) -> dict:
+    return json.loads(shipped.snapshot_path(root, folder).read_text(encoding="utf-8"))
+
+
+def test_each_folder_gets_a_snapshot_of_its_own_files_when_first_read(playbooks: Path) -> None:
     _catalogue(playbooks)
-    snapshot = json.loads((playbooks / shipped.SNAPSHOT_NAME).read_text(encoding="utf-8"))
-    expected = {p.relative_to(playbooks).as_posix() for folder in shipped.SHIPPED_FOLDERS
-                for p in (playbooks / folder).glob("*.yaml")}
-    assert set(snapshot["files"]) == expected
-    assert snapshot["files"]["banned/kaspersky.yaml"]["data"]["vendor"]["name"] == "Kaspersky"
+    assert _snapshot(playbooks, "banned")["files"]["kaspersky.yaml"]["data"]["vendor"]["name"] == "Kaspersky"
+    # The catalogue alone was read: the replacements are not touched until they are needed.
+    assert not shipped.snapshot_path(playbooks, "replacements").exists()
+    shipped.load_shipped("replacements", replacements.from_data, root=playbooks)
+    names = {p.name for p in (playbooks / "replacements").glob("*.yaml")}
+    assert set(_snapshot(playbooks, "replacements")["files"]) == names
 
 
 def test_a_current_snapshot_is_read_without_the_yaml_parser() -> None:
-    shipped.compile_snapshot()
+    shipped.compile_snapshots()
     code = ("import sys\nfrom app.core.catalogue import load_catalogue\nfrom app.core.replacements import "
             "load_replacements\nc = load_catalogue(); r = load_replacements(include_test_only=True)\n"
             "print(c.vendor.name, len(r), 'yaml' in sys.modules, 'jsonschema' in sys.modules)")
@@ -59,22 +64,23 @@ def test_an_edited_playbook_takes_effect_on_the_next_start(playbooks: Path) -> N
                       encoding="utf-8")
     shipped.forget()  # a new process
     assert _catalogue(playbooks).vendor.name == "Kaspersky Edited"
-    snapshot = json.loads((playbooks / shipped.SNAPSHOT_NAME).read_text(encoding="utf-8"))
-    assert snapshot["files"]["banned/kaspersky.yaml"]["data"]["vendor"]["name"] == "Kaspersky Edited"
+    assert _snapshot(playbooks, "banned")["files"]["kaspersky.yaml"]["data"]["vendor"]["name"] == "Kaspersky Edited"
 
 
 def test_a_corrupt_snapshot_is_ignored_and_rewritten(playbooks: Path) -> None:
-    (playbooks / shipped.SNAPSHOT_NAME).write_text('{"format": 1, "files": {"banned/kasp', encoding="utf-8")
+    target = shipped.snapshot_path(playbooks, "banned")
+    target.parent.mkdir()
+    target.write_text('{"format": 1, "files": {"kasp', encoding="utf-8")
     assert _catalogue(playbooks).vendor.name == "Kaspersky"
-    assert json.loads((playbooks / shipped.SNAPSHOT_NAME).read_text(encoding="utf-8"))["format"] == shipped.FORMAT
+    assert _snapshot(playbooks, "banned")["format"] == shipped.FORMAT
 
 
 def test_a_snapshot_whose_data_was_tampered_with_but_stamp_kept_is_still_checked_for_shape(playbooks: Path) -> None:
     # Same owner, same trust as the YAML: but data of the wrong shape must still end in a precise error.
     _catalogue(playbooks)
-    path = playbooks / shipped.SNAPSHOT_NAME
+    path = shipped.snapshot_path(playbooks, "banned")
     snapshot = json.loads(path.read_text(encoding="utf-8"))
-    del snapshot["files"]["banned/kaspersky.yaml"]["data"]["vendor"]
+    del snapshot["files"]["kaspersky.yaml"]["data"]["vendor"]
     path.write_text(json.dumps(snapshot), encoding="utf-8")
     shipped.forget()
     # The YAML itself is fine, so the validating reload succeeds and the catalogue is whole.
@@ -84,10 +90,10 @@ def test_a_snapshot_whose_data_was_tampered_with_but_stamp_kept_is_still_checked
 def test_an_unwritable_snapshot_only_costs_a_parse(playbooks: Path) -> None:
     # A directory where the snapshot should be can be neither read nor replaced, like a read-only install
     # (a folder's permissions would not stop the root user the suite runs as in CI).
-    (playbooks / shipped.SNAPSHOT_NAME).mkdir()
+    (playbooks / shipped.SNAPSHOT_DIR).write_text("not a folder", encoding="utf-8")
     assert _catalogue(playbooks).vendor.name == "Kaspersky"
     assert len(shipped.load_shipped("replacements", replacements.from_data, root=playbooks)) >= 10
-    assert not list(playbooks.glob(".*.tmp"))
+    assert (playbooks / shipped.SNAPSHOT_DIR).read_text(encoding="utf-8") == "not a folder"
 
 
 def test_a_shipped_file_that_is_not_yaml_names_file_and_line(playbooks: Path) -> None:
@@ -97,11 +103,11 @@ def test_a_shipped_file_that_is_not_yaml_names_file_and_line(playbooks: Path) ->
         _catalogue(playbooks)
     [problem] = caught.value.problems
     assert problem.path == source and problem.position.line > 1
-    assert "banned/kaspersky.yaml" not in json.loads((playbooks / shipped.SNAPSHOT_NAME).read_text())["files"]
+    assert "kaspersky.yaml" not in _snapshot(playbooks, "banned")["files"]
 
 
 def test_compile_refuses_a_broken_playbook(playbooks: Path) -> None:
     source = playbooks / "replacements" / "avira-free-security.yaml"
     source.write_text("name: [unclosed\n", encoding="utf-8")
     with pytest.raises(InvalidPlaybook):
-        shipped.compile_snapshot(playbooks)
+        shipped.compile_snapshots(playbooks)

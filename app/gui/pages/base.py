@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QPlainTextEdit, QToolButton, QVBoxLayout, QWidget, QWizardPage
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget, QWizardPage
 
 from app.core.wizard_flow import PAGES, WizardModel
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QPlainTextEdit, QToolButton
 
 # Label settings the first page needs, as Qt's own numbers set through its property system. The first use
 # of PySide6's `Qt` namespace turns all of its ~100 enums into Python enums (15 ms measured, as long as
@@ -45,6 +50,8 @@ class Page(QWizardPage):
 
     def expandable(self, label: str, name: str) -> tuple[QToolButton, QPlainTextEdit]:
         """A toggle button and the read-only text it shows or hides (technical details, the log)."""
+        from PySide6.QtWidgets import QPlainTextEdit, QToolButton  # here: the first page has neither
+
         button = QToolButton(self)
         button.setText(label)
         button.setCheckable(True)
