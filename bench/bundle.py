@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.timing import REPO, python, report, time_command
+from bench.timing import REPO, python, report, time_interleaved
 
 sys.path.insert(0, str(REPO / "packaging"))
 import layout  # noqa: E402  (packaging/layout.py: where build.spec puts the programs)
@@ -66,7 +66,7 @@ def build_both(work: Path) -> tuple[Path, Path, float, float]:
     return work / "dist" / layout.BUNDLE_NAME, work / "hello-dist" / "hello", offramp_seconds, hello_seconds
 
 
-def main(runs: int = 15) -> None:
+def main(runs: int = 31) -> None:
     with tempfile.TemporaryDirectory(prefix="offramp-bench-") as tmp:
         work = Path(tmp)
         bundle, hello, offramp_build, hello_build = build_both(work)
@@ -80,15 +80,18 @@ def main(runs: int = 15) -> None:
               f"  (target <= 0.80x: {'met' if ratio <= 0.8 else 'MISSED'})")
 
         env = {"QT_QPA_PLATFORM": "offscreen", "OFFRAMP_HOME": str(work / "home")}
-        hello_start = time_command([str(layout.executable(hello, "hello"))], runs, env=env)
+        cli = layout.executable(bundle, layout.CLI_NAME)
+        times = time_interleaved({
+            "hello": [str(layout.executable(hello, "hello"))],
+            "gui": [str(layout.executable(bundle, layout.GUI_NAME)), "--smoke-test"],
+            "scan": [str(cli), "scan", "--json"],
+            "version": [str(cli), "--version"],
+        }, runs, env=env, ok_codes=(0, 1))
+        hello_start = times["hello"]
         print(f"{'baseline: hello-world wizard shown':<38} {hello_start * 1000:8.1f} ms")
-        gui = time_command([str(layout.executable(bundle, layout.GUI_NAME)), "--smoke-test"], runs, env=env)
-        print(report("Offramp --smoke-test (first page)", gui, hello_start, "hello-world", target=1.2))
-        scan = time_command([str(layout.executable(bundle, layout.CLI_NAME)), "scan", "--json"], runs, env=env,
-                            ok_codes=(0, 1))
-        print(report("offramp scan --json", scan, hello_start, "hello-world"))
-        version = time_command([str(layout.executable(bundle, layout.CLI_NAME)), "--version"], runs, env=env)
-        print(report("offramp --version", version, hello_start, "hello-world"))
+        print(report("Offramp --smoke-test (first page)", times["gui"], hello_start, "hello-world", target=1.2))
+        print(report("offramp scan --json", times["scan"], hello_start, "hello-world"))
+        print(report("offramp --version", times["version"], hello_start, "hello-world"))
 
 
 if __name__ == "__main__":

@@ -28,8 +28,10 @@ def synthetic_inventory(programs: int = 10_000, services: int = 2_000) -> dict:
              {"name": "UltraAV", "publisher": "Pango"},
              {"name": "Kaspersky Password Manager", "publisher": "Kaspersky"}]
     svc = [{"name": f"svc{i}", "service_type": "OWN_PROCESS"} for i in range(services - 4)]
-    svc += [{"name": "AVP21.2", "service_type": "OWN_PROCESS"}, {"name": "klif", "service_type": "FILE_SYSTEM_DRIVER"},
-            {"name": "kavnsi", "service_type": "KERNEL_DRIVER"}, {"name": "klids.K4W-21-25", "service_type": "KERNEL_DRIVER"}]
+    svc += [{"name": "AVP21.2", "service_type": "OWN_PROCESS"},
+            {"name": "klif", "service_type": "FILE_SYSTEM_DRIVER"},
+            {"name": "kavnsi", "service_type": "KERNEL_DRIVER"},
+            {"name": "klids.K4W-21-25", "service_type": "KERNEL_DRIVER"}]
     return {"platform": "windows", "programs": rows, "services": svc,
             "processes": [{"name": f"proc{i}.exe", "pid": str(i)} for i in range(300)]}
 

@@ -30,6 +30,26 @@ def time_command(argv: Sequence[str], runs: int = 15, env: dict[str, str] | None
     return statistics.median(samples)
 
 
+def time_interleaved(commands: dict[str, Sequence[str]], runs: int = 31, env: dict[str, str] | None = None,
+                     ok_codes: tuple[int, ...] = (0,)) -> dict[str, float]:
+    """Median wall-clock seconds of each command, running them in turn (A, B, A, B, ...) after one warm-up
+    round. A ratio of two programs measured one block after the other moves with whatever the machine
+    did in between (10 ms and more here); taking turns gives both the same conditions."""
+    full_env = {**os.environ, **(env or {})}
+    samples: dict[str, list[float]] = {name: [] for name in commands}
+    for i in range(runs + 1):
+        for name, argv in commands.items():
+            start = time.perf_counter()
+            proc = subprocess.run(list(argv), cwd=REPO, env=full_env, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+            elapsed = time.perf_counter() - start
+            if proc.returncode not in ok_codes:
+                raise SystemExit(f"benchmark command failed ({proc.returncode}): {' '.join(argv)}")
+            if i:
+                samples[name].append(elapsed)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
 def compile_bytecode() -> None:
     """Compiles Offramp's modules, as pip does when it installs a package. Without it a checkout run with
     PYTHONDONTWRITEBYTECODE would compile every module on every timed run, which no user's start pays."""
@@ -44,5 +64,5 @@ def python() -> str:
 
 def report(name: str, value: float, baseline: float, baseline_name: str, target: float | None = None) -> str:
     ratio = value / baseline
-    verdict = "" if target is None else ("  (target <= %.2fx: %s)" % (target, "met" if ratio <= target else "MISSED"))
+    verdict = "" if target is None else f"  (target <= {target:.2f}x: {'met' if ratio <= target else 'MISSED'})"
     return f"{name:<38} {value * 1000:8.1f} ms   {ratio:5.2f}x {baseline_name}{verdict}"
