@@ -11,7 +11,7 @@ import shutil
 import statistics
 import time
 
-from bench.timing import compile_bytecode, python, report, time_command
+from bench.timing import compile_bytecode, python, report, time_interleaved
 
 # The least any scan of this machine can do: start Python, load the modules to parse arguments, log and
 # run a program, and ask dpkg for its packages (as the scan must). Whatever Offramp adds comes on top.
@@ -53,13 +53,15 @@ def main(runs: int = 15) -> None:
     print(f"{'classify 10,000 programs + 2,000 services':<38} {median * 1000:8.1f} ms   (target <= 50 ms: {verdict})")
 
     compile_bytecode()
-    bare = time_command([python(), "-c", "pass"], runs)
-    scan = time_command([python(), "-m", "app", "scan", "--json"], runs, ok_codes=(0, 1))
-    print(f"{'baseline: python -c pass':<38} {bare * 1000:8.1f} ms")
+    commands = {"bare": [python(), "-c", "pass"], "scan": [python(), "-m", "app", "scan", "--json"]}
     if shutil.which("dpkg-query"):
-        floor = time_command([python(), "-c", FLOOR], runs)
-        print(report("floor: imports + dpkg-query only", floor, bare, "bare start"))
-    print(report("offramp scan --json (this machine)", scan, bare, "bare start", target=2.0))
+        commands["floor"] = [python(), "-c", FLOOR]
+    times = time_interleaved(commands, 2 * runs + 1, ok_codes=(0, 1))
+    bare = times["bare"]
+    print(f"{'baseline: python -c pass':<38} {bare * 1000:8.1f} ms")
+    if "floor" in times:
+        print(report("floor: imports + dpkg-query only", times["floor"], bare, "bare start"))
+    print(report("offramp scan --json (this machine)", times["scan"], bare, "bare start", target=2.0))
 
 
 if __name__ == "__main__":

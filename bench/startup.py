@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from bench.timing import compile_bytecode, python, report, time_command
+from bench.timing import compile_bytecode, python, report, time_interleaved
 
 
 def main(runs: int = 15) -> None:
     compile_bytecode()
-    bare = time_command([python(), "-c", "pass"], runs)
-    print(f"{'baseline: python -c pass':<38} {bare * 1000:8.1f} ms")
+    commands = {"bare": [python(), "-c", "pass"]}
     for args in (["--help"], ["--version"], ["playbooks", "--help"]):
-        seconds = time_command([python(), "-m", "app", *args], runs)
-        print(report("offramp " + " ".join(args), seconds, bare, "bare start"))
+        commands["offramp " + " ".join(args)] = [python(), "-m", "app", *args]
+    times = time_interleaved(commands, runs)
+    bare = times.pop("bare")
+    print(f"{'baseline: python -c pass':<38} {bare * 1000:8.1f} ms")
+    for name, seconds in times.items():
+        print(report(name, seconds, bare, "bare start"))
 
 
 if __name__ == "__main__":

@@ -13,23 +13,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
-def time_command(argv: Sequence[str], runs: int = 15, env: dict[str, str] | None = None,
-                 ok_codes: tuple[int, ...] = (0,)) -> float:
-    """Median wall-clock seconds of a whole process, after one warm-up run."""
-    full_env = {**os.environ, **(env or {})}
-    samples = []
-    for i in range(runs + 1):
-        start = time.perf_counter()
-        proc = subprocess.run(list(argv), cwd=REPO, env=full_env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
-        elapsed = time.perf_counter() - start
-        if proc.returncode not in ok_codes:
-            raise SystemExit(f"benchmark command failed ({proc.returncode}): {' '.join(argv)}")
-        if i:  # the first run warms the disk cache
-            samples.append(elapsed)
-    return statistics.median(samples)
-
-
 def time_interleaved(commands: dict[str, Sequence[str]], runs: int = 31, env: dict[str, str] | None = None,
                      ok_codes: tuple[int, ...] = (0,)) -> dict[str, float]:
     """Median wall-clock seconds of each command, running them in turn (A, B, A, B, ...) after one warm-up
