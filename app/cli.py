@@ -241,10 +241,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:  # the last line of defence: words for the user, the traceback for the log
-        # Imported only here: the validator brings the YAML parser, which a normal scan never needs.
-        from app.core.validation import InvalidPlaybook
-
-        if isinstance(exc, InvalidPlaybook):
+        # Looked up, not imported: the validator brings the YAML parser, which a normal scan never needs, and
+        # an InvalidPlaybook can only come from a validator that is already loaded.
+        validation = sys.modules.get("app.core.validation")
+        if validation is not None and isinstance(exc, validation.InvalidPlaybook):
             for problem in exc.problems:
                 print(problem, file=sys.stderr)
             return EXIT_USAGE

@@ -1,8 +1,9 @@
 """The frozen bundle against a naive one built in the same run: size, wizard start-up and command-line start.
 
 The baseline is a hello-world QWizard (one page, one label) frozen by the same PyInstaller with its defaults:
-one folder, nothing excluded. Like `Offramp --smoke-test` it shows the wizard, lets it process its first
-events, prints "ok" and exits, so both times run from process start to a shown first page.
+one folder, nothing excluded. It shows the wizard, lets it process its first events and prints "ok", as
+`Offramp --smoke-test` prints "first page shown" at the same point, so both times run from process start
+to a shown first page.
 """
 
 from __future__ import annotations
@@ -80,18 +81,20 @@ def main(runs: int = 31) -> None:
               f"  (target <= 0.80x: {'met' if ratio <= 0.8 else 'MISSED'})")
 
         env = {"QT_QPA_PLATFORM": "offscreen", "OFFRAMP_HOME": str(work / "home")}
-        cli = layout.executable(bundle, layout.CLI_NAME)
-        times = time_interleaved({
+        # Start to first page: both windows print a line once their first page is shown and its first
+        # events are processed; what Offramp's smoke test does after that line is not start-up.
+        first_page = time_interleaved({
             "hello": [str(layout.executable(hello, "hello"))],
             "gui": [str(layout.executable(bundle, layout.GUI_NAME)), "--smoke-test"],
-            "scan": [str(cli), "scan", "--json"],
-            "version": [str(cli), "--version"],
-        }, runs, env=env, ok_codes=(0, 1))
-        hello_start = times["hello"]
+        }, runs, env=env, until_first_line=True)
+        cli = layout.executable(bundle, layout.CLI_NAME)
+        whole = time_interleaved({"scan": [str(cli), "scan", "--json"], "version": [str(cli), "--version"]},
+                                 runs, env=env, ok_codes=(0, 1))
+        hello_start = first_page["hello"]
         print(f"{'baseline: hello-world wizard shown':<38} {hello_start * 1000:8.1f} ms")
-        print(report("Offramp --smoke-test (first page)", times["gui"], hello_start, "hello-world", target=1.2))
-        print(report("offramp scan --json", times["scan"], hello_start, "hello-world"))
-        print(report("offramp --version", times["version"], hello_start, "hello-world"))
+        print(report("Offramp first page shown", first_page["gui"], hello_start, "hello-world", target=1.2))
+        print(report("offramp scan --json", whole["scan"], hello_start, "hello-world"))
+        print(report("offramp --version", whole["version"], hello_start, "hello-world"))
 
 
 if __name__ == "__main__":

@@ -14,20 +14,30 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def time_interleaved(commands: dict[str, Sequence[str]], runs: int = 31, env: dict[str, str] | None = None,
-                     ok_codes: tuple[int, ...] = (0,)) -> dict[str, float]:
+                     ok_codes: tuple[int, ...] = (0,), until_first_line: bool = False) -> dict[str, float]:
     """Median wall-clock seconds of each command, running them in turn (A, B, A, B, ...) after one warm-up
     round. A ratio of two programs measured one block after the other moves with whatever the machine
-    did in between (10 ms and more here); taking turns gives both the same conditions."""
+    did in between (10 ms and more here); taking turns gives both the same conditions.
+
+    With `until_first_line`, a run is timed from its start to the first line it prints (a window's "my
+    first page is up"), and the rest of the run (later checks, shutting down) is waited for but not timed."""
     full_env = {**os.environ, **(env or {})}
     samples: dict[str, list[float]] = {name: [] for name in commands}
     for i in range(runs + 1):
         for name, argv in commands.items():
             start = time.perf_counter()
-            proc = subprocess.run(list(argv), cwd=REPO, env=full_env, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
-            elapsed = time.perf_counter() - start
-            if proc.returncode not in ok_codes:
-                raise SystemExit(f"benchmark command failed ({proc.returncode}): {' '.join(argv)}")
+            with subprocess.Popen(list(argv), cwd=REPO, env=full_env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL) as proc:
+                assert proc.stdout is not None
+                if until_first_line:
+                    proc.stdout.readline()
+                first_line = time.perf_counter()
+                proc.stdout.read()
+                returncode = proc.wait()
+                finished = time.perf_counter()
+            elapsed = (first_line if until_first_line else finished) - start
+            if returncode not in ok_codes:
+                raise SystemExit(f"benchmark command failed ({returncode}): {' '.join(argv)}")
             if i:
                 samples[name].append(elapsed)
     return {name: statistics.median(values) for name, values in samples.items()}

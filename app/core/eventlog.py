@@ -72,8 +72,12 @@ def _rotate_if_full(target: Path) -> None:
     handler = logging.handlers.RotatingFileHandler(
         target, maxBytes=MAX_LOG_BYTES, backupCount=KEPT_LOGS, encoding="utf-8", delay=True
     )
-    handler.doRollover()
-    handler.close()
+    try:
+        handler.doRollover()
+    except OSError:
+        pass  # another Offramp holds the file open (Windows): this run appends, a later one rolls it over
+    finally:
+        handler.close()
 
 
 def setup(log_file: Path | None = None, *, verbose: bool = False, console: bool = True) -> Path:

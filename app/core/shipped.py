@@ -74,17 +74,21 @@ def _parse(path: Path) -> Any:
 
 def _write_snapshot(root: Path, folder: str, files: dict[str, Any]) -> bool:
     """Replaces the snapshot atomically; False (and nothing changed) when the folder is not writable."""
+    import tempfile  # only when writing: a normal start reads
+
     target = snapshot_path(root, folder)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    temporary: str | None = None
     try:
         target.parent.mkdir(exist_ok=True)
-        with open(temporary, "w", encoding="utf-8") as out:
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        with open(handle, "w", encoding="utf-8") as out:
             json.dump({"format": FORMAT, "files": files}, out, ensure_ascii=False, separators=(",", ":"))
         os.replace(temporary, target)
         return True
     except OSError:
-        with contextlib.suppress(OSError):
-            temporary.unlink(missing_ok=True)
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
         return False
 
 
@@ -106,10 +110,13 @@ def _entries(root: Path, folder: str) -> dict[str, Any]:
             changed = True
         current[key] = entry
     if changed or set(snapshot) != set(current):
-        valid = {key: entry for key, entry in current.items() if entry["stamp"] is not None}
-        _write_snapshot(root, folder, valid)
+        _save(root, folder, current)
     _loaded[(root, folder)] = current
     return current
+
+
+def _save(root: Path, folder: str, entries: dict[str, Any]) -> None:
+    _write_snapshot(root, folder, {key: entry for key, entry in entries.items() if entry["stamp"] is not None})
 
 
 def load_shipped(folder: str, build: Callable[[dict[str, Any], Path], T], root: Path | None = None) -> list[T]:
@@ -119,8 +126,10 @@ def load_shipped(folder: str, build: Callable[[dict[str, Any], Path], T], root: 
     file does not parse or does not build anyway, it is loaded through full validation, so the error still
     names its file, line and field."""
     root = root or paths.playbooks_dir()
+    entries = _entries(root, folder)
     out = []
-    for key, entry in _entries(root, folder).items():
+    repaired = False
+    for key, entry in entries.items():
         path = root / folder / key
         try:
             if entry["data"] is None:
@@ -129,7 +138,13 @@ def load_shipped(folder: str, build: Callable[[dict[str, Any], Path], T], root: 
         except _SHAPE_ERRORS:
             from app.core.validation import load_checked
 
-            out.append(build(load_checked(path).data, path))
+            data = load_checked(path).data  # raises InvalidPlaybook, naming file, line and field
+            out.append(build(data, path))
+            # The file is fine, so the snapshot's copy was not: replace it, or every start would pay for this.
+            entries[key] = {"stamp": _stamp(path.read_bytes()), "data": data}
+            repaired = True
+    if repaired:
+        _save(root, folder, entries)
     return out
 
 

@@ -44,7 +44,8 @@ class OfframpWizard(QWizard):
         helpdesk.setToolTip(self.tr("Show step numbers and technical details (Ctrl+H)"))
         helpdesk.toggled.connect(self.set_helpdesk)
         # The button's own shortcut, given as text through Qt's property system: same effect as a QShortcut,
-        # without building PySide6's QKeySequence class (its enums) before the first page appears.
+        # without building PySide6's QKeySequence class (its enums) before the first page appears. Set after
+        # the button's text, because setting a button's text clears its shortcut.
         helpdesk.setProperty("shortcut", "Ctrl+H")
         self.pages: dict[str, Page] = {}  # the pages built so far, by name
         start = model.start_page()

@@ -78,3 +78,14 @@ def test_ctrl_h_toggles_the_helpdesk_view(qtbot) -> None:
     assert wizard.windowTitle().endswith("Page 1 of 7")
     qtbot.keyClick(wizard, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: not wizard.model.helpdesk, timeout=2000)
+
+
+def test_the_smoke_test_fails_when_a_later_page_cannot_be_built(tmp_path) -> None:
+    # As in a bundle that lacks a module only the Why page imports: the first page still appears.
+    code = ("import sys\nsys.modules['app.gui.widgets.timeline'] = None\n"
+            "from app.gui.main import main\nsys.exit(main(['--smoke-test']))")
+    env = {**os.environ, "OFFRAMP_HOME": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode != 0
+    assert out.stdout.splitlines() == ["first page shown"]
+    assert "app.gui.widgets.timeline" in out.stderr

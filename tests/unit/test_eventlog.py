@@ -58,3 +58,19 @@ def test_a_log_under_the_cap_is_appended_to(tmp_path: Path) -> None:
     text = log.read_text(encoding="utf-8")
     assert text.startswith('{"msg": "earlier"}') and "later" in text
     assert not log.with_name("offramp.jsonl.1").exists()
+
+
+def test_a_log_that_cannot_roll_over_is_still_appended_to(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import logging.handlers
+
+    def held_open(self) -> None:
+        raise PermissionError(13, "The process cannot access the file because it is being used by another process")
+
+    monkeypatch.setattr(eventlog, "MAX_LOG_BYTES", 10)
+    monkeypatch.setattr(logging.handlers.RotatingFileHandler, "doRollover", held_open)
+    log = tmp_path / "offramp.jsonl"
+    log.write_text('{"msg": "earlier run"}\n', encoding="utf-8")
+    assert eventlog.setup(log, console=False) == log
+    eventlog.event("this.run")
+    text = log.read_text(encoding="utf-8")
+    assert "earlier run" in text and "this.run" in text

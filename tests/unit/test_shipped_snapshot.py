@@ -75,7 +75,7 @@ def test_a_corrupt_snapshot_is_ignored_and_rewritten(playbooks: Path) -> None:
     assert _snapshot(playbooks, "banned")["format"] == shipped.FORMAT
 
 
-def test_a_snapshot_whose_data_was_tampered_with_but_stamp_kept_is_still_checked_for_shape(playbooks: Path) -> None:
+def test_snapshot_data_of_the_wrong_shape_is_checked_and_repaired(playbooks: Path) -> None:
     # Same owner, same trust as the YAML: but data of the wrong shape must still end in a precise error.
     _catalogue(playbooks)
     path = shipped.snapshot_path(playbooks, "banned")
@@ -83,8 +83,10 @@ def test_a_snapshot_whose_data_was_tampered_with_but_stamp_kept_is_still_checked
     del snapshot["files"]["kaspersky.yaml"]["data"]["vendor"]
     path.write_text(json.dumps(snapshot), encoding="utf-8")
     shipped.forget()
-    # The YAML itself is fine, so the validating reload succeeds and the catalogue is whole.
+    # The YAML itself is fine, so the validating reload succeeds and the catalogue is whole...
     assert _catalogue(playbooks).vendor.name == "Kaspersky"
+    # ...and the snapshot is repaired, so the next start does not pay for full validation again.
+    assert _snapshot(playbooks, "banned")["files"]["kaspersky.yaml"]["data"]["vendor"]["name"] == "Kaspersky"
 
 
 def test_an_unwritable_snapshot_only_costs_a_parse(playbooks: Path) -> None:
@@ -94,6 +96,7 @@ def test_an_unwritable_snapshot_only_costs_a_parse(playbooks: Path) -> None:
     assert _catalogue(playbooks).vendor.name == "Kaspersky"
     assert len(shipped.load_shipped("replacements", replacements.from_data, root=playbooks)) >= 10
     assert (playbooks / shipped.SNAPSHOT_DIR).read_text(encoding="utf-8") == "not a folder"
+    assert [p.name for p in playbooks.iterdir() if p.name.endswith(".tmp")] == []
 
 
 def test_a_shipped_file_that_is_not_yaml_names_file_and_line(playbooks: Path) -> None:

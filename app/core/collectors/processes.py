@@ -2,7 +2,11 @@
 
 Windows and macOS are read through psutil. On Linux the same four columns are read straight from
 /proc: importing psutil and walking it took about 25 ms of a 100 ms scan here, reading /proc takes
-under 2 ms, and the rules below are psutil's own, so both give the same rows (a test compares them).
+under 2 ms. The rules below are psutil's (the long-name and command-line rules, " (deleted)" paths),
+so both give the same row for every process psutil reads; a test compares them. One difference is
+deliberate: psutil leaves out a process whose program path it may not read (another user's, when
+Offramp does not run as root), while this lists it by name with an empty path, which is still enough
+to see that a vendor's service is running.
 """
 
 from __future__ import annotations
@@ -53,6 +57,18 @@ def _read(path: str) -> bytes:
         return handle.read()
 
 
+def command_line(raw: str) -> list[str]:
+    """The words of /proc/<pid>/cmdline. The kernel ends each with a NUL, but a program that rewrites its
+    title (browsers, daemons) may leave one string with spaces, with or without a final NUL."""
+    if not raw:
+        return []  # a zombie, or a kernel thread
+    separator = "\0" if raw.endswith("\0") else " "
+    words = raw.removesuffix(separator).split(separator)
+    if separator == "\0" and len(words) == 1 and " " in words[0]:
+        words = words[0].split(" ")
+    return words
+
+
 def _proc_row(proc: str, pid: str) -> dict[str, Any]:
     base = f"{proc}/{pid}/"
     stat = _read(base + "stat").decode("utf-8", "replace")
@@ -62,11 +78,11 @@ def _proc_row(proc: str, pid: str) -> dict[str, Any]:
     if len(name) >= _COMM_LIMIT:
         # As psutil does: the command line's first word holds the whole name when it starts with the cut one.
         try:
-            first = _read(base + "cmdline").split(b"\0", 1)[0].decode("utf-8", "replace")
+            words = command_line(_read(base + "cmdline").decode("utf-8", "replace"))
         except OSError:
-            first = ""
-        if first and os.path.basename(first).startswith(name):
-            name = os.path.basename(first)
+            words = []
+        if words and os.path.basename(words[0]).startswith(name):
+            name = os.path.basename(words[0])
     try:
         path = os.readlink(base + "exe")
     except OSError:

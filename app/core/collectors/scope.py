@@ -64,10 +64,16 @@ def _collect(
     filters: dict[str, dict[str, set[str]]] | None = None,
     units: list[Any] | None = None,
 ) -> None:
-    for column, matcher in where.items():
-        if table == "systemd_units" and column == "id" and units is not None:
+    if table == "systemd_units" and units is not None:
+        # Units are listed by name: a rule that does not name its unit (by id: text, one_of or pattern)
+        # can only be matched by listing every unit, which None says.
+        matcher = where.get("id")
+        if isinstance(matcher, str) or (isinstance(matcher, dict) and ("one_of" in matcher or "pattern" in matcher)):
             units.append(matcher)
-        elif table == "file" and column in ("path", "directory"):
+        else:
+            units.append(None)
+    for column, matcher in where.items():
+        if table == "file" and column in ("path", "directory"):
             if isinstance(matcher, dict) and "under" in matcher:
                 folders[platform].add(matcher["under"])
             elif isinstance(matcher, str):
@@ -120,5 +126,5 @@ def scope_from(catalogue: Catalogue) -> Scope:
         registry_roots=tuple(outer),
         filters={k: {f: tuple(sorted(p)) for f, p in v.items()} for k, v in filters.items()},
         tools={k: tuple(v) for k, v in tools.items()},
-        units=tuple(units),
+        units=None if None in units else tuple(units),
     )
