@@ -148,6 +148,12 @@ def load_shipped(folder: str, build: Callable[[dict[str, Any], Path], T], root: 
     return out
 
 
+def raw_documents(folder: str, root: Path | None = None) -> list[Any]:
+    """The data of each shipped YAML file in `folder` as parsed, in name order, without building anything
+    (None for a file that does not parse). For a glance at a field or two; load_shipped builds and checks."""
+    return [entry["data"] for entry in _entries(root or paths.playbooks_dir(), folder).values()]
+
+
 def forget() -> None:
     """Drops what this process has read, so the next load looks at the files again (tests, long runs)."""
     _loaded.clear()

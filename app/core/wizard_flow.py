@@ -6,6 +6,7 @@ default replacement, which data must be acknowledged) are tested here and shared
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +64,17 @@ class WizardModel:
     @property
     def vendor(self) -> str:
         return self.catalogue.vendor.name
+
+    def headline(self) -> tuple[str, dt.date]:
+        """The vendor's name and the day its updates stopped, for the first page. Read from the shipped
+        data while the catalogue is not built yet, so the first page appears without waiting for it."""
+        from app.core import headline
+
+        if self.scan is None and self._catalogue is None:
+            quick = headline.from_shipped()
+            if quick is not None:
+                return quick
+        return self.vendor, self.catalogue.milestone(headline.CUTOFF_MARK).date
 
     # --- navigation -----------------------------------------------------------------------------------
     def start_page(self) -> str:

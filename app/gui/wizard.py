@@ -29,12 +29,19 @@ PAGE_CLASSES = {
 }
 
 
+def window_icon() -> QIcon:
+    """Offramp's icon: the PNG a frozen build draws from the SVG, else (from source) the SVG itself."""
+    icons = paths.resources_dir() / "icons"
+    drawn = icons / "offramp.png"
+    return QIcon(str(drawn if drawn.exists() else icons / "offramp.svg"))
+
+
 class OfframpWizard(QWizard):
     def __init__(self, model: WizardModel, parent: QWidget | None = None):
         super().__init__(parent)
         self.model = model
         self.setWindowTitle(self.tr("Offramp"))
-        self.setWindowIcon(QIcon(str(paths.resources_dir() / "icons" / "offramp.svg")))
+        self.setWindowIcon(window_icon())
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
         self.setOption(QWizard.WizardOption.HaveCustomButton1, True)
         self.setButtonText(QWizard.WizardButton.CustomButton1, self.tr("Helpdesk view"))

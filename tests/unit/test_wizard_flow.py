@@ -76,3 +76,23 @@ def test_the_recommended_choice_comes_first() -> None:
     assert options[0].id == "microsoft-defender-antivirus"
     silent = [r.silent_on("windows") for r in options]
     assert silent == sorted(silent, reverse=True) or silent[0]  # guided installs come after silent ones
+
+
+def test_the_first_page_headline_matches_the_catalogue() -> None:
+    from app.core import headline
+
+    quick = headline.from_shipped()
+    assert quick == (CATALOGUE.vendor.name, CATALOGUE.milestone("updates_cutoff").date)
+    assert quick[1].isoformat() == "2024-09-29"
+    model = WizardModel(support_code="AAA-AAA")
+    assert model.headline() == quick
+    assert model._catalogue is None  # the headline did not build the catalogue
+
+
+def test_the_headline_falls_back_to_the_catalogue_when_the_data_is_odd(monkeypatch) -> None:
+    from app.core import headline
+
+    monkeypatch.setattr(headline, "raw_documents", lambda folder: [{"vendor": {}, "timeline": []}])
+    assert headline.from_shipped() is None
+    model = WizardModel(support_code="AAA-AAA")
+    assert model.headline() == (CATALOGUE.vendor.name, CATALOGUE.milestone("updates_cutoff").date)

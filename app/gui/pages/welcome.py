@@ -13,8 +13,7 @@ class WelcomePage(Page):
     def __init__(self, model, parent=None):
         super().__init__(model, parent)
         self.setTitle(self.tr("Welcome to Offramp"))
-        vendor = model.vendor
-        cutoff = model.catalogue.milestone("updates_cutoff").date
+        vendor, cutoff = model.headline()
         self.setSubTitle(self.tr("Moving this computer safely off {0}").format(vendor))
         self.text(
             self.tr(
