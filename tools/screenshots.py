@@ -100,12 +100,12 @@ def render(scale: str, dark: bool = False) -> None:
     wizard.show()
     for name in ("welcome", "found", "why", "choose", "rescue", "migrate", "done"):
         if name == "rescue":
-            for box in list(wizard.pages["rescue"].boxes.values())[:2]:
+            for box in list(wizard.page_named("rescue").boxes.values())[:2]:
                 box.setChecked(True)
         if name == "done":
             model.exit_code = 0
-            wizard.pages["done"].initializePage = lambda: None  # type: ignore[method-assign]
-            wizard.pages["done"].summary.setText(wizard.pages["done"].describe({
+            wizard.page_named("done").initializePage = lambda: None  # type: ignore[method-assign]
+            wizard.page_named("done").summary.setText(wizard.page_named("done").describe({
                 "exit_code": 0, "replacement": model.default_choice().name, "support_code": model.support_code,
                 "verification": {"protecting": True}, "removed": ["Remove Kaspersky Total Security",
                                                                   "Remove Kaspersky Password Manager"],
@@ -114,7 +114,7 @@ def render(scale: str, dark: bool = False) -> None:
             wizard.next() if wizard.currentId() < page_id(name) else wizard.back()
             app.processEvents()
             if name == "migrate" and wizard.currentId() == page_id("rescue"):
-                for box in wizard.pages["rescue"].boxes.values():
+                for box in wizard.page_named("rescue").boxes.values():
                     box.setChecked(True)
         for _ in range(5):
             app.processEvents()
