@@ -1,11 +1,12 @@
 """Renders resources/icons/offramp.svg into the icon files builds need: .ico (Windows), .icns (macOS), and
-the .png the frozen wizard sets as its window icon (so it needs no svg icon engine).
+a folder of PNGs, one per size, that the frozen wizard sets as its window icon (so it needs no svg icon
+engine, and Qt decodes only the size it shows).
 
 Run by build.spec at build time, so the SVG stays the only icon source in the repository. Qt draws each size
 and Qt's PNG writer encodes it; both containers accept PNG images (Windows since Vista, macOS since 10.7), so
 the few bytes of container header are all this module writes itself.
 
-    python packaging/icons.py SOURCE.svg TARGET.ico|TARGET.icns|TARGET.png
+    python packaging/icons.py SOURCE.svg TARGET.ico|TARGET.icns|FOLDER
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import sys
 from pathlib import Path
 
 ICO_SIZES = (16, 20, 24, 32, 40, 48, 64, 128, 256)
-WINDOW_ICON_SIZE = 256  # Qt scales it down for title bars and task switchers
+WINDOW_ICON_SIZES = (16, 24, 32, 48, 64, 128, 256)  # title bars to task switchers on high-DPI screens
 # ICNS image types holding PNG data, by pixel size (Apple's "icp4"... "ic10").
 ICNS_TYPES = ((16, b"icp4"), (32, b"icp5"), (64, b"icp6"), (128, b"ic07"), (256, b"ic08"), (512, b"ic09"),
               (1024, b"ic10"))
@@ -75,10 +76,13 @@ def main(argv: list[str]) -> int:
         data = ico(render_pngs(svg, list(ICO_SIZES)))
     elif target.suffix == ".icns":
         data = icns(render_pngs(svg, [size for size, _ in ICNS_TYPES]))
-    elif target.suffix == ".png":
-        data = render_pngs(svg, [WINDOW_ICON_SIZE])[WINDOW_ICON_SIZE]
+    elif not target.suffix:
+        target.mkdir(parents=True, exist_ok=True)
+        for size, png in render_pngs(svg, list(WINDOW_ICON_SIZES)).items():
+            (target / f"{svg.stem}-{size}.png").write_bytes(png)
+        return 0
     else:
-        raise SystemExit(f"unknown icon format: {target.suffix} (expected .ico, .icns or .png)")
+        raise SystemExit(f"unknown icon format: {target.suffix} (expected .ico, .icns or a folder)")
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
     return 0

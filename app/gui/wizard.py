@@ -30,10 +30,16 @@ PAGE_CLASSES = {
 
 
 def window_icon() -> QIcon:
-    """Offramp's icon: the PNG a frozen build draws from the SVG, else (from source) the SVG itself."""
+    """Offramp's icon: the PNGs a frozen build draws from the SVG, one per size (Qt decodes only the size it
+    shows), else, running from source, the SVG itself."""
     icons = paths.resources_dir() / "icons"
-    drawn = icons / "offramp.png"
-    return QIcon(str(drawn if drawn.exists() else icons / "offramp.svg"))
+    drawn = sorted((icons / "window").glob("*.png"))
+    if not drawn:
+        return QIcon(str(icons / "offramp.svg"))
+    icon = QIcon()
+    for png in drawn:
+        icon.addFile(str(png))
+    return icon
 
 
 class OfframpWizard(QWizard):

@@ -102,7 +102,7 @@ def test_the_bundle_holds_what_offramp_loads_and_nothing_it_does_not(built: Buil
     }
     assert "playbooks/banned/kaspersky.yaml" in files and "playbooks/compiled/banned.json" in files
     # The window icon is drawn at build time, so neither Qt's svg icon engine nor QtSvg is needed.
-    assert "resources/icons/offramp.png" in files and not any("Svg" in f for f in files)
+    assert "resources/icons/window/offramp-32.png" in files and not any("Svg" in f for f in files)
     unwanted = re.compile(r"Qt/translations/|QtNetwork|QtDBus\.abi3|QtOpenGL|QtQml|Wayland|EglFS|libgtk|libcairo"
                           r"|libpango|tkinter|_tkinter|libtcl|libtk")
     assert not sorted(f for f in files if unwanted.search(f))
