@@ -231,7 +231,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     from app.core import eventlog
-
     log_file = eventlog.setup(args.log_file, verbose=args.verbose)
     try:
         return args.handler(args)
@@ -243,7 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the last line of defence: words for the user, the traceback for the log
         # Looked up, not imported: the validator brings the YAML parser, which a normal scan never needs, and
         # an InvalidPlaybook can only come from a validator that is already loaded.
-        validation = sys.modules.get("app.core.validation")
+        validation = sys.modules.get("app.core.data.validation")
         if validation is not None and isinstance(exc, validation.InvalidPlaybook):
             for problem in exc.problems:
                 print(problem, file=sys.stderr)

@@ -37,8 +37,8 @@ def synthetic_inventory(programs: int = 10_000, services: int = 2_000) -> dict:
 
 
 def main(runs: int = 15) -> None:
-    from app.core.catalogue import load_catalogue
-    from app.core.classifier import classify
+    from app.core.data.catalogue import load_catalogue
+    from app.core.scan.classifier import classify
 
     catalogue = load_catalogue()
     inventory = synthetic_inventory()

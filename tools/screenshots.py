@@ -61,12 +61,12 @@ def render(scale: str, dark: bool = False) -> None:
     from PySide6.QtWidgets import QApplication, QWizard
 
     from app.core import eventlog
-    from app.core.catalogue import load_catalogue
-    from app.core.classifier import classify
-    from app.core.inventory import Source
-    from app.core.plan import make_plan
-    from app.core.policy import Policy
-    from app.core.scan import ScanResult, known_security_products
+    from app.core.data.catalogue import load_catalogue
+    from app.core.data.policy import Policy
+    from app.core.migrate.plan import make_plan
+    from app.core.scan.classifier import classify
+    from app.core.scan.inventory import Source
+    from app.core.scan.run import ScanResult, known_security_products
     from app.core.wizard_flow import WizardModel
     from app.gui.pages.base import page_id
     from app.gui.pages.migrate import MigratePage

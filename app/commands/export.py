@@ -11,8 +11,8 @@ EXIT_INPUT = 2
 
 
 def run_osquery_pack(args: argparse.Namespace) -> int:
-    from app.core.catalogue import load_catalogue
-    from app.core.osquery_pack import ExportError, build_pack
+    from app.core.data.catalogue import load_catalogue
+    from app.core.export.osquery_pack import ExportError, build_pack
 
     try:
         pack = build_pack(load_catalogue())

@@ -45,9 +45,9 @@ def _print_plan(plan: Any) -> None:
 
 
 def run_plan(args: argparse.Namespace) -> int:
+    from app.core.data.policy import load_policy
+    from app.core.migrate.plan import PlanError
     from app.core.migrate.session import SessionError, plan_for
-    from app.core.plan import PlanError
-    from app.core.policy import load_policy
 
     options = _options(args)
     try:
@@ -91,7 +91,6 @@ def _progress(message: str, fraction: float) -> None:
 
 def _finish(result: Any, silent: bool) -> int:
     from app.core import exitcodes
-
     code = result.exit_code
     words = exitcodes.DESCRIPTIONS.get(code, "failed")
     print(f"{'Finished' if code == 0 else 'Stopped'}: {result.message} (exit {code}: {words})")
@@ -104,7 +103,7 @@ def _finish(result: Any, silent: bool) -> int:
 def run_migrate(args: argparse.Namespace) -> int:
     from app.core import exitcodes
     from app.core.migrate import session
-    from app.core.plan import PlanError
+    from app.core.migrate.plan import PlanError
 
     options = _options(args)
     if not options.silent and not sys.stdin.isatty() and not options.dry_run:

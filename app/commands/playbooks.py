@@ -12,7 +12,7 @@ PLATFORM_ALIASES = {"windows": "windows", "macos": "darwin", "darwin": "darwin",
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from app.core.replacements import load_replacements
+    from app.core.data.replacements import load_replacements
 
     platform = PLATFORM_ALIASES[args.platform] if args.platform else None
     found = [r for r in load_replacements() if platform is None or platform in r.platforms]
@@ -49,7 +49,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    from app.core.validation import validate_paths
+    from app.core.data.validation import validate_paths
 
     count, problems = validate_paths([Path(p) for p in args.paths])
     for problem in problems:
@@ -66,7 +66,7 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def run_schema(args: argparse.Namespace) -> int:
-    from app.core.validation import KINDS, schema_text
+    from app.core.data.validation import KINDS, schema_text
 
     kinds = [args.kind] if args.kind else list(KINDS)
     for kind in kinds:

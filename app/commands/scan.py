@@ -17,7 +17,7 @@ def _yes_no(value: bool | None) -> str:
 
 
 def print_summary(result: object) -> None:
-    from app.core.scan import ScanResult
+    from app.core.scan.run import ScanResult
 
     assert isinstance(result, ScanResult)
     f = result.findings
@@ -66,8 +66,8 @@ def print_summary(result: object) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from app.core import eventlog
-    from app.core.inventory import InventoryError
-    from app.core.scan import run_scan
+    from app.core.scan.inventory import InventoryError
+    from app.core.scan.run import run_scan
 
     try:
         result = run_scan(root=args.root, inventory_file=args.inventory)
@@ -94,8 +94,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_collect(args: argparse.Namespace) -> int:
-    from app.core.catalogue import load_catalogue
-    from app.core.scan import collect
+    from app.core.data.catalogue import load_catalogue
+    from app.core.scan.run import collect
 
     try:
         inventory, _source = collect(load_catalogue(), root=args.root)

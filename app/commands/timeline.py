@@ -8,8 +8,8 @@ from app.commands.output import emit_json
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.core import timeline
-    from app.core.catalogue import load_catalogue
+    from app.core.data import timeline
+    from app.core.data.catalogue import load_catalogue
 
     catalogue = load_catalogue()
     today = args.today or timeline.today_local()

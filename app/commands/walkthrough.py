@@ -30,10 +30,10 @@ def _write(text: str, output: Path | None) -> int:
 
 
 def run_walkthrough(args: argparse.Namespace) -> int:
-    from app.core.catalogue import load_catalogue
-    from app.core.replacements import find_replacement
-    from app.core.scan import this_platform
-    from app.core.walkthrough import WalkthroughError, render_walkthrough_html, render_walkthrough_text
+    from app.core.data.catalogue import load_catalogue
+    from app.core.data.replacements import find_replacement
+    from app.core.output.walkthrough import WalkthroughError, render_walkthrough_html, render_walkthrough_text
+    from app.core.scan.run import this_platform
 
     try:
         replacement = find_replacement(args.to)
@@ -51,7 +51,7 @@ def run_walkthrough(args: argparse.Namespace) -> int:
 
 def run_report(args: argparse.Namespace) -> int:
     from app.core import paths
-    from app.core.report_html import ReportError, load_report, render_report
+    from app.core.output.report_html import ReportError, load_report, render_report
 
     source = args.input or paths.state_dir() / "report.json"
     try:

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 from app.core.paths import this_platform
 
 if TYPE_CHECKING:  # imported when used, so the wizard's first page appears sooner
-    from app.core.catalogue import Catalogue, DataAtRisk
+    from app.core.data.catalogue import Catalogue, DataAtRisk
+    from app.core.data.replacements import Replacement
     from app.core.migrate.context import Options
-    from app.core.replacements import Replacement
-    from app.core.scan import ScanResult
+    from app.core.scan.run import ScanResult
 
 PAGES = ("welcome", "found", "why", "choose", "rescue", "migrate", "done")
 
@@ -56,7 +56,7 @@ class WizardModel:
         if self.scan is not None:
             return self.scan.catalogue
         if self._catalogue is None:
-            from app.core.catalogue import load_catalogue
+            from app.core.data.catalogue import load_catalogue
 
             self._catalogue = load_catalogue()
         return self._catalogue
@@ -68,8 +68,7 @@ class WizardModel:
     def headline(self) -> tuple[str, dt.date]:
         """The vendor's name and the day its updates stopped, for the first page. Read from the shipped
         data while the catalogue is not built yet, so the first page appears without waiting for it."""
-        from app.core import headline
-
+        from app.core.data import headline
         if self.scan is None and self._catalogue is None:
             quick = headline.from_shipped()
             if quick is not None:
@@ -99,7 +98,7 @@ class WizardModel:
 
     # --- what pages show ----------------------------------------------------------------------------------
     def replacements(self) -> list[Replacement]:
-        from app.core.replacements import load_replacements
+        from app.core.data.replacements import load_replacements
 
         found = load_replacements()
         if self.extra_playbooks:

@@ -16,10 +16,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.catalogue import load_catalogue
-from app.core.classifier import classify
-from app.core.inventory import Source
-from app.core.scan import ScanResult
+from app.core.data.catalogue import load_catalogue
+from app.core.scan.classifier import classify
+from app.core.scan.inventory import Source
+from app.core.scan.run import ScanResult
 from app.core.wizard_flow import WizardModel
 from app.gui.pages.base import page_id
 from app.gui.wizard import OfframpWizard

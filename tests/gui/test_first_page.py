@@ -26,7 +26,7 @@ wizard = build_wizard(args, resume=False)
 wizard.show()
 app.processEvents()
 seen = {"built": sorted(wizard.pages), "current": wizard.currentPage().name,
-        "loaded": sorted(m for m in ("app.core.plan", "app.core.migrate.context", "app.core.scan", "app.core.catalogue",
+        "loaded": sorted(m for m in ("app.core.migrate.plan", "app.core.migrate.context", "app.core.scan.run", "app.core.data.catalogue",
                                      "app.gui.widgets.timeline", "yaml", "jsonschema", "psutil") if m in sys.modules)}
 wizard.validateCurrentPage()  # what Next asks first; moving on would start a scan of this machine
 seen["after_next"] = {"built": sorted(wizard.pages), "current": wizard.currentPage().name}

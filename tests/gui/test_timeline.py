@@ -11,7 +11,7 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize
 from PySide6.QtGui import QColor, QFont, QHelpEvent, QImage, QPalette
 from PySide6.QtWidgets import QApplication, QToolTip
 
-from app.core.catalogue import load_catalogue
+from app.core.data.catalogue import load_catalogue
 from app.gui.widgets.timeline import (
     ABOVE,
     BanTimeline,

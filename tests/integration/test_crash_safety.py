@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from app.core.journal import read as read_journal
+from app.core.migrate.journal import read as read_journal
 from tests.conftest import run_cli
 from tests.support import linux_fixtures as fx
 from tests.support.http_server import HttpServer

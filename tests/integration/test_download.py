@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from app.core import download as dl
-from app.core.download import DownloadError, download, verify_file
+from app.core.migrate import download as dl
+from app.core.migrate.download import DownloadError, download, verify_file
 from tests.support.http_server import (
     Fault,
     HttpServer,

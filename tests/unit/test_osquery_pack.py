@@ -27,12 +27,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.core import inventory as inv
-from app.core.catalogue import Catalogue, load_catalogue
-from app.core.classifier import classify
-from app.core.matching import match_row, publisher_set
-from app.core.osquery_pack import ExportError, build_pack, ecmascript_patterns, signature_terms
-from app.core.osquery_tables import TABLES
+from app.core.data.catalogue import Catalogue, load_catalogue
+from app.core.data.osquery_tables import TABLES
+from app.core.export.osquery_pack import ExportError, build_pack, ecmascript_patterns, signature_terms
+from app.core.scan import inventory as inv
+from app.core.scan.classifier import classify
+from app.core.scan.matching import match_row, publisher_set
 from tests.conftest import run_cli
 
 NOW = dt.datetime(2026, 11, 29, tzinfo=dt.UTC)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from app.core.collectors import processes
+from app.core.scan.collectors import processes
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 

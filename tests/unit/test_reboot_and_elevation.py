@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.core import exitcodes
+from app.core.data.policy import Policy
 from app.core.migrate.runner import Runner
-from app.core.policy import Policy
 from tests.unit.test_uninstall_faults import FakeMsiexec, make_context
 
 

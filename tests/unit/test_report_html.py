@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from app.core.report_html import ReportError, load_report, outcome_line, render_report
+from app.core.output.report_html import ReportError, load_report, outcome_line, render_report
 from tests.conftest import run_cli
 
 EVIL = "Kaspersky <script>alert('x')</script> & \"Friends\""

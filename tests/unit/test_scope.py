@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.core.catalogue import load_catalogue
-from app.core.collectors.scope import scope_from
+from app.core.data.catalogue import load_catalogue
+from app.core.scan.collectors.scope import scope_from
 
 CATALOGUE = load_catalogue()
 

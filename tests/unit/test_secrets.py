@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from app.core.policy import Policy
-from app.core.secrets import SecretsError, gather, needed_for
+from app.core.data.policy import Policy
+from app.core.migrate.secrets import SecretsError, gather, needed_for
 
 
 def test_only_what_the_plan_needs_is_read() -> None:
@@ -52,11 +52,11 @@ def test_from_a_prompt_and_never_in_silent_mode() -> None:
 
 
 def test_a_bad_password_file_stops_the_session_with_words_not_a_traceback(tmp_path: Path) -> None:
-    from app.core.catalogue import load_catalogue
-    from app.core.journal import Journal
+    from app.core.data.catalogue import load_catalogue
     from app.core.migrate import session
     from app.core.migrate.context import Options
-    from app.core.plan import Plan, Step
+    from app.core.migrate.journal import Journal
+    from app.core.migrate.plan import Plan, Step
 
     secrets = tmp_path / "passwords.yaml"
     secrets.write_text("kes_pasword: typo\n")

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from app.core import paths
-from app.core.replacements import load_replacements
-from app.core.validation import problems_in, yaml_files
-from app.core.yamlstrict import load
+from app.core.data.replacements import load_replacements
+from app.core.data.validation import problems_in, yaml_files
+from app.core.data.yamlstrict import load
 
 SHIPPED = sorted(yaml_files([paths.playbooks_dir()]))
 
@@ -47,8 +47,8 @@ def test_every_claim_has_a_source_and_a_verified_date() -> None:
 def test_a_broken_shipped_file_still_gets_a_precise_error(tmp_path, monkeypatch) -> None:
     import shutil
 
-    from app.core.catalogue import load_catalogue
-    from app.core.validation import InvalidPlaybook
+    from app.core.data.catalogue import load_catalogue
+    from app.core.data.validation import InvalidPlaybook
 
     fake_root = tmp_path / "data"
     shutil.copytree(paths.playbooks_dir(), fake_root / "playbooks")

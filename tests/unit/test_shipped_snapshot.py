@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from app.core import catalogue, paths, replacements, shipped
-from app.core.validation import InvalidPlaybook
+from app.core import paths
+from app.core.data import catalogue, replacements, shipped
+from app.core.data.validation import InvalidPlaybook
 from tests.conftest import REPO
 
 
@@ -49,7 +50,7 @@ def test_each_folder_gets_a_snapshot_of_its_own_files_when_first_read(playbooks:
 
 def test_a_current_snapshot_is_read_without_the_yaml_parser() -> None:
     shipped.compile_snapshots()
-    code = ("import sys\nfrom app.core.catalogue import load_catalogue\nfrom app.core.replacements import "
+    code = ("import sys\nfrom app.core.data.catalogue import load_catalogue\nfrom app.core.data.replacements import "
             "load_replacements\nc = load_catalogue(); r = load_replacements(include_test_only=True)\n"
             "print(c.vendor.name, len(r), 'yaml' in sys.modules, 'jsonschema' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)

@@ -17,18 +17,18 @@ from typing import Any
 
 import pytest
 
-from app.core import eventlog, exitcodes, msi
-from app.core.catalogue import load_catalogue
-from app.core.classifier import classify
-from app.core.journal import Journal
+from app.core import eventlog, exitcodes
+from app.core.data.catalogue import load_catalogue
+from app.core.data.policy import Policy
 from app.core.migrate.context import Context, Options
+from app.core.migrate.journal import Journal
+from app.core.migrate.plan import make_plan
 from app.core.migrate.runner import Runner
 from app.core.migrate.steps import act_uninstall
-from app.core.plan import make_plan
-from app.core.platform import commands
+from app.core.platform import commands, msi
 from app.core.platform.registry import MemoryRegistry
 from app.core.platform.windows import WindowsBackend
-from app.core.policy import Policy
+from app.core.scan.classifier import classify
 
 CATALOGUE = load_catalogue()
 UNINSTALL = "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall"
@@ -86,8 +86,8 @@ def machine() -> MemoryRegistry:
 
 def make_context(tmp_path: Path, fake: FakeMsiexec, secrets: dict[str, str] | None = None,
                  timeout: float = 60) -> Context:
-    from app.core.collectors import windows
-    from app.core.collectors.scope import scope_from
+    from app.core.scan.collectors import windows
+    from app.core.scan.collectors.scope import scope_from
 
     registry = machine()
     findings = classify(CATALOGUE, windows.collect(registry, scope_from(CATALOGUE)))

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from app.core import walkthrough as wt
-from app.core.catalogue import load_catalogue
-from app.core.replacements import find_replacement
-from app.core.walkthrough import (
+from app.core.data.catalogue import load_catalogue
+from app.core.data.replacements import find_replacement
+from app.core.output import walkthrough as wt
+from app.core.output.walkthrough import (
     WalkthroughError,
     render_walkthrough_html,
     render_walkthrough_text,
@@ -20,7 +20,7 @@ from app.core.walkthrough import (
 from tests.conftest import run_cli
 
 CATALOGUE = load_catalogue()
-# The order app.core.plan.make_plan builds; a walkthrough section may never go back in it.
+# The order app.core.migrate.plan.make_plan builds; a walkthrough section may never go back in it.
 PLAN_ORDER = ["preflight", "rescue", "stage", "uninstall", "reboot", "cleanup", "install", "verify", "rescan",
               "report"]
 

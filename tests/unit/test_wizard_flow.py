@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from app.core.catalogue import load_catalogue
-from app.core.classifier import classify
-from app.core.inventory import Source
-from app.core.scan import ScanResult
+from app.core.data.catalogue import load_catalogue
+from app.core.scan.classifier import classify
+from app.core.scan.inventory import Source
+from app.core.scan.run import ScanResult
 from app.core.wizard_flow import PAGES, WizardModel
 
 CATALOGUE = load_catalogue()
@@ -79,8 +79,7 @@ def test_the_recommended_choice_comes_first() -> None:
 
 
 def test_the_first_page_headline_matches_the_catalogue() -> None:
-    from app.core import headline
-
+    from app.core.data import headline
     quick = headline.from_shipped()
     assert quick == (CATALOGUE.vendor.name, CATALOGUE.milestone("updates_cutoff").date)
     assert quick[1].isoformat() == "2024-09-29"
@@ -90,8 +89,7 @@ def test_the_first_page_headline_matches_the_catalogue() -> None:
 
 
 def test_the_headline_falls_back_to_the_catalogue_when_the_data_is_odd(monkeypatch) -> None:
-    from app.core import headline
-
+    from app.core.data import headline
     monkeypatch.setattr(headline, "raw_documents", lambda folder: [{"vendor": {}, "timeline": []}])
     assert headline.from_shipped() is None
     model = WizardModel(support_code="AAA-AAA")

@@ -1,1 +1,1 @@
-"""The migration engine: runs a plan step by step, journaled and resumable after a crash or a restart."""
+"""Migration: the plan, the staged download, the steps, and the journal and state that make a run resumable."""

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.core.catalogue import Catalogue
-from app.core.journal import Journal
-from app.core.plan import Plan
+from app.core.data.catalogue import Catalogue
+from app.core.data.policy import Policy
+from app.core.data.replacements import Replacement
+from app.core.migrate.journal import Journal
+from app.core.migrate.plan import Plan
 from app.core.platform.base import SystemBackend
-from app.core.policy import Policy
-from app.core.replacements import Replacement
 
 
 @dataclass
@@ -68,7 +68,7 @@ class Context:
     def scan_again(self) -> Any:
         if self.rescan is not None:
             return self.rescan()
-        from app.core.scan import run_scan
+        from app.core.scan.run import run_scan
 
         return run_scan(root=self.root_path, platform=self.plan.platform, catalogue=self.catalogue).findings
 

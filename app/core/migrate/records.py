@@ -10,7 +10,8 @@ import random
 from pathlib import Path
 from typing import Any
 
-from app.core import paths, statefile
+from app.core import paths
+from app.core.migrate import statefile
 
 SUPPORT_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY3479"  # no 0/O, 1/I/L, 2/Z, 5/S, 8/B: easy to read aloud
 

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from app import __version__
-from app.core import exitcodes, paths, statefile
+from app.core import exitcodes, paths
+from app.core.migrate import statefile
 from app.core.migrate.context import Context
 
 

@@ -13,11 +13,12 @@ import signal
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.core import eventlog, exitcodes, statefile
+from app.core import eventlog, exitcodes
+from app.core.migrate import statefile
 from app.core.migrate.context import Context
 from app.core.migrate.outcome import Outcome
+from app.core.migrate.plan import Step
 from app.core.migrate.steps import KINDS
-from app.core.plan import Step
 
 FINISHED = ("done", "skipped")
 CRASH_ENV = "OFFRAMP_TEST_CRASH_AT"  # "<point>:<step id>", point = before | during | after-action | after

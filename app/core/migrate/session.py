@@ -12,18 +12,19 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from app.core import paths, statefile
-from app.core.catalogue import Catalogue, load_catalogue
-from app.core.journal import Journal
+from app.core import paths
+from app.core.data.catalogue import Catalogue, load_catalogue
+from app.core.data.policy import Policy, load_policy, silent_defaults
+from app.core.data.replacements import Replacement, find_replacement
+from app.core.migrate import statefile
 from app.core.migrate.context import Ask, Context, Options
+from app.core.migrate.journal import Journal
+from app.core.migrate.plan import Plan, make_plan
 from app.core.migrate.records import in_progress, journal_path, new_support_code, state_path
 from app.core.migrate.runner import Runner
-from app.core.plan import Plan, make_plan
+from app.core.migrate.secrets import SecretsError, gather, needed_for
 from app.core.platform.base import SystemBackend
-from app.core.policy import Policy, load_policy, silent_defaults
-from app.core.replacements import Replacement, find_replacement
-from app.core.scan import ScanResult, run_scan
-from app.core.secrets import SecretsError, gather, needed_for
+from app.core.scan.run import ScanResult, run_scan
 
 
 class SessionError(Exception):

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from app.core import exitcodes
 from app.core.migrate.context import Context, Question
 from app.core.migrate.outcome import Outcome
-from app.core.plan import Step
+from app.core.migrate.plan import Step
 
 SAFETY_MARGIN = 200 * 1024 * 1024
 LEFTOVER_ORDER = {"service": 0, "driver": 1, "unit": 2, "launchd": 3, "key": 4, "package": 5, "file": 6, "folder": 7}
@@ -103,7 +103,7 @@ def check_stage(ctx: Context, step: Step) -> bool:
         return True
     if step.params.get("method") != "download":
         return bool(ctx.step_data(step.id).get("staged"))
-    from app.core.download import verify_file
+    from app.core.migrate.download import verify_file
 
     path = _staged_path(ctx, step)
     if path.exists() and verify_file(path, step.params["sha256"]):
@@ -121,7 +121,7 @@ def act_stage(ctx: Context, step: Step) -> Outcome:
             )
         ctx.step_data(step.id)["staged"] = True
         return Outcome.done(result.message)
-    from app.core.download import DownloadError, download
+    from app.core.migrate.download import DownloadError, download
 
     size = int(step.params["size"])
     index = ctx.plan.steps.index(step)
@@ -268,7 +268,7 @@ def act_install(ctx: Context, step: Step) -> Outcome:
         return _person_does_it(ctx, step, "installation", recheck=lambda: ctx.backend.replacement_present(verify))
     staged = None
     if step.params.get("method") == "download":
-        from app.core.download import verify_file
+        from app.core.migrate.download import verify_file
 
         stage_id = f"stage.{step.params['replacement_id']}"
         staged = Path(ctx.step_data(stage_id).get("path", ""))

@@ -12,8 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from app.core import msi
-from app.core.platform import commands
+from app.core.platform import commands, msi
 from app.core.platform.base import ActionResult, VerifyResult
 from app.core.platform.registry import Registry
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QButtonGroup, QCheckBox, QFrame, QLabel, QRadioButton, QScrollArea, QVBoxLayout, QWidget
 
-from app.core.replacements import Replacement
+from app.core.data.replacements import Replacement
 from app.gui.pages.base import Page
 
 FEATURE_NAMES = {

@@ -113,7 +113,7 @@ class DonePage(Page):
             self.write(Path(target), kind)
 
     def write(self, target: Path, kind: str) -> None:
-        from app.core.report_html import render_report
+        from app.core.output.report_html import render_report
 
         html = render_report(self.report or {})
         if kind == "pdf":

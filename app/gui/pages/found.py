@@ -58,7 +58,7 @@ class FoundPage(Page):
             return
         if self.model.scan is not None or self._task is not None:
             return
-        from app.core.scan import run_scan
+        from app.core.scan.run import run_scan
 
         self._task = Task(run_scan, self, root=Path(self.model.root) if self.model.root else None)
         self._task.progress.connect(self._on_progress)
@@ -89,7 +89,6 @@ class FoundPage(Page):
     @Slot(str, str)
     def _on_failed(self, message: str, details: str) -> None:
         from app.core import eventlog
-
         eventlog.get("gui").error(
             "scan failed: %s", message, extra={"event": "gui.scan.failed", "console": False, "traceback": details}
         )

@@ -52,9 +52,9 @@ class MigratePage(Page):
     def initializePage(self) -> None:
         if self.task is not None:
             return
-        from app.core.catalogue import load_catalogue
-        from app.core.plan import Plan, make_plan
-        from app.core.policy import Policy
+        from app.core.data.catalogue import load_catalogue
+        from app.core.data.policy import Policy
+        from app.core.migrate.plan import Plan, make_plan
 
         if self.model.resume_state:
             plan = Plan.from_dict(self.model.resume_state["plan"])
@@ -167,7 +167,6 @@ class MigratePage(Page):
     @Slot(str, str)
     def _on_failed(self, message: str, details: str) -> None:
         from app.core import eventlog
-
         eventlog.get("gui").error(
             "migration crashed: %s",
             message,
@@ -225,7 +224,7 @@ class MigratePage(Page):
             self._refresh_log()
 
     def _refresh_log(self) -> None:
-        from app.core.journal import read
+        from app.core.migrate.journal import read
         from app.core.migrate.session import journal_path
 
         events = read(journal_path()).events[-40:]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from app.core import timeline
+from app.core.data import timeline
 from app.gui.pages.base import Page
 from app.gui.widgets.timeline import BanTimeline
 

@@ -12,7 +12,7 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QHelpEvent, QPainter, QPalette, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from app.core.catalogue import Event
+from app.core.data.catalogue import Event
 
 ABOVE, BELOW = -1, 1
 GAP = 6.0  # px kept free between a label and its neighbours or any leader line

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from app.core.shipped import raw_documents
+from app.core.data.shipped import raw_documents
 
 CUTOFF_MARK = "updates_cutoff"  # the timeline event whose date the first page shows
 

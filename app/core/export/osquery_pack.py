@@ -1,11 +1,11 @@
 r"""Exports the catalogue's detection signatures as an osquery pack, so a fleet can collect what a scan reads.
 
 The pack has one snapshot query per osquery table, named exactly after the table, so osqueryd logs its
-results as "pack/offramp/<table>" and `offramp scan --inventory` reads them back (app/core/inventory.py).
+results as "pack/offramp/<table>" and `offramp scan --inventory` reads them back (app/core/scan/inventory.py).
 A table used on several platforms (file, processes) gets one query with the union of their conditions and
 a comma-separated platform list, which osquery's pack loader accepts.
 
-Each query selects the columns app/core/osquery_tables.py lists, for the rows that at least one signature
+Each query selects the columns app/core/data/osquery_tables.py lists, for the rows that at least one signature
 could match: banned products, look-alikes (so their notes survive the round trip) and the rows product
 definitions dates are read from. The SQL is deliberately a superset of the catalogue's matchers: the
 classifier matches every returned row again, so a row too many costs nothing, while a row too few would be
@@ -25,7 +25,7 @@ a missed product. How each matcher becomes SQL:
   Non-ASCII case-folding beyond lower/upper and Unicode digits or letters behind \d and \w are not
   exported.
 - under (folder or key): `col LIKE 'X' OR col LIKE 'X\%'`, with '/' rewritten to '\' first when X is a
-  Windows path, as app/core/matching.py does. LIKE is left without ESCAPE: a '_' or '%' in a folder name
+  Windows path, as app/core/scan/matching.py does. LIKE is left without ESCAPE: a '_' or '%' in a folder name
   then matches a little more, which is harmless.
 
 osquery's `file` table returns nothing unless the query names a path or directory, and the `registry`
@@ -34,7 +34,7 @@ the top of each OR branch, so for these two tables every branch starts with exac
 the rest of the signature is ANDed to it:
 
 - file, `under` folder: `path = 'X'` (the folder) OR `path LIKE 'X\%'` (its children, one level). One
-  level is what Offramp's own collector reads (app/core/collectors/files.py), so a fleet report lists the
+  level is what Offramp's own collector reads (app/core/scan/collectors/files.py), so a fleet report lists the
   same rows as a local scan instead of every file of a product's bases folder. Folders found through a
   LIKE come back with a trailing separator; the matchers ignore it.
 - registry, `under` key: the key's own row (`path = 'X'`), its values and subkeys (`key = 'X'`) and
@@ -61,9 +61,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from app.core.catalogue import Catalogue
-from app.core.inventory import PACK_NAME
-from app.core.osquery_tables import TABLES, platforms_of
+from app.core.data.catalogue import Catalogue
+from app.core.data.osquery_tables import TABLES, platforms_of
+from app.core.scan.inventory import PACK_NAME
 
 PLATFORM_ORDER = ("windows", "darwin", "linux")
 DEFAULT_INTERVAL = 3600  # hourly, like osquery's own example packs; a product comes and goes rarely
@@ -634,7 +634,7 @@ class _Anchor:
 
 
 def _separator(text: str, table: str) -> str:
-    # The rule app/core/matching.py uses: a path with a backslash is a Windows path.
+    # The rule app/core/scan/matching.py uses: a path with a backslash is a Windows path.
     return "\\" if table == "registry" or "\\" in text else "/"
 
 
@@ -780,7 +780,7 @@ def _under_sql(column: str, folder: str) -> str:
 
 
 def condition_sql(column: str, matcher: Any, publishers: Iterable[str]) -> str:
-    """SQL that is true for at least every value `matcher` matches (app/core/matching.py)."""
+    """SQL that is true for at least every value `matcher` matches (app/core/scan/matching.py)."""
     if isinstance(matcher, str):
         return _in_nocase(column, [matcher])
     if "one_of" in matcher:

@@ -15,10 +15,10 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from app.core.catalogue import Catalogue
-from app.core.findings import Findings, InstalledProduct
-from app.core.policy import Policy
-from app.core.replacements import Replacement
+from app.core.data.catalogue import Catalogue
+from app.core.data.policy import Policy
+from app.core.data.replacements import Replacement
+from app.core.scan.findings import Findings, InstalledProduct
 
 STAGEABLE = {"download", "package", "winget", "builtin"}
 

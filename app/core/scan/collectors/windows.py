@@ -12,10 +12,10 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from app.core.collectors import files as file_rows
-from app.core.collectors.scope import Scope
-from app.core.inventory import Inventory
 from app.core.platform.registry import Registry
+from app.core.scan.collectors import files as file_rows
+from app.core.scan.collectors.scope import Scope
+from app.core.scan.inventory import Inventory
 
 UNINSTALL = "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall"
 UNINSTALL_WOW = "SOFTWARE\\WOW6432Node\\Microsoft\\Windows\\CurrentVersion\\Uninstall"
@@ -153,8 +153,8 @@ def collect(
 
 
 def collect_live(scope: Scope) -> Inventory:
-    from app.core.collectors import processes as process_rows
     from app.core.platform import registry, security_center
+    from app.core.scan.collectors import processes as process_rows
 
     return collect(
         registry.live(),

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from app.core.osquery_tables import TABLES, platforms_of
+from app.core.data.osquery_tables import TABLES, platforms_of
 
 PLATFORMS = ("windows", "darwin", "linux")
 PACK_NAME = "offramp"

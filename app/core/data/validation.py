@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from app.core import paths
-from app.core.osquery_tables import TABLES, platforms_of
-from app.core.yamlstrict import Document, Path_, Position, YamlError, load
+from app.core.data.osquery_tables import TABLES, platforms_of
+from app.core.data.yamlstrict import Document, Path_, Position, YamlError, load
 
 T = TypeVar("T")
 

@@ -6,7 +6,7 @@ should see on screen ("Check") and what to do when the usual things go wrong ("I
 The script is made by the planner itself: it plans a migration for a machine that carries every
 product the catalogue lists for that OS (the ones a scan can report as installed on a workstation),
 with the default policy, and describes each planned step. So the sections come in exactly the order
-app.core.plan.make_plan puts them (preflight, data rescue, staging, removal in catalogue order, restart,
+app.core.migrate.plan.make_plan puts them (preflight, data rescue, staging, removal in catalogue order, restart,
 clean-up, install, verify, rescan, report), and every name, address, password prompt and fallback comes
 from the catalogue and the playbook, never from this file. A real machine carries fewer products, so
 Offramp shows fewer steps: the script says so and the helpdesk follows the titles.
@@ -20,12 +20,12 @@ import textwrap
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from app.core.catalogue import Catalogue, Product, RemovalMethod
-from app.core.findings import Findings, InstalledProduct
-from app.core.plan import Plan, Step, make_plan
-from app.core.policy import Policy
-from app.core.replacements import InstallMethod, Replacement, find_replacement
-from app.core.secrets import LABELS, needed_for
+from app.core.data.catalogue import Catalogue, Product, RemovalMethod
+from app.core.data.policy import Policy
+from app.core.data.replacements import InstallMethod, Replacement, find_replacement
+from app.core.migrate.plan import Plan, Step, make_plan
+from app.core.migrate.secrets import LABELS, needed_for
+from app.core.scan.findings import Findings, InstalledProduct
 
 PLATFORM_ALIASES = {"windows": "windows", "macos": "darwin", "darwin": "darwin", "linux": "linux"}
 PLATFORM_NAMES = {"windows": "Windows", "darwin": "macOS", "linux": "Linux"}

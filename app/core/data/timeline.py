@@ -4,7 +4,7 @@
 import datetime as dt
 from typing import NamedTuple
 
-from app.core.catalogue import Catalogue, Event
+from app.core.data.catalogue import Catalogue, Event
 
 
 class Distance(NamedTuple):

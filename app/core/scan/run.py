@@ -9,12 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from app.core import inventory as inv
-from app.core.catalogue import Catalogue, load_catalogue
-from app.core.classifier import classify
-from app.core.collectors.scope import scope_from
-from app.core.findings import Findings
+from app.core.data.catalogue import Catalogue, load_catalogue
 from app.core.paths import this_platform
+from app.core.scan import inventory as inv
+from app.core.scan.classifier import classify
+from app.core.scan.collectors.scope import scope_from
+from app.core.scan.findings import Findings
 
 Progress = Callable[[str, float], None]
 
@@ -27,8 +27,7 @@ class ScanResult(NamedTuple):
 
     def to_dict(self) -> dict[str, Any]:
         from app import __version__
-        from app.core import timeline
-
+        from app.core.data import timeline
         stopped = timeline.updates_stopped(self.catalogue, self.findings.scanned_at.date())
         return {
             "offramp_version": __version__,
@@ -45,7 +44,7 @@ def collect(
     """Collects this machine's inventory, or a mounted system's when `root` is given."""
     scope = scope_from(catalogue)
     if platform is None and root is not None:
-        from app.core.collectors import macos
+        from app.core.scan.collectors import macos
 
         # A mounted Mac volume is read on any host, so the system under `root` decides, not this machine.
         if macos.is_macos_root(root):
@@ -54,21 +53,21 @@ def collect(
     if platform == "windows":
         if root is not None:
             raise ValueError("--root reads Linux and macOS systems; a Windows system is read on the machine itself")
-        from app.core.collectors import windows
+        from app.core.scan.collectors import windows
 
         return windows.collect_live(scope), inv.Source("live", "this Windows machine")
     if platform == "darwin":
-        from app.core.collectors import macos
+        from app.core.scan.collectors import macos
 
         return macos.collect(root or Path("/"), scope), inv.Source("root" if root else "live", str(root or "/"))
-    from app.core.collectors import linux
+    from app.core.scan.collectors import linux
 
     return linux.collect(root or Path("/"), scope), inv.Source("root" if root else "live", str(root or "/"))
 
 
 def known_security_products(platform: str) -> list[tuple[str, str, dict[str, Any]]]:
     """Signatures for the replacement products, so a scan can report which are already present."""
-    from app.core.replacements import load_replacements, presence_signatures
+    from app.core.data.replacements import load_replacements, presence_signatures
 
     return presence_signatures(load_replacements(), platform)
 

@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from app.core import eventlog
-from app.core.collectors import files as file_rows
-from app.core.collectors.scope import Scope
-from app.core.inventory import Inventory
+from app.core.scan.collectors import files as file_rows
+from app.core.scan.collectors.scope import Scope
+from app.core.scan.inventory import Inventory
 
 log = eventlog.get("collect.macos")
 
@@ -318,7 +318,7 @@ def collect(root: Path, scope: Scope) -> Inventory:
     )
     # Processes belong to the running system; a mounted volume has none, and another host's are not its.
     if reader.real_root == Path("/") and sys.platform == "darwin":
-        from app.core.collectors import processes
+        from app.core.scan.collectors import processes
 
         inventory["processes"] = processes.collect()
     log.debug(

@@ -235,14 +235,14 @@ def from_data(data: dict[str, Any], path: Path) -> Catalogue:
 def load_catalogue(path: Path | None = None) -> Catalogue:
     """Loads and validates a catalogue file (default: the one shipped with Offramp)."""
     if path is None:
-        from app.core.shipped import load_shipped
+        from app.core.data.shipped import load_shipped
 
         shipped = load_shipped("banned", from_data)
         if len(shipped) != 1:
             folder = paths.playbooks_dir() / "banned"
             raise FileNotFoundError(f"expected one catalogue in {folder}, found {len(shipped)}")
         return shipped[0]
-    from app.core.validation import load_checked
+    from app.core.data.validation import load_checked
 
     doc = load_checked(path, expect_kind="banned-catalogue")
     return from_data(doc.data, Path(path))

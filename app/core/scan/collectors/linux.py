@@ -14,11 +14,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from app.core.collectors import files as file_rows
-from app.core.collectors.scope import Scope
-from app.core.inventory import Inventory
-from app.core.matching import match_value
 from app.core.platform import commands
+from app.core.scan.collectors import files as file_rows
+from app.core.scan.collectors.scope import Scope
+from app.core.scan.inventory import Inventory
+from app.core.scan.matching import match_value
 
 UNIT_DIRS = ("etc/systemd/system", "run/systemd/system", "lib/systemd/system", "usr/lib/systemd/system")
 RPM_DBPATHS = ("var/lib/rpm", "usr/lib/sysimage/rpm")
@@ -183,7 +183,7 @@ def collect(root: Path, scope: Scope, *, run_tools: bool | None = None) -> Inven
             if output is not None and path in rows:
                 rows[path]["output"] = output
     if live:
-        from app.core.collectors import processes
+        from app.core.scan.collectors import processes
 
         inventory["processes"] = processes.collect()
     inventory["deb_packages"], inventory["rpm_packages"] = packages.result()

@@ -13,10 +13,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from app.core.catalogue import Catalogue, Product
-from app.core.findings import Evidence, Findings, InstalledProduct, Leftover, Note, SecurityProduct
-from app.core.inventory import Inventory, rows
-from app.core.matching import literal_prefix, match_row, publisher_set
+from app.core.data.catalogue import Catalogue, Product
+from app.core.scan.findings import Evidence, Findings, InstalledProduct, Leftover, Note, SecurityProduct
+from app.core.scan.inventory import Inventory, rows
+from app.core.scan.matching import literal_prefix, match_row, publisher_set
 
 RowKey = tuple[str, int]  # (table, index in that table)
 

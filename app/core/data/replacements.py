@@ -85,7 +85,7 @@ def from_data(data: dict[str, Any], path: Path) -> Replacement:
 
 def load_replacement(path: Path) -> Replacement:
     """One playbook an admin or a test supplies: input, so validated in full."""
-    from app.core.validation import load_checked
+    from app.core.data.validation import load_checked
 
     doc = load_checked(path, expect_kind="replacement")
     return from_data(doc.data, Path(path))
@@ -94,7 +94,7 @@ def load_replacement(path: Path) -> Replacement:
 def load_replacements(folder: Path | None = None, *, include_test_only: bool = False) -> list[Replacement]:
     """Every replacement playbook in a folder (default: the shipped ones), sorted by name."""
     if folder is None:
-        from app.core.shipped import load_shipped
+        from app.core.data.shipped import load_shipped
 
         found = load_shipped("replacements", from_data)
     else:  # an admin's or a test's own playbooks: input, so validated in full

@@ -41,7 +41,7 @@ from urllib.parse import urljoin, urlsplit
 from app import __version__
 from app.core import eventlog
 
-if TYPE_CHECKING:  # requests is imported lazily: `import app.core.download` must stay cheap for the CLI.
+if TYPE_CHECKING:  # requests is imported lazily: `import app.core.migrate.download` must stay cheap for the CLI.
     import requests
 
 __all__ = ["KINDS", "DownloadError", "download", "verify_file"]

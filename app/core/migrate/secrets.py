@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from app.core.policy import Policy
+from app.core.data.policy import Policy
 
 KEYS = ("kes_login", "kes_password", "network_agent_password")
 LABELS = {
@@ -45,7 +45,7 @@ def gather(policy: Policy, needed: set[str], prompt: Callable[[str, bool], str |
 
 
 def _from_file(path: Path, needed: set[str]) -> dict[str, str]:
-    from app.core.yamlstrict import YamlError, load
+    from app.core.data.yamlstrict import YamlError, load
 
     try:
         data = load(path).data

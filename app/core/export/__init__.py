@@ -1,0 +1,1 @@
+"""What Offramp exports for other engines: the osquery pack."""

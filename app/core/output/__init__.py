@@ -1,0 +1,1 @@
+"""What people read: the HTML/PDF report and the helpdesk walkthrough."""
