@@ -231,6 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     from app.core import eventlog
+
     log_file = eventlog.setup(args.log_file, verbose=args.verbose)
     try:
         return args.handler(args)

@@ -50,20 +50,47 @@ def tree_bytes(folder: Path) -> int:
 
 def timed_run(argv: list[str]) -> float:
     started = time.perf_counter()
-    subprocess.run(argv, cwd=REPO, check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
+    subprocess.run(
+        argv, cwd=REPO, check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     return time.perf_counter() - started
 
 
 def build_both(work: Path) -> tuple[Path, Path, float, float]:
     """Offramp through packaging/build.py (as `make dist`, without the .deb), then the hello-world."""
-    offramp_seconds = timed_run([python(), str(REPO / "packaging" / "build.py"), "--no-deb",
-                                 "--dist", str(work / "dist"), "--work", str(work / "build")])
+    offramp_seconds = timed_run(
+        [
+            python(),
+            str(REPO / "packaging" / "build.py"),
+            "--no-deb",
+            "--dist",
+            str(work / "dist"),
+            "--work",
+            str(work / "build"),
+        ]
+    )
     script = work / "hello_wizard.py"
     script.write_text(HELLO_WIZARD, encoding="utf-8")
-    hello_seconds = timed_run([python(), "-m", "PyInstaller", "--noconfirm", "--log-level", "ERROR",
-                               "--windowed", "--name", "hello", "--distpath", str(work / "hello-dist"),
-                               "--workpath", str(work / "hello-build"), "--specpath", str(work), str(script)])
+    hello_seconds = timed_run(
+        [
+            python(),
+            "-m",
+            "PyInstaller",
+            "--noconfirm",
+            "--log-level",
+            "ERROR",
+            "--windowed",
+            "--name",
+            "hello",
+            "--distpath",
+            str(work / "hello-dist"),
+            "--workpath",
+            str(work / "hello-build"),
+            "--specpath",
+            str(work),
+            str(script),
+        ]
+    )
     return work / "dist" / layout.BUNDLE_NAME, work / "hello-dist" / "hello", offramp_seconds, hello_seconds
 
 
@@ -77,19 +104,27 @@ def main(runs: int = 31) -> None:
         size, baseline_size = tree_bytes(bundle), tree_bytes(hello)
         ratio = size / baseline_size
         print(f"{'baseline: hello-world bundle size':<38} {baseline_size / 1e6:8.1f} MB")
-        print(f"{'dist/offramp size':<38} {size / 1e6:8.1f} MB   {ratio:5.2f}x hello-world"
-              f"  (target <= 0.80x: {'met' if ratio <= 0.8 else 'MISSED'})")
+        print(
+            f"{'dist/offramp size':<38} {size / 1e6:8.1f} MB   {ratio:5.2f}x hello-world"
+            f"  (target <= 0.80x: {'met' if ratio <= 0.8 else 'MISSED'})"
+        )
 
         env = {"QT_QPA_PLATFORM": "offscreen", "OFFRAMP_HOME": str(work / "home")}
         # Start to first page: both windows print a line once their first page is shown and its first
         # events are processed; what Offramp's smoke test does after that line is not start-up.
-        first_page = time_interleaved({
-            "hello": [str(layout.executable(hello, "hello"))],
-            "gui": [str(layout.executable(bundle, layout.GUI_NAME)), "--smoke-test"],
-        }, runs, env=env, until_first_line=True)
+        first_page = time_interleaved(
+            {
+                "hello": [str(layout.executable(hello, "hello"))],
+                "gui": [str(layout.executable(bundle, layout.GUI_NAME)), "--smoke-test"],
+            },
+            runs,
+            env=env,
+            until_first_line=True,
+        )
         cli = layout.executable(bundle, layout.CLI_NAME)
-        whole = time_interleaved({"scan": [str(cli), "scan", "--json"], "version": [str(cli), "--version"]},
-                                 runs, env=env, ok_codes=(0, 1))
+        whole = time_interleaved(
+            {"scan": [str(cli), "scan", "--json"], "version": [str(cli), "--version"]}, runs, env=env, ok_codes=(0, 1)
+        )
         hello_start = first_page["hello"]
         print(f"{'baseline: hello-world wizard shown':<38} {hello_start * 1000:8.1f} ms")
         print(report("Offramp first page shown", first_page["gui"], hello_start, "hello-world", target=1.2))

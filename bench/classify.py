@@ -15,25 +15,41 @@ from bench.timing import compile_bytecode, python, report, time_interleaved
 
 # The least any scan of this machine can do: start Python, load the modules to parse arguments, log and
 # run a program, and ask dpkg for its packages (as the scan must). Whatever Offramp adds comes on top.
-FLOOR = ("import argparse, json, logging, subprocess, sys; "
-         "subprocess.run(['dpkg-query', '-W', '-f=${Package}\\t${Version}\\n'], stdout=subprocess.PIPE)")
+FLOOR = (
+    "import argparse, json, logging, subprocess, sys; "
+    "subprocess.run(['dpkg-query', '-W', '-f=${Package}\\t${Version}\\n'], stdout=subprocess.PIPE)"
+)
 
 
 def synthetic_inventory(programs: int = 10_000, services: int = 2_000) -> dict:
     rng = random.Random(7)
     words = ["Adobe", "Contoso", "Fabrikam", "Driver", "Runtime", "Update", "Tools", "Studio", "Helper", "Suite"]
-    rows = [{"name": f"{rng.choice(words)} {rng.choice(words)} {i}", "version": f"{i % 9}.{i % 7}",
-             "publisher": f"{rng.choice(words)} Inc."} for i in range(programs - 3)]
-    rows += [{"name": "Kaspersky Total Security", "publisher": "Kaspersky Lab", "version": "21.2"},
-             {"name": "UltraAV", "publisher": "Pango"},
-             {"name": "Kaspersky Password Manager", "publisher": "Kaspersky"}]
+    rows = [
+        {
+            "name": f"{rng.choice(words)} {rng.choice(words)} {i}",
+            "version": f"{i % 9}.{i % 7}",
+            "publisher": f"{rng.choice(words)} Inc.",
+        }
+        for i in range(programs - 3)
+    ]
+    rows += [
+        {"name": "Kaspersky Total Security", "publisher": "Kaspersky Lab", "version": "21.2"},
+        {"name": "UltraAV", "publisher": "Pango"},
+        {"name": "Kaspersky Password Manager", "publisher": "Kaspersky"},
+    ]
     svc = [{"name": f"svc{i}", "service_type": "OWN_PROCESS"} for i in range(services - 4)]
-    svc += [{"name": "AVP21.2", "service_type": "OWN_PROCESS"},
-            {"name": "klif", "service_type": "FILE_SYSTEM_DRIVER"},
-            {"name": "kavnsi", "service_type": "KERNEL_DRIVER"},
-            {"name": "klids.K4W-21-25", "service_type": "KERNEL_DRIVER"}]
-    return {"platform": "windows", "programs": rows, "services": svc,
-            "processes": [{"name": f"proc{i}.exe", "pid": str(i)} for i in range(300)]}
+    svc += [
+        {"name": "AVP21.2", "service_type": "OWN_PROCESS"},
+        {"name": "klif", "service_type": "FILE_SYSTEM_DRIVER"},
+        {"name": "kavnsi", "service_type": "KERNEL_DRIVER"},
+        {"name": "klids.K4W-21-25", "service_type": "KERNEL_DRIVER"},
+    ]
+    return {
+        "platform": "windows",
+        "programs": rows,
+        "services": svc,
+        "processes": [{"name": f"proc{i}.exe", "pid": str(i)} for i in range(300)],
+    }
 
 
 def main(runs: int = 15) -> None:

@@ -13,8 +13,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
-def time_interleaved(commands: dict[str, Sequence[str]], runs: int = 31, env: dict[str, str] | None = None,
-                     ok_codes: tuple[int, ...] = (0,), until_first_line: bool = False) -> dict[str, float]:
+def time_interleaved(
+    commands: dict[str, Sequence[str]],
+    runs: int = 31,
+    env: dict[str, str] | None = None,
+    ok_codes: tuple[int, ...] = (0,),
+    until_first_line: bool = False,
+) -> dict[str, float]:
     """Median wall-clock seconds of each command, running them in turn (A, B, A, B, ...) after one warm-up
     round. A ratio of two programs measured one block after the other moves with whatever the machine
     did in between (10 ms and more here); taking turns gives both the same conditions.
@@ -26,8 +31,14 @@ def time_interleaved(commands: dict[str, Sequence[str]], runs: int = 31, env: di
     for i in range(runs + 1):
         for name, argv in commands.items():
             start = time.perf_counter()
-            with subprocess.Popen(list(argv), cwd=REPO, env=full_env, stdout=subprocess.PIPE,
-                                  stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL) as proc:
+            with subprocess.Popen(
+                list(argv),
+                cwd=REPO,
+                env=full_env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                stdin=subprocess.DEVNULL,
+            ) as proc:
                 assert proc.stdout is not None
                 if until_first_line:
                     proc.stdout.readline()

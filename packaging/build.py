@@ -27,10 +27,30 @@ import layout
 # and PyInstaller bundles only when the build machine has them. Measured with readelf on the bundle;
 # tests/packaging/test_frozen.py checks every library the bundle needs is here or inside it.
 DEB_DEPENDS = (
-    "libegl1", "libgl1", "libfontconfig1", "libfreetype6", "libdbus-1-3", "libglib2.0-0", "libxkbcommon0",
-    "libxkbcommon-x11-0", "libx11-6", "libx11-xcb1", "libxcb1", "libxcb-cursor0", "libxcb-icccm4",
-    "libxcb-image0", "libxcb-keysyms1", "libxcb-randr0", "libxcb-render-util0", "libxcb-render0",
-    "libxcb-shape0", "libxcb-shm0", "libxcb-sync1", "libxcb-util1", "libxcb-xfixes0", "libxcb-xkb1",
+    "libegl1",
+    "libgl1",
+    "libfontconfig1",
+    "libfreetype6",
+    "libdbus-1-3",
+    "libglib2.0-0",
+    "libxkbcommon0",
+    "libxkbcommon-x11-0",
+    "libx11-6",
+    "libx11-xcb1",
+    "libxcb1",
+    "libxcb-cursor0",
+    "libxcb-icccm4",
+    "libxcb-image0",
+    "libxcb-keysyms1",
+    "libxcb-randr0",
+    "libxcb-render-util0",
+    "libxcb-render0",
+    "libxcb-shape0",
+    "libxcb-shm0",
+    "libxcb-sync1",
+    "libxcb-util1",
+    "libxcb-xfixes0",
+    "libxcb-xkb1",
 )
 DESKTOP_ENTRY = """\
 [Desktop Entry]
@@ -48,24 +68,45 @@ Keywords=Kaspersky;antivirus;security;migration;uninstall;
 
 def ensure_system_packages() -> None:
     if sys.platform.startswith("linux") and shutil.which("dpkg-query"):
-        subprocess.run(["bash", str(layout.ROOT / "tools" / "ensure-system-packages.sh"),
-                        str(layout.ROOT / "packaging" / "apt.txt")], check=True)
+        subprocess.run(
+            [
+                "bash",
+                str(layout.ROOT / "tools" / "ensure-system-packages.sh"),
+                str(layout.ROOT / "packaging" / "apt.txt"),
+            ],
+            check=True,
+        )
 
 
 def ensure_pyinstaller() -> None:
     if importlib.util.find_spec("PyInstaller") is not None:
         return
     extras = tomllib.loads((layout.ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
-        "optional-dependencies"]["dev"]
+        "optional-dependencies"
+    ]["dev"]
     requirement = next(req for req in extras if re.match(r"pyinstaller\b", req, re.IGNORECASE))
     print(f"Installing {requirement} into {sys.prefix}", flush=True)
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", requirement], check=True)
 
 
 def run_pyinstaller(dist: Path, work: Path) -> Path:
-    subprocess.run([sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
-                    "--distpath", str(dist), "--workpath", str(work), str(layout.ROOT / "build.spec")],
-                   check=True, cwd=layout.ROOT)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "PyInstaller",
+            "--noconfirm",
+            "--log-level",
+            "WARN",
+            "--distpath",
+            str(dist),
+            "--workpath",
+            str(work),
+            str(layout.ROOT / "build.spec"),
+        ],
+        check=True,
+        cwd=layout.ROOT,
+    )
     return dist / layout.BUNDLE_NAME
 
 
@@ -80,8 +121,7 @@ def min_glibc(bundle: Path) -> str:
 
 
 def deb_architecture() -> str:
-    return subprocess.run(["dpkg", "--print-architecture"], capture_output=True, text=True,
-                          check=True).stdout.strip()
+    return subprocess.run(["dpkg", "--print-architecture"], capture_output=True, text=True, check=True).stdout.strip()
 
 
 def build_deb(bundle: Path, dist: Path, work: Path) -> Path:
@@ -119,21 +159,29 @@ def build_deb(bundle: Path, dist: Path, work: Path) -> Path:
         " choose and checks the machine is protected again.\n"
         " .\n"
         " offramp-gui is the guided window; offramp is the command line for admins.\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     target = dist / f"{stage.name}.deb"
     # zstd -9 packs the 122 MB tree in 2 s into 46 MB; xz, dpkg-deb's default, takes 48 s for 37 MB (measured
     # on a 2-CPU builder). Every dpkg that can run the bundle reads zstd: the bundle needs the build machine's
     # glibc (2.36 when built on Debian 12), and Debian's dpkg reads zstd since 1.21.18.
-    subprocess.run(["dpkg-deb", "--root-owner-group", "-Zzstd", "-z9", "--build", str(stage), str(target)],
-                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        ["dpkg-deb", "--root-owner-group", "-Zzstd", "-z9", "--build", str(stage), str(target)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     return target
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dist", type=Path, default=layout.DIST, help="output folder (default: dist/)")
-    parser.add_argument("--work", type=Path, default=layout.WORK / "pyinstaller",
-                        help="PyInstaller's work folder (default: build/pyinstaller/)")
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=layout.WORK / "pyinstaller",
+        help="PyInstaller's work folder (default: build/pyinstaller/)",
+    )
     parser.add_argument("--no-deb", action="store_true", help="on Linux, stop after the bundle")
     args = parser.parse_args(argv)
     dist, work = args.dist.resolve(), args.work.resolve()

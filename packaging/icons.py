@@ -19,8 +19,15 @@ from pathlib import Path
 ICO_SIZES = (16, 20, 24, 32, 40, 48, 64, 128, 256)
 WINDOW_ICON_SIZES = (16, 24, 32, 48, 64, 128, 256)  # title bars to task switchers on high-DPI screens
 # ICNS image types holding PNG data, by pixel size (Apple's "icp4"... "ic10").
-ICNS_TYPES = ((16, b"icp4"), (32, b"icp5"), (64, b"icp6"), (128, b"ic07"), (256, b"ic08"), (512, b"ic09"),
-              (1024, b"ic10"))
+ICNS_TYPES = (
+    (16, b"icp4"),
+    (32, b"icp5"),
+    (64, b"icp6"),
+    (128, b"ic07"),
+    (256, b"ic08"),
+    (512, b"ic09"),
+    (1024, b"ic10"),
+)
 
 
 def render_pngs(svg: Path, sizes: list[int]) -> dict[int, bytes]:

@@ -25,16 +25,24 @@ TIMEOUT_S = 120
 
 def run(program: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    return subprocess.run([str(program), *args], capture_output=True, stdin=subprocess.DEVNULL, env=env,
-                          timeout=TIMEOUT_S, encoding="utf-8", errors="replace")
+    return subprocess.run(
+        [str(program), *args],
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        timeout=TIMEOUT_S,
+        encoding="utf-8",
+        errors="replace",
+    )
 
 
 def _problems(proc: subprocess.CompletedProcess[str], ok_codes: Sequence[int] = (0,)) -> list[str]:
     found = []
     if proc.returncode not in ok_codes:
         found.append(f"exit status {proc.returncode}, expected {' or '.join(map(str, ok_codes))}")
-    found += [f"stderr: {line}" for line in proc.stderr.splitlines()
-              if line.strip() and line.strip() not in HARMLESS_STDERR]
+    found += [
+        f"stderr: {line}" for line in proc.stderr.splitlines() if line.strip() and line.strip() not in HARMLESS_STDERR
+    ]
     return found
 
 
@@ -58,8 +66,9 @@ def check_scan(bundle: Path) -> list[str]:
 
 
 def check_playbooks(bundle: Path) -> list[str]:
-    proc = run(layout.executable(bundle, layout.CLI_NAME), "playbooks", "validate",
-               str(layout.bundled_playbooks(bundle)))
+    proc = run(
+        layout.executable(bundle, layout.CLI_NAME), "playbooks", "validate", str(layout.bundled_playbooks(bundle))
+    )
     return _problems(proc)
 
 

@@ -21,9 +21,18 @@ def private_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     return home
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 60,
-            input_text: str | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60, input_text: str | None = None
+) -> subprocess.CompletedProcess[str]:
     """Runs `python -m app ARGS` as a separate process, the way a user or an admin's script would."""
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "app", *args], cwd=REPO, env=full_env, capture_output=True,
-                          text=True, timeout=timeout, input=input_text, stdin=None if input_text else subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args],
+        cwd=REPO,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        input=input_text,
+        stdin=None if input_text else subprocess.DEVNULL,
+    )

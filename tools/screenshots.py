@@ -24,22 +24,39 @@ UPDATED = int(dt.datetime(2024, 9, 28, 21, 4, tzinfo=dt.UTC).timestamp())
 INVENTORY = {
     "platform": "windows",
     "programs": [
-        {"name": "Kaspersky Total Security", "version": "21.2.16.590", "publisher": "Kaspersky Lab",
-         "install_location": "C:\\Program Files (x86)\\Kaspersky Lab\\Kaspersky Total Security 21.2\\"},
+        {
+            "name": "Kaspersky Total Security",
+            "version": "21.2.16.590",
+            "publisher": "Kaspersky Lab",
+            "install_location": "C:\\Program Files (x86)\\Kaspersky Lab\\Kaspersky Total Security 21.2\\",
+        },
         {"name": "Kaspersky Password Manager", "version": "9.0.2.1186", "publisher": "Kaspersky"},
         {"name": "Mozilla Firefox (x64 en-US)", "version": "133.0", "publisher": "Mozilla"},
     ],
-    "services": [{"name": "AVP21.2", "display_name": "Kaspersky Anti-Virus Service 21.2", "service_type": "OWN_PROCESS",
-                  "status": "RUNNING"},
-                 {"name": "klif", "service_type": "FILE_SYSTEM_DRIVER", "status": "RUNNING"},
-                 {"name": "WinDefend", "service_type": "OWN_PROCESS", "status": "STOPPED"}],
+    "services": [
+        {
+            "name": "AVP21.2",
+            "display_name": "Kaspersky Anti-Virus Service 21.2",
+            "service_type": "OWN_PROCESS",
+            "status": "RUNNING",
+        },
+        {"name": "klif", "service_type": "FILE_SYSTEM_DRIVER", "status": "RUNNING"},
+        {"name": "WinDefend", "service_type": "OWN_PROCESS", "status": "STOPPED"},
+    ],
     "processes": [{"pid": "4120", "name": "avp.exe"}, {"pid": "4480", "name": "avpui.exe"}],
-    "registry": [{"key": f"{HKLM}\\WOW6432Node\\KasperskyLab\\AVP21.2\\Data",
-                  "path": f"{HKLM}\\WOW6432Node\\KasperskyLab\\AVP21.2\\Data\\LastSuccessfulUpdate",
-                  "name": "LastSuccessfulUpdate", "type": "REG_DWORD", "data": str(UPDATED)}],
+    "registry": [
+        {
+            "key": f"{HKLM}\\WOW6432Node\\KasperskyLab\\AVP21.2\\Data",
+            "path": f"{HKLM}\\WOW6432Node\\KasperskyLab\\AVP21.2\\Data\\LastSuccessfulUpdate",
+            "name": "LastSuccessfulUpdate",
+            "type": "REG_DWORD",
+            "data": str(UPDATED),
+        }
+    ],
     "windows_security_products": [
         {"type": "Antivirus", "name": "Kaspersky Total Security", "state": "On", "signatures_up_to_date": "0"},
-        {"type": "Antivirus", "name": "Windows Defender", "state": "Off", "signatures_up_to_date": "1"}],
+        {"type": "Antivirus", "name": "Windows Defender", "state": "Off", "signatures_up_to_date": "1"},
+    ],
 }
 
 
@@ -47,12 +64,19 @@ def dark_palette():
     from PySide6.QtGui import QColor, QPalette
 
     palette = QPalette()
-    for role, colour in ((QPalette.ColorRole.Window, "#202124"), (QPalette.ColorRole.WindowText, "#e8eaed"),
-                         (QPalette.ColorRole.Base, "#17181a"), (QPalette.ColorRole.Text, "#e8eaed"),
-                         (QPalette.ColorRole.Button, "#2d2e31"), (QPalette.ColorRole.ButtonText, "#e8eaed"),
-                         (QPalette.ColorRole.Highlight, "#8ab4f8"), (QPalette.ColorRole.HighlightedText, "#202124"),
-                         (QPalette.ColorRole.Link, "#8ab4f8"), (QPalette.ColorRole.Mid, "#5f6368"),
-                         (QPalette.ColorRole.PlaceholderText, "#9aa0a6")):
+    for role, colour in (
+        (QPalette.ColorRole.Window, "#202124"),
+        (QPalette.ColorRole.WindowText, "#e8eaed"),
+        (QPalette.ColorRole.Base, "#17181a"),
+        (QPalette.ColorRole.Text, "#e8eaed"),
+        (QPalette.ColorRole.Button, "#2d2e31"),
+        (QPalette.ColorRole.ButtonText, "#e8eaed"),
+        (QPalette.ColorRole.Highlight, "#8ab4f8"),
+        (QPalette.ColorRole.HighlightedText, "#202124"),
+        (QPalette.ColorRole.Link, "#8ab4f8"),
+        (QPalette.ColorRole.Mid, "#5f6368"),
+        (QPalette.ColorRole.PlaceholderText, "#9aa0a6"),
+    ):
         palette.setColor(role, QColor(colour))
     return palette
 
@@ -105,11 +129,19 @@ def render(scale: str, dark: bool = False) -> None:
         if name == "done":
             model.exit_code = 0
             wizard.page_named("done").initializePage = lambda: None  # type: ignore[method-assign]
-            wizard.page_named("done").summary.setText(wizard.page_named("done").describe({
-                "exit_code": 0, "replacement": model.default_choice().name, "support_code": model.support_code,
-                "verification": {"protecting": True}, "removed": ["Remove Kaspersky Total Security",
-                                                                  "Remove Kaspersky Password Manager"],
-                "installed": [f"Install {model.default_choice().name}"], "to_do_by_hand": []}))
+            wizard.page_named("done").summary.setText(
+                wizard.page_named("done").describe(
+                    {
+                        "exit_code": 0,
+                        "replacement": model.default_choice().name,
+                        "support_code": model.support_code,
+                        "verification": {"protecting": True},
+                        "removed": ["Remove Kaspersky Total Security", "Remove Kaspersky Password Manager"],
+                        "installed": [f"Install {model.default_choice().name}"],
+                        "to_do_by_hand": [],
+                    }
+                )
+            )
         while wizard.currentId() != page_id(name):
             wizard.next() if wizard.currentId() < page_id(name) else wizard.back()
             app.processEvents()
@@ -131,8 +163,12 @@ def main() -> int:
         render(sys.argv[2], dark=sys.argv[3:] == ["dark"])
         return 0
     for scale, look in (("1", "light"), ("2", "light"), ("1", "dark")):
-        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QT_SCALE_FACTOR": scale,
-               "OFFRAMP_HOME": str(REPO / "build" / "screenshots-home")}
+        env = {
+            **os.environ,
+            "QT_QPA_PLATFORM": "offscreen",
+            "QT_SCALE_FACTOR": scale,
+            "OFFRAMP_HOME": str(REPO / "build" / "screenshots-home"),
+        }
         subprocess.run([sys.executable, __file__, "--render", scale, look], check=True, env=env, cwd=REPO)
     return 0
 

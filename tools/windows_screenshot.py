@@ -46,8 +46,9 @@ BUNDLE = REPO / "dist" / "windows" / "offramp"
 OUT = REPO / "docs" / "screenshots" / "windows-wine-welcome.png"
 GUI_EXE = "offramp-gui.exe"
 TOOLS = ("Xvfb", "xwininfo", "import", "wine", "wineserver")
-WINE_OVERRIDES = ("mscoree,mshtml,winemenubuilder.exe=d;mscms=n,b;"
-                  "msvcp140,msvcp140_1,msvcp140_2,vcruntime140,vcruntime140_1=n")
+WINE_OVERRIDES = (
+    "mscoree,mshtml,winemenubuilder.exe=d;mscms=n,b;msvcp140,msvcp140_1,msvcp140_2,vcruntime140,vcruntime140_1=n"
+)
 SCREEN = "1280x900x24"
 # Wine's Tahoma look-alike (Debian: fonts-wine), Wine's UI font, registered in the prefix like a Windows font.
 WINE_FONT_DIRS = (Path("/usr/share/wine/fonts"), Path("/usr/share/fonts/truetype/wine"))
@@ -64,9 +65,13 @@ class ScreenshotError(RuntimeError):
 def start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
     """A private X server on the first free display; returns it and its ":N"."""
     read, write = os.pipe()
-    proc = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", SCREEN, "-nolisten", "tcp"],
-                            pass_fds=(write,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write), "-screen", "0", SCREEN, "-nolisten", "tcp"],
+        pass_fds=(write,),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     os.close(write)
     with os.fdopen(read) as pipe:
         number = pipe.readline().strip()
@@ -79,8 +84,10 @@ def start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
 def install_ui_fonts(bed: WineBed) -> None:
     source = next((folder for folder in WINE_FONT_DIRS if (folder / "tahoma.ttf").is_file()), None)
     if source is None:
-        print("note: Wine's Tahoma (Debian: fonts-wine) is missing; the wizard's text will be drawn in a fallback font",
-              file=sys.stderr)
+        print(
+            "note: Wine's Tahoma (Debian: fonts-wine) is missing; the wizard's text will be drawn in a fallback font",
+            file=sys.stderr,
+        )
         return
     for name, face in UI_FONTS.items():
         shutil.copy2(source / name, bed.drive_c / "windows" / "Fonts" / name)
@@ -89,8 +96,13 @@ def install_ui_fonts(bed: WineBed) -> None:
 
 def find_window(display: str, title: str) -> tuple[str, int, int] | None:
     """The largest mapped top-level window of the wizard titled `title`: (id, width, height)."""
-    tree = subprocess.run(["xwininfo", "-root", "-tree"], capture_output=True, text=True,
-                          env={**os.environ, "DISPLAY": display}, timeout=30).stdout
+    tree = subprocess.run(
+        ["xwininfo", "-root", "-tree"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DISPLAY": display},
+        timeout=30,
+    ).stdout
     found = []
     for line in tree.splitlines():
         match = WINDOW_LINE.match(line)
@@ -99,12 +111,14 @@ def find_window(display: str, title: str) -> tuple[str, int, int] | None:
     return max(found, key=lambda w: w[1] * w[2]) if found else None
 
 
-def screenshot(bundle: Path, out: Path, style: str = "classic", *, keep: bool = False,
-               timeout: float = 120, settle: float = 4.0) -> Path:
+def screenshot(
+    bundle: Path, out: Path, style: str = "classic", *, keep: bool = False, timeout: float = 120, settle: float = 4.0
+) -> Path:
     missing = [tool for tool in TOOLS if shutil.which(tool) is None]
     if missing:
-        raise ScreenshotError(f"missing tools: {', '.join(missing)} (Debian: tools/apt/wine.txt, "
-                              "tools/apt/packaging-windows.txt)")
+        raise ScreenshotError(
+            f"missing tools: {', '.join(missing)} (Debian: tools/apt/wine.txt, tools/apt/packaging-windows.txt)"
+        )
     if not (bundle / GUI_EXE).is_file():
         raise ScreenshotError(f"{bundle / GUI_EXE} is missing; run `make dist-windows` first")
     runtime = provision_windows_python()
@@ -119,8 +133,9 @@ def screenshot(bundle: Path, out: Path, style: str = "classic", *, keep: bool = 
         env = bed.env({"WINEDLLOVERRIDES": WINE_OVERRIDES, "OFFRAMP_HOME": to_windows_path(workdir / "home")})
         args = ["wine", to_windows_path(bundle / GUI_EXE)] + (["--wizard-style", style] if style != "native" else [])
         # Windows programs need pipes for their standard streams; a thread drains them.
-        app = subprocess.Popen(args, env=env, cwd=workdir, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT)
+        app = subprocess.Popen(
+            args, env=env, cwd=workdir, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
         assert app.stdout is not None
         fd = app.stdout.fileno()
         threading.Thread(target=lambda: output.extend(iter(lambda: os.read(fd, 65536), b"")), daemon=True).start()
@@ -128,8 +143,10 @@ def screenshot(bundle: Path, out: Path, style: str = "classic", *, keep: bool = 
         window = None
         while window is None:
             if app.poll() is not None:
-                raise ScreenshotError(f"{GUI_EXE} exited {app.returncode} before showing a window:\n"
-                                      + b"".join(output).decode(errors="replace")[-3000:])
+                raise ScreenshotError(
+                    f"{GUI_EXE} exited {app.returncode} before showing a window:\n"
+                    + b"".join(output).decode(errors="replace")[-3000:]
+                )
             if time.monotonic() > deadline:
                 raise ScreenshotError(f"no wizard window on {display} after {timeout} s")
             time.sleep(0.5)
@@ -137,8 +154,9 @@ def screenshot(bundle: Path, out: Path, style: str = "classic", *, keep: bool = 
         time.sleep(settle)  # the first paint, fonts and the welcome page's layout
         window = find_window(display, "Offramp") or window
         out.parent.mkdir(parents=True, exist_ok=True)
-        grab = subprocess.run(["import", "-display", display, "-window", window[0], str(out)],
-                              capture_output=True, text=True, timeout=60)
+        grab = subprocess.run(
+            ["import", "-display", display, "-window", window[0], str(out)], capture_output=True, text=True, timeout=60
+        )
         if grab.returncode != 0 or not out.is_file():
             raise ScreenshotError(f"import -window {window[0]} failed ({grab.returncode}): {grab.stderr.strip()}")
         print(f"{out}: {window[1]}x{window[2]} window {window[0]} of {GUI_EXE} on {display}", flush=True)
@@ -158,16 +176,22 @@ def screenshot(bundle: Path, out: Path, style: str = "classic", *, keep: bool = 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("--bundle", type=Path, default=BUNDLE,
-                        help="the Windows bundle (default: dist/windows/offramp)")
+    parser.add_argument(
+        "--bundle", type=Path, default=BUNDLE, help="the Windows bundle (default: dist/windows/offramp)"
+    )
     parser.add_argument("--out", type=Path, default=OUT, help="the PNG to write")
-    parser.add_argument("--style", choices=["classic", "modern", "native"], default="classic",
-                        help="wizard style (native is Aero, which draws no buttons under Wine)")
+    parser.add_argument(
+        "--style",
+        choices=["classic", "modern", "native"],
+        default="classic",
+        help="wizard style (native is Aero, which draws no buttons under Wine)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the Wine prefix for debugging")
     args = parser.parse_args(argv)
     if not (args.bundle / GUI_EXE).is_file() and args.bundle.resolve() == BUNDLE:
-        subprocess.run([sys.executable, str(REPO / "packaging" / "windows" / "build_windows.py"), "--no-installer"],
-                       check=True)
+        subprocess.run(
+            [sys.executable, str(REPO / "packaging" / "windows" / "build_windows.py"), "--no-installer"], check=True
+        )
     try:
         screenshot(args.bundle.resolve(), args.out.resolve(), args.style, keep=args.keep)
     except ScreenshotError as exc:

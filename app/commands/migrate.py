@@ -91,6 +91,7 @@ def _progress(message: str, fraction: float) -> None:
 
 def _finish(result: Any, silent: bool) -> int:
     from app.core import exitcodes
+
     code = result.exit_code
     words = exitcodes.DESCRIPTIONS.get(code, "failed")
     print(f"{'Finished' if code == 0 else 'Stopped'}: {result.message} (exit {code}: {words})")

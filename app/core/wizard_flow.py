@@ -69,6 +69,7 @@ class WizardModel:
         """The vendor's name and the day its updates stopped, for the first page. Read from the shipped
         data while the catalogue is not built yet, so the first page appears without waiting for it."""
         from app.core.data import headline
+
         if self.scan is None and self._catalogue is None:
             quick = headline.from_shipped()
             if quick is not None:

@@ -16,11 +16,14 @@ def build_wizard(args: argparse.Namespace, resume: bool = True):
     from app.gui.wizard import OfframpWizard
 
     state = session.in_progress() if resume else None
-    model = WizardModel(support_code=state["support_code"] if state else session.new_support_code(),
-                        root=args.root, helpdesk=args.helpdesk,
-                        extra_playbooks=Path(args.playbooks) if args.playbooks else None,
-                        allow_loopback_http=os.environ.get("OFFRAMP_ALLOW_LOOPBACK_HTTP") == "1",
-                        resume_state=state)
+    model = WizardModel(
+        support_code=state["support_code"] if state else session.new_support_code(),
+        root=args.root,
+        helpdesk=args.helpdesk,
+        extra_playbooks=Path(args.playbooks) if args.playbooks else None,
+        allow_loopback_http=os.environ.get("OFFRAMP_ALLOW_LOOPBACK_HTTP") == "1",
+        resume_state=state,
+    )
     if state and state["options"].get("root"):
         model.root = state["options"]["root"]
     return OfframpWizard(model)
@@ -31,10 +34,17 @@ def parse(argv: Sequence[str] | None) -> tuple[argparse.Namespace, list[str]]:
     parser.add_argument("--helpdesk", action="store_true", help="show step numbers and technical details")
     parser.add_argument("--root", help="work on a mounted Linux or macOS system instead of this machine")
     parser.add_argument("--playbooks", metavar="DIR", help="also offer the replacement playbooks in DIR")
-    parser.add_argument("--wizard-style", choices=["native", "classic", "modern", "mac"], default="native",
-                        help="the wizard's look (native follows the operating system)")
-    parser.add_argument("--smoke-test", action="store_true",
-                        help="build and show the wizard, print 'ok' and quit (checks an installed or frozen build)")
+    parser.add_argument(
+        "--wizard-style",
+        choices=["native", "classic", "modern", "mac"],
+        default="native",
+        help="the wizard's look (native follows the operating system)",
+    )
+    parser.add_argument(
+        "--smoke-test",
+        action="store_true",
+        help="build and show the wizard, print 'ok' and quit (checks an installed or frozen build)",
+    )
     return parser.parse_known_args(argv)
 
 
@@ -67,12 +77,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         app.setStyleSheet(style.read_text(encoding="utf-8"))
     # A smoke test never resumes: on a machine mid-migration that would start the next step.
     wizard = build_wizard(args, resume=not args.smoke_test)
-    styles = {"classic": QWizard.WizardStyle.ClassicStyle, "modern": QWizard.WizardStyle.ModernStyle,
-              "mac": QWizard.WizardStyle.MacStyle}
+    styles = {
+        "classic": QWizard.WizardStyle.ClassicStyle,
+        "modern": QWizard.WizardStyle.ModernStyle,
+        "mac": QWizard.WizardStyle.MacStyle,
+    }
     if args.wizard_style in styles:
         wizard.setWizardStyle(styles[args.wizard_style])
-    eventlog.event("gui.start", "wizard started", support_code=wizard.model.support_code,
-                   resuming=bool(wizard.model.resume_state))
+    eventlog.event(
+        "gui.start", "wizard started", support_code=wizard.model.support_code, resuming=bool(wizard.model.resume_state)
+    )
     wizard.show()
     if args.smoke_test:
         return _smoke_test(app, wizard)
@@ -93,11 +107,15 @@ def _smoke_test(app, wizard) -> int:
 
     app.processEvents()
     print(FIRST_PAGE_SHOWN, flush=True)  # the moment the benchmark times; what follows checks it
-    problems = [problem for problem, failed in (
-        ("the wizard is not visible", not wizard.isVisible()),
-        ("the first page is missing", wizard.currentPage() is None),
-        ("the window icon did not load", wizard.windowIcon().pixmap(32).isNull()),
-    ) if failed]
+    problems = [
+        problem
+        for problem, failed in (
+            ("the wizard is not visible", not wizard.isVisible()),
+            ("the first page is missing", wizard.currentPage() is None),
+            ("the window icon did not load", wizard.windowIcon().pixmap(32).isNull()),
+        )
+        if failed
+    ]
     if not problems:
         for name in PAGES:
             wizard.page_named(name)  # raises (a traceback, exit 1) when its module is missing

@@ -102,15 +102,17 @@ class OfframpWizard(QWizard):
             return
         base = self.tr("Offramp")
         self.setWindowTitle(
-            f"{base} — {self.tr('Page {0} of {1}').format(current + 1, len(PAGES))}"
-            if self.model.helpdesk
-            else base
+            f"{base} — {self.tr('Page {0} of {1}').format(current + 1, len(PAGES))}" if self.model.helpdesk else base
         )
 
     def reject(self) -> None:
         migrate = self.pages.get("migrate")
-        if migrate is not None and self.currentId() == page_id("migrate") and not self.model.finished \
-                and migrate.task is not None:
+        if (
+            migrate is not None
+            and self.currentId() == page_id("migrate")
+            and not self.model.finished
+            and migrate.task is not None
+        ):
             if migrate.cancel():
                 from PySide6.QtWidgets import QMessageBox
 

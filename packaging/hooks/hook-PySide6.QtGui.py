@@ -16,8 +16,11 @@ def hook(hook_api):
     keep = get_hook_config(hook_api, "offramp", "qt_plugins")
     if keep is not None:
         # Each entry is (source file, destination folder ending in plugins/<type>).
-        binaries = [(src, dest) for src, dest in binaries
-                    if PurePath(src).stem.removeprefix("lib") in keep.get(PurePath(dest).name, ())]
+        binaries = [
+            (src, dest)
+            for src, dest in binaries
+            if PurePath(src).stem.removeprefix("lib") in keep.get(PurePath(dest).name, ())
+        ]
     hook_api.add_imports(*hiddenimports)
     hook_api.add_binaries(binaries)
     hook_api.add_datas(datas)

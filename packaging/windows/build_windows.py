@@ -81,17 +81,68 @@ TEST_SHIMS = frozenset({"bcryptprimitives.dll", "icuuc.dll", "mscms.dll"})
 MSVC_RUNTIME = re.compile(r"^(msvcp140(_\w+)?|vcruntime140(_\w+)?|concrt140|vccorlib140|vcomp140)\.dll$", re.I)
 # DLLs every Windows 10/11 (x64) has in System32; the bundle may import these without shipping them. Anything
 # else imported but not in the bundle fails the build: it would be missing on a user's machine.
-WINDOWS_DLLS = frozenset({
-    "advapi32.dll", "authz.dll", "bcrypt.dll", "bcryptprimitives.dll", "comctl32.dll", "comdlg32.dll",
-    "crypt32.dll", "d2d1.dll", "d3d11.dll", "d3d12.dll", "d3d9.dll", "dcomp.dll", "dwmapi.dll", "dwrite.dll",
-    "dxgi.dll", "dxva2.dll", "gdi32.dll", "gdiplus.dll", "icu.dll", "icuin.dll", "icuuc.dll", "imm32.dll",
-    "iphlpapi.dll", "kernel32.dll", "mpr.dll", "mscms.dll", "msimg32.dll", "msvcrt.dll", "ncrypt.dll",
-    "netapi32.dll", "ntdll.dll", "ole32.dll", "oleacc.dll", "oleaut32.dll", "pdh.dll", "powrprof.dll",
-    "propsys.dll", "psapi.dll", "rpcrt4.dll", "secur32.dll", "setupapi.dll", "shcore.dll", "shell32.dll",
-    "shlwapi.dll", "ucrtbase.dll", "uiautomationcore.dll", "user32.dll", "userenv.dll", "uxtheme.dll",
-    "version.dll", "winhttp.dll", "wininet.dll", "winmm.dll", "winspool.drv", "wintrust.dll", "wtsapi32.dll",
-    "ws2_32.dll", "wsock32.dll",
-})
+WINDOWS_DLLS = frozenset(
+    {
+        "advapi32.dll",
+        "authz.dll",
+        "bcrypt.dll",
+        "bcryptprimitives.dll",
+        "comctl32.dll",
+        "comdlg32.dll",
+        "crypt32.dll",
+        "d2d1.dll",
+        "d3d11.dll",
+        "d3d12.dll",
+        "d3d9.dll",
+        "dcomp.dll",
+        "dwmapi.dll",
+        "dwrite.dll",
+        "dxgi.dll",
+        "dxva2.dll",
+        "gdi32.dll",
+        "gdiplus.dll",
+        "icu.dll",
+        "icuin.dll",
+        "icuuc.dll",
+        "imm32.dll",
+        "iphlpapi.dll",
+        "kernel32.dll",
+        "mpr.dll",
+        "mscms.dll",
+        "msimg32.dll",
+        "msvcrt.dll",
+        "ncrypt.dll",
+        "netapi32.dll",
+        "ntdll.dll",
+        "ole32.dll",
+        "oleacc.dll",
+        "oleaut32.dll",
+        "pdh.dll",
+        "powrprof.dll",
+        "propsys.dll",
+        "psapi.dll",
+        "rpcrt4.dll",
+        "secur32.dll",
+        "setupapi.dll",
+        "shcore.dll",
+        "shell32.dll",
+        "shlwapi.dll",
+        "ucrtbase.dll",
+        "uiautomationcore.dll",
+        "user32.dll",
+        "userenv.dll",
+        "uxtheme.dll",
+        "version.dll",
+        "winhttp.dll",
+        "wininet.dll",
+        "winmm.dll",
+        "winspool.drv",
+        "wintrust.dll",
+        "wtsapi32.dll",
+        "ws2_32.dll",
+        "wsock32.dll",
+    }
+)
 WINE_OVERRIDES = "mscoree,mshtml,winemenubuilder.exe=d;mscms=n,b"
 PYINSTALLER_TIMEOUT_S = 1200
 MAKENSIS_TIMEOUT_S = 600
@@ -119,8 +170,7 @@ def missing_tools(installer: bool = True) -> list[str]:
 def ensure_system_packages() -> None:
     """As root on Debian, apt-get installs what is missing; otherwise it only says what to install."""
     if sys.platform.startswith("linux") and shutil.which("dpkg-query"):
-        subprocess.run(["bash", str(REPO / "tools" / "ensure-system-packages.sh"), *map(str, APT_LISTS)],
-                       check=True)
+        subprocess.run(["bash", str(REPO / "tools" / "ensure-system-packages.sh"), *map(str, APT_LISTS)], check=True)
 
 
 def installer_name(version: str) -> str:
@@ -129,8 +179,10 @@ def installer_name(version: str) -> str:
 
 # ---- the bundle ---------------------------------------------------------------------------------------------
 
-def build_bundle(dist: Path, work: Path, runtime: WindowsRuntime, *, keep_prefix: bool = False,
-                 result: WindowsBuild | None = None) -> Path:
+
+def build_bundle(
+    dist: Path, work: Path, runtime: WindowsRuntime, *, keep_prefix: bool = False, result: WindowsBuild | None = None
+) -> Path:
     """Runs `python -m PyInstaller build.spec` in a fresh Wine prefix; returns dist/offramp."""
     prefix_root = work / "wine"
     if prefix_root.exists():
@@ -143,14 +195,28 @@ def build_bundle(dist: Path, work: Path, runtime: WindowsRuntime, *, keep_prefix
         result.seconds["wine prefix"] = time.perf_counter() - started
     try:
         started = time.perf_counter()
-        run = bed.python(["-m", "PyInstaller", "--noconfirm", "--distpath", to_windows_path(dist),
-                          "--workpath", to_windows_path(work / "pyinstaller"), to_windows_path(REPO / "build.spec")],
-                         env={"WINEDLLOVERRIDES": WINE_OVERRIDES}, cwd=REPO, timeout=PYINSTALLER_TIMEOUT_S)
+        run = bed.python(
+            [
+                "-m",
+                "PyInstaller",
+                "--noconfirm",
+                "--distpath",
+                to_windows_path(dist),
+                "--workpath",
+                to_windows_path(work / "pyinstaller"),
+                to_windows_path(REPO / "build.spec"),
+            ],
+            env={"WINEDLLOVERRIDES": WINE_OVERRIDES},
+            cwd=REPO,
+            timeout=PYINSTALLER_TIMEOUT_S,
+        )
         log = work / "pyinstaller.log"
         log.write_text(run.stdout + run.stderr, encoding="utf-8")
         if run.returncode != 0:
-            raise BuildError(f"PyInstaller under Wine exited {run.returncode} (full log: {log}):\n"
-                             f"{(run.stdout + run.stderr)[-4000:]}")
+            raise BuildError(
+                f"PyInstaller under Wine exited {run.returncode} (full log: {log}):\n"
+                f"{(run.stdout + run.stderr)[-4000:]}"
+            )
         if result is not None:
             result.seconds["pyinstaller"] = time.perf_counter() - started
             result.skipped_wine_builtins = sorted(set(re.findall(r"Excluding Wine built-in DLL: (\S+)", run.stderr)))
@@ -168,7 +234,7 @@ def pe_imports(path: Path) -> set[str]:
     if len(data) < 0x40 or data[:2] != b"MZ":
         return set()
     pe = struct.unpack_from("<I", data, 0x3C)[0]
-    if data[pe:pe + 4] != b"PE\0\0":
+    if data[pe : pe + 4] != b"PE\0\0":
         return set()
     sections_count = struct.unpack_from("<H", data, pe + 6)[0]
     optional_size = struct.unpack_from("<H", data, pe + 20)[0]
@@ -179,7 +245,8 @@ def pe_imports(path: Path) -> set[str]:
     sections = []
     for index in range(sections_count):
         virtual_size, virtual_address, raw_size, raw_pointer = struct.unpack_from(
-            "<IIII", data, optional + optional_size + 40 * index + 8)
+            "<IIII", data, optional + optional_size + 40 * index + 8
+        )
         sections.append((virtual_address, max(virtual_size, raw_size), raw_pointer))
 
     def offset(rva: int) -> int:
@@ -198,12 +265,12 @@ def pe_imports(path: Path) -> set[str]:
             continue
         position = offset(rva)
         while True:
-            descriptor = data[position:position + size]
+            descriptor = data[position : position + size]
             name_rva = struct.unpack_from("<I", descriptor, name_at)[0] if len(descriptor) == size else 0
             if not name_rva:
                 break
             start = offset(name_rva)
-            names.add(data[start:data.index(b"\0", start)].decode("ascii", "replace").lower())
+            names.add(data[start : data.index(b"\0", start)].decode("ascii", "replace").lower())
             position += size
     return names
 
@@ -242,8 +309,10 @@ def ensure_msvc_runtime(bundle: Path, runtime: WindowsRuntime) -> list[str]:
         if not MSVC_RUNTIME.match(name):
             continue
         if name not in sources:
-            raise BuildError(f"the bundle needs {name} (imported by {sorted(p.name for p in importers)}) and "
-                             "neither Python nor the PySide6/shiboken6 wheels ship it")
+            raise BuildError(
+                f"the bundle needs {name} (imported by {sorted(p.name for p in importers)}) and "
+                "neither Python nor the PySide6/shiboken6 wheels ship it"
+            )
         target = bundle / "_internal" / sources[name].name
         shutil.copy2(sources[name], target)
         added.append(str(PurePosixPath(target.relative_to(bundle))))
@@ -258,21 +327,26 @@ def check_bundle(bundle: Path) -> list[str]:
             problems.append(f"test-only Wine stand-in in the bundle: {path.relative_to(bundle)}")
     for name, importers in sorted(unresolved_imports(bundle).items()):
         if name not in WINDOWS_DLLS:
-            problems.append(f"{name} is imported by {sorted(p.name for p in importers)} but is neither in the bundle "
-                            "nor part of Windows")
+            problems.append(
+                f"{name} is imported by {sorted(p.name for p in importers)} but is neither in the bundle "
+                "nor part of Windows"
+            )
     return problems
 
 
 # ---- the installer ------------------------------------------------------------------------------------------
 
+
 def uninstall_list(bundle: Path) -> str:
     """NSIS lines removing every file of the bundle, then its folders deepest first (RMDir without /r)."""
+
     def nsis(relative: Path) -> str:
         return "$INSTDIR\\" + str(PurePosixPath(relative)).replace("/", "\\").replace("$", "$$")
 
     files = sorted(p.relative_to(bundle) for p in bundle.rglob("*") if not p.is_dir())
-    folders = sorted((p.relative_to(bundle) for p in bundle.rglob("*") if p.is_dir()),
-                     key=lambda p: (-len(p.parts), str(p)))
+    folders = sorted(
+        (p.relative_to(bundle) for p in bundle.rglob("*") if p.is_dir()), key=lambda p: (-len(p.parts), str(p))
+    )
     lines = ["; Generated by packaging/windows/build_windows.py from the bundle; do not edit."]
     lines += [f'Delete "{nsis(path)}"' for path in files]
     lines += [f'RMDir "{nsis(path)}"' for path in folders]
@@ -292,15 +366,19 @@ def build_installer(bundle: Path, dist: Path, work: Path) -> Path:
     listing = work / "uninstall-files.nsh"
     listing.parent.mkdir(parents=True, exist_ok=True)
     listing.write_text(uninstall_list(bundle), encoding="utf-8")
-    defines = {"VERSION": version, "VERSION_QUAD": version_quad(version), "SRCDIR": str(bundle),
-               "OUTFILE": str(target), "UNINSTALL_LIST": str(listing)}
+    defines = {
+        "VERSION": version,
+        "VERSION_QUAD": version_quad(version),
+        "SRCDIR": str(bundle),
+        "OUTFILE": str(target),
+        "UNINSTALL_LIST": str(listing),
+    }
     icon = work / "pyinstaller" / "build" / "offramp.ico"  # drawn by build.spec from the SVG
     if icon.is_file():
         defines["ICON"] = str(icon)
     cmd = ["makensis", "-V2", "-INPUTCHARSET", "UTF8", *(f"-D{k}={v}" for k, v in defines.items()), str(NSI)]
     try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=MAKENSIS_TIMEOUT_S,
-                              stdin=subprocess.DEVNULL)
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=MAKENSIS_TIMEOUT_S, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired as exc:
         raise BuildError(f"makensis did not finish in {MAKENSIS_TIMEOUT_S} s") from exc
     if done.returncode != 0 or not target.is_file():
@@ -310,14 +388,18 @@ def build_installer(bundle: Path, dist: Path, work: Path) -> Path:
 
 # ---- all of it ----------------------------------------------------------------------------------------------
 
-def build(dist: Path = DIST, work: Path = WORK, *, installer: bool = True, keep_prefix: bool = False,
-          log=print) -> WindowsBuild:
+
+def build(
+    dist: Path = DIST, work: Path = WORK, *, installer: bool = True, keep_prefix: bool = False, log=print
+) -> WindowsBuild:
     """The whole Windows build; raises BuildError (or ProvisionError, WineBedError) with the failing step."""
     dist, work = dist.resolve(), work.resolve()
     missing = missing_tools(installer)
     if missing:
-        raise BuildError(f"missing tools: {', '.join(missing)} (Debian: apt-get install the packages in "
-                         "tools/apt/wine.txt and tools/apt/packaging-windows.txt)")
+        raise BuildError(
+            f"missing tools: {', '.join(missing)} (Debian: apt-get install the packages in "
+            "tools/apt/wine.txt and tools/apt/packaging-windows.txt)"
+        )
     total = time.perf_counter()
     started = time.perf_counter()
     runtime = provision_windows_build_python()
@@ -325,8 +407,10 @@ def build(dist: Path = DIST, work: Path = WORK, *, installer: bool = True, keep_
     result.seconds["build runtime"] = time.perf_counter() - started
     log(f"build runtime: {runtime.root} ({result.seconds['build runtime']:.1f} s)")
     result.bundle = build_bundle(dist, work, runtime, keep_prefix=keep_prefix, result=result)
-    log(f"bundle: {result.bundle} (prefix {result.seconds['wine prefix']:.1f} s, "
-        f"PyInstaller {result.seconds['pyinstaller']:.1f} s)")
+    log(
+        f"bundle: {result.bundle} (prefix {result.seconds['wine prefix']:.1f} s, "
+        f"PyInstaller {result.seconds['pyinstaller']:.1f} s)"
+    )
     if result.skipped_wine_builtins:
         log(f"PyInstaller skipped Wine built-ins: {', '.join(result.skipped_wine_builtins)}")
     result.added_runtime_dlls = ensure_msvc_runtime(result.bundle, runtime)
@@ -339,8 +423,10 @@ def build(dist: Path = DIST, work: Path = WORK, *, installer: bool = True, keep_
         started = time.perf_counter()
         result.installer = build_installer(result.bundle, dist, work)
         result.seconds["makensis"] = time.perf_counter() - started
-        log(f"installer: {result.installer} ({result.installer.stat().st_size / 1e6:.1f} MB, "
-            f"makensis {result.seconds['makensis']:.1f} s)")
+        log(
+            f"installer: {result.installer} ({result.installer.stat().st_size / 1e6:.1f} MB, "
+            f"makensis {result.seconds['makensis']:.1f} s)"
+        )
     result.seconds["total"] = time.perf_counter() - total
     size = sum(p.stat().st_size for p in result.bundle.rglob("*") if p.is_file())
     log(f"done in {result.seconds['total']:.1f} s; bundle {size / 1e6:.1f} MB")
@@ -356,8 +442,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     ensure_system_packages()
     try:
-        build(args.dist, args.work, installer=not args.no_installer, keep_prefix=args.keep_prefix,
-              log=lambda message: print(message, flush=True))
+        build(
+            args.dist,
+            args.work,
+            installer=not args.no_installer,
+            keep_prefix=args.keep_prefix,
+            log=lambda message: print(message, flush=True),
+        )
     except (BuildError, ProvisionError, WineBedError) as exc:
         print(f"build_windows: {exc}", file=sys.stderr)
         return 1

@@ -25,17 +25,22 @@ from app.gui.pages.base import page_id
 from app.gui.wizard import OfframpWizard
 
 pytestmark = pytest.mark.gui
-INVENTORY = {"platform": "windows",
-             "programs": [{"name": "Kaspersky Total Security", "publisher": "Kaspersky Lab", "version": "21.2"},
-                          {"name": "Kaspersky Password Manager", "publisher": "Kaspersky"}]}
+INVENTORY = {
+    "platform": "windows",
+    "programs": [
+        {"name": "Kaspersky Total Security", "publisher": "Kaspersky Lab", "version": "21.2"},
+        {"name": "Kaspersky Password Manager", "publisher": "Kaspersky"},
+    ],
+}
 
 
 @pytest.fixture
 def wizard(qtbot):
     catalogue = load_catalogue()
     model = WizardModel(support_code="ACC-777", platform="windows")
-    model.scan = ScanResult(classify(catalogue, INVENTORY, dt.datetime.now(dt.UTC)), INVENTORY,
-                            Source("file", "test"), catalogue)
+    model.scan = ScanResult(
+        classify(catalogue, INVENTORY, dt.datetime.now(dt.UTC)), INVENTORY, Source("file", "test"), catalogue
+    )
     wizard = OfframpWizard(model)
     qtbot.addWidget(wizard)
     wizard.show()
@@ -54,11 +59,17 @@ def test_every_control_on_every_page_has_a_name(wizard) -> None:
             wizard.next()
         page = wizard.currentPage()
         # A table's header is part of the (named) table, not a control of its own.
-        nameless = [type(w).__name__ for w in page.findChildren(QWidget)
-                    if isinstance(w, kinds) and not isinstance(w, QHeaderView) and not named(w)]
+        nameless = [
+            type(w).__name__
+            for w in page.findChildren(QWidget)
+            if isinstance(w, kinds) and not isinstance(w, QHeaderView) and not named(w)
+        ]
         assert nameless == [], f"{name}: {nameless}"
-        focusable = [w for w in page.findChildren(QWidget) if isinstance(w, kinds) and w.isVisible()
-                     and w.focusPolicy() & Qt.FocusPolicy.TabFocus]
+        focusable = [
+            w
+            for w in page.findChildren(QWidget)
+            if isinstance(w, kinds) and w.isVisible() and w.focusPolicy() & Qt.FocusPolicy.TabFocus
+        ]
         assert focusable or name in ("welcome", "why"), f"{name} has nothing to reach from the keyboard"
 
 

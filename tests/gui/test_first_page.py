@@ -26,8 +26,9 @@ wizard = build_wizard(args, resume=False)
 wizard.show()
 app.processEvents()
 seen = {"built": sorted(wizard.pages), "current": wizard.currentPage().name,
-        "loaded": sorted(m for m in ("app.core.migrate.plan", "app.core.migrate.context", "app.core.scan.run", "app.core.data.catalogue",
-                                     "app.gui.widgets.timeline", "yaml", "jsonschema", "psutil") if m in sys.modules)}
+        "loaded": sorted(m for m in ("app.core.migrate.plan", "app.core.migrate.context", "app.core.scan.run",
+                                     "app.core.data.catalogue", "app.gui.widgets.timeline", "yaml", "jsonschema",
+                                     "psutil") if m in sys.modules)}
 wizard.validateCurrentPage()  # what Next asks first; moving on would start a scan of this machine
 seen["after_next"] = {"built": sorted(wizard.pages), "current": wizard.currentPage().name}
 print(json.dumps(seen))
@@ -36,8 +37,9 @@ print(json.dumps(seen))
 
 def test_only_the_first_page_and_what_it_needs_are_loaded_before_it_shows(tmp_path) -> None:
     env = {**os.environ, "OFFRAMP_HOME": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"}
-    out = subprocess.run([sys.executable, "-c", FIRST_PAGE], cwd=REPO, env=env, capture_output=True, text=True,
-                         timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", FIRST_PAGE], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+    )
     assert out.returncode == 0, out.stderr
     seen = json.loads(out.stdout.splitlines()[-1])
     assert seen["built"] == ["welcome"] and seen["current"] == "welcome"
@@ -82,8 +84,10 @@ def test_ctrl_h_toggles_the_helpdesk_view(qtbot) -> None:
 
 def test_the_smoke_test_fails_when_a_later_page_cannot_be_built(tmp_path) -> None:
     # As in a bundle that lacks a module only the Why page imports: the first page still appears.
-    code = ("import sys\nsys.modules['app.gui.widgets.timeline'] = None\n"
-            "from app.gui.main import main\nsys.exit(main(['--smoke-test']))")
+    code = (
+        "import sys\nsys.modules['app.gui.widgets.timeline'] = None\n"
+        "from app.gui.main import main\nsys.exit(main(['--smoke-test']))"
+    )
     env = {**os.environ, "OFFRAMP_HOME": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"}
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode != 0

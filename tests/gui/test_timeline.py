@@ -42,14 +42,20 @@ def make(qtbot, events):
         qtbot.addWidget(widget)
         widget.resize(width, widget.heightForWidth(width))
         return widget
+
     return build
 
 
 def dark_palette() -> QPalette:
     palette = QPalette()
-    for role, colour in ((QPalette.ColorRole.Window, "#202124"), (QPalette.ColorRole.WindowText, "#e8eaed"),
-                         (QPalette.ColorRole.Base, "#171717"), (QPalette.ColorRole.Text, "#e8eaed"),
-                         (QPalette.ColorRole.Highlight, "#8ab4f8"), (QPalette.ColorRole.Mid, "#5f6368")):
+    for role, colour in (
+        (QPalette.ColorRole.Window, "#202124"),
+        (QPalette.ColorRole.WindowText, "#e8eaed"),
+        (QPalette.ColorRole.Base, "#171717"),
+        (QPalette.ColorRole.Text, "#e8eaed"),
+        (QPalette.ColorRole.Highlight, "#8ab4f8"),
+        (QPalette.ColorRole.Mid, "#5f6368"),
+    ):
         palette.setColor(role, QColor(colour))
     return palette
 
@@ -94,8 +100,9 @@ def test_warning_colour_reads_on_light_dark_and_high_contrast_windows():
     for window in ("#ffffff", "#efefef", "#dddddd", "#303030", "#202124", "#000000"):
         palette = QPalette()
         palette.setColor(QPalette.ColorRole.Window, QColor(window))
-        palette.setColor(QPalette.ColorRole.WindowText, QColor("#000000" if QColor(window).lightnessF() > 0.5
-                                                               else "#ffffff"))
+        palette.setColor(
+            QPalette.ColorRole.WindowText, QColor("#000000" if QColor(window).lightnessF() > 0.5 else "#ffffff")
+        )
         assert contrast(warning_colour(palette), QColor(window)) >= 4.5, window
 
 
@@ -142,6 +149,7 @@ def test_labels_still_fit_with_a_large_system_font(make):
 def test_a_leader_line_never_runs_through_another_label():
     def flag(left: float, right: float, pole: float | None) -> Label:
         return Label("milestone", "", QRectF(left, 0, right - left, 10), pole, ABOVE)
+
     placed = [flag(100, 200, 206)]  # in row 0, nearest the axis
     assert free_row(flag(300, 400, 406), placed) == 0  # far away: the same row
     assert free_row(flag(150, 250, 256), placed) == 1  # overlapping text: the next row
@@ -192,7 +200,8 @@ def test_definitions_marker_present_only_when_the_date_is_known(make):
     assert widget.grab().toImage() != with_marker
     widget.set_definitions(dt.date(2023, 1, 5))
     assert [lab.text for lab in widget.layout_for(640).labels if lab.role == "definitions"] == [
-        "Your last update (2023-01-05)"]
+        "Your last update (2023-01-05)"
+    ]
 
 
 @pytest.mark.parametrize("width", [640, 1200])

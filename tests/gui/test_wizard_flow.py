@@ -49,8 +49,9 @@ def choose(wizard: OfframpWizard, name: str) -> None:
 @pytest.mark.slow
 def test_the_whole_flow(qtbot, machine, tmp_path: Path) -> None:
     root, playbooks = machine
-    model = WizardModel(support_code="TST-4KQ", root=str(root.path), extra_playbooks=playbooks,
-                        allow_loopback_http=True)
+    model = WizardModel(
+        support_code="TST-4KQ", root=str(root.path), extra_playbooks=playbooks, allow_loopback_http=True
+    )
     wizard = OfframpWizard(model)
     qtbot.addWidget(wizard)
     wizard.show()
@@ -110,10 +111,20 @@ def test_the_whole_flow(qtbot, machine, tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_a_killed_wizard_resumes_on_the_migrating_page(qtbot, machine, private_home: Path) -> None:
     root, playbooks = machine
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "OFFRAMP_ALLOW_LOOPBACK_HTTP": "1",
-           "OFFRAMP_TEST_CRASH_AT": "after:uninstall.kaspersky-endpoint-security-linux"}
-    killed = subprocess.run([sys.executable, "-m", "tests.gui.wizard_driver", str(root.path), str(playbooks)],
-                            cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "OFFRAMP_ALLOW_LOOPBACK_HTTP": "1",
+        "OFFRAMP_TEST_CRASH_AT": "after:uninstall.kaspersky-endpoint-security-linux",
+    }
+    killed = subprocess.run(
+        [sys.executable, "-m", "tests.gui.wizard_driver", str(root.path), str(playbooks)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     assert "kesl" not in root.installed() and "klnagent64" in root.installed()  # stopped half way
 

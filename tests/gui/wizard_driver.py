@@ -39,6 +39,7 @@ def main(argv: list[str]) -> int:
     cli.add_argument("playbooks")
     known = cli.parse_args(argv)
     from app.core import eventlog
+
     eventlog.setup(console=False)
     app = QApplication([sys.argv[0]])
     args, _ = parse(["--root", known.root, "--playbooks", known.playbooks])

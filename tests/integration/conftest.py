@@ -27,7 +27,6 @@ from tests.support.winebed import WINEBED_TOOLS, WineBed
 INSTALL_HINT = "Debian: apt-get install the packages in tools/apt/wine.txt, or run `make system-packages`"
 
 
-
 @pytest.fixture(scope="session")
 def windows_fixtures() -> WindowsFixtures:
     return load_windows_fixtures()

@@ -21,28 +21,49 @@ if TYPE_CHECKING:
     from tests.support.pkgbed_fixtures import BuiltPackages
 
 LOOPBACK = {"OFFRAMP_ALLOW_LOOPBACK_HTTP": "1"}
-STEPS = ["preflight", "stage.offramp-test-av", "uninstall.kaspersky-endpoint-security-linux",
-         "uninstall.kaspersky-network-agent", "cleanup", "install.offramp-test-av", "verify.offramp-test-av",
-         "rescan", "report"]
+STEPS = [
+    "preflight",
+    "stage.offramp-test-av",
+    "uninstall.kaspersky-endpoint-security-linux",
+    "uninstall.kaspersky-network-agent",
+    "cleanup",
+    "install.offramp-test-av",
+    "verify.offramp-test-av",
+    "rescan",
+    "report",
+]
 # "during" exists where a step has a middle: a download in progress, between two package removals.
 POINTS = [(point, step) for step in STEPS for point in ("before", "after-action", "after")] + [
-    ("during", "stage.offramp-test-av"), ("during", "uninstall.kaspersky-endpoint-security-linux")]
-MUTATING = {"stage.offramp-test-av", "uninstall.kaspersky-endpoint-security-linux",
-            "uninstall.kaspersky-network-agent", "install.offramp-test-av"}
+    ("during", "stage.offramp-test-av"),
+    ("during", "uninstall.kaspersky-endpoint-security-linux"),
+]
+MUTATING = {
+    "stage.offramp-test-av",
+    "uninstall.kaspersky-endpoint-security-linux",
+    "uninstall.kaspersky-network-agent",
+    "install.offramp-test-av",
+}
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("point, step", POINTS, ids=[f"{p}:{s}" for p, s in POINTS])
-def test_kill_and_resume_reaches_the_same_end(point: str, step: str, dpkg_root: DpkgRoot,
-                                              built_packages: BuiltPackages, tmp_path: Path,
-                                              private_home: Path) -> None:
+def test_kill_and_resume_reaches_the_same_end(
+    point: str, step: str, dpkg_root: DpkgRoot, built_packages: BuiltPackages, tmp_path: Path, private_home: Path
+) -> None:
     dpkg_root.install(*(built_packages.deb(s) for s in (fx.KESL, fx.KESL_GUI, fx.KLNAGENT64)))
     payload = built_packages.deb(fx.OFFRAMP_TEST_AV).read_bytes() * 1  # big enough to report progress mid-way
     with HttpServer() as server:
         url = server.add("/offramp-test-av_1.0_all.deb", payload)
         playbook = pinned_playbook(tmp_path, "linux", url, payload)
-        killed = run_cli("migrate", "--silent", "--root", str(dpkg_root.path), "--to", str(playbook),
-                         env={**LOOPBACK, "OFFRAMP_TEST_CRASH_AT": f"{point}:{step}"})
+        killed = run_cli(
+            "migrate",
+            "--silent",
+            "--root",
+            str(dpkg_root.path),
+            "--to",
+            str(playbook),
+            env={**LOOPBACK, "OFFRAMP_TEST_CRASH_AT": f"{point}:{step}"},
+        )
         assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
         resumed = run_cli("resume", "--silent", env=LOOPBACK)
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
@@ -58,7 +79,7 @@ def test_kill_and_resume_reaches_the_same_end(point: str, step: str, dpkg_root: 
     for step_id in STEPS:
         done_at = [i for i, e in enumerate(events) if e["event"] == "step.done" and e["step"] == step_id]
         assert len(done_at) == 1, f"{step_id} finished {len(done_at)} times"
-        acted_after_done = [e for e in events[done_at[0]:] if e["event"] == "step.act" and e.get("step") == step_id]
+        acted_after_done = [e for e in events[done_at[0] :] if e["event"] == "step.act" and e.get("step") == step_id]
         assert acted_after_done == [], f"{step_id} ran again after it had finished"
     for step_id in MUTATING:
         acts = [e for e in events if e["event"] == "step.act" and e.get("step") == step_id]

@@ -92,8 +92,16 @@ class Progress:
 
 
 def fetch(url: str, dest: Path, **overrides: Any) -> Path:
-    options: dict[str, Any] = dict(sha256=SHA, max_size=MAX, allow_loopback_http=True, connect_timeout=2,
-                                   read_timeout=2, attempts=3, backoff=0.01, total_timeout=20)
+    options: dict[str, Any] = dict(
+        sha256=SHA,
+        max_size=MAX,
+        allow_loopback_http=True,
+        connect_timeout=2,
+        read_timeout=2,
+        attempts=3,
+        backoff=0.01,
+        total_timeout=20,
+    )
     options.update(overrides)
     return download(url, dest, **options)
 
@@ -141,7 +149,8 @@ def dns_lookups(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def test_normal_download_is_verified_private_and_reports_progress(
-        server: HttpServer, dest: Path, events: list[logging.LogRecord]) -> None:
+    server: HttpServer, dest: Path, events: list[logging.LogRecord]
+) -> None:
     progress = Progress()
     path = fetch(server.add("/setup.bin", PAYLOAD), dest, progress=progress, expected_size=len(PAYLOAD))
 
@@ -154,7 +163,9 @@ def test_normal_download_is_verified_private_and_reports_progress(
     assert received == sorted(received)
     assert ranges(server, "/setup.bin") == [None]
     assert [r.event for r in events if r.event.startswith("download.")] == [  # type: ignore[attr-defined]
-        "download.start", "download.done"]
+        "download.start",
+        "download.done",
+    ]
     assert "/setup.bin" in named(events, "download.done")[0].url  # type: ignore[attr-defined]
 
 
@@ -193,7 +204,8 @@ def test_served_from_a_proxy_when_one_is_given(server: HttpServer, dest: Path) -
 
 
 def test_dropped_connection_resumes_with_range_and_if_range(
-        server: HttpServer, dest: Path, events: list[logging.LogRecord]) -> None:
+    server: HttpServer, dest: Path, events: list[logging.LogRecord]
+) -> None:
     progress = Progress()
     url = server.add("/setup.bin", PAYLOAD, faults=[drop(after=50_000), drop(after=50_000)])
     assert fetch(url, dest, progress=progress).read_bytes() == PAYLOAD
@@ -233,7 +245,8 @@ def test_stall_every_time_gives_up(server: HttpServer, dest: Path) -> None:
 
 
 def test_range_ignoring_server_restarts_from_zero(
-        server: HttpServer, dest: Path, events: list[logging.LogRecord]) -> None:
+    server: HttpServer, dest: Path, events: list[logging.LogRecord]
+) -> None:
     url = server.add("/setup.bin", PAYLOAD, ranges=False, faults=[drop(after=100_000)])
     assert fetch(url, dest).read_bytes() == PAYLOAD  # no duplicated bytes
     assert ranges(server, "/setup.bin") == [None, "bytes=100000-"]
@@ -254,8 +267,7 @@ def test_resume_at_the_wrong_offset_restarts(server: HttpServer, dest: Path) -> 
     assert ranges(server, "/setup.bin") == [None, "bytes=100000-", None]
 
 
-def test_leftover_part_from_a_crash_is_rehashed_and_only_the_rest_requested(
-        server: HttpServer, dest: Path) -> None:
+def test_leftover_part_from_a_crash_is_rehashed_and_only_the_rest_requested(server: HttpServer, dest: Path) -> None:
     dest.mkdir(mode=0o755)
     (dest / f"{SHA}.part").write_bytes(PAYLOAD[:120_000])
     progress = Progress()
@@ -268,8 +280,7 @@ def test_leftover_part_from_a_crash_is_rehashed_and_only_the_rest_requested(
     assert progress.calls[-1] == (len(PAYLOAD), len(PAYLOAD))
 
 
-def test_corrupt_leftover_part_is_caught_by_the_hash_and_downloaded_again(
-        server: HttpServer, dest: Path) -> None:
+def test_corrupt_leftover_part_is_caught_by_the_hash_and_downloaded_again(server: HttpServer, dest: Path) -> None:
     dest.mkdir()
     (dest / f"{SHA}.part").write_bytes(OTHER[:120_000])
     assert fetch(server.add("/setup.bin", PAYLOAD), dest).read_bytes() == PAYLOAD
@@ -318,8 +329,9 @@ def test_429_with_retry_after_then_ok_is_retried(server: HttpServer, dest: Path)
     assert len(server.requests) == 2
 
 
-def test_500_always_gives_up_after_the_attempts(server: HttpServer, dest: Path,
-                                                events: list[logging.LogRecord]) -> None:
+def test_500_always_gives_up_after_the_attempts(
+    server: HttpServer, dest: Path, events: list[logging.LogRecord]
+) -> None:
     error = fails("http-status", server.add("/setup.bin", PAYLOAD, always=status(500)), dest, attempts=3)
     assert error.status == 500 and "try again later" in error.message
     assert len(server.requests) == 3
@@ -328,7 +340,8 @@ def test_500_always_gives_up_after_the_attempts(server: HttpServer, dest: Path,
 
 
 def test_redirect_to_plain_http_elsewhere_is_refused_without_connecting(
-        server: HttpServer, dest: Path, dns_lookups: list[str]) -> None:
+    server: HttpServer, dest: Path, dns_lookups: list[str]
+) -> None:
     error = fails("insecure-url", server.add("/setup.bin", always=redirect("http://example.invalid/x")), dest)
     assert "example.invalid" in error.message and "HTTPS" in error.message
     assert "example.invalid" not in dns_lookups
@@ -358,8 +371,7 @@ def test_oversize_with_honest_length_is_refused_before_reading(server: HttpServe
 
 
 @pytest.mark.parametrize("length", ["chunked", "none"])
-def test_oversize_without_honest_length_is_stopped_at_the_limit(
-        server: HttpServer, dest: Path, length: str) -> None:
+def test_oversize_without_honest_length_is_stopped_at_the_limit(server: HttpServer, dest: Path, length: str) -> None:
     progress = Progress()
     url = server.add("/setup.bin", PAYLOAD * 3, length=length)  # type: ignore[arg-type]
     fails("too-large", url, dest, max_size=300_000, progress=progress)
@@ -375,8 +387,9 @@ def test_endless_body_is_stopped_at_the_limit(server: HttpServer, dest: Path) ->
 
 def test_announced_size_other_than_expected_is_refused_at_once(server: HttpServer, dest: Path) -> None:
     progress = Progress()
-    error = fails("size-mismatch", server.add("/setup.bin", PAYLOAD), dest,
-                  expected_size=len(PAYLOAD) + 1, progress=progress)
+    error = fails(
+        "size-mismatch", server.add("/setup.bin", PAYLOAD), dest, expected_size=len(PAYLOAD) + 1, progress=progress
+    )
     assert progress.most == 0 and "sha256" in error.message
 
 
@@ -385,8 +398,9 @@ def test_short_chunked_body_is_a_size_mismatch(server: HttpServer, dest: Path) -
     fails("size-mismatch", url, dest, expected_size=len(PAYLOAD))
 
 
-def test_wrong_content_is_a_hash_mismatch_and_deleted(server: HttpServer, dest: Path,
-                                                      events: list[logging.LogRecord]) -> None:
+def test_wrong_content_is_a_hash_mismatch_and_deleted(
+    server: HttpServer, dest: Path, events: list[logging.LogRecord]
+) -> None:
     error = fails("hash-mismatch", server.add("/setup.bin", OTHER), dest, expected_size=len(PAYLOAD))
     assert "hash" in error.message and "nothing was run" in error.message
     assert len(server.requests) == 1  # one clean download: no reason to suspect our own splice
@@ -422,19 +436,23 @@ def test_connection_refused_is_a_network_error(dest: Path) -> None:
     fails("network", url, dest, attempts=2)
 
 
-@pytest.mark.parametrize(("url", "allow"), [
-    ("http://example.com/setup.exe", False),
-    ("http://example.com/setup.exe", True),  # the test switch is for loopback only
-    ("http://127.0.0.1:9/setup.exe", False),  # loopback too needs the switch
-    ("http://127.0.0.1.example.com/setup.exe", True),  # a DNS name that looks like loopback
-    ("http://[::2]/setup.exe", True),
-    ("ftp://example.com/setup.exe", True),
-    ("file:///etc/passwd", True),
-    ("https:///setup.exe", False),
-    ("https://example.com:notaport/setup.exe", False),
-])
+@pytest.mark.parametrize(
+    ("url", "allow"),
+    [
+        ("http://example.com/setup.exe", False),
+        ("http://example.com/setup.exe", True),  # the test switch is for loopback only
+        ("http://127.0.0.1:9/setup.exe", False),  # loopback too needs the switch
+        ("http://127.0.0.1.example.com/setup.exe", True),  # a DNS name that looks like loopback
+        ("http://[::2]/setup.exe", True),
+        ("ftp://example.com/setup.exe", True),
+        ("file:///etc/passwd", True),
+        ("https:///setup.exe", False),
+        ("https://example.com:notaport/setup.exe", False),
+    ],
+)
 def test_insecure_urls_are_refused_before_anything_happens(
-        dest: Path, dns_lookups: list[str], url: str, allow: bool) -> None:
+    dest: Path, dns_lookups: list[str], url: str, allow: bool
+) -> None:
     with pytest.raises(DownloadError) as info:
         fetch(url, dest, allow_loopback_http=allow)
     assert info.value.kind == "insecure-url"
@@ -442,14 +460,32 @@ def test_insecure_urls_are_refused_before_anything_happens(
     assert dns_lookups == [] and not dest.exists()
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1/x", "http://127.8.9.10/x", "http://[::1]/x",
-                                 "http://localhost/x", "http://LOCALHOST./x", "https://example.com/x"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/x",
+        "http://127.8.9.10/x",
+        "http://[::1]/x",
+        "http://localhost/x",
+        "http://LOCALHOST./x",
+        "https://example.com/x",
+    ],
+)
 def test_loopback_http_and_https_pass_the_url_check(url: str) -> None:
     dl._check_url(url, allow_loopback_http=True)
 
 
-@pytest.mark.parametrize("kwargs", [{"sha256": "abc"}, {"filename": "../x"}, {"filename": ".hidden"},
-                                    {"filename": "a/b"}, {"max_size": 0}, {"attempts": 0}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"sha256": "abc"},
+        {"filename": "../x"},
+        {"filename": ".hidden"},
+        {"filename": "a/b"},
+        {"max_size": 0},
+        {"attempts": 0},
+    ],
+)
 def test_programming_errors_are_value_errors(dest: Path, kwargs: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         fetch("https://example.com/x", dest, **kwargs)
@@ -494,7 +530,8 @@ def test_https_download_without_the_test_switch(https_server: HttpServer, dest: 
 
 
 def test_https_to_http_downgrade_is_refused_even_on_loopback(
-        https_server: HttpServer, server: HttpServer, dest: Path) -> None:
+    https_server: HttpServer, server: HttpServer, dest: Path
+) -> None:
     plain = server.add("/setup.bin", PAYLOAD)
     url = https_server.add("/setup.bin", always=redirect(plain))
     error = fails("insecure-url", url, dest, allow_loopback_http=True)
@@ -502,8 +539,9 @@ def test_https_to_http_downgrade_is_refused_even_on_loopback(
     assert server.requests == []
 
 
-def test_untrusted_certificate_is_final(tls_files: tuple[Path, Path], dest: Path,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_untrusted_certificate_is_final(
+    tls_files: tuple[Path, Path], dest: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with HttpServer(tls=tls_files) as untrusted:  # no REQUESTS_CA_BUNDLE: the system CAs don't know it
         error = fails("network", untrusted.add("/setup.bin", PAYLOAD), dest, attempts=3)
         assert "certificate" in error.message and "REQUESTS_CA_BUNDLE" in error.message
@@ -521,4 +559,3 @@ def test_serve_directory_serves_files_and_nothing_outside(tmp_path: Path, dest: 
     with serve_directory(root) as srv:
         assert fetch(srv.url("pool/kesl.deb"), dest, filename="kesl.deb").read_bytes() == PAYLOAD
         fails("http-status", srv.url("pool/%2e%2e/%2e%2e/secret"), tmp_path / "other")
-

@@ -25,14 +25,17 @@ if TYPE_CHECKING:
 
 def findings_of(scan_json: str) -> dict:
     data = json.loads(scan_json)
-    return {"verdict": data["verdict"],
-            "installed": sorted((p["product_id"], p["version"]) for p in data["installed"]),
-            "leftovers": sorted((x["product_id"], x["kind"], x["name"]) for x in data["leftovers"]),
-            "notes": sorted(n["id"] for n in data["notes"])}
+    return {
+        "verdict": data["verdict"],
+        "installed": sorted((p["product_id"], p["version"]) for p in data["installed"]),
+        "leftovers": sorted((x["product_id"], x["kind"], x["name"]) for x in data["leftovers"]),
+        "notes": sorted(n["id"] for n in data["notes"]),
+    }
 
 
-def test_osquery_results_and_the_live_collector_agree(dpkg_root: DpkgRoot, built_packages: BuiltPackages,
-                                                       tmp_path: Path) -> None:
+def test_osquery_results_and_the_live_collector_agree(
+    dpkg_root: DpkgRoot, built_packages: BuiltPackages, tmp_path: Path
+) -> None:
     dpkg_root.install(*(built_packages.deb(s) for s in (fx.KESL, fx.KESL_GUI, fx.KLNAGENT64, fx.KLEOPATRA)))
     dpkg_root.remove("klnagent64")  # a removed package leaves its folders: leftovers as well as installs
 

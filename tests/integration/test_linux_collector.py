@@ -33,8 +33,9 @@ def test_dpkg_root_packages_units_and_folders(dpkg_root: DpkgRoot, built_package
     assert paths[fx.KESL_CONTROL]["type"] == "regular"
 
 
-def test_removed_package_with_config_left_is_reported_as_config_files(dpkg_root: DpkgRoot,
-                                                                     built_packages: BuiltPackages) -> None:
+def test_removed_package_with_config_left_is_reported_as_config_files(
+    dpkg_root: DpkgRoot, built_packages: BuiltPackages
+) -> None:
     dpkg_root.install(built_packages.deb(fx.KESL))
     dpkg_root.remove("kesl")
     rows = {row["name"]: row for row in linux.collect(dpkg_root.path, SCOPE)["deb_packages"]}
@@ -56,8 +57,9 @@ def test_empty_root_gives_an_empty_inventory(tmp_path) -> None:
     assert inventory == {"platform": "linux", "deb_packages": [], "rpm_packages": [], "systemd_units": [], "file": []}
 
 
-def test_the_definitions_date_comes_from_the_vendor_tool_when_allowed(dpkg_root: DpkgRoot,
-                                                                      built_packages: BuiltPackages) -> None:
+def test_the_definitions_date_comes_from_the_vendor_tool_when_allowed(
+    dpkg_root: DpkgRoot, built_packages: BuiltPackages
+) -> None:
     from app.core.data.catalogue import load_catalogue
     from app.core.scan.classifier import classify
     from app.core.scan.collectors.scope import scope_from

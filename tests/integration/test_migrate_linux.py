@@ -43,9 +43,16 @@ def test_plan_lists_the_steps_in_a_safe_order(kaspersky_root: DpkgRoot, served_p
     plan = json.loads(result.stdout)
     ids = [s["id"] for s in plan["steps"]]
     assert [i for i in ids if not i.startswith("rescue.")] == [
-        "preflight", "stage.offramp-test-av", "uninstall.kaspersky-endpoint-security-linux",
-        "uninstall.kaspersky-network-agent", "cleanup", "install.offramp-test-av", "verify.offramp-test-av",
-        "rescan", "report"]
+        "preflight",
+        "stage.offramp-test-av",
+        "uninstall.kaspersky-endpoint-security-linux",
+        "uninstall.kaspersky-network-agent",
+        "cleanup",
+        "install.offramp-test-av",
+        "verify.offramp-test-av",
+        "rescan",
+        "report",
+    ]
     kesl = next(s for s in plan["steps"] if s["id"] == "uninstall.kaspersky-endpoint-security-linux")
     assert kesl["params"]["packages"] == ["kesl-gui", "kesl"]  # the GUI before the daemon it depends on
     assert ids.index("uninstall.kaspersky-endpoint-security-linux") < ids.index("uninstall.kaspersky-network-agent")
@@ -56,12 +63,22 @@ def test_plan_lists_the_steps_in_a_safe_order(kaspersky_root: DpkgRoot, served_p
 
 
 @pytest.mark.slow
-def test_silent_migration_end_to_end(kaspersky_root: DpkgRoot, served_playbook, tmp_path: Path,
-                                     private_home: Path) -> None:
+def test_silent_migration_end_to_end(
+    kaspersky_root: DpkgRoot, served_playbook, tmp_path: Path, private_home: Path
+) -> None:
     playbook, server = served_playbook
     report = tmp_path / "report.json"
-    result = run_cli("migrate", "--silent", "--root", str(kaspersky_root.path), "--to", str(playbook),
-                     "--report", str(report), env=LOOPBACK)
+    result = run_cli(
+        "migrate",
+        "--silent",
+        "--root",
+        str(kaspersky_root.path),
+        "--to",
+        str(playbook),
+        "--report",
+        str(report),
+        env=LOOPBACK,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     installed = kaspersky_root.installed()
     assert "kesl" not in installed and "kesl-gui" not in installed and "klnagent64" not in installed
@@ -96,26 +113,26 @@ def test_nothing_to_do_exits_zero(dpkg_root: DpkgRoot, served_playbook) -> None:
 def test_dry_run_changes_nothing(kaspersky_root: DpkgRoot, served_playbook) -> None:
     playbook, server = served_playbook
     before = kaspersky_root.installed()
-    result = run_cli("migrate", "--silent", "--dry-run", "--root", str(kaspersky_root.path), "--to", str(playbook),
-                     env=LOOPBACK)
+    result = run_cli(
+        "migrate", "--silent", "--dry-run", "--root", str(kaspersky_root.path), "--to", str(playbook), env=LOOPBACK
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert kaspersky_root.installed() == before
     assert server.requests == []
 
 
 @pytest.mark.parametrize("fault", ["wrong-hash", "not-found"])
-def test_a_bad_download_removes_nothing_and_leaves_no_file(fault: str, kaspersky_root: DpkgRoot, tmp_path: Path,
-                                                           built_packages: BuiltPackages, private_home: Path) -> None:
+def test_a_bad_download_removes_nothing_and_leaves_no_file(
+    fault: str, kaspersky_root: DpkgRoot, tmp_path: Path, built_packages: BuiltPackages, private_home: Path
+) -> None:
     payload = built_packages.deb(fx.OFFRAMP_TEST_AV).read_bytes()
     with HttpServer() as server:
         url = server.add("/offramp-test-av_1.0_all.deb", payload)
         if fault == "not-found":
             url = server.url("/missing.deb")
-        playbook = pinned_playbook(tmp_path, "linux", url, payload,
-                                   sha256="ab" * 32 if fault == "wrong-hash" else None)
+        playbook = pinned_playbook(tmp_path, "linux", url, payload, sha256="ab" * 32 if fault == "wrong-hash" else None)
         before = kaspersky_root.installed()
-        result = run_cli("migrate", "--silent", "--root", str(kaspersky_root.path), "--to", str(playbook),
-                         env=LOOPBACK)
+        result = run_cli("migrate", "--silent", "--root", str(kaspersky_root.path), "--to", str(playbook), env=LOOPBACK)
     expected = {"wrong-hash": 23, "not-found": 22}[fault]
     assert result.returncode == expected, result.stdout + result.stderr
     assert kaspersky_root.installed() == before
@@ -127,8 +144,9 @@ def test_a_bad_download_removes_nothing_and_leaves_no_file(fault: str, kaspersky
 def test_a_bad_policy_is_a_usage_error_naming_the_line(kaspersky_root: DpkgRoot, tmp_path: Path) -> None:
     policy = tmp_path / "policy.yaml"
     policy.write_text("kind: policy\nschema_version: 1\nreboot:\n  allowed: sometimes\n")
-    result = run_cli("migrate", "--silent", "--root", str(kaspersky_root.path), "--to", "clamav",
-                     "--policy", str(policy))
+    result = run_cli(
+        "migrate", "--silent", "--root", str(kaspersky_root.path), "--to", "clamav", "--policy", str(policy)
+    )
     assert result.returncode == 2
     assert f"{policy}:4:12: reboot.allowed: expected boolean" in result.stderr
     assert "Traceback" not in result.stderr

@@ -65,9 +65,7 @@ def install_kaspersky_debs(root: DpkgRoot, built: BuiltPackages) -> None:
 # ------------------------------------------------------------------------------------------------ dpkg
 
 
-def test_dpkg_query_in_root_lists_installed_packages(
-    dpkg_root: DpkgRoot, built_packages: BuiltPackages
-) -> None:
+def test_dpkg_query_in_root_lists_installed_packages(dpkg_root: DpkgRoot, built_packages: BuiltPackages) -> None:
     install_kaspersky_debs(dpkg_root, built_packages)
 
     # The real query tool, as a collector would call it, not the bed's own helper.
@@ -170,9 +168,7 @@ def test_kesl_variant_with_other_databases_date(dpkg_root: DpkgRoot, built_packa
     assert "Last release date of databases: 2025-01-15 08:30:00" in out.splitlines()
 
 
-def test_lookalikes_and_replacement_coexist_with_kesl(
-    dpkg_root: DpkgRoot, built_packages: BuiltPackages
-) -> None:
+def test_lookalikes_and_replacement_coexist_with_kesl(dpkg_root: DpkgRoot, built_packages: BuiltPackages) -> None:
     specs = (KESL, KLEOPATRA, KLIBC_UTILS, OFFRAMP_TEST_AV)
     dpkg_root.install(*(built_packages.deb(spec) for spec in specs))
     assert dpkg_root.installed() == {spec.name: spec.full_version for spec in specs}

@@ -40,8 +40,9 @@ def clean_up(bed: WineBed, fixtures: WindowsFixtures, *codes: str) -> None:
         fixtures.extras[name].remove(bed)
 
 
-def test_scan_finds_kaspersky_msis_and_a_driver_left_behind(winebed: WineBed, windows_msis: dict[str, Path],
-                                                            windows_fixtures: WindowsFixtures, tmp_path: Path) -> None:
+def test_scan_finds_kaspersky_msis_and_a_driver_left_behind(
+    winebed: WineBed, windows_msis: dict[str, Path], windows_fixtures: WindowsFixtures, tmp_path: Path
+) -> None:
     bed = winebed
     try:
         for package in ("kes", "network-agent", "kaspersky-21-25", "ultraav"):
@@ -52,8 +53,11 @@ def test_scan_finds_kaspersky_msis_and_a_driver_left_behind(winebed: WineBed, wi
         code, found = scan(bed, tmp_path)
         assert code == 1
         installed = {p["product_id"]: p for p in found["installed"]}
-        assert set(installed) == {"kaspersky-endpoint-security-windows", "kaspersky-network-agent",
-                                  "kaspersky-consumer-windows"}
+        assert set(installed) == {
+            "kaspersky-endpoint-security-windows",
+            "kaspersky-network-agent",
+            "kaspersky-consumer-windows",
+        }
         assert installed["kaspersky-endpoint-security-windows"]["product_codes"] == [KES]
         assert installed["kaspersky-consumer-windows"]["definitions_date"] == "2024-09-28T21:04:00+00:00"
         assert {"ultraav", "keeper-keeperguard", "avnos-kavnsi"} <= {n["id"] for n in found["notes"]}
@@ -72,9 +76,9 @@ def test_scan_finds_kaspersky_msis_and_a_driver_left_behind(winebed: WineBed, wi
         clean_up(bed, windows_fixtures, CONSUMER, KES, AGENT, ULTRAAV)
 
 
-def test_silent_migration_end_to_end_under_windows_installer(winebed: WineBed, windows_msis: dict[str, Path],
-                                                             windows_fixtures: WindowsFixtures,
-                                                             tmp_path: Path) -> None:
+def test_silent_migration_end_to_end_under_windows_installer(
+    winebed: WineBed, windows_msis: dict[str, Path], windows_fixtures: WindowsFixtures, tmp_path: Path
+) -> None:
     bed = winebed
     home = tmp_path / "home"
     env = {"OFFRAMP_HOME": to_windows_path(home), "OFFRAMP_ALLOW_LOOPBACK_HTTP": "1"}
@@ -85,8 +89,16 @@ def test_silent_migration_end_to_end_under_windows_installer(winebed: WineBed, w
         with HttpServer() as server:
             url = server.add("/offramp-test-av-1.0.msi", payload)
             playbook = pinned_playbook(tmp_path, "windows", url, payload)
-            result = bed.offramp("migrate", "--silent", "--to", to_windows_path(playbook), "--report",
-                                 to_windows_path(tmp_path / "report.json"), env=env, timeout=600)
+            result = bed.offramp(
+                "migrate",
+                "--silent",
+                "--to",
+                to_windows_path(playbook),
+                "--report",
+                to_windows_path(tmp_path / "report.json"),
+                env=env,
+                timeout=600,
+            )
             assert result.returncode == 0, result.stdout + result.stderr
             assert len(server.requests_for("/offramp-test-av-1.0.msi")) == 1
 
@@ -103,27 +115,32 @@ def test_silent_migration_end_to_end_under_windows_installer(winebed: WineBed, w
         clean_up(bed, windows_fixtures, TEST_AV, KES, AGENT)
 
 
-
 KES_PROTECTED = "{2DAF09E8-E2DD-4B3D-BC8F-958D8A199452}"
 AGENT_PROTECTED = "{221EFD82-071C-4563-A311-C395EB195F69}"
 PASSWORD = "Offramp-Test-Password"
 
 
 def test_password_protected_removal_blocks_without_and_succeeds_with_the_passwords(
-        winebed: WineBed, windows_msis: dict[str, Path], windows_fixtures: WindowsFixtures, tmp_path: Path) -> None:
+    winebed: WineBed, windows_msis: dict[str, Path], windows_fixtures: WindowsFixtures, tmp_path: Path
+) -> None:
     bed = winebed
     try:
         assert bed.msi_install(windows_msis["kes-password"]) == 0
         assert bed.msi_install(windows_msis["network-agent-password"]) == 0
         home = tmp_path / "without"
-        blocked = bed.offramp("migrate", "--silent", "--remove-only", env={"OFFRAMP_HOME": to_windows_path(home)},
-                              timeout=600)
+        blocked = bed.offramp(
+            "migrate", "--silent", "--remove-only", env={"OFFRAMP_HOME": to_windows_path(home)}, timeout=600
+        )
         assert blocked.returncode == 24, blocked.stdout + blocked.stderr
         assert "Safe Mode" in blocked.stdout and "kavremover" in blocked.stdout
 
         home = tmp_path / "with"
-        env = {"OFFRAMP_HOME": to_windows_path(home), "OFFRAMP_KES_LOGIN": "KLAdmin", "OFFRAMP_KES_PASSWORD": PASSWORD,
-               "OFFRAMP_NETWORK_AGENT_PASSWORD": PASSWORD}
+        env = {
+            "OFFRAMP_HOME": to_windows_path(home),
+            "OFFRAMP_KES_LOGIN": "KLAdmin",
+            "OFFRAMP_KES_PASSWORD": PASSWORD,
+            "OFFRAMP_NETWORK_AGENT_PASSWORD": PASSWORD,
+        }
         done = bed.offramp("migrate", "--silent", "--remove-only", env=env, timeout=600)
         assert done.returncode == 0, done.stdout + done.stderr
         code, found = scan(bed, tmp_path / "after")

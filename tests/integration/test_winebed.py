@@ -120,14 +120,16 @@ print(json.dumps({"platform": sys.platform, "version": list(sys.version_info[:2]
     assert info["app"].lower() == to_windows_path(REPO / "app" / "__init__.py").lower()
 
 
-def test_64bit_msi_registers_in_native_uninstall_view(winebed: WineBed, windows_msis: dict[str, Path],
-                                                      windows_fixtures: WindowsFixtures) -> None:
+def test_64bit_msi_registers_in_native_uninstall_view(
+    winebed: WineBed, windows_msis: dict[str, Path], windows_fixtures: WindowsFixtures
+) -> None:
     kes = windows_fixtures.packages["kes"]
     assert winebed.msi_install(windows_msis["kes"]) == 0
     try:
         rows = programs(winebed, kes.product_code)
         assert [(r["view"], r["DisplayName"], r["Publisher"]) for r in rows] == [
-            ("64", "Kaspersky Endpoint Security for Windows", "AO Kaspersky Lab")]
+            ("64", "Kaspersky Endpoint Security for Windows", "AO Kaspersky Lab")
+        ]
         assert rows[0]["DisplayVersion"] == kes.version
         assert rows[0]["InstallLocation"].rstrip("\\") == kes.install_path
         assert (winebed.host_path(kes.install_path) / "avp.exe").is_file()
@@ -135,32 +137,38 @@ def test_64bit_msi_registers_in_native_uninstall_view(winebed: WineBed, windows_
         data = hklm(winebed, r"SOFTWARE\KasperskyLab\protected\KES\Data", "LastSuccessfulUpdate")
         assert data == {"LastSuccessfulUpdate": [LAST_UPDATE, 4]}
         service = hklm(winebed, service_key("AVP.KES.12.6.0"), "Type", "Start", "ImagePath")
-        assert service == {"Type": [0x10, 4], "Start": [2, 4],
-                           "ImagePath": [kes.install_path + "\\avp.exe", 1]}
+        assert service == {"Type": [0x10, 4], "Start": [2, 4], "ImagePath": [kes.install_path + "\\avp.exe", 1]}
     finally:
         assert winebed.msi_uninstall(kes.product_code) == 0
 
 
-def test_32bit_msi_lands_under_wow6432node(winebed: WineBed, windows_msis: dict[str, Path],
-                                           windows_fixtures: WindowsFixtures) -> None:
+def test_32bit_msi_lands_under_wow6432node(
+    winebed: WineBed, windows_msis: dict[str, Path], windows_fixtures: WindowsFixtures
+) -> None:
     agent = windows_fixtures.packages["network-agent"]
     assert winebed.msi_install(windows_msis["network-agent"]) == 0
     try:
         rows = programs(winebed, agent.product_code)
         assert [(r["view"], r["DisplayName"], r["Publisher"]) for r in rows] == [
-            ("32", "Kaspersky Security Center Network Agent", "Kaspersky Lab")]
+            ("32", "Kaspersky Security Center Network Agent", "Kaspersky Lab")
+        ]
         assert agent.install_path.startswith("C:\\Program Files (x86)\\")
         assert (winebed.host_path(agent.install_path) / "klnagent.exe").is_file()
         # A 32-bit program asking for the plain path is redirected to the same WOW6432Node entry.
-        redirected = hklm(winebed, "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\" + agent.product_code,
-                          "DisplayName", view="32")
+        redirected = hklm(
+            winebed,
+            "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\" + agent.product_code,
+            "DisplayName",
+            view="32",
+        )
         assert redirected == {"DisplayName": ["Kaspersky Security Center Network Agent", 1]}
     finally:
         assert winebed.msi_uninstall(agent.product_code) == 0
 
 
 def test_uninstall_removes_everything_then_reports_not_installed(
-        winebed: WineBed, windows_msis: dict[str, Path], windows_fixtures: WindowsFixtures) -> None:
+    winebed: WineBed, windows_msis: dict[str, Path], windows_fixtures: WindowsFixtures
+) -> None:
     kes = windows_fixtures.packages["kes"]
     assert winebed.msi_install(windows_msis["kes"]) == 0
     assert programs(winebed, kes.product_code)
@@ -175,7 +183,8 @@ def test_uninstall_removes_everything_then_reports_not_installed(
 
 
 def test_password_protected_uninstall_fails_without_the_password(
-        winebed: WineBed, windows_msis: dict[str, Path], windows_fixtures: WindowsFixtures) -> None:
+    winebed: WineBed, windows_msis: dict[str, Path], windows_fixtures: WindowsFixtures
+) -> None:
     for package_id in ("kes-password", "network-agent-password"):
         spec = windows_fixtures.packages[package_id]
         assert winebed.msi_install(windows_msis[package_id]) == 0
@@ -187,8 +196,9 @@ def test_password_protected_uninstall_fails_without_the_password(
 
 
 def test_driver_service_reads_back_through_winreg(winebed: WineBed) -> None:
-    winebed.create_driver("klids.K4W-21-25", "system32\\DRIVERS\\klids.sys",
-                          display_name="Kaspersky Lab Network Processor")
+    winebed.create_driver(
+        "klids.K4W-21-25", "system32\\DRIVERS\\klids.sys", display_name="Kaspersky Lab Network Processor"
+    )
     try:
         driver = hklm(winebed, service_key("klids.K4W-21-25"), "Type", "Start", "DisplayName")
         # Type 1 = SERVICE_KERNEL_DRIVER, Start 1 = SERVICE_SYSTEM_START.
@@ -199,24 +209,28 @@ def test_driver_service_reads_back_through_winreg(winebed: WineBed) -> None:
     assert winebed.delete_service("klids.K4W-21-25") is False
 
 
-def test_extras_create_services_drivers_and_dated_values(winebed: WineBed,
-                                                         windows_fixtures: WindowsFixtures) -> None:
+def test_extras_create_services_drivers_and_dated_values(winebed: WineBed, windows_fixtures: WindowsFixtures) -> None:
     traces = windows_fixtures.extras["kaspersky-21-25-traces"]
     state = windows_fixtures.extras["network-agent-state"]
     traces.apply(winebed)
     state.apply(winebed)
     try:
-        types = {name: (hklm(winebed, service_key(name), "Type") or {}).get("Type")
-                 for name in ("AVP21.25", "klids.K4W-21-25", "klif")}
+        types = {
+            name: (hklm(winebed, service_key(name), "Type") or {}).get("Type")
+            for name in ("AVP21.25", "klids.K4W-21-25", "klif")
+        }
         assert types == {"AVP21.25": [0x10, 4], "klids.K4W-21-25": [1, 4], "klif": [2, 4]}
         assert hklm(winebed, service_key("AVP21.25"), "DisplayName", "ImagePath") == {
             "DisplayName": ["Kaspersky Service 21.25", 1],
-            "ImagePath": ['"C:\\Program Files (x86)\\Kaspersky Lab\\Kaspersky 21.25\\avp.exe" -r', 1]}
+            "ImagePath": ['"C:\\Program Files (x86)\\Kaspersky Lab\\Kaspersky 21.25\\avp.exe" -r', 1],
+        }
         assert hklm(winebed, r"SOFTWARE\WOW6432Node\KasperskyLab\AVP21.25\Data", "LastSuccessfulUpdate") == {
-            "LastSuccessfulUpdate": [LAST_UPDATE, 4]}
+            "LastSuccessfulUpdate": [LAST_UPDATE, 4]
+        }
         avstate = r"SOFTWARE\KasperskyLab\Components\34\1103\1.0.0.0\Statistics\AVState"
         assert hklm(winebed, avstate, "Protection_BasesDate", view="32") == {
-            "Protection_BasesDate": ["28-09-2024 21-04-00", 1]}
+            "Protection_BasesDate": ["28-09-2024 21-04-00", 1]
+        }
     finally:
         traces.remove(winebed)
         state.remove(winebed)
@@ -225,14 +239,16 @@ def test_extras_create_services_drivers_and_dated_values(winebed: WineBed,
 
 @pytest.mark.parametrize("package_id", ["kaspersky-21-25", "ultraav", "offramp-test-av"])
 def test_fixture_package_installs_where_its_bitness_says(
-        winebed: WineBed, windows_msis: dict[str, Path], windows_fixtures: WindowsFixtures, package_id: str) -> None:
+    winebed: WineBed, windows_msis: dict[str, Path], windows_fixtures: WindowsFixtures, package_id: str
+) -> None:
     spec: MsiSpec = windows_fixtures.packages[package_id]
     assert winebed.msi_install(windows_msis[package_id]) == 0
     try:
         rows = programs(winebed, spec.product_code)
         expected_view = "64" if spec.arch == "x64" else "32"
         assert [(r["view"], r["DisplayName"], r["Publisher"]) for r in rows] == [
-            (expected_view, spec.name, spec.manufacturer)]
+            (expected_view, spec.name, spec.manufacturer)
+        ]
         for rel_path in spec.files:
             assert (winebed.host_path(spec.install_path) / rel_path).is_file()
     finally:

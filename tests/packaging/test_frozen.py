@@ -59,9 +59,14 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
         pytest.skip("the packaging tests build the Linux bundle and .deb; CI builds the others")
     out = tmp_path_factory.mktemp("frozen")
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, str(PACKAGING / "build.py"), "--dist", str(out / "dist"),
-                           "--work", str(out / "work")], cwd=REPO, capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, timeout=BUILD_TIMEOUT_S)
+    proc = subprocess.run(
+        [sys.executable, str(PACKAGING / "build.py"), "--dist", str(out / "dist"), "--work", str(out / "work")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=BUILD_TIMEOUT_S,
+    )
     assert proc.returncode == 0, f"packaging/build.py failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
     debs = list((out / "dist").glob("offramp_*.deb"))
     assert len(debs) == 1, f"expected one .deb, found {debs}"
@@ -69,9 +74,15 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
 
 
 def test_the_wizard_smoke_test_option_runs_unfrozen() -> None:
-    proc = subprocess.run([sys.executable, "-m", "app.gui.main", "--smoke-test"], cwd=REPO, capture_output=True,
-                          text=True, stdin=subprocess.DEVNULL, timeout=120,
-                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    proc = subprocess.run(
+        [sys.executable, "-m", "app.gui.main", "--smoke-test"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
     assert (proc.returncode, proc.stdout.splitlines(), proc.stderr) == (0, ["first page shown", "ok"], "")
 
 
@@ -103,8 +114,10 @@ def test_the_bundle_holds_what_offramp_loads_and_nothing_it_does_not(built: Buil
     assert "playbooks/banned/kaspersky.yaml" in files and "playbooks/compiled/banned.json" in files
     # The window icon is drawn at build time, so neither Qt's svg icon engine nor QtSvg is needed.
     assert "resources/icons/window/offramp-32.png" in files and not any("Svg" in f for f in files)
-    unwanted = re.compile(r"Qt/translations/|QtNetwork|QtDBus\.abi3|QtOpenGL|QtQml|Wayland|EglFS|libgtk|libcairo"
-                          r"|libpango|tkinter|_tkinter|libtcl|libtk")
+    unwanted = re.compile(
+        r"Qt/translations/|QtNetwork|QtDBus\.abi3|QtOpenGL|QtQml|Wayland|EglFS|libgtk|libcairo"
+        r"|libpango|tkinter|_tkinter|libtcl|libtk"
+    )
     assert not sorted(f for f in files if unwanted.search(f))
     # Stripped: the build machine's libpython alone is 22 MB with its symbols.
     assert (internal / "libpython3.11.so.1.0").stat().st_size < 10 * 2**20
@@ -134,10 +147,15 @@ def _package_of(soname: str) -> str | None:
 def test_every_library_the_bundle_takes_from_the_system_is_a_deb_dependency(built: Built) -> None:
     require_tools(("readelf", "dpkg"), "checking the .deb's dependencies")
     allowed = {"libc6", *build.DEB_DEPENDS}
-    missing = {soname: (user, _package_of(soname)) for soname, user in _needed_libraries(built.bundle).items()
-               if _package_of(soname) not in allowed}
-    assert not missing, ("linked by the bundle, neither bundled nor in build.DEB_DEPENDS "
-                         f"(soname: (needed by, providing package here)): {missing}")
+    missing = {
+        soname: (user, _package_of(soname))
+        for soname, user in _needed_libraries(built.bundle).items()
+        if _package_of(soname) not in allowed
+    }
+    assert not missing, (
+        "linked by the bundle, neither bundled nor in build.DEB_DEPENDS "
+        f"(soname: (needed by, providing package here)): {missing}"
+    )
 
 
 @pytest.mark.slow
@@ -145,21 +163,26 @@ def test_the_deb_installs_the_bundle_commands_desktop_entry_and_icon(built: Buil
     require_tools(("dpkg", "dpkg-deb"), "installing the .deb")
     assert built.deb.name == f"offramp_{layout.version()}_{build.deb_architecture()}.deb"
     listing = subprocess.run(["dpkg-deb", "-c", str(built.deb)], capture_output=True, text=True, check=True).stdout
-    for entry in ("./opt/offramp/offramp", f"./opt/offramp/{layout.GUI_NAME}",
-                  "./usr/bin/offramp -> /opt/offramp/offramp",
-                  f"./usr/bin/offramp-gui -> /opt/offramp/{layout.GUI_NAME}",
-                  "./usr/share/applications/offramp.desktop",
-                  "./usr/share/icons/hicolor/scalable/apps/offramp.svg"):
+    for entry in (
+        "./opt/offramp/offramp",
+        f"./opt/offramp/{layout.GUI_NAME}",
+        "./usr/bin/offramp -> /opt/offramp/offramp",
+        f"./usr/bin/offramp-gui -> /opt/offramp/{layout.GUI_NAME}",
+        "./usr/share/applications/offramp.desktop",
+        "./usr/share/icons/hicolor/scalable/apps/offramp.svg",
+    ):
         assert entry in listing
-    depends = subprocess.run(["dpkg-deb", "-f", str(built.deb), "Depends"], capture_output=True, text=True,
-                             check=True).stdout
+    depends = subprocess.run(
+        ["dpkg-deb", "-f", str(built.deb), "Depends"], capture_output=True, text=True, check=True
+    ).stdout
     for lib in ("libegl1", "libxkbcommon0", "libfontconfig1", "libdbus-1-3", "libglib2.0-0", "libc6"):
         assert re.search(rf"(^|, ){re.escape(lib)}( \(|,|$)", depends.strip()), depends
 
     root = DpkgRoot(tmp_path / "root")
     # The private root has none of the system libraries the package depends on.
-    subprocess.run([*root.dpkg_args, "--force-depends", "--install", str(built.deb)], capture_output=True,
-                   text=True, check=True)
+    subprocess.run(
+        [*root.dpkg_args, "--force-depends", "--install", str(built.deb)], capture_output=True, text=True, check=True
+    )
     assert root.installed() == {"offramp": layout.version()}
     assert os.readlink(root.path / "usr/bin/offramp") == "/opt/offramp/offramp"
     assert os.readlink(root.path / "usr/bin/offramp-gui") == f"/opt/offramp/{layout.GUI_NAME}"
@@ -168,9 +191,14 @@ def test_the_deb_installs_the_bundle_commands_desktop_entry_and_icon(built: Buil
     entry.read(root.path / "usr/share/applications/offramp.desktop", encoding="utf-8")
     desktop = entry["Desktop Entry"]
     assert (desktop["Type"], desktop["Exec"], desktop["Icon"], desktop["Terminal"]) == (
-        "Application", "offramp-gui", "offramp", "false")
+        "Application",
+        "offramp-gui",
+        "offramp",
+        "false",
+    )
     assert (root.path / "usr/share/icons/hicolor/scalable/apps/offramp.svg").read_bytes() == (
-        REPO / "resources/icons/offramp.svg").read_bytes()
+        REPO / "resources/icons/offramp.svg"
+    ).read_bytes()
     # The installed copy works from its new place, as it will from /opt/offramp.
     installed = root.path / "opt" / "offramp"
     assert not smoke.check_version(installed) and not smoke.check_gui(installed)

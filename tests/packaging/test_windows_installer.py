@@ -32,8 +32,10 @@ from tests.support.winpython import ProvisionError
 
 pytestmark = [pytest.mark.wine, pytest.mark.slow]
 
-INSTALL_HINT = ("Debian: apt-get install the packages in tools/apt/wine.txt and tools/apt/packaging-windows.txt, "
-                "or run `make system-packages`")
+INSTALL_HINT = (
+    "Debian: apt-get install the packages in tools/apt/wine.txt and tools/apt/packaging-windows.txt, "
+    "or run `make system-packages`"
+)
 # The build without provisioning the runtime (a cold pip cache adds a 90 MB download): CI runs the whole suite
 # in 90 minutes on 2 cores; this build takes about 85 s on such a machine.
 BUILD_BUDGET_S = 600
@@ -45,9 +47,9 @@ KES = "{C9EF800D-54AA-4F60-AB96-5A3966550F53}"
 MSVC_RUNTIME = {"msvcp140.dll", "msvcp140_1.dll", "msvcp140_2.dll", "vcruntime140.dll", "vcruntime140_1.dll"}
 # Wine's built-in copies of the MSVC runtime are never used: a DLL the bundle lacks fails to load, as on a
 # Windows machine without the VC++ redistributable. mscms: the test-only stand-in, for the GUI's screens.
-NATIVE_RUNTIME = ("mscoree,mshtml,winemenubuilder.exe=d;mscms=n,b;"
-                  "msvcp140,msvcp140_1,msvcp140_2,vcruntime140,vcruntime140_1=n")
-
+NATIVE_RUNTIME = (
+    "mscoree,mshtml,winemenubuilder.exe=d;mscms=n,b;msvcp140,msvcp140_1,msvcp140_2,vcruntime140,vcruntime140_1=n"
+)
 
 
 def load_build_windows() -> ModuleType:
@@ -91,7 +93,7 @@ def installer_bed(tmp_path_factory: pytest.TempPathFactory, windows_build) -> It
 def pe_machine(path: Path) -> int:
     data = path.read_bytes()[:4096]
     pe = struct.unpack_from("<I", data, 0x3C)[0]
-    assert data[pe:pe + 4] == b"PE\0\0", path
+    assert data[pe : pe + 4] == b"PE\0\0", path
     return struct.unpack_from("<H", data, pe + 4)[0]
 
 
@@ -108,7 +110,8 @@ def test_the_bundle_is_64_bit_carries_the_msvc_runtime_and_no_wine_stand_ins(win
 
 
 def test_silent_install_runs_the_installed_programs_and_uninstalls_without_a_trace(
-        windows_build, installer_bed: WineBed, tmp_path: Path) -> None:
+    windows_build, installer_bed: WineBed, tmp_path: Path
+) -> None:
     bed = installer_bed
     version = build_windows.layout.version()
     setup = to_windows_path(windows_build.installer)
@@ -120,8 +123,12 @@ def test_silent_install_runs_the_installed_programs_and_uninstalls_without_a_tra
             installed = bed.run_windows([setup, "/S"], timeout=300)
             assert installed.returncode == 0, (attempt, installed.stdout, installed.stderr)
             bed.wait_idle()
-        assert {p.name for p in install_dir.iterdir()} == {"offramp.exe", "offramp-gui.exe", "_internal",
-                                                            "uninstall.exe"}
+        assert {p.name for p in install_dir.iterdir()} == {
+            "offramp.exe",
+            "offramp-gui.exe",
+            "_internal",
+            "uninstall.exe",
+        }
         entry = bed.reg_query(UNINSTALL_KEY)
         assert entry is not None, "no uninstall entry in the 64-bit registry view"
         assert bed.reg_query(UNINSTALL_KEY_32) is None
@@ -151,8 +158,9 @@ def test_silent_install_runs_the_installed_programs_and_uninstalls_without_a_tra
         assert installed_products["kaspersky-endpoint-security-windows"]["product_codes"] == [KES]
 
         # The wizard builds and shows itself (offscreen: no display needed) from the installed folder.
-        gui = bed.run_windows([f"{INSTALL_DIR}\\offramp-gui.exe", "--smoke-test"],
-                              env={**env, "WINEQT_QPA_PLATFORM": "offscreen"})
+        gui = bed.run_windows(
+            [f"{INSTALL_DIR}\\offramp-gui.exe", "--smoke-test"], env={**env, "WINEQT_QPA_PLATFORM": "offscreen"}
+        )
         assert (gui.returncode, gui.stdout.split()) == (0, ["first", "page", "shown", "ok"]), gui.stderr
 
         quiet = re.fullmatch(r'"([^"]+)"\s*(.*)', entry["QuietUninstallString"][1])

@@ -174,8 +174,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self, *, head: bool) -> None:
         owner = self.server.owner
         path = urllib.parse.urlsplit(self.path).path
-        owner._record(RecordedRequest(self.command, self.path, path,
-                                      {k.lower(): v for k, v in self.headers.items()}))
+        owner._record(RecordedRequest(self.command, self.path, path, {k.lower(): v for k, v in self.headers.items()}))
         route, fault = owner._lookup(path)
         try:
             if route is None:
@@ -333,8 +332,9 @@ class HttpServer:
             context.load_cert_chain(str(self._tls[0]), str(self._tls[1]))
             server.socket = context.wrap_socket(server.socket, server_side=True)
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01},
-                                        name=f"http-server-{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.01}, name=f"http-server-{self.port}", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -375,10 +375,20 @@ class HttpServer:
     def url(self, path: str) -> str:
         return f"{self.base_url}/{path.lstrip('/')}"
 
-    def add(self, path: str, body: bytes = b"", *, faults: Sequence[Fault] = (), always: Fault | None = None,
-            ranges: bool = True, etag: str | None = "auto", last_modified: str | None = None,
-            length: Length = "honest", endless: bool = False,
-            content_type: str = "application/octet-stream") -> str:
+    def add(
+        self,
+        path: str,
+        body: bytes = b"",
+        *,
+        faults: Sequence[Fault] = (),
+        always: Fault | None = None,
+        ranges: bool = True,
+        etag: str | None = "auto",
+        last_modified: str | None = None,
+        length: Length = "honest",
+        endless: bool = False,
+        content_type: str = "application/octet-stream",
+    ) -> str:
         """Serves ``body`` at ``path`` (replacing an earlier route there) and returns its URL.
 
         ``faults`` script the first requests, ``always`` every later one. ``ranges=False`` makes the
@@ -389,10 +399,17 @@ class HttpServer:
         """
         path = "/" + path.lstrip("/")
         with self._lock:
-            self._routes[path] = _Route(body=body, etag=_strong_etag(body) if etag == "auto" else etag,
-                                        last_modified=last_modified, ranges=ranges, length=length,
-                                        endless=endless, faults=list(faults), always=always,
-                                        content_type=content_type)
+            self._routes[path] = _Route(
+                body=body,
+                etag=_strong_etag(body) if etag == "auto" else etag,
+                last_modified=last_modified,
+                ranges=ranges,
+                length=length,
+                endless=endless,
+                faults=list(faults),
+                always=always,
+                content_type=content_type,
+            )
         return self.url(path)
 
     # -- what happened
@@ -438,8 +455,17 @@ class HttpServer:
         if not candidate.is_relative_to(self.directory) or not candidate.is_file():
             return None  # also refuses ../ escapes
         body = candidate.read_bytes()
-        return _Route(body=body, etag=_strong_etag(body), last_modified=None, ranges=True, length="honest",
-                      endless=False, faults=[], always=None, content_type="application/octet-stream")
+        return _Route(
+            body=body,
+            etag=_strong_etag(body),
+            last_modified=None,
+            ranges=True,
+            length="honest",
+            endless=False,
+            faults=[],
+            always=None,
+            content_type="application/octet-stream",
+        )
 
 
 @contextmanager
@@ -461,8 +487,29 @@ def make_self_signed_cert(folder: Path) -> tuple[Path, Path]:
     if openssl is None:
         raise FileNotFoundError("openssl is not on PATH")
     cert, key = folder / "loopback-cert.pem", folder / "loopback-key.pem"
-    subprocess.run([openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                    "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1"],
-                   check=True, capture_output=True, timeout=30)
+    subprocess.run(
+        [
+            openssl,
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
     return cert, key

@@ -202,9 +202,7 @@ KESL_GUI = PackageSpec(
     version="12.1.0",
     release="1226",
     maintainer=KASPERSKY_MAINTAINER,
-    description=(
-        "Kaspersky Endpoint Security for Linux graphical interface\nTest-bed package; no Kaspersky code."
-    ),
+    description=("Kaspersky Endpoint Security for Linux graphical interface\nTest-bed package; no Kaspersky code."),
     depends=("kesl",),
     files={
         "/opt/kaspersky/kesl/bin/kesl-gui": _exe("#!/bin/sh\necho 'kesl-gui stand-in'\n"),

@@ -72,12 +72,26 @@ def write_file(root: Path, shown: str, content: bytes | str = b"") -> Path:
     return path
 
 
-def add_app(root: Path, shown: str, bundle_id: str, *, short: str = "1.0", build: str = "1",
-            display: str | None = None, fmt: plistlib.PlistFormat = BINARY) -> Path:
+def add_app(
+    root: Path,
+    shown: str,
+    bundle_id: str,
+    *,
+    short: str = "1.0",
+    build: str = "1",
+    display: str | None = None,
+    fmt: plistlib.PlistFormat = BINARY,
+) -> Path:
     name = shown.rstrip("/").rsplit("/", 1)[1].removesuffix(".app")
-    info: dict[str, Any] = {"CFBundleIdentifier": bundle_id, "CFBundleName": name, "CFBundleExecutable": name,
-                            "CFBundlePackageType": "APPL", "CFBundleShortVersionString": short,
-                            "CFBundleVersion": build, "LSUIElement": False}
+    info: dict[str, Any] = {
+        "CFBundleIdentifier": bundle_id,
+        "CFBundleName": name,
+        "CFBundleExecutable": name,
+        "CFBundlePackageType": "APPL",
+        "CFBundleShortVersionString": short,
+        "CFBundleVersion": build,
+        "LSUIElement": False,
+    }
     if display:
         info["CFBundleDisplayName"] = display
     write_file(root, f"{shown}/Contents/MacOS/{name}", b"\xcf\xfa\xed\xfe")  # Mach-O magic only; never run
@@ -85,9 +99,19 @@ def add_app(root: Path, shown: str, bundle_id: str, *, short: str = "1.0", build
 
 
 def add_system_version(root: Path, version: str = "14.5", build: str = "23F79") -> Path:
-    return write_plist(root, "/System/Library/CoreServices/SystemVersion.plist", {
-        "ProductBuildVersion": build, "ProductCopyright": "1983-2024 Apple Inc.", "ProductName": "macOS",
-        "ProductUserVisibleVersion": version, "ProductVersion": version, "iOSSupportVersion": "17.5"}, XML)
+    return write_plist(
+        root,
+        "/System/Library/CoreServices/SystemVersion.plist",
+        {
+            "ProductBuildVersion": build,
+            "ProductCopyright": "1983-2024 Apple Inc.",
+            "ProductName": "macOS",
+            "ProductUserVisibleVersion": version,
+            "ProductVersion": version,
+            "iOSSupportVersion": "17.5",
+        },
+        XML,
+    )
 
 
 def add_user(root: Path, name: str = USER) -> Path:
@@ -104,44 +128,82 @@ def add_kav_app(root: Path) -> None:
 
 def add_kav_daemon(root: Path) -> None:
     # The label is from FACTS; the arguments are modelled.
-    write_plist(root, KAV_DAEMON, {"Label": "com.kaspersky.kav", "ProgramArguments": [KAV_BINARY, "-d"],
-                                   "RunAtLoad": True, "KeepAlive": True}, XML)
+    write_plist(
+        root,
+        KAV_DAEMON,
+        {"Label": "com.kaspersky.kav", "ProgramArguments": [KAV_BINARY, "-d"], "RunAtLoad": True, "KeepAlive": True},
+        XML,
+    )
 
 
 def add_kav_agent(root: Path) -> None:
-    write_plist(root, KAV_AGENT, {"Label": "com.kaspersky.kav.gui",
-                                  "Program": f"{KAV_APP}/Contents/MacOS/kav_agent",  # modelled
-                                  "LimitLoadToSessionType": "Aqua", "RunAtLoad": True, "Disabled": False},
-                BINARY)
+    write_plist(
+        root,
+        KAV_AGENT,
+        {
+            "Label": "com.kaspersky.kav.gui",
+            "Program": f"{KAV_APP}/Contents/MacOS/kav_agent",  # modelled
+            "LimitLoadToSessionType": "Aqua",
+            "RunAtLoad": True,
+            "Disabled": False,
+        },
+        BINARY,
+    )
 
 
 def add_kav_receipt(root: Path) -> None:
     # The identifier is from FACTS; the other values are modelled.
-    write_plist(root, KAV_RECEIPT, {
-        "PackageIdentifier": "com.kaspersky.kav.core", "PackageVersion": KAV_BUILD,
-        "PackageFileName": "kav_core.pkg", "InstallPrefixPath": "/", "InstallDate": KAV_INSTALL_DATE,
-        "InstallProcessName": "installer"}, BINARY)
+    write_plist(
+        root,
+        KAV_RECEIPT,
+        {
+            "PackageIdentifier": "com.kaspersky.kav.core",
+            "PackageVersion": KAV_BUILD,
+            "PackageFileName": "kav_core.pkg",
+            "InstallPrefixPath": "/",
+            "InstallDate": KAV_INSTALL_DATE,
+            "InstallProcessName": "installer",
+        },
+        BINARY,
+    )
     # The bill of materials beside each receipt; only its magic number is real (the collector never reads it).
     write_file(root, KAV_RECEIPT.removesuffix(".plist") + ".bom", b"BOMStore" + bytes(24))
 
 
 def add_klif_kext(root: Path) -> None:
-    write_plist(root, f"{KLIF_KEXT}/Contents/Info.plist", {
-        "CFBundleIdentifier": KLIF_ID, "CFBundleName": "klif", "CFBundlePackageType": "KEXT",
-        "CFBundleVersion": KAV_VERSION, "OSBundleRequired": "Root"}, BINARY)
+    write_plist(
+        root,
+        f"{KLIF_KEXT}/Contents/Info.plist",
+        {
+            "CFBundleIdentifier": KLIF_ID,
+            "CFBundleName": "klif",
+            "CFBundlePackageType": "KEXT",
+            "CFBundleVersion": KAV_VERSION,
+            "OSBundleRequired": "Root",
+        },
+        BINARY,
+    )
 
 
 def add_kav_sysext(root: Path) -> None:
     extension = {
-        "identifier": SYSEXT_ID, "teamID": SYSEXT_TEAM, "uniqueID": SYSEXT_UUID, "state": "activated_enabled",
-        "categories": ["com.apple.system_extension.endpoint_security"], "originPath": SYSEXT_ORIGIN,
+        "identifier": SYSEXT_ID,
+        "teamID": SYSEXT_TEAM,
+        "uniqueID": SYSEXT_UUID,
+        "state": "activated_enabled",
+        "categories": ["com.apple.system_extension.endpoint_security"],
+        "originPath": SYSEXT_ORIGIN,
         "bundleVersion": {"CFBundleShortVersionString": KAV_VERSION, "CFBundleVersion": KAV_BUILD},
         "container": {"bundlePath": KAV_APP, "bundleShortVersion": KAV_VERSION},
         "stagedBundleURL": {"relative": f"file:///Library/SystemExtensions/{SYSEXT_UUID}/{SYSEXT_ID}.systemextension/"},
         "references": [{"appIdentifier": KAV_APP_ID, "teamID": SYSEXT_TEAM, "appRef": ""}],
     }
-    write_plist(root, "/Library/SystemExtensions/db.plist", {
-        "version": 1, "extensions": [extension], "extensionPolicies": [], "bootUUID": ""}, BINARY)
+    write_plist(
+        root,
+        "/Library/SystemExtensions/db.plist",
+        {"version": 1, "extensions": [extension], "extensionPolicies": [], "bootUUID": ""},
+        BINARY,
+    )
 
 
 def add_kav_files(root: Path) -> None:
@@ -161,20 +223,41 @@ def add_neutral(root: Path) -> None:
     add_app(root, SAFARI_APP, "com.apple.Safari", short="17.5", build="19618.2.12.11.6", display="Safari")
     add_app(root, KEKA_APP, "com.aone.keka", short="1.4.2", build="5712", fmt=XML)
     add_app(root, USER_APP, "org.mozilla.firefox", short="127.0", build="12724.6.7")
-    write_plist(root, USER_AGENT, {"Label": "com.google.keystone.user.agent",
-                                   "ProgramArguments": ["/Users/alice/Library/Google/GoogleSoftwareUpdate/"
-                                                        "GoogleSoftwareUpdate.bundle/Contents/Resources/"
-                                                        "GoogleSoftwareUpdateAgent.app/Contents/MacOS/"
-                                                        "GoogleSoftwareUpdateAgent", "-runMode", "ifneeded"],
-                                   "StartInterval": 3623, "RunAtLoad": True}, XML)
+    write_plist(
+        root,
+        USER_AGENT,
+        {
+            "Label": "com.google.keystone.user.agent",
+            "ProgramArguments": [
+                "/Users/alice/Library/Google/GoogleSoftwareUpdate/"
+                "GoogleSoftwareUpdate.bundle/Contents/Resources/"
+                "GoogleSoftwareUpdateAgent.app/Contents/MacOS/"
+                "GoogleSoftwareUpdateAgent",
+                "-runMode",
+                "ifneeded",
+            ],
+            "StartInterval": 3623,
+            "RunAtLoad": True,
+        },
+        XML,
+    )
 
 
 def build(root: Path) -> Path:
     """A Mac with Kaspersky Anti-Virus for Mac installed, beside look-alikes and ordinary apps."""
     add_system_version(root)
     add_user(root)
-    for part in (add_kav_app, add_kav_daemon, add_kav_agent, add_kav_receipt, add_klif_kext, add_kav_sysext,
-                 add_kav_files, add_lookalikes, add_neutral):
+    for part in (
+        add_kav_app,
+        add_kav_daemon,
+        add_kav_agent,
+        add_kav_receipt,
+        add_klif_kext,
+        add_kav_sysext,
+        add_kav_files,
+        add_lookalikes,
+        add_neutral,
+    ):
         part(root)
     return root
 

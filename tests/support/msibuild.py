@@ -136,10 +136,25 @@ def render_wxs(spec: MsiSpec, sources: Mapping[str, str]) -> str:
     """WiX XML for ``spec``; ``sources`` maps each file path in ``spec.files`` to its Source= on disk."""
     ET.register_namespace("", _NS)
     wix = _el(None, "Wix")
-    product = _el(wix, "Product", Id=spec.product_code, Name=spec.name, Language="1033", Version=spec.version,
-                  Manufacturer=spec.manufacturer, UpgradeCode=spec.upgrade_code)
-    _el(product, "Package", InstallerVersion="500", Compressed="yes", InstallScope="perMachine",
-        Manufacturer=spec.manufacturer, Description=spec.name)
+    product = _el(
+        wix,
+        "Product",
+        Id=spec.product_code,
+        Name=spec.name,
+        Language="1033",
+        Version=spec.version,
+        Manufacturer=spec.manufacturer,
+        UpgradeCode=spec.upgrade_code,
+    )
+    _el(
+        product,
+        "Package",
+        InstallerVersion="500",
+        Compressed="yes",
+        InstallScope="perMachine",
+        Manufacturer=spec.manufacturer,
+        Description=spec.name,
+    )
     _el(product, "Media", Id="1", Cabinet="product.cab", EmbedCab="yes")
     if spec.uninstall_condition:
         condition = _el(product, "Condition", Message=f"{spec.name} cannot be removed without its password.")
@@ -163,15 +178,36 @@ def render_wxs(spec: MsiSpec, sources: Mapping[str, str]) -> str:
         parent = _nested_dirs(install_dir, parts[:-1]) if len(parts) > 1 else install_dir
         comp_id = _id("c", spec.product_code, rel_path)
         component = _el(parent, "Component", Id=comp_id, Guid=_component_guid(spec, rel_path), **win64)
-        _el(component, "File", Id=_id("f", spec.product_code, rel_path), Name=parts[-1], Source=sources[rel_path],
-            KeyPath="yes")
+        _el(
+            component,
+            "File",
+            Id=_id("f", spec.product_code, rel_path),
+            Name=parts[-1],
+            Source=sources[rel_path],
+            KeyPath="yes",
+        )
         if (service := services.get(_win(rel_path))) is not None:
-            _el(component, "ServiceInstall", Id=_id("s", spec.product_code, service.name), Name=service.name,
-                DisplayName=service.display_name, Description=service.description or service.display_name,
-                Type="ownProcess", Start=service.start, ErrorControl="normal")
+            _el(
+                component,
+                "ServiceInstall",
+                Id=_id("s", spec.product_code, service.name),
+                Name=service.name,
+                DisplayName=service.display_name,
+                Description=service.description or service.display_name,
+                Type="ownProcess",
+                Start=service.start,
+                ErrorControl="normal",
+            )
             if service.remove_on_uninstall:
-                _el(component, "ServiceControl", Id=_id("sc", spec.product_code, service.name), Name=service.name,
-                    Stop="both", Remove="uninstall", Wait="yes")
+                _el(
+                    component,
+                    "ServiceControl",
+                    Id=_id("sc", spec.product_code, service.name),
+                    Name=service.name,
+                    Stop="both",
+                    Remove="uninstall",
+                    Wait="yes",
+                )
         _el(feature, "ComponentRef", Id=comp_id)
 
     by_key: dict[tuple[str, str], list[RegistryValue]] = {}
@@ -210,8 +246,14 @@ def build_msi(spec: MsiSpec, out_dir: Path, timeout: float = 60) -> Path:
     wxs = out_dir / f"{slug}-{spec.version}.wxs"
     msi = wxs.with_suffix(".msi")
     wxs.write_text(render_wxs(spec, sources), encoding="utf-8")
-    done = subprocess.run([WIXL, "-a", spec.arch, "-o", msi.name, wxs.name], capture_output=True, text=True,
-                          timeout=timeout, stdin=subprocess.DEVNULL, cwd=out_dir)
+    done = subprocess.run(
+        [WIXL, "-a", spec.arch, "-o", msi.name, wxs.name],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+        cwd=out_dir,
+    )
     # wixl reports unknown attributes only as GLib warnings and still exits 0; a generator bug must not
     # silently produce a package that lacks what the spec asked for.
     if done.returncode != 0 or "WARNING" in done.stderr or "CRITICAL" in done.stderr:

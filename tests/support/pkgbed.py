@@ -210,9 +210,7 @@ def build_deb(spec: PackageSpec, outdir: Path) -> Path:
         _mkdir_755(control_dir)
         (control_dir / "control").write_text(_deb_control(spec), encoding="utf-8")
         if spec.conffiles:
-            (control_dir / "conffiles").write_text(
-                "".join(f"{p}\n" for p in spec.conffiles), encoding="utf-8"
-            )
+            (control_dir / "conffiles").write_text("".join(f"{p}\n" for p in spec.conffiles), encoding="utf-8")
         for script, body in spec.scripts.items():
             script_path = control_dir / script
             script_path.write_text(f"#!/bin/sh\nset -e\n{body.strip()}\n", encoding="utf-8")
@@ -424,9 +422,7 @@ class DpkgRoot:
         failed ``dpkg -r`` leaves the package at ``deinstall ok installed`` - still fully installed,
         only its selection changed.
         """
-        return {
-            name: ver for name, (ver, status) in self.states().items() if status.split()[-1] == "installed"
-        }
+        return {name: ver for name, (ver, status) in self.states().items() if status.split()[-1] == "installed"}
 
 
 class RpmRoot:
@@ -456,9 +452,7 @@ class RpmRoot:
 
     def installed(self) -> dict[str, str]:
         """Installed packages: name -> ``<version>-<release>``."""
-        out = _run(
-            [*self.rpm_args, "--query", "--all", "--queryformat", "%{NAME}\t%{VERSION}-%{RELEASE}\n"]
-        ).stdout
+        out = _run([*self.rpm_args, "--query", "--all", "--queryformat", "%{NAME}\t%{VERSION}-%{RELEASE}\n"]).stdout
         rows = (line.split("\t", 1) for line in out.splitlines() if line)
         return {name: version for name, version in rows}
 
@@ -469,9 +463,7 @@ class RpmRoot:
 def _run(cmd: Sequence[str]) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, **_ENV_OVERRIDES}
     try:
-        proc = subprocess.run(
-            list(cmd), capture_output=True, text=True, env=env, timeout=_TIMEOUT_S, check=False
-        )
+        proc = subprocess.run(list(cmd), capture_output=True, text=True, env=env, timeout=_TIMEOUT_S, check=False)
     except FileNotFoundError as exc:
         raise PackageBedError(cmd, 127, "", f"{cmd[0]} not found on PATH ({exc})") from exc
     except subprocess.TimeoutExpired as exc:

@@ -1,4 +1,4 @@
-"""Test playbooks pinned to a file served from 127.0.0.1: the shipped test-only playbook with its url and hash swapped."""
+"""Test playbooks pinned to a file served from 127.0.0.1: the shipped test-only playbook, url and hash swapped."""
 
 from __future__ import annotations
 

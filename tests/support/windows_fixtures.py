@@ -53,8 +53,13 @@ class Extras:
         for value in self.registry:
             bed.reg_add(value.key, value.name or None, value.value, value.kind)
         for service in self.services:
-            bed.create_service(service.name, service.binary_path, display_name=service.display_name,
-                               kind=service.kind, start=service.start)
+            bed.create_service(
+                service.name,
+                service.binary_path,
+                display_name=service.display_name,
+                kind=service.kind,
+                start=service.start,
+            )
 
     def remove(self, bed: WineBed) -> None:
         """Undo ``apply``: delete the services and the values (keys it created may stay, empty)."""
@@ -91,7 +96,9 @@ def _package(pid: str, entry: dict[str, Any]) -> MsiSpec:
 
 def _extras(eid: str, entry: dict[str, Any]) -> Extras:
     try:
-        return Extras(registry=tuple(ExtraValue(**v) for v in entry.get("registry", ())),
-                      services=tuple(ExtraService(**s) for s in entry.get("services", ())))
+        return Extras(
+            registry=tuple(ExtraValue(**v) for v in entry.get("registry", ())),
+            services=tuple(ExtraService(**s) for s in entry.get("services", ())),
+        )
     except TypeError as exc:
         raise ValueError(f"{FIXTURES_FILE.name}: extras {eid}: {exc}") from exc

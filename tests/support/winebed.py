@@ -62,15 +62,22 @@ WINEBED_TOOLS: tuple[str, ...] = ("wine", "wineserver", "wixl", MINGW_GCC)
 PYTHON_DIR = "C:\\Python313"
 PYTHON_EXE = PYTHON_DIR + "\\python.exe"
 # Wine's own long-lived processes; anything else still running in the prefix is a test's program.
-_WINE_SYSTEM_PROCESSES = frozenset({
-    "services.exe", "winedevice.exe", "plugplay.exe", "svchost.exe", "rpcss.exe", "explorer.exe",
-    "conhost.exe", "wineboot.exe", "start.exe",
-})
+_WINE_SYSTEM_PROCESSES = frozenset(
+    {
+        "services.exe",
+        "winedevice.exe",
+        "plugplay.exe",
+        "svchost.exe",
+        "rpcss.exe",
+        "explorer.exe",
+        "conhost.exe",
+        "wineboot.exe",
+        "start.exe",
+    }
+)
 # Prints nothing itself, so the child's own output is all the caller sees; the code goes to argv[1].
 _EXIT_CODE_LAUNCHER = (
-    "import subprocess, sys\n"
-    "code = subprocess.call(sys.argv[2:])\n"
-    "open(sys.argv[1], 'w').write(str(code))\n"
+    "import subprocess, sys\ncode = subprocess.call(sys.argv[2:])\nopen(sys.argv[1], 'w').write(str(code))\n"
 )
 ServiceKind = Literal["own", "share", "kernel", "filesys"]
 ServiceStart = Literal["boot", "system", "auto", "demand", "disabled"]
@@ -84,8 +91,7 @@ def to_windows_path(path: Path | str) -> str:
 class WineBed:
     """One Wine prefix under ``root`` (``root/prefix``) with Windows CPython at ``C:\\Python313``."""
 
-    def __init__(self, root: Path, runtime: WindowsRuntime, *, repo: Path = REPO,
-                 display: str | None = None) -> None:
+    def __init__(self, root: Path, runtime: WindowsRuntime, *, repo: Path = REPO, display: str | None = None) -> None:
         self.root = root.resolve()
         self.prefix = self.root / "prefix"
         self.runtime = runtime
@@ -95,8 +101,9 @@ class WineBed:
         self._serial = 0
 
     @classmethod
-    def create(cls, root: Path, runtime: WindowsRuntime | None = None, *, repo: Path = REPO,
-               display: str | None = None) -> WineBed:
+    def create(
+        cls, root: Path, runtime: WindowsRuntime | None = None, *, repo: Path = REPO, display: str | None = None
+    ) -> WineBed:
         """A booted bed in ``root`` (must be empty or missing). ``display`` is an X display for GUI tests."""
         bed = cls(root, runtime or provision_windows_python(), repo=repo, display=display)
         bed.boot()
@@ -121,16 +128,21 @@ class WineBed:
 
     def env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         """The environment every Wine process gets; ``extra`` also reaches Windows programs (not QT_*)."""
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("WINE", "XDG_", "LC_")) and k not in ("DISPLAY", "WAYLAND_DISPLAY", "LANG")}
-        env.update({
-            "WINEPREFIX": str(self.prefix),
-            "WINEARCH": "win64",
-            "WINEDEBUG": "-all",
-            "WINEDLLOVERRIDES": "mscoree,mshtml,winemenubuilder.exe=d",
-            "HOME": str(self.root / "home"),
-            "LC_ALL": "C.UTF-8",
-        })
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("WINE", "XDG_", "LC_")) and k not in ("DISPLAY", "WAYLAND_DISPLAY", "LANG")
+        }
+        env.update(
+            {
+                "WINEPREFIX": str(self.prefix),
+                "WINEARCH": "win64",
+                "WINEDEBUG": "-all",
+                "WINEDLLOVERRIDES": "mscoree,mshtml,winemenubuilder.exe=d",
+                "HOME": str(self.root / "home"),
+                "LC_ALL": "C.UTF-8",
+            }
+        )
         if self._display:
             env["DISPLAY"] = self._display
         env.update(extra or {})
@@ -190,8 +202,7 @@ class WineBed:
         """Wait until only Wine's own services run, e.g. after an uninstaller that re-launches itself."""
         deadline = time.monotonic() + timeout
         while True:
-            busy = [cmd for _, cmd in self.windows_processes()
-                    if _exe_name(cmd) not in _WINE_SYSTEM_PROCESSES]
+            busy = [cmd for _, cmd in self.windows_processes() if _exe_name(cmd) not in _WINE_SYSTEM_PROCESSES]
             if not busy:
                 return
             if time.monotonic() > deadline:
@@ -200,32 +211,52 @@ class WineBed:
 
     # ---- running programs -------------------------------------------------------------------------------
 
-    def wine(self, args: Sequence[str], *, env: Mapping[str, str] | None = None, timeout: float = 60,
-             cwd: Path | None = None, encoding: str = "cp437") -> WineResult:
+    def wine(
+        self,
+        args: Sequence[str],
+        *,
+        env: Mapping[str, str] | None = None,
+        timeout: float = 60,
+        cwd: Path | None = None,
+        encoding: str = "cp437",
+    ) -> WineResult:
         """``wine ARGS``: a Windows program or built-in tool (reg, sc, cmd...). Output decoded as ``encoding``;
         Wine's console tools print in the OEM code page. Returns the exit code modulo 256."""
         return self._run(["wine", *args], env=env, timeout=timeout, cwd=cwd, encoding=encoding)
 
-    def python(self, args: Sequence[str], *, env: Mapping[str, str] | None = None, timeout: float = 120,
-               cwd: Path | None = None, utf8_mode: bool = False) -> WineResult:
+    def python(
+        self,
+        args: Sequence[str],
+        *,
+        env: Mapping[str, str] | None = None,
+        timeout: float = 120,
+        cwd: Path | None = None,
+        utf8_mode: bool = False,
+    ) -> WineResult:
         """Windows CPython with ``args``. By default it behaves like on a US Windows machine with redirected
         output (cp1252 pipes, locale-encoded open()); ``utf8_mode`` adds ``-X utf8``."""
         flags = ["-X", "utf8"] if utf8_mode else []
-        return self._run(["wine", PYTHON_EXE, *flags, *args], env=env, timeout=timeout, cwd=cwd,
-                         encoding="utf-8" if utf8_mode else "cp1252")
+        return self._run(
+            ["wine", PYTHON_EXE, *flags, *args],
+            env=env,
+            timeout=timeout,
+            cwd=cwd,
+            encoding="utf-8" if utf8_mode else "cp1252",
+        )
 
-    def offramp(self, *args: str, env: Mapping[str, str] | None = None, timeout: float = 120,
-                utf8_mode: bool = False) -> WineResult:
+    def offramp(
+        self, *args: str, env: Mapping[str, str] | None = None, timeout: float = 120, utf8_mode: bool = False
+    ) -> WineResult:
         """``python -m app ARGS`` in Windows CPython on the repository's source, from the repository folder."""
         return self.python(["-m", "app", *args], env=env, timeout=timeout, cwd=self.repo, utf8_mode=utf8_mode)
 
-    def run_windows(self, argv: Sequence[str], *, env: Mapping[str, str] | None = None,
-                    timeout: float = 180) -> WineResult:
+    def run_windows(
+        self, argv: Sequence[str], *, env: Mapping[str, str] | None = None, timeout: float = 180
+    ) -> WineResult:
         """Run ``argv`` (a Windows command line, e.g. ``["msiexec", "/x", code]``) with its full exit code."""
         self._serial += 1
         code_file = self._scratch / f"exit-{self._serial}.txt"
-        result = self.python(["-c", _EXIT_CODE_LAUNCHER, to_windows_path(code_file), *argv], env=env,
-                             timeout=timeout)
+        result = self.python(["-c", _EXIT_CODE_LAUNCHER, to_windows_path(code_file), *argv], env=env, timeout=timeout)
         if not code_file.is_file():
             raise WineBedError(f"could not start {argv[0]} from Windows Python", result)
         code = int(code_file.read_text(encoding="ascii"))
@@ -238,8 +269,7 @@ class WineBed:
         """``msiexec /i PACKAGE /qn EXTRA...``; returns msiexec's real exit code (0, 1603, 3010...)."""
         return self._msiexec(["/i", to_windows_path(package)], extra, log, timeout)
 
-    def msi_uninstall(self, product_code: str, *extra: str, log: Path | None = None,
-                      timeout: float = 180) -> int:
+    def msi_uninstall(self, product_code: str, *extra: str, log: Path | None = None, timeout: float = 180) -> int:
         """``msiexec /x {GUID} /qn EXTRA...``; returns msiexec's real exit code (0, 1605 if not installed...)."""
         return self._msiexec(["/x", product_code], extra, log, timeout)
 
@@ -251,8 +281,7 @@ class WineBed:
 
     # ---- registry (reg.exe) -----------------------------------------------------------------------------
 
-    def reg_add(self, key: str, name: str | None, value: str | int | Sequence[str],
-                kind: str | None = None) -> None:
+    def reg_add(self, key: str, name: str | None, value: str | int | Sequence[str], kind: str | None = None) -> None:
         """Set one value (``name=None``: the default value). int -> REG_DWORD, str -> REG_SZ,
         a list -> REG_MULTI_SZ unless ``kind`` (e.g. "REG_EXPAND_SZ", "REG_QWORD") says otherwise."""
         if isinstance(value, int):
@@ -286,16 +315,30 @@ class WineBed:
 
     # ---- services (sc.exe) ------------------------------------------------------------------------------
 
-    def create_service(self, name: str, binary_path: str, *, display_name: str | None = None,
-                       kind: ServiceKind = "own", start: ServiceStart = "demand") -> None:
+    def create_service(
+        self,
+        name: str,
+        binary_path: str,
+        *,
+        display_name: str | None = None,
+        kind: ServiceKind = "own",
+        start: ServiceStart = "demand",
+    ) -> None:
         """``sc create``: a Win32 service (``own``/``share``) or a driver (``kernel`` Type 1, ``filesys`` Type 2)."""
         args = ["sc", "create", name, "type=", kind, "start=", start, "error=", "normal", "binPath=", binary_path]
         if display_name:
             args += ["DisplayName=", display_name]
         self.wine(args).check()
 
-    def create_driver(self, name: str, binary_path: str, *, display_name: str | None = None,
-                      kind: Literal["kernel", "filesys"] = "kernel", start: ServiceStart = "system") -> None:
+    def create_driver(
+        self,
+        name: str,
+        binary_path: str,
+        *,
+        display_name: str | None = None,
+        kind: Literal["kernel", "filesys"] = "kernel",
+        start: ServiceStart = "system",
+    ) -> None:
         """A kernel-driver service, as Kaspersky's klif/klids leave them (never loaded: the .sys is not real)."""
         self.create_service(name, binary_path, display_name=display_name, kind=kind, start=start)
 
@@ -307,15 +350,22 @@ class WineBed:
 
     def _quiet(self, argv: list[str], timeout: float, check: bool = True) -> None:
         try:
-            done = subprocess.run(argv, env=self.env(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL, timeout=timeout)
+            done = subprocess.run(
+                argv,
+                env=self.env(),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                timeout=timeout,
+            )
         except subprocess.TimeoutExpired as exc:
             raise WineTimeout(f"{' '.join(argv)} did not finish in {timeout} s") from exc
         if check and done.returncode != 0:
             raise WineBedError(f"{' '.join(argv)} exited {done.returncode}")
 
-    def _run(self, argv: list[str], *, env: Mapping[str, str] | None, timeout: float, cwd: Path | None,
-             encoding: str) -> WineResult:
+    def _run(
+        self, argv: list[str], *, env: Mapping[str, str] | None, timeout: float, cwd: Path | None, encoding: str
+    ) -> WineResult:
         try:
             return run_process(argv, env=self.env(env), cwd=cwd or self.root, timeout=timeout, encoding=encoding)
         except WineTimeout:

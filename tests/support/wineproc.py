@@ -49,11 +49,11 @@ class WineResult:
         return self
 
 
-def run_process(argv: Sequence[str], *, env: Mapping[str, str], cwd: Path, timeout: float,
-                encoding: str) -> WineResult:
+def run_process(argv: Sequence[str], *, env: Mapping[str, str], cwd: Path, timeout: float, encoding: str) -> WineResult:
     """Run ``argv`` with stdin from /dev/null; raise ``WineTimeout`` (after killing it) past ``timeout``."""
-    proc = subprocess.Popen(list(argv), env=dict(env), cwd=cwd, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        list(argv), env=dict(env), cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     out, err, timed_out = _collect(proc, timeout)
     result = WineResult(tuple(argv), proc.returncode, _decode(out, encoding), _decode(err, encoding))
     if timed_out:

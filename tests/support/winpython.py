@@ -161,8 +161,21 @@ def _build(work: Path) -> None:
     # _wmi makes `platform` call WMI, which aborts the whole process under Wine 8 (see module docstring).
     (python_dir / "_wmi.pyd").rename(python_dir / "_wmi.pyd.disabled")
     wheels = downloads / "wheels"
-    _pip(["download", "--only-binary=:all:", "--platform", "win_amd64", "--python-version", "3.13",
-          "--implementation", "cp", "-d", str(wheels), *RUNTIME_REQUIREMENTS])
+    _pip(
+        [
+            "download",
+            "--only-binary=:all:",
+            "--platform",
+            "win_amd64",
+            "--python-version",
+            "3.13",
+            "--implementation",
+            "cp",
+            "-d",
+            str(wheels),
+            *RUNTIME_REQUIREMENTS,
+        ]
+    )
     site_packages = python_dir / "Lib" / "site-packages"
     site_packages.mkdir(parents=True)
     versions: dict[str, str] = {}
@@ -199,7 +212,7 @@ def _extract_embeddable(sdist: Path, python_dir: Path) -> None:
             for entry in archive.infolist():
                 if not entry.filename.startswith(prefix) or entry.is_dir():
                     continue
-                target = python_dir / entry.filename[len(prefix):]
+                target = python_dir / entry.filename[len(prefix) :]
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(archive.read(entry))
     if not (python_dir / "python.exe").is_file():
@@ -209,20 +222,19 @@ def _extract_embeddable(sdist: Path, python_dir: Path) -> None:
 def _pip(args: list[str]) -> None:
     cmd = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input", "-q", *args]
     try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=_PIP_TIMEOUT,
-                              stdin=subprocess.DEVNULL)
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=_PIP_TIMEOUT, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired as exc:
         raise ProvisionError(f"pip {args[0]} did not finish in {_PIP_TIMEOUT} s: {' '.join(cmd)}") from exc
     if done.returncode != 0:
-        raise ProvisionError(f"pip {args[0]} failed (exit {done.returncode}): {' '.join(cmd)}\n"
-                             f"{done.stderr.strip()[-3000:]}")
+        raise ProvisionError(
+            f"pip {args[0]} failed (exit {done.returncode}): {' '.join(cmd)}\n{done.stderr.strip()[-3000:]}"
+        )
 
 
 def _compile_shim(source: Path, target: Path) -> None:
     if shutil.which(MINGW_GCC) is None:
         raise ProvisionError(f"{MINGW_GCC} is missing (Debian: gcc-mingw-w64-x86-64-win32, tools/apt/wine.txt)")
-    cmd = [MINGW_GCC, "-O2", "-shared", "-o", str(target), str(source), "-lbcrypt", "-Wl,--kill-at",
-           "-static-libgcc"]
+    cmd = [MINGW_GCC, "-O2", "-shared", "-o", str(target), str(source), "-lbcrypt", "-Wl,--kill-at", "-static-libgcc"]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
     if done.returncode != 0:
         raise ProvisionError(f"compiling {source.name} failed: {done.stderr.strip()}")
@@ -235,9 +247,15 @@ def _compile_shim(source: Path, target: Path) -> None:
 # target platform, so it would leave out pefile and pywin32-ctypes. Pinned, so a cached runtime and a fresh one
 # build the same bundle; bump together after checking a build under Wine.
 BUILD_REQUIREMENTS: tuple[str, ...] = (
-    "pyinstaller==6.22.3", "pyinstaller-hooks-contrib==2026.9", "altgraph==0.17.5", "pefile==2024.8.26",
-    "pywin32-ctypes==0.2.3", "packaging==26.4", "setuptools==84.2.1",
-    "PySide6-Essentials==6.12.0", "shiboken6==6.12.0",
+    "pyinstaller==6.22.3",
+    "pyinstaller-hooks-contrib==2026.9",
+    "altgraph==0.17.5",
+    "pefile==2024.8.26",
+    "pywin32-ctypes==0.2.3",
+    "packaging==26.4",
+    "setuptools==84.2.1",
+    "PySide6-Essentials==6.12.0",
+    "shiboken6==6.12.0",
 )
 _BUILD_LAYOUT = 1
 
@@ -257,8 +275,22 @@ def provision_windows_build_python(cache: Path | None = None) -> WindowsRuntime:
         shutil.copytree(base.python_dir, runtime / "python")
         shutil.copytree(base.shims_dir, runtime / "shims")
         wheels = work / "wheels"
-        _pip(["download", "--only-binary=:all:", "--platform", "win_amd64", "--python-version", "3.13",
-              "--implementation", "cp", "--no-deps", "-d", str(wheels), *BUILD_REQUIREMENTS])
+        _pip(
+            [
+                "download",
+                "--only-binary=:all:",
+                "--platform",
+                "win_amd64",
+                "--python-version",
+                "3.13",
+                "--implementation",
+                "cp",
+                "--no-deps",
+                "-d",
+                str(wheels),
+                *BUILD_REQUIREMENTS,
+            ]
+        )
         manifest = dict(base.manifest)
         versions = dict(manifest.get("wheels", {}))  # type: ignore[call-overload]
         site_packages = runtime / "python" / "Lib" / "site-packages"
@@ -267,8 +299,14 @@ def provision_windows_build_python(cache: Path | None = None) -> WindowsRuntime:
             versions[name] = version
             with zipfile.ZipFile(wheel) as archive:
                 archive.extractall(site_packages)
-        manifest.update({"base": base.root.name, "wheels": versions, "build_requirements": list(BUILD_REQUIREMENTS),
-                         "built": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+        manifest.update(
+            {
+                "base": base.root.name,
+                "wheels": versions,
+                "build_requirements": list(BUILD_REQUIREMENTS),
+                "built": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            }
+        )
         (runtime / _MARKER).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 
     return _cached(cache, final, build)

@@ -61,8 +61,14 @@ def outcome(findings) -> tuple[str, str]:
 
 WINDOWS_INSTALLED = {
     # FACTS §3 uninstall registry and §2 catalogue; every Publisher spelling
-    "KES": (program("Kaspersky Endpoint Security for Windows", "AO Kaspersky Lab"), "kaspersky-endpoint-security-windows"),
-    "KES 10": (program("Kaspersky Endpoint Security 10 for Windows", "Kaspersky Lab"), "kaspersky-endpoint-security-windows"),
+    "KES": (
+        program("Kaspersky Endpoint Security for Windows", "AO Kaspersky Lab"),
+        "kaspersky-endpoint-security-windows",
+    ),
+    "KES 10": (
+        program("Kaspersky Endpoint Security 10 for Windows", "Kaspersky Lab"),
+        "kaspersky-endpoint-security-windows",
+    ),
     "Network Agent": (program("Kaspersky Security Center Network Agent", "Kaspersky Lab"), "kaspersky-network-agent"),
     "Endpoint Agent": (program("Kaspersky Endpoint Agent", "AO Kaspersky Lab"), "kaspersky-endpoint-agent"),
     "KSOS": (program("Kaspersky Small Office Security", "Kaspersky Lab ZAO"), "kaspersky-small-office-security"),
@@ -86,14 +92,64 @@ WINDOWS_LEFTOVERS = {
     "service KAVFSGT": (service("KAVFSGT"), "kaspersky-security-windows-server"),
     "service kavfsslp": (service("kavfsslp"), "kaspersky-security-windows-server"),
     "service klnagent": (service("klnagent"), "kaspersky-network-agent"),
-    **{f"driver {d}": (driver(d), None) for d in (
-        "klif", "klam", "klbg", "kldback", "kldlinf", "kldtool", "Klbackupflt", "klvfs", "Klfle", "Klvirt", "Klsec",
-        "Klshadow", "Klsysrec", "Klcdp", "klboot", "klfdefsf", "klrsps", "klsnsr", "klifks", "klifaa", "Klifsm",
-        "klflt", "klhk", "klids", "klim6", "klgse", "kldisk", "klpd", "klkbdflt2", "kltap",
-        "klupd_klif_klark", "klupd_klif_mark", "klupd_klif_kimul", "klupd_klif_arkmon")},
-    **{f"process {p}": (process(p), None) for p in (
-        "avp.exe", "avpui.exe", "avpsus.exe", "kpm.exe", "ksde.exe", "ksdeui.exe", "klnagent.exe", "klnsacwsrv.exe",
-        "kl_platf.exe", "klnagwds.exe", "kavfs.exe", "kavfswp.exe", "kavfswh.exe", "kavtray.exe")},
+    **{
+        f"driver {d}": (driver(d), None)
+        for d in (
+            "klif",
+            "klam",
+            "klbg",
+            "kldback",
+            "kldlinf",
+            "kldtool",
+            "Klbackupflt",
+            "klvfs",
+            "Klfle",
+            "Klvirt",
+            "Klsec",
+            "Klshadow",
+            "Klsysrec",
+            "Klcdp",
+            "klboot",
+            "klfdefsf",
+            "klrsps",
+            "klsnsr",
+            "klifks",
+            "klifaa",
+            "Klifsm",
+            "klflt",
+            "klhk",
+            "klids",
+            "klim6",
+            "klgse",
+            "kldisk",
+            "klpd",
+            "klkbdflt2",
+            "kltap",
+            "klupd_klif_klark",
+            "klupd_klif_mark",
+            "klupd_klif_kimul",
+            "klupd_klif_arkmon",
+        )
+    },
+    **{
+        f"process {p}": (process(p), None)
+        for p in (
+            "avp.exe",
+            "avpui.exe",
+            "avpsus.exe",
+            "kpm.exe",
+            "ksde.exe",
+            "ksdeui.exe",
+            "klnagent.exe",
+            "klnsacwsrv.exe",
+            "kl_platf.exe",
+            "klnagwds.exe",
+            "kavfs.exe",
+            "kavfswp.exe",
+            "kavfswh.exe",
+            "kavtray.exe",
+        )
+    },
     "key KasperskyLab": (key(f"{HKLM}\\KasperskyLab"), None),
     "key WOW6432Node KasperskyLab": (key(f"{HKLM}\\WOW6432Node\\KasperskyLab"), None),
     "key AVP21.3": (key(f"{HKLM}\\WOW6432Node\\KasperskyLab\\AVP21.3"), None),
@@ -157,21 +213,35 @@ def test_windows_unrelated_rows_are_ignored(case: str) -> None:
 
 
 LINUX = {
-    "deb kesl": ("deb_packages", {"name": "kesl", "version": "12.1.0-1226"}, ("installed", "kaspersky-endpoint-security-linux")),
+    "deb kesl": (
+        "deb_packages",
+        {"name": "kesl", "version": "12.1.0-1226"},
+        ("installed", "kaspersky-endpoint-security-linux"),
+    ),
     "deb kesl-gui": ("deb_packages", {"name": "kesl-gui"}, ("installed", "kaspersky-endpoint-security-linux")),
     "deb kesl-astra": ("deb_packages", {"name": "kesl-astra"}, ("installed", "kaspersky-endpoint-security-linux")),
     "rpm kesl": ("rpm_packages", {"name": "kesl"}, ("installed", "kaspersky-endpoint-security-linux")),
-    "rpm kesl-gui-astra": ("rpm_packages", {"name": "kesl-gui-astra"}, ("installed", "kaspersky-endpoint-security-linux")),
+    "rpm kesl-gui-astra": (
+        "rpm_packages",
+        {"name": "kesl-gui-astra"},
+        ("installed", "kaspersky-endpoint-security-linux"),
+    ),
     "deb klnagent64": ("deb_packages", {"name": "klnagent64"}, ("installed", "kaspersky-network-agent")),
     "rpm klnagent": ("rpm_packages", {"name": "klnagent"}, ("installed", "kaspersky-network-agent")),
     "deb kav4fs": ("deb_packages", {"name": "kav4fs"}, ("installed", "kaspersky-antivirus-linux-file-server")),
     "rpm kav4proxy": ("rpm_packages", {"name": "kav4proxy"}, ("installed", "kaspersky-antivirus-linux-proxy")),
     "unit kesl.service": ("systemd_units", {"id": "kesl.service"}, ("leftover", "kaspersky-endpoint-security-linux")),
     "unit klnagent64.service": ("systemd_units", {"id": "klnagent64.service"}, ("leftover", "kaspersky-network-agent")),
-    "folder /opt/kaspersky/kesl": ("file", {"path": "/opt/kaspersky/kesl", "type": "directory"},
-                                   ("leftover", "kaspersky-endpoint-security-linux")),
-    "folder /var/opt/kaspersky/kesl": ("file", {"path": "/var/opt/kaspersky/kesl", "type": "directory"},
-                                       ("leftover", "kaspersky-endpoint-security-linux")),
+    "folder /opt/kaspersky/kesl": (
+        "file",
+        {"path": "/opt/kaspersky/kesl", "type": "directory"},
+        ("leftover", "kaspersky-endpoint-security-linux"),
+    ),
+    "folder /var/opt/kaspersky/kesl": (
+        "file",
+        {"path": "/var/opt/kaspersky/kesl", "type": "directory"},
+        ("leftover", "kaspersky-endpoint-security-linux"),
+    ),
     "look-alike kleopatra": ("deb_packages", {"name": "kleopatra"}, ("note", "kde-kleopatra")),
     "look-alike klibc-utils": ("deb_packages", {"name": "klibc-utils"}, ("note", "klibc-utils")),
     "look-alike klist": ("file", {"path": "/usr/bin/klist", "type": "regular"}, ("note", "krb5-klist")),
@@ -186,8 +256,11 @@ def test_linux_artifacts(case: str) -> None:
 
 
 def test_lookalike_never_counts_against_the_vendor_even_beside_a_real_install() -> None:
-    inventory = {"platform": "windows", "programs": [program("UltraAV", "Pango")[1], program("Kaspersky", "Kaspersky")[1]],
-                 "services": [driver("kavnsi")[1], driver("klif")[1]]}
+    inventory = {
+        "platform": "windows",
+        "programs": [program("UltraAV", "Pango")[1], program("Kaspersky", "Kaspersky")[1]],
+        "services": [driver("kavnsi")[1], driver("klif")[1]],
+    }
     findings = classify(CATALOGUE, inventory, NOW)
     assert [p.product_id for p in findings.installed] == ["kaspersky-consumer-windows"]
     assert {n.id for n in findings.notes} == {"ultraav", "avnos-kavnsi"}
@@ -197,8 +270,12 @@ def test_lookalike_never_counts_against_the_vendor_even_beside_a_real_install() 
 
 
 def test_shared_parts_go_with_an_installed_product() -> None:
-    inventory = {"platform": "windows", "programs": [program("Kaspersky", "Kaspersky")[1]],
-                 "services": [driver("klif")[1]], "registry": [key(f"{HKLM}\\WOW6432Node\\KasperskyLab")[1]]}
+    inventory = {
+        "platform": "windows",
+        "programs": [program("Kaspersky", "Kaspersky")[1]],
+        "services": [driver("klif")[1]],
+        "registry": [key(f"{HKLM}\\WOW6432Node\\KasperskyLab")[1]],
+    }
     findings = classify(CATALOGUE, inventory, NOW)
     assert findings.verdict == "banned-installed"
     assert findings.leftovers == []
@@ -207,36 +284,65 @@ def test_shared_parts_go_with_an_installed_product() -> None:
 
 def test_definitions_date_and_age_from_the_registry() -> None:
     stamp = int(dt.datetime(2024, 9, 28, 21, 4, tzinfo=dt.UTC).timestamp())
-    inventory = {"platform": "windows", "programs": [program("Kaspersky", "Kaspersky")[1]], "registry": [
-        {"key": f"{HKLM}\\WOW6432Node\\KasperskyLab\\AVP21.25\\Data",
-         "path": f"{HKLM}\\WOW6432Node\\KasperskyLab\\AVP21.25\\Data\\LastSuccessfulUpdate",
-         "name": "LastSuccessfulUpdate", "type": "REG_DWORD", "data": str(stamp)}]}
+    inventory = {
+        "platform": "windows",
+        "programs": [program("Kaspersky", "Kaspersky")[1]],
+        "registry": [
+            {
+                "key": f"{HKLM}\\WOW6432Node\\KasperskyLab\\AVP21.25\\Data",
+                "path": f"{HKLM}\\WOW6432Node\\KasperskyLab\\AVP21.25\\Data\\LastSuccessfulUpdate",
+                "name": "LastSuccessfulUpdate",
+                "type": "REG_DWORD",
+                "data": str(stamp),
+            }
+        ],
+    }
     product = classify(CATALOGUE, inventory, NOW).installed[0]
     assert product.definitions_date == "2024-09-28T21:04:00+00:00"
     assert product.definitions_age_days == 791
 
 
 def test_network_agent_bases_date() -> None:
-    inventory = {"platform": "windows", "programs": [program("Kaspersky Security Center Network Agent", "Kaspersky Lab")[1]],
-                 "registry": [{"key": f"{HKLM}\\WOW6432Node\\KasperskyLab\\Components\\34\\1103\\1.0.0.0\\Statistics\\AVState",
-                               "path": f"{HKLM}\\WOW6432Node\\KasperskyLab\\Components\\34\\1103\\1.0.0.0\\Statistics\\AVState\\Protection_BasesDate",
-                               "name": "Protection_BasesDate", "type": "REG_SZ", "data": "28-09-2024 21-04-00"}]}
+    inventory = {
+        "platform": "windows",
+        "programs": [program("Kaspersky Security Center Network Agent", "Kaspersky Lab")[1]],
+        "registry": [
+            {
+                "key": f"{HKLM}\\WOW6432Node\\KasperskyLab\\Components\\34\\1103\\1.0.0.0\\Statistics\\AVState",
+                "path": f"{HKLM}\\WOW6432Node\\KasperskyLab\\Components\\34\\1103\\1.0.0.0\\Statistics\\AVState"
+                "\\Protection_BasesDate",
+                "name": "Protection_BasesDate",
+                "type": "REG_SZ",
+                "data": "28-09-2024 21-04-00",
+            }
+        ],
+    }
     assert classify(CATALOGUE, inventory, NOW).installed[0].definitions_date == "2024-09-28T21:04:00+00:00"
 
 
-@pytest.mark.parametrize("value, fmt, expected", [
-    ("4294967295", "unix_seconds", None),  # 0xFFFFFFFF: never updated
-    ("0", "unix_seconds", None),
-    ("garbage", "unix_seconds", None),
-    ("31-12-2024 23-59-59", "ksc_bases_date", dt.datetime(2024, 12, 31, 23, 59, 59, tzinfo=dt.UTC)),
-    ("Last release date of databases: 2024-09-28 21:04:00", "kesl_app_info", dt.datetime(2024, 9, 28, 21, 4, tzinfo=dt.UTC)),
-])
+@pytest.mark.parametrize(
+    "value, fmt, expected",
+    [
+        ("4294967295", "unix_seconds", None),  # 0xFFFFFFFF: never updated
+        ("0", "unix_seconds", None),
+        ("garbage", "unix_seconds", None),
+        ("31-12-2024 23-59-59", "ksc_bases_date", dt.datetime(2024, 12, 31, 23, 59, 59, tzinfo=dt.UTC)),
+        (
+            "Last release date of databases: 2024-09-28 21:04:00",
+            "kesl_app_info",
+            dt.datetime(2024, 9, 28, 21, 4, tzinfo=dt.UTC),
+        ),
+    ],
+)
 def test_definitions_date_formats(value: str, fmt: str, expected: dt.datetime | None) -> None:
     assert parse_definitions_date(value, fmt) == expected
 
 
 @pytest.mark.parametrize("state, expected", [("active", True), ("inactive", False), ("unknown", None)])
 def test_linux_protection_follows_the_service_state(state: str, expected: bool | None) -> None:
-    inventory = {"platform": "linux", "deb_packages": [{"name": "kesl", "status": "install ok installed"}],
-                 "systemd_units": [{"id": "kesl.service", "active_state": state}]}
+    inventory = {
+        "platform": "linux",
+        "deb_packages": [{"name": "kesl", "status": "install ok installed"}],
+        "systemd_units": [{"id": "kesl.service", "active_state": state}],
+    }
     assert classify(CATALOGUE, inventory, NOW).installed[0].protecting is expected

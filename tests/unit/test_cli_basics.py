@@ -20,16 +20,20 @@ def test_version() -> None:
 
 
 def test_help_imports_no_heavy_library() -> None:
-    code = ("import sys, contextlib, io\nfrom app import cli\n"
-            "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
-            "    cli.main(['--help'])\n"
-            "print(sorted(m for m in ('PySide6', 'requests', 'psutil', 'jsonschema', 'yaml') if m in sys.modules))")
+    code = (
+        "import sys, contextlib, io\nfrom app import cli\n"
+        "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
+        "    cli.main(['--help'])\n"
+        "print(sorted(m for m in ('PySide6', 'requests', 'psutil', 'jsonschema', 'yaml') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
 
-@pytest.mark.parametrize("command", [[], ["playbooks"], ["playbooks", "list"], ["playbooks", "validate"],
-                                     ["playbooks", "schema"], ["timeline"]])
+@pytest.mark.parametrize(
+    "command",
+    [[], ["playbooks"], ["playbooks", "list"], ["playbooks", "validate"], ["playbooks", "schema"], ["timeline"]],
+)
 def test_every_command_has_help(command: list[str]) -> None:
     result = run_cli(*command, "--help")
     assert result.returncode == 0

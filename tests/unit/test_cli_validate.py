@@ -14,8 +14,8 @@ MALFORMED: dict[str, bytes | str] = {
     "syntax.yaml": "kind: replacement\nid: [unclosed\n",
     "tabs.yaml": "kind: replacement\nincludes:\n\tvpn: true\n",
     "python-tag.yaml": "kind: !!python/object/apply:os.system ['touch {marker}']\n",
-    "alias-bomb.yaml": "a: &a [x,x,x,x,x,x,x,x,x,x]\n" + "".join(
-        f"a{i}: &a{i} [{', '.join(['*a' if i == 1 else f'*a{i - 1}'] * 10)}]\n" for i in range(1, 8)),
+    "alias-bomb.yaml": "a: &a [x,x,x,x,x,x,x,x,x,x]\n"
+    + "".join(f"a{i}: &a{i} [{', '.join(['*a' if i == 1 else f'*a{i - 1}'] * 10)}]\n" for i in range(1, 8)),
     "deep.yaml": "a: " + "[" * 200 + "]" * 200 + "\n",
     "huge.yaml": "a: '" + "x" * (3 * 1024 * 1024) + "'\n",
     "binary.yaml": bytes(range(256)) * 8,

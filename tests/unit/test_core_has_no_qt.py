@@ -46,7 +46,6 @@ def test_importing_every_core_module_loads_no_qt() -> None:
         f"for name in {modules!r}:\n    importlib.import_module(name)\n"
         f"print(sorted(m for m in sys.modules if m.split('.')[0] in {sorted(QT_PACKAGES)!r}))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=CORE.parents[1])
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=CORE.parents[1])
     assert out.stdout.strip() == "[]"
     assert len(modules) >= 5

@@ -21,29 +21,38 @@ def write(tmp_path: Path, text: str) -> Path:
 
 @pytest.mark.parametrize("query_name", ["pack/offramp/programs", "pack/Global/programs", "pack_offramp_programs"])
 def test_results_logs_from_osquery_and_fleet(tmp_path: Path, query_name: str) -> None:
-    lines = [json.dumps({"name": query_name, "hostIdentifier": "pc-17", "snapshot": [KES]}),
-             json.dumps({"name": "pack/other/uptime", "snapshot": [{"days": "3"}]})]
+    lines = [
+        json.dumps({"name": query_name, "hostIdentifier": "pc-17", "snapshot": [KES]}),
+        json.dumps({"name": "pack/other/uptime", "snapshot": [{"days": "3"}]}),
+    ]
     inventory = load(write(tmp_path, "\n".join(lines) + "\n"))
     assert inventory == {"platform": "windows", "programs": [KES]}
 
 
 def test_differential_results_are_added_up(tmp_path: Path) -> None:
-    lines = [json.dumps({"name": "pack/offramp/deb_packages", "action": "added", "columns": {"name": n}})
-             for n in ("kesl", "kesl-gui")]
-    assert load(write(tmp_path, "\n".join(lines))) == {"platform": "linux", "deb_packages": [{"name": "kesl"},
-                                                                                          {"name": "kesl-gui"}]}
+    lines = [
+        json.dumps({"name": "pack/offramp/deb_packages", "action": "added", "columns": {"name": n}})
+        for n in ("kesl", "kesl-gui")
+    ]
+    assert load(write(tmp_path, "\n".join(lines))) == {
+        "platform": "linux",
+        "deb_packages": [{"name": "kesl"}, {"name": "kesl-gui"}],
+    }
 
 
-@pytest.mark.parametrize("text, message", [
-    ("", "file is empty"),
-    ("[1, 2]", "expected a JSON object"),
-    ('{"platform": "beos"}', "'platform' must be one of"),
-    ('{"platform": "linux", "programs": []}', "table 'programs' does not exist on linux"),
-    ('{"platform": "linux", "bananas": []}', "unknown table 'bananas'"),
-    ('{"platform": "linux", "deb_packages": {"name": "x"}}', "must be a list of rows"),
-    ('{"platform": "linux", "deb_packages": [{"name": ["x"]}]}', "must be a plain value"),
-    ('{"platform": "linux",\n "deb_packages": [}', ":2:"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "file is empty"),
+        ("[1, 2]", "expected a JSON object"),
+        ('{"platform": "beos"}', "'platform' must be one of"),
+        ('{"platform": "linux", "programs": []}', "table 'programs' does not exist on linux"),
+        ('{"platform": "linux", "bananas": []}', "unknown table 'bananas'"),
+        ('{"platform": "linux", "deb_packages": {"name": "x"}}', "must be a list of rows"),
+        ('{"platform": "linux", "deb_packages": [{"name": ["x"]}]}', "must be a plain value"),
+        ('{"platform": "linux",\n "deb_packages": [}', ":2:"),
+    ],
+)
 def test_bad_inventories_say_what_is_wrong(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(InventoryError, match=message.replace("[", r"\[").replace("(", r"\(")):
         load(write(tmp_path, text))

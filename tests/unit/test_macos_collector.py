@@ -19,10 +19,16 @@ from app.core.scan.run import run_scan
 from tests.conftest import run_cli
 from tests.support import macos_tree as mac
 
-SCOPE = Scope(folders={"darwin": ("/Library/Application Support/Kaspersky Lab/KAV",
-                                  "/Library/Application Support/Kaspersky Lab/KAV/Binaries",
-                                  "~/Library/Preferences")},
-              files={"darwin": ("/Library/Caches/com.kaspersky.kav", "/usr/bin/kav")})
+SCOPE = Scope(
+    folders={
+        "darwin": (
+            "/Library/Application Support/Kaspersky Lab/KAV",
+            "/Library/Application Support/Kaspersky Lab/KAV/Binaries",
+            "~/Library/Preferences",
+        )
+    },
+    files={"darwin": ("/Library/Caches/com.kaspersky.kav", "/usr/bin/kav")},
+)
 
 
 @pytest.fixture
@@ -60,44 +66,74 @@ def _by(rows: list[dict[str, Any]], column: str) -> dict[str, dict[str, Any]]:
 def test_apps_are_read_from_binary_and_xml_info_plists(tree: Path) -> None:
     apps = _by(macos.collect(tree, Scope())["apps"], "path")
     assert apps[mac.KAV_APP] == {
-        "name": "Kaspersky Anti-Virus For Mac.app", "path": mac.KAV_APP,
+        "name": "Kaspersky Anti-Virus For Mac.app",
+        "path": mac.KAV_APP,
         "bundle_identifier": "com.kaspersky.kav",
-        "bundle_name": "Kaspersky Anti-Virus For Mac", "bundle_short_version": "21.0.15",
-        "bundle_version": "21.0.15.520", "display_name": "Kaspersky Anti-Virus"}
+        "bundle_name": "Kaspersky Anti-Virus For Mac",
+        "bundle_short_version": "21.0.15",
+        "bundle_version": "21.0.15.520",
+        "display_name": "Kaspersky Anti-Virus",
+    }
     assert apps[mac.KLEOPATRA_APP]["bundle_identifier"] == "org.kde.kleopatra"  # an XML Info.plist
     assert apps[mac.ULTRAAV_APP]["bundle_identifier"] == mac.ULTRAAV_ID
     # One level of subfolders (/Applications/Utilities) and each user's ~/Applications are read too.
     assert apps[mac.KEKA_APP]["name"] == "Keka.app"
     assert apps[mac.USER_APP]["bundle_identifier"] == "org.mozilla.firefox"
-    assert sorted(apps) == sorted([mac.KAV_APP, mac.KLEOPATRA_APP, mac.ULTRAAV_APP, mac.SAFARI_APP,
-                                   mac.KEKA_APP, mac.USER_APP])
+    assert sorted(apps) == sorted(
+        [mac.KAV_APP, mac.KLEOPATRA_APP, mac.ULTRAAV_APP, mac.SAFARI_APP, mac.KEKA_APP, mac.USER_APP]
+    )
 
 
 def test_launchd_jobs_are_read_like_osquery(tree: Path) -> None:
     jobs = _by(macos.collect(tree, Scope())["launchd"], "path")
     assert jobs[mac.KAV_DAEMON] == {
-        "path": mac.KAV_DAEMON, "name": "com.kaspersky.kav.plist", "label": "com.kaspersky.kav",
-        "program": "", "program_arguments": f"{mac.KAV_BINARY} -d", "run_at_load": "1", "disabled": ""}
+        "path": mac.KAV_DAEMON,
+        "name": "com.kaspersky.kav.plist",
+        "label": "com.kaspersky.kav",
+        "program": "",
+        "program_arguments": f"{mac.KAV_BINARY} -d",
+        "run_at_load": "1",
+        "disabled": "",
+    }
     assert jobs[mac.KAV_AGENT] == {
-        "path": mac.KAV_AGENT, "name": "com.kaspersky.kav.gui.plist", "label": "com.kaspersky.kav.gui",
-        "program": f"{mac.KAV_APP}/Contents/MacOS/kav_agent", "program_arguments": "", "run_at_load": "1",
-        "disabled": "0"}
+        "path": mac.KAV_AGENT,
+        "name": "com.kaspersky.kav.gui.plist",
+        "label": "com.kaspersky.kav.gui",
+        "program": f"{mac.KAV_APP}/Contents/MacOS/kav_agent",
+        "program_arguments": "",
+        "run_at_load": "1",
+        "disabled": "0",
+    }
     assert jobs[mac.USER_AGENT]["label"] == "com.google.keystone.user.agent"
     assert len(jobs) == 3
 
 
 def test_package_receipts_skip_the_bill_of_materials(tree: Path) -> None:
-    assert macos.collect(tree, Scope())["package_receipts"] == [{
-        "package_id": "com.kaspersky.kav.core", "package_filename": "kav_core.pkg", "version": "21.0.15.520",
-        "location": "/", "install_time": mac.KAV_INSTALL_TIME, "path": mac.KAV_RECEIPT}]
+    assert macos.collect(tree, Scope())["package_receipts"] == [
+        {
+            "package_id": "com.kaspersky.kav.core",
+            "package_filename": "kav_core.pkg",
+            "version": "21.0.15.520",
+            "location": "/",
+            "install_time": mac.KAV_INSTALL_TIME,
+            "path": mac.KAV_RECEIPT,
+        }
+    ]
 
 
 def test_installed_and_staged_kernel_extensions(tree: Path) -> None:
     staged = "/Library/StagedExtensions/Library/Extensions/klif.kext"
-    mac.write_plist(tree, f"{staged}/Contents/Info.plist",
-                    {"CFBundleIdentifier": mac.KLIF_ID, "CFBundleVersion": "21.0.14"}, mac.XML)
-    mac.write_plist(tree, "/System/Library/Extensions/IOUSBFamily.kext/Contents/Info.plist",
-                    {"CFBundleIdentifier": "com.apple.iokit.IOUSBFamily", "CFBundleVersion": "900.4.2"})
+    mac.write_plist(
+        tree,
+        f"{staged}/Contents/Info.plist",
+        {"CFBundleIdentifier": mac.KLIF_ID, "CFBundleVersion": "21.0.14"},
+        mac.XML,
+    )
+    mac.write_plist(
+        tree,
+        "/System/Library/Extensions/IOUSBFamily.kext/Contents/Info.plist",
+        {"CFBundleIdentifier": "com.apple.iokit.IOUSBFamily", "CFBundleVersion": "900.4.2"},
+    )
     assert macos.collect(tree, Scope())["kernel_extensions"] == [
         {"name": mac.KLIF_ID, "version": mac.KAV_VERSION, "path": mac.KLIF_KEXT},
         {"name": mac.KLIF_ID, "version": "21.0.14", "path": staged},
@@ -105,11 +141,18 @@ def test_installed_and_staged_kernel_extensions(tree: Path) -> None:
 
 
 def test_system_extensions_come_from_the_database(tree: Path) -> None:
-    assert macos.collect(tree, Scope())["system_extensions"] == [{
-        "path": mac.SYSEXT_ORIGIN, "UUID": mac.SYSEXT_UUID, "state": "activated_enabled",
-        "identifier": mac.SYSEXT_ID, "version": mac.KAV_VERSION,
-        "category": "com.apple.system_extension.endpoint_security", "bundle_path": mac.KAV_APP,
-        "team": mac.SYSEXT_TEAM}]
+    assert macos.collect(tree, Scope())["system_extensions"] == [
+        {
+            "path": mac.SYSEXT_ORIGIN,
+            "UUID": mac.SYSEXT_UUID,
+            "state": "activated_enabled",
+            "identifier": mac.SYSEXT_ID,
+            "version": mac.KAV_VERSION,
+            "category": "com.apple.system_extension.endpoint_security",
+            "bundle_path": mac.KAV_APP,
+            "team": mac.SYSEXT_TEAM,
+        }
+    ]
 
 
 def test_file_rows_cover_the_scope_and_every_users_home(tree: Path) -> None:
@@ -198,6 +241,7 @@ def test_a_mac_tree_is_recognised(tree: Path, tmp_path: Path) -> None:
 
 # --- Classification against the shipped catalogue -------------------------------------------------------
 
+
 def _evidence_paths(result: Any) -> set[str]:
     f = result.findings
     items = [e for p in f.installed for e in p.evidence]
@@ -211,7 +255,10 @@ def test_scan_finds_kaspersky_for_mac_with_its_evidence(tree: Path) -> None:
     assert list(installed) == ["kaspersky-consumer-mac"]
     product = installed["kaspersky-consumer-mac"]
     assert (product.edition, product.version, product.install_location) == (
-        "Kaspersky Anti-Virus", mac.KAV_VERSION, mac.KAV_APP)
+        "Kaspersky Anti-Virus",
+        mac.KAV_VERSION,
+        mac.KAV_APP,
+    )
     assert {e.table for e in product.evidence} >= {"apps", "launchd", "kernel_extensions", "file"}
     paths = {e.row["path"] for e in product.evidence}
     assert {mac.KAV_APP, mac.KAV_DAEMON, mac.KAV_AGENT, mac.KLIF_KEXT} <= paths
@@ -223,8 +270,7 @@ def test_scan_finds_kaspersky_for_mac_with_its_evidence(tree: Path) -> None:
 def test_lookalikes_and_ordinary_apps_are_not_findings(tree: Path) -> None:
     result = run_scan(root=tree, platform="darwin")
     found = _evidence_paths(result)
-    ordinary = (mac.ULTRAAV_APP, mac.KLEOPATRA_APP, mac.SAFARI_APP, mac.KEKA_APP, mac.USER_APP,
-                mac.USER_AGENT)
+    ordinary = (mac.ULTRAAV_APP, mac.KLEOPATRA_APP, mac.SAFARI_APP, mac.KEKA_APP, mac.USER_APP, mac.USER_AGENT)
     assert [p for p in ordinary if p in found] == []
 
 

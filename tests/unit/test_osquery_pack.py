@@ -133,8 +133,7 @@ def real_catalogue() -> Catalogue:
 
 
 @pytest.fixture(params=["fixture", "real"])
-def any_catalogue(request: pytest.FixtureRequest, fixture_catalogue: Catalogue,
-                  real_catalogue: Catalogue) -> Catalogue:
+def any_catalogue(request: pytest.FixtureRequest, fixture_catalogue: Catalogue, real_catalogue: Catalogue) -> Catalogue:
     return fixture_catalogue if request.param == "fixture" else real_catalogue
 
 
@@ -154,7 +153,7 @@ def check_ecmascript(pattern: str) -> None:
         if ch == "\\":
             nxt = pattern[i + 1]
             if nxt == "x":
-                assert re.fullmatch(r"[0-9a-fA-F]{2}", pattern[i + 2:i + 4]), pattern
+                assert re.fullmatch(r"[0-9a-fA-F]{2}", pattern[i + 2 : i + 4]), pattern
                 i += 4
                 continue
             assert nxt in _ECMA_ESCAPES, f"escape \\{nxt} in {pattern!r}"
@@ -165,13 +164,13 @@ def check_ecmascript(pattern: str) -> None:
             in_class = ch != "]"
         elif ch == "[":
             in_class = True
-            if pattern[i + 1:i + 2] == "]":
+            if pattern[i + 1 : i + 2] == "]":
                 raise AssertionError(f"'[]' is an empty class in ECMAScript: {pattern!r}")
         elif ch == "(":
-            assert pattern[i + 1:i + 2] != "?" or pattern[i + 1:i + 3] == "?:", f"group syntax in {pattern!r}"
+            assert pattern[i + 1 : i + 2] != "?" or pattern[i + 1 : i + 3] == "?:", f"group syntax in {pattern!r}"
         elif ch == "{":
             assert re.match(r"\{[0-9]+(,[0-9]*)?\}", pattern[i:]), f"brace in {pattern!r}"
-        elif ch in "*+?}" and pattern[i + 1:i + 2] in ("+",):
+        elif ch in "*+?}" and pattern[i + 1 : i + 2] in ("+",):
             raise AssertionError(f"possessive quantifier in {pattern!r}")
         i += 1
     assert not in_class, pattern
@@ -209,8 +208,7 @@ def shaped(inventory: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"platform": inventory["platform"]}
     for table, rows in inventory.items():
         if table != "platform":
-            out[table] = [{c: "" if row.get(c) is None else str(row[c]) for c in TABLES[table]}
-                          for row in rows]
+            out[table] = [{c: "" if row.get(c) is None else str(row[c]) for c in TABLES[table]} for row in rows]
     return out
 
 
@@ -233,11 +231,23 @@ def run_pack(pack: dict[str, Any], db: sqlite3.Connection, platform: str) -> dic
 
 def results_log(selected: dict[str, list[dict[str, Any]]], path: Path, host: str = "host-17") -> Path:
     """osqueryd's snapshot log for one host: one JSON line per query run, empty snapshots included."""
-    lines = [json.dumps({"snapshot": rows, "action": "snapshot", "name": f"pack/{inv.PACK_NAME}/{name}",
-                         "hostIdentifier": host, "calendarTime": "Sun Nov 29 00:00:00 2026 UTC",
-                         "unixTime": 1795910400, "epoch": 0, "counter": 0, "numerics": False,
-                         "decorations": {"host_uuid": "4C4C4544-0042-3510-8052-B4C04F4D3732"}})
-             for name, rows in selected.items()]
+    lines = [
+        json.dumps(
+            {
+                "snapshot": rows,
+                "action": "snapshot",
+                "name": f"pack/{inv.PACK_NAME}/{name}",
+                "hostIdentifier": host,
+                "calendarTime": "Sun Nov 29 00:00:00 2026 UTC",
+                "unixTime": 1795910400,
+                "epoch": 0,
+                "counter": 0,
+                "numerics": False,
+                "decorations": {"host_uuid": "4C4C4544-0042-3510-8052-B4C04F4D3732"},
+            }
+        )
+        for name, rows in selected.items()
+    ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
@@ -261,6 +271,7 @@ def comparable(findings: Any) -> dict[str, Any]:
 # Hand-built inventories: banned products, look-alikes and plenty of unrelated rows
 # ----------------------------------------------------------------------------------------------------------
 
+
 def program(name: str, publisher: str, **extra: str) -> dict[str, str]:
     return {"name": name, "publisher": publisher, **extra}
 
@@ -282,8 +293,7 @@ def value(key: str, name: str, kind: str, data: str) -> dict[str, str]:
 def entry(path: str, kind: str = "regular") -> dict[str, str]:
     sep = "\\" if "\\" in path else "/"
     parent, _, name = path.rstrip(sep).rpartition(sep)
-    return {"path": path, "directory": parent or sep, "filename": name, "type": kind, "size": "0",
-            "mtime": "0"}
+    return {"path": path, "directory": parent or sep, "filename": name, "type": kind, "size": "0", "mtime": "0"}
 
 
 def process(name: str, path: str = "", pid: str = "4242") -> dict[str, str]:
@@ -299,8 +309,13 @@ UNRELATED_PROGRAMS = [
     program("Kaspersky Fan Club Toolkit", "Some Person"),  # a vendor name, not a vendor publisher
     program("VLC media player", "VideoLAN", version="3.0.21"),
 ]
-UNRELATED_SERVICES = [service("Spooler"), service("wuauserv", status="STOPPED"), service("KlientSvc"),
-                      service("klnagent_x", status="STOPPED"), service("Dnscache")]
+UNRELATED_SERVICES = [
+    service("Spooler"),
+    service("wuauserv", status="STOPPED"),
+    service("KlientSvc"),
+    service("klnagent_x", status="STOPPED"),
+    service("Dnscache"),
+]
 
 
 def windows_installed() -> dict[str, Any]:
@@ -309,8 +324,13 @@ def windows_installed() -> dict[str, Any]:
     return {
         "platform": "windows",
         "programs": [
-            program("Kaspersky Total Security", "AO Kaspersky Lab", version="21.3.10.391",
-                    install_location=kts + "\\", identifying_number="{5E7A7F6B-0C54-4E2B-B1DA-9A0A3E5B5A44}"),
+            program(
+                "Kaspersky Total Security",
+                "AO Kaspersky Lab",
+                version="21.3.10.391",
+                install_location=kts + "\\",
+                identifying_number="{5E7A7F6B-0C54-4E2B-B1DA-9A0A3E5B5A44}",
+            ),
             program("Kaspersky Security Center Network Agent", " Kaspersky Lab ", version="14.0.0.10902"),
             program("Kaspersky Password Manager", "Kaspersky", version="24.0.0.427"),
             program("UltraAV", "Pango Group", version="1.3.0"),
@@ -318,14 +338,21 @@ def windows_installed() -> dict[str, Any]:
         ],
         "services": [
             service("AVP21.3", display="Kaspersky Anti-Virus Service 21.3", path=kts + "\\avp.exe"),
-            service("klif", "KERNEL_DRIVER"), service("klflt", "FILE_SYSTEM_DRIVER"), service("klnagent"),
-            service("kavnsi", "KERNEL_DRIVER"), service("ksfsflt", "FILE_SYSTEM_DRIVER"),
+            service("klif", "KERNEL_DRIVER"),
+            service("klflt", "FILE_SYSTEM_DRIVER"),
+            service("klnagent"),
+            service("kavnsi", "KERNEL_DRIVER"),
+            service("ksfsflt", "FILE_SYSTEM_DRIVER"),
             service("KeeperGuard"),
-            service("WinDefend"), *UNRELATED_SERVICES,
+            service("WinDefend"),
+            *UNRELATED_SERVICES,
         ],
         "registry": [
-            subkey(kl), subkey(kl + "\\AVP21.3"), subkey(kl + "\\protected"),
-            subkey(kl + "\\protected\\AVP21.3"), subkey(kl + "\\protected\\AVP21.3\\Data"),
+            subkey(kl),
+            subkey(kl + "\\AVP21.3"),
+            subkey(kl + "\\protected"),
+            subkey(kl + "\\protected\\AVP21.3"),
+            subkey(kl + "\\protected\\AVP21.3\\Data"),
             value(kl + "\\protected\\AVP21.3\\Data", "LastSuccessfulUpdate", "REG_DWORD", "1727553600"),
             subkey(f"HKEY_USERS\\{SID}\\Software\\KasperskyLab"),
             subkey("HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion"),
@@ -338,20 +365,20 @@ def windows_installed() -> dict[str, Any]:
             entry("C:\\ProgramData\\Kaspersky Lab", "directory"),
             entry("C:\\ProgramData\\Kaspersky Lab\\AVP21.3\\", "directory"),
             entry("C:\\Windows\\System32\\klist.exe"),
-            entry("C:\\Program Files\\7-Zip\\7z.exe"), entry("C:\\Windows\\System32\\notepad.exe"),
+            entry("C:\\Program Files\\7-Zip\\7z.exe"),
+            entry("C:\\Windows\\System32\\notepad.exe"),
             entry("C:\\Program Files (x86)\\Kaspersky Lab Fans", "directory"),
         ],
         "processes": [
-            process("avp.exe", kts + "\\avp.exe"), process("avpui.exe", kts + "\\avpui.exe"),
+            process("avp.exe", kts + "\\avp.exe"),
+            process("avpui.exe", kts + "\\avpui.exe"),
             process("klist.exe", "C:\\Windows\\System32\\klist.exe"),
             process("explorer.exe", "C:\\Windows\\explorer.exe"),
             process("7zFM.exe", "C:\\Program Files\\7-Zip\\7zFM.exe"),
         ],
         "windows_security_products": [
-            {"type": "Antivirus", "name": "Kaspersky Total Security", "state": "On",
-             "signatures_up_to_date": "0"},
-            {"type": "Antivirus", "name": "Windows Defender", "state": "Snoozed",
-             "signatures_up_to_date": "1"},
+            {"type": "Antivirus", "name": "Kaspersky Total Security", "state": "On", "signatures_up_to_date": "0"},
+            {"type": "Antivirus", "name": "Windows Defender", "state": "Snoozed", "signatures_up_to_date": "1"},
             {"type": "Antivirus", "name": "Norton 360", "state": "Off", "signatures_up_to_date": "1"},
         ],
     }
@@ -362,10 +389,11 @@ def windows_leftovers() -> dict[str, Any]:
         "platform": "windows",
         "programs": list(UNRELATED_PROGRAMS),
         "services": [service("klif", "KERNEL_DRIVER", status="STOPPED"), *UNRELATED_SERVICES],
-        "registry": [subkey("HKEY_LOCAL_MACHINE\\SOFTWARE\\KasperskyLab"),
-                     subkey("HKEY_LOCAL_MACHINE\\SOFTWARE\\KasperskyLab\\AVP21.3")],
-        "file": [entry("C:\\ProgramData\\Kaspersky Lab", "directory"),
-                 entry("C:\\Program Files\\7-Zip\\7z.exe")],
+        "registry": [
+            subkey("HKEY_LOCAL_MACHINE\\SOFTWARE\\KasperskyLab"),
+            subkey("HKEY_LOCAL_MACHINE\\SOFTWARE\\KasperskyLab\\AVP21.3"),
+        ],
+        "file": [entry("C:\\ProgramData\\Kaspersky Lab", "directory"), entry("C:\\Program Files\\7-Zip\\7z.exe")],
         "processes": [process("explorer.exe", "C:\\Windows\\explorer.exe")],
         "windows_security_products": [{"type": "Antivirus", "name": "Windows Defender", "state": "On"}],
     }
@@ -376,31 +404,55 @@ def darwin_installed() -> dict[str, Any]:
     return {
         "platform": "darwin",
         "apps": [
-            {"name": "Kaspersky Anti-Virus For Mac.app", "bundle_identifier": "com.kaspersky.kav",
-             "path": "/Applications/Kaspersky Anti-Virus For Mac.app", "bundle_short_version": "21.0.2"},
-            {"name": "Safari.app", "path": "/Applications/Safari.app",
-             "bundle_identifier": "com.apple.Safari"},
-            {"name": "Kaleidoscope.app", "path": "/Applications/Kaleidoscope.app",
-             "bundle_identifier": "app.kaleidoscope.v4"},
+            {
+                "name": "Kaspersky Anti-Virus For Mac.app",
+                "bundle_identifier": "com.kaspersky.kav",
+                "path": "/Applications/Kaspersky Anti-Virus For Mac.app",
+                "bundle_short_version": "21.0.2",
+            },
+            {"name": "Safari.app", "path": "/Applications/Safari.app", "bundle_identifier": "com.apple.Safari"},
+            {
+                "name": "Kaleidoscope.app",
+                "path": "/Applications/Kaleidoscope.app",
+                "bundle_identifier": "app.kaleidoscope.v4",
+            },
         ],
-        "launchd": [{"label": "com.kaspersky.kav", "path": "/Library/LaunchDaemons/com.kaspersky.kav.plist",
-                     "name": "com.kaspersky.kav.plist", "disabled": "0"},
-                    {"label": "com.apple.mDNSResponder", "path": "/System/Library/LaunchDaemons/x.plist"}],
-        "package_receipts": [{"package_id": "com.kaspersky.kav.oas", "version": "21.0.2"},
-                             {"package_id": "com.apple.pkg.MRTConfigData", "version": "1.93"}],
-        "kernel_extensions": [{"name": "com.kaspersky.kext.klif", "idx": "150"},
-                              {"name": "com.kaspersky.kext.kimul.44", "idx": "151"},
-                              {"name": "com.apple.iokit.IOUSBFamily", "idx": "20"}],
-        "system_extensions": [{"identifier": "com.kaspersky.kav.sysext", "team": "2Y8XE5CQ94",
-                               "state": "activated"},
-                              {"identifier": "com.example.vpn.extension", "team": "ABCDE12345"}],
-        "processes": [process("kav_app", "/Applications/Kaspersky Anti-Virus For Mac.app/Contents/MacOS/x"),
-                      process("Finder", "/System/Library/CoreServices/Finder.app/Contents/MacOS/Finder")],
-        "file": [entry(support, "directory"), entry(support + "/KAV", "directory"),
-                 entry(support + "/KAV/Bases/", "directory"), entry("/usr/bin/kav"),
-                 entry("/var/log/kav_daemon_1.log"),
-                 entry("/Users/alice/Library/Preferences/com.kaspersky.kav.plist"),
-                 entry("/usr/bin/zsh"), entry("/Library/Application Support/Kasperskyish", "directory")],
+        "launchd": [
+            {
+                "label": "com.kaspersky.kav",
+                "path": "/Library/LaunchDaemons/com.kaspersky.kav.plist",
+                "name": "com.kaspersky.kav.plist",
+                "disabled": "0",
+            },
+            {"label": "com.apple.mDNSResponder", "path": "/System/Library/LaunchDaemons/x.plist"},
+        ],
+        "package_receipts": [
+            {"package_id": "com.kaspersky.kav.oas", "version": "21.0.2"},
+            {"package_id": "com.apple.pkg.MRTConfigData", "version": "1.93"},
+        ],
+        "kernel_extensions": [
+            {"name": "com.kaspersky.kext.klif", "idx": "150"},
+            {"name": "com.kaspersky.kext.kimul.44", "idx": "151"},
+            {"name": "com.apple.iokit.IOUSBFamily", "idx": "20"},
+        ],
+        "system_extensions": [
+            {"identifier": "com.kaspersky.kav.sysext", "team": "2Y8XE5CQ94", "state": "activated"},
+            {"identifier": "com.example.vpn.extension", "team": "ABCDE12345"},
+        ],
+        "processes": [
+            process("kav_app", "/Applications/Kaspersky Anti-Virus For Mac.app/Contents/MacOS/x"),
+            process("Finder", "/System/Library/CoreServices/Finder.app/Contents/MacOS/Finder"),
+        ],
+        "file": [
+            entry(support, "directory"),
+            entry(support + "/KAV", "directory"),
+            entry(support + "/KAV/Bases/", "directory"),
+            entry("/usr/bin/kav"),
+            entry("/var/log/kav_daemon_1.log"),
+            entry("/Users/alice/Library/Preferences/com.kaspersky.kav.plist"),
+            entry("/usr/bin/zsh"),
+            entry("/Library/Application Support/Kasperskyish", "directory"),
+        ],
     }
 
 
@@ -408,23 +460,38 @@ def linux_installed() -> dict[str, Any]:
     return {
         "platform": "linux",
         "deb_packages": [
-            {"name": "kesl", "version": "12.1.0-1226", "maintainer": "AO Kaspersky Lab",
-             "status": "install ok installed"},
+            {
+                "name": "kesl",
+                "version": "12.1.0-1226",
+                "maintainer": "AO Kaspersky Lab",
+                "status": "install ok installed",
+            },
             {"name": "klnagent64", "version": "15.1.0-20748", "maintainer": "AO Kaspersky Lab"},
-            {"name": "kleopatra", "version": "4:22.12.3-1"}, {"name": "klibc-utils", "version": "2.0.12-1"},
-            {"name": "krb5-user", "version": "1.20.1-2"}, {"name": "bash", "version": "5.2.15-2"},
-            {"name": "p7zip-full", "version": "16.02"}, {"name": "kesl-compat-docs", "version": "1.0"},
+            {"name": "kleopatra", "version": "4:22.12.3-1"},
+            {"name": "klibc-utils", "version": "2.0.12-1"},
+            {"name": "krb5-user", "version": "1.20.1-2"},
+            {"name": "bash", "version": "5.2.15-2"},
+            {"name": "p7zip-full", "version": "16.02"},
+            {"name": "kesl-compat-docs", "version": "1.0"},
         ],
-        "systemd_units": [{"id": "kesl.service", "active_state": "active", "sub_state": "running"},
-                          {"id": "klnagent64.service", "active_state": "active"},
-                          {"id": "ssh.service", "active_state": "active"},
-                          {"id": "mdatp.service", "active_state": "inactive"}],
-        "file": [entry("/opt/kaspersky", "directory"), entry("/opt/kaspersky/kesl", "directory"),
-                 entry("/opt/kaspersky/kesl/bin/", "directory"),
-                 entry("/opt/kaspersky/kesl/bin/kesl-control"),
-                 entry("/etc/kaspersky", "directory"), entry("/etc/kaspersky/kesl.conf"),
-                 entry("/usr/bin/klist"),
-                 entry("/usr/bin/7z"), entry("/etc/passwd"), entry("/opt/kaspersky-fans", "directory")],
+        "systemd_units": [
+            {"id": "kesl.service", "active_state": "active", "sub_state": "running"},
+            {"id": "klnagent64.service", "active_state": "active"},
+            {"id": "ssh.service", "active_state": "active"},
+            {"id": "mdatp.service", "active_state": "inactive"},
+        ],
+        "file": [
+            entry("/opt/kaspersky", "directory"),
+            entry("/opt/kaspersky/kesl", "directory"),
+            entry("/opt/kaspersky/kesl/bin/", "directory"),
+            entry("/opt/kaspersky/kesl/bin/kesl-control"),
+            entry("/etc/kaspersky", "directory"),
+            entry("/etc/kaspersky/kesl.conf"),
+            entry("/usr/bin/klist"),
+            entry("/usr/bin/7z"),
+            entry("/etc/passwd"),
+            entry("/opt/kaspersky-fans", "directory"),
+        ],
         "processes": [process("kesl", "/opt/kaspersky/kesl/libexec/kesl"), process("sshd", "/usr/sbin/sshd")],
     }
 
@@ -432,35 +499,49 @@ def linux_installed() -> dict[str, Any]:
 def fixture_windows() -> dict[str, Any]:
     return {
         "platform": "windows",
-        "programs": [program("Acme Shield 3.2", "Acme Labs Ltd\u00a0"),
-                     program("Acmeville Shield", "Acmeville Inc"),
-                     program("Äcme Tools 7", "Äcme GmbH"), program("Acme Shield Helper", "Acme Labs"),
-                     *UNRELATED_PROGRAMS],
-        "services": [service("acmesvc"), service("ACMEFLT", "FILE_SYSTEM_DRIVER"), service("acmevsvc"),
-                     service("acmehelper", path="C:\\Program Files/Acme Labs/helper.exe"),
-                     service("acmeother", path="C:\\Program Files\\Acme Labs Extra\\x.exe"),
-                     *UNRELATED_SERVICES],
-        "file": [entry("C:\\Program Files\\Acme Labs", "directory"),
-                 entry("C:\\Program Files\\Acme Labs\\Shield", "directory"),
-                 entry("C:\\Program Files\\Acme Labs\\Shield\\shield.exe"),
-                 entry("C:\\Users\\bob\\AppData\\Local\\Acme\\Shield 3"),
-                 entry("C:\\Windows\\System32\\acmelist.exe"),
-                 entry("C:\\Program Files\\Acme Labs Extra", "directory"),
-                 entry("C:\\Program Files\\7-Zip\\7z.exe")],
-        "registry": [subkey("HKEY_LOCAL_MACHINE\\SOFTWARE\\AcmeLabs"),
-                     subkey("HKEY_LOCAL_MACHINE\\SOFTWARE\\AcmeLabs\\Shield"),
-                     subkey("HKEY_LOCAL_MACHINE\\SOFTWARE\\AcmeLabs\\Shield\\3.2"),
-                     subkey("HKEY_LOCAL_MACHINE\\SOFTWARE\\AcmeLabs\\Shield\\3.2\\Data"),
-                     value("HKEY_LOCAL_MACHINE\\SOFTWARE\\AcmeLabs\\Shield\\3.2\\Data", "LastUpdate",
-                           "REG_DWORD", "1727553600"),
-                     subkey(f"HKEY_USERS\\{SID}\\Software\\AcmeLabs"),
-                     subkey("HKEY_LOCAL_MACHINE\\SOFTWARE\\AcmeLabsOld"),
-                     subkey("HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft")],
-        "processes": [process("shield.exe", "C:\\Program Files\\Acme Labs\\Shield\\shield.exe"),
-                      process("shield.exe", "C:\\Games\\shield.exe"),
-                      process("explorer.exe", "C:\\Windows\\explorer.exe")],
-        "windows_security_products": [{"type": "Antivirus", "name": "Acme Shield", "state": "On"},
-                                      {"type": "Antivirus", "name": "Norton 360", "state": "Off"}],
+        "programs": [
+            program("Acme Shield 3.2", "Acme Labs Ltd\u00a0"),
+            program("Acmeville Shield", "Acmeville Inc"),
+            program("Äcme Tools 7", "Äcme GmbH"),
+            program("Acme Shield Helper", "Acme Labs"),
+            *UNRELATED_PROGRAMS,
+        ],
+        "services": [
+            service("acmesvc"),
+            service("ACMEFLT", "FILE_SYSTEM_DRIVER"),
+            service("acmevsvc"),
+            service("acmehelper", path="C:\\Program Files/Acme Labs/helper.exe"),
+            service("acmeother", path="C:\\Program Files\\Acme Labs Extra\\x.exe"),
+            *UNRELATED_SERVICES,
+        ],
+        "file": [
+            entry("C:\\Program Files\\Acme Labs", "directory"),
+            entry("C:\\Program Files\\Acme Labs\\Shield", "directory"),
+            entry("C:\\Program Files\\Acme Labs\\Shield\\shield.exe"),
+            entry("C:\\Users\\bob\\AppData\\Local\\Acme\\Shield 3"),
+            entry("C:\\Windows\\System32\\acmelist.exe"),
+            entry("C:\\Program Files\\Acme Labs Extra", "directory"),
+            entry("C:\\Program Files\\7-Zip\\7z.exe"),
+        ],
+        "registry": [
+            subkey("HKEY_LOCAL_MACHINE\\SOFTWARE\\AcmeLabs"),
+            subkey("HKEY_LOCAL_MACHINE\\SOFTWARE\\AcmeLabs\\Shield"),
+            subkey("HKEY_LOCAL_MACHINE\\SOFTWARE\\AcmeLabs\\Shield\\3.2"),
+            subkey("HKEY_LOCAL_MACHINE\\SOFTWARE\\AcmeLabs\\Shield\\3.2\\Data"),
+            value("HKEY_LOCAL_MACHINE\\SOFTWARE\\AcmeLabs\\Shield\\3.2\\Data", "LastUpdate", "REG_DWORD", "1727553600"),
+            subkey(f"HKEY_USERS\\{SID}\\Software\\AcmeLabs"),
+            subkey("HKEY_LOCAL_MACHINE\\SOFTWARE\\AcmeLabsOld"),
+            subkey("HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft"),
+        ],
+        "processes": [
+            process("shield.exe", "C:\\Program Files\\Acme Labs\\Shield\\shield.exe"),
+            process("shield.exe", "C:\\Games\\shield.exe"),
+            process("explorer.exe", "C:\\Windows\\explorer.exe"),
+        ],
+        "windows_security_products": [
+            {"type": "Antivirus", "name": "Acme Shield", "state": "On"},
+            {"type": "Antivirus", "name": "Norton 360", "state": "Off"},
+        ],
     }
 
 
@@ -468,25 +549,37 @@ def fixture_linux() -> dict[str, Any]:
     return {
         "platform": "linux",
         "deb_packages": [{"name": "acme-shield", "version": "3.2-1"}, {"name": "acmed"}, {"name": "bash"}],
-        "file": [entry("/opt/acme", "directory"), entry("/opt/acme/bin/", "directory"),
-                 entry("/etc/acme/acme.conf"),
-                 entry("/etc/acme", "directory"), entry("/opt/acmeville", "directory"), entry("/etc/passwd")],
-        "processes": [process("acme-shieldd", "/opt/acme/bin/acme-shieldd"),
-                      process("sshd", "/usr/sbin/sshd")],
+        "file": [
+            entry("/opt/acme", "directory"),
+            entry("/opt/acme/bin/", "directory"),
+            entry("/etc/acme/acme.conf"),
+            entry("/etc/acme", "directory"),
+            entry("/opt/acmeville", "directory"),
+            entry("/etc/passwd"),
+        ],
+        "processes": [process("acme-shieldd", "/opt/acme/bin/acme-shieldd"), process("sshd", "/usr/sbin/sshd")],
         "systemd_units": [{"id": "acme-shield.service", "active_state": "active"}, {"id": "ssh.service"}],
     }
 
 
-REAL_INVENTORIES = {"windows-installed": windows_installed, "windows-leftovers": windows_leftovers,
-                    "darwin": darwin_installed, "linux": linux_installed}
+REAL_INVENTORIES = {
+    "windows-installed": windows_installed,
+    "windows-leftovers": windows_leftovers,
+    "darwin": darwin_installed,
+    "linux": linux_installed,
+}
 UNRELATED = {
     "programs": ["7-Zip 23.01 (x64)", "Google Chrome", "Kaspersky Fan Club Toolkit", "VLC media player"],
     "services": ["Spooler", "KlientSvc", "klnagent_x"],
-    "registry": ["HKEY_LOCAL_MACHINE\\SOFTWARE\\7-Zip\\Path",
-                 "HKEY_LOCAL_MACHINE\\SOFTWARE\\KasperskyLabFans"],
-    "file": ["C:\\Program Files\\7-Zip\\7z.exe", "C:\\Program Files (x86)\\Kaspersky Lab Fans",
-             "/usr/bin/zsh",
-             "/Library/Application Support/Kasperskyish", "/usr/bin/7z", "/opt/kaspersky-fans"],
+    "registry": ["HKEY_LOCAL_MACHINE\\SOFTWARE\\7-Zip\\Path", "HKEY_LOCAL_MACHINE\\SOFTWARE\\KasperskyLabFans"],
+    "file": [
+        "C:\\Program Files\\7-Zip\\7z.exe",
+        "C:\\Program Files (x86)\\Kaspersky Lab Fans",
+        "/usr/bin/zsh",
+        "/Library/Application Support/Kasperskyish",
+        "/usr/bin/7z",
+        "/opt/kaspersky-fans",
+    ],
     "processes": ["explorer.exe", "7zFM.exe", "Finder"],
     "windows_security_products": ["Norton 360"],
     "apps": ["Safari.app", "Kaleidoscope.app"],
@@ -499,11 +592,16 @@ UNRELATED = {
 # (a) the pack's shape, and every query runs
 # ----------------------------------------------------------------------------------------------------------
 
+
 def test_one_snapshot_query_per_table_selecting_the_listed_columns(any_catalogue: Catalogue) -> None:
     pack = build_pack(any_catalogue)
     assert set(pack) == {"queries"}
-    used = {sig["table"] for owner in [*any_catalogue.products, *any_catalogue.not_banned]
-            for sigs in owner.detect.values() for sig in sigs}
+    used = {
+        sig["table"]
+        for owner in [*any_catalogue.products, *any_catalogue.not_banned]
+        for sigs in owner.detect.values()
+        for sig in sigs
+    }
     assert set(pack["queries"]) == used | {d["table"] for p in any_catalogue.products for d in p.definitions}
     for table, query in pack["queries"].items():
         assert query["snapshot"] is True and query["interval"] == 3600 and query["description"]
@@ -554,6 +652,7 @@ def test_file_and_registry_branches_each_carry_a_constraint_osquery_can_use(any_
 # Precise SQL for the small catalogue
 # ----------------------------------------------------------------------------------------------------------
 
+
 def terms(catalogue: Catalogue, table: str) -> list[str]:
     query = build_pack(catalogue)["queries"][table]["query"]
     return query.split(" WHERE ", 1)[1].rstrip(";")[1:-1].split(") OR (")
@@ -566,17 +665,19 @@ def test_exact_one_of_and_vendor_matchers(fixture_catalogue: Catalogue) -> None:
     programs = terms(fixture_catalogue, "programs")
     vendor = next(t for t in programs if t.startswith("trim(publisher, char(9, 10, 11, 12, 13, "))
     # Non-ASCII names are listed in each case too: NOCASE folds ASCII only.
-    assert ("COLLATE NOCASE IN ('Acme Labs', 'Acme Labs Ltd', 'Äcme Labor', 'äcme labor', 'ÄCME LABOR') "
-            "AND regex_match(lower(name), '^(?:acme shield(?: [0-9]+(?:\\.[0-9]+)*)?)$', 0) IS NOT NULL"
-            ) in vendor
+    assert (
+        "COLLATE NOCASE IN ('Acme Labs', 'Acme Labs Ltd', 'Äcme Labor', 'äcme labor', 'ÄCME LABOR') "
+        "AND regex_match(lower(name), '^(?:acme shield(?: [0-9]+(?:\\.[0-9]+)*)?)$', 0) IS NOT NULL"
+    ) in vendor
     assert "publisher COLLATE NOCASE IN ('Äcme GmbH', 'äcme gmbh', 'ÄCME GMBH')" in programs
     assert "regex_match(lower(name), '^(?:(?:Ä|ä)cme tools [0-9]+)$', 0) IS NOT NULL" in programs
 
 
 def test_under_on_an_ordinary_column_accepts_both_separators(fixture_catalogue: Catalogue) -> None:
     expr = "replace(path, '/', '\\')"
-    assert (f"({expr} LIKE 'C:\\Program Files\\Acme Labs' OR {expr} LIKE 'C:\\Program Files\\Acme Labs\\%')"
-            in terms(fixture_catalogue, "services"))
+    assert f"({expr} LIKE 'C:\\Program Files\\Acme Labs' OR {expr} LIKE 'C:\\Program Files\\Acme Labs\\%')" in terms(
+        fixture_catalogue, "services"
+    )
 
 
 def test_file_under_reads_the_folder_and_its_children(fixture_catalogue: Catalogue) -> None:
@@ -590,15 +691,17 @@ def test_file_under_reads_the_folder_and_its_children(fixture_catalogue: Catalog
 
 def test_file_patterns_expand_to_the_paths_they_name(fixture_catalogue: Catalogue) -> None:
     file_terms = terms(fixture_catalogue, "file")
-    regex = ("regex_match(lower(path), '^(?:c:[\\\\]program files(?: \\(x86\\))?[\\\\]acme labs[\\\\]?)$', "
-             "0) IS NOT NULL")
+    regex = (
+        "regex_match(lower(path), '^(?:c:[\\\\]program files(?: \\(x86\\))?[\\\\]acme labs[\\\\]?)$', 0) IS NOT NULL"
+    )
     assert f"path = 'C:\\Program Files\\Acme Labs' COLLATE NOCASE AND {regex}" in file_terms
     assert f"path = 'C:\\Program Files (x86)\\Acme Labs' COLLATE NOCASE AND {regex}" in file_terms
     # A variable folder name is osquery's one-level '%'; the negated class may meet multi-byte characters.
-    assert ("path LIKE 'C:\\Users\\%\\AppData\\Local\\Acme\\Shield %' AND regex_match(lower(path), "
-            "'^(?:c:[\\\\]users[\\\\][^\\\\]+[\\\\]appdata[\\\\]local[\\\\]acme[\\\\]shield [0-9]+)$', 0) "
-            "IS NOT NULL"
-            ) in file_terms
+    assert (
+        "path LIKE 'C:\\Users\\%\\AppData\\Local\\Acme\\Shield %' AND regex_match(lower(path), "
+        "'^(?:c:[\\\\]users[\\\\][^\\\\]+[\\\\]appdata[\\\\]local[\\\\]acme[\\\\]shield [0-9]+)$', 0) "
+        "IS NOT NULL"
+    ) in file_terms
 
 
 def test_registry_under_reads_the_key_itself_and_everything_below(fixture_catalogue: Catalogue) -> None:
@@ -609,8 +712,10 @@ def test_registry_under_reads_the_key_itself_and_everything_below(fixture_catalo
     assert f"key LIKE '{key}\\%%'" in registry  # osquery's recursive glob
     hku = "path LIKE 'HKEY_USERS\\S-1-5%\\Software\\AcmeLabs' AND regex_match("
     assert any(t.startswith(hku) for t in registry)
-    definitions = ("key LIKE 'HKEY_LOCAL_MACHINE\\SOFTWARE\\AcmeLabs\\Shield\\%\\Data' AND "
-                   "name = 'LastUpdate' COLLATE NOCASE AND regex_match(lower(key),")
+    definitions = (
+        "key LIKE 'HKEY_LOCAL_MACHINE\\SOFTWARE\\AcmeLabs\\Shield\\%\\Data' AND "
+        "name = 'LastUpdate' COLLATE NOCASE AND regex_match(lower(key),"
+    )
     assert any(t.startswith(definitions) for t in registry)
 
 
@@ -623,18 +728,21 @@ def test_single_quotes_are_doubled() -> None:
     assert selected == [("o'brien's shield",)]
 
 
-@pytest.mark.parametrize("table, where, why", [
-    ("file", {"filename": "avp.exe"}, "an exact, one_of, under or pattern matcher on path or directory"),
-    ("registry", {"name": "ProductName"}, "on path or key"),
-    ("file", {"path": {"pattern": "^[A-Z]:[\\\\]Kaspersky$"}}, "does not start with a fixed root or drive"),
-    ("file", {"path": {"pattern": r"^C:[\\]Program Files[\\][^$]+$"}}, "would make osquery read everything"),
-    ("registry", {"path": {"pattern": r"^HKEY_LOCAL_MACHINE[\\]SOFTWARE([\\][A-Za-z\\]+)?$"}}, "below"),
-    ("programs", {"name": {"pattern": "^(a)\\1$"}}, "back-references are not supported"),
-    ("programs", {"name": {"pattern": "^[äö]+$"}}, "non-ASCII characters in a character class"),
-    ("programs", {"name": {"pattern": "^" + "Kaspersky" * 40 + "$"}}, "256-byte limit"),
-    ("programs", {"version": {"pattern": "(?s)^x$"}}, "unsupported group or flag '(?s'"),
-    ("programs", {"version": {"pattern": "^(x$"}}, "not a valid regular expression"),
-])
+@pytest.mark.parametrize(
+    "table, where, why",
+    [
+        ("file", {"filename": "avp.exe"}, "an exact, one_of, under or pattern matcher on path or directory"),
+        ("registry", {"name": "ProductName"}, "on path or key"),
+        ("file", {"path": {"pattern": "^[A-Z]:[\\\\]Kaspersky$"}}, "does not start with a fixed root or drive"),
+        ("file", {"path": {"pattern": r"^C:[\\]Program Files[\\][^$]+$"}}, "would make osquery read everything"),
+        ("registry", {"path": {"pattern": r"^HKEY_LOCAL_MACHINE[\\]SOFTWARE([\\][A-Za-z\\]+)?$"}}, "below"),
+        ("programs", {"name": {"pattern": "^(a)\\1$"}}, "back-references are not supported"),
+        ("programs", {"name": {"pattern": "^[äö]+$"}}, "non-ASCII characters in a character class"),
+        ("programs", {"name": {"pattern": "^" + "Kaspersky" * 40 + "$"}}, "256-byte limit"),
+        ("programs", {"version": {"pattern": "(?s)^x$"}}, "unsupported group or flag '(?s'"),
+        ("programs", {"version": {"pattern": "^(x$"}}, "not a valid regular expression"),
+    ],
+)
 def test_signatures_osquery_cannot_run_are_refused_with_a_reason(table: str, where: dict, why: str) -> None:
     with pytest.raises(ExportError, match=re.escape(why)):
         signature_terms(table, where, [], "sample/windows/0")
@@ -648,7 +756,8 @@ def test_a_recursive_glob_needs_two_fixed_folders_in_front() -> None:
         "key = 'HKEY_LOCAL_MACHINE\\SOFTWARE\\Acme' COLLATE NOCASE AND regex_match(lower(path), "
         "'^(?:hkey_local_machine[\\\\]software[\\\\]acme[\\\\][A-Z\\\\a-z]+)$', 0) IS NOT NULL",
         "key LIKE 'HKEY_LOCAL_MACHINE\\SOFTWARE\\Acme\\%%' AND regex_match(lower(path), "
-        "'^(?:hkey_local_machine[\\\\]software[\\\\]acme[\\\\][A-Z\\\\a-z]+)$', 0) IS NOT NULL"]
+        "'^(?:hkey_local_machine[\\\\]software[\\\\]acme[\\\\][A-Z\\\\a-z]+)$', 0) IS NOT NULL",
+    ]
 
 
 def test_a_pattern_too_long_for_osquery_is_split_on_its_alternatives() -> None:
@@ -666,19 +775,41 @@ def test_a_pattern_too_long_for_osquery_is_split_on_its_alternatives() -> None:
 # ----------------------------------------------------------------------------------------------------------
 
 TRANSLATION_CASES = [
-    ("^Kaspersky( (Anti-Virus|Internet Security))?( [0-9]+(\\.[0-9]+)*)?$",
-     ["Kaspersky", "KASPERSKY ANTI-VIRUS 21.3", "kaspersky internet security", "Kaspersky Free",
-      "Kaspersky 21.", "Kaspersky Anti-Virus Pro", "xKaspersky", "Kaspersky\n", "Kaspersky 21.3.1"]),
+    (
+        "^Kaspersky( (Anti-Virus|Internet Security))?( [0-9]+(\\.[0-9]+)*)?$",
+        [
+            "Kaspersky",
+            "KASPERSKY ANTI-VIRUS 21.3",
+            "kaspersky internet security",
+            "Kaspersky Free",
+            "Kaspersky 21.",
+            "Kaspersky Anti-Virus Pro",
+            "xKaspersky",
+            "Kaspersky\n",
+            "Kaspersky 21.3.1",
+        ],
+    ),
     ("^AVP[0-9]+(\\.[0-9]+)*$", ["AVP21.3", "avp21", "AVP", "AVP21.", "AVP21.3x", "kavp21"]),
-    (r"^C:[\\]Users[\\][^\\]+[\\]Documents$",
-     ["C:\\Users\\bob\\Documents", "c:\\users\\Zoë\\documents", "C:\\Users\\\\Documents",
-      "C:\\Users\\a\\b\\Documents"]),
-    ("^/var/log/kav_daemon[^/]*\\.log$", ["/var/log/kav_daemon.log", "/var/log/kav_daemon_1.LOG",
-                                          "/var/log/kav_daemon/x.log", "/var/log/kav_daemonélan.log"]),
-    ("^Kaspersky( [A-Za-z0-9-]+)*$",
-     ["Kaspersky Total Security", "Kaspersky Small-Office 7", "Kaspersky  x"]),
-    ("^klids\\.K4W-[0-9]{2,4}-[0-9]{1}$",
-     ["klids.K4W-21-3", "KLIDS.k4w-2131-3", "klids.K4W-2-3", "klids.K4W-21-34"]),
+    (
+        r"^C:[\\]Users[\\][^\\]+[\\]Documents$",
+        [
+            "C:\\Users\\bob\\Documents",
+            "c:\\users\\Zoë\\documents",
+            "C:\\Users\\\\Documents",
+            "C:\\Users\\a\\b\\Documents",
+        ],
+    ),
+    (
+        "^/var/log/kav_daemon[^/]*\\.log$",
+        [
+            "/var/log/kav_daemon.log",
+            "/var/log/kav_daemon_1.LOG",
+            "/var/log/kav_daemon/x.log",
+            "/var/log/kav_daemonélan.log",
+        ],
+    ),
+    ("^Kaspersky( [A-Za-z0-9-]+)*$", ["Kaspersky Total Security", "Kaspersky Small-Office 7", "Kaspersky  x"]),
+    ("^klids\\.K4W-[0-9]{2,4}-[0-9]{1}$", ["klids.K4W-21-3", "KLIDS.k4w-2131-3", "klids.K4W-2-3", "klids.K4W-21-34"]),
     ("^(?i:abc)(?=d)[^x]?d\\b$", ["abcd", "ABCd", "abcyd", "abcxd", "abcéd"]),
     ("^a.b\\Z", ["a-b", "aéb", "a\nb", "ab"]),
     ("^[]a-c-]+$", ["]", "a-c", "B]", "d"]),
@@ -703,8 +834,13 @@ def test_translated_patterns_match_what_python_matches(pattern: str, values: lis
         exported = any(regex_match(sqlite_lower(text), p, 0) is not None for p in parts)
         if python:
             assert exported, (pattern, text, parts)
-        elif pattern.isascii() and text.isascii() and "\n" not in text and "?=" not in pattern \
-                and "." not in pattern.replace("\\.", ""):
+        elif (
+            pattern.isascii()
+            and text.isascii()
+            and "\n" not in text
+            and "?=" not in pattern
+            and "." not in pattern.replace("\\.", "")
+        ):
             assert not exported, (pattern, text, parts)  # no widening happens for plain ASCII
 
 
@@ -713,13 +849,15 @@ def test_translated_patterns_match_what_python_matches(pattern: str, values: lis
 # ----------------------------------------------------------------------------------------------------------
 
 _ALPHABET = st.characters(codec="utf-8", exclude_characters="\x00")
-_SEGMENT = st.text(st.characters(codec="ascii", categories=["Lu", "Ll", "Nd"], include_characters=" ._-"),
-                   min_size=1, max_size=12).filter(lambda s: s.strip(". ") != "")
+_SEGMENT = st.text(
+    st.characters(codec="ascii", categories=["Lu", "Ll", "Nd"], include_characters=" ._-"), min_size=1, max_size=12
+).filter(lambda s: s.strip(". ") != "")
 
 
 def _mixed_case(text: str) -> st.SearchStrategy[str]:
     return st.lists(st.booleans(), min_size=len(text), max_size=len(text)).map(
-        lambda flips: "".join(c.swapcase() if f else c for c, f in zip(text, flips, strict=True)))
+        lambda flips: "".join(c.swapcase() if f else c for c, f in zip(text, flips, strict=True))
+    )
 
 
 def _value(table: str, matcher: Any, publishers: Iterable[str], anchor: bool) -> st.SearchStrategy[str]:
@@ -761,8 +899,12 @@ def _row(table: str, where: dict[str, Any], values: dict[str, str]) -> dict[str,
 
 
 def _signatures(catalogue: Catalogue) -> list[tuple[str, dict[str, Any]]]:
-    sigs = [(s["table"], s["where"]) for owner in [*catalogue.products, *catalogue.not_banned]
-            for signatures in owner.detect.values() for s in signatures]
+    sigs = [
+        (s["table"], s["where"])
+        for owner in [*catalogue.products, *catalogue.not_banned]
+        for signatures in owner.detect.values()
+        for s in signatures
+    ]
     return sigs + [(d["table"], d["where"]) for p in catalogue.products for d in p.definitions]
 
 
@@ -786,21 +928,20 @@ def _check_selected(catalogue: Catalogue, data: st.DataObject) -> None:
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
-def test_every_row_a_fixture_signature_matches_is_selected(fixture_catalogue: Catalogue,
-                                                          data: st.DataObject) -> None:
+def test_every_row_a_fixture_signature_matches_is_selected(fixture_catalogue: Catalogue, data: st.DataObject) -> None:
     _check_selected(fixture_catalogue, data)
 
 
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
-def test_every_row_a_real_signature_matches_is_selected(real_catalogue: Catalogue,
-                                                       data: st.DataObject) -> None:
+def test_every_row_a_real_signature_matches_is_selected(real_catalogue: Catalogue, data: st.DataObject) -> None:
     _check_selected(real_catalogue, data)
 
 
 @pytest.mark.parametrize("make", [fixture_windows, fixture_linux])
-def test_round_trip_keeps_every_finding_for_the_fixture(fixture_catalogue: Catalogue, make: Any,
-                                                       tmp_path: Path) -> None:
+def test_round_trip_keeps_every_finding_for_the_fixture(
+    fixture_catalogue: Catalogue, make: Any, tmp_path: Path
+) -> None:
     full = shaped(make())
     back, _log = round_trip(fixture_catalogue, full, tmp_path)
     before, after = classify(fixture_catalogue, full, NOW), classify(fixture_catalogue, back, NOW)
@@ -818,8 +959,9 @@ def test_round_trip_keeps_every_finding_for_the_fixture(fixture_catalogue: Catal
 
 
 @pytest.mark.parametrize("name", list(REAL_INVENTORIES))
-def test_round_trip_through_osquery_results_and_the_scan_command(real_catalogue: Catalogue, name: str,
-                                                                  tmp_path: Path) -> None:
+def test_round_trip_through_osquery_results_and_the_scan_command(
+    real_catalogue: Catalogue, name: str, tmp_path: Path
+) -> None:
     full = shaped(REAL_INVENTORIES[name]())
     back, log = round_trip(real_catalogue, full, tmp_path)
     before = classify(real_catalogue, full, NOW)
@@ -840,22 +982,30 @@ def test_round_trip_through_osquery_results_and_the_scan_command(real_catalogue:
     assert report["platform"] == full["platform"]
     # Sorted: the classifier walks tables in set order, which differs from one process to the next.
     assert [p["product_id"] for p in report["installed"]] == [p.product_id for p in before.installed]
-    assert (sorted((x["product_id"], x["kind"], x["name"]) for x in report["leftovers"])
-            == sorted((x.product_id, x.kind, x.name) for x in before.leftovers))
-    assert (sorted((x["product_id"], x["kind"], x["name"]) for x in report["shared"])
-            == sorted((x.product_id, x.kind, x.name) for x in before.shared))
-    assert (sorted((n["id"], len(n["evidence"])) for n in report["notes"])
-            == sorted((n.id, len(n.evidence)) for n in before.notes))
+    assert sorted((x["product_id"], x["kind"], x["name"]) for x in report["leftovers"]) == sorted(
+        (x.product_id, x.kind, x.name) for x in before.leftovers
+    )
+    assert sorted((x["product_id"], x["kind"], x["name"]) for x in report["shared"]) == sorted(
+        (x.product_id, x.kind, x.name) for x in before.shared
+    )
+    assert sorted((n["id"], len(n["evidence"])) for n in report["notes"]) == sorted(
+        (n.id, len(n.evidence)) for n in before.notes
+    )
 
 
 def test_windows_round_trip_finds_what_it_should(real_catalogue: Catalogue, tmp_path: Path) -> None:
     back, _log = round_trip(real_catalogue, shaped(windows_installed()), tmp_path)
     found = classify(real_catalogue, back, NOW)
     installed = {p.product_id for p in found.installed}
-    assert installed >= {"kaspersky-consumer-windows", "kaspersky-network-agent",
-                         "kaspersky-password-manager"}
-    assert {"ultraav", "windows-klist", "avnos-kavnsi", "kingsoft-drivers", "keeper-keeperguard",
-            "microsoft-defender"} <= {n.id for n in found.notes}
+    assert installed >= {"kaspersky-consumer-windows", "kaspersky-network-agent", "kaspersky-password-manager"}
+    assert {
+        "ultraav",
+        "windows-klist",
+        "avnos-kavnsi",
+        "kingsoft-drivers",
+        "keeper-keeperguard",
+        "microsoft-defender",
+    } <= {n.id for n in found.notes}
     consumer = next(p for p in found.installed if p.product_id == "kaspersky-consumer-windows")
     assert consumer.definitions_date == "2024-09-28T20:00:00+00:00"
     security_center = {r["name"] for r in back["windows_security_products"]}
@@ -865,6 +1015,7 @@ def test_windows_round_trip_finds_what_it_should(real_catalogue: Catalogue, tmp_
 # ----------------------------------------------------------------------------------------------------------
 # (c) the command
 # ----------------------------------------------------------------------------------------------------------
+
 
 def test_export_command_prints_the_pack(real_catalogue: Catalogue, tmp_path: Path) -> None:
     result = run_cli("export", "osquery-pack")
@@ -917,16 +1068,25 @@ int main() {
 
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("g++") is None, reason="no C++ compiler to build the std::regex probe")
-def test_emulated_regex_match_agrees_with_std_regex(real_catalogue: Catalogue, fixture_catalogue: Catalogue,
-                                                   tmp_path: Path) -> None:
+def test_emulated_regex_match_agrees_with_std_regex(
+    real_catalogue: Catalogue, fixture_catalogue: Catalogue, tmp_path: Path
+) -> None:
     probe = tmp_path / "regex_probe"
-    subprocess.run(["g++", "-std=c++17", "-O1", "-x", "c++", "-", "-o", str(probe)], input=_PROBE, text=True,
-                   check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        ["g++", "-std=c++17", "-O1", "-x", "c++", "-", "-o", str(probe)],
+        input=_PROBE,
+        text=True,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     patterns = {p for pattern, _ in TRANSLATION_CASES for p in ecmascript_patterns(pattern)}
     for catalogue in (real_catalogue, fixture_catalogue):
         for query in build_pack(catalogue)["queries"].values():
-            patterns |= {m.replace("''", "'") for m in
-                         re.findall(r"regex_match\(lower\(\w+\), '((?:[^']|'')*)', 0\)", query["query"])}
+            patterns |= {
+                m.replace("''", "'")
+                for m in re.findall(r"regex_match\(lower\(\w+\), '((?:[^']|'')*)', 0\)", query["query"])
+            }
     values = {v for _, vs in TRANSLATION_CASES for v in vs}
     for make in [*REAL_INVENTORIES.values(), fixture_windows, fixture_linux]:
         for table, rows in make().items():
@@ -938,6 +1098,9 @@ def test_emulated_regex_match_agrees_with_std_regex(real_catalogue: Catalogue, f
     out = subprocess.run([str(probe)], input=feed.encode(), capture_output=True, check=True, timeout=300)
     answers = out.stdout.decode().split()
     assert len(answers) == len(pairs)
-    disagree = [(p, v, a) for (p, v), a in zip(pairs, answers, strict=True)
-                if a != ("1" if regex_match(v, p, 0) is not None else "0")]
+    disagree = [
+        (p, v, a)
+        for (p, v), a in zip(pairs, answers, strict=True)
+        if a != ("1" if regex_match(v, p, 0) is not None else "0")
+    ]
     assert disagree == []

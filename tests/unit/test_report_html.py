@@ -17,40 +17,85 @@ from tests.conftest import run_cli
 EVIL = "Kaspersky <script>alert('x')</script> & \"Friends\""
 
 
-def _step(number: int, step_id: str, kind: str, title: str, status: str, message: str | None = None,
-          data: dict[str, Any] | None = None) -> dict[str, Any]:
+def _step(
+    number: int,
+    step_id: str,
+    kind: str,
+    title: str,
+    status: str,
+    message: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     ran = status != "pending"
-    return {"number": number, "id": step_id, "kind": kind, "title": title, "status": status,
-            "started": "2026-11-29T14:03:12+00:00" if ran else None,
-            "finished": "2026-11-29T14:04:40+00:00" if status in ("done", "failed") else None,
-            "attempts": 1 if ran else 0, "message": message, "data": data or {}}
+    return {
+        "number": number,
+        "id": step_id,
+        "kind": kind,
+        "title": title,
+        "status": status,
+        "started": "2026-11-29T14:03:12+00:00" if ran else None,
+        "finished": "2026-11-29T14:04:40+00:00" if status in ("done", "failed") else None,
+        "attempts": 1 if ran else 0,
+        "message": message,
+        "data": data or {},
+    }
 
 
 def successful_report() -> dict[str, Any]:
     steps = [
         _step(1, "preflight", "preflight", "Check this machine is ready", "done", "ready"),
         _step(2, "rescue.kpm-vault", "rescue", "Passwords in Kaspersky Password Manager", "done", "confirmed"),
-        _step(3, "stage.microsoft-defender-antivirus", "stage", "Download and check Microsoft Defender Antivirus first",
-              "done", "already done"),
-        _step(4, "uninstall.kaspersky-consumer-windows", "uninstall", f"Remove {EVIL}", "done",
-              f"removed {EVIL}"),
+        _step(
+            3,
+            "stage.microsoft-defender-antivirus",
+            "stage",
+            "Download and check Microsoft Defender Antivirus first",
+            "done",
+            "already done",
+        ),
+        _step(4, "uninstall.kaspersky-consumer-windows", "uninstall", f"Remove {EVIL}", "done", f"removed {EVIL}"),
         _step(5, "reboot", "reboot", "Restart the computer", "done", "already done"),
         _step(6, "cleanup", "cleanup", "Remove what the uninstallers left behind", "done", "removed 3 leftover(s)"),
-        _step(7, "install.microsoft-defender-antivirus", "install", "Install Microsoft Defender Antivirus", "done",
-              "switched on"),
-        _step(8, "verify.microsoft-defender-antivirus", "verify",
-              "Check Microsoft Defender Antivirus is protecting this computer", "done", "protecting"),
+        _step(
+            7,
+            "install.microsoft-defender-antivirus",
+            "install",
+            "Install Microsoft Defender Antivirus",
+            "done",
+            "switched on",
+        ),
+        _step(
+            8,
+            "verify.microsoft-defender-antivirus",
+            "verify",
+            "Check Microsoft Defender Antivirus is protecting this computer",
+            "done",
+            "protecting",
+        ),
         _step(9, "rescan", "rescan", "Scan again to prove nothing banned is left", "done", "nothing banned is left"),
         _step(10, "report", "report", "Write the report", "done", "report written"),
     ]
     return {
-        "offramp_version": "0.1.0", "support_code": "K7M-4QX", "platform": "windows", "root": None,
-        "replacement": "Microsoft Defender Antivirus", "plan_fingerprint": "3f9a0c1d2e4b5a6c", "dry_run": False,
-        "started": "2026-11-29T14:03:12+00:00", "finished": True, "exit_code": 0, "outcome": "success",
-        "removed": [f"Remove {EVIL}"], "installed": ["Install Microsoft Defender Antivirus"],
-        "verification": {"protecting": True, "checks": [
-            {"check": "security center", "passed": True, "detail": f"{EVIL}: on"},
-            {"check": "process", "passed": None, "detail": "not looked at"}]},
+        "offramp_version": "0.1.0",
+        "support_code": "K7M-4QX",
+        "platform": "windows",
+        "root": None,
+        "replacement": "Microsoft Defender Antivirus",
+        "plan_fingerprint": "3f9a0c1d2e4b5a6c",
+        "dry_run": False,
+        "started": "2026-11-29T14:03:12+00:00",
+        "finished": True,
+        "exit_code": 0,
+        "outcome": "success",
+        "removed": [f"Remove {EVIL}"],
+        "installed": ["Install Microsoft Defender Antivirus"],
+        "verification": {
+            "protecting": True,
+            "checks": [
+                {"check": "security center", "passed": True, "detail": f"{EVIL}: on"},
+                {"check": "process", "passed": None, "detail": "not looked at"},
+            ],
+        },
         "rescan": {"verdict": "leftovers", "installed": [], "leftovers": [f"folder C:\\{EVIL}"]},
         "warnings": [f"warning about {EVIL}"],
         "to_do_by_hand": [f"Remove by hand: folder C:\\{EVIL}", "Cancel the UltraAV subscription"],
@@ -61,21 +106,44 @@ def successful_report() -> dict[str, Any]:
 def blocked_report() -> dict[str, Any]:
     report = successful_report()
     steps = report["steps"]
-    steps[3] = _step(4, "uninstall.kaspersky-endpoint-security-windows", "uninstall",
-                     "Remove Kaspersky Endpoint Security for Windows", "failed",
-                     "Remove Kaspersky Endpoint Security for Windows was blocked: Windows Installer: fatal error")
+    steps[3] = _step(
+        4,
+        "uninstall.kaspersky-endpoint-security-windows",
+        "uninstall",
+        "Remove Kaspersky Endpoint Security for Windows",
+        "failed",
+        "Remove Kaspersky Endpoint Security for Windows was blocked: Windows Installer: fatal error",
+    )
     for index in range(4, len(steps)):
-        steps[index] = {**steps[index], "status": "pending", "started": None, "finished": None, "message": None,
-                        "attempts": 0, "data": {}}
-    report.update(exit_code=24, outcome="removal blocked by a password or self-defence", removed=[], installed=[],
-                  verification={}, rescan={}, finished=False, to_do_by_hand=[])
+        steps[index] = {
+            **steps[index],
+            "status": "pending",
+            "started": None,
+            "finished": None,
+            "message": None,
+            "attempts": 0,
+            "data": {},
+        }
+    report.update(
+        exit_code=24,
+        outcome="removal blocked by a password or self-defence",
+        removed=[],
+        installed=[],
+        verification={},
+        rescan={},
+        finished=False,
+        to_do_by_hand=[],
+    )
     return report
 
 
 def step_rows(page: str) -> list[tuple[int, int, str]]:
     """(number, total, status words) of every row of the steps table, in page order."""
-    rows = re.findall(r'<td class="num"[^>]*>Step (\d+) of (\d+)</td><td class="status [a-z]+"[^>]*>'
-                      r"\S+\s([^<]+)</td>", page)
+    rows = re.findall(
+        r'<td class="num"[^>]*>Step (\d+) of (\d+)</td><td class="status [a-z]+"[^>]*>'
+        r"\S+\s([^<]+)</td>",
+        page,
+    )
     return [(int(n), int(t), words) for n, t, words in rows]
 
 
@@ -107,8 +175,12 @@ def test_every_step_is_numbered_in_order_with_its_status() -> None:
 
 def test_status_icons_are_text() -> None:
     report = blocked_report()
-    report["steps"][4] = {**report["steps"][4], "id": "reboot", "status": "waiting",
-                          "message": "a restart is needed; Offramp carries on after it"}
+    report["steps"][4] = {
+        **report["steps"][4],
+        "id": "reboot",
+        "status": "waiting",
+        "message": "a restart is needed; Offramp carries on after it",
+    }
     page = render_report(report)
     # A no-break space keeps each icon with its words when the status column wraps.
     assert "\u2713\u00a0done" in page and "\u2717\u00a0failed" in page and "\u2026\u00a0pending" in page
@@ -134,11 +206,17 @@ def test_to_do_items_warnings_removed_and_installed_are_listed() -> None:
     assert "warning about" in page
 
 
-@pytest.mark.parametrize("make, expected", [
-    (successful_report, "Your computer is protected by Microsoft Defender Antivirus"),
-    (blocked_report, "Stopped at step 4 of 10: Remove Kaspersky Endpoint Security for Windows, exit 24: "
-                     "removal blocked by a password or self-defence"),
-])
+@pytest.mark.parametrize(
+    "make, expected",
+    [
+        (successful_report, "Your computer is protected by Microsoft Defender Antivirus"),
+        (
+            blocked_report,
+            "Stopped at step 4 of 10: Remove Kaspersky Endpoint Security for Windows, exit 24: "
+            "removal blocked by a password or self-defence",
+        ),
+    ],
+)
 def test_the_outcome_is_one_plain_sentence(make, expected: str) -> None:
     css, headline, _second = outcome_line(make())
     assert headline == expected
@@ -148,8 +226,13 @@ def test_the_outcome_is_one_plain_sentence(make, expected: str) -> None:
 def test_a_restart_pause_is_not_a_failure() -> None:
     report = blocked_report()
     report["steps"][3] = {**report["steps"][3], "status": "done"}
-    report["steps"][4] = {**report["steps"][4], "id": "reboot", "kind": "reboot", "title": "Restart the computer",
-                          "status": "waiting"}
+    report["steps"][4] = {
+        **report["steps"][4],
+        "id": "reboot",
+        "kind": "reboot",
+        "title": "Restart the computer",
+        "status": "waiting",
+    }
     report["exit_code"] = 3010
     css, headline, second = outcome_line(report)
     assert css == "outcome-wait"
@@ -169,7 +252,7 @@ def test_the_page_is_self_contained_printable_and_fits_qt() -> None:
     assert '<meta charset="utf-8" />' in page and page.rstrip().endswith("</html>")
     for outside in ("<script", "<link", "<img", "src=", "href=", "url(", "@import"):
         assert outside not in page, outside
-    css = page[page.index("<style>"):page.index("</style>")]
+    css = page[page.index("<style>") : page.index("</style>")]
     assert "@media print" in css and "A4" in css
     # QTextDocument (the GUI's PDF route) ignores these, so the layout must not need them.
     assert not re.search(r"display\s*:\s*(flex|grid)|position\s*:|float\s*:", css)

@@ -21,8 +21,9 @@ def test_units_named_by_the_catalogue_are_the_only_ones_listed() -> None:
 
 
 def test_a_unit_named_by_pattern_keeps_the_list_narrow() -> None:
-    units = scope_from(_with_linux_rule({"table": "systemd_units",
-                                         "where": {"id": {"pattern": "^kesl-[a-z]+[.]service$"}}})).units
+    units = scope_from(
+        _with_linux_rule({"table": "systemd_units", "where": {"id": {"pattern": "^kesl-[a-z]+[.]service$"}}})
+    ).units
     assert units is not None and {"pattern": "^kesl-[a-z]+[.]service$"} in units
 
 

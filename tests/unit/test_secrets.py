@@ -13,7 +13,10 @@ from app.core.migrate.secrets import SecretsError, gather, needed_for
 def test_only_what_the_plan_needs_is_read() -> None:
     assert needed_for([{"password": "none"}]) == set()
     assert needed_for([{"password": "kes-login"}, {"password": "network-agent"}]) == {
-        "kes_login", "kes_password", "network_agent_password"}
+        "kes_login",
+        "kes_password",
+        "network_agent_password",
+    }
 
 
 def test_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -64,5 +67,16 @@ def test_a_bad_password_file_stops_the_session_with_words_not_a_traceback(tmp_pa
     plan = Plan("linux", None, [Step("uninstall.x", "uninstall", "Remove X", params={"password": "kes-login"})])
     state = {"support_code": "AAA-AAA", "steps": {}, "reboot": {"pending": False}}
     with pytest.raises(session.SessionError, match="cannot read the uninstall passwords: .*unknown keys kes_pasword"):
-        session._runner(plan, state, Options(silent=True, root=str(tmp_path)), policy, load_catalogue(), None,
-                        Journal(tmp_path / "j.jsonl"), None, None, None, None)
+        session._runner(
+            plan,
+            state,
+            Options(silent=True, root=str(tmp_path)),
+            policy,
+            load_catalogue(),
+            None,
+            Journal(tmp_path / "j.jsonl"),
+            None,
+            None,
+            None,
+            None,
+        )

@@ -50,9 +50,11 @@ def test_each_folder_gets_a_snapshot_of_its_own_files_when_first_read(playbooks:
 
 def test_a_current_snapshot_is_read_without_the_yaml_parser() -> None:
     shipped.compile_snapshots()
-    code = ("import sys\nfrom app.core.data.catalogue import load_catalogue\nfrom app.core.data.replacements import "
-            "load_replacements\nc = load_catalogue(); r = load_replacements(include_test_only=True)\n"
-            "print(c.vendor.name, len(r), 'yaml' in sys.modules, 'jsonschema' in sys.modules)")
+    code = (
+        "import sys\nfrom app.core.data.catalogue import load_catalogue\nfrom app.core.data.replacements import "
+        "load_replacements\nc = load_catalogue(); r = load_replacements(include_test_only=True)\n"
+        "print(c.vendor.name, len(r), 'yaml' in sys.modules, 'jsonschema' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     count = len(list((paths.playbooks_dir() / "replacements").glob("*.yaml")))
     assert out.stdout.split() == ["Kaspersky", str(count), "False", "False"]
@@ -61,8 +63,9 @@ def test_a_current_snapshot_is_read_without_the_yaml_parser() -> None:
 def test_an_edited_playbook_takes_effect_on_the_next_start(playbooks: Path) -> None:
     assert _catalogue(playbooks).vendor.name == "Kaspersky"
     source = playbooks / "banned" / "kaspersky.yaml"
-    source.write_text(source.read_text(encoding="utf-8").replace("name: Kaspersky\n", "name: Kaspersky Edited\n", 1),
-                      encoding="utf-8")
+    source.write_text(
+        source.read_text(encoding="utf-8").replace("name: Kaspersky\n", "name: Kaspersky Edited\n", 1), encoding="utf-8"
+    )
     shipped.forget()  # a new process
     assert _catalogue(playbooks).vendor.name == "Kaspersky Edited"
     assert _snapshot(playbooks, "banned")["files"]["kaspersky.yaml"]["data"]["vendor"]["name"] == "Kaspersky Edited"

@@ -58,8 +58,12 @@ class FakeMsiexec:
         if argv[0] != "msiexec.exe":
             return commands.run(argv, **kwargs)
         argv = [sys.executable, str(self.script), *argv[1:]]
-        kwargs["env"] = {**os.environ, "FAKE_MSI_LOG": str(self.log), "FAKE_MSI_CODE": str(self.code),
-                         "FAKE_MSI_SLEEP": str(self.sleep)}
+        kwargs["env"] = {
+            **os.environ,
+            "FAKE_MSI_LOG": str(self.log),
+            "FAKE_MSI_CODE": str(self.code),
+            "FAKE_MSI_SLEEP": str(self.sleep),
+        }
         result = commands.run(argv, **kwargs)
         # Windows exit codes are 32-bit; a POSIX process can only return the low 8 bits (1605 -> 69).
         if result.returncode is not None and result.returncode == self.code % 256:
@@ -76,16 +80,23 @@ class ElevatedWindows(WindowsBackend):
 
 
 def machine() -> MemoryRegistry:
-    return MemoryRegistry({
-        f"{UNINSTALL}\\{KES_CODE}": {"DisplayName": ("REG_SZ", "Kaspersky Endpoint Security for Windows"),
-                                     "Publisher": ("REG_SZ", "AO Kaspersky Lab")},
-        f"{UNINSTALL}\\{AGENT_CODE}": {"DisplayName": ("REG_SZ", "Kaspersky Security Center Network Agent"),
-                                       "Publisher": ("REG_SZ", "Kaspersky Lab")},
-    })
+    return MemoryRegistry(
+        {
+            f"{UNINSTALL}\\{KES_CODE}": {
+                "DisplayName": ("REG_SZ", "Kaspersky Endpoint Security for Windows"),
+                "Publisher": ("REG_SZ", "AO Kaspersky Lab"),
+            },
+            f"{UNINSTALL}\\{AGENT_CODE}": {
+                "DisplayName": ("REG_SZ", "Kaspersky Security Center Network Agent"),
+                "Publisher": ("REG_SZ", "Kaspersky Lab"),
+            },
+        }
+    )
 
 
-def make_context(tmp_path: Path, fake: FakeMsiexec, secrets: dict[str, str] | None = None,
-                 timeout: float = 60) -> Context:
+def make_context(
+    tmp_path: Path, fake: FakeMsiexec, secrets: dict[str, str] | None = None, timeout: float = 60
+) -> Context:
     from app.core.scan.collectors import windows
     from app.core.scan.collectors.scope import scope_from
 
@@ -95,30 +106,41 @@ def make_context(tmp_path: Path, fake: FakeMsiexec, secrets: dict[str, str] | No
     plan = make_plan(findings, CATALOGUE, None, policy)
     state = {"support_code": "TST-123", "steps": {}, "reboot": {"pending": False}, "finished": False, "exit_code": None}
     clean = dt.datetime.now(dt.UTC)
-    return Context(plan=plan, catalogue=CATALOGUE, replacement=None, policy=policy,
-                   backend=ElevatedWindows(registry, run=fake.run), journal=Journal(tmp_path / "journal.jsonl"),
-                   state=state, options=Options(silent=True, remove_only=True, report_file=str(tmp_path / "report.json"),
-                                                step_timeout=timeout),
-                   downloads_dir=tmp_path / "downloads", secrets=secrets or {},
-                   rescan=lambda: classify(CATALOGUE, {"platform": "windows"}, clean))
+    return Context(
+        plan=plan,
+        catalogue=CATALOGUE,
+        replacement=None,
+        policy=policy,
+        backend=ElevatedWindows(registry, run=fake.run),
+        journal=Journal(tmp_path / "journal.jsonl"),
+        state=state,
+        options=Options(silent=True, remove_only=True, report_file=str(tmp_path / "report.json"), step_timeout=timeout),
+        downloads_dir=tmp_path / "downloads",
+        secrets=secrets or {},
+        rescan=lambda: classify(CATALOGUE, {"platform": "windows"}, clean),
+    )
 
 
 def kes_step(ctx: Context):
     return ctx.plan.step("uninstall.kaspersky-endpoint-security-windows")
 
 
-@pytest.mark.parametrize("code, status, exit_code, reboot", [
-    (0, "done", exitcodes.SUCCESS, False),
-    (1605, "done", exitcodes.SUCCESS, False),      # not installed: nothing to remove
-    (3010, "done", exitcodes.SUCCESS, True),       # removed; a restart finishes it
-    (1641, "done", exitcodes.SUCCESS, True),       # removed; the installer started a restart
-    (1618, "failed", exitcodes.RETRY_LATER, False),
-    (1602, "cancelled", exitcodes.CANCELLED, False),
-    (1603, "failed", exitcodes.UNINSTALL_BLOCKED, False),  # password-protected product: the likely cause
-    (1625, "failed", exitcodes.UNINSTALL_FAILED, False),
-])
-def test_windows_installer_results_mean_what_they_are_documented_to(tmp_path: Path, code: int, status: str,
-                                                                    exit_code: int, reboot: bool) -> None:
+@pytest.mark.parametrize(
+    "code, status, exit_code, reboot",
+    [
+        (0, "done", exitcodes.SUCCESS, False),
+        (1605, "done", exitcodes.SUCCESS, False),  # not installed: nothing to remove
+        (3010, "done", exitcodes.SUCCESS, True),  # removed; a restart finishes it
+        (1641, "done", exitcodes.SUCCESS, True),  # removed; the installer started a restart
+        (1618, "failed", exitcodes.RETRY_LATER, False),
+        (1602, "cancelled", exitcodes.CANCELLED, False),
+        (1603, "failed", exitcodes.UNINSTALL_BLOCKED, False),  # password-protected product: the likely cause
+        (1625, "failed", exitcodes.UNINSTALL_FAILED, False),
+    ],
+)
+def test_windows_installer_results_mean_what_they_are_documented_to(
+    tmp_path: Path, code: int, status: str, exit_code: int, reboot: bool
+) -> None:
     fake = FakeMsiexec(tmp_path)
     fake.code = code
     ctx = make_context(tmp_path, fake)
@@ -153,8 +175,11 @@ def test_a_hung_uninstaller_is_killed_at_its_timeout(tmp_path: Path) -> None:
 def test_passwords_reach_the_uninstaller_and_nothing_else(tmp_path: Path) -> None:
     log_file = eventlog.setup(tmp_path / "offramp.jsonl", console=False)
     fake = FakeMsiexec(tmp_path)
-    ctx = make_context(tmp_path, fake, secrets={"kes_login": "KLAdmin", "kes_password": PASSWORD,
-                                                "network_agent_password": AGENT_PASSWORD})
+    ctx = make_context(
+        tmp_path,
+        fake,
+        secrets={"kes_login": "KLAdmin", "kes_password": PASSWORD, "network_agent_password": AGENT_PASSWORD},
+    )
     result = Runner(ctx, tmp_path / "state.json").run()
     assert result.exit_code == exitcodes.SUCCESS, result.message
     argv = [call["argv"] for call in fake.calls()]

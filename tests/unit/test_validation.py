@@ -93,8 +93,10 @@ def test_top_level_list_and_scalar_are_refused(tmp_path: Path) -> None:
 
 def test_unknown_kind_is_refused(tmp_path: Path) -> None:
     found = problems_for(tmp_path, "kind: recipe\n")
-    assert found == [f"{tmp_path / 'sample.yaml'}:1:7: kind: expected one of 'banned-catalogue', 'replacement', "
-                     "'policy', got 'recipe'"]
+    assert found == [
+        f"{tmp_path / 'sample.yaml'}:1:7: kind: expected one of 'banned-catalogue', 'replacement', "
+        "'policy', got 'recipe'"
+    ]
 
 
 def test_load_checked_raises_with_all_problems(tmp_path: Path) -> None:
@@ -106,17 +108,20 @@ def test_load_checked_raises_with_all_problems(tmp_path: Path) -> None:
     assert fields == {"id", "price"}
 
 
-@pytest.mark.parametrize("pattern, ok", [
-    ("^AVP[0-9]+(\\.[0-9]+)*$", True),
-    ("^klif$", True),
-    ("^kl.*$", False),          # a bare prefix in disguise
-    ("^kl\\w+$", False),
-    ("klif", False),            # not anchored
-    ("^AVP[0-9+$", False),      # not a regular expression
-    ("^HKEY_LOCAL_MACHINE\\\\SOFTWARE$", True),  # an escaped backslash before S is not \\S
-    ("^a\\.b$", True),               # an escaped dot is a literal dot
-    ("^[.]b$", True),                # so is a dot in a class
-    ("^kl\\Sif$", False),
-])
+@pytest.mark.parametrize(
+    "pattern, ok",
+    [
+        ("^AVP[0-9]+(\\.[0-9]+)*$", True),
+        ("^klif$", True),
+        ("^kl.*$", False),  # a bare prefix in disguise
+        ("^kl\\w+$", False),
+        ("klif", False),  # not anchored
+        ("^AVP[0-9+$", False),  # not a regular expression
+        ("^HKEY_LOCAL_MACHINE\\\\SOFTWARE$", True),  # an escaped backslash before S is not \\S
+        ("^a\\.b$", True),  # an escaped dot is a literal dot
+        ("^[.]b$", True),  # so is a dot in a class
+        ("^kl\\Sif$", False),
+    ],
+)
 def test_detection_patterns_must_be_exact_shapes(pattern: str, ok: bool) -> None:
     assert (check_pattern(pattern) is None) is ok

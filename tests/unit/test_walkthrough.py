@@ -21,8 +21,7 @@ from tests.conftest import run_cli
 
 CATALOGUE = load_catalogue()
 # The order app.core.migrate.plan.make_plan builds; a walkthrough section may never go back in it.
-PLAN_ORDER = ["preflight", "rescue", "stage", "uninstall", "reboot", "cleanup", "install", "verify", "rescan",
-              "report"]
+PLAN_ORDER = ["preflight", "rescue", "stage", "uninstall", "reboot", "cleanup", "install", "verify", "rescan", "report"]
 
 
 def section(sections: list[wt.Section], kind: str) -> wt.Section:
@@ -30,14 +29,22 @@ def section(sections: list[wt.Section], kind: str) -> wt.Section:
 
 
 def everything(s: wt.Section) -> str:
-    return " ".join([s.title, s.say, s.check, s.only_if or "", s.warning or ""]
-                    + [f"{p.when} {p.then}" for p in s.problems])
+    return " ".join(
+        [s.title, s.say, s.check, s.only_if or "", s.warning or ""] + [f"{p.when} {p.then}" for p in s.problems]
+    )
 
 
-@pytest.mark.parametrize("replacement, platform", [
-    ("microsoft-defender-antivirus", "windows"), ("norton-360-deluxe", "windows"), ("clamav", "linux"),
-    ("macos-xprotect", "macos"), ("eset-nod32-antivirus", "macos"), ("microsoft-defender-endpoint-linux", "linux"),
-])
+@pytest.mark.parametrize(
+    "replacement, platform",
+    [
+        ("microsoft-defender-antivirus", "windows"),
+        ("norton-360-deluxe", "windows"),
+        ("clamav", "linux"),
+        ("macos-xprotect", "macos"),
+        ("eset-nod32-antivirus", "macos"),
+        ("microsoft-defender-endpoint-linux", "linux"),
+    ],
+)
 def test_sections_follow_the_plan_order_and_are_numbered(replacement: str, platform: str) -> None:
     sections = walkthrough(replacement, platform, CATALOGUE)
     kinds = [s.kind for s in sections]
@@ -188,11 +195,14 @@ def test_cli_walkthrough_html_for_clamav_on_linux(tmp_path: Path) -> None:
     assert target.read_text(encoding="utf-8").startswith("Phone walkthrough: moving to ClamAV on Linux")
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--to", "nonexistent"], "unknown playbook 'nonexistent'"),
-    (["--to", "clamav", "--os", "windows"], "not available for Windows"),
-    (["--to", "offramp-test-av", "--os", "linux"], "test playbook"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--to", "nonexistent"], "unknown playbook 'nonexistent'"),
+        (["--to", "clamav", "--os", "windows"], "not available for Windows"),
+        (["--to", "offramp-test-av", "--os", "linux"], "test playbook"),
+    ],
+)
 def test_cli_walkthrough_refusals_exit_2_without_a_traceback(args: list[str], message: str) -> None:
     result = run_cli("walkthrough", *args)
     assert result.returncode == 2

@@ -14,25 +14,40 @@ WOW_UNINSTALL = "HKEY_LOCAL_MACHINE\\SOFTWARE\\WOW6432Node\\Microsoft\\Windows\\
 SID = "S-1-5-21-1111111111-2222222222-3333333333-1001"
 SERVICES = "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services"
 
-REGISTRY = MemoryRegistry({
-    f"{HKLM_UNINSTALL}\\{{C9EF800D-54AA-4F60-AB96-5A3966550F53}}": {
-        "DisplayName": ("REG_SZ", "Kaspersky Endpoint Security for Windows"),
-        "Publisher": ("REG_SZ", "AO Kaspersky Lab"), "DisplayVersion": ("REG_SZ", "12.1.0.506")},
-    f"{WOW_UNINSTALL}\\Kaspersky 21.25": {
-        "DisplayName": ("REG_SZ", "Kaspersky"), "Publisher": ("REG_SZ", "Kaspersky")},
-    f"{WOW_UNINSTALL}\\NoName": {"Publisher": ("REG_SZ", "Someone")},
-    f"HKEY_USERS\\{SID}\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\KPM": {
-        "DisplayName": ("REG_SZ", "Kaspersky Password Manager"), "Publisher": ("REG_SZ", "Kaspersky")},
-    f"HKEY_USERS\\{SID}_Classes\\Whatever": {"x": ("REG_SZ", "y")},
-    f"HKEY_USERS\\{SID}\\Software\\KasperskyLab\\AVP21.25": {"x": ("REG_DWORD", 1)},
-    f"{SERVICES}\\klids.K4W-21-25": {"Type": ("REG_DWORD", 1), "Start": ("REG_DWORD", 3),
-                                     "ImagePath": ("REG_EXPAND_SZ", "system32\\drivers\\klids.sys")},
-    f"{SERVICES}\\AVP21.25": {"Type": ("REG_DWORD", 16), "Start": ("REG_DWORD", 2),
-                              "DisplayName": ("REG_SZ", "Kaspersky Service 21.25")},
-    f"{SERVICES}\\Leftover\\Parameters": {"x": ("REG_SZ", "y")},
-    "HKEY_LOCAL_MACHINE\\SOFTWARE\\WOW6432Node\\KasperskyLab\\AVP21.25\\Data": {
-        "LastSuccessfulUpdate": ("REG_DWORD", 1727557440)},
-})
+REGISTRY = MemoryRegistry(
+    {
+        f"{HKLM_UNINSTALL}\\{{C9EF800D-54AA-4F60-AB96-5A3966550F53}}": {
+            "DisplayName": ("REG_SZ", "Kaspersky Endpoint Security for Windows"),
+            "Publisher": ("REG_SZ", "AO Kaspersky Lab"),
+            "DisplayVersion": ("REG_SZ", "12.1.0.506"),
+        },
+        f"{WOW_UNINSTALL}\\Kaspersky 21.25": {
+            "DisplayName": ("REG_SZ", "Kaspersky"),
+            "Publisher": ("REG_SZ", "Kaspersky"),
+        },
+        f"{WOW_UNINSTALL}\\NoName": {"Publisher": ("REG_SZ", "Someone")},
+        f"HKEY_USERS\\{SID}\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\KPM": {
+            "DisplayName": ("REG_SZ", "Kaspersky Password Manager"),
+            "Publisher": ("REG_SZ", "Kaspersky"),
+        },
+        f"HKEY_USERS\\{SID}_Classes\\Whatever": {"x": ("REG_SZ", "y")},
+        f"HKEY_USERS\\{SID}\\Software\\KasperskyLab\\AVP21.25": {"x": ("REG_DWORD", 1)},
+        f"{SERVICES}\\klids.K4W-21-25": {
+            "Type": ("REG_DWORD", 1),
+            "Start": ("REG_DWORD", 3),
+            "ImagePath": ("REG_EXPAND_SZ", "system32\\drivers\\klids.sys"),
+        },
+        f"{SERVICES}\\AVP21.25": {
+            "Type": ("REG_DWORD", 16),
+            "Start": ("REG_DWORD", 2),
+            "DisplayName": ("REG_SZ", "Kaspersky Service 21.25"),
+        },
+        f"{SERVICES}\\Leftover\\Parameters": {"x": ("REG_SZ", "y")},
+        "HKEY_LOCAL_MACHINE\\SOFTWARE\\WOW6432Node\\KasperskyLab\\AVP21.25\\Data": {
+            "LastSuccessfulUpdate": ("REG_DWORD", 1727557440)
+        },
+    }
+)
 
 
 def test_uninstall_entries_from_every_view_and_loaded_user_hive() -> None:
@@ -55,8 +70,10 @@ def test_services_and_drivers_with_their_types() -> None:
 
 
 def test_registry_rows_expand_current_user_to_every_loaded_hive() -> None:
-    rows = windows.registry_rows(REGISTRY, ("HKEY_LOCAL_MACHINE\\SOFTWARE\\WOW6432Node\\KasperskyLab",
-                                            "HKEY_CURRENT_USER\\Software\\KasperskyLab"))
+    rows = windows.registry_rows(
+        REGISTRY,
+        ("HKEY_LOCAL_MACHINE\\SOFTWARE\\WOW6432Node\\KasperskyLab", "HKEY_CURRENT_USER\\Software\\KasperskyLab"),
+    )
     paths = {r["path"]: r for r in rows}
     value = paths["HKEY_LOCAL_MACHINE\\SOFTWARE\\WOW6432Node\\KasperskyLab\\AVP21.25\\Data\\LastSuccessfulUpdate"]
     assert (value["type"], value["data"], value["name"]) == ("REG_DWORD", "1727557440", "LastSuccessfulUpdate")

@@ -43,8 +43,13 @@ def test_defender_is_the_default_on_windows_and_every_choice_fits_the_platform()
 
 def test_every_data_item_must_be_acknowledged_before_removal() -> None:
     model = WizardModel(support_code="AAA-AAA", platform="windows")
-    model.scan = scanned("windows", programs=[{"name": "Kaspersky Total Security", "publisher": "Kaspersky"},
-                                              {"name": "Kaspersky Password Manager", "publisher": "Kaspersky"}])
+    model.scan = scanned(
+        "windows",
+        programs=[
+            {"name": "Kaspersky Total Security", "publisher": "Kaspersky"},
+            {"name": "Kaspersky Password Manager", "publisher": "Kaspersky"},
+        ],
+    )
     risks = [r.id for r in model.risks()]
     assert "kpm-vault" in risks
     assert not model.can_leave("rescue")
@@ -80,6 +85,7 @@ def test_the_recommended_choice_comes_first() -> None:
 
 def test_the_first_page_headline_matches_the_catalogue() -> None:
     from app.core.data import headline
+
     quick = headline.from_shipped()
     assert quick == (CATALOGUE.vendor.name, CATALOGUE.milestone("updates_cutoff").date)
     assert quick[1].isoformat() == "2024-09-29"
@@ -90,6 +96,7 @@ def test_the_first_page_headline_matches_the_catalogue() -> None:
 
 def test_the_headline_falls_back_to_the_catalogue_when_the_data_is_odd(monkeypatch) -> None:
     from app.core.data import headline
+
     monkeypatch.setattr(headline, "raw_documents", lambda folder: [{"vendor": {}, "timeline": []}])
     assert headline.from_shipped() is None
     model = WizardModel(support_code="AAA-AAA")

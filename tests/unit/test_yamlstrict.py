@@ -70,7 +70,9 @@ def test_oversized_file_is_refused_without_parsing(tmp_path: Path) -> None:
 
 def test_python_tag_runs_no_code(tmp_path: Path) -> None:
     marker = tmp_path / "ran"
-    path = write(tmp_path, f"a: !!python/object/apply:pathlib.Path.touch [!!python/object/apply:pathlib.Path ['{marker}']]\n")
+    path = write(
+        tmp_path, f"a: !!python/object/apply:pathlib.Path.touch [!!python/object/apply:pathlib.Path ['{marker}']]\n"
+    )
     with pytest.raises(YamlError):
         load(path)
     assert not marker.exists()
@@ -93,19 +95,28 @@ def test_duplicate_key_names_the_first_line(tmp_path: Path) -> None:
 
 # --- properties ---------------------------------------------------------------------------------------
 
-json_scalars = st.none() | st.booleans() | st.integers(-10**9, 10**9) | st.text(
-    alphabet=string.ascii_letters + string.digits + " -_.:/", max_size=20)
+json_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**9), 10**9)
+    | st.text(alphabet=string.ascii_letters + string.digits + " -_.:/", max_size=20)
+)
 json_data = st.recursive(
     json_scalars,
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(alphabet=string.ascii_lowercase + "_", min_size=1, max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.text(alphabet=string.ascii_lowercase + "_", min_size=1, max_size=8), children, max_size=4)
+    ),
     max_leaves=30,
 )
 
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=st.dictionaries(st.text(alphabet=string.ascii_lowercase, min_size=1, max_size=8), json_data,
-                            min_size=1, max_size=5))
+@given(
+    data=st.dictionaries(
+        st.text(alphabet=string.ascii_lowercase, min_size=1, max_size=8), json_data, min_size=1, max_size=5
+    )
+)
 def test_any_plain_data_round_trips(tmp_path: Path, data: dict) -> None:
     text = yaml.safe_dump(data, sort_keys=False)
     # YAML 1.1 reads some plain strings as other types; compare with what a safe loader makes of the text.
@@ -126,8 +137,10 @@ def test_arbitrary_text_never_escapes_as_another_error(tmp_path: Path, text: str
 
 
 @settings(max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(keys=st.lists(st.text(alphabet=string.ascii_lowercase, min_size=1, max_size=6), min_size=2, max_size=8),
-       pick=st.integers(min_value=0))
+@given(
+    keys=st.lists(st.text(alphabet=string.ascii_lowercase, min_size=1, max_size=6), min_size=2, max_size=8),
+    pick=st.integers(min_value=0),
+)
 def test_a_repeated_key_is_always_caught(tmp_path: Path, keys: list[str], pick: int) -> None:
     keys = list(dict.fromkeys(keys))
     repeated = keys[pick % len(keys)]

@@ -1,1 +1,1 @@
-"""The data Offramp acts on: banned-product catalogues, replacement playbooks and policies as strict YAML, checked and typed."""
+"""The data Offramp acts on: catalogues of banned products, replacement playbooks and policies, as strict YAML."""

@@ -31,12 +31,6 @@ class SessionError(Exception):
     """A migration cannot start or resume; the message says why and what to do."""
 
 
-
-
-
-
-
-
 def backend_for(platform: str, root: str | None) -> SystemBackend:
     if platform == "linux":
         from app.core.platform.linux import LinuxBackend
@@ -50,8 +44,6 @@ def backend_for(platform: str, root: str | None) -> SystemBackend:
     from app.core.platform.windows import WindowsBackend
 
     return WindowsBackend(security_center=security_center.live_products)
-
-
 
 
 def choose_replacement(options: Options, policy: Policy, platform: str) -> Replacement | None:

@@ -28,6 +28,7 @@ class ScanResult(NamedTuple):
     def to_dict(self) -> dict[str, Any]:
         from app import __version__
         from app.core.data import timeline
+
         stopped = timeline.updates_stopped(self.catalogue, self.findings.scanned_at.date())
         return {
             "offramp_version": __version__,

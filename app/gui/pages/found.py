@@ -89,6 +89,7 @@ class FoundPage(Page):
     @Slot(str, str)
     def _on_failed(self, message: str, details: str) -> None:
         from app.core import eventlog
+
         eventlog.get("gui").error(
             "scan failed: %s", message, extra={"event": "gui.scan.failed", "console": False, "traceback": details}
         )

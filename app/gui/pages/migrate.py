@@ -167,6 +167,7 @@ class MigratePage(Page):
     @Slot(str, str)
     def _on_failed(self, message: str, details: str) -> None:
         from app.core import eventlog
+
         eventlog.get("gui").error(
             "migration crashed: %s",
             message,
