@@ -8,13 +8,12 @@ from pathlib import Path
 
 from app.commands.output import emit_json, table
 
-PLATFORM_ALIASES = {"windows": "windows", "macos": "darwin", "darwin": "darwin", "linux": "linux"}
-
 
 def run_list(args: argparse.Namespace) -> int:
+    from app.core.data import platforms
     from app.core.data.replacements import load_replacements
 
-    platform = PLATFORM_ALIASES[args.platform] if args.platform else None
+    platform = platforms.from_typed(args.platform) if args.platform else None
     found = [r for r in load_replacements() if platform is None or platform in r.platforms]
     if args.json:
         emit_json(
@@ -39,10 +38,8 @@ def run_list(args: argparse.Namespace) -> int:
         return 0
     rows = []
     for r in found:
-        platforms = [p for p in r.platforms if platform in (None, p)]
-        silent = ", ".join(
-            f"{'macos' if p == 'darwin' else p}:{'yes' if r.silent_on(p) else 'guided'}" for p in platforms
-        )
+        shown = [p for p in r.platforms if platform in (None, p)]
+        silent = ", ".join(f"{platforms.typed_name(p)}:{'yes' if r.silent_on(p) else 'guided'}" for p in shown)
         rows.append([r.id, r.name, r.price, silent, ", ".join(r.features())])
     print(table(rows, ["ID", "NAME", "PRICE", "SILENT INSTALL", "INCLUDES"]))
     return 0

@@ -31,9 +31,9 @@ def _write(text: str, output: Path | None) -> int:
 
 def run_walkthrough(args: argparse.Namespace) -> int:
     from app.core.data.catalogue import load_catalogue
+    from app.core.data.platforms import this_platform
     from app.core.data.replacements import find_replacement
     from app.core.output.walkthrough import WalkthroughError, render_walkthrough_html, render_walkthrough_text
-    from app.core.scan.run import this_platform
 
     try:
         replacement = find_replacement(args.to)

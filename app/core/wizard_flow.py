@@ -10,7 +10,7 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.core.paths import this_platform
+from app.core.data.platforms import this_platform
 
 if TYPE_CHECKING:  # imported when used, so the wizard's first page appears sooner
     from app.core.data.catalogue import Catalogue, DataAtRisk

@@ -61,11 +61,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from app.core.data import platforms
 from app.core.data.catalogue import Catalogue
 from app.core.data.osquery_tables import TABLES, platforms_of
 from app.core.scan.inventory import PACK_NAME
 
-PLATFORM_ORDER = ("windows", "darwin", "linux")
+PLATFORM_ORDER = platforms.ALL
 DEFAULT_INTERVAL = 3600  # hourly, like osquery's own example packs; a product comes and goes rarely
 REGEX_MAX_BYTES = 256  # osquery's hidden --regex_max_size default: a longer pattern is an SQL error
 MAX_VARIANTS = 16  # literal paths one pattern may expand to before its variable parts become globs

@@ -20,8 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core import exitcodes
-
-PLATFORM_NAMES = {"windows": "Windows", "darwin": "macOS", "macos": "macOS", "linux": "Linux"}
+from app.core.data import platforms
 
 # status -> (icon, words, css class). Icons are text, not images, so the page stays self-contained
 # and a screen reader reads the words next to them.
@@ -138,10 +137,6 @@ def _e(value: Any) -> str:
 
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
-
-
-def _platform_name(platform: Any) -> str:
-    return PLATFORM_NAMES.get(str(platform), str(platform or "unknown system"))
 
 
 def _parse_time(value: Any) -> dt.datetime | None:
@@ -310,7 +305,7 @@ def render_report(report: dict[str, Any]) -> str:
     """The whole report as one HTML5 document (a str). Missing fields are left out, never guessed."""
     steps = [s for s in _list(report.get("steps")) if isinstance(s, dict)]
     code = report.get("support_code") or "none"
-    platform = _platform_name(report.get("platform"))
+    platform = platforms.display_name(report.get("platform"))
     css, headline, second = outcome_line(report)
     removed = _list(report.get("removed"))
     installed = _list(report.get("installed"))
