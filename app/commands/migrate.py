@@ -87,13 +87,12 @@ def _print_plan(plan: Any) -> None:
 
 
 def run_plan(args: argparse.Namespace) -> int:
-    from app.core.data.policy import load_policy
     from app.core.migrate.plan import PlanError
-    from app.core.migrate.session import SessionError, plan_for
+    from app.core.migrate.session import SessionError, plan_for, policy_for
 
     options = _options(args)
     try:
-        plan, scan, _replacement = plan_for(options, load_policy(args.policy))
+        plan, scan, _replacement = plan_for(options, policy_for(options))
     except (SessionError, PlanError) as exc:
         print(f"offramp: {exc}", file=sys.stderr)
         return exitcodes.USAGE

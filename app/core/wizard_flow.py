@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # imported when used, so the wizard's first page appears soon
     from app.core.data.catalogue import Catalogue, DataAtRisk
     from app.core.data.replacements import Replacement
     from app.core.migrate.context import Options
+    from app.core.migrate.plan import Plan
     from app.core.scan.run import ScanResult
 
 PAGES = ("welcome", "found", "why", "choose", "rescue", "migrate", "done")
@@ -162,3 +163,23 @@ class WizardModel:
             allow_loopback_http=self.allow_loopback_http,
             remove_only=self.choice is None,
         )
+
+    def plan(self) -> Plan:
+        """The steps the Migrating page shows: the saved plan when an unfinished migration reopens, else the
+        plan the session makes from this scan and choice, the same one `offramp migrate` would make."""
+        if self.resume_state:
+            from app.core.migrate.plan import Plan
+
+            return Plan.from_dict(self.resume_state["plan"])
+        if self.scan is None:
+            raise ValueError("the migration is planned from a scan, and there is none yet")
+        from app.core.migrate import session
+
+        options = self.options()
+        plan, _replacement = session.plan_from_scan(self.scan, options, session.policy_for(options))
+        return plan
+
+    def resumed_statuses(self) -> dict[str, str]:
+        """Each step's status as the unfinished migration left it (empty for a new one)."""
+        steps = self.resume_state["steps"] if self.resume_state else {}
+        return {step_id: record.get("status", "pending") for step_id, record in steps.items()}

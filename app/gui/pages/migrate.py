@@ -52,24 +52,8 @@ class MigratePage(Page):
     def initializePage(self) -> None:
         if self.task is not None:
             return
-        from app.core.data.catalogue import load_catalogue
-        from app.core.data.policy import Policy
-        from app.core.migrate.plan import Plan, make_plan
-
-        if self.model.resume_state:
-            plan = Plan.from_dict(self.model.resume_state["plan"])
-            self.statuses = {k: v.get("status", "pending") for k, v in self.model.resume_state["steps"].items()}
-        else:
-            scan = self.model.scan
-            plan = make_plan(
-                scan.findings,
-                scan.catalogue if scan else load_catalogue(),
-                self.model.choice,
-                Policy(),
-                root=self.model.root,
-            )
-        self.plan = plan
-        self.plan_steps = plan.steps
+        self.statuses = self.model.resumed_statuses()
+        self.plan_steps = self.model.plan().steps
         self._render_steps()
         self.task = Task(self._work, self)
         self.task.progress.connect(self._on_progress)
@@ -88,15 +72,18 @@ class MigratePage(Page):
                 progress=progress, cancelled=lambda: cancel.cancelled, ask=self.bridge.ask, prompt_secret=prompt
             )
         else:
-            runner, _scan = session.start(
+            started, _scan = session.start(
                 self.model.options(),
                 progress=progress,
                 cancelled=lambda: cancel.cancelled,
                 ask=self.bridge.ask,
                 prompt_secret=prompt,
-                plan=self.plan,
+                scan=self.model.scan,
                 support_code=self.model.support_code,
             )
+            if started is None:  # the wizard skips to Done on a clean scan, so only a changed model gets here
+                raise RuntimeError("the scan found nothing to migrate")
+            runner = started
         return runner.run()
 
     def cancel(self) -> bool:
