@@ -27,8 +27,8 @@ wizard.show()
 app.processEvents()
 seen = {"built": sorted(wizard.pages), "current": wizard.currentPage().name,
         "loaded": sorted(m for m in ("app.core.migrate.plan", "app.core.migrate.context", "app.core.scan.run",
-                                     "app.core.data.catalogue", "app.gui.widgets.timeline", "yaml", "jsonschema",
-                                     "psutil") if m in sys.modules),
+                                     "app.gui.widgets.timeline", "yaml", "jsonschema", "psutil")
+                         if m in sys.modules),
         # PySide6 adds `Qt` to QtCore's namespace on its first use, when it builds every one of its enums.
         "qt_namespace_used": "Qt" in vars(sys.modules["PySide6.QtCore"])}
 wizard.validateCurrentPage()  # what Next asks first; moving on would start a scan of this machine
