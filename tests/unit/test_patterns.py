@@ -10,7 +10,7 @@ import pytest
 
 from app.core.data.catalogue import load_catalogue
 from app.core.data.patterns import Boundary, Cls, PatternError, Seq, check_pattern, parse_pattern
-from app.core.export.osquery_sql import ExportError, ecmascript_patterns
+from app.core.export.osquery_regex import ExportError, ecmascript_patterns
 from tests.conftest import REPO
 
 
