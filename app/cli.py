@@ -164,6 +164,11 @@ def build_parser() -> argparse.ArgumentParser:
         "from its first unfinished step.",
     )
     p.add_argument("--silent", action="store_true", help="never prompt (for deployment tools)")
+    p.add_argument(
+        "--abandon",
+        action="store_true",
+        help="clear a stuck migration instead of resuming it (journaled; its record is kept aside)",
+    )
     p.set_defaults(handler=_handler("migrate", "run_resume"))
 
     p = commands.add_parser(

@@ -170,7 +170,7 @@ def act_uninstall(ctx: Context, step: Step) -> Outcome:
     result = ctx.backend.uninstall(step.params, ctx.secrets, ctx.options.step_timeout, between=ctx.checkpoint)
     if result.ok:
         if result.reboot in ("required", "started"):
-            ctx.state["reboot"]["pending"] = True
+            ctx.state.reboot.pending = True
         return Outcome.done(result.message, data={"code": result.code})
     if result.retry_later:
         return Outcome.failed(
@@ -213,19 +213,18 @@ def _person_does_it(ctx: Context, step: Step, what: str, recheck: Callable[[], b
 
 # --- restart ----------------------------------------------------------------------------------------
 def check_reboot(ctx: Context, step: Step) -> bool:
-    reboot = ctx.state["reboot"]
-    requested = reboot.get("requested_boot_id")
-    if requested and requested != ctx.backend.boot_id():
+    reboot = ctx.state.reboot
+    if reboot.requested_boot_id and reboot.requested_boot_id != ctx.backend.boot_id():
         return True
-    return step.params.get("when") == "maybe" and not reboot.get("pending")
+    return step.params.get("when") == "maybe" and not reboot.pending
 
 
 def act_reboot(ctx: Context, step: Step) -> Outcome:
     from app.core.platform.windows import executable_argv
 
     argv = [*executable_argv(), "resume"] + (["--silent"] if ctx.options.silent else [])
-    ctx.state["reboot"]["resume_registered"] = ctx.backend.register_resume(argv)
-    ctx.state["reboot"]["requested_boot_id"] = ctx.backend.boot_id()
+    ctx.state.reboot.resume_registered = ctx.backend.register_resume(argv)
+    ctx.state.reboot.requested_boot_id = ctx.backend.boot_id()
     if ctx.options.silent and ctx.policy.reboot_allowed:
         result = ctx.backend.request_reboot()
         if result.ok:
