@@ -191,3 +191,55 @@ def head(path: Path) -> tuple[str | None, int]:
     """The hash of the journal's last complete line and how many complete lines there are (for the report)."""
     lines, _torn = read_lines(path)
     return (line_hash(lines[-1]) if lines else None), len(lines)
+
+
+@dataclass
+class Verdict:
+    ok: bool
+    message: str
+    line: int | None = None  # the first line that does not match (1-based), when one does not
+
+
+def verify(path: Path, expected_head: str | None = None, expected_lines: int | None = None) -> Verdict:
+    """Checks each line's `prev` against the line before it and, given a report's head, the line it names.
+
+    A torn last line is left off, as the reader does. Lines an older Offramp wrote carry no `prev`
+    and are accepted up to the first chained line; after it, every line must be chained.
+    """
+    lines, torn = read_lines(path)
+    entries = []
+    for number, line in enumerate(lines, 1):
+        entry = _parse(line)
+        if entry is None:
+            return Verdict(False, f"line {number} is not a journal event (it was changed or damaged)", number)
+        entries.append(entry)
+
+    def vouched(index: int) -> bool | None:
+        """Whether the line after `index` (or the report) holds this line's hash; None when nothing does."""
+        if index + 1 < len(lines):
+            return entries[index + 1].get("prev") == line_hash(lines[index])
+        if expected_lines == index + 1:
+            return expected_head == line_hash(lines[index])
+        return None
+
+    chained = False
+    for index, entry in enumerate(entries):
+        if "prev" not in entry and not chained:
+            continue  # written by an Offramp before the chain
+        chained = True
+        if entry.get("prev") != (line_hash(lines[index - 1]) if index else None):
+            # Either the line before was changed, or this line (its `prev` included) was: the line after
+            # this one, or the report, says which, since it vouches for this line as written.
+            changed = index + 1 if vouched(index) is False else max(index, 1)
+            return Verdict(False, f"line {changed} was changed: the hashes around it do not match", changed)
+    if expected_lines is not None:
+        if len(lines) < expected_lines:
+            return Verdict(
+                False,
+                f"the report vouches for {expected_lines} lines but the journal has {len(lines)} complete ones",
+                len(lines) + 1,
+            )
+        if expected_lines and line_hash(lines[expected_lines - 1]) != expected_head:
+            return Verdict(False, f"line {expected_lines} does not match the report's head", expected_lines)
+    tail = " (a torn last line was left off)" if torn else ""
+    return Verdict(True, f"{len(lines)} lines, chain intact{tail}")

@@ -142,18 +142,40 @@ def from_json(data: Any) -> Report:
         if data.get(key) is not None and not isinstance(data[key], dict):
             raise ReportShapeError(f"'{key}' is not an object")
     steps = [_step(raw, number) for number, raw in enumerate(raw_steps, 1)]
-    scalars = {
-        f.name: data.get(f.name)
-        for f in fields(Report)
-        if f.name in data and f.name not in ("steps", "journal", "support_code")
-    }
-    for key in ("removed", "installed", "warnings", "to_do_by_hand"):
-        scalars[key] = [str(item) for item in data.get(key) or []]
-    for key in ("dry_run", "finished"):
-        scalars[key] = data.get(key) is True
     code = data.get("exit_code")
-    scalars["exit_code"] = code if isinstance(code, int) and not isinstance(code, bool) else None
-    return Report(support_code=data["support_code"], steps=steps, journal=_journal(data.get("journal")), **scalars)
+
+    def text(key: str) -> str | None:
+        value = data.get(key)
+        return value if isinstance(value, str) else None
+
+    def optional_object(key: str) -> dict[str, Any] | None:
+        value = data.get(key)
+        return value if isinstance(value, dict) else None
+
+    def strings(key: str) -> list[str]:
+        return [str(item) for item in data.get(key) or []]
+
+    return Report(
+        support_code=data["support_code"],
+        steps=steps,
+        offramp_version=text("offramp_version"),
+        platform=text("platform"),
+        root=text("root"),
+        replacement=text("replacement"),
+        plan_fingerprint=text("plan_fingerprint"),
+        dry_run=data.get("dry_run") is True,
+        started=text("started"),
+        finished=data.get("finished") is True,
+        exit_code=code if isinstance(code, int) and not isinstance(code, bool) else None,
+        outcome=text("outcome"),
+        removed=strings("removed"),
+        installed=strings("installed"),
+        verification=optional_object("verification"),
+        rescan=optional_object("rescan"),
+        warnings=strings("warnings"),
+        to_do_by_hand=strings("to_do_by_hand"),
+        journal=_journal(data.get("journal")),
+    )
 
 
 def _step(raw: dict[str, Any], number: int) -> ReportStep:

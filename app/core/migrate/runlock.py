@@ -8,6 +8,7 @@ The file holds the owner's process id, for the message the second process prints
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from app.core.migrate.recorderrors import MigrationLocked, RecordsInaccessible
@@ -73,7 +74,7 @@ def _owner(fd: int) -> str:
     return f" (process {pid})" if pid.isdigit() else ""
 
 
-if os.name == "nt":
+if sys.platform == "win32":
     import msvcrt
 
     def _try_lock(fd: int) -> bool:

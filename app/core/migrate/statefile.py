@@ -97,8 +97,8 @@ def from_json(data: Any, source: str = "the state") -> MigrationState:
         raise wrong("'version' is not a number")
     if version not in READABLE:
         raise RecordUnusable(
-            f"{source} was written by a newer Offramp (state format {version}; this one reads "
-            f"{READABLE[0]} to {READABLE[-1]}): finish the migration with that version, or clear it with "
+            f"{source} was written by a newer Offramp (state format {version}; this one reads up to "
+            f"{READABLE[-1]}): finish the migration with that version, or clear it with "
             "'offramp resume --abandon'",
             source,
         )
