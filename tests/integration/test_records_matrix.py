@@ -24,6 +24,7 @@ from tests.support.http_server import HttpServer
 from tests.support.pkgbed import DpkgRoot
 from tests.support.pkgbed_fixtures import require_tools
 from tests.support.playbook_fixtures import pinned_playbook
+from tests.support.testbeds import unavailable
 
 if TYPE_CHECKING:
     from tests.support.pkgbed_fixtures import BuiltPackages
@@ -270,15 +271,17 @@ def test_abandon_clears_a_stuck_migration_deliberately(bed: Bed) -> None:
 
 
 def in_small_tmpfs(
-    bed: Bed, argv: list[str], *, size: str, fill: bool, read_only: bool
+    bed: Bed, argv: list[str], *, size: str, fill: bool, read_only: bool, seed: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Runs the CLI with the state folder on a tmpfs of `size` in a private mount namespace."""
+    """Runs the CLI with the state folder on a tmpfs of `size` in a private mount namespace (holding `seed`'s files)."""
     require_tools(["unshare"], "a private mount namespace")
     import os
     import shlex
 
     bed.state.mkdir(parents=True, exist_ok=True)
     script = [f"mount -t tmpfs -o size={size},mode=0700 tmpfs {shlex.quote(str(bed.state))}"]
+    if seed is not None:
+        script.append(f"cp -a {shlex.quote(str(seed))}/. {shlex.quote(str(bed.state))}/")
     if fill:
         script.append(f"dd if=/dev/zero of={shlex.quote(str(bed.state / 'filler'))} bs=4k 2>/dev/null || true")
     if read_only:
@@ -286,7 +289,7 @@ def in_small_tmpfs(
     script.append(" ".join(shlex.quote(a) for a in [sys.executable, "-m", "app", *argv]))
     probe = subprocess.run(["unshare", "-rm", "true"], capture_output=True)
     if probe.returncode != 0:
-        pytest.skip("this kernel does not allow private mount namespaces")
+        unavailable("this kernel does not allow private mount namespaces (unshare -rm)")
     return subprocess.run(
         ["unshare", "-rm", "sh", "-c", " && ".join(script[:-1]) + " ; " + script[-1]],
         cwd=REPO,
@@ -319,3 +322,16 @@ def test_a_full_or_read_only_state_folder_says_what_to_do(
     again = run_cli(*(["resume", "--silent"] if unfinished else bed.migrate_argv()), env=LOOPBACK)
     calm(again, exitcodes.SUCCESS)
     bed.assert_migrated()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", ["resume", "migrate"])
+def test_a_damaged_state_in_a_read_only_folder_says_what_to_do(bed: Bed, tmp_path: Path, command: str) -> None:
+    bed.old_state()
+    (bed.state / "migration.json").write_bytes(b"\0" * 512)
+    seed = tmp_path / "seed"
+    shutil.copytree(bed.state, seed)
+    argv = ["resume", "--silent"] if command == "resume" else bed.migrate_argv()
+    result = in_small_tmpfs(bed, argv, size="64k", fill=False, read_only=True, seed=seed)
+    calm(result, exitcodes.RECORDS_INACCESSIBLE)
+    assert "cannot be written" in result.stderr

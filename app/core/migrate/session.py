@@ -7,6 +7,7 @@ make the same plan from the same scan and keep the same record.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -19,7 +20,7 @@ from app.core.migrate import statefile
 from app.core.migrate.context import Ask, Context, Options
 from app.core.migrate.journal import Journal
 from app.core.migrate.plan import Plan, make_plan
-from app.core.migrate.recorderrors import RecordDamaged
+from app.core.migrate.recorderrors import RecordDamaged, RecordsInaccessible
 from app.core.migrate.records import journal_path, lock_path, new_support_code, set_aside, state_path
 from app.core.migrate.runlock import RunLock
 from app.core.migrate.runner import Runner
@@ -153,8 +154,11 @@ def _start(
         options=asdict(options),
     )
     journal = Journal(journal_path() if not options.dry_run else paths.state_dir() / "journal.dry-run.jsonl")
-    if not options.dry_run and journal.path.exists():
-        journal.path.rename(journal.path.with_name(f"journal.{now.replace(':', '')}.jsonl"))
+    if not options.dry_run and os.path.lexists(journal.path):
+        try:
+            journal.path.rename(journal.path.with_name(f"journal.{now.replace(':', '')}.jsonl"))
+        except OSError as exc:
+            raise RecordsInaccessible.from_os_error(exc, journal.path, "set aside the last journal") from None
     if set_aside_note:
         journal.append("state.set_aside", **set_aside_note)
     return _runner(
