@@ -1,4 +1,4 @@
-"""Replacing a file so that a crash leaves either the old one or the new one, never half of each.
+"""Replacing a file so that a crash leaves either the old one or the new one, never half of each; reading one back.
 
 One helper for every record Offramp keeps (the migration state, the report, a staged installer's
 final name, the compiled playbook snapshot): write a temporary file in the same folder, fsync it,
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 import time
 from pathlib import Path
 
@@ -73,5 +74,21 @@ def fsync_dir(folder: Path | str) -> None:
     except OSError as exc:
         if exc.errno not in _NO_DIRECTORY_FSYNC:
             raise
+    finally:
+        os.close(fd)
+
+
+def read_regular(path: Path) -> bytes | None:
+    """The file's bytes, or None when what is there is not a regular file (a folder, a FIFO, a device).
+
+    Opened without blocking, so a FIFO at a record's name cannot hang Offramp, and checked through
+    the open handle, so what is read is what was checked.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read()
     finally:
         os.close(fd)

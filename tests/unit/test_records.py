@@ -153,7 +153,9 @@ def _chained_journal(folder: Path) -> tuple[Path, str | None, int]:
     return j.path, head, count
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(data=st.data())
 def test_a_one_byte_edit_anywhere_is_caught(tmp_path_factory: pytest.TempPathFactory, data: st.DataObject) -> None:
     path, head, count = _chained_journal(tmp_path_factory.mktemp("j"))
@@ -204,3 +206,22 @@ def test_the_report_is_one_typed_record_with_the_journal_head(tmp_path: Path) ->
     assert statefile.read(tmp_path / "state.json") == ctx.state
     with pytest.raises(report.ReportShapeError, match="'journal'"):
         report.from_json({**data, "journal": {"head": "x"}})
+
+
+@pytest.mark.parametrize("kind", ["fifo", "symlink"])
+def test_special_files_at_the_records_names_never_hang_or_redirect(tmp_path: Path, kind: str) -> None:
+    import os
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.write_text("a user's file\n")
+    for name in ("migration.json", "journal.jsonl"):
+        if kind == "fifo":
+            os.mkfifo(tmp_path / name)
+        else:
+            (tmp_path / name).symlink_to(elsewhere)
+    if kind == "fifo":
+        with pytest.raises(RecordDamaged, match="other than a file"):
+            statefile.read(tmp_path / "migration.json")
+    Journal(tmp_path / "journal.jsonl").append("run.start")
+    assert elsewhere.read_text() == "a user's file\n"  # the append did not follow the link
+    assert [e["event"] for e in journal.read(tmp_path / "journal.jsonl").events] == ["journal.set_aside", "run.start"]

@@ -19,10 +19,12 @@ import datetime as dt
 import hashlib
 import json
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.core import atomicfile
 from app.core.migrate.recorderrors import RecordDamaged, RecordsInaccessible
 
 CHUNK = 65536  # how far back each read goes while looking for the last newline
@@ -88,10 +90,15 @@ class Journal:
     def _repair(self) -> bytes | None:
         """Cuts off a torn tail (kept aside) and returns the last complete line, or None for an empty journal."""
         self._torn = None
-        if self.path.is_dir():
-            raise _CannotContinue("a folder stood where the journal should be")
-        if not self.path.exists():
+        try:
+            mode = os.lstat(self.path).st_mode
+        except FileNotFoundError:
             return None
+        if stat.S_ISDIR(mode):
+            raise _CannotContinue("a folder stood where the journal should be")
+        if not stat.S_ISREG(mode):
+            # A FIFO would hang the append, a device or a link would send it elsewhere.
+            raise _CannotContinue("something other than a file stood where the journal should be")
         with open(self.path, "r+b") as handle:
             size = handle.seek(0, os.SEEK_END)
             keep = _last_newline(handle, size)
@@ -154,13 +161,13 @@ def _last_newline(handle: Any, end: int) -> int:
 def read_lines(path: Path) -> tuple[list[bytes], bool]:
     """The journal's complete lines as written (without newlines) and whether a torn last line was left off."""
     try:
-        raw = Path(path).read_bytes()
+        raw = atomicfile.read_regular(Path(path))
     except FileNotFoundError:
         return [], False
-    except IsADirectoryError:
-        raise JournalError(f"{path} is damaged: a folder stands where the journal should be", str(path)) from None
     except OSError as exc:
         raise RecordsInaccessible.from_os_error(exc, Path(path), "read") from None
+    if raw is None:
+        raise JournalError(f"{path} is damaged: something other than a file stands where it should be", str(path))
     lines = raw.split(b"\n")
     torn = lines[-1] != b""
     return lines[:-1], torn

@@ -186,13 +186,13 @@ def read(path: Path) -> MigrationState | None:
     """The state, or None when there is none. A file that is there but unusable raises a RecordError."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        raw = atomicfile.read_regular(path)
     except FileNotFoundError:
         return None
-    except IsADirectoryError:
-        raise RecordDamaged(f"{path} is damaged: a folder stands where the state file should be", str(path)) from None
     except OSError as exc:
         raise RecordsInaccessible.from_os_error(exc, path, "read") from None
+    if raw is None:
+        raise RecordDamaged(f"{path} is damaged: something other than a file stands where it should be", str(path))
     try:
         data = json.loads(raw.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
