@@ -103,6 +103,13 @@ def _finish(result: Any, silent: bool) -> int:
 
 def _record_error(exc: Any) -> int:
     """A damaged, locked or unwritable record: one sentence saying what to do, its documented exit code."""
+    import logging
+
+    from app.core import eventlog
+
+    eventlog.event(
+        "migrate.records.failed", str(exc), level=logging.ERROR, console=False, exit_code=exc.exit_code, path=exc.path
+    )
     print(f"offramp: {exc}", file=sys.stderr)
     return int(exc.exit_code)
 

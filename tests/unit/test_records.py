@@ -225,3 +225,18 @@ def test_special_files_at_the_records_names_never_hang_or_redirect(tmp_path: Pat
     Journal(tmp_path / "journal.jsonl").append("run.start")
     assert elsewhere.read_text() == "a user's file\n"  # the append did not follow the link
     assert [e["event"] for e in journal.read(tmp_path / "journal.jsonl").events] == ["journal.set_aside", "run.start"]
+
+
+def test_journal_verify_on_the_command_line_names_the_changed_line(tmp_path: Path) -> None:
+    from tests.conftest import run_cli
+
+    path, head, count = _chained_journal(tmp_path)
+    report = tmp_path / "report.json"
+    report.write_text(json.dumps({"support_code": "ABC-DEF", "steps": [], "journal": {"head": head, "lines": count}}))
+    intact = run_cli("journal", "verify", "--journal", str(path), "--report", str(report))
+    assert intact.returncode == 0 and "intact" in intact.stdout, intact.stderr
+    lines = path.read_bytes().split(b"\n")
+    lines[3] = lines[3].replace(b"stage", b"stagE")
+    path.write_bytes(b"\n".join(lines))
+    changed = run_cli("journal", "verify", "--journal", str(path), "--report", str(report))
+    assert changed.returncode == 1 and "line 4 was changed" in changed.stdout, changed.stdout + changed.stderr
