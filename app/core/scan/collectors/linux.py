@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.platform import commands
+from app.core.platform.packagestate import DpkgStatus
 from app.core.scan.collectors import files as file_rows
 from app.core.scan.collectors.scope import Scope
 from app.core.scan.inventory import Inventory
@@ -22,7 +23,7 @@ from app.core.scan.matching import match_value
 
 UNIT_DIRS = ("etc/systemd/system", "run/systemd/system", "lib/systemd/system", "usr/lib/systemd/system")
 RPM_DBPATHS = ("var/lib/rpm", "usr/lib/sysimage/rpm")
-_DPKG_FORMAT = "${Package}\t${Version}\t${Architecture}\t${db:Status-Abbrev}\t${Maintainer}\t${Source}\n"
+_DPKG_FORMAT = "${Package}\t${Version}\t${Architecture}\t${Status}\t${Maintainer}\t${Source}\n"
 
 
 def _deb_packages(root: Path) -> list[dict[str, Any]]:
@@ -40,15 +41,16 @@ def _deb_packages(root: Path) -> list[dict[str, Any]]:
         if len(parts) < 4:
             continue
         name, version, arch, status = parts[:4]
-        # "ii " is installed; "rc " is removed with its configuration files left: a leftover, not an install.
-        if not status.startswith(("ii", "hi", "iU", "iF", "rc")):
+        # Every state but not-installed is kept, with dpkg's own words (as osquery's `status` column):
+        # a half-installed or half-configured package is still installed (see platform/packagestate).
+        if DpkgStatus.parse(status).status == "not-installed":
             continue
         rows.append(
             {
                 "name": name,
                 "version": version,
                 "arch": arch,
-                "status": "install ok installed" if status[1] != "c" else "deinstall ok config-files",
+                "status": status,
                 "maintainer": parts[4] if len(parts) > 4 else "",
                 "source": parts[5] if len(parts) > 5 else "",
                 "admindir": str(admindir),
