@@ -4,17 +4,22 @@ Every file-system removal of a product's leftovers goes through `delete`. The ru
 
 * **Only what the caller names.** `named(path)` must accept the path (the clean-up step passes the
   catalogue's own signatures); anything else is refused before a single call touches the disk.
-* **No symbolic link is followed.** On Linux and macOS the path is resolved component by component
+* **No symbolic link is followed out.** On Linux and macOS the path is resolved component by component
   from a descriptor of the root (`openat` with `O_NOFOLLOW | O_DIRECTORY`), and the tree is walked by
   directory descriptor (`scandir(fd)`, `unlink(name, dir_fd=…)`, `rmdir(name, dir_fd=…)`), so a
-  folder swapped for a link half-way cannot redirect the walk. A link on the way to the target
-  (`R/var/opt -> /elsewhere`) is refused; a target that is itself a link is unlinked, never followed;
-  a link inside the tree is unlinked as a name. On Windows, where Python has no `dir_fd`, the walk
-  goes by path and checks every component for a reparse point (symbolic link, junction, mount
-  point): reparse points are removed as names and never entered.
+  folder swapped for a link half-way cannot redirect the walk. A target that is itself a link is
+  unlinked, never followed; a link inside the tree is unlinked as a name. A link on the way to the
+  target is refused (`R/var/opt -> /elsewhere`), with one exception systems need: a link owned by the
+  system that points down (relative, no `..`: macOS's /var -> private/var, a merged /usr's
+  /lib -> usr/lib) is resolved from the folder it is in, component by component, by the same rules.
+  On Windows, where Python has no `dir_fd`, the walk goes by path and checks every component for a
+  reparse point (symbolic link, junction, mount point): reparse points are removed as names and
+  never entered, and one on the way to the target is refused.
 * **Never across a mount.** Nothing is deleted on another device than the target's own (`st_dev`),
   nor below a mount point that `/proc/self/mountinfo` lists (a bind mount of the same file system
-  shares its `st_dev`); a target that is itself a mount point is refused.
+  shares its `st_dev`); a target that is itself a mount point is refused, and so is one reached
+  through a mount point at or below the first folder on its way that the caller names (a separate
+  /var or /opt partition is the system's; a mount on the product's own folder is not).
 * **Never outside the root.** The path is taken relative to the root's descriptor; `..` is refused.
 * **Only files of the expected owners.** An entry owned by anyone but root (uid 0), the owner of the
   root folder (a sandbox or a mounted image built by one user), or the target's own owner when that
@@ -34,8 +39,9 @@ import os
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from pathlib import Path, PureWindowsPath
 
+MAX_LINK_HOPS = 8
 SYSTEM_UID_MAX = 999  # Debian policy: 0-999 are the system's own accounts (macOS: below 500)
 REPARSE_POINT = 0x400  # FILE_ATTRIBUTE_REPARSE_POINT: symbolic links, junctions, mount points
 _DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
@@ -85,43 +91,69 @@ def delete(root: Path | None, path: str, *, named: Callable[[str], bool]) -> Del
     if os.name == "nt":
         _delete_by_path(Path(PureWindowsPath(path)), result)
         return result
-    parts = PurePosixPath(path).parts[1:] if path.startswith("/") else ()
+    parts = tuple(path.rstrip("/").split("/")[1:]) if path.startswith("/") else ()
     if not parts or any(p in ("", ".", "..") for p in parts):
         result.kept.append((path, "not an absolute, normal path below the root"))
         return result
-    _delete_posix(Path(root or "/"), parts, result)
+    _delete_posix(Path(root or "/"), parts, result, named)
     return result
 
 
 # --- Linux and macOS: by directory descriptor ---------------------------------------------------------
-def _delete_posix(root: Path, parts: tuple[str, ...], result: Deletion) -> None:
+def _delete_posix(root: Path, parts: tuple[str, ...], result: Deletion, named: Callable[[str], bool]) -> None:
     root_real = os.path.realpath(root)
+    mounts = mount_points()
+    scoped = False  # below a folder the caller names, no mount may stand on the way
     root_fd = os.open(root_real, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     opened = [root_fd]
     try:
         root_stat = os.fstat(root_fd)
         parent = root_fd
         shown = root_real.rstrip("/")
-        for part in parts[:-1]:
-            shown += "/" + part
+        pending, hops = list(parts[:-1]), 0
+        while pending:
+            part = pending.pop(0)
             try:
                 st = os.stat(part, dir_fd=parent, follow_symlinks=False)
             except FileNotFoundError:
                 return  # nothing there: already gone
             if stat.S_ISLNK(st.st_mode):
-                result.kept.append(
-                    (result.path, f"{_inside(shown, root_real)} is a symbolic link; Offramp never deletes through one")
-                )
-                return
+                target = _downward_link(part, parent, st, {0, root_stat.st_uid})
+                hops += 1
+                if target is None or hops > MAX_LINK_HOPS:
+                    where = _inside(shown + "/" + part, root_real)
+                    result.kept.append((result.path, f"{where} is a link that could lead elsewhere; not followed"))
+                    return
+                pending[:0] = target
+                continue
             if not stat.S_ISDIR(st.st_mode):
+                return
+            crossing = st.st_dev != os.fstat(parent).st_dev or shown + "/" + part in mounts
+            shown += "/" + part
+            scoped = scoped or named(_inside(shown, root_real))
+            if scoped and crossing:
+                where = _inside(shown, root_real)
+                result.kept.append((result.path, f"{where} is a mount point; Offramp never deletes across a mount"))
                 return
             parent = _open_dir(part, parent, st)
             opened.append(parent)
-        walker = _Walker(root_real, root_stat.st_uid, result)
+        walker = _Walker(root_real, root_stat.st_uid, result, mounts)
         walker.remove_target(parent, parts[-1], shown + "/" + parts[-1])
     finally:
         for fd in reversed(opened):
             os.close(fd)
+
+
+def _downward_link(name: str, parent: int, st: os.stat_result, owners: set[int]) -> list[str] | None:
+    """The parts of a link's target when it may be followed on the way to a target: it belongs to the system
+    and points down (relative, no `..`), so it cannot leave the folder it is in. Otherwise None."""
+    if st.st_uid not in owners:
+        return None
+    target = os.readlink(name, dir_fd=parent)
+    parts = [p for p in target.split("/") if p not in ("", ".")]
+    if not target or target.startswith("/") or ".." in parts or not parts:
+        return None
+    return parts
 
 
 def _open_dir(name: str, parent: int, expected: os.stat_result) -> int:
@@ -139,10 +171,10 @@ def _inside(shown: str, root_real: str) -> str:
 
 
 class _Walker:
-    def __init__(self, root_real: str, root_owner: int, result: Deletion):
+    def __init__(self, root_real: str, root_owner: int, result: Deletion, mounts: frozenset[str]):
         self.root_real = root_real
         self.owners = {0, root_owner}
-        self.mounts = mount_points()
+        self.mounts = mounts
         self.result = result
 
     def remove_target(self, parent: int, name: str, shown: str) -> None:
