@@ -270,6 +270,11 @@ class LinuxBackend(PosixRoot):
         if kind == "package":  # removed with configuration files left: dpkg purges them
             if not named(name):
                 return ActionResult(False, f"{name} is not a package the catalogue names")
+            if self._uses_dpkg():
+                state = self.package_states().get(name, ("", None))[1]
+                if state is not None and state.want == "unknown":
+                    # dpkg ignores -P (and exits 0) for a package whose selection is unknown: select it first.
+                    commands.run([*self._dpkg(), "--set-selections"], timeout=60, stdin_text=f"{name} purge\n")
             argv = [*self._dpkg(), "--purge", name] if self._uses_dpkg() else [*self._rpm(), "-e", name]
             result = commands.run(argv, timeout=300)
             if not result.ok:

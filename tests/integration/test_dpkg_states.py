@@ -1,0 +1,144 @@
+"""Every dpkg state, read and acted on with real dpkg: the scan calls a package in any state but config-files
+installed, the migration removes it through dpkg (forcing a reinstreq removal the documented way), and
+dpkg's own database, asked afterwards, no longer lists it; the report never says clean while it does.
+
+The states are written into the bed's status file the way dpkg writes them after an interruption
+(the triple want / flag / status, with the Triggers-* fields dpkg requires for the trigger states),
+on top of a real installation, so the package's files and maintainer scripts are really there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli
+from tests.support import linux_fixtures as fx
+from tests.support import matrix
+from tests.support.pkgbed import DpkgRoot, PackageFile, PackageSpec
+from tests.support.pkgbed_fixtures import BuiltPackages
+
+PRODUCT_PACKAGES = ("kesl", "kesl-gui", "klnagent64")
+PRODUCT = "kaspersky-endpoint-security-linux"
+TRIGGER_OWNER = PackageSpec(
+    name="trigger-owner",
+    version="1.0",
+    description="A package with a pending trigger (test bed)",
+    files={"/usr/share/trigger-owner/readme": PackageFile("trigger owner\n")},
+)
+
+
+@dataclass(frozen=True)
+class State:
+    status: str
+    fields: str = ""  # extra control fields dpkg requires with this status
+    package: str = "kesl"
+    drop_files: bool = False  # a half-installed package with part of its files already gone
+
+
+STATES = [
+    State("install ok installed"),
+    State("deinstall ok installed"),
+    State("purge ok installed"),
+    State("hold ok installed"),
+    State("unknown ok installed"),
+    State("install ok triggers-pending", "Triggers-Pending: kesl-trigger\n"),
+    State("install ok triggers-awaited", "Triggers-Awaited: trigger-owner\n"),
+    State("install ok half-configured"),
+    State("deinstall ok half-configured"),
+    State("hold ok half-configured"),
+    State("install ok unpacked"),
+    State("deinstall ok unpacked"),
+    State("install ok half-installed"),
+    State("deinstall ok half-installed"),
+    State("install reinstreq half-installed"),
+    State("deinstall reinstreq half-installed"),
+    State("install reinstreq half-installed", drop_files=True),
+    State("install reinstreq unpacked"),
+    State("deinstall ok half-configured", package="kesl-gui"),
+    State("deinstall ok config-files"),
+]
+
+
+def _set_state(bed: DpkgRoot, state: State) -> None:
+    status_file = bed.admindir / "status"
+    text = status_file.read_text()
+    stanza = re.compile(rf"(Package: {re.escape(state.package)}\n(?:.+\n)*?)Status: .*\n")
+    text, count = stanza.subn(lambda m: m.group(1) + f"Status: {state.status}\n{state.fields}", text, count=1)
+    assert count == 1, f"{state.package} is not in the status file"
+    if "Triggers-Awaited" in state.fields:
+        owner = re.compile(r"(Package: trigger-owner\n(?:.+\n)*?)Status: .*\n")
+        text = owner.sub(
+            lambda m: m.group(1) + "Status: install ok triggers-pending\nTriggers-Pending: kesl-trigger\n", text
+        )
+    status_file.write_text(text)
+    if state.drop_files:
+        for path in (fx.KESL_CONTROL, fx.KESL_SERVICE):
+            (bed.path / path.lstrip("/")).unlink()
+
+
+def _run(state: State, base: Path, built: BuiltPackages) -> str | None:
+    bed = DpkgRoot(base / "root")
+    bed.install(*(built.deb(s) for s in (fx.KESL, fx.KESL_GUI, fx.KLNAGENT64, TRIGGER_OWNER)))
+    if state.status.endswith("config-files"):
+        bed.remove("kesl-gui")
+        bed.remove("kesl")  # dpkg's own config-files state, files and all
+    else:
+        _set_state(bed, state)
+    env = {"OFFRAMP_HOME": str(base / "home")}
+    problems = []
+
+    scan = run_cli("scan", "--root", str(bed.path), "--json", env=env)
+    findings = json.loads(scan.stdout)
+    installed = {p["product_id"] for p in findings["installed"]}
+    if state.status.endswith("config-files"):
+        if PRODUCT in installed or "kesl" not in {item["name"] for item in findings["leftovers"]}:
+            problems.append("config-files was not read as a leftover package")
+    elif PRODUCT not in installed:
+        problems.append(f"the scan called it {findings['verdict']}, not installed")
+
+    policy = base / "policy.yaml"
+    policy.write_text("kind: policy\nschema_version: 1\nleftovers: {silent: remove}\n")
+    report = base / "report.json"
+    result = run_cli(
+        "migrate", "--silent", "--remove-only", "--root", str(bed.path), "--policy", str(policy),
+        "--report", str(report), env=env,
+    )  # fmt: skip
+    if result.returncode != 0:
+        problems.append(f"migrate exited {result.returncode}: {result.stdout[-400:]}")
+    listed = {name: status for name, (_v, status) in bed.states().items() if name in PRODUCT_PACKAGES}
+    if listed:
+        problems.append(f"dpkg still lists {listed}")
+    verdict = json.loads(report.read_text())["rescan"].get("verdict") if report.exists() else None
+    if verdict == "clean" and listed:
+        problems.append("the report says clean while dpkg lists the product")
+    if result.returncode == 0 and verdict != "clean":
+        problems.append(f"exit 0 but the rescan says {verdict}")
+    return "; ".join(problems) or None
+
+
+@pytest.mark.slow
+def test_every_dpkg_state_is_removed_through_dpkg(
+    tmp_path: Path, built_packages: BuiltPackages, request: pytest.FixtureRequest
+) -> None:
+    failures = []
+    for index, state in enumerate(STATES):
+        problem = _run(state, tmp_path / f"state{index}", built_packages)
+        if problem:
+            label = f"{state.package} {state.status}" + (" (files partly gone)" if state.drop_files else "")
+            failures.append(f"{label}: {problem}")
+    matrix.report(request.config, "every dpkg state", len(STATES), failures)
+    assert not failures, failures
+
+
+def test_a_reinstreq_package_is_installed_to_the_scan(dpkg_root: DpkgRoot, built_packages: BuiltPackages) -> None:
+    dpkg_root.install(built_packages.deb(fx.KESL))
+    _set_state(dpkg_root, State("deinstall reinstreq half-installed"))
+    scan = run_cli("scan", "--root", str(dpkg_root.path), "--json", env={"OFFRAMP_HOME": os.environ["OFFRAMP_HOME"]})
+    assert scan.returncode == 1
+    assert [p["product_id"] for p in json.loads(scan.stdout)["installed"]] == [PRODUCT]
