@@ -257,7 +257,7 @@ def act_cleanup(ctx: Context, step: Step) -> Outcome:
             data={"removed": [], "kept": kept, "reported": reported},
             to_do=[f"Remove by hand, or let Offramp remove it: {item}" for item in reported + kept],
         )
-    removed = []
+    removed: list[str] = []
     for leftover in removable:
         label = f"{leftover.kind} {leftover.name}"
         ctx.journal.append("cleanup.remove", kind=leftover.kind, name=leftover.name, product=leftover.product_id)

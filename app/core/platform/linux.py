@@ -254,15 +254,15 @@ class LinuxBackend(PosixRoot):
     # --- leftovers, resume, restart ------------------------------------------------------------------
     def remove_leftover(self, kind: str, name: str, named: Callable[[str], bool]) -> ActionResult:
         if kind in ("folder", "file"):
-            result = deletion.delete(self._base, name, named=named)
-            return ActionResult(result.ok, result.summary(), data={"deletions": [result.record()]})
+            removal = deletion.delete(self._base, name, named=named)
+            return ActionResult(removal.ok, removal.summary(), data={"deletions": [removal.record()]})
         if kind == "unit":
             if not named(name):
                 return ActionResult(False, f"{name} is not a unit the catalogue names")
             paths = [f"/{folder}/{name}" for folder in UNIT_DIRS]
             results = [deletion.delete(self._base, path, named=paths.__contains__) for path in paths]
-            kept = [item for r in results for item in r.kept if "symbolic link" not in item[1]]
-            # On a merged /usr, lib/ is a link to usr/lib/: that copy is removed by its real path.
+            # A unit folder reached through a link that is not followed is another name for one of the others.
+            kept = [item for r in results for item in r.kept if "not followed" not in item[1]]
             records = [r.record() for r in results if r.type != "absent"]
             if kept:
                 return ActionResult(False, deletion.kept_message(kept), data={"deletions": records})

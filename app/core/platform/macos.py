@@ -84,13 +84,8 @@ class MacBackend(PosixRoot):
 
     def remove_leftover(self, kind: str, name: str, named: Callable[[str], bool]) -> ActionResult:
         if kind in ("folder", "file", "launchd", "app", "kext"):
-            result = deletion.delete(self._base, name, named=named)
-            if not result.ok:
-                shown = "; ".join(f"{path}: {why}" for path, why in result.kept[:3])
-                return ActionResult(
-                    False, f"kept {len(result.kept)} item(s): {shown}", data={"deletions": [result.record()]}
-                )
-            return ActionResult(True, f"removed {name}", data={"deletions": [result.record()]})
+            removal = deletion.delete(self._base, name, named=named)
+            return ActionResult(removal.ok, removal.summary(), data={"deletions": [removal.record()]})
         if kind == "receipt":
             if not named(name):
                 return ActionResult(False, f"{name} is not a receipt the catalogue names")

@@ -226,13 +226,8 @@ class WindowsBackend:
                 code=result.returncode,
             )
         if kind in ("folder", "file"):
-            result = deletion.delete(None, name, named=named)
-            if not result.ok:
-                shown = "; ".join(f"{path}: {why}" for path, why in result.kept[:3])
-                return ActionResult(
-                    False, f"kept {len(result.kept)} item(s): {shown}", data={"deletions": [result.record()]}
-                )
-            return ActionResult(True, f"removed {name}", data={"deletions": [result.record()]})
+            removal = deletion.delete(None, name, named=named)
+            return ActionResult(removal.ok, removal.summary(), data={"deletions": [removal.record()]})
         return ActionResult(False, f"Offramp does not remove {kind} leftovers on Windows")
 
     def register_resume(self, argv: list[str]) -> str:
