@@ -1,6 +1,8 @@
-"""Every dpkg state, read and acted on with real dpkg: the scan calls a package in any state but config-files
-installed, the migration removes it through dpkg (forcing a reinstreq removal the documented way), and
-dpkg's own database, asked afterwards, no longer lists it; the report never says clean while it does.
+"""Every dpkg state (and rpm's single one), read and acted on with the real tools.
+
+The scan calls a package in any state but config-files installed, the migration removes it through
+dpkg (forcing a reinstreq removal the documented way), and dpkg's own database, asked afterwards, no
+longer lists it; the report never says clean while it does.
 
 The states are written into the bed's status file the way dpkg writes them after an interruption
 (the triple want / flag / status, with the Triggers-* fields dpkg requires for the trigger states),
@@ -20,8 +22,8 @@ import pytest
 from tests.conftest import run_cli
 from tests.support import linux_fixtures as fx
 from tests.support import matrix
-from tests.support.pkgbed import DpkgRoot, PackageFile, PackageSpec
-from tests.support.pkgbed_fixtures import BuiltPackages
+from tests.support.pkgbed import RPM_TOOLS, DpkgRoot, PackageFile, PackageSpec, RpmRoot
+from tests.support.pkgbed_fixtures import BuiltPackages, require_tools
 
 PRODUCT_PACKAGES = ("kesl", "kesl-gui", "klnagent64")
 PRODUCT = "kaspersky-endpoint-security-linux"
@@ -133,6 +135,39 @@ def test_every_dpkg_state_is_removed_through_dpkg(
             label = f"{state.package} {state.status}" + (" (files partly gone)" if state.drop_files else "")
             failures.append(f"{label}: {problem}")
     matrix.report(request.config, "every dpkg state", len(STATES), failures)
+    assert not failures, failures
+
+
+def _run_rpm(drop_files: bool, base: Path, built: BuiltPackages) -> str | None:
+    bed = RpmRoot(base / "root")
+    bed.install(*(built.rpm(s) for s in (fx.KESL, fx.KESL_GUI, fx.KLNAGENT64)))
+    if drop_files:  # an interrupted `rpm -e`: the header is still in the database, files partly gone
+        for path in (fx.KESL_CONTROL, fx.KESL_SERVICE):
+            (bed.path / path.lstrip("/")).unlink()
+    env = {"OFFRAMP_HOME": str(base / "home")}
+    problems = []
+    scan = run_cli("scan", "--root", str(bed.path), "--json", env=env)
+    if PRODUCT not in {p["product_id"] for p in json.loads(scan.stdout)["installed"]}:
+        problems.append("the scan did not call it installed")
+    result = run_cli("migrate", "--silent", "--remove-only", "--root", str(bed.path), env=env)
+    if result.returncode != 0:
+        problems.append(f"migrate exited {result.returncode}: {result.stdout[-400:]}")
+    if listed := set(bed.installed()) & set(PRODUCT_PACKAGES):
+        problems.append(f"rpm still lists {sorted(listed)}")
+    return "; ".join(problems) or None
+
+
+@pytest.mark.slow
+def test_an_rpm_package_in_the_database_is_installed_until_rpm_removes_it(
+    tmp_path: Path, built_packages: BuiltPackages, request: pytest.FixtureRequest
+) -> None:
+    require_tools(RPM_TOOLS, "the rpm test bed")
+    cases = {"installed": False, "installed, files partly gone": True}
+    failures = []
+    for index, (label, drop) in enumerate(cases.items()):
+        if problem := _run_rpm(drop, tmp_path / f"rpm{index}", built_packages):
+            failures.append(f"{label}: {problem}")
+    matrix.report(request.config, "rpm database", len(cases), failures)
     assert not failures, failures
 
 

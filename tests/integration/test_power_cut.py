@@ -193,6 +193,7 @@ def test_a_power_cut_during_removal_ends_after_one_resume_as_if_uninterrupted(
 
     namespace = _pid_namespace()
     failures, cut = [], 0
+    after_cut: set[str] = set()  # the dpkg states the cuts left behind, to show what the resumes met
     for seed in SEEDS:
         rng = random.Random(seed)
         nth = rng.randint(1, 8)  # which maintainer-script announcement the cut follows
@@ -217,6 +218,7 @@ def test_a_power_cut_during_removal_ends_after_one_resume_as_if_uninterrupted(
             cut += killed
             problems = []
             if killed:
+                after_cut.update(f"{n} {st}" for n, (_v, st) in bed.states().items() if n in PRODUCT_PACKAGES)
                 resumed = run_cli("resume", "--silent", env={"OFFRAMP_HOME": str(base / "home")}, timeout=120)
                 if resumed.returncode != 0:
                     problems.append(
@@ -233,5 +235,8 @@ def test_a_power_cut_during_removal_ends_after_one_resume_as_if_uninterrupted(
     matrix.report(
         request.config, f"  of which cut mid-run ({'PID namespace' if namespace else 'process tree'})", cut, []
     )
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line("  dpkg states found after the cuts: " + ", ".join(sorted(after_cut)))
     assert cut > 0, "no run was cut: the announcements did not arrive"
     assert not failures, (line, failures)
