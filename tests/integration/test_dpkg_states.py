@@ -177,3 +177,16 @@ def test_a_reinstreq_package_is_installed_to_the_scan(dpkg_root: DpkgRoot, built
     scan = run_cli("scan", "--root", str(dpkg_root.path), "--json", env={"OFFRAMP_HOME": os.environ["OFFRAMP_HOME"]})
     assert scan.returncode == 1
     assert [p["product_id"] for p in json.loads(scan.stdout)["installed"]] == [PRODUCT]
+
+
+def test_a_database_dpkg_cannot_read_proves_nothing_gone(dpkg_root: DpkgRoot, built_packages: BuiltPackages) -> None:
+    from app.core.platform.linux import LinuxBackend
+
+    dpkg_root.install(built_packages.deb(fx.KESL))
+    status = dpkg_root.admindir / "status"
+    status.write_text(status.read_text().replace("Status: install ok installed", "Status: install ok exploded"))
+    backend = LinuxBackend(dpkg_root.path)
+    params = {"method": "package", "packages": ["kesl"]}
+    assert backend.product_present(params)
+    result = backend.uninstall(params, {}, timeout=60)
+    assert not result.ok and "could not read the package database" in result.message
