@@ -190,3 +190,14 @@ def test_a_database_dpkg_cannot_read_proves_nothing_gone(dpkg_root: DpkgRoot, bu
     assert backend.product_present(params)
     result = backend.uninstall(params, {}, timeout=60)
     assert not result.ok and "could not read the package database" in result.message
+
+
+def test_a_scan_of_a_database_dpkg_cannot_read_says_so_instead_of_clean(
+    dpkg_root: DpkgRoot, built_packages: BuiltPackages
+) -> None:
+    dpkg_root.install(built_packages.deb(fx.KESL))
+    status = dpkg_root.admindir / "status"
+    status.write_text(status.read_text().replace("Status: install ok installed", "Status: install ok exploded"))
+    scan = run_cli("scan", "--root", str(dpkg_root.path), env={"OFFRAMP_HOME": os.environ["OFFRAMP_HOME"]})
+    assert scan.returncode == 2, scan.stdout
+    assert "cannot tell what is installed" in scan.stderr and "Traceback" not in scan.stderr

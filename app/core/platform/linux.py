@@ -99,7 +99,10 @@ class LinuxBackend(PosixRoot):
         return {name: v for name, (v, state) in self.package_states().items() if state is None or state.present}
 
     def product_present(self, params: dict[str, Any]) -> bool:
-        installed = self.installed_packages()
+        try:
+            installed = self.installed_packages()
+        except PackageDatabaseError:
+            return True  # a database that cannot be read proves nothing gone
         return any(p in installed for p in params.get("packages", []))
 
     def uninstall(
@@ -111,6 +114,12 @@ class LinuxBackend(PosixRoot):
     ) -> ActionResult:
         if params.get("method") != "package":
             return ActionResult(False, f"Offramp cannot run the '{params.get('method')}' removal method on Linux")
+        try:
+            return self._uninstall_packages(params, timeout, between)
+        except PackageDatabaseError as exc:
+            return ActionResult(False, str(exc))
+
+    def _uninstall_packages(self, params: dict[str, Any], timeout: float, between: Callable[[], None]) -> ActionResult:
         removed = []
         for package in params.get("packages", []):
             state = self.package_states().get(package)

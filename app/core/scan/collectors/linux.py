@@ -26,6 +26,10 @@ RPM_DBPATHS = ("var/lib/rpm", "usr/lib/sysimage/rpm")
 _DPKG_FORMAT = "${Package}\t${Version}\t${Architecture}\t${Status}\t${Maintainer}\t${Source}\n"
 
 
+class PackageDatabaseUnreadable(ValueError):
+    """dpkg-query failed on a database that exists: the scan stops rather than guess."""
+
+
 def _deb_packages(root: Path) -> list[dict[str, Any]]:
     admindir = root / "var/lib/dpkg"
     if not (admindir / "status").exists() or not shutil.which("dpkg-query"):
@@ -34,7 +38,12 @@ def _deb_packages(root: Path) -> list[dict[str, Any]]:
         ["dpkg-query", f"--admindir={admindir}", "-W", f"--showformat={_DPKG_FORMAT}"], timeout=60, log=False
     )
     if not result.ok:
-        return []
+        # An unreadable database must not read as "nothing installed": that would call the machine clean.
+        detail = " / ".join(result.stderr.strip().splitlines()[-2:]) or result.error or "no message"
+        raise PackageDatabaseUnreadable(
+            f"dpkg cannot read its package database in {admindir} ({detail}), so Offramp cannot tell what is "
+            "installed. Repair it (dpkg --configure -a, or restore status from status-old) and scan again."
+        )
     rows = []
     for line in result.stdout.splitlines():
         parts = line.split("\t")
