@@ -276,3 +276,39 @@ def test_clean_up_survives_a_hostile_machine(
     if not tried:
         pytest.skip("; ".join(skipped))
     assert not failures, failures
+
+
+_MOUNTED_VAR = """
+import sys
+from pathlib import Path
+from app.core.platform import deletion
+from app.core.scan.matching import is_under
+
+root, target = Path(sys.argv[1]), "/var/opt/kaspersky/kesl"
+(root / "var/opt/kaspersky/kesl/common").mkdir(parents=True)
+(root / "var/opt/kaspersky/kesl/common/kesl.ini").write_text("product settings")
+product = deletion.delete(root, target, named=lambda path: is_under(path, target))
+assert product.ok and not (root / "var/opt/kaspersky/kesl").exists(), product
+(root / "var/opt/kaspersky/kesl").mkdir()
+whole = deletion.delete(root, target, named=lambda path: is_under(path, "/var"))
+assert not whole.ok and "mount point" in whole.kept[0][1], whole
+print("checked")
+"""
+
+
+def test_a_separate_var_is_the_systems_and_a_mount_on_a_named_folder_is_not(tmp_path: Path) -> None:
+    if why_not := _mount_namespace_works():
+        pytest.skip(why_not)
+    root = tmp_path / "root"
+    (root / "var").mkdir(parents=True)
+    prefix = ["unshare", "-m", "--propagation", "private"] + ([] if os.geteuid() == 0 else ["-r"])
+    script = 'mount -t tmpfs offramp-var "$1/var" && exec "$0" -c "$2" "$1"'
+    result = subprocess.run(
+        [*prefix, "sh", "-c", script, sys.executable, str(root), _MOUNTED_VAR],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0 and "checked" in result.stdout, result.stderr
