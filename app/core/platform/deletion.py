@@ -89,6 +89,9 @@ def delete(root: Path | None, path: str, *, named: Callable[[str], bool]) -> Del
         result.kept.append((path, "not a path the catalogue names"))
         return result
     if os.name == "nt":
+        if not _plain_windows_path(path):
+            result.kept.append((path, "not an absolute, normal path"))
+            return result
         _delete_by_path(Path(PureWindowsPath(path)), result)
         return result
     parts = tuple(path.rstrip("/").split("/")[1:]) if path.startswith("/") else ()
@@ -97,6 +100,13 @@ def delete(root: Path | None, path: str, *, named: Callable[[str], bool]) -> Del
         return result
     _delete_posix(Path(root or "/"), parts, result, named)
     return result
+
+
+def _plain_windows_path(path: str) -> bool:
+    """A drive-rooted path without `.` or `..` components and with at least one folder below the drive."""
+    windows = PureWindowsPath(path)
+    raw = path.replace("/", "\\").split("\\")[1:]
+    return bool(windows.drive and windows.root and raw and all(p not in ("", ".", "..") for p in raw))
 
 
 # --- Linux and macOS: by directory descriptor ---------------------------------------------------------
