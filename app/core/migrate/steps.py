@@ -255,7 +255,7 @@ def act_cleanup(ctx: Context, step: Step) -> Outcome:
             f"{len(reported)} leftover(s) reported, none removed: nobody confirmed their removal"
             + (" (a policy with 'leftovers: {silent: remove}' lets Offramp remove them)" if ctx.options.silent else ""),
             data={"removed": [], "kept": kept, "reported": reported},
-            to_do=[f"Remove by hand, or let Offramp remove it: {item}" for item in reported + kept],
+            to_do=[f"Remove by hand: {item}" for item in reported + kept],  # the same words as the rescan's
         )
     removed: list[str] = []
     for leftover in removable:
