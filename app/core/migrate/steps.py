@@ -261,7 +261,7 @@ def act_cleanup(ctx: Context, step: Step) -> Outcome:
     for leftover in removable:
         label = f"{leftover.kind} {leftover.name}"
         ctx.journal.append("cleanup.remove", kind=leftover.kind, name=leftover.name, product=leftover.product_id)
-        result = ctx.backend.remove_leftover(leftover.kind, leftover.name, _named_by_catalogue(ctx, leftover))
+        result = ctx.backend.remove_leftover(leftover.kind, _target(leftover), _named_by_catalogue(ctx, leftover))
         # What each removal was (path, type, size) and what was kept and why: the journal keeps both.
         ctx.journal.append(
             "cleanup.removed" if result.ok else "cleanup.kept",
@@ -297,6 +297,14 @@ def _may_remove(ctx: Context, leftovers: list[Any]) -> bool:
 
 
 _NAME_COLUMNS = ("path", "name", "id", "key", "label", "identifier", "bundle_identifier", "package_id")
+# Leftovers named by a label or bundle id whose file is what goes: the row that matched says where it is.
+_BY_PATH = ("launchd", "app", "kext")
+
+
+def _target(leftover: Any) -> str:
+    if leftover.kind in _BY_PATH:
+        return next((str(e.row["path"]) for e in leftover.evidence if e.row.get("path")), leftover.name)
+    return str(leftover.name)
 
 
 def _named_by_catalogue(ctx: Context, leftover: Any) -> Callable[[str], bool]:
@@ -311,7 +319,9 @@ def _named_by_catalogue(ctx: Context, leftover: Any) -> Callable[[str], bool]:
         for column, matcher in sig["where"].items()
         if column in _NAME_COLUMNS and not (isinstance(matcher, dict) and matcher.get("vendor"))
     ]
-    return lambda name: any(match_value(name, matcher, publishers) for matcher in matchers)
+    # The file of a row a signature matched (a launchd job found by its label) is named through that row.
+    matched = {str(e.row["path"]) for e in leftover.evidence if leftover.kind in _BY_PATH and e.row.get("path")}
+    return lambda name: name in matched or any(match_value(name, matcher, publishers) for matcher in matchers)
 
 
 def check_install(ctx: Context, step: Step) -> bool:
