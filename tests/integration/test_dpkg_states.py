@@ -11,6 +11,7 @@ on top of a real installation, so the package's files and maintainer scripts are
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -27,6 +28,15 @@ from tests.support.pkgbed_fixtures import BuiltPackages, require_tools
 
 PRODUCT_PACKAGES = ("kesl", "kesl-gui", "klnagent64")
 PRODUCT = "kaspersky-endpoint-security-linux"
+MARKER = "var/lib/kesl-configured"
+KESL_NEEDS_CONFIG = dataclasses.replace(
+    fx.KESL,
+    scripts={
+        "postinst": f'touch "$DPKG_ROOT/{MARKER}"',
+        "prerm": f'test -f "$DPKG_ROOT/{MARKER}" || {{ echo "kesl-control: not configured" >&2; exit 1; }}',
+        "postrm": f'rm -f "$DPKG_ROOT/{MARKER}"',
+    },
+)
 TRIGGER_OWNER = PackageSpec(
     name="trigger-owner",
     version="1.0",
@@ -41,6 +51,9 @@ class State:
     fields: str = ""  # extra control fields dpkg requires with this status
     package: str = "kesl"
     drop_files: bool = False  # a half-installed package with part of its files already gone
+    # Its prerm fails until the package is configured, as vendor scripts that call their own control tool
+    # do: the first `dpkg -r` fails and Offramp must repair and retry.
+    prerm_needs_config: bool = False
 
 
 STATES = [
@@ -63,6 +76,8 @@ STATES = [
     State("install reinstreq half-installed", drop_files=True),
     State("install reinstreq unpacked"),
     State("deinstall ok half-configured", package="kesl-gui"),
+    State("install ok half-configured", prerm_needs_config=True),
+    State("deinstall ok half-configured", prerm_needs_config=True),
     State("deinstall ok config-files"),
 ]
 
@@ -86,7 +101,10 @@ def _set_state(bed: DpkgRoot, state: State) -> None:
 
 def _run(state: State, base: Path, built: BuiltPackages) -> str | None:
     bed = DpkgRoot(base / "root")
-    bed.install(*(built.deb(s) for s in (fx.KESL, fx.KESL_GUI, fx.KLNAGENT64, TRIGGER_OWNER)))
+    kesl = KESL_NEEDS_CONFIG if state.prerm_needs_config else fx.KESL
+    bed.install(*(built.deb(s) for s in (kesl, fx.KESL_GUI, fx.KLNAGENT64, TRIGGER_OWNER)))
+    if state.prerm_needs_config:
+        (bed.path / MARKER).unlink()  # a power cut before postinst finished
     if state.status.endswith("config-files"):
         bed.remove("kesl-gui")
         bed.remove("kesl")  # dpkg's own config-files state, files and all
@@ -133,6 +151,7 @@ def test_every_dpkg_state_is_removed_through_dpkg(
         problem = _run(state, tmp_path / f"state{index}", built_packages)
         if problem:
             label = f"{state.package} {state.status}" + (" (files partly gone)" if state.drop_files else "")
+            label += " (prerm needs configuration)" if state.prerm_needs_config else ""
             failures.append(f"{label}: {problem}")
     matrix.report(request.config, "every dpkg state", len(STATES), failures)
     assert not failures, failures
