@@ -116,3 +116,8 @@ def test_the_by_path_walker_for_windows_keeps_to_the_same_rules(root: Path, tmp_
     through = deletion.Deletion(str(root / "opt/link/user.txt"))
     deletion._delete_by_path(root / "opt/link/user.txt", through)
     assert not through.ok and (outside / "user.txt").exists()
+
+
+def test_a_root_that_is_not_there_is_reported_not_raised(tmp_path: Path) -> None:
+    result = deletion.delete(tmp_path / "missing", "/opt/vendor", named=ANYTHING)
+    assert not result.ok and result.kept[0][1]

@@ -92,14 +92,22 @@ def delete(root: Path | None, path: str, *, named: Callable[[str], bool]) -> Del
         if not _plain_windows_path(path):
             result.kept.append((path, "not an absolute, normal path"))
             return result
-        _delete_by_path(Path(PureWindowsPath(path)), result)
+        _guarded(lambda: _delete_by_path(Path(PureWindowsPath(path)), result), result)
         return result
     parts = tuple(path.rstrip("/").split("/")[1:]) if path.startswith("/") else ()
     if not parts or any(p in ("", ".", "..") for p in parts):
         result.kept.append((path, "not an absolute, normal path below the root"))
         return result
-    _delete_posix(Path(root or "/"), parts, result, named)
+    _guarded(lambda: _delete_posix(Path(root or "/"), parts, result, named), result)
     return result
+
+
+def _guarded(work: Callable[[], None], result: Deletion) -> None:
+    """A folder that cannot be read or changed under us stops this deletion, in words, not the whole run."""
+    try:
+        work()
+    except OSError as exc:
+        result.kept.append((str(exc.filename) if exc.filename else result.path, exc.strerror or str(exc)))
 
 
 def _plain_windows_path(path: str) -> bool:
