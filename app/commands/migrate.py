@@ -72,9 +72,11 @@ def _ask_terminal(question: Any) -> bool:
         print(f"  Warning: {question.warning}")
     if question.url:
         print(f"  Open: {question.url}")
-    prompt = {"reboot": "Restart now? [y/N] ", "acknowledge": "Done, or not needed? [y/N] "}.get(
-        question.kind, "Done? [y/N] "
-    )
+    prompt = {
+        "reboot": "Restart now? [y/N] ",
+        "acknowledge": "Done, or not needed? [y/N] ",
+        "delete": "Remove them? [y/N] ",
+    }.get(question.kind, "Done? [y/N] ")
     return input(prompt).strip().lower() in ("y", "yes")
 
 

@@ -21,7 +21,7 @@ from app.core.platform.base import SystemBackend
 class Question:
     """A request from the engine to the person at the machine; the GUI or the terminal answers it."""
 
-    kind: str  # acknowledge, confirm, reboot, open-url, password
+    kind: str  # acknowledge, confirm, delete, reboot, open-url, password
     title: str
     text: str
     url: str | None = None

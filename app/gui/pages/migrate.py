@@ -205,6 +205,9 @@ class MigratePage(Page):
             box.addButton(self.tr("Later"), QMessageBox.ButtonRole.RejectRole)
             box.exec()
             request.reply(box.clickedButton() is now)
+        elif q.kind == "delete":
+            answer = QMessageBox.question(self, q.title, f"{q.text}\n\n{q.warning or ''}".strip())
+            request.reply(answer == QMessageBox.StandardButton.Yes)
         else:  # confirm / open-url: something only the person can do
             if q.url:
                 QDesktopServices.openUrl(QUrl(q.url))
