@@ -86,8 +86,6 @@ def render(scale: str, dark: bool = False) -> None:
 
     from app.core import eventlog
     from app.core.data.catalogue import load_catalogue
-    from app.core.data.policy import Policy
-    from app.core.migrate.plan import make_plan
     from app.core.scan.classifier import classify
     from app.core.scan.inventory import Source
     from app.core.scan.run import ScanResult, known_security_products
@@ -107,10 +105,10 @@ def render(scale: str, dark: bool = False) -> None:
     findings = classify(catalogue, INVENTORY, known_products=known_security_products("windows"))
     model = WizardModel(support_code="K7F-M4Q", platform="windows")
     model.scan = ScanResult(findings, INVENTORY, Source("file", "demo"), catalogue)
-    plan = make_plan(findings, catalogue, model.default_choice(), Policy())
+    model.choice = model.default_choice()
+    plan = model.plan()  # what the Migrating page would show
 
     def preview(page: MigratePage) -> None:  # show a run in progress instead of starting one
-        page.plan = plan
         page.plan_steps = plan.steps
         running = next(i for i, s in enumerate(plan.steps) if s.kind == "uninstall")
         page.statuses = {s.id: "done" for s in plan.steps[:running]} | {plan.steps[running].id: "running"}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 SUCCESS = 0  # also when there was nothing to do
 FOUND = 1  # `scan` only: banned software or its leftovers were found
+JOURNAL_CHANGED = 1  # `journal verify` only: a line of the journal was changed
 REBOOT_REQUIRED = 3010  # finished so far; a restart is needed and the resume is registered
 REBOOT_STARTED = 1641  # Offramp started the restart itself
 RETRY_LATER = 1618  # another installation is in progress
@@ -26,6 +27,8 @@ INSTALL_FAILED = 26  # the replacement's installer failed
 NOT_PROTECTING = 27  # the replacement is installed but not protecting
 STILL_FOUND = 28  # the final rescan still finds the banned product
 NEEDS_PERSON = 29  # a step needs a person (guided install, interactive uninstaller) in silent mode
+RECORD_DAMAGED = 30  # the saved state or journal was damaged (kept aside) or is from a newer Offramp
+RECORDS_INACCESSIBLE = 31  # the state folder cannot be read or written (full, read-only)
 
 # Any command.
 INTERNAL = 70  # sysexits' EX_SOFTWARE: a bug in Offramp, distinct from every documented outcome
@@ -49,6 +52,8 @@ DESCRIPTIONS = {
     NOT_PROTECTING: "the replacement is installed but not protecting",
     STILL_FOUND: "banned software is still present after removal",
     NEEDS_PERSON: "a step needs a person at the machine",
+    RECORD_DAMAGED: "the migration's saved record was damaged (kept aside) or is from a newer Offramp",
+    RECORDS_INACCESSIBLE: "the migration's record cannot be written (disk full or read-only)",
     INTERNAL: "internal error (the details are in the log)",
     INTERRUPTED: "interrupted",
 }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from app.core.data.platforms import this_platform
 
@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # imported when used, so the wizard's first page appears soon
     from app.core.data.replacements import Replacement
     from app.core.migrate.context import Options
     from app.core.migrate.plan import Plan
+    from app.core.migrate.statefile import MigrationState
     from app.core.scan.run import ScanResult
 
 PAGES = ("welcome", "found", "why", "choose", "rescue", "migrate", "done")
@@ -35,7 +36,7 @@ class WizardModel:
         helpdesk: bool = False,
         extra_playbooks: Path | None = None,
         allow_loopback_http: bool = False,
-        resume_state: dict[str, Any] | None = None,  # an unfinished migration found at start
+        resume_state: MigrationState | None = None,  # an unfinished migration found at start
     ):
         self.support_code = support_code
         self.root = root
@@ -163,7 +164,7 @@ class WizardModel:
         if self.resume_state:
             from app.core.migrate.plan import Plan
 
-            return Plan.from_dict(self.resume_state["plan"])
+            return Plan.from_dict(self.resume_state.plan)
         if self.scan is None:
             raise ValueError("the migration is planned from a scan, and there is none yet")
         from app.core.migrate import session
@@ -174,5 +175,4 @@ class WizardModel:
 
     def resumed_statuses(self) -> dict[str, str]:
         """Each step's status as the unfinished migration left it (empty for a new one)."""
-        steps = self.resume_state["steps"] if self.resume_state else {}
-        return {step_id: record.get("status", "pending") for step_id, record in steps.items()}
+        return self.resume_state.statuses() if self.resume_state else {}
