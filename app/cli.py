@@ -203,6 +203,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of printing")
     p.set_defaults(handler=_handler("walkthrough", "run_report"))
 
+    fleet = commands.add_parser(
+        "fleet",
+        help="many hosts at once: osquery results logs or collected migration reports",
+        description="Work with a whole fleet's results.",
+    )
+    fl = fleet.add_subparsers(dest="fleet_command", metavar="ACTION", required=True)
+    p = fl.add_parser(
+        "scan",
+        help="classify every host of osquery or Fleet results logs",
+        description="Read osquery or Fleet results logs (any size, plain or gzip) from the exported pack, "
+        "classify every host as 'offramp scan --inventory' would, and print a summary and each host's "
+        "findings. Exit 0: every host clean; 1: some host has banned software, leftovers or unreadable "
+        "results; 2: the logs could not be used.",
+    )
+    p.add_argument("logs", nargs="+", type=Path, metavar="LOG", help="results logs, oldest first")
+    fmt = p.add_mutually_exclusive_group()
+    for name in ("json", "csv", "html"):
+        fmt.add_argument(f"--{name}", dest="format", action="store_const", const=name, help=f"write {name.upper()}")
+    p.set_defaults(format="text")
+    p.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of printing")
+    p.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: one per core)")
+    p.add_argument(
+        "--stale-days",
+        type=int,
+        default=7,
+        metavar="DAYS",
+        help="call a host stale when its newest result is this much older than the log's newest (default 7)",
+    )
+    p.set_defaults(handler=_handler("fleet", "run_scan"))
+
     export = commands.add_parser(
         "export",
         help="export the detection rules for fleet tools (osquery)",

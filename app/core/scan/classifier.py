@@ -389,3 +389,9 @@ def _other_security(
                 SecurityProduct(name, "replacement-playbook", replacement_id=replacement_id)
             )
             seen.add(name.casefold())
+
+
+# For readers that keep only the rows some signature can match before classifying (app/core/fleet/relevance.py):
+# the same index the classifier uses, so "can match" means exactly what it means here.
+Signature = _Signature
+SignatureIndex = _Index

@@ -1,0 +1,270 @@
+"""Reads a fleet's results logs in one pass, in chunks that worker processes parse, into per-host tables.
+
+A plain file is cut into byte ranges that each worker opens and reads itself (a range owns the lines that
+start inside it), so nothing but a path and two numbers crosses between processes. A gzip file cannot be
+sought in, so this process decompresses it and hands out blocks that end at a line break; a bounded number
+of blocks is in flight at once, which bounds memory whatever the file's size.
+
+Each chunk comes back as a `Part`: per host and table, the newest snapshot in the chunk and the
+differential lines in order, already cut down to the rows that can matter (relevance.py). Parts are merged
+in file order into the same `TableState` the single-host reader uses, so a host's tables come out exactly
+as `offramp scan --inventory` would build them from that host's lines alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.core.fleet.relevance import RowFilter
+from app.core.scan import results_log
+from app.core.scan.results_log import Row, TableState
+
+CHUNK_BYTES = 8 * 1024 * 1024
+BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True)
+class Chunk:
+    path: str
+    start: int  # byte offset in the file (decompressed offset for gzip)
+    end: int
+    data: bytes | None = None  # the lines themselves, for a gzip file
+
+
+@dataclass
+class TablePart:
+    snapshot: list[Row] | None = None
+    snapshot_time: int = -1
+    diffs: list[tuple[list[Row], list[Row], tuple[int, int] | None]] = field(default_factory=list)
+
+
+@dataclass
+class HostPart:
+    label: str
+    last_time: int = 0
+    tables: dict[str, TablePart] = field(default_factory=dict)
+
+
+@dataclass
+class Problem:
+    where: str  # file:line for a gzip file or the first chunk, file@byte otherwise
+    message: str
+
+
+@dataclass
+class Part:
+    hosts: dict[str, HostPart] = field(default_factory=dict)
+    lines: int = 0
+    bad_lines: int = 0
+    first_problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class HostState:
+    label: str
+    last_time: int = 0
+    tables: dict[str, TableState] = field(default_factory=dict)
+
+    def inventory_tables(self) -> dict[str, list[Row]]:
+        return {table: state.rows() for table, state in self.tables.items()}
+
+
+@dataclass
+class Fleet:
+    """Every host's tables after all logs were read, plus what could not be read."""
+
+    hosts: dict[str, HostState] = field(default_factory=dict)
+    lines: int = 0
+    bad_lines: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    def merge(self, part: Part) -> None:
+        self.lines += part.lines
+        self.bad_lines += part.bad_lines
+        self.problems += part.first_problems[: max(0, MAX_PROBLEMS - len(self.problems))]
+        for key, hp in part.hosts.items():
+            host = self.hosts.get(key)
+            if host is None:
+                host = self.hosts[key] = HostState(hp.label)
+            elif hp.label != key:
+                host.label = hp.label  # a name from a decoration beats the bare key
+            host.last_time = max(host.last_time, hp.last_time)
+            for table, tp in hp.tables.items():
+                state = host.tables.get(table)
+                if state is None:
+                    state = host.tables[table] = TableState()
+                if tp.snapshot is not None:
+                    state.offer_snapshot(tp.snapshot, tp.snapshot_time)
+                for added, removed, first_run in tp.diffs:
+                    state.apply_diff(added, removed, first_run)
+
+
+MAX_PROBLEMS = 5
+
+# ----------------------------------------------------------------------------------------------------------
+# Parsing one chunk (in a worker process)
+# ----------------------------------------------------------------------------------------------------------
+
+_FILTER: RowFilter | None = None
+
+
+def init_worker() -> None:
+    """Loads the catalogue once per worker process (and in this process when it works alone)."""
+    global _FILTER
+    if _FILTER is None:
+        from app.core.data.catalogue import load_catalogue
+        from app.core.fleet.relevance import known_products_everywhere
+
+        _FILTER = RowFilter(load_catalogue(), known_products_everywhere())
+
+
+def read_bytes(chunk: Chunk) -> bytes:
+    """The chunk's lines: those starting at or after `start` and before `end`."""
+    if chunk.data is not None:
+        return chunk.data
+    with open(chunk.path, "rb") as f:
+        if chunk.start:
+            f.seek(chunk.start - 1)
+            f.readline()  # the line that holds byte start-1 belongs to the chunk before
+        position = f.tell()
+        if position >= chunk.end:
+            return b""
+        data = f.read(chunk.end - position)
+        if data and not data.endswith(b"\n"):
+            data += f.readline()  # the last line starts in this chunk, so it is read whole here
+    return data
+
+
+def parse_chunk(chunk: Chunk) -> Part:
+    assert _FILTER is not None, "init_worker() first"
+    keep = _FILTER.keep
+    part = Part()
+    hosts = part.hosts
+    data = read_bytes(chunk)
+    if chunk.start == 0 and data.startswith(BOM):
+        data = data[len(BOM) :]
+    loads, parse = json.loads, results_log.parse
+    for number, raw in enumerate(data.split(b"\n"), 1):
+        if not raw or raw.isspace():
+            continue
+        part.lines += 1
+        try:
+            line = parse(loads(raw))
+        except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError and LineError are ValueErrors
+            part.bad_lines += 1
+            if len(part.first_problems) < MAX_PROBLEMS:
+                where = (
+                    f"{chunk.path}:{number}"
+                    if chunk.start == 0
+                    else f"{chunk.path}, byte {chunk.start} + line {number}"
+                )
+                reason = str(exc) if isinstance(exc, results_log.LineError) else "not JSON"
+                part.first_problems.append(Problem(where, reason))
+            continue
+        if line is None:
+            continue
+        host = hosts.get(line.host)
+        if host is None:
+            host = hosts[line.host] = HostPart(line.label)
+        elif line.label != line.host:
+            host.label = line.label
+        if line.time > host.last_time:
+            host.last_time = line.time
+        table = host.tables.get(line.table)
+        if table is None:
+            table = host.tables[line.table] = TablePart()
+        if line.snapshot is not None:
+            if line.time >= table.snapshot_time:  # filtered once the chunk is read: only the newest survives
+                table.snapshot, table.snapshot_time = line.snapshot, line.time
+        else:
+            table.diffs.append((line.added, line.removed, line.first_run))
+    for host in hosts.values():
+        for name, table in host.tables.items():
+            if table.snapshot is not None:
+                table.snapshot = keep(name, table.snapshot)
+            diffs = [(keep(name, added), keep(name, removed), run) for added, removed, run in table.diffs]
+            # A first run with no row left still matters: it empties what earlier runs had listed.
+            table.diffs = [d for d in diffs if d[0] or d[1] or d[2] is not None]
+    return part
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Cutting files into chunks and running them
+# ----------------------------------------------------------------------------------------------------------
+
+
+def chunks(paths: Iterable[Path], size: int = CHUNK_BYTES) -> Iterator[Chunk]:
+    for path in paths:
+        if results_log.is_gzip(path):
+            yield from _gzip_chunks(path, size)
+            continue
+        total = path.stat().st_size
+        for start in range(0, max(total, 1), size):
+            yield Chunk(str(path), start, min(start + size, total))
+
+
+def _gzip_chunks(path: Path, size: int) -> Iterator[Chunk]:
+    offset, pending = 0, b""
+    with results_log.open_log(path) as f:
+        while True:
+            block = f.read(size)
+            if not block:
+                break
+            block = pending + block
+            cut = block.rfind(b"\n") + 1
+            if cut == 0:  # one line longer than a block: keep reading until it ends
+                pending = block
+                continue
+            yield Chunk(str(path), offset, offset + cut, block[:cut])
+            offset, pending = offset + cut, block[cut:]
+    if pending:
+        yield Chunk(str(path), offset, offset + len(pending), pending)
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # Windows and macOS
+        return max(1, os.cpu_count() or 1)
+
+
+def read_fleet(
+    paths: list[Path],
+    *,
+    jobs: int | None = None,
+    chunk_bytes: int = CHUNK_BYTES,
+    pool: ProcessPoolExecutor | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Fleet:
+    """Reads every log into one Fleet. With one job (or one small file) it all runs in this process."""
+    fleet = Fleet()
+    work = chunks(paths, chunk_bytes)
+    jobs = jobs or default_jobs()
+    if pool is None or jobs == 1:
+        init_worker()
+        for chunk in work:
+            fleet.merge(parse_chunk(chunk))
+            if progress:
+                progress(chunk.end - chunk.start)
+        return fleet
+    window: deque[tuple[Chunk, Future[Part]]] = deque()
+    for chunk in work:
+        window.append((chunk, pool.submit(parse_chunk, chunk)))
+        if len(window) >= 2 * jobs:  # bounded: at most this many chunks are held at once
+            _collect(window, fleet, progress)
+    while window:
+        _collect(window, fleet, progress)
+    return fleet
+
+
+def _collect(window: deque[tuple[Chunk, Future[Part]]], fleet: Fleet, progress: Callable[[int], None] | None) -> None:
+    chunk, future = window.popleft()
+    fleet.merge(future.result())
+    if progress:
+        progress(chunk.end - chunk.start)
