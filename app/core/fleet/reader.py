@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from app.core.fleet.relevance import RowFilter
 from app.core.scan import results_log
@@ -150,7 +151,7 @@ def parse_chunk(chunk: Chunk) -> Part:
     if chunk.start == 0 and data.startswith(BOM):
         data = data[len(BOM) :]
     loads, parse = json.loads, results_log.parse
-    for number, raw in enumerate(data.split(b"\n"), 1):
+    for number, raw in enumerate(_lines(data), 1):
         if not raw or raw.isspace():
             continue
         part.lines += 1
@@ -179,19 +180,24 @@ def parse_chunk(chunk: Chunk) -> Part:
         table = host.tables.get(line.table)
         if table is None:
             table = host.tables[line.table] = TablePart()
+        # Rows are cut down as they are read, so a chunk holds only rows that can matter.
         if line.snapshot is not None:
-            if line.time >= table.snapshot_time:  # filtered once the chunk is read: only the newest survives
-                table.snapshot, table.snapshot_time = line.snapshot, line.time
+            if line.time >= table.snapshot_time:
+                table.snapshot, table.snapshot_time = keep(line.table, line.snapshot), line.time
         else:
-            table.diffs.append((line.added, line.removed, line.first_run))
-    for host in hosts.values():
-        for name, table in host.tables.items():
-            if table.snapshot is not None:
-                table.snapshot = keep(name, table.snapshot)
-            diffs = [(keep(name, added), keep(name, removed), run) for added, removed, run in table.diffs]
+            added, removed = keep(line.table, line.added), keep(line.table, line.removed)
             # A first run with no row left still matters: it empties what earlier runs had listed.
-            table.diffs = [d for d in diffs if d[0] or d[1] or d[2] is not None]
+            if added or removed or line.first_run is not None:
+                table.diffs.append((added, removed, line.first_run))
     return part
+
+
+def _lines(data: bytes) -> list[Any]:
+    """The chunk's lines, decoded once rather than line by line; bytes when some line is not UTF-8."""
+    try:
+        return data.decode("utf-8").split("\n")
+    except UnicodeDecodeError:
+        return data.split(b"\n")
 
 
 # ----------------------------------------------------------------------------------------------------------

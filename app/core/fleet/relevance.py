@@ -19,6 +19,7 @@ from app.core.scan.matching import match_row, publisher_set
 
 ALWAYS_KEPT = frozenset({"windows_security_products"})  # the classifier lists every antivirus it reports
 PLATFORMS = ("windows", "darwin", "linux")
+SEEN_MAX = 200_000  # rows remembered; a few tens of MB at most
 
 
 def _wheres(catalogue: Catalogue, known: list[tuple[str, str, dict[str, Any]]]) -> Iterator[tuple[str, dict]]:
@@ -43,14 +44,32 @@ class RowFilter:
         ]
         self.index = SignatureIndex(signatures, self.publishers)
         self.tables = self.index.tables()
+        # A fleet's machines list the same rows over and over (one program on thousands of hosts, every hourly
+        # run): a row's answer is remembered, which costs a hash instead of matching every candidate again.
+        self._seen: dict[tuple[Any, ...], bool] = {}
 
-    def keep(self, table: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def keep(self, table: str, rows: list[Any]) -> list[Any]:
         if table in ALWAYS_KEPT or not rows:
             return rows
         if table not in self.tables:
             return []
-        candidates, publishers = self.index.candidates, self.publishers
-        return [row for row in rows if any(match_row(row, sig.where, publishers) for sig in candidates(table, row))]
+        return [row for row in rows if self._matters(table, row)]
+
+    def _matters(self, table: str, row: Any) -> bool:
+        if not isinstance(row, dict):
+            return True  # kept, so the host's inventory check refuses it as a single scan would
+        key: tuple[Any, ...] | None = (table, *row.items())
+        try:
+            known = self._seen.get(key)  # type: ignore[arg-type]
+        except TypeError:  # a value that cannot be hashed (a list): decide without remembering
+            key, known = None, None
+        if known is None:
+            known = any(match_row(row, sig.where, self.publishers) for sig in self.index.candidates(table, row))
+            if key is not None:
+                if len(self._seen) >= SEEN_MAX:
+                    self._seen.clear()
+                self._seen[key] = known
+        return known
 
 
 def known_products_everywhere() -> list[tuple[str, str, dict[str, Any]]]:
