@@ -232,6 +232,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="call a host stale when its newest result is this much older than the log's newest (default 7)",
     )
     p.set_defaults(handler=_handler("fleet", "run_scan"))
+    p = fl.add_parser(
+        "report",
+        help="sum up the JSON reports that silent migrations wrote",
+        description="Read the JSON reports 'offramp migrate --silent' wrote on each machine (files, or "
+        "folders searched for *.json) and say which finished, need a restart or failed, and why. "
+        "Exit 0: every migration finished; 1: some did not; 2: no report found.",
+    )
+    p.add_argument("reports", nargs="+", type=Path, metavar="REPORT", help="report files or folders")
+    fmt = p.add_mutually_exclusive_group()
+    for name in ("json", "csv"):
+        fmt.add_argument(f"--{name}", dest="format", action="store_const", const=name, help=f"write {name.upper()}")
+    p.set_defaults(format="text")
+    p.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of printing")
+    p.set_defaults(handler=_handler("fleet", "run_report"))
 
     export = commands.add_parser(
         "export",

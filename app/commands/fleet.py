@@ -46,3 +46,31 @@ def run_scan(args: argparse.Namespace) -> int:
     if s.unreadable_lines and args.format != "text":
         print(f"offramp: {s.unreadable_lines} lines could not be read; first: {s.problems[0]}", file=sys.stderr)
     return EXIT_CLEAN if s.clean else EXIT_FOUND
+
+
+def run_report(args: argparse.Namespace) -> int:
+    import csv
+    import io
+    import json
+
+    from app.core.fleet import reports
+
+    files = reports.expand(args.reports)
+    if not files:
+        print("offramp: no report files found", file=sys.stderr)
+        return EXIT_INPUT
+    migrations = reports.ordered([reports.read_one(path, hint) for path, hint in files])
+    if args.format == "json":
+        data = {"summary": reports.summarise(migrations), "machines": [m.to_dict() for m in migrations]}
+        _write(json.dumps(data, indent=2, ensure_ascii=False) + "\n", args.output)
+    elif args.format == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["host", "state", "exit_code", "reason", "support_code", "file"])
+        for m in migrations:
+            row = [m.host, m.state, m.exit_code, m.reason, m.support_code, m.file]
+            writer.writerow([f"'{c}" if isinstance(c, str) and c[:1] in "=+-@" else c for c in row])
+        _write(out.getvalue(), args.output)
+    else:
+        _write(reports.to_text(migrations), args.output)
+    return EXIT_CLEAN if all(m.state in ("finished", "dry run") for m in migrations) else EXIT_FOUND

@@ -6,6 +6,7 @@ never contains a password, because neither of those does.
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,8 @@ def build(ctx: Context) -> dict[str, Any]:
     return {
         "offramp_version": __version__,
         "support_code": state["support_code"],
+        # Which machine wrote it, for 'offramp fleet report' over reports collected from many machines.
+        "host": socket.gethostname(),
         "platform": ctx.plan.platform,
         "root": ctx.plan.root,
         "replacement": ctx.replacement.name if ctx.replacement else None,
