@@ -1,8 +1,8 @@
 """A fleet's migrations summed up from the JSON reports each machine wrote (app/core/migrate/report.py).
 
 Admins collect the reports (Ansible's fetch, an Intune log upload, a share); this tells which machines
-finished, which wait for a restart, which failed and why, naming each by the report's `host` (older
-reports: the folder or file it was collected as).
+finished, which wait for a restart, which failed and why, naming each by the folder it was collected into
+(Ansible's fetch: DEST/<inventory host>/...), else by the report's `host`, else by its file name.
 """
 
 from __future__ import annotations
@@ -35,10 +35,13 @@ class Migration:
         return asdict(self)
 
 
-def _host(hint: str, data: dict[str, Any]) -> str:
+def _host(path: Path, hint: str | None, data: dict[str, Any]) -> str:
+    # The name the admin's inventory gives the machine beats the name the machine gives itself.
+    if hint:
+        return hint
     if isinstance(data.get("host"), str) and data["host"]:
         return str(data["host"])
-    return hint
+    return path.parent.name if path.stem == "report" else path.stem
 
 
 def _failed_step(steps: Any) -> dict[str, Any] | None:
@@ -49,15 +52,14 @@ def _failed_step(steps: Any) -> dict[str, Any] | None:
 
 
 def read_one(path: Path, hint: str | None = None) -> Migration:
-    """One report; `hint` names the machine when the report does not (see `expand`)."""
-    hint = hint or (path.parent.name if path.stem == "report" else path.stem)
+    """One report; `hint` is the machine's name in the folder it was collected into (see `expand`)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc.__class__.__name__
-        return Migration(hint, str(path), "unreadable", None, f"cannot read: {reason}")
+        return Migration(_host(path, hint, {}), str(path), "unreadable", None, f"cannot read: {reason}")
     if not isinstance(data, dict) or "steps" not in data:
-        return Migration(hint, str(path), "unreadable", None, "not an Offramp migration report")
+        return Migration(_host(path, hint, {}), str(path), "unreadable", None, "not an Offramp migration report")
     code = data.get("exit_code")
     code = code if isinstance(code, int) else None
     outcome = str(data.get("outcome") or exitcodes.DESCRIPTIONS.get(code or 0, "in progress"))
@@ -79,7 +81,7 @@ def read_one(path: Path, hint: str | None = None) -> Migration:
             reason += f": {step['message']}"
     to_do = data.get("to_do_by_hand")
     return Migration(
-        host=_host(hint, data),
+        host=_host(path, hint, data),
         file=str(path),
         state=state,
         exit_code=code,
