@@ -24,8 +24,8 @@ from tests.conftest import REPO, run_cli
 from tests.support import linux_fixtures as fx
 from tests.support.http_server import HttpServer
 from tests.support.pkgbed import DpkgRoot
-from tests.support.playbook_fixtures import pinned_playbook
 from tests.support.pkgbed_fixtures import DPKG_TOOLS, require_tools
+from tests.support.playbook_fixtures import pinned_playbook
 from tests.support.testbeds import unavailable
 
 if TYPE_CHECKING:
