@@ -39,28 +39,24 @@ class Chunk:
 
 
 @dataclass
-class TablePart:
-    snapshot: list[Row] | None = None
-    snapshot_time: int = -1
-    diffs: list[tuple[list[Row], list[Row], tuple[int, int] | None]] = field(default_factory=list)
-
-
-@dataclass
-class HostPart:
-    label: str
-    last_time: int = 0
-    tables: dict[str, TablePart] = field(default_factory=dict)
-
-
-@dataclass
 class Problem:
     where: str  # file:line for a gzip file or the first chunk, file@byte otherwise
     message: str
 
 
+Key = tuple[str, str]  # (host, table)
+Diff = tuple[Key, list[Row], list[Row], tuple[int, int] | None]
+
+
 @dataclass
 class Part:
-    hosts: dict[str, HostPart] = field(default_factory=dict)
+    """One chunk's results. In a collector's log every chunk holds a line of nearly every host, so there are
+    nearly as many entries as lines: they are kept in plain dicts and tuples, cheap to pickle and to merge."""
+
+    hosts: dict[str, tuple[str, int]] = field(default_factory=dict)  # key -> (label, newest unixTime)
+    order: dict[Key, None] = field(default_factory=dict)  # tables in the order they first appear
+    snapshots: dict[Key, tuple[int, list[Row]]] = field(default_factory=dict)  # the chunk's newest of each
+    diffs: list[Diff] = field(default_factory=list)  # differential lines, in order
     lines: int = 0
     bad_lines: int = 0
     first_problems: list[Problem] = field(default_factory=list)
@@ -70,10 +66,10 @@ class Part:
 class HostState:
     label: str
     last_time: int = 0
-    tables: dict[str, TableState] = field(default_factory=dict)
+    tables: dict[str, list[Row]] = field(default_factory=dict)  # filled by Fleet.finish()
 
     def inventory_tables(self) -> dict[str, list[Row]]:
-        return {table: state.rows() for table, state in self.tables.items()}
+        return self.tables
 
 
 @dataclass
@@ -84,28 +80,44 @@ class Fleet:
     lines: int = 0
     bad_lines: int = 0
     problems: list[Problem] = field(default_factory=list)
+    _order: dict[Key, None] = field(default_factory=dict, repr=False)
+    _snapshots: dict[Key, tuple[int, list[Row]]] = field(default_factory=dict, repr=False)
+    _diffs: dict[Key, TableState] = field(default_factory=dict, repr=False)
 
     def merge(self, part: Part) -> None:
         self.lines += part.lines
         self.bad_lines += part.bad_lines
         self.problems += part.first_problems[: max(0, MAX_PROBLEMS - len(self.problems))]
-        for key, hp in part.hosts.items():
-            host = self.hosts.get(key)
+        hosts = self.hosts
+        for key, (label, last_time) in part.hosts.items():
+            host = hosts.get(key)
             if host is None:
-                host = self.hosts[key] = HostState(hp.label)
-            elif hp.label != key:
-                host.label = hp.label  # a name from a decoration beats the bare key
-            host.last_time = max(host.last_time, hp.last_time)
-            for table, tp in hp.tables.items():
-                state = host.tables.get(table)
-                if state is None:
-                    state = host.tables[table] = TableState()
-                if tp.snapshot is not None:
-                    state.offer_snapshot(tp.snapshot, tp.snapshot_time)
-                for added, removed, first_run in tp.diffs:
-                    state.apply_diff(added, removed, first_run)
+                hosts[key] = HostState(label, last_time)
+                continue
+            if label != key:
+                host.label = label  # a name from a decoration beats the bare key
+            if last_time > host.last_time:
+                host.last_time = last_time
+        self._order.update(part.order)  # a key already there keeps its place: first appearance wins
+        snapshots = self._snapshots
+        for key, newest in part.snapshots.items():
+            held = snapshots.get(key)
+            if held is None or newest[0] >= held[0]:  # a tie goes to the later line, as TableState does
+                snapshots[key] = newest
+        for key, added, removed, first_run in part.diffs:
+            state = self._diffs.get(key)
+            if state is None:
+                state = self._diffs[key] = TableState()
+            state.apply_diff(added, removed, first_run)
 
-
+    def finish(self) -> Fleet:
+        """Gives each host its tables: the newest snapshot where there is one, else the differential rows."""
+        for key in self._order:
+            host, table = key
+            snapshot = self._snapshots.get(key)
+            self.hosts[host].tables[table] = list(snapshot[1]) if snapshot else self._diffs[key].rows()
+        self._order, self._snapshots, self._diffs = {}, {}, {}
+        return self
 MAX_PROBLEMS = 5
 
 # ----------------------------------------------------------------------------------------------------------
@@ -146,7 +158,7 @@ def parse_chunk(chunk: Chunk) -> Part:
     assert _FILTER is not None, "init_worker() first"
     keep = _FILTER.keep
     part = Part()
-    hosts = part.hosts
+    hosts, order, snapshots, diffs = part.hosts, part.order, part.snapshots, part.diffs
     data = read_bytes(chunk)
     if chunk.start == 0 and data.startswith(BOM):
         data = data[len(BOM) :]
@@ -172,23 +184,21 @@ def parse_chunk(chunk: Chunk) -> Part:
             continue
         host = hosts.get(line.host)
         if host is None:
-            host = hosts[line.host] = HostPart(line.label)
-        elif line.label != line.host:
-            host.label = line.label
-        if line.time > host.last_time:
-            host.last_time = line.time
-        table = host.tables.get(line.table)
-        if table is None:
-            table = host.tables[line.table] = TablePart()
+            hosts[line.host] = (line.label, line.time)
+        elif line.time > host[1] or (line.label != line.host and line.label != host[0]):
+            hosts[line.host] = (line.label if line.label != line.host else host[0], max(line.time, host[1]))
+        key = (line.host, line.table)
+        order[key] = None
         # Rows are cut down as they are read, so a chunk holds only rows that can matter.
         if line.snapshot is not None:
-            if line.time >= table.snapshot_time:
-                table.snapshot, table.snapshot_time = keep(line.table, line.snapshot), line.time
+            held = snapshots.get(key)
+            if held is None or line.time >= held[0]:
+                snapshots[key] = (line.time, keep(line.table, line.snapshot))
         else:
             added, removed = keep(line.table, line.added), keep(line.table, line.removed)
             # A first run with no row left still matters: it empties what earlier runs had listed.
             if added or removed or line.first_run is not None:
-                table.diffs.append((added, removed, line.first_run))
+                diffs.append((key, added, removed, line.first_run))
     return part
 
 
@@ -258,15 +268,15 @@ def read_fleet(
             fleet.merge(parse_chunk(chunk))
             if progress:
                 progress(chunk.end - chunk.start)
-        return fleet
+        return fleet.finish()
     window: deque[tuple[Chunk, Future[Part]]] = deque()
     for chunk in work:
         window.append((chunk, pool.submit(parse_chunk, chunk)))
-        if len(window) >= 2 * jobs:  # bounded: at most this many chunks are held at once
+        if len(window) > jobs:  # bounded: one chunk per worker in flight, and one more waiting
             _collect(window, fleet, progress)
     while window:
         _collect(window, fleet, progress)
-    return fleet
+    return fleet.finish()
 
 
 def _collect(window: deque[tuple[Chunk, Future[Part]]], fleet: Fleet, progress: Callable[[int], None] | None) -> None:

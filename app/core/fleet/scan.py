@@ -7,6 +7,7 @@ one pool of worker processes, which load the catalogue once each.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -43,8 +44,23 @@ def _pool(jobs: int) -> Iterator[ProcessPoolExecutor | None]:
 
 
 def _init() -> None:
+    gc.disable()  # see _no_cycle_collector; a worker lives only as long as the scan
     reader.init_worker()
     verdicts.init_worker()
+
+
+@contextmanager
+def _no_cycle_collector() -> Iterator[None]:
+    """The reader keeps millions of small dicts and tuples, none of which can form a cycle, and Python's
+    cycle collector walked them all again and again: it tripled the time of a 10,000-host log. Memory is
+    still freed by reference counting; the collector is on again once the scan is done."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _inputs(fleet: Fleet, stale_days: int) -> Iterator[HostInput]:
@@ -71,7 +87,7 @@ def scan_fleet(
     if total <= chunk_bytes:
         jobs = 1  # starting workers costs more than one chunk does
     try:
-        with _pool(jobs) as pool:
+        with _no_cycle_collector(), _pool(jobs) as pool:
             fleet = reader.read_fleet(paths, jobs=jobs, chunk_bytes=chunk_bytes, pool=pool)
             if not fleet.hosts:
                 names = ", ".join(map(str, paths))
