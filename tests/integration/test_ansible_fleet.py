@@ -105,7 +105,7 @@ def fleet(tmp_path: Path, built_packages: BuiltPackages) -> Any:
         inventory = tmp_path / "inventory.json"
         inventory.write_text(json.dumps({"fleet": {"hosts": {n: h["vars"] for n, h in hosts.items()}}}))
         site = tmp_path / "site.yml"
-        site.write_text("- hosts: fleet\n  gather_facts: false\n  roles:\n    - offramp.migrate.migrate\n")
+        site.write_text("- hosts: fleet\n  gather_facts: false\n  roles:\n    - offramp.migrate.offramp\n")
         yield hosts, inventory, site, tmp_path
 
 
@@ -178,3 +178,32 @@ def test_a_fleet_migrates_with_the_role_and_the_reports_sum_up(fleet: Any) -> No
     protected = next(n for n in failing if hosts[n]["kind"] == "protected")
     assert reasons[protected]["exit_code"] not in (0, 3010, 1641)
     print(run_cli("fleet", "report", str(tmp / "collected")).stdout)
+
+
+def test_the_collection_passes_ansible_lint_and_its_module_documents_itself() -> None:
+    lint = BIN / "ansible-lint"
+    if not lint.exists():
+        unavailable("ansible-lint is not installed (pip install -e '.[test]')")
+    env = {**os.environ, "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS), "NO_COLOR": "1"}
+    collection = COLLECTIONS / "ansible_collections" / "offramp" / "migrate"
+    done = subprocess.run(
+        [str(lint), "--offline", "--nocolor", "--profile", "production"],
+        cwd=collection,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    doc = subprocess.run(
+        [str(BIN / "ansible-doc"), "--json", "offramp.migrate.offramp"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    assert doc.returncode == 0, doc.stderr
+    options = json.loads(doc.stdout)["offramp.migrate.offramp"]["doc"]["options"]
+    assert {"to", "report", "root", "environment", "command"} <= set(options)

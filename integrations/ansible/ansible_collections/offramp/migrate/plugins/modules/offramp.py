@@ -98,9 +98,14 @@ import json
 
 from ansible.module_utils.basic import AnsibleModule
 
-SUCCESS, REBOOT_REQUIRED, REBOOT_STARTED, RETRY_LATER = 0, 3010, 1641, 1618
-SCAN_CLEAN, SCAN_FOUND = 0, 1
+# Offramp's exit codes (README.md), the Windows Installer ones that deployment tools already know.
+SUCCESS = 0
+REBOOT_REQUIRED = 3010
+REBOOT_STARTED = 1641
+RETRY_LATER = 1618
 USAGE = 2
+SCAN_CLEAN = 0
+SCAN_FOUND = 1
 
 
 def _run(module, argv, env):
