@@ -100,14 +100,14 @@ class Fleet:
                 host.last_time = last_time
         self._order.update(part.order)  # a key already there keeps its place: first appearance wins
         snapshots = self._snapshots
-        for key, newest in part.snapshots.items():
-            held = snapshots.get(key)
+        for table_key, newest in part.snapshots.items():
+            held = snapshots.get(table_key)
             if held is None or newest[0] >= held[0]:  # a tie goes to the later line, as TableState does
-                snapshots[key] = newest
-        for key, added, removed, first_run in part.diffs:
-            state = self._diffs.get(key)
+                snapshots[table_key] = newest
+        for table_key, added, removed, first_run in part.diffs:
+            state = self._diffs.get(table_key)
             if state is None:
-                state = self._diffs[key] = TableState()
+                state = self._diffs[table_key] = TableState()
             state.apply_diff(added, removed, first_run)
 
     def finish(self) -> Fleet:
@@ -118,6 +118,8 @@ class Fleet:
             self.hosts[host].tables[table] = list(snapshot[1]) if snapshot else self._diffs[key].rows()
         self._order, self._snapshots, self._diffs = {}, {}, {}
         return self
+
+
 MAX_PROBLEMS = 5
 
 # ----------------------------------------------------------------------------------------------------------
