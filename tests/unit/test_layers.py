@@ -2,9 +2,9 @@
 
 The order is the one docs/architecture.md draws: data, then platform, then scan, then migrate and fleet
 (many hosts' scans), then what reads a migration or a fleet (output) or a scan (export), and the wizard's
-logic last. Modules directly under app/core other than wizard_flow are infrastructure (paths, the log, exit codes…): every stage may use
-them, and they use only each other. Imports inside functions count too: a lazy import is still a
-dependency.
+logic last. Modules directly under app/core other than wizard_flow are infrastructure (paths, the log,
+exit codes…): every stage may use them, and they use only each other. Imports inside functions count
+too: a lazy import is still a dependency.
 """
 
 from __future__ import annotations
