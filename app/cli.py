@@ -265,6 +265,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--output", type=Path, metavar="FILE", help="write the pack to FILE instead of printing it")
     p.set_defaults(handler=_handler("export", "run_osquery_pack"))
+    p = exp.add_parser(
+        "fleet-policies",
+        help="print Fleet policies (GitOps YAML) built from the catalogue",
+        description="Print Fleet policies, three per platform: banned software not installed, no "
+        "leftovers, protected again. Save as lib/offramp.policies.yml in a Fleet GitOps repository and "
+        "name it under 'policies:' (see docs/fleet.md).",
+    )
+    p.add_argument("--output", type=Path, metavar="FILE", help="write the policies to FILE instead of printing them")
+    p.set_defaults(handler=_handler("export", "run_fleet_policies"))
     return parser
 
 
