@@ -35,38 +35,30 @@ class Migration:
         return asdict(self)
 
 
-def _host(path: Path, hint: str | None, data: dict[str, Any]) -> str:
+def _host(path: Path, hint: str | None, written: str | None) -> str:
     # The name the admin's inventory gives the machine beats the name the machine gives itself.
-    if hint:
-        return hint
-    if isinstance(data.get("host"), str) and data["host"]:
-        return str(data["host"])
-    return path.parent.name if path.stem == "report" else path.stem
-
-
-def _failed_step(steps: Any) -> dict[str, Any] | None:
-    for step in steps if isinstance(steps, list) else []:
-        if isinstance(step, dict) and step.get("status") in ("failed", "cancelled"):
-            return step
-    return None
+    return hint or written or (path.parent.name if path.stem == "report" else path.stem)
 
 
 def read_one(path: Path, hint: str | None = None) -> Migration:
-    """One report; `hint` is the machine's name in the folder it was collected into (see `expand`)."""
+    """One report, read by the migration's own reader; `hint` is the machine's name in the folder it was
+    collected into (see `expand`)."""
+    from app.core.migrate.report import ReportShapeError, from_json
+
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+        report = from_json(data)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc.__class__.__name__
-        return Migration(_host(path, hint, {}), str(path), "unreadable", None, f"cannot read: {reason}")
-    if not isinstance(data, dict) or "steps" not in data:
-        return Migration(_host(path, hint, {}), str(path), "unreadable", None, "not an Offramp migration report")
-    code = data.get("exit_code")
-    code = code if isinstance(code, int) else None
-    outcome = str(data.get("outcome") or exitcodes.DESCRIPTIONS.get(code or 0, "in progress"))
+        return Migration(_host(path, hint, None), str(path), "unreadable", None, f"cannot read: {reason}")
+    except ReportShapeError as exc:
+        return Migration(_host(path, hint, None), str(path), "unreadable", None, f"not an Offramp report: {exc}")
+    code = report.exit_code
+    outcome = report.outcome or exitcodes.DESCRIPTIONS.get(code or 0, "in progress")
     if code is None:
         state = "in progress"
     elif code == exitcodes.SUCCESS:
-        state = "dry run" if data.get("dry_run") else "finished"
+        state = "dry run" if report.dry_run else "finished"
     elif code in RESTART:
         state = "needs restart"
     elif code == exitcodes.RETRY_LATER:
@@ -74,22 +66,19 @@ def read_one(path: Path, hint: str | None = None) -> Migration:
     else:
         state = "failed"
     reason = outcome
-    step = _failed_step(data.get("steps"))
+    step = next((s for s in report.steps if s.status in ("failed", "cancelled")), None)
     if state == "failed" and step:
-        reason += f": step {step.get('number')} '{step.get('title')}'"
-        if step.get("message"):
-            reason += f": {step['message']}"
-    to_do = data.get("to_do_by_hand")
+        reason += f": step {step.number} '{step.title}'" + (f": {step.message}" if step.message else "")
     return Migration(
-        host=_host(path, hint, data),
+        host=_host(path, hint, report.host),
         file=str(path),
         state=state,
         exit_code=code,
         reason=reason,
-        support_code=data.get("support_code") if isinstance(data.get("support_code"), str) else None,
-        removed=tuple(map(str, data.get("removed") or ())),
-        installed=tuple(map(str, data.get("installed") or ())),
-        to_do=len(to_do) if isinstance(to_do, list) else 0,
+        support_code=report.support_code,
+        removed=tuple(report.removed),
+        installed=tuple(report.installed),
+        to_do=len(report.to_do_by_hand),
     )
 
 

@@ -95,6 +95,7 @@ report:
 """
 
 import json
+import os
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -106,6 +107,7 @@ RETRY_LATER = 1618
 USAGE = 2
 SCAN_CLEAN = 0
 SCAN_FOUND = 1
+POSIX_STATUS = {code & 0xFF: code for code in (REBOOT_REQUIRED, REBOOT_STARTED, RETRY_LATER, 1602, 1603)}
 
 
 def _run(module, argv, env):
@@ -189,6 +191,8 @@ def main():
         argv = [p["executable"], "resume", "--silent"]
 
     rc, out, err = _run(module, argv, env)
+    # A POSIX exit status keeps only the low 8 bits: 3010 arrives as 194, 1641 as 105, 1618 as 82.
+    rc = POSIX_STATUS.get(rc, rc) if os.name == "posix" else rc
     report = _read_report(p["report"])
     if p["command"] == "resume" and rc == USAGE and report and report.get("finished") and report.get("exit_code") == 0:
         # Offramp's own resume entry (RunOnce, a LaunchDaemon, a systemd unit) already finished it after the restart.
