@@ -83,6 +83,8 @@ class Fleet:
     _order: dict[Key, None] = field(default_factory=dict, repr=False)
     _snapshots: dict[Key, tuple[int, list[Row]]] = field(default_factory=dict, repr=False)
     _diffs: dict[Key, TableState] = field(default_factory=dict, repr=False)
+    # One object per distinct row: thousands of hosts list the same product's rows.
+    _rows: dict[tuple[Any, ...], Row] = field(default_factory=dict, repr=False)
 
     def merge(self, part: Part) -> None:
         self.lines += part.lines
@@ -100,15 +102,32 @@ class Fleet:
                 host.last_time = last_time
         self._order.update(part.order)  # a key already there keeps its place: first appearance wins
         snapshots = self._snapshots
-        for table_key, newest in part.snapshots.items():
+        for table_key, (time, rows) in part.snapshots.items():
             held = snapshots.get(table_key)
-            if held is None or newest[0] >= held[0]:  # a tie goes to the later line, as TableState does
-                snapshots[table_key] = newest
+            if held is None:
+                snapshots[table_key] = (time, self._shared(rows))
+            elif time >= held[0]:  # a tie goes to the later line, as TableState does
+                # A host's table rarely changes between runs: the rows held (already shared) stay.
+                snapshots[table_key] = (time, held[1] if rows == held[1] else self._shared(rows))
         for table_key, added, removed, first_run in part.diffs:
             state = self._diffs.get(table_key)
             if state is None:
                 state = self._diffs[table_key] = TableState()
             state.apply_diff(added, removed, first_run)
+
+    def _shared(self, rows: list[Any]) -> list[Any]:
+        if not rows:
+            return rows
+        shared = self._rows
+        out = []
+        for row in rows:
+            try:
+                out.append(shared.setdefault(tuple(row.items()), row))
+            except (TypeError, AttributeError):  # an unhashable value, or not a row: kept as it is
+                out.append(row)
+        if len(shared) > SHARED_ROWS_MAX:
+            shared.clear()  # sharing saves memory; it is not needed for the answer
+        return out
 
     def finish(self) -> Fleet:
         """Gives each host its tables: the newest snapshot where there is one, else the differential rows."""
@@ -121,6 +140,7 @@ class Fleet:
 
 
 MAX_PROBLEMS = 5
+SHARED_ROWS_MAX = 1_000_000
 
 # ----------------------------------------------------------------------------------------------------------
 # Parsing one chunk (in a worker process)
