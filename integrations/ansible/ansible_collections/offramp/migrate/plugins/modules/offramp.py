@@ -23,6 +23,15 @@ options:
   to:
     description: The replacement, a playbook id or a playbook file on the host. Required unless O(remove_only).
     type: str
+  on_leftovers:
+    description:
+      - What to do on a host where nothing banned is installed but parts are left behind (after an
+        earlier uninstall, or after a migration whose policy leaves them for a person).
+      - C(report) returns them in RV(leftovers) and changes nothing, so a second run reports C(changed=0).
+      - C(migrate) runs the migration, which removes what the policy lets it remove.
+    type: str
+    choices: [report, migrate]
+    default: report
   remove_only:
     description: Remove the banned software and install nothing.
     type: bool
@@ -83,6 +92,11 @@ verdict:
   description: The scan's verdict before any change (clean, leftovers, banned-installed).
   returned: when the scan ran
   type: str
+leftovers:
+  description: Parts of the banned software the scan found when nothing banned is installed.
+  returned: when the scan found leftovers only
+  type: list
+  elements: str
 plan:
   description: In check mode, the steps a migration would take (id and title).
   returned: in check mode
@@ -150,6 +164,7 @@ def main():
             command=dict(type="str", choices=["migrate", "resume"], default="migrate"),
             to=dict(type="str"),
             remove_only=dict(type="bool", default=False),
+            on_leftovers=dict(type="str", choices=["report", "migrate"], default="report"),
             root=dict(type="path"),
             policy=dict(type="path"),
             report=dict(type="path", required=True),
@@ -175,6 +190,9 @@ def main():
         result["verdict"] = scan.get("verdict")
         if rc == SCAN_CLEAN:
             module.exit_json(msg="nothing banned found: nothing to do", **result)
+        if scan.get("verdict") == "leftovers" and p["on_leftovers"] == "report":
+            result["leftovers"] = ["%s %s" % (x.get("kind"), x.get("name")) for x in scan.get("leftovers", [])]
+            module.exit_json(msg="nothing banned installed; %d leftovers reported" % len(result["leftovers"]), **result)
         if module.check_mode:
             rc, out, err = _run(module, [p["executable"], "plan", "--json"] + target + choice, env)
             plan = _json(out)
