@@ -7,6 +7,7 @@ be, with the verdict Offramp must reach. The class prints how many it tried and 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,7 +35,9 @@ class Bed:
         self.files["wrong"] = authenticode.sign(plain, folder / "wrong.exe", other)
         old = self.ca.issue("old", PUBLISHER, start="20200101000000Z", end="20210101000000Z")
         self.files["expired"] = authenticode.sign(plain, folder / "expired.exe", old)
-        self.files["untrusted-root"] = authenticode.sign(plain, folder / "rogue.exe", rogue.issue("imposter", PUBLISHER))
+        self.files["untrusted-root"] = authenticode.sign(
+            plain, folder / "rogue.exe", rogue.issue("imposter", PUBLISHER)
+        )
         revoked = self.ca.issue("revoked", PUBLISHER)
         self.files["revoked"] = authenticode.sign(plain, folder / "revoked.exe", revoked)
         self.ca.revoke(revoked)
@@ -56,7 +59,7 @@ def bed(tmp_path_factory: pytest.TempPathFactory) -> Bed:
     return Bed(tmp_path_factory.mktemp("authenticode"))
 
 
-def _verdict(path: Path, pin: dict, trust: Trust) -> str:
+def _verdict(path: Path, pin: dict[str, Any], trust: Trust) -> str:
     try:
         check_signer(path, {"authenticode": pin}, trust=trust)
     except SignerError as exc:
@@ -67,9 +70,14 @@ def _verdict(path: Path, pin: dict, trust: Trust) -> str:
 class TestSignerMatrix:
     def test_every_case_gets_the_right_verdict(self, bed: Bed, request: pytest.FixtureRequest) -> None:
         thumb = bed.thumbprint()
-        cases = [
+        cases: list[tuple[str, Path, dict[str, Any], str]] = [
             ("right signer", bed.files["right"], PIN, "accepted"),
-            ("right signer, issuer pinned", bed.files["right"], {**PIN, "issuers": [{"common_name": "Offramp Test Root"}]}, "accepted"),
+            (
+                "right signer, issuer pinned",
+                bed.files["right"],
+                {**PIN, "issuers": [{"common_name": "Offramp Test Root"}]},
+                "accepted",
+            ),
             ("right signer, thumbprint pinned", bed.files["right"], {**PIN, "sha256": [thumb.upper()]}, "accepted"),
             ("wrong signer", bed.files["wrong"], PIN, "wrong-signer"),
             ("unsigned", bed.files["unsigned"], PIN, "unsigned"),
@@ -77,8 +85,18 @@ class TestSignerMatrix:
             ("tampered after signing", bed.files["tampered"], PIN, "bad-signature"),
             ("signed under an untrusted root", bed.files["untrusted-root"], PIN, "untrusted"),
             ("revoked certificate (offline CRL)", bed.files["revoked"], PIN, "revoked"),
-            ("issuer pinned, signed under another issuer", bed.files["right"], {**PIN, "issuers": [{"common_name": "Other CA"}]}, "wrong-signer"),
-            ("thumbprint pinned, another certificate of the same publisher", bed.files["right"], {**PIN, "sha256": ["0" * 64]}, "wrong-signer"),
+            (
+                "issuer pinned, signed under another issuer",
+                bed.files["right"],
+                {**PIN, "issuers": [{"common_name": "Other CA"}]},
+                "wrong-signer",
+            ),
+            (
+                "thumbprint pinned, another certificate of the same publisher",
+                bed.files["right"],
+                {**PIN, "sha256": ["0" * 64]},
+                "wrong-signer",
+            ),
         ]
         failures = []
         for name, path, pin, expected in cases:
@@ -101,7 +119,9 @@ class TestSignerMatrix:
             check_signer(bed.files["wrong"], {"authenticode": PIN}, trust=bed.trust)
         assert "Someone Else Ltd" in caught.value.message and "Example Security Ltd" in caught.value.message
 
-    def test_a_developer_id_pin_refuses_where_pkgutil_is_missing(self, bed: Bed, monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_a_developer_id_pin_refuses_where_pkgutil_is_missing(
+        self, bed: Bed, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         monkeypatch.setattr("shutil.which", lambda _name: None)
         with pytest.raises(SignerError) as caught:
             check_signer(bed.files["right"], {"developer_id_team": "ABCDE12345"})

@@ -18,6 +18,11 @@ class InstallMethod(NamedTuple):
     details: Mapping[str, Any] = MappingProxyType({})  # the method's own fields (id, url, sha256, args…)
     notes: str | None = None
 
+    @property
+    def signer(self) -> Mapping[str, Any] | None:
+        """The pinned signer of a downloaded installer (schema: $defs/signer), or None."""
+        return self.details.get("signer")
+
 
 class Replacement(NamedTuple):
     id: str

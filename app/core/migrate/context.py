@@ -41,6 +41,9 @@ class Options:
     policy_file: str | None = None
     report_file: str | None = None
     allow_loopback_http: bool = False
+    # A PEM bundle that replaces the default code-signing roots, and offline CRLs (a private PKI, tests).
+    trust_roots: str | None = None
+    trust_crls: tuple[str, ...] = ()
     remove_only: bool = False
     step_timeout: float = 1800.0
 

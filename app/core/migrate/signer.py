@@ -25,9 +25,7 @@ from typing import Any
 
 __all__ = ["KINDS", "SignerError", "Trust", "check_signer", "describe_pin"]
 
-KINDS = frozenset(
-    {"unsigned", "bad-signature", "untrusted", "expired", "revoked", "wrong-signer", "cannot-check"}
-)
+KINDS = frozenset({"unsigned", "bad-signature", "untrusted", "expired", "revoked", "wrong-signer", "cannot-check"})
 
 
 class SignerError(Exception):
@@ -79,8 +77,8 @@ def _matches(name: Mapping[str, Any], wanted: Mapping[str, str]) -> bool:
 
 
 def _load_crls(paths: Sequence[Path]) -> list[Any]:
-    import asn1crypto.crl
-    import asn1crypto.pem
+    import asn1crypto.crl  # type: ignore[import-untyped]  # comes with signify; has no type information
+    import asn1crypto.pem  # type: ignore[import-untyped]
 
     crls = []
     for path in paths:
@@ -115,7 +113,12 @@ def _verify_chains(path: Path, trust: Trust) -> list[list[Any]]:
         options["verification_context_kwargs"] = {"crls": _load_crls(trust.crls), "revocation_mode": "hard-fail"}
     try:
         with open(path, "rb") as handle:
-            signed = AuthenticodeFile.from_stream(handle)
+            try:
+                signed = AuthenticodeFile.from_stream(handle)
+            except SignifyError:
+                raise SignerError(
+                    "unsigned", "it carries no Authenticode signature (it is not a Windows executable or installer)"
+                ) from None
             results = signed.verify(**options)
             return [list(chain) for _data, _indirect, chains in results for chain in chains]
     except AuthenticodeNotSignedError:

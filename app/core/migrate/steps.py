@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from app.core import exitcodes
+from app.core.migrate import pinned
 from app.core.migrate.context import Context, Question
 from app.core.migrate.outcome import Outcome
 from app.core.migrate.plan import Step
@@ -107,7 +108,8 @@ def check_stage(ctx: Context, step: Step) -> bool:
     from app.core.migrate.download import verify_file
 
     path = _staged_path(ctx, step)
-    if path.exists() and verify_file(path, step.params["sha256"]):
+    verified = path.exists() and verify_file(path, pinned.expected_sha256(ctx, step.id, step.params))
+    if verified and pinned.refusal(ctx, step, path) is None:
         ctx.step_data(step.id)["path"] = str(path)
         return True
     return False
@@ -123,6 +125,7 @@ def act_stage(ctx: Context, step: Step) -> Outcome:
         ctx.step_data(step.id)["staged"] = True
         return Outcome.done(result.message)
     from app.core.migrate.download import DownloadError, download
+    from app.core.migrate.signer import SignerError
 
     size = int(step.params["size"])
     index = ctx.plan.steps.index(step)
@@ -149,13 +152,19 @@ def act_stage(ctx: Context, step: Step) -> Outcome:
             cancelled=ctx.cancelled,
             allow_loopback_http=ctx.options.allow_loopback_http,
             proxies={"https": ctx.policy.proxy, "http": ctx.policy.proxy} if ctx.policy.proxy else None,
+            vouch=pinned.vouch(ctx, step),
         )
+    except SignerError as exc:  # a re-published file that its pinned signer did not sign
+        return pinned.signer_failure(ctx, step, _staged_path(ctx, step), exc)
     except DownloadError as exc:
         code = {"hash-mismatch": exitcodes.HASH_MISMATCH, "cancelled": exitcodes.CANCELLED}.get(
             exc.kind, exitcodes.DOWNLOAD_FAILED
         )
         status = "cancelled" if exc.kind == "cancelled" else "failed"
         return Outcome(status, f"{exc} Nothing was removed.", exit_code=code)
+    if refused := pinned.refusal(ctx, step, path):
+        path.unlink(missing_ok=True)  # like a hash mismatch: nothing unverified stays staged
+        return refused
     ctx.step_data(step.id)["path"] = str(path)
     return Outcome.done(f"downloaded and verified {path.name}")
 
@@ -339,12 +348,14 @@ def act_install(ctx: Context, step: Step) -> Outcome:
         stage_id = f"stage.{step.params['replacement_id']}"
         staged = Path(ctx.step_data(stage_id).get("path", ""))
         # Checked again right before it runs: the file sat on disk while the old product was removed.
-        if not staged.is_file() or not verify_file(staged, step.params["sha256"]):
+        if not staged.is_file() or not verify_file(staged, pinned.expected_sha256(ctx, stage_id, step.params)):
             return Outcome.failed(
                 "The staged installer changed or disappeared since it was verified; nothing was run. "
                 "Run Offramp again to download it afresh.",
                 exitcodes.HASH_MISMATCH,
             )
+        if refused := pinned.refusal(ctx, step, staged):
+            return refused
     result = ctx.backend.install(step.params, staged, ctx.options.step_timeout)
     if result.ok:
         return Outcome.done(result.message)
