@@ -51,7 +51,7 @@ def act_preflight(ctx: Context, step: Step) -> Outcome:
             exitcodes.PREFLIGHT_FAILED,
         )
     stage = next((s for s in ctx.plan.steps if s.kind == "stage"), None)
-    if step.params.get("needs_download") and stage and not ctx.options.dry_run:
+    if step.params.get("needs_download") and stage and not ctx.options.dry_run and not ctx.options.offline_dir:
         url = str(stage.params.get("url", ""))
         if not _reachable(url):
             return Outcome.failed(
@@ -124,6 +124,8 @@ def act_stage(ctx: Context, step: Step) -> Outcome:
             )
         ctx.step_data(step.id)["staged"] = True
         return Outcome.done(result.message)
+    if ctx.options.offline_dir:
+        return _stage_offline(ctx, step)
     from app.core.migrate.download import DownloadError, download
     from app.core.migrate.signer import SignerError
 
@@ -167,6 +169,37 @@ def act_stage(ctx: Context, step: Step) -> Outcome:
         return refused
     ctx.step_data(step.id)["path"] = str(path)
     return Outcome.done(f"downloaded and verified {path.name}")
+
+
+def _stage_offline(ctx: Context, step: Step) -> Outcome:
+    """The installer from the offline bundle, checked like a download (hash, then signer); no network."""
+    from app.core.migrate.bundle import BundleError, stage_from
+    from app.core.migrate.download import verify_file
+    from app.core.migrate.signer import SignerError
+
+    path = _staged_path(ctx, step)
+    try:
+        stage_from(Path(str(ctx.options.offline_dir)), str(step.params["replacement_id"]), path)
+        if not verify_file(path, pinned.expected_sha256(ctx, step.id, step.params)):
+            vouch = pinned.vouch(ctx, step)
+            if vouch is None:
+                path.unlink()
+                return Outcome.failed(
+                    f"The bundle's {path.name} does not match the SHA-256 in its playbook; it was not run and "
+                    "nothing was removed. Make the bundle again from a current playbook.",
+                    exitcodes.HASH_MISMATCH,
+                )
+            vouch(path)
+    except BundleError as exc:
+        return Outcome.failed(f"{exc} Nothing was removed.", exc.exit_code)
+    except SignerError as exc:
+        path.unlink(missing_ok=True)
+        return pinned.signer_failure(ctx, step, path, exc)
+    if refused := pinned.refusal(ctx, step, path):
+        path.unlink(missing_ok=True)
+        return refused
+    ctx.step_data(step.id)["path"] = str(path)
+    return Outcome.done(f"took {path.name} from the offline bundle and verified it")
 
 
 # --- removal ----------------------------------------------------------------------------------------
