@@ -126,3 +126,23 @@ def test_a_changed_bundle_is_refused_before_anything_is_removed(
 def test_a_folder_that_is_not_a_bundle_is_a_usage_error(tmp_path: Path) -> None:
     result = run_cli("migrate", "--silent", "--offline", str(tmp_path))
     assert result.returncode == 2 and "not an Offramp bundle" in result.stderr
+
+
+def test_a_bundle_refuses_an_installer_its_pinned_signer_did_not_sign(
+    tmp_path: Path, built_packages: BuiltPackages
+) -> None:
+    payload = built_packages.deb(fx.OFFRAMP_TEST_AV).read_bytes()
+    with HttpServer() as server:
+        url = server.add("/offramp-test-av_1.0_all.deb", payload)
+        playbook = pinned_playbook(tmp_path, "linux", url, payload)
+        text = playbook.read_text().replace(
+            "\n      silent:",
+            '\n      signer: {authenticode: {subject: {common_name: "Example Ltd"}}}\n      silent:',
+            1,
+        )
+        playbook.write_text(text)
+        out = tmp_path / "bundle"
+        made = run_cli("bundle", "create", "--to", str(playbook), "--os", "linux", "--output", str(out), env=LOOPBACK)
+    assert made.returncode == 32, made.stdout + made.stderr
+    assert "no Authenticode signature" in made.stderr
+    assert not (out / "offramp-bundle.json").exists() and list((out / "installers").iterdir()) == []

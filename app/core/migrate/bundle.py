@@ -117,7 +117,11 @@ def create(
             details = dict(method.details)
             staged = fetch(str(details["url"]), output / "installers", details)
             if details.get("signer"):
-                record["signer"] = check_signer(staged, details["signer"])
+                try:
+                    record["signer"] = check_signer(staged, details["signer"])
+                except Exception:
+                    staged.unlink()  # a refused installer must not travel in the bundle
+                    raise
             record["installer"] = f"installers/{staged.name}"
             record["installer_sha256"] = sha256_of(staged)
         records.append(record)
