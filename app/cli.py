@@ -87,6 +87,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("kind", nargs="?", choices=["banned-catalogue", "replacement", "policy"])
     p.set_defaults(handler=_handler("playbooks", "run_schema"))
+    p = pb.add_parser(
+        "update",
+        help="fetch newer playbooks from a TUF-signed update repository",
+        description="Fetch newer playbooks from an update repository secured with TUF (rollback, freeze, "
+        "mix-and-match and wrong keys are refused); never older than the shipped ones. They go to Offramp's "
+        "state folder and are used by id from then on. Exit 0 done, 1 refused or unreachable, 2 usage.",
+    )
+    p.add_argument("--repository", required=True, metavar="URL", help="the update repository's base URL")
+    p.add_argument("--trusted-root", required=True, type=Path, metavar="FILE", help="the repository's root.json")
+    p.set_defaults(handler=_handler("playbooks", "run_update"))
 
     p = commands.add_parser(
         "timeline",
