@@ -14,15 +14,26 @@ from __future__ import annotations
 import importlib.util
 import sys
 
-_MODULE = "oscrypto._openssl._libcrypto_ctypes"
+# oscrypto binds OpenSSL through cffi when it is installed, else through ctypes; both carry the pattern.
+_MODULES = ("oscrypto._openssl._libcrypto_cffi", "oscrypto._openssl._libcrypto_ctypes")
 _OLD = "'\\\\b(\\\\d\\\\.\\\\d\\\\.\\\\d[a-z]*)\\\\b'"
 _NEW = "'\\\\b(\\\\d+\\\\.\\\\d+\\\\.\\\\d+[a-z]*)\\\\b'"
 
 
 def apply() -> None:
-    if _MODULE in sys.modules or sys.platform in ("win32", "darwin"):
+    if sys.platform in ("win32", "darwin"):
         return
-    spec = importlib.util.find_spec(_MODULE)
+    for name in _MODULES:
+        _load_fixed(name)
+
+
+def _load_fixed(name: str) -> None:
+    if name in sys.modules:
+        return
+    try:
+        spec = importlib.util.find_spec(name)
+    except ImportError:
+        return
     if spec is None or spec.origin is None or spec.loader is None:
         return
     with open(spec.origin, encoding="utf-8") as handle:
@@ -30,9 +41,11 @@ def apply() -> None:
     if _OLD not in source:
         return  # a fixed oscrypto: import it as it is
     module = importlib.util.module_from_spec(spec)
-    sys.modules[_MODULE] = module
+    sys.modules[name] = module
     try:
         exec(compile(source.replace(_OLD, _NEW), spec.origin, "exec"), module.__dict__)  # noqa: S102
+    except ImportError:
+        del sys.modules[name]  # e.g. cffi missing: oscrypto then falls back to the other binding
     except BaseException:
-        del sys.modules[_MODULE]
+        del sys.modules[name]
         raise
