@@ -145,6 +145,11 @@ def run_migrate(args: argparse.Namespace) -> int:
             return exitcodes.SUCCESS
         if not options.silent:
             _print_plan(runner.ctx.plan)
+        if runner.ctx.replacement:
+            from app.core.migrate.report import provenance
+
+            used = provenance(runner.ctx.replacement)
+            print(f"Playbook: {used['id']}, verified {used['verified_on']} ({used['source']})")
         return _finish(runner.run(), options.silent)
     except (session.SessionError, PlanError) as exc:
         print(f"offramp: {exc}", file=sys.stderr)

@@ -101,8 +101,11 @@ def test_an_offline_migration_uses_only_the_bundle(
     assert result.returncode == 0, result.stdout + result.stderr
     installed = dpkg_root.installed()
     assert "offramp-test-av" in installed and not {"kesl", "kesl-gui", "klnagent64"} & set(installed)
-    stage = next(s for s in json.loads(report.read_text())["steps"] if s["id"].startswith("stage."))
+    data = json.loads(report.read_text())
+    stage = next(s for s in data["steps"] if s["id"].startswith("stage."))
     assert "offline bundle" in stage["message"]
+    assert data["playbook"]["id"] == "offramp-test-av" and data["playbook"]["path"].startswith(str(out))
+    assert "Playbook: offramp-test-av, verified " in result.stdout
 
 
 @pytest.mark.parametrize("damage", ["installer", "playbook"])

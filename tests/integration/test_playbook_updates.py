@@ -127,6 +127,10 @@ def test_the_command_takes_the_update_and_the_migration_uses_it(tmp_path: Path, 
         assert done.returncode == 0, done.stdout + done.stderr
         assert f"updated: {NAME}" in done.stdout
         assert find_replacement("offramp-test-av").summary == "Updated test playbook"
+        from app.core.migrate.report import provenance
+
+        used = provenance(find_replacement("offramp-test-av"))
+        assert (used["source"], used["verified_on"]) == ("signed update", "2099-01-01")
         from securesystemslib.signer import CryptoSigner
 
         repo.resign_timestamp(signer=CryptoSigner.generate_ed25519())
