@@ -118,10 +118,10 @@ def build_pe(out: Path) -> Path:
     return out
 
 
-def sign(unsigned: Path, out: Path, cert: Path) -> Path:
+def sign(unsigned: Path, out: Path, cert: Path, *, description: str = "Offramp test installer") -> Path:
     """``unsigned`` signed with ``cert`` (its key beside it) into ``out``, with no timestamp."""
     _run(
         "osslsigncode", "sign", "-certs", cert, "-key", cert.with_suffix(".key"), "-h", "sha256",
-        "-n", "Offramp test installer", "-in", unsigned, "-out", out,
+        "-n", description, "-in", unsigned, "-out", out,
     )  # fmt: skip
     return out
