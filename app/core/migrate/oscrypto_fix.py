@@ -36,8 +36,11 @@ def _load_fixed(name: str) -> None:
         return
     if spec is None or spec.origin is None or spec.loader is None:
         return
-    with open(spec.origin, encoding="utf-8") as handle:
-        source = handle.read()
+    try:
+        with open(spec.origin, encoding="utf-8") as handle:
+            source = handle.read()
+    except OSError:
+        return  # no source to read (a frozen build): import it as it is
     if _OLD not in source:
         return  # a fixed oscrypto: import it as it is
     module = importlib.util.module_from_spec(spec)
