@@ -116,9 +116,9 @@ def create(
         if method.method == "download":
             details = dict(method.details)
             staged = fetch(str(details["url"]), output / "installers", details)
-            if details.get("signer"):
+            if method.signer:
                 try:
-                    record["signer"] = check_signer(staged, details["signer"])
+                    record["signer"] = check_signer(staged, dict(method.signer))
                 except Exception:
                     staged.unlink()  # a refused installer must not travel in the bundle
                     raise
