@@ -87,6 +87,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("kind", nargs="?", choices=["banned-catalogue", "replacement", "policy"])
     p.set_defaults(handler=_handler("playbooks", "run_schema"))
+    p = pb.add_parser(
+        "update",
+        help="fetch newer playbooks from a TUF-signed update repository",
+        description="Fetch newer playbooks from an update repository secured with TUF (rollback, freeze, "
+        "mix-and-match and wrong keys are refused); never older than the shipped ones. They go to Offramp's "
+        "state folder and are used by id from then on. Exit 0 done, 1 refused or unreachable, 2 usage.",
+    )
+    p.add_argument("--repository", required=True, metavar="URL", help="the update repository's base URL")
+    p.add_argument("--trusted-root", required=True, type=Path, metavar="FILE", help="the repository's root.json")
+    p.set_defaults(handler=_handler("playbooks", "run_update"))
 
     p = commands.add_parser(
         "timeline",
@@ -149,13 +159,34 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the migration. With --silent nothing is asked. Exit codes: 0 success "
         "(also when there was nothing to do), 3010 restart required (resume registered),"
         " 1641 restart started, 1618 retry later, 1602 cancelled, 1603 failed, "
-        "2 usage, 20-29 Offramp-specific failures (see README).",
+        "2 usage, 20-32 Offramp-specific failures (see README).",
     )
     migration_arguments(p)
     p.add_argument("--silent", action="store_true", help="never prompt (for deployment tools)")
     p.add_argument("--dry-run", action="store_true", help="go through the whole plan without changing anything")
     p.add_argument("--report", type=Path, metavar="FILE", help="write the JSON report here")
+    p.add_argument(
+        "--offline",
+        type=Path,
+        metavar="DIR",
+        help="use only the playbook and installer in this bundle (see 'offramp bundle create'); no network",
+    )
     p.set_defaults(handler=_handler("migrate", "run_migrate"))
+
+    p = commands.add_parser("bundle", help="carry installers to machines without a network")
+    bundle_actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    b = bundle_actions.add_parser(
+        "create",
+        help="download and verify installers and playbooks into a folder for 'migrate --offline'",
+        description="Download each playbook's installer for one OS, verify its SHA-256 and pinned signer, "
+        "and write it with the playbooks and a manifest of SHA-256s into DIR. Exit 0 done, 2 usage, "
+        "22 download failed, 23 hash mismatch, 32 signer mismatch.",
+    )
+    b.add_argument("--to", required=True, nargs="+", metavar="PLAYBOOK", help="playbook ids or files")
+    b.add_argument("--os", required=True, choices=["windows", "macos", "linux"], help="the machines' system")
+    b.add_argument("--output", required=True, type=Path, metavar="DIR", help="a new or empty folder")
+    b.add_argument("--policy", type=Path, metavar="FILE", help="an admin policy (proxy, re-published installers)")
+    b.set_defaults(handler=_handler("bundle", "run_create"))
 
     p = commands.add_parser(
         "resume",
