@@ -69,6 +69,7 @@ class Product(NamedTuple):
     protects: bool = True
     definitions: tuple[dict[str, Any], ...] = ()
     data_at_risk: tuple[str, ...] = ()
+    roots: dict[str, tuple[str, ...]] = {}  # platform -> the vendor's folders and keys; never changed
 
 
 class DataAtRisk(NamedTuple):
@@ -189,6 +190,7 @@ def from_data(data: dict[str, Any], path: Path) -> Catalogue:
             protects=p.get("protects", True),
             definitions=_tuple(p.get("definitions")),
             data_at_risk=_tuple(p.get("data_at_risk")),
+            roots={platform: _tuple(paths) for platform, paths in p.get("roots", {}).items()},
         )
         for p in data["products"]
     )

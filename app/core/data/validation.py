@@ -164,6 +164,21 @@ def check_pattern(pattern: str) -> str | None:
     return None
 
 
+_ROOT_START = re.compile(r"^([A-Za-z]:[\\]|HKEY_[A-Z_]+[\\]|/)")
+
+
+def check_root(root: str) -> str | None:
+    """Why a vendor root is unsafe, or None: everything under it counts as the vendor's, so it must be deep."""
+    if not _ROOT_START.match(root):
+        return "a root must be an absolute folder (C:\\..., /...) or registry key (HKEY_...)"
+    if any(ch in root for ch in "*?"):
+        return "a root is a literal folder or key, without wildcards"
+    parts = [part for part in re.split(r"[\\/]", root) if part]
+    if len(parts) < (3 if root[1:2] == ":" or root.startswith("HKEY_") else 2):
+        return "a root must be at least two levels below the drive, hive or /, so it cannot hold other vendors' files"
+    return None
+
+
 def _walk_matchers(where: dict[str, Any], at: Path_) -> Iterator[tuple[Path_, str, Any]]:
     for column, matcher in where.items():
         yield at + (column,), column, matcher
@@ -250,6 +265,12 @@ def _catalogue_rules(doc: Document) -> Iterator[Problem]:
             if ref not in risk_ids:
                 ref_at = ("products", i, "data_at_risk", j)
                 yield Problem(doc.path, doc.where(ref_at), field_name(ref_at), f"no data_at_risk item has id {ref!r}")
+        for platform, roots in (product.get("roots") or {}).items():
+            for j, root in enumerate(roots or []):
+                why = check_root(root) if isinstance(root, str) else None
+                if why:
+                    at = ("products", i, "roots", platform, j)
+                    yield Problem(doc.path, doc.where(at), field_name(at), why)
         for platform in product.get("removal", {}) or {}:
             if platform not in (product.get("platforms") or []):
                 at = ("products", i, "removal", platform)
