@@ -234,15 +234,31 @@ def from_data(data: dict[str, Any], path: Path) -> Catalogue:
     )
 
 
-def load_catalogue(path: Path | None = None) -> Catalogue:
-    """Loads and validates a catalogue file (default: the one shipped with Offramp)."""
-    if path is None:
-        from app.core.data.shipped import load_shipped
+def load_catalogues(only: str | None = None) -> tuple[Catalogue, ...]:
+    """Every shipped catalogue, in id order, or only the one whose id is `only`."""
+    from app.core.data.shipped import load_shipped
 
-        shipped = load_shipped("banned", from_data)
+    shipped = tuple(sorted(load_shipped("banned", from_data), key=lambda c: c.id))
+    if not shipped:
+        raise FileNotFoundError(f"no catalogue in {paths.playbooks_dir() / 'banned'}")
+    if only is None:
+        return shipped
+    chosen = tuple(c for c in shipped if c.id == only)
+    if not chosen:
+        raise ValueError(f"no catalogue {only!r}; the shipped ones are {', '.join(c.id for c in shipped)}")
+    return chosen
+
+
+def load_catalogue(path: Path | None = None, *, catalogue_id: str | None = None) -> Catalogue:
+    """Loads and validates a catalogue file, or the shipped catalogue `catalogue_id`.
+
+    With neither, the shipped catalogue when only one is shipped; with several, the caller must name
+    one (or use `load_catalogues`), so no part of Offramp quietly assumes a single banned vendor.
+    """
+    if path is None:
+        shipped = load_catalogues(catalogue_id)
         if len(shipped) != 1:
-            folder = paths.playbooks_dir() / "banned"
-            raise FileNotFoundError(f"expected one catalogue in {folder}, found {len(shipped)}")
+            raise ValueError(f"several catalogues are shipped ({', '.join(c.id for c in shipped)}): name one")
         return shipped[0]
     from app.core.data.validation import load_checked
 

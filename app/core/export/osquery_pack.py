@@ -63,6 +63,7 @@ from typing import Any
 
 from app.core.data.catalogue import Catalogue
 from app.core.data.osquery_tables import COMMAND_COLUMNS, PATH_COLUMNS, TABLES, platforms_of
+from app.core.scan.implied import implied
 from app.core.scan.inventory import PACK_NAME
 
 PLATFORM_ORDER = ("windows", "darwin", "linux")
@@ -752,6 +753,15 @@ def _spellings(values: Iterable[str]) -> list[str]:
 
 
 def _in_nocase(expr: str, values: Iterable[str]) -> str:
+    values = list(values)
+    wide = [v for v in values if sum(1 for c in v if not c.isascii() and c.lower() != c.upper()) > 1]
+    if wide:
+        # SQLite folds ASCII only, and listing the lower- and upper-case spellings covers one non-ASCII
+        # letter. A name with several (Cyrillic) is matched by LIKE with '_' for each non-ASCII letter:
+        # LIKE counts characters and ignores ASCII case, so this is a slight superset.
+        likes = [f"{expr} LIKE {_q(''.join(c if c.isascii() and c not in '%_' else '_' for c in v))}" for v in wide]
+        rest = [v for v in values if v not in wide]
+        return "(" + " OR ".join(likes + ([_in_nocase(expr, rest)] if rest else [])) + ")"
     spellings = _spellings(values)
     if len(spellings) == 1:
         return f"{expr} = {_q(spellings[0])} COLLATE NOCASE"
@@ -855,6 +865,8 @@ def _signatures(catalogue: Catalogue) -> Iterator[tuple[str, str, str, dict[str,
         for platform, signatures in product.detect.items():
             for i, sig in enumerate(signatures):
                 yield f"{product.id}/{platform}/{i}", platform, sig["table"], sig
+            for i, sig in implied(platform, signatures):
+                yield f"{product.id}/{platform}/{i}/image", platform, sig["table"], sig
         for i, spec in enumerate(product.definitions):
             column = spec.get("column", "data")
             # A date that only a program's output holds ("run") cannot come from osquery: the row is still
@@ -868,6 +880,8 @@ def _signatures(catalogue: Catalogue) -> Iterator[tuple[str, str, str, dict[str,
         for platform, signatures in item.detect.items():
             for i, sig in enumerate(signatures):
                 yield f"{item.id}/{platform}/{i}", platform, sig["table"], sig
+            for i, sig in implied(platform, signatures):
+                yield f"{item.id}/{platform}/{i}/image", platform, sig["table"], sig
 
 
 def _root_signatures(catalogue: Catalogue) -> Iterator[tuple[str, str, str, str, str]]:

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 from app.core.data.catalogue import Catalogue, Product
 from app.core.data.osquery_tables import COMMAND_COLUMNS, PATH_COLUMNS
 from app.core.scan.findings import Evidence, Findings, InstalledProduct, Leftover, Note, SecurityProduct
+from app.core.scan.implied import implied
 from app.core.scan.inventory import Inventory, rows
 from app.core.scan.matching import (
     image_path,
@@ -117,20 +118,26 @@ def _key_text(value: str) -> str:
     return text[:-1] if len(text) > 3 and text[-1] in "\\/" else text
 
 
+def _signature(owner: str, label: str, s: dict[str, Any]) -> _Signature:
+    return _Signature(
+        owner,
+        label,
+        s["table"],
+        s["where"],
+        s.get("proves", "trace"),
+        s.get("certainty", "certain"),
+        tuple(s.get("missing_ok", ())),
+        s.get("note", ""),
+    )
+
+
 def _signatures(owner: str, detect: dict[str, list[dict[str, Any]]], platform: str) -> list[_Signature]:
-    return [
-        _Signature(
-            owner,
-            f"{owner}/{platform}/{i}",
-            s["table"],
-            s["where"],
-            s.get("proves", "trace"),
-            s.get("certainty", "certain"),
-            tuple(s.get("missing_ok", ())),
-            s.get("note", ""),
-        )
-        for i, s in enumerate(detect.get(platform, []))
-    ]
+    listed = detect.get(platform, [])
+    sigs = [_signature(owner, f"{owner}/{platform}/{i}", s) for i, s in enumerate(listed)]
+    for i, s in implied(platform, listed):
+        sig = _signature(owner, f"{owner}/{platform}/{i}/image", s)
+        sigs.append(sig._replace(rule=f"the image file of a driver {owner}/{platform}/{i} names"))
+    return sigs
 
 
 Hit = tuple[RowKey, _Signature, str]  # the row, the rule, and how certain the match is
