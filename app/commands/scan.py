@@ -16,6 +16,10 @@ def _yes_no(value: bool | None) -> str:
     return "unknown" if value is None else ("yes" if value else "no")
 
 
+def _certainty(value: str) -> str:
+    return "certain" if value == "certain" else "probable (removed only once a person confirms it)"
+
+
 def print_summary(result: object) -> None:
     from app.core.scan.run import ScanResult
 
@@ -30,6 +34,7 @@ def print_summary(result: object) -> None:
         for n, p in enumerate(f.installed, 1):
             label = p.edition if p.edition and p.edition != p.name else p.name
             print(f"  {n}. {label}" + (f" {p.version}" if p.version else "") + f"  [{p.product_id}]")
+            print(f"     certainty: {_certainty(p.certainty)}")
             age = (
                 f"{p.definitions_date[:10]} ({p.definitions_age_days} days old)"
                 if p.definitions_date
@@ -42,7 +47,17 @@ def print_summary(result: object) -> None:
     if f.leftovers:
         print(f"Leftovers of removed {vendor} software ({len(f.leftovers)}):")
         for item in f.leftovers:
-            print(f"  - {item.kind} {item.name}  ({item.product_name})")
+            print(f"  - {item.kind} {item.name}  ({item.product_name}; {_certainty(item.certainty)})")
+        print()
+    if f.shared:
+        print(f"Shared {vendor} parts, removed with the products above ({len(f.shared)}):")
+        for item in f.shared:
+            print(f"  - {item.kind} {item.name}  ({_certainty(item.certainty)})")
+        print()
+    if f.guest_installs:
+        print("Installed inside a virtual machine, not on this system (remove it in the guest):")
+        for note in f.guest_installs:
+            print(f"  - {note.name}: {', '.join(str(e.row.get('path') or e.row.get('name')) for e in note.evidence)}")
         print()
     if f.notes:
         print(f"Seen but not {vendor}, left alone:")

@@ -127,7 +127,7 @@ def _signature(owner: str, label: str, s: dict[str, Any]) -> _Signature:
         s.get("proves", "trace"),
         s.get("certainty", "certain"),
         tuple(s.get("missing_ok", ())),
-        s.get("note", ""),
+        label,
     )
 
 
@@ -136,7 +136,7 @@ def _signatures(owner: str, detect: dict[str, list[dict[str, Any]]], platform: s
     sigs = [_signature(owner, f"{owner}/{platform}/{i}", s) for i, s in enumerate(listed)]
     for i, s in implied(platform, listed):
         sig = _signature(owner, f"{owner}/{platform}/{i}/image", s)
-        sigs.append(sig._replace(rule=f"the image file of a driver {owner}/{platform}/{i} names"))
+        sigs.append(sig._replace(rule=f"{sig.label}: the image file of a driver {owner}/{platform}/{i} names"))
     return sigs
 
 
@@ -177,7 +177,7 @@ def _root_hits(products: Iterable[Product], platform: str, inventory: Inventory,
                     continue
                 owner, n, root = found
                 label = f"{owner}/{platform}/root/{n}"
-                sig = _Signature(owner, label, table, {column: {"under": root}}, "trace", rule=f"lies under {root}")
+                sig = _Signature(owner, label, table, {column: {"under": root}}, "trace", rule=f"{label}: lies under {root}")
                 hits.append(((table, i), sig, "certain"))
                 break
     return hits
