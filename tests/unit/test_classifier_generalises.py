@@ -22,6 +22,7 @@ from tests.conftest import run_cli
 
 CATALOGUE = load_catalogue(catalogue_id="kaspersky")
 NOW = dt.datetime(2026, 11, 29, tzinfo=dt.UTC)
+SID = "S-1-5-21-1004336348-1177238915-682003330-1001"
 PF86 = "C:\\Program Files (x86)\\Kaspersky Lab"
 
 
@@ -51,7 +52,7 @@ def only_finding(findings):
         (
             "registry",
             {
-                "path": "HKEY_USERS\\S-1-5-21-1004336348-1177238915-682003330-1001\\Software\\KasperskyLab\\KPM\\Settings",
+                "path": f"HKEY_USERS\\{SID}\\Software\\KasperskyLab\\KPM\\Settings",
                 "name": "Settings",
             },
         ),

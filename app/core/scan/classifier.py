@@ -177,7 +177,8 @@ def _root_hits(products: Iterable[Product], platform: str, inventory: Inventory,
                     continue
                 owner, n, root = found
                 label = f"{owner}/{platform}/root/{n}"
-                sig = _Signature(owner, label, table, {column: {"under": root}}, "trace", rule=f"{label}: lies under {root}")
+                rule = f"{label}: lies under {root}"
+                sig = _Signature(owner, label, table, {column: {"under": root}}, "trace", rule=rule)
                 hits.append(((table, i), sig, "certain"))
                 break
     return hits
