@@ -103,7 +103,7 @@ def render(scale: str, dark: bool = False) -> None:
     if dark:
         app.setStyle("Fusion")
         app.setPalette(dark_palette())
-    catalogue = load_catalogue()
+    catalogue = load_catalogue(catalogue_id="kaspersky")
     findings = classify(catalogue, INVENTORY, known_products=known_security_products("windows"))
     model = WizardModel(support_code="K7F-M4Q", platform="windows")
     model.scan = ScanResult(findings, INVENTORY, Source("file", "demo"), catalogue)

@@ -11,11 +11,11 @@ EXIT_INPUT = 2
 
 
 def run_osquery_pack(args: argparse.Namespace) -> int:
-    from app.core.data.catalogue import load_catalogue
+    from app.core.data.catalogue import combine, load_catalogues
     from app.core.export.osquery_pack import ExportError, build_pack
 
     try:
-        pack = build_pack(load_catalogue())
+        pack = build_pack(combine(load_catalogues(getattr(args, "catalogue", None))))
     except ExportError as exc:
         print(f"offramp: cannot export the osquery pack: {exc}", file=sys.stderr)
         return EXIT_INPUT

@@ -25,10 +25,11 @@ def print_summary(result: object) -> None:
 
     assert isinstance(result, ScanResult)
     f = result.findings
-    vendor = result.catalogue.vendor.name
+    vendor = " or ".join(c.vendor.name for c in result.scanned)
     print(f"Offramp scan of {result.source.detail} ({f.platform}), {f.scanned_at:%Y-%m-%d %H:%M} UTC")
-    stopped = result.to_dict()["updates_cutoff"]
-    print(f"{vendor} updates stopped in the US on {stopped['date']} ({stopped['days_ago']} days ago).\n")
+    for each in result.to_dict()["catalogues"]:
+        print(f"{each['headline']['text']} ({each['headline']['days_ago']} days ago)")
+    print()
     if f.installed:
         print(f"Banned software installed ({len(f.installed)}):")
         for n, p in enumerate(f.installed, 1):
@@ -85,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     from app.core.scan.run import run_scan
 
     try:
-        result = run_scan(root=args.root, inventory_file=args.inventory)
+        result = run_scan(root=args.root, inventory_file=args.inventory, catalogue_id=args.catalogue)
     except InventoryError as exc:
         print(f"offramp: bad inventory: {exc}", file=sys.stderr)
         return EXIT_INPUT
@@ -109,11 +110,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_collect(args: argparse.Namespace) -> int:
-    from app.core.data.catalogue import load_catalogue
+    from app.core.data.catalogue import combine, load_catalogues
     from app.core.scan.run import collect
 
     try:
-        inventory, _source = collect(load_catalogue(), root=args.root)
+        inventory, _source = collect(combine(load_catalogues(args.catalogue)), root=args.root)
     except ValueError as exc:
         print(f"offramp: {exc}", file=sys.stderr)
         return EXIT_INPUT

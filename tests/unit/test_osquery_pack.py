@@ -129,7 +129,7 @@ def fixture_catalogue(tmp_path_factory: pytest.TempPathFactory) -> Catalogue:
 
 @pytest.fixture(scope="module")
 def real_catalogue() -> Catalogue:
-    return load_catalogue()
+    return load_catalogue(catalogue_id="kaspersky")
 
 
 @pytest.fixture(params=["fixture", "real"])

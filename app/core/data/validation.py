@@ -284,9 +284,21 @@ def _catalogue_rules(doc: Document) -> Iterator[Problem]:
         if isinstance(item, dict):
             yield from _detect_problems(doc, item.get("detect"), ("not_banned", i, "detect"))
     marks = [e.get("marks") for e in data.get("timeline", []) if isinstance(e, dict)]
-    for needed in ("sales_cutoff", "updates_cutoff"):
-        if needed not in marks:
-            yield Problem(doc.path, doc.where(("timeline",)), "timeline", f"no event marks the {needed}")
+    headline = data.get("headline") if isinstance(data.get("headline"), dict) else {}
+    # The headline's event is what the wizard, the scan and the report say first, so it must exist.
+    needed = [headline.get("mark", "updates_cutoff")] + ([] if headline else ["sales_cutoff"])
+    for mark in needed:
+        if mark not in marks:
+            yield Problem(doc.path, doc.where(("timeline",)), "timeline", f"no event marks the {mark}")
+    text = headline.get("text")
+    if isinstance(text, str):
+        try:
+            text.format(vendor="", date="")
+        except (KeyError, IndexError, ValueError) as exc:
+            at = ("headline", "text")
+            yield Problem(
+                doc.path, doc.where(at), field_name(at), f"only {{vendor}} and {{date}} may be filled in: {exc}"
+            )
 
 
 def _replacement_rules(doc: Document) -> Iterator[Problem]:

@@ -83,8 +83,9 @@ class PlanError(Exception):
 
 
 def _uninstall_step(product: InstalledProduct, catalogue: Catalogue, platform: str) -> Step:
-    vendor = catalogue.vendor.name
-    removal = catalogue.product(product.product_id).removal.get(platform)
+    listed = catalogue.product(product.product_id)
+    vendor = listed.vendor or catalogue.vendor.name
+    removal = listed.removal.get(platform)
     if removal is None:
         return Step(
             f"uninstall.{product.product_id}",

@@ -181,8 +181,9 @@ def act_uninstall(ctx: Context, step: Step) -> Outcome:
         return Outcome("cancelled", f"{step.title}: the uninstaller was cancelled", exit_code=exitcodes.CANCELLED)
     if result.blocked:
         env = ", ".join(ctx.policy.password_env.values())
+        vendor = ctx.catalogue.part_of(str(step.params.get("product_id", ""))).vendor
         return Outcome.failed(
-            f"{step.title} was blocked: {result.message}. {ctx.catalogue.vendor.blocked_removal_help} "
+            f"{step.title} was blocked: {result.message}. {vendor.blocked_removal_help} "
             f"(Offramp reads the passwords from the environment variables {env}.)",
             exitcodes.UNINSTALL_BLOCKED,
         )

@@ -107,6 +107,11 @@ def scope_from(catalogue: Catalogue) -> Scope:
         for platform, signatures in detect.items():
             for sig in signatures:
                 _collect(sig["where"], sig["table"], platform, folders, files, registry, filters, units)
+    for product in catalogue.products:
+        # A product's roots are read like `under` folders and keys: what lies below them is its evidence.
+        for platform, product_roots in product.roots.items():
+            for root in product_roots:
+                (registry.add(root) if root.startswith("HKEY_") else folders[platform].add(root))
     tools: dict[str, list[tuple[str, tuple[str, ...]]]] = defaultdict(list)
     for product in catalogue.products:
         for spec in product.definitions:
