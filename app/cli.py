@@ -43,7 +43,7 @@ def _handler(module: str, func: str = "run") -> Callable[[argparse.Namespace], i
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="offramp",
-        description="Find a banned security product (today: Kaspersky), remove it cleanly, install a "
+        description="Find banned software (the products its catalogues name), remove it cleanly, install a "
         "replacement you chose and prove the machine is protected again.",
         epilog="Exit status: 0 success, 1 banned software found (scan), 2 usage or input error. "
         "Run 'offramp COMMAND --help' for each command.",

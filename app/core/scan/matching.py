@@ -1,7 +1,7 @@
 """Matches one inventory row against a catalogue signature: exact names, anchored patterns, folders, vendor names.
 
 Comparison is case-insensitive because Windows names are, and because osquery and the registry
-disagree about case ("KasperskyLab" vs "kasperskylab") from one machine to the next.
+disagree about case ("AcmeLab" vs "acmelab") from one machine to the next.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def image_path(value: str) -> str:
 def normalise_name(text: str) -> str:
     """A publisher or product name as compared: case, runs of spaces and quotation marks do not count.
 
-    Uninstall entries write the same company as АО «Лаборатория Касперского» and АО Лаборатория Касперского.
+    Uninstall entries write the same company as АО «Пример» and АО Пример (quoted or not, one space or two).
     """
     return " ".join(text.translate(_QUOTES).split()).casefold()
 
@@ -125,7 +125,7 @@ _META = set("()[]{}?*+|.$^")
 
 
 def literal_prefix(pattern: str) -> str:
-    """The text every match of an anchored pattern starts with ("^Kaspersky( Free)?$" gives "Kaspersky").
+    """The text every match of an anchored pattern starts with ("^Acme( Free)?$" gives "Acme").
 
     "[\\\\]" and "[/]" (a lone path separator) and escaped punctuation count as literal text; the
     character before an optional quantifier does not.

@@ -29,8 +29,8 @@ class Scope(NamedTuple):
 
 
 def literal_folder(pattern: str) -> str | None:
-    """The fixed folder a path pattern starts with ("^C:[\\\\]ProgramData[\\\\]Kaspersky Lab[\\\\]AVP[0-9]+$" gives
-    "C:\\ProgramData\\Kaspersky Lab"), so a collector knows where to look for what the pattern can match."""
+    """The fixed folder a path pattern starts with ("^C:[\\\\]ProgramData[\\\\]Acme Lab[\\\\]AV[0-9]+$" gives
+    "C:\\ProgramData\\Acme Lab"), so a collector knows where to look for what the pattern can match."""
     text = literal_prefix(pattern)
     cut = max(text.rfind("\\"), text.rfind("/"))
     return text[:cut] if cut > 0 else None
