@@ -48,6 +48,9 @@ class WizardModel:
         self.scan: ScanResult | None = None
         self.choice: Replacement | None = None
         self.acknowledged: set[str] = set()
+        # Probable findings the person confirmed (product ids, "kind name" of leftovers): only these and the
+        # certain ones are removed.
+        self.confirmed: set[str] = set()
         self.finished = False
         self.exit_code: int | None = None
         self._catalogue: Catalogue | None = None

@@ -32,6 +32,9 @@ class Policy:
     remove_families: tuple[str, ...] = ("consumer", "business", "server", "companion", "legacy", "tool")
     keep_products: tuple[str, ...] = ()
     data_rescue: str = "ask"  # ask: a person confirms each item; assume-done: the admin has taken care of it
+    # Probable findings (an uninstall entry without a publisher, a file known only by its name) are removed
+    # only once a person confirms them; an admin who has checked the fleet can let them go without asking.
+    remove_probable: bool = False
     source: str = "defaults"
 
     def removes(self, family: str, product_id: str) -> bool:
@@ -52,6 +55,7 @@ def from_data(data: dict[str, Any], source: str) -> Policy:
         log_dir=data.get("log_dir"),
         remove_families=tuple(removal.get("families", defaults.remove_families)),
         keep_products=tuple(removal.get("keep_products", ())),
+        remove_probable=bool(removal.get("probable", False)),
         data_rescue=data.get("data_rescue", "ask"),
         source=source,
     )

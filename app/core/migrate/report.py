@@ -54,6 +54,7 @@ def build(ctx: Context) -> dict[str, Any]:
         "outcome": exitcodes.DESCRIPTIONS.get(code, "in progress") if code is not None else "in progress",
         "removed": removed,
         "installed": installed,
+        "found": ctx.plan.found,  # each finding with its certainty (certain / probable) and the rule
         "verification": verify["data"] if verify else None,
         "rescan": rescan["data"] if rescan else None,
         "warnings": state.get("warnings", []) + ctx.plan.warnings,

@@ -246,9 +246,12 @@ def act_reboot(ctx: Context, step: Step) -> Outcome:
 def act_cleanup(ctx: Context, step: Step) -> Outcome:
     findings = ctx.scan_again()
     removed, kept = [], []
+    agreed = set(step.params.get("leftovers", ()))  # probable leftovers a person (or the policy) confirmed
     for leftover in sorted(findings.leftovers, key=lambda item: LEFTOVER_ORDER.get(item.kind, 99)):
-        if leftover.kind not in REMOVABLE:
-            kept.append(f"{leftover.kind} {leftover.name}")
+        label = f"{leftover.kind} {leftover.name}"
+        probable = leftover.certainty != "certain" and not ctx.policy.remove_probable and label not in agreed
+        if leftover.kind not in REMOVABLE or probable:
+            kept.append(label)
             continue
         result = ctx.backend.remove_leftover(leftover.kind, leftover.name)
         (removed if result.ok else kept).append(f"{leftover.kind} {leftover.name}")

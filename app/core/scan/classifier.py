@@ -198,7 +198,7 @@ _LEFTOVER_KIND = {
     "programs": "program",
     "windows_security_products": "security-center-entry",
 }
-_NAME_COLUMNS = ("name", "path", "key", "id", "label", "identifier", "package_id", "bundle_identifier")
+_NAME_COLUMNS = ("name", "path", "filename", "key", "id", "label", "identifier", "package_id", "bundle_identifier")
 
 
 def _leftover(product: Product, table: str, row: dict[str, Any], evidence: Evidence) -> Leftover:

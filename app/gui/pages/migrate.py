@@ -66,6 +66,7 @@ class MigratePage(Page):
                 self.model.choice,
                 Policy(),
                 root=self.model.root,
+                confirmed=frozenset(self.model.confirmed),
             )
         self.plan = plan
         self.plan_steps = plan.steps
