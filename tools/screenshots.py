@@ -192,7 +192,7 @@ def render_catalogue(catalogue_id: str) -> None:
     import json
 
     path.write_text(json.dumps(inventory), encoding="utf-8")
-    model = WizardModel(support_code="K7F-M4Q", platform=inventory["platform"], catalogue_id=catalogue_id)
+    model = WizardModel(support_code="K7F-M4Q", platform=str(inventory["platform"]), catalogue_id=catalogue_id)
     scan = run_scan(inventory_file=path, catalogue_id=catalogue_id)
     model.scan = scan._replace(source=Source("file", "demo"))
     wizard = OfframpWizard(model)

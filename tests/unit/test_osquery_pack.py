@@ -598,8 +598,8 @@ def test_one_snapshot_query_per_table_selecting_the_listed_columns(any_catalogue
     assert set(pack) == {"queries"}
     used = {
         sig["table"]
-        for owner in [*any_catalogue.products, *any_catalogue.not_banned]
-        for sigs in owner.detect.values()
+        for detect in [*(p.detect for p in any_catalogue.products), *(n.detect for n in any_catalogue.not_banned)]
+        for sigs in detect.values()
         for sig in sigs
     }
     assert set(pack["queries"]) == used | {d["table"] for p in any_catalogue.products for d in p.definitions}
@@ -902,8 +902,8 @@ def _row(table: str, where: dict[str, Any], values: dict[str, str]) -> dict[str,
 def _signatures(catalogue: Catalogue) -> list[tuple[str, dict[str, Any]]]:
     sigs = [
         (s["table"], s["where"])
-        for owner in [*catalogue.products, *catalogue.not_banned]
-        for signatures in owner.detect.values()
+        for detect in [*(p.detect for p in catalogue.products), *(n.detect for n in catalogue.not_banned)]
+        for signatures in detect.values()
         for s in signatures
     ]
     return sigs + [(d["table"], d["where"]) for p in catalogue.products for d in p.definitions]

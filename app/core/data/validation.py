@@ -269,8 +269,8 @@ def _catalogue_rules(doc: Document) -> Iterator[Problem]:
             for j, root in enumerate(roots or []):
                 why = check_root(root) if isinstance(root, str) else None
                 if why:
-                    at = ("products", i, "roots", platform, j)
-                    yield Problem(doc.path, doc.where(at), field_name(at), why)
+                    root_at = ("products", i, "roots", platform, j)
+                    yield Problem(doc.path, doc.where(root_at), field_name(root_at), why)
         for platform in product.get("removal", {}) or {}:
             if platform not in (product.get("platforms") or []):
                 at = ("products", i, "removal", platform)
@@ -295,9 +295,12 @@ def _catalogue_rules(doc: Document) -> Iterator[Problem]:
         try:
             text.format(vendor="", date="")
         except (KeyError, IndexError, ValueError) as exc:
-            at = ("headline", "text")
+            text_at = ("headline", "text")
             yield Problem(
-                doc.path, doc.where(at), field_name(at), f"only {{vendor}} and {{date}} may be filled in: {exc}"
+                doc.path,
+                doc.where(text_at),
+                field_name(text_at),
+                f"only {{vendor}} and {{date}} may be filled in: {exc}",
             )
 
 

@@ -433,9 +433,9 @@ def classify(
 
     # A product whose catalogue entry can never prove an install (vendor-wide folders and keys) is
     # shared: its parts are leftovers only when no product of the vendor is installed at all.
-    for product, table, row, evidence in traces:
-        leftover = _leftover(product, table, row, evidence)._replace(
-            certainty=evidence.certainty, rule=evidence.rule, catalogue=catalogue.id
+    for product, table, row, part in traces:
+        leftover = _leftover(product, table, row, part)._replace(
+            certainty=part.certainty, rule=part.rule, catalogue=catalogue.id
         )
         shared = not any(s.get("proves") == "installed" for s in product.detect.get(platform, []))
         (findings.shared if shared and installed_ids else findings.leftovers).append(leftover)
