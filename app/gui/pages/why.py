@@ -48,9 +48,14 @@ class WhyPage(Page):
         )
         self.explanation.setText(
             self.tr(
-                "<p>{summary}</p><p><b>{headline}</b> That was {days} days ago.{own}</p><p>{definitions}</p>"
+                "<p>{lawful}{summary}</p><p><b>{headline}</b> That was {days} days ago.{own}</p><p>{definitions}</p>"
                 "<p>Sources: {links}. Run <code>offramp timeline</code> for every date.</p>"
             ).format(
+                lawful=self.tr("<b>You are not breaking the law</b> by keeping {0} on your own computer. ").format(
+                    catalogue.vendor.name
+                )
+                if catalogue.legal_status.may_keep_using
+                else "",
                 summary=html.escape(catalogue.legal_status.summary),
                 headline=html.escape(catalogue.headline_text()),
                 days=stopped.days,
