@@ -1108,3 +1108,33 @@ def test_emulated_regex_match_agrees_with_std_regex(
         if a != ("1" if regex_match(v, p, 0) is not None else "0")
     ]
     assert disagree == []
+
+
+def test_the_pack_collects_what_the_generalised_classifier_reads(real_catalogue: Catalogue) -> None:
+    """Rows found only through roots, a missing or Russian publisher, or a driver's image file are selected."""
+    pack = build_pack(real_catalogue)
+    rows = {
+        "programs": [
+            {"name": "Kaspersky Total Security", "publisher": ""},
+            {"name": "Kaspersky Endpoint Security 11 для Windows", "publisher": 'АО "Лаборатория Касперского"'},
+        ],
+        "file": [
+            {
+                "path": "C:\\Program Files (x86)\\Kaspersky Lab\\Kaspersky 21.3\\x64\\new.dll",
+                "directory": "C:\\Program Files (x86)\\Kaspersky Lab\\Kaspersky 21.3\\x64",
+            },
+            {
+                "path": "C:\\Windows\\System32\\drivers\\klif.sys",
+                "directory": "C:\\Windows\\System32\\drivers",
+                "filename": "klif.sys",
+            },
+        ],
+        "services": [
+            {"name": "newsvc", "path": '"C:\\Program Files (x86)\\Kaspersky Lab\\Kaspersky 21.3\\avp.exe" -r'}
+        ],
+    }
+    for table, table_rows in rows.items():
+        db = osquery_db()
+        load(db, {"platform": "windows", table: [{c: r.get(c, "") for c in TABLES[table]} for r in table_rows]})
+        selected = db.execute(pack["queries"][table]["query"]).fetchall()
+        assert len(selected) == len(table_rows), (table, selected)
