@@ -2,7 +2,7 @@
 
 A YAML file validated like the playbooks (playbooks/schema/policy.schema.json). Without a file the
 defaults are those of a careful person at the keyboard: remove every banned product found, allow no
-restart without asking, read no password from anywhere but a prompt.
+restart without asking, read no password from anywhere but a prompt, delete no leftover nobody confirmed.
 """
 
 from __future__ import annotations
@@ -35,6 +35,9 @@ class Policy:
     # Probable findings (an uninstall entry without a publisher, a file known only by its name) are removed
     # only once a person confirms them; an admin who has checked the fleet can let them go without asking.
     remove_probable: bool = False
+    # What the clean-up does with leftovers when no person is there to confirm (the catalogue says a person
+    # confirms): report them (the default), or remove them.
+    leftovers: str = "report"
     source: str = "defaults"
 
     def removes(self, family: str, product_id: str) -> bool:
@@ -57,6 +60,7 @@ def from_data(data: dict[str, Any], source: str) -> Policy:
         keep_products=tuple(removal.get("keep_products", ())),
         remove_probable=bool(removal.get("probable", False)),
         data_rescue=data.get("data_rescue", "ask"),
+        leftovers=data.get("leftovers", {}).get("silent", "report"),
         source=source,
     )
 
