@@ -43,7 +43,7 @@ def _handler(module: str, func: str = "run") -> Callable[[argparse.Namespace], i
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="offramp",
-        description="Find a banned security product (today: Kaspersky), remove it cleanly, install a "
+        description="Find banned software (the products its catalogues name), remove it cleanly, install a "
         "replacement you chose and prove the machine is protected again.",
         epilog="Exit status: 0 success, 1 banned software found (scan), 2 usage or input error. "
         "Run 'offramp COMMAND --help' for each command.",
@@ -105,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="print JSON for tools")
     p.add_argument("--today", type=_date, metavar="YYYY-MM-DD", help="count days from this date instead of today")
+    p.add_argument("--catalogue", metavar="ID", help="only this banned-product catalogue (default: every shipped one)")
     p.set_defaults(handler=_handler("timeline"))
     p = commands.add_parser(
         "scan",
@@ -122,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="classify an inventory file (Offramp's JSON or osquery's results from the exported pack)",
     )
     p.add_argument("--json", action="store_true", help="print a JSON document for tools")
+    p.add_argument("--catalogue", metavar="ID", help="only this banned-product catalogue (default: every shipped one)")
     p.set_defaults(handler=_handler("scan"))
 
     inventory = commands.add_parser(
@@ -136,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print the inventory of this machine (or of a mounted system) as JSON.",
     )
     p.add_argument("--root", type=Path, metavar="DIR", help="read a mounted Linux or macOS system at DIR")
+    p.add_argument("--catalogue", metavar="ID", help="only this banned-product catalogue (default: every shipped one)")
     p.set_defaults(handler=_handler("scan", "run_collect"))
 
     def migration_arguments(p: argparse.ArgumentParser) -> None:
@@ -233,6 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="text for a terminal or a ticket (default), html for printing",
     )
     p.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of printing")
+    p.add_argument("--catalogue", metavar="ID", help="only this banned-product catalogue (default: every shipped one)")
     p.set_defaults(handler=_handler("walkthrough", "run_walkthrough"))
 
     p = commands.add_parser(
@@ -313,6 +317,7 @@ def build_parser() -> argparse.ArgumentParser:
         "docs/osquery.md.",
     )
     p.add_argument("--output", type=Path, metavar="FILE", help="write the pack to FILE instead of printing it")
+    p.add_argument("--catalogue", metavar="ID", help="only this banned-product catalogue (default: every shipped one)")
     p.set_defaults(handler=_handler("export", "run_osquery_pack"))
     p = exp.add_parser(
         "fleet-policies",

@@ -22,7 +22,7 @@ def run_scan(args: argparse.Namespace) -> int:
     import json
 
     from app.core import eventlog
-    from app.core.data.catalogue import load_catalogue
+    from app.core.data.catalogue import combine, load_catalogues
     from app.core.fleet import render
     from app.core.fleet.scan import FleetInputError, scan_fleet
 
@@ -40,9 +40,9 @@ def run_scan(args: argparse.Namespace) -> int:
     elif args.format == "html":
         from app.core.output import fleet_html
 
-        _write(fleet_html.render(result, load_catalogue().vendor.name), args.output)
+        _write(fleet_html.render(result, combine(load_catalogues()).vendor.name), args.output)
     else:
-        _write(render.to_text(result, load_catalogue().vendor.name), args.output)
+        _write(render.to_text(result, combine(load_catalogues()).vendor.name), args.output)
     if s.unreadable_lines and args.format != "text":
         print(f"offramp: {s.unreadable_lines} lines could not be read; first: {s.problems[0]}", file=sys.stderr)
     return EXIT_CLEAN if s.clean else EXIT_FOUND

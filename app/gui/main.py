@@ -26,6 +26,7 @@ def build_wizard(args: argparse.Namespace, resume: bool = True):
         extra_playbooks=Path(args.playbooks) if args.playbooks else None,
         allow_loopback_http=os.environ.get("OFFRAMP_ALLOW_LOOPBACK_HTTP") == "1",
         resume_state=state,
+        catalogue_id=getattr(args, "catalogue", None),
     )
     if state and state.options.get("root"):
         model.root = state.options["root"]
@@ -37,6 +38,11 @@ def parse(argv: Sequence[str] | None) -> tuple[argparse.Namespace, list[str]]:
     parser.add_argument("--helpdesk", action="store_true", help="show step numbers and technical details")
     parser.add_argument("--root", help="work on a mounted Linux or macOS system instead of this machine")
     parser.add_argument("--playbooks", metavar="DIR", help="also offer the replacement playbooks in DIR")
+    parser.add_argument(
+        "--catalogue",
+        metavar="ID",
+        help="only this banned-product catalogue (default: all are scanned, the first one's wording is shown)",
+    )
     parser.add_argument(
         "--wizard-style",
         choices=["native", "classic", "modern", "mac"],

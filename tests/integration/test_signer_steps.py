@@ -70,7 +70,7 @@ def _run(tmp_path: Path, signed: dict[str, Any], served: str, *, accept: bool) -
         backend = RecordingBackend(tmp_path / "root")
         ctx = Context(
             plan=Plan("windows", "test-av", [stage, install]),
-            catalogue=load_catalogue(),
+            catalogue=load_catalogue(catalogue_id="kaspersky"),
             replacement=None,
             policy=Policy(accept_new_hash_if_signed=accept),
             backend=backend,

@@ -48,7 +48,7 @@ def profiles() -> dict[str, tuple[str, dict[str, list[Row]]]]:
         "platform": "linux",
         "deb_packages": [{"name": n, "version": "1.0", "status": "install ok installed"} for n in ("bash", "zsh")],
     }
-    pack = build_pack(load_catalogue())
+    pack = build_pack(load_catalogue(catalogue_id="kaspersky"))
     out = {}
     for name, machine in machines.items():
         db = op.osquery_db()

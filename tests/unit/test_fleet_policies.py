@@ -21,7 +21,7 @@ FLEET_KEYS = {"name", "description", "resolution", "query", "platform", "critica
 def policies() -> dict[tuple[str, str], str]:
     replacements = {p: known_security_products(p) for p in ("windows", "darwin", "linux")}
     out = {}
-    for policy in build_policies(load_catalogue(), replacements):
+    for policy in build_policies(load_catalogue(catalogue_id="kaspersky"), replacements):
         kind = policy["name"].split(" - ", 1)[1].split(" (", 1)[0]
         out[(policy["platform"], kind)] = policy["query"]
     return out

@@ -36,7 +36,7 @@ PROFILES = sorted(profiles())
 
 def single_host_verdict(log: Path, spec: HostSpec) -> object:
     """What `scan --inventory` says of this host's log, in the fleet's terms."""
-    catalogue = load_catalogue()
+    catalogue = load_catalogue(catalogue_id="kaspersky")
     inventory = inv.load(log)
     findings = classify(catalogue, inventory, NOW, known_security_products(inventory["platform"]))
     key = spec.uuid if spec.fleet else spec.name
@@ -101,7 +101,7 @@ def test_each_hosts_verdict_is_what_a_scan_of_its_own_lines_says(
 
 @pytest.mark.parametrize("profile", PROFILES)
 def test_the_rows_a_fleet_scan_drops_never_change_a_finding(profile: str) -> None:
-    catalogue = load_catalogue()
+    catalogue = load_catalogue(catalogue_id="kaspersky")
     platform, tables = profiles()[profile]
     noisy = {t: rows + noise_rows(t, 50) for t, rows in tables.items()}
     keep = RowFilter(catalogue, known_products_everywhere()).keep

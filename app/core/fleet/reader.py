@@ -153,10 +153,10 @@ def init_worker() -> None:
     """Loads the catalogue once per worker process (and in this process when it works alone)."""
     global _FILTER
     if _FILTER is None:
-        from app.core.data.catalogue import load_catalogue
+        from app.core.data.catalogue import combine, load_catalogues
         from app.core.fleet.relevance import known_products_everywhere
 
-        _FILTER = RowFilter(load_catalogue(), known_products_everywhere())
+        _FILTER = RowFilter(combine(load_catalogues()), known_products_everywhere())
 
 
 def read_bytes(chunk: Chunk) -> bytes:

@@ -94,9 +94,9 @@ _CONTEXT: dict[str, Any] = {}
 
 def init_worker() -> None:
     if not _CONTEXT:
-        from app.core.data.catalogue import load_catalogue
+        from app.core.data.catalogue import load_catalogues
 
-        _CONTEXT["catalogue"] = load_catalogue()
+        _CONTEXT["catalogues"] = load_catalogues()
         _CONTEXT["known"] = {}
 
 
@@ -125,7 +125,10 @@ def classify_host(host: HostInput, now: dt.datetime) -> HostVerdict:
     except InventoryError as exc:
         return HostVerdict(host.key, host.label, None, UNREADABLE, last_seen, host.stale, error=str(exc))
     platform = inventory["platform"]
-    findings = classify(_CONTEXT["catalogue"], inventory, now, _known(platform))
+    from app.core.scan.run import merge
+
+    # Every shipped catalogue, each classified on its own, as a local scan does.
+    findings = merge([classify(c, inventory, now, _known(platform)) for c in _CONTEXT["catalogues"]])
     return from_findings(host.key, host.label, last_seen, host.stale, findings)
 
 

@@ -68,6 +68,8 @@ class Report:
     warnings: list[str] = field(default_factory=list)
     to_do_by_hand: list[str] = field(default_factory=list)
     journal: JournalHead | None = None
+    # What the scan found, each with its certainty (certain / probable), rule, and whether it was planned.
+    found: list[dict[str, Any]] = field(default_factory=list)
     # Which machine wrote it, for 'offramp fleet report' over reports collected from many machines.
     host: str | None = None
 
@@ -121,6 +123,7 @@ def build(ctx: Context) -> Report:
         to_do_by_hand=state.to_do,
         steps=steps,
         journal=JournalHead(head, lines),
+        found=list(ctx.plan.found),
         host=socket.gethostname(),
     )
 
@@ -206,6 +209,7 @@ def from_json(data: Any) -> Report:
         warnings=strings("warnings"),
         to_do_by_hand=strings("to_do_by_hand"),
         journal=_journal(data.get("journal")),
+        found=[dict(item) for item in data.get("found") or [] if isinstance(item, dict)],
         host=text("host"),
     )
 

@@ -224,8 +224,9 @@ def act_uninstall(ctx: Context, step: Step) -> Outcome:
         return Outcome("cancelled", f"{step.title}: the uninstaller was cancelled", exit_code=exitcodes.CANCELLED)
     if result.blocked:
         env = ", ".join(ctx.policy.password_env.values())
+        vendor = ctx.catalogue.part_of(str(step.params.get("product_id", ""))).vendor
         return Outcome.failed(
-            f"{step.title} was blocked: {result.message}. {ctx.catalogue.vendor.blocked_removal_help} "
+            f"{step.title} was blocked: {result.message}. {vendor.blocked_removal_help} "
             f"(Offramp reads the passwords from the environment variables {env}.)",
             exitcodes.UNINSTALL_BLOCKED,
         )
@@ -289,6 +290,15 @@ def act_cleanup(ctx: Context, step: Step) -> Outcome:
     leftovers = sorted(findings.leftovers, key=lambda item: LEFTOVER_ORDER.get(item.kind, 99))
     removable = [item for item in leftovers if item.kind in REMOVABLE]
     kept = [f"{item.kind} {item.name}" for item in leftovers if item.kind not in REMOVABLE]
+    # A probable leftover (a file known only by its name) waits for a person, or a policy that lets it go.
+    agreed = set(step.params.get("leftovers", ()))
+    unsure = [
+        item
+        for item in removable
+        if item.certainty != "certain" and not ctx.policy.remove_probable and f"{item.kind} {item.name}" not in agreed
+    ]
+    removable = [item for item in removable if item not in unsure]
+    kept += [f"{item.kind} {item.name} (probable: nobody confirmed it)" for item in unsure]
     if removable and not _may_remove(ctx, removable):
         reported = [f"{item.kind} {item.name}" for item in removable]
         ctx.journal.append("cleanup.reported", leftovers=reported, policy=ctx.policy.leftovers)
