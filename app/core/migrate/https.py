@@ -10,11 +10,14 @@ trusts: no more, no less. A bundle named by REQUESTS_CA_BUNDLE is still honoured
 from __future__ import annotations
 
 import ssl
-from typing import Any
+from typing import TYPE_CHECKING
 
 import requests
 import truststore
 from requests.adapters import HTTPAdapter
+
+if TYPE_CHECKING:
+    from requests.adapters import _HostParams, _PoolKwargs
 
 
 class SystemTrustAdapter(HTTPAdapter):
@@ -25,8 +28,8 @@ class SystemTrustAdapter(HTTPAdapter):
         super().__init__()
 
     def build_connection_pool_key_attributes(
-        self, request: requests.PreparedRequest, verify: bool | str | None, cert: Any = None
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        self, request: requests.PreparedRequest, verify: bool | str, cert: tuple[str, str] | str | None = None
+    ) -> tuple[_HostParams, _PoolKwargs]:
         # The documented way to give requests an SSLContext of one's own (see the method's docstring).
         host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
         if verify is not False:
