@@ -1,8 +1,8 @@
-"""Builds Offramp's frozen bundle (dist/offramp/) from build.spec and, on Linux, its .deb.
+"""Builds Offramp's frozen bundle (dist/offramp/) from build.spec and, on Linux, its .deb and .rpm.
 
 `make dist`, the packaging tests and every CI job run this one script, so what they check is what ships.
 
-    python packaging/build.py [--dist DIR] [--work DIR] [--no-deb]
+    python packaging/build.py [--dist DIR] [--work DIR] [--no-deb] [--no-rpm]
 
 It installs what the build needs when it is missing: PyInstaller into the running Python (the version the
 `dev` extra of pyproject.toml asks for) and, on Debian as root, the packages in packaging/apt.txt.
@@ -22,6 +22,7 @@ from pathlib import Path
 
 import deb
 import layout
+import rpm_package
 
 
 def ensure_system_packages() -> None:
@@ -80,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         help="PyInstaller's work folder (default: build/pyinstaller/)",
     )
     parser.add_argument("--no-deb", action="store_true", help="on Linux, stop after the bundle")
+    parser.add_argument("--no-rpm", action="store_true", help="on Linux, build the .deb but not the .rpm")
     args = parser.parse_args(argv)
     dist, work = args.dist.resolve(), args.work.resolve()
     started = time.perf_counter()
@@ -90,6 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     if sys.platform.startswith("linux") and not args.no_deb:
         package = deb.build_deb(bundle, dist, work)
         print(f"package: {package} ({time.perf_counter() - started:.1f} s)", flush=True)
+        if not args.no_rpm and shutil.which("rpmbuild"):
+            package = rpm_package.build_rpm(bundle, dist, work)
+            print(f"package: {package} ({time.perf_counter() - started:.1f} s)", flush=True)
     return 0
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import configparser
 import gzip
 import importlib.util
+import json
 import os
 import re
 import struct
@@ -22,8 +23,9 @@ from types import ModuleType
 import pytest
 
 from tests.conftest import REPO
-from tests.support.pkgbed import DpkgRoot
-from tests.support.pkgbed_fixtures import require_tools
+from tests.support import linux_fixtures as fx
+from tests.support.pkgbed import DpkgRoot, RpmRoot
+from tests.support.pkgbed_fixtures import BuiltPackages, require_tools
 
 PACKAGING = REPO / "packaging"
 BUILD_TIMEOUT_S = 1200
@@ -45,12 +47,14 @@ def packaging_module(name: str) -> ModuleType:
 layout = packaging_module("layout")
 smoke = packaging_module("smoke")
 deb = packaging_module("deb")
+rpm_package = packaging_module("rpm_package")
 
 
 @dataclass(frozen=True)
 class Built:
     bundle: Path
     deb: Path
+    rpm: Path
     seconds: float
 
 
@@ -71,7 +75,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     assert proc.returncode == 0, f"packaging/build.py failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
     debs = list((out / "dist").glob("offramp_*.deb"))
     assert len(debs) == 1, f"expected one .deb, found {debs}"
-    return Built(out / "dist" / layout.BUNDLE_NAME, debs[0], time.perf_counter() - started)
+    rpms = list((out / "dist").glob("offramp-*.rpm"))
+    assert len(rpms) == 1, f"expected one .rpm, found {rpms}"
+    return Built(out / "dist" / layout.BUNDLE_NAME, debs[0], rpms[0], time.perf_counter() - started)
 
 
 def test_the_wizard_smoke_test_option_runs_unfrozen() -> None:
@@ -280,3 +286,51 @@ def test_the_deb_installs_the_bundle_commands_desktop_entry_and_icon(built: Buil
     # copies of the libraries the package leaves out.
     installed = root.path / "usr" / "lib" / "offramp"
     assert not smoke.check_version(installed) and not smoke.check_gui(installed)
+
+
+@pytest.mark.slow
+def test_the_rpm_passes_rpmlint_with_only_reasoned_filters(built: Built) -> None:
+    require_tools(("rpmlint",), "checking the .rpm")
+    config = REPO / "packaging/rpm/rpmlint.toml"
+    proc = subprocess.run(["rpmlint", "-c", str(config), str(built.rpm)], capture_output=True, text=True, timeout=600)
+    assert "0 errors, 0 warnings" in proc.stdout, proc.stdout + proc.stderr
+    # Every filter carries its reason: the line above each filter is a comment or another filter.
+    lines = config.read_text(encoding="utf-8").splitlines()
+    filters = lines[lines.index("Filters = [") + 1 : lines.index("]")]
+    assert filters[0].strip().startswith("#")
+    for before, line in zip(filters, filters[1:], strict=False):
+        if line.strip().startswith('"'):
+            assert before.strip().startswith(("#", '"')), line
+
+
+@pytest.mark.slow
+def test_the_rpm_installs_runs_and_removes_cleanly_in_a_private_rpm_root(
+    built: Built, tmp_path: Path, dpkg_root: DpkgRoot, built_packages: BuiltPackages
+) -> None:
+    require_tools(("rpm",), "installing the .rpm")
+    requires = subprocess.run(["rpm", "-qpR", str(built.rpm)], capture_output=True, text=True, check=True).stdout
+    assert "libEGL.so.1()(64bit)" in requires
+    # The bundle's own Qt is private: neither required from the system nor offered to other packages.
+    assert "libQt6Core" not in requires
+    provides = subprocess.run(["rpm", "-qp", "--provides", str(built.rpm)], capture_output=True, text=True).stdout
+    assert not [line for line in provides.splitlines() if ".so" in line], provides
+
+    root = RpmRoot(tmp_path / "rpmroot")
+    assert root.install(built.rpm).returncode == 0
+    assert root.installed() == {"offramp": f"{layout.version()}-{rpm_package.RELEASE}"}
+    installed = root.path / "usr" / "lib" / "offramp"
+    assert not smoke.check_version(installed)
+    assert dpkg_root.install(built_packages.deb(fx.KESL)).returncode == 0
+    scan = subprocess.run(
+        [str(root.path / "usr/bin/offramp"), "scan", "--json", "--root", str(dpkg_root.path)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "OFFRAMP_HOME": str(tmp_path / "home")},
+        timeout=120,
+    )
+    assert scan.returncode == 1, scan.stderr
+    assert json.loads(scan.stdout)["installed"]
+
+    assert root.remove("offramp").returncode == 0
+    assert root.installed() == {}
+    assert not (root.path / "usr/lib/offramp").exists() and not (root.path / "usr/bin/offramp").exists()
