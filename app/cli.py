@@ -355,6 +355,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             for problem in exc.problems:
                 print(problem, file=sys.stderr)
             return EXIT_USAGE
+        shipped = sys.modules.get("app.core.data.shipped")
+        if shipped is not None and isinstance(exc, shipped.ShippedDataMissing):
+            eventlog.get().error(str(exc), extra={"event": "install.incomplete", "console": False})
+            print(f"offramp: {exc}", file=sys.stderr)
+            return EXIT_INTERNAL
         eventlog.get().exception("unexpected error", extra={"event": "internal.error", "console": False})
         print(
             f"offramp: internal error: {exc.__class__.__name__}: {exc}\nThe details are in the log: {log_file}",

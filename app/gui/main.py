@@ -34,6 +34,11 @@ def build_wizard(args: argparse.Namespace, resume: bool = True):
 
 
 def parse(argv: Sequence[str] | None) -> tuple[argparse.Namespace, list[str]]:
+    return build_parser().parse_known_args(argv)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The window's options (also the source of its manual page)."""
     parser = argparse.ArgumentParser(prog="offramp-gui", description="Offramp's guided window.")
     parser.add_argument("--helpdesk", action="store_true", help="show step numbers and technical details")
     parser.add_argument("--root", help="work on a mounted Linux or macOS system instead of this machine")
@@ -54,7 +59,7 @@ def parse(argv: Sequence[str] | None) -> tuple[argparse.Namespace, list[str]]:
         action="store_true",
         help="build and show the wizard, print 'ok' and quit (checks an installed or frozen build)",
     )
-    return parser.parse_known_args(argv)
+    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

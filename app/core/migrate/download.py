@@ -412,14 +412,14 @@ class _Transfer:
             with self._get(session, headers) as response:
                 self._receive(response, sent_if_range=sent_if_range)
         except requests.exceptions.SSLError as exc:
-            # Retrying won't fix a certificate; the usual cause on managed networks is a TLS-inspecting
-            # proxy whose root CA Python doesn't know.
+            # Retrying won't fix a certificate. Offramp already trusts the system's store (https.py), so on a
+            # managed network the inspecting proxy's root CA is missing from that store too.
             raise DownloadError(
                 "network",
                 f"The TLS certificate of {self.host} could not be verified ({_short(exc)}). "
-                "On a managed network a TLS-inspecting proxy is the usual cause: ask IT for its CA "
-                "certificate and point REQUESTS_CA_BUNDLE at it. Offramp never downloads without checking "
-                "the certificate.",
+                "On a managed network a TLS-inspecting proxy is the usual cause: its root certificate must be "
+                "in this computer's certificate store (ask IT), or named by REQUESTS_CA_BUNDLE. Offramp never "
+                "downloads without checking the certificate.",
                 url=self.url,
             ) from None
         except requests.exceptions.ProxyError as exc:
@@ -766,9 +766,9 @@ def download(
                 max_size=max_size,
                 expected_size=expected_size,
             )
-            import requests
+            from app.core.migrate import https
 
-            with requests.Session() as session:
+            with https.session() as session:
                 session.headers["User-Agent"] = f"Offramp/{__version__} (+installer staging)"
                 transfer.run(session, attempts=attempts, backoff=backoff)
             handle.flush()
