@@ -91,7 +91,9 @@ def test_silent_migration_end_to_end_under_windows_installer(
             playbook = pinned_playbook(tmp_path, "windows", url, payload)
             # What the uninstallers leave behind is removed only because the admin's policy says so.
             policy = tmp_path / "policy.yaml"
-            policy.write_text("kind: policy\nschema_version: 1\ndata_rescue: assume-done\nleftovers: {silent: remove}\n")
+            policy.write_text(
+                "kind: policy\nschema_version: 1\ndata_rescue: assume-done\nleftovers: {silent: remove}\n"
+            )
             result = bed.offramp(
                 "migrate",
                 "--silent",
