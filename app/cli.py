@@ -20,11 +20,11 @@ from app.core import exitcodes
 def build_parser() -> argparse.ArgumentParser:
     # Each command module registers its own sub-parsers beside its handlers. It imports only the standard
     # library at the top, and its handlers import the core when they run, so the whole parser stays cheap.
-    from app.commands import export, journal, migrate, playbooks, scan, timeline, walkthrough
+    from app.commands import bundle, export, fleet, journal, migrate, playbooks, scan, timeline, walkthrough
 
     parser = argparse.ArgumentParser(
         prog="offramp",
-        description="Find a banned security product (today: Kaspersky), remove it cleanly, install a "
+        description="Find banned software (the products its catalogues name), remove it cleanly, install a "
         "replacement you chose and prove the machine is protected again.",
         epilog="Exit status: 0 success, 1 banned software found (scan), 2 usage or input error, "
         "70 internal error. Run 'offramp COMMAND --help' for each command.",
@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="also print debug messages to the terminal")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     # In the order --help lists them.
-    for module in (playbooks, timeline, scan, migrate, journal, walkthrough, export):
+    for module in (playbooks, timeline, scan, migrate, bundle, journal, walkthrough, fleet, export):
         module.register(commands)
     return parser
 
@@ -68,6 +68,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             for problem in exc.problems:
                 print(problem, file=sys.stderr)
             return exitcodes.USAGE
+        # Looked up the same way: a wheel or package without its shipped data is a broken install, said loudly.
+        shipped = sys.modules.get("app.core.data.shipped")
+        if shipped is not None and isinstance(exc, shipped.ShippedDataMissing):
+            eventlog.get().error(str(exc), extra={"event": "install.incomplete", "console": False})
+            print(f"offramp: {exc}", file=sys.stderr)
+            return exitcodes.INTERNAL
         eventlog.get().exception("unexpected error", extra={"event": "internal.error", "console": False})
         print(
             f"offramp: internal error: {exc.__class__.__name__}: {exc}\nThe details are in the log: {log_file}",

@@ -56,7 +56,7 @@ def main(runs: int = 15) -> None:
     from app.core.data.catalogue import load_catalogue
     from app.core.scan.classifier import classify
 
-    catalogue = load_catalogue()
+    catalogue = load_catalogue(catalogue_id="kaspersky")
     inventory = synthetic_inventory()
     samples = []
     for _ in range(runs):

@@ -42,12 +42,18 @@ def register(commands: argparse._SubParsersAction) -> None:
         description="Run the migration. With --silent nothing is asked. Exit codes: 0 success "
         "(also when there was nothing to do), 3010 restart required (resume registered),"
         " 1641 restart started, 1618 retry later, 1602 cancelled, 1603 failed, "
-        "2 usage, 20-29 Offramp-specific failures (see README).",
+        "2 usage, 20-32 Offramp-specific failures (see README).",
     )
     _migration_arguments(p)
     p.add_argument("--silent", action="store_true", help="never prompt (for deployment tools)")
     p.add_argument("--dry-run", action="store_true", help="go through the whole plan without changing anything")
     p.add_argument("--report", type=Path, metavar="FILE", help="write the JSON report here")
+    p.add_argument(
+        "--offline",
+        type=Path,
+        metavar="DIR",
+        help="use only the playbook and installer in this bundle (see 'offramp bundle create'); no network",
+    )
     p.set_defaults(handler=run_migrate)
 
     p = commands.add_parser(
@@ -168,6 +174,16 @@ def run_migrate(args: argparse.Namespace) -> int:
     from app.core.migrate.recorderrors import RecordError
 
     options = _options(args)
+    if getattr(args, "offline", None):
+        from app.core.migrate.bundle import BundleError, open_bundle
+
+        try:
+            # Checked here, before the scan, and again by the stage step before the installer is used.
+            entry = open_bundle(args.offline).entry(args.to)
+        except BundleError as exc:
+            print(f"offramp: {exc}", file=sys.stderr)
+            return exc.exit_code
+        options.replacement_ref, options.offline_dir = str(entry.playbook), str(args.offline)
     if not options.silent and not sys.stdin.isatty() and not options.dry_run:
         print(
             "offramp: no terminal to ask questions on: add --silent (and a --policy) to run unattended", file=sys.stderr
@@ -180,6 +196,11 @@ def run_migrate(args: argparse.Namespace) -> int:
             return exitcodes.SUCCESS
         if not options.silent:
             _print_plan(runner.ctx.plan)
+        if runner.ctx.replacement:
+            from app.core.migrate.report import provenance
+
+            used = provenance(runner.ctx.replacement)
+            print(f"Playbook: {used['id']}, verified {used['verified_on']} ({used['source']})")
         return _finish(runner.run(), options.silent)
     except (session.SessionError, PlanError) as exc:
         print(f"offramp: {exc}", file=sys.stderr)

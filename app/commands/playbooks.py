@@ -1,4 +1,4 @@
-"""`offramp playbooks list | validate | schema`: what replacements exist, and whether YAML files are valid."""
+"""`offramp playbooks list | validate | schema | update`: the replacements, their validity, signed newer ones."""
 
 from __future__ import annotations
 
@@ -41,6 +41,16 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     p.add_argument("kind", nargs="?", choices=["banned-catalogue", "replacement", "policy"])
     p.set_defaults(handler=run_schema)
+    p = actions.add_parser(
+        "update",
+        help="fetch newer playbooks from a TUF-signed update repository",
+        description="Fetch newer playbooks from an update repository secured with TUF (rollback, freeze, "
+        "mix-and-match and wrong keys are refused); never older than the shipped ones. They go to Offramp's "
+        "state folder and are used by id from then on. Exit 0 done, 1 refused or unreachable, 2 usage.",
+    )
+    p.add_argument("--repository", required=True, metavar="URL", help="the update repository's base URL")
+    p.add_argument("--trusted-root", required=True, type=Path, metavar="FILE", help="the repository's root.json")
+    p.set_defaults(handler=run_update)
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -106,4 +116,24 @@ def run_schema(args: argparse.Namespace) -> int:
         except FileNotFoundError:
             print(f"no schema is installed for {kind!r}", file=sys.stderr)
             return exitcodes.USAGE
+    return exitcodes.SUCCESS
+
+
+def run_update(args: argparse.Namespace) -> int:
+    from app.core import paths
+    from app.core.data.updates import UpdateError, update
+
+    try:
+        result = update(args.repository, args.trusted_root, paths.playbook_updates_dir())
+    except UpdateError as exc:
+        print(f"offramp: {exc}", file=sys.stderr)
+        return exitcodes.UPDATE_REFUSED
+    except OSError as exc:
+        print(f"offramp: cannot read the trusted root or write the updates: {exc}", file=sys.stderr)
+        return exitcodes.USAGE
+    for name in result.taken:
+        print(f"updated: {name}")
+    for line in result.skipped:
+        print(f"skipped: {line}")
+    print(f"{len(result.taken)} playbook(s) updated into {paths.playbook_updates_dir()}")
     return exitcodes.SUCCESS

@@ -27,6 +27,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="classify an inventory file (Offramp's JSON or osquery's results from the exported pack)",
     )
     p.add_argument("--json", action="store_true", help="print a JSON document for tools")
+    p.add_argument("--catalogue", metavar="ID", help="only this banned-product catalogue (default: every shipped one)")
     p.set_defaults(handler=run)
 
     inventory = commands.add_parser(
@@ -41,6 +42,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         description="Print the inventory of this machine (or of a mounted system) as JSON.",
     )
     p.add_argument("--root", type=Path, metavar="DIR", help="read a mounted Linux or macOS system at DIR")
+    p.add_argument("--catalogue", metavar="ID", help="only this banned-product catalogue (default: every shipped one)")
     p.set_defaults(handler=run_collect)
 
 
@@ -48,20 +50,26 @@ def _yes_no(value: bool | None) -> str:
     return "unknown" if value is None else ("yes" if value else "no")
 
 
+def _certainty(value: str) -> str:
+    return "certain" if value == "certain" else "probable (removed only once a person confirms it)"
+
+
 def print_summary(result: object) -> None:
     from app.core.scan.run import ScanResult
 
     assert isinstance(result, ScanResult)
     f = result.findings
-    vendor = result.catalogue.vendor.name
+    vendor = " or ".join(c.vendor.name for c in result.scanned)
     print(f"Offramp scan of {result.source.detail} ({f.platform}), {f.scanned_at:%Y-%m-%d %H:%M} UTC")
-    stopped = result.to_dict()["updates_cutoff"]
-    print(f"{vendor} updates stopped in the US on {stopped['date']} ({stopped['days_ago']} days ago).\n")
+    for each in result.to_dict()["catalogues"]:
+        print(f"{each['headline']['text']} ({each['headline']['days_ago']} days ago)")
+    print()
     if f.installed:
         print(f"Banned software installed ({len(f.installed)}):")
         for n, p in enumerate(f.installed, 1):
             label = p.edition if p.edition and p.edition != p.name else p.name
             print(f"  {n}. {label}" + (f" {p.version}" if p.version else "") + f"  [{p.product_id}]")
+            print(f"     certainty: {_certainty(p.certainty)}")
             age = (
                 f"{p.definitions_date[:10]} ({p.definitions_age_days} days old)"
                 if p.definitions_date
@@ -74,7 +82,17 @@ def print_summary(result: object) -> None:
     if f.leftovers:
         print(f"Leftovers of removed {vendor} software ({len(f.leftovers)}):")
         for item in f.leftovers:
-            print(f"  - {item.kind} {item.name}  ({item.product_name})")
+            print(f"  - {item.kind} {item.name}  ({item.product_name}; {_certainty(item.certainty)})")
+        print()
+    if f.shared:
+        print(f"Shared {vendor} parts, removed with the products above ({len(f.shared)}):")
+        for item in f.shared:
+            print(f"  - {item.kind} {item.name}  ({_certainty(item.certainty)})")
+        print()
+    if f.guest_installs:
+        print("Installed inside a virtual machine, not on this system (remove it in the guest):")
+        for note in f.guest_installs:
+            print(f"  - {note.name}: {', '.join(str(e.row.get('path') or e.row.get('name')) for e in note.evidence)}")
         print()
     if f.notes:
         print(f"Seen but not {vendor}, left alone:")
@@ -102,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
     from app.core.scan.run import run_scan
 
     try:
-        result = run_scan(root=args.root, inventory_file=args.inventory)
+        result = run_scan(root=args.root, inventory_file=args.inventory, catalogue_id=args.catalogue)
     except InventoryError as exc:
         print(f"offramp: bad inventory: {exc}", file=sys.stderr)
         return exitcodes.USAGE
@@ -126,11 +144,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_collect(args: argparse.Namespace) -> int:
-    from app.core.data.catalogue import load_catalogue
+    from app.core.data.catalogue import combine, load_catalogues
     from app.core.scan.run import collect
 
     try:
-        inventory, _source = collect(load_catalogue(), root=args.root)
+        inventory, _source = collect(combine(load_catalogues(args.catalogue)), root=args.root)
     except ValueError as exc:
         print(f"offramp: {exc}", file=sys.stderr)
         return exitcodes.USAGE

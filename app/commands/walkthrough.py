@@ -34,6 +34,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="text for a terminal or a ticket (default), html for printing",
     )
     p.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of printing")
+    p.add_argument("--catalogue", metavar="ID", help="only this banned-product catalogue (default: every shipped one)")
     p.set_defaults(handler=run_walkthrough)
 
     p = commands.add_parser(
@@ -68,7 +69,7 @@ def _write(text: str, output: Path | None) -> int:
 
 
 def run_walkthrough(args: argparse.Namespace) -> int:
-    from app.core.data.catalogue import load_catalogue
+    from app.core.data.catalogue import combine, load_catalogues
     from app.core.data.platforms import this_platform
     from app.core.data.replacements import find_replacement
     from app.core.output.walkthrough import WalkthroughError, render_walkthrough_html, render_walkthrough_text
@@ -80,8 +81,9 @@ def run_walkthrough(args: argparse.Namespace) -> int:
         return exitcodes.USAGE
     render = render_walkthrough_html if args.format == "html" else render_walkthrough_text
     try:
-        text = render(replacement, args.os or this_platform(), load_catalogue())
-    except WalkthroughError as exc:
+        catalogue = combine(load_catalogues(getattr(args, "catalogue", None)))
+        text = render(replacement, args.os or this_platform(), catalogue)
+    except (WalkthroughError, ValueError) as exc:
         print(f"offramp: {exc}", file=sys.stderr)
         return exitcodes.USAGE
     return _write(text, args.output)

@@ -7,8 +7,10 @@ documented range that no Windows Installer code uses.
 from __future__ import annotations
 
 SUCCESS = 0  # also when there was nothing to do
-FOUND = 1  # `scan` only: banned software or its leftovers were found
+FOUND = 1  # `scan` and `fleet scan` only: banned software or its leftovers were found
 JOURNAL_CHANGED = 1  # `journal verify` only: a line of the journal was changed
+UPDATE_REFUSED = 1  # `playbooks update` only: the update repository was refused or unreachable
+NOT_ALL_FINISHED = 1  # `fleet report` only: some migration did not finish
 REBOOT_REQUIRED = 3010  # finished so far; a restart is needed and the resume is registered
 REBOOT_STARTED = 1641  # Offramp started the restart itself
 RETRY_LATER = 1618  # another installation is in progress
@@ -29,6 +31,7 @@ STILL_FOUND = 28  # the final rescan still finds the banned product
 NEEDS_PERSON = 29  # a step needs a person (guided install, interactive uninstaller) in silent mode
 RECORD_DAMAGED = 30  # the saved state or journal was damaged (kept aside) or is from a newer Offramp
 RECORDS_INACCESSIBLE = 31  # the state folder cannot be read or written (full, read-only)
+SIGNER_MISMATCH = 32  # the installer is not signed by the signer its playbook pins (or unsigned): nothing was run
 
 # Any command.
 INTERNAL = 70  # sysexits' EX_SOFTWARE: a bug in Offramp, distinct from every documented outcome
@@ -46,6 +49,7 @@ DESCRIPTIONS = {
     PREFLIGHT_FAILED: "the machine is not ready (see the report)",
     DOWNLOAD_FAILED: "the replacement could not be downloaded",
     HASH_MISMATCH: "the download did not match the playbook's SHA-256; nothing was run",
+    SIGNER_MISMATCH: "the installer is not signed by the publisher the playbook pins; nothing was run",
     UNINSTALL_BLOCKED: "removal blocked by a password or self-defence",
     UNINSTALL_FAILED: "the uninstaller failed",
     INSTALL_FAILED: "the replacement's installer failed",

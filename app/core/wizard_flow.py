@@ -37,6 +37,7 @@ class WizardModel:
         extra_playbooks: Path | None = None,
         allow_loopback_http: bool = False,
         resume_state: MigrationState | None = None,  # an unfinished migration found at start
+        catalogue_id: str | None = None,  # which banned product to move off; None: the first shipped, by id
     ):
         self.support_code = support_code
         self.root = root
@@ -45,9 +46,13 @@ class WizardModel:
         self.extra_playbooks = extra_playbooks
         self.allow_loopback_http = allow_loopback_http
         self.resume_state = resume_state
+        self.catalogue_id = catalogue_id
         self.scan: ScanResult | None = None
         self.choice: Replacement | None = None
         self.acknowledged: set[str] = set()
+        # Probable findings the person confirmed (product ids, "kind name" of leftovers): only these and the
+        # certain ones are removed.
+        self.confirmed: set[str] = set()
         self.finished = False
         self.exit_code: int | None = None
         self._catalogue: Catalogue | None = None
@@ -58,9 +63,9 @@ class WizardModel:
         if self.scan is not None:
             return self.scan.catalogue
         if self._catalogue is None:
-            from app.core.data.catalogue import load_catalogue
+            from app.core.data.catalogue import load_catalogues
 
-            self._catalogue = load_catalogue()
+            self._catalogue = load_catalogues(self.catalogue_id)[0]
         return self._catalogue
 
     @property
@@ -68,8 +73,12 @@ class WizardModel:
         return self.catalogue.vendor.name
 
     def headline(self) -> tuple[str, dt.date]:
-        """The vendor's name and the day its updates stopped, for the first page."""
-        return self.vendor, self.catalogue.milestone("updates_cutoff").date
+        """The vendor's name and the day of the catalogue's headline event, for the first page."""
+        return self.vendor, self.catalogue.headline_event().date
+
+    def headline_sentence(self) -> str:
+        """The catalogue's headline sentence ("... since September 29, 2024 it receives no updates there.")."""
+        return self.catalogue.headline_text()
 
     # --- navigation -----------------------------------------------------------------------------------
     def start_page(self) -> str:
@@ -156,6 +165,7 @@ class WizardModel:
             replacement_ref=str(self.choice.path) if self.choice else None,
             allow_loopback_http=self.allow_loopback_http,
             remove_only=self.choice is None,
+            confirmed=tuple(sorted(self.confirmed)),
         )
 
     def plan(self) -> Plan:

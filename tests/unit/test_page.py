@@ -39,7 +39,7 @@ def test_the_document_escapes_its_title_and_wraps_the_body() -> None:
 
 def test_the_report_and_the_walkthrough_share_the_skeleton() -> None:
     report = render_report(successful_report())
-    walk = render_walkthrough_html("microsoft-defender-antivirus", "windows", load_catalogue())
+    walk = render_walkthrough_html("microsoft-defender-antivirus", "windows", load_catalogue(catalogue_id="kaspersky"))
 
     def head(page: str) -> list[str]:
         return [line for line in page.split("<style>")[0].splitlines() if not line.startswith("<title>")]
@@ -58,7 +58,7 @@ def test_markup_built_in_pieces_is_never_escaped_twice() -> None:
     """A piece of markup that lost its Html type would show up as visible tags: '&lt;span'."""
     pages = [
         render_report(successful_report()),
-        render_walkthrough_html("microsoft-defender-antivirus", "windows", load_catalogue()),
+        render_walkthrough_html("microsoft-defender-antivirus", "windows", load_catalogue(catalogue_id="kaspersky")),
     ]
     own_tags = ("span", "b&gt;", "br", "li&gt;", "ul&gt;", "ol&gt;", "tr&gt;", "td", "table", "p&gt;", "p class")
     for page in pages:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from app.core.data.catalogue import load_catalogue
+from app.core.data.catalogue import load_catalogues
 from app.core.data.patterns import Boundary, Cls, PatternError, Seq, check_pattern, parse_pattern
 from app.core.export.osquery_regex import ExportError, ecmascript_patterns
 from tests.conftest import REPO
@@ -16,8 +16,7 @@ from tests.conftest import REPO
 
 def _catalogue_patterns() -> list[str]:
     found = []
-    catalogue = load_catalogue()
-    items: list[Any] = [*catalogue.products, *catalogue.not_banned]
+    items: list[Any] = [item for c in load_catalogues() for item in (*c.products, *c.not_banned)]
     for item in items:
         for signatures in item.detect.values():
             for signature in signatures:

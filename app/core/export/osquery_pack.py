@@ -24,8 +24,9 @@ from typing import Any
 
 from app.core.data import platforms
 from app.core.data.catalogue import Catalogue
-from app.core.data.osquery_tables import TABLES, platforms_of
-from app.core.export.osquery_sql import ExportError, signature_terms
+from app.core.data.osquery_tables import PATH_COLUMNS, TABLES, platforms_of
+from app.core.export.osquery_sql import ExportError, root_terms, signature_terms
+from app.core.scan.implied import implied
 from app.core.scan.inventory import PACK_NAME
 
 __all__ = ["DEFAULT_INTERVAL", "ExportError", "build_pack"]
@@ -42,11 +43,13 @@ class _TableQuery:
 
 
 def _signatures(catalogue: Catalogue) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
-    """(label, platform, table, where) for every detection signature and definitions source."""
+    """(label, platform, table, signature) for every detection signature and definitions source."""
     for product in catalogue.products:
         for platform, signatures in product.detect.items():
             for i, sig in enumerate(signatures):
-                yield f"{product.id}/{platform}/{i}", platform, sig["table"], sig["where"]
+                yield f"{product.id}/{platform}/{i}", platform, sig["table"], sig
+            for i, sig in implied(platform, signatures):
+                yield f"{product.id}/{platform}/{i}/image", platform, sig["table"], sig
         for i, spec in enumerate(product.definitions):
             column = spec.get("column", "data")
             # A date that only a program's output holds ("run") cannot come from osquery: the row is still
@@ -55,24 +58,43 @@ def _signatures(catalogue: Catalogue) -> Iterator[tuple[str, str, str, dict[str,
                 raise ExportError(
                     f"{product.id}/definitions/{i}: column {column!r} is not collected from {spec['table']!r}"
                 )
-            yield f"{product.id}/definitions/{i}", spec["platform"], spec["table"], spec["where"]
+            yield f"{product.id}/definitions/{i}", spec["platform"], spec["table"], spec
     for item in catalogue.not_banned:
         for platform, signatures in item.detect.items():
             for i, sig in enumerate(signatures):
-                yield f"{item.id}/{platform}/{i}", platform, sig["table"], sig["where"]
+                yield f"{item.id}/{platform}/{i}", platform, sig["table"], sig
+            for i, sig in implied(platform, signatures):
+                yield f"{item.id}/{platform}/{i}/image", platform, sig["table"], sig
+
+
+def _root_signatures(catalogue: Catalogue) -> Iterator[tuple[str, str, str, str, str]]:
+    """(label, platform, table, column, root) for every product root and every path column on its platform."""
+    for product in catalogue.products:
+        for platform, roots in product.roots.items():
+            for i, root in enumerate(roots):
+                for table, columns in PATH_COLUMNS.items():
+                    if platform in platforms_of(table):
+                        for column in columns:
+                            yield f"{product.id}/{platform}/root/{i}", platform, table, column, root
 
 
 def build_pack(catalogue: Catalogue, interval: int = DEFAULT_INTERVAL) -> dict[str, Any]:
     """The osquery pack (as JSON-ready data) that collects every row the catalogue's signatures can match."""
     tables: dict[str, _TableQuery] = {}
     publishers = list(catalogue.vendor.publisher_names)
-    for label, platform, table, where in _signatures(catalogue):
+    for label, platform, table, sig in _signatures(catalogue):
         if platform not in platforms_of(table):
             raise ExportError(f"{label}: osquery table {table!r} does not exist on {platform}")
         query = tables.setdefault(table, _TableQuery(set(), []))
         query.platforms.add(platform)
         query.signatures += 1
-        for term in signature_terms(table, where, publishers, label):
+        for term in signature_terms(table, sig["where"], publishers, label, sig.get("missing_ok", ())):
+            if term not in query.terms:
+                query.terms.append(term)
+    for label, platform, table, column, root in _root_signatures(catalogue):
+        query = tables.setdefault(table, _TableQuery(set(), []))
+        query.platforms.add(platform)
+        for term in root_terms(table, column, root, label):
             if term not in query.terms:
                 query.terms.append(term)
     queries = {}

@@ -47,7 +47,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from app.core.data.osquery_tables import TABLES
+from app.core.data.osquery_tables import COMMAND_COLUMNS, TABLES
 from app.core.data.patterns import Alt, Boundary, Cat, Cls, Empty, Lit, Node, Rep, Seq
 from app.core.export.osquery_regex import WIDE_CATEGORIES, ExportError, ecmascript_patterns, parsed
 
@@ -287,6 +287,15 @@ def _spellings(values: Iterable[str]) -> list[str]:
 
 
 def _in_nocase(expr: str, values: Iterable[str]) -> str:
+    values = list(values)
+    wide = [v for v in values if sum(1 for c in v if not c.isascii() and c.lower() != c.upper()) > 1]
+    if wide:
+        # SQLite folds ASCII only, and listing the lower- and upper-case spellings covers one non-ASCII
+        # letter. A name with several (Cyrillic) is matched by LIKE with '_' for each non-ASCII letter:
+        # LIKE counts characters and ignores ASCII case, so this is a slight superset.
+        likes = [f"{expr} LIKE {_q(''.join(c if c.isascii() and c not in '%_' else '_' for c in v))}" for v in wide]
+        rest = [v for v in values if v not in wide]
+        return "(" + " OR ".join(likes + ([_in_nocase(expr, rest)] if rest else [])) + ")"
     spellings = _spellings(values)
     if len(spellings) == 1:
         return f"{expr} = {_q(spellings[0])} COLLATE NOCASE"
@@ -334,20 +343,44 @@ def _cost(matcher: Any) -> int:
     return 1 if isinstance(matcher, dict) and "pattern" in matcher else 0
 
 
-def signature_terms(table: str, where: dict[str, Any], publishers: Iterable[str], label: str) -> list[str]:
+def signature_terms(
+    table: str, where: dict[str, Any], publishers: Iterable[str], label: str, missing_ok: Iterable[str] = ()
+) -> list[str]:
     """The OR branches that select every row this signature can match."""
     publishers = list(publishers)
+    lenient = set(missing_ok)
     for column in where:
         if column not in TABLES[table]:
             raise ExportError(f"{label}: osquery table {table!r} has no column {column!r} in Offramp's list")
     ordered = sorted(where.items(), key=lambda item: _cost(item[1]))
+    # Beside another matcher, a vendor matcher is left to the classifier: publishers differ in case (beyond
+    # ASCII, which SQLite cannot fold), quotation marks and spacing, and the other matcher narrows enough.
+    if len(where) > 1:
+        ordered = [(c, m) for c, m in ordered if not (isinstance(m, dict) and "vendor" in m)]
+
+    def condition(column: str, matcher: Any) -> str:
+        sql = condition_sql(column, matcher, publishers)
+        if column in lenient:
+            return f"({sql} OR {column} IS NULL OR trim({column}) = '')"
+        return sql
+
     if table not in ANCHOR_COLUMNS:
-        return [" AND ".join(condition_sql(c, m, publishers) for c, m in ordered)]
+        return [" AND ".join(condition(c, m) for c, m in ordered) or "1"]
     anchor_column, anchors = _anchors(table, where, label)
     # The anchors already say everything an exact, one_of or under matcher says; a pattern is checked as well.
-    rest = [
-        condition_sql(c, m, publishers)
-        for c, m in ordered
-        if c != anchor_column or (isinstance(m, dict) and "pattern" in m)
-    ]
+    rest = [condition(c, m) for c, m in ordered if c != anchor_column or (isinstance(m, dict) and "pattern" in m)]
     return [" AND ".join([a.sql()] + rest) for a in anchors]
+
+
+def root_terms(table: str, column: str, root: str, label: str) -> list[str]:
+    """The OR branches that select every row of `table` whose `column` lies under a product's root."""
+    if table in ANCHOR_COLUMNS:
+        return signature_terms(table, {column: {"under": root}}, [], label)
+    if (table, column) not in COMMAND_COLUMNS:
+        return [_under_sql(column, root)]
+    base = root.rstrip("/\\")
+    sep = "\\" if "\\" in base else "/"
+    expr = f"replace({column}, '/', '\\')" if sep == "\\" else column
+    # A command line may quote its image or start with \??\, as matching.image_path allows.
+    starts = [base, '"' + base, "\\??\\" + base] if sep == "\\" else [base, '"' + base]
+    return ["(" + " OR ".join(f"{expr} LIKE {_q(start + sep + '%')}" for start in starts) + ")"]

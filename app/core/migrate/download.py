@@ -17,8 +17,10 @@ is that first step. The rules, and why each one exists:
   forward does not use up the retry budget, so a large installer on a flaky link still finishes; an
   overall deadline (``total_timeout``) bounds the whole thing, because the read timeout only measures
   silence and a server that trickles one byte at a time would otherwise never time out.
-* Only a file whose SHA-256 matches is renamed to its final name (after fsync); every failure deletes
-  the ``.part`` so nothing half-downloaded or unverified is left behind.
+* A caller that can vouch for a file another way (its pinned signer) passes ``vouch``: a complete file
+  whose SHA-256 differs is then handed to it, and kept only if it does not raise.
+* Only a file whose SHA-256 matches (or was vouched for) is renamed to its final name (after fsync);
+  every failure deletes the ``.part`` so nothing half-downloaded or unverified is left behind.
 
 Nothing here runs the file. Callers call ``verify_file`` again right before they launch an installer.
 """
@@ -274,8 +276,11 @@ class _Transfer:
         timeout: tuple[float, float],
         deadline: float | None,
         total_timeout: float | None,
+        vouch: Callable[[Path], str] | None = None,
     ) -> None:
         self.url = url
+        self.vouch = vouch
+        self.vouched_by: str | None = None
         self.host = _host(url)
         self.part = part
         self.handle = handle
@@ -407,14 +412,14 @@ class _Transfer:
             with self._get(session, headers) as response:
                 self._receive(response, sent_if_range=sent_if_range)
         except requests.exceptions.SSLError as exc:
-            # Retrying won't fix a certificate; the usual cause on managed networks is a TLS-inspecting
-            # proxy whose root CA Python doesn't know.
+            # Retrying won't fix a certificate. Offramp already trusts the system's store (https.py), so on a
+            # managed network the inspecting proxy's root CA is missing from that store too.
             raise DownloadError(
                 "network",
                 f"The TLS certificate of {self.host} could not be verified ({_short(exc)}). "
-                "On a managed network a TLS-inspecting proxy is the usual cause: ask IT for its CA "
-                "certificate and point REQUESTS_CA_BUNDLE at it. Offramp never downloads without checking "
-                "the certificate.",
+                "On a managed network a TLS-inspecting proxy is the usual cause: its root certificate must be "
+                "in this computer's certificate store (ask IT), or named by REQUESTS_CA_BUNDLE. Offramp never "
+                "downloads without checking the certificate.",
                 url=self.url,
             ) from None
         except requests.exceptions.ProxyError as exc:
@@ -602,6 +607,10 @@ class _Transfer:
                 self.restart()
                 failures, furthest = 0, 0
                 continue
+            if self.vouch is not None:
+                self.handle.flush()
+                self.vouched_by = self.vouch(self.part)  # raises to refuse; the .part is then deleted
+                return
             raise DownloadError(
                 "hash-mismatch",
                 f"The file from {self.host} ({_redact(self.url)}, {self.have} bytes) does "
@@ -679,6 +688,7 @@ def download(
     attempts: int = 5,
     backoff: float = 0.5,
     total_timeout: float | None = DEFAULT_TOTAL_TIMEOUT,
+    vouch: Callable[[Path], str] | None = None,
 ) -> Path:
     """Downloads ``url`` into ``dest_dir``, verifies its SHA-256 and returns the verified file's path.
 
@@ -686,7 +696,8 @@ def download(
     Idempotent: when the final file already exists with the right hash it is returned without any
     network access; a ``<name>.part`` left by a crashed process is re-hashed and resumed.
     ``attempts`` bounds consecutive attempts that bring no new bytes; ``total_timeout`` (seconds, None
-    for none) bounds the whole call. Raises ``DownloadError`` (see ``KINDS``) after deleting the
+    for none) bounds the whole call. ``vouch`` (see the module docstring) returns who vouched, for the
+    log, or raises to refuse the file. Raises ``DownloadError`` (see ``KINDS``) after deleting the
     ``.part``; raises ValueError for arguments that are programming errors.
     """
     _check_sha256(sha256)
@@ -742,6 +753,7 @@ def download(
                 timeout=(connect_timeout, read_timeout),
                 deadline=deadline,
                 total_timeout=total_timeout,
+                vouch=vouch,
             )
             transfer.adopt_leftover()
             eventlog.event(
@@ -754,9 +766,9 @@ def download(
                 max_size=max_size,
                 expected_size=expected_size,
             )
-            import requests
+            from app.core.migrate import https
 
-            with requests.Session() as session:
+            with https.session() as session:
                 session.headers["User-Agent"] = f"Offramp/{__version__} (+installer staging)"
                 transfer.run(session, attempts=attempts, backoff=backoff)
             handle.flush()
@@ -791,6 +803,8 @@ def download(
         sha256=sha256,
         requests=transfer.requests,
         restarts=transfer.restarts,
+        vouched_by=transfer.vouched_by,
+        actual_sha256=transfer.hasher.hexdigest(),
         seconds=round(time.monotonic() - started, 3),
         cached=False,
     )

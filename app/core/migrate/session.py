@@ -13,7 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from app.core import paths
-from app.core.data.catalogue import Catalogue, load_catalogue
+from app.core.data.catalogue import Catalogue, combine, load_catalogues
 from app.core.data.policy import Policy, load_policy, silent_defaults
 from app.core.data.replacements import Replacement, find_replacement
 from app.core.migrate import statefile
@@ -74,7 +74,9 @@ def policy_for(options: Options) -> Policy:
 def plan_from_scan(scan: ScanResult, options: Options, policy: Policy) -> tuple[Plan, Replacement | None]:
     """The plan for what `scan` found: the one way the wizard, `offramp plan` and `offramp migrate` make it."""
     replacement = choose_replacement(options, policy, scan.findings.platform)
-    return make_plan(scan.findings, scan.catalogue, replacement, policy, root=options.root), replacement
+    confirmed = frozenset(options.confirmed)
+    plan = make_plan(scan.findings, scan.catalogue, replacement, policy, root=options.root, confirmed=confirmed)
+    return plan, replacement
 
 
 def plan_for(
@@ -213,7 +215,7 @@ def _resume(
         state,
         options,
         policy,
-        load_catalogue(),
+        combine(load_catalogues()),
         replacement,
         Journal(journal_path()),
         progress,

@@ -291,6 +291,26 @@ def _rescan_section(rescan: dict[str, Any]) -> Html:
     return join(parts)
 
 
+def _found_table(found: list[dict[str, Any]]) -> Html:
+    """Each finding with its certainty and rule: certain ones are removed, probable ones wait for a person."""
+    rows = []
+    for item in found:
+        certainty = str(item.get("certainty") or "certain")
+        action = "planned for removal" if item.get("removed") else "kept until a person confirms it"
+        rows.append(
+            html(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                item.get("name") or "",
+                item.get("kind") or "",
+                certainty,
+                action,
+                item.get("rule") or "",
+            )
+        )
+    head = Html("<tr><th>Found</th><th>Kind</th><th>Certainty</th><th>Action</th><th>Rule</th></tr>")
+    return html("<table>{}{}</table>", head, join(rows))
+
+
 def render_report(report: dict[str, Any]) -> str:
     """The whole report as one HTML5 document (a str). Missing fields are left out, never guessed."""
     steps = [s for s in _list(report.get("steps")) if isinstance(s, dict)]
@@ -344,6 +364,11 @@ def render_report(report: dict[str, Any]) -> str:
 
     out.append(html("<h2>Steps ({})</h2>", len(steps)))
     out.append(_steps_table(steps) if steps else Html("<p>No steps were recorded.</p>"))
+
+    found = [f for f in _list(report.get("found")) if isinstance(f, dict)]
+    if found:
+        out.append(Html("<h2>What the scan found</h2>"))
+        out.append(_found_table(found))
 
     nothing = Html("<p>Nothing.</p>")
     out.append(Html("<h2>What was removed</h2>"))
