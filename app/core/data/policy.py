@@ -32,6 +32,7 @@ class Policy:
     remove_families: tuple[str, ...] = ("consumer", "business", "server", "companion", "legacy", "tool")
     keep_products: tuple[str, ...] = ()
     data_rescue: str = "ask"  # ask: a person confirms each item; assume-done: the admin has taken care of it
+    download_stall_seconds: float = 60.0  # a download that moves under 1 KiB in this long has stalled
     source: str = "defaults"
 
     def removes(self, family: str, product_id: str) -> bool:
@@ -53,6 +54,7 @@ def from_data(data: dict[str, Any], source: str) -> Policy:
         remove_families=tuple(removal.get("families", defaults.remove_families)),
         keep_products=tuple(removal.get("keep_products", ())),
         data_rescue=data.get("data_rescue", "ask"),
+        download_stall_seconds=float(data.get("download", {}).get("stall_seconds", defaults.download_stall_seconds)),
         source=source,
     )
 

@@ -17,6 +17,9 @@ is that first step. The rules, and why each one exists:
   forward does not use up the retry budget, so a large installer on a flaky link still finishes; an
   overall deadline (``total_timeout``) bounds the whole thing, because the read timeout only measures
   silence and a server that trickles one byte at a time would otherwise never time out.
+* A stalled transfer fails like a dropped one: fewer than ``stall_bytes`` in any ``stall_timeout``
+  seconds (curl's --speed-limit/--speed-time) ends the attempt, and such an attempt never renews the
+  retry budget, so a server dripping a byte a second ends in the same error as one that keeps dropping.
 * Only a file whose SHA-256 matches is renamed to its final name (after fsync); every failure deletes
   the ``.part`` so nothing half-downloaded or unverified is left behind.
 
@@ -56,6 +59,8 @@ PROGRESS_INTERVAL = 0.05  # seconds: at most ~20 progress calls a second, enough
 MAX_BACKOFF = 30.0  # seconds: a longer pause looks like a hang to the person watching
 MAX_RETRY_AFTER = 60.0  # seconds: honour a server's Retry-After, but not an hour-long one
 DEFAULT_TOTAL_TIMEOUT = 3600.0  # seconds: a 1 GB installer at ~2.5 Mbit/s; see the module docstring
+DEFAULT_STALL_TIMEOUT = 60.0  # seconds a transfer may go without moving STALL_BYTES forward
+STALL_BYTES = 1024
 _SHA256_HEX = re.compile(r"^[0-9a-fA-F]{64}$")
 _CONTENT_RANGE = re.compile(r"^\s*bytes\s+(?:(\d+)-(\d+)|\*)\s*/\s*(\d+|\*)\s*$", re.IGNORECASE)
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -80,10 +85,17 @@ class _Retry(Exception):
     """An attempt failed in a way that another attempt may fix (dropped connection, 5xx, 429)."""
 
     def __init__(
-        self, reason: str, *, kind: str = "network", status: int | None = None, retry_after: float | None = None
+        self,
+        reason: str,
+        *,
+        kind: str = "network",
+        status: int | None = None,
+        retry_after: float | None = None,
+        stalled: bool = False,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.stalled = stalled
         self.kind = kind
         self.status = status
         self.retry_after = retry_after
@@ -95,11 +107,13 @@ class _Retry(Exception):
 def verify_file(path: Path, sha256: str) -> bool:
     """True when ``path`` is a regular file whose SHA-256 equals ``sha256`` (hex, any case).
 
-    Streams the file, so it is cheap on memory for large installers; compares in constant time.
+    Streams the file, so it is cheap on memory for large installers; compares in constant time. A symlink
+    is not followed and a FIFO is not waited on: both are simply not the file.
     """
     _check_sha256(sha256)
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
-        with open(path, "rb") as handle:
+        with open(os.open(path, flags), "rb") as handle:
             if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
                 return False
             digest = hashlib.sha256()
@@ -120,19 +134,27 @@ def _check_sha256(sha256: str) -> None:
         raise ValueError(f"sha256 must be 64 hexadecimal characters, got {sha256!r}")
 
 
+def filename_problem(name: str) -> str | None:
+    """Why `name` is not a plain file name Offramp may stage under, or None. The playbook validator asks too."""
+    if not name or name in (".", ".."):
+        return "it is empty, '.' or '..'"
+    if name.startswith("."):
+        return "it starts with '.'"
+    for char, what in (("/", "'/'"), ("\\", "'\\'"), (":", "':'"), ("\0", "a NUL")):
+        if char in name:
+            return f"it contains {what}"
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+        return "it contains a control character"
+    if len(name) > 200:
+        return "it is longer than 200 characters"
+    return None
+
+
 def _check_filename(name: str) -> None:
     # The name comes from a playbook; it must stay inside dest_dir and be an ordinary file name.
-    if (
-        not name
-        or name in (".", "..")
-        or name.startswith(".")
-        or "/" in name
-        or "\\" in name
-        or "\0" in name
-        or ":" in name
-        or len(name) > 200
-    ):
-        raise ValueError(f"filename must be a plain file name without directories, got {name!r}")
+    problem = filename_problem(name)
+    if problem:
+        raise ValueError(f"filename must be a plain file name without directories, got {name!r}: {problem}")
 
 
 def _is_loopback_host(host: str) -> bool:
@@ -148,6 +170,18 @@ def _is_loopback_host(host: str) -> bool:
 def _host(url: str) -> str:
     try:
         return urlsplit(url).hostname or "(no host)"
+    except ValueError:
+        return "(unparsable url)"
+
+
+def without_credentials(url: str) -> str:
+    """The URL with any user:password@ taken out, everything else kept: what a plan, a state file or a report
+    may hold. The download itself takes the credentials from the playbook when it runs."""
+    try:
+        parts = urlsplit(url)
+        if "@" not in parts.netloc:
+            return url
+        return parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]).geturl()
     except ValueError:
         return "(unparsable url)"
 
@@ -223,12 +257,11 @@ def _retry_after(value: str | None) -> float | None:
 
 
 def _prepare_dir(dest_dir: Path) -> None:
-    dest_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if os.name != "nt":
-        # mkdir's mode is filtered by the umask and ignored for a directory that already exists, so set
-        # it explicitly: only our user may plant or swap files where installers are staged. (On Windows
-        # mode 0o700 maps to an owner-only ACL at creation since 3.11.10 / CVE-2024-4030; chmod can't.)
-        os.chmod(dest_dir, 0o700)
+    from app.core import paths
+
+    # 0700 whatever the umask, ours, and (elevated) under folders only root can change: only we may plant
+    # or swap files where installers are staged.
+    paths.private_dir(dest_dir)
 
 
 def _open_part(part: Path) -> IO[bytes]:
@@ -300,6 +333,8 @@ class _Transfer:
         timeout: tuple[float, float],
         deadline: float | None,
         total_timeout: float | None,
+        stall_timeout: float | None = None,
+        stall_bytes: int = STALL_BYTES,
     ) -> None:
         self.url = url
         self.host = _host(url)
@@ -315,6 +350,9 @@ class _Transfer:
         self.timeout = timeout
         self.deadline = deadline
         self.total_timeout = total_timeout
+        self.stall_timeout = stall_timeout
+        self.stall_bytes = stall_bytes
+        self._window = (0.0, 0)  # (when the current stall window began, bytes we had then)
         self.hasher = hashlib.sha256()
         self.have = 0
         self.total: int | None = expected_size
@@ -375,6 +413,23 @@ class _Transfer:
                 "check the network and the proxy, or try again on a faster connection.",
                 url=self.url,
             )
+
+    def start_window(self) -> None:
+        self._window = (time.monotonic(), self.have)
+
+    def check_stall(self) -> None:
+        if self.stall_timeout is None:
+            return
+        began, had = self._window
+        now = time.monotonic()
+        if now - began < self.stall_timeout:
+            return
+        if self.have - had < self.stall_bytes:
+            raise _Retry(
+                f"the transfer stalled ({self.have - had} bytes in {now - began:.1f} s)",
+                stalled=True,
+            )
+        self._window = (now, self.have)
 
     def report(self, *, final: bool = False) -> None:
         if self.progress is None:
@@ -538,6 +593,7 @@ class _Transfer:
 
         received = 0
         self.report()
+        self.start_window()
         for chunk in _body_chunks(response):
             self.check_size(self.have + len(chunk), declared=False)  # before writing: never exceed
             self.handle.write(chunk)
@@ -547,6 +603,7 @@ class _Transfer:
             self.report()
             self.check_cancelled()
             self.check_deadline()
+            self.check_stall()
         if body_length is not None and received < body_length:
             # urllib3 normally raises for this itself; this covers a transport that ends quietly.
             raise _Retry(f"the connection closed after {received} of {body_length} bytes")
@@ -589,7 +646,11 @@ class _Transfer:
                 self.attempt(session)
             except _Retry as retry:
                 if self.have > furthest:
-                    furthest, failures = self.have, 0  # progress: the retry budget starts over
+                    # Progress starts the retry budget over, unless it was a trickle: a stalled attempt, or
+                    # one that moved less than a stall window's worth before the line went quiet.
+                    if not retry.stalled and self.have - furthest >= self.stall_bytes:
+                        failures = 0
+                    furthest = self.have
                 failures += 1
                 if failures >= attempts:
                     raise self._exhausted(retry, attempts) from None
@@ -705,6 +766,8 @@ def download(
     attempts: int = 5,
     backoff: float = 0.5,
     total_timeout: float | None = DEFAULT_TOTAL_TIMEOUT,
+    stall_timeout: float | None = DEFAULT_STALL_TIMEOUT,
+    stall_bytes: int = STALL_BYTES,
 ) -> Path:
     """Downloads ``url`` into ``dest_dir``, verifies its SHA-256 and returns the verified file's path.
 
@@ -712,8 +775,9 @@ def download(
     Idempotent: when the final file already exists with the right hash it is returned without any
     network access; a ``<name>.part`` left by a crashed process is re-hashed and resumed.
     ``attempts`` bounds consecutive attempts that bring no new bytes; ``total_timeout`` (seconds, None
-    for none) bounds the whole call. Raises ``DownloadError`` (see ``KINDS``) after deleting the
-    ``.part``; raises ValueError for arguments that are programming errors.
+    for none) bounds the whole call; an attempt that moves fewer than ``stall_bytes`` in
+    ``stall_timeout`` seconds has stalled and counts as a failed attempt. Raises ``DownloadError`` (see
+    ``KINDS``) after deleting the ``.part``; raises ValueError for arguments that are programming errors.
     """
     _check_sha256(sha256)
     sha256 = sha256.lower()
@@ -765,9 +829,12 @@ def download(
                 cancelled=cancelled,
                 allow_loopback_http=allow_loopback_http,
                 proxies=proxies,
-                timeout=(connect_timeout, read_timeout),
+                # Silence is a stall too, so a socket read never waits longer than the stall allows.
+                timeout=(connect_timeout, min(read_timeout, stall_timeout or read_timeout)),
                 deadline=deadline,
                 total_timeout=total_timeout,
+                stall_timeout=stall_timeout,
+                stall_bytes=stall_bytes,
             )
             transfer.adopt_leftover()
             eventlog.event(

@@ -30,13 +30,16 @@ class Journal:
         self.path = Path(path)
 
     def append(self, event: str, **fields: Any) -> dict[str, Any]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        from app.core import paths
+
+        paths.private_dir(self.path.parent)
         torn = self._drop_torn_tail()
         entry = {"ts": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"), "event": event, **fields}
         if torn:
             entry["dropped_torn_line"] = torn
         line = json.dumps(entry, ensure_ascii=False, default=str, separators=(",", ":")) + "\n"
-        with open(self.path, "a", encoding="utf-8") as handle:
+        # 0600 whatever the umask, and never through a symlink or into a FIFO planted at the name.
+        with open(paths.open_private(self.path), "a", encoding="utf-8") as handle:
             handle.write(line)
             handle.flush()
             os.fsync(handle.fileno())
@@ -44,9 +47,11 @@ class Journal:
 
     def _drop_torn_tail(self) -> int:
         """Cuts off a line a crash left half-written (it never was an event). Returns the bytes dropped."""
-        if not self.path.exists():
+        from app.core import paths
+
+        if not os.path.lexists(self.path):
             return 0
-        with open(self.path, "r+b") as handle:
+        with open(paths.open_private(self.path, os.O_RDWR), "r+b") as handle:
             size = handle.seek(0, os.SEEK_END)
             if size == 0:
                 return 0

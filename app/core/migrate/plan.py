@@ -210,7 +210,7 @@ def make_plan(
                 if builtin
                 else f"Download and check {replacement.name} first",
                 "Nothing is removed until the replacement is on this machine and ready",
-                params={"replacement_id": replacement.id, "method": method.method, **method.details},
+                params={"replacement_id": replacement.id, "method": method.method, **_recordable(method.details)},
             )
         )
 
@@ -257,7 +257,7 @@ def make_plan(
                     "replacement_id": replacement.id,
                     "method": method.method,
                     "label": replacement.name,
-                    **method.details,
+                    **_recordable(method.details),
                 },
                 cancellable=False,
                 needs_person=not method.silent,
@@ -284,6 +284,17 @@ def make_plan(
         created_at=(now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"),
         root=root,
     )
+
+
+def _recordable(details: Any) -> dict[str, Any]:
+    """A method's fields as a plan may keep them: the plan goes into the state file, the journal and the report,
+    so a URL's user:password@ stays in the playbook (the download step reads it from there)."""
+    from app.core.migrate.download import without_credentials
+
+    out = dict(details)
+    if isinstance(out.get("url"), str):
+        out["url"] = without_credentials(out["url"])
+    return out
 
 
 def _install_detail(replacement: Replacement, method: str) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 
 RETRIES = 10
 RETRY_DELAY = 0.1
+MAX_STATE_BYTES = 64 * 1024 * 1024  # a plan and its step records: kilobytes; far above that is not ours
 
 
 class StateError(Exception):
@@ -21,8 +22,10 @@ class StateError(Exception):
 
 
 def write(path: Path, data: dict[str, Any]) -> None:
+    from app.core import paths
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    paths.private_dir(path.parent)
     text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True, default=str)
     import tempfile  # here, not at the top: reading the state is on the wizard's path to its first page
 
@@ -58,10 +61,15 @@ def _fsync_dir(folder: Path) -> None:
 
 def read(path: Path) -> dict[str, Any] | None:
     """The state, or None when there is none."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
+    from app.core import inputs
+
+    if not os.path.lexists(path):
         return None
+    try:
+        # Opened without waiting and checked to be a regular file: a FIFO planted at the name cannot hang us.
+        text = inputs.read_text(path, MAX_STATE_BYTES)
+    except inputs.InputError as exc:
+        raise StateError(f"{exc.path} is damaged: {exc.reason}") from None
     try:
         data = json.loads(text)
     except ValueError as exc:

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from app.core import inputs
 from app.core.data.osquery_tables import TABLES, platforms_of
 
 PLATFORMS = ("windows", "darwin", "linux")
@@ -66,11 +67,12 @@ def _from_results_log(lines: list[str], origin: str, platform: str | None) -> In
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
-        try:
-            entry = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InventoryError(f"{origin}:{number}: not JSON ({exc.msg})") from None
-        name = str(entry.get("name", ""))
+        entry = _parse_json(line, f"{origin}:{number}")
+        if not isinstance(entry, dict):
+            raise InventoryError(f"{origin}:{number}: expected a JSON object per line, got {_kind(entry)}")
+        name = entry.get("name", "")
+        if not isinstance(name, str):
+            raise InventoryError(f"{origin}:{number}: 'name' must be text, got {_kind(name)}")
         # osquery names pack queries "pack/<pack>/<query>" (older: "pack_<pack>_<query>"); Fleet uses its own
         # pack name ("pack/Global/<query>", "pack/team-3/<query>"), so any pack whose query is a known table counts.
         if name.startswith("pack/") and name.count("/") == 2:
@@ -82,13 +84,38 @@ def _from_results_log(lines: list[str], origin: str, platform: str | None) -> In
         if table not in TABLES:
             continue
         if "snapshot" in entry:
+            if not isinstance(entry["snapshot"], list):
+                got = _kind(entry["snapshot"])
+                raise InventoryError(f"{origin}:{number}: 'snapshot' must be a list of rows, got {got}")
             tables[table] = list(entry["snapshot"])
-        elif entry.get("action") == "added" and isinstance(entry.get("columns"), dict):
+        elif entry.get("action") == "added":
+            if not isinstance(entry.get("columns"), dict):
+                got = _kind(entry.get("columns"))
+                raise InventoryError(f"{origin}:{number}: 'columns' must be an object, got {got}")
             tables.setdefault(table, []).append(entry["columns"])
     if not tables:
         raise InventoryError(f"{origin}: no results of the '{PACK_NAME}' pack found")
     platform = platform or _guess_platform(tables)
     return check({"platform": platform, **tables}, origin)
+
+
+def _kind(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "text", bool: "true/false", type(None): "null"}.get(
+        type(value), "a number"
+    )
+
+
+def _parse_json(text: str, origin: str) -> Any:
+    """json.loads, with nesting checked first so the parser's recursion limit is never what stops it."""
+    problem = inputs.json_depth_problem(text)
+    if problem:
+        raise InventoryError(f"{origin}: {problem}")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InventoryError(f"{origin}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg})") from None
+    except RecursionError:  # cannot happen below the depth limit; kept so it never becomes a traceback
+        raise InventoryError(f"{origin}: nested too deeply") from None
 
 
 def _guess_platform(tables: dict[str, Any]) -> str | None:
@@ -101,9 +128,11 @@ def _guess_platform(tables: dict[str, Any]) -> str | None:
 
 def _first_line_is_json(text: str) -> bool:
     first = text.split("\n", 1)[0]
+    if inputs.json_depth_problem(first):
+        return False
     try:
         return isinstance(json.loads(first), dict) and "\n" in text.strip()
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         return False
 
 
@@ -111,22 +140,19 @@ def load(path: Path, platform: str | None = None) -> Inventory:
     """Reads an inventory file: Offramp's JSON object, or osquery's results log from the exported pack."""
     origin = str(path)
     try:
-        if path.stat().st_size > MAX_INVENTORY_BYTES:
-            raise InventoryError(f"{origin}: larger than {MAX_INVENTORY_BYTES // (1024 * 1024)} MB")
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InventoryError(f"{origin}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise InventoryError(f"{origin}: not UTF-8 text") from None
+        text = inputs.read_text(path, MAX_INVENTORY_BYTES)
+    except inputs.InputError as exc:
+        raise InventoryError(str(exc)) from None
     stripped = text.lstrip()
     if not stripped:
         raise InventoryError(f"{origin}: file is empty")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        if _first_line_is_json(stripped):  # a results log: one JSON object per line
+    if _first_line_is_json(stripped):  # a results log: one JSON object per line
+        try:
+            data = json.loads(text)
+        except (json.JSONDecodeError, RecursionError):
             return _from_results_log(text.splitlines(), origin, platform)
-        raise InventoryError(f"{origin}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg})") from None
+    else:
+        data = _parse_json(text, origin)
     if isinstance(data, dict) and "platform" not in data and "name" in data:
         return _from_results_log([text], origin, platform)
     if isinstance(data, dict) and platform and "platform" not in data:
