@@ -266,6 +266,7 @@ def _prepare_dir(dest_dir: Path) -> None:
 
 def _open_part(part: Path) -> IO[bytes]:
     """Opens (or creates) the .part for reading and writing, mode 0600, refusing to follow a symlink."""
+    _refuse_folder(part)
     if part.is_symlink() or (part.exists() and not part.is_file()):
         part.unlink()  # something that is not our file sits at our name: it is not a resumable download
     flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
@@ -273,6 +274,16 @@ def _open_part(part: Path) -> IO[bytes]:
     if os.name != "nt":
         os.fchmod(fd, 0o600)  # a leftover from an older run may have been created with another mode
     return os.fdopen(fd, "r+b")
+
+
+def _refuse_folder(path: Path) -> None:
+    # A folder at one of our file names is not removed (one place deletes folders, and not this one): say so.
+    if not path.is_symlink() and path.is_dir():
+        from app.core.paths import NotARegularFile
+
+        raise NotARegularFile(
+            21, "a folder sits at the name of the staged installer; remove it and try again", str(path)
+        )
 
 
 def _remove(path: Path) -> None:
@@ -796,6 +807,7 @@ def download(
     _prepare_dir(dest_dir)
     final = dest_dir / name
     part = dest_dir / f"{name}.part"
+    _refuse_folder(final)
     if final.is_symlink() or final.exists():
         if not final.is_symlink() and verify_file(final, sha256):
             size = final.stat().st_size

@@ -172,8 +172,10 @@ def act_stage(ctx: Context, step: Step) -> Outcome:
             proxies={"https": ctx.policy.proxy, "http": ctx.policy.proxy} if ctx.policy.proxy else None,
             stall_timeout=ctx.policy.download_stall_seconds,
         )
-    except UntrustedFolder as exc:
-        return Outcome.failed(f"{exc} Nothing was removed.", exitcodes.DOWNLOAD_FAILED)
+    except (UntrustedFolder, OSError) as exc:
+        return Outcome.failed(
+            f"The replacement could not be staged: {exc}. Nothing was removed.", exitcodes.DOWNLOAD_FAILED
+        )
     except ValueError as exc:  # a file name or hash a playbook validation would have refused
         message = f"The replacement's playbook cannot be used: {exc}. Nothing was removed."
         return Outcome.failed(message, exitcodes.USAGE)
@@ -252,7 +254,14 @@ def act_reboot(ctx: Context, step: Step) -> Outcome:
     from app.core.platform.windows import executable_argv
 
     argv = [*executable_argv(), "resume"] + (["--silent"] if ctx.options.silent else [])
-    ctx.state["reboot"]["resume_registered"] = ctx.backend.register_resume(argv)
+    try:
+        ctx.state["reboot"]["resume_registered"] = ctx.backend.register_resume(argv)
+    except OSError as exc:
+        return Outcome.failed(
+            f"Offramp could not register itself to carry on after the restart ({exc}); restart the computer "
+            "and run 'offramp resume' by hand.",
+            exitcodes.FAILURE,
+        )
     ctx.state["reboot"]["requested_boot_id"] = ctx.backend.boot_id()
     if ctx.options.silent and ctx.policy.reboot_allowed:
         result = ctx.backend.request_reboot()

@@ -241,6 +241,8 @@ class LinuxBackend(PosixRoot):
         # reads it as root, and anyone able to change it could run their own command as root at boot.
         tmp = unit.with_name(f".{RESUME_UNIT}.tmp")
         if tmp.is_symlink() or tmp.exists():
+            if tmp.is_dir() and not tmp.is_symlink():
+                raise paths.NotARegularFile(21, "a folder sits at the restart unit's temporary name", str(tmp))
             tmp.unlink()
         with open(paths.open_private(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL), "w", encoding="utf-8") as handle:
             handle.write(text)
