@@ -52,7 +52,7 @@ class ConsoleFormatter(logging.Formatter):
 class _PrivateFileHandler(logging.FileHandler):
     """A FileHandler whose file is 0600 whatever the umask and never a symlink or FIFO planted at its name."""
 
-    def _open(self):  # type: ignore[no-untyped-def]
+    def _open(self) -> Any:
         fd = paths.open_private(Path(self.baseFilename))
         return open(fd, self.mode, encoding=self.encoding, errors=self.errors)
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -25,3 +28,20 @@ class Tally:
         print(f"\nMATRIX {self.name}: tried {self.tried}, survived {self.survived}")
         assert self.tried > 0
         assert not self.failures, "\n".join(self.failures)
+
+
+def bounded(action: Callable[[], Any], guard: float = 30.0) -> tuple[bool, Any]:
+    """(finished, what `action` returned or raised), giving it `guard` seconds in a thread: a hang guard for
+    cases such as a FIFO, never a timing assertion (a case that works takes milliseconds)."""
+    box: list[Any] = []
+
+    def call() -> None:
+        try:
+            box.append(action())
+        except BaseException as exc:  # noqa: BLE001 - the case reports whatever happened
+            box.append(exc)
+
+    worker = threading.Thread(target=call, daemon=True)
+    worker.start()
+    worker.join(guard)
+    return (False, None) if worker.is_alive() else (True, box[0])

@@ -212,65 +212,7 @@ def test_special_files_at_offramps_names_are_refused_without_hanging(tmp_path: P
         url = server.add("/setup.bin", payload)
         for n, kind in enumerate(KINDS):
             base = tmp_path / f"case-{n}"
-            downloads = base / "downloads"
-            sites: dict[str, tuple[Path, Callable[[], Any], Callable[[Any], bool]]] = {
-                "journal": (
-                    base / "state" / "journal.jsonl",
-                    lambda b=base: Journal(b / "state" / "journal.jsonl").append("x"),
-                    lambda r: isinstance(r, OSError),
-                ),
-                "state file (read)": (
-                    base / "state2" / "migration.json",
-                    lambda b=base: statefile.read(b / "state2" / "migration.json"),
-                    lambda r: isinstance(r, statefile.StateError),
-                ),
-                "log file": (
-                    base / "logs" / "offramp.jsonl",
-                    lambda b=base: eventlog.setup(b / "logs" / "offramp.jsonl", console=False),
-                    lambda r: isinstance(r, Path),  # carries on without a file, after a warning
-                ),
-                "staged installer (final name)": (
-                    downloads / "setup.bin",
-                    lambda d=downloads: download(
-                        url, d, sha256=sha, max_size=10**6, filename="setup.bin", allow_loopback_http=True
-                    ),
-                    lambda r, k=kind: (
-                        isinstance(r, paths.NotARegularFile)
-                        if k == "folder"
-                        else isinstance(r, Path) and r.read_bytes() == payload and not r.is_symlink()
-                    ),
-                ),
-                "staged installer (.part)": (
-                    base / "downloads2" / "setup.bin.part",
-                    lambda b=base: download(
-                        url,
-                        b / "downloads2",
-                        sha256=sha,
-                        max_size=10**6,
-                        filename="setup.bin",
-                        allow_loopback_http=True,
-                    ),
-                    lambda r, k=kind: (
-                        isinstance(r, paths.NotARegularFile)
-                        if k == "folder"
-                        else isinstance(r, Path) and r.read_bytes() == payload
-                    ),
-                ),
-                "installer handed to the install step": (
-                    base / "downloads3" / "setup.bin",
-                    lambda b=base: _sealed(b / "downloads3" / "setup.bin", sha, b / "run"),
-                    lambda r: isinstance(r, SealError),
-                ),
-                "restart unit (temporary name)": (
-                    base / "root" / "etc/systemd/system" / f".{RESUME_UNIT}.tmp",
-                    lambda b=base: LinuxBackend(b / "root").register_resume(["offramp", "resume"]),
-                    lambda r, k=kind: (
-                        isinstance(r, paths.NotARegularFile)
-                        if k == "folder"
-                        else isinstance(r, str) and not Path(r).is_symlink()
-                    ),
-                ),
-            }
+            sites = _sites(base, kind, url, sha, payload)
             for site, (at, action, ok) in sites.items():
                 victim = _plant(kind, at, tmp_path)
                 finished, result = _bounded(action)
@@ -284,6 +226,72 @@ def test_special_files_at_offramps_names_are_refused_without_hanging(tmp_path: P
                     _release(at)
     eventlog.setup(console=False)
     tally.report()
+
+
+Site = tuple[Path, Callable[[], Any], Callable[[Any], bool]]
+
+
+def _sites(base: Path, kind: str, url: str, sha: str, payload: bytes) -> dict[str, Site]:
+    """Each of Offramp's file names: (where to plant the special file, what Offramp does there, what is right)."""
+    downloads = base / "downloads"
+    return {
+        "journal": (
+            base / "state" / "journal.jsonl",
+            lambda: Journal(base / "state" / "journal.jsonl").append("x"),
+            lambda r: isinstance(r, OSError),
+        ),
+        "state file (read)": (
+            base / "state2" / "migration.json",
+            lambda: statefile.read(base / "state2" / "migration.json"),
+            lambda r: isinstance(r, statefile.StateError),
+        ),
+        "log file": (
+            base / "logs" / "offramp.jsonl",
+            lambda: eventlog.setup(base / "logs" / "offramp.jsonl", console=False),
+            lambda r: isinstance(r, Path),  # carries on without a file, after a warning
+        ),
+        "staged installer (final name)": (
+            downloads / "setup.bin",
+            lambda: download(
+                url, downloads, sha256=sha, max_size=10**6, filename="setup.bin", allow_loopback_http=True
+            ),
+            lambda r: (
+                isinstance(r, paths.NotARegularFile)
+                if kind == "folder"
+                else isinstance(r, Path) and r.read_bytes() == payload and not r.is_symlink()
+            ),
+        ),
+        "staged installer (.part)": (
+            base / "downloads2" / "setup.bin.part",
+            lambda: download(
+                url,
+                base / "downloads2",
+                sha256=sha,
+                max_size=10**6,
+                filename="setup.bin",
+                allow_loopback_http=True,
+            ),
+            lambda r: (
+                isinstance(r, paths.NotARegularFile)
+                if kind == "folder"
+                else isinstance(r, Path) and r.read_bytes() == payload
+            ),
+        ),
+        "installer handed to the install step": (
+            base / "downloads3" / "setup.bin",
+            lambda: _sealed(base / "downloads3" / "setup.bin", sha, base / "run"),
+            lambda r: isinstance(r, SealError),
+        ),
+        "restart unit (temporary name)": (
+            base / "root" / "etc/systemd/system" / f".{RESUME_UNIT}.tmp",
+            lambda: LinuxBackend(base / "root").register_resume(["offramp", "resume"]),
+            lambda r: (
+                isinstance(r, paths.NotARegularFile)
+                if kind == "folder"
+                else isinstance(r, str) and not Path(r).is_symlink()
+            ),
+        ),
+    }
 
 
 def _sealed(path: Path, sha: str, workroom: Path) -> Any:
