@@ -8,7 +8,6 @@ import hashlib
 import json
 import os
 import stat
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from app.core.migrate.download import download
 from app.core.migrate.journal import Journal
 from app.core.migrate.sealed import SealError, sealed_copy
 from app.core.platform.linux import RESUME_UNIT, LinuxBackend
-from tests.matrix.tally import Tally
+from tests.matrix.tally import Tally, bounded
 from tests.support.http_server import HttpServer
 
 AS_ROOT = os.geteuid() == 0
@@ -185,25 +184,6 @@ def _plant(kind: str, at: Path, tmp_path: Path) -> Path | None:
 KINDS = ["fifo", "symlink", "symlink to a fifo", "folder"] + (["device"] if AS_ROOT else [])
 
 
-def _bounded(action: Callable[[], Any]) -> tuple[bool, Any]:
-    """(finished, what it returned or raised) of `action`, given HANG_GUARD seconds in a thread."""
-    box: list[Any] = []
-
-    def call() -> None:
-        try:
-            box.append(action())
-        except BaseException as exc:  # noqa: BLE001 - the case reports whatever happened
-            box.append(exc)
-
-    worker = threading.Thread(target=call, daemon=True)
-    worker.start()
-    worker.join(HANG_GUARD)
-    if worker.is_alive():
-        # A hang: release a FIFO's blocked open so the thread can end, then report.
-        return False, None
-    return True, box[0]
-
-
 def test_special_files_at_offramps_names_are_refused_without_hanging(tmp_path: Path, private_home: Path) -> None:
     tally = Tally("special files at Offramp's names")
     payload = b"installer bytes" * 100
@@ -215,7 +195,7 @@ def test_special_files_at_offramps_names_are_refused_without_hanging(tmp_path: P
             sites = _sites(base, kind, url, sha, payload)
             for site, (at, action, ok) in sites.items():
                 victim = _plant(kind, at, tmp_path)
-                finished, result = _bounded(action)
+                finished, result = bounded(action, HANG_GUARD)
                 untouched = victim is None or victim.read_text() == "someone else's file\n"
                 tally.case(
                     f"{kind} at the {site}",
