@@ -272,7 +272,7 @@ def _download_name_problems(doc: Document) -> Iterator[Problem]:
     """A download's file is staged under the last part of its URL's path: that must be a plain file name."""
     from urllib.parse import urlsplit
 
-    from app.core.migrate.download import filename_problem
+    from app.core.urls import filename_problem
 
     for platform, methods in (doc.data.get("install") or {}).items():
         for i, method in enumerate(methods or []):

@@ -43,6 +43,7 @@ from urllib.parse import urljoin, urlsplit
 
 from app import __version__
 from app.core import eventlog
+from app.core.urls import filename_problem
 
 if TYPE_CHECKING:  # requests is imported lazily: `import app.core.migrate.download` must stay cheap for the CLI.
     import requests
@@ -134,22 +135,6 @@ def _check_sha256(sha256: str) -> None:
         raise ValueError(f"sha256 must be 64 hexadecimal characters, got {sha256!r}")
 
 
-def filename_problem(name: str) -> str | None:
-    """Why `name` is not a plain file name Offramp may stage under, or None. The playbook validator asks too."""
-    if not name or name in (".", ".."):
-        return "it is empty, '.' or '..'"
-    if name.startswith("."):
-        return "it starts with '.'"
-    for char, what in (("/", "'/'"), ("\\", "'\\'"), (":", "':'"), ("\0", "a NUL")):
-        if char in name:
-            return f"it contains {what}"
-    if any(ord(c) < 32 or ord(c) == 127 for c in name):
-        return "it contains a control character"
-    if len(name) > 200:
-        return "it is longer than 200 characters"
-    return None
-
-
 def _check_filename(name: str) -> None:
     # The name comes from a playbook; it must stay inside dest_dir and be an ordinary file name.
     problem = filename_problem(name)
@@ -170,18 +155,6 @@ def _is_loopback_host(host: str) -> bool:
 def _host(url: str) -> str:
     try:
         return urlsplit(url).hostname or "(no host)"
-    except ValueError:
-        return "(unparsable url)"
-
-
-def without_credentials(url: str) -> str:
-    """The URL with any user:password@ taken out, everything else kept: what a plan, a state file or a report
-    may hold. The download itself takes the credentials from the playbook when it runs."""
-    try:
-        parts = urlsplit(url)
-        if "@" not in parts.netloc:
-            return url
-        return parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]).geturl()
     except ValueError:
         return "(unparsable url)"
 

@@ -289,7 +289,7 @@ def make_plan(
 def _recordable(details: Any) -> dict[str, Any]:
     """A method's fields as a plan may keep them: the plan goes into the state file, the journal and the report,
     so a URL's user:password@ stays in the playbook (the download step reads it from there)."""
-    from app.core.migrate.download import without_credentials
+    from app.core.urls import without_credentials
 
     out = dict(details)
     if isinstance(out.get("url"), str):

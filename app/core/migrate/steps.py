@@ -109,7 +109,7 @@ def _staged_path(ctx: Context, step: Step) -> Path:
 
 def _download_url(ctx: Context, step: Step) -> str:
     """The URL to fetch: the plan's, with the credentials the plan leaves out taken from the playbook."""
-    from app.core.migrate.download import without_credentials
+    from app.core.urls import without_credentials
 
     recorded = str(step.params["url"])
     methods = ctx.replacement.install.get(ctx.plan.platform, ()) if ctx.replacement else ()
