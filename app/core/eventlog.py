@@ -102,7 +102,7 @@ def setup(log_file: Path | None = None, *, verbose: bool = False, console: bool 
         if log_file is None:
             paths.private_dir(target.parent)
         else:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            paths.make_dirs(target.parent)
         # Rotation keeps a long-lived helpdesk machine from growing the log without bound.
         _rotate_if_full(target)
         file_handler = _PrivateFileHandler(target, encoding="utf-8")

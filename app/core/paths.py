@@ -158,9 +158,9 @@ def check_trusted(path: Path, *, what: str = "folder") -> None:
             )
 
 
-def private_dir(path: Path) -> Path:
-    """Creates `path` (and missing parents) mode 0700 whatever the umask, and checks it is a real folder of
-    ours that no one else can enter. Elevated, every folder above it must be root's too (check_trusted)."""
+def make_dirs(path: Path) -> Path:
+    """Creates the missing folders of `path` mode 0700 whatever the umask; folders that exist are left as they
+    are (an admin's --report folder is theirs). For Offramp's own folders use private_dir."""
     path = Path(path)
     created = []
     probe = path
@@ -176,6 +176,13 @@ def private_dir(path: Path) -> Path:
             pass
         if os.name != "nt":
             os.chmod(folder, 0o700, follow_symlinks=False)
+    return path
+
+
+def private_dir(path: Path) -> Path:
+    """Creates `path` (and missing parents) mode 0700 whatever the umask, and checks it is a real folder of
+    ours that no one else can enter. Elevated, every folder above it must be root's too (check_trusted)."""
+    path = make_dirs(path)
     if os.name == "nt":
         return path
     st = os.lstat(path)

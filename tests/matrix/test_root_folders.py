@@ -123,6 +123,9 @@ def test_everything_offramp_writes_is_private_under_umask_000(tmp_path: Path, pr
     old = os.umask(0)
     try:
         statefile.write(paths.state_dir() / "migration.json", {"version": 1})
+        admins = tmp_path / "admins-reports"
+        admins.mkdir(mode=0o755)
+        statefile.write(admins / "report.json", {"version": 1})  # --report FILE in a folder of the admin's
         Journal(paths.state_dir() / "journal.jsonl").append("run.start")
         log = eventlog.setup(console=False)
         eventlog.event("test.event", "a line")
@@ -146,6 +149,8 @@ def test_everything_offramp_writes_is_private_under_umask_000(tmp_path: Path, pr
         "log file": (log, 0o600),
         "download folder": (staged.parent, 0o700),
         "staged installer": (staged, 0o600),
+        "a report in the admin's own folder": (admins / "report.json", 0o600),
+        "the admin's folder, left as it was": (admins, 0o755),
         "restart unit": (unit, 0o644),
         "restart unit's folder (created)": (unit.parent, 0o755),
         "restart unit's link folder": (sandbox / "etc/systemd/system/multi-user.target.wants", 0o755),

@@ -25,7 +25,7 @@ def write(path: Path, data: dict[str, Any]) -> None:
     from app.core import paths
 
     path = Path(path)
-    paths.private_dir(path.parent)
+    paths.make_dirs(path.parent)  # the state folder itself is made private by the journal, before any record
     text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True, default=str)
     import tempfile  # here, not at the top: reading the state is on the wizard's path to its first page
 
