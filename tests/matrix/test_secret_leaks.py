@@ -77,6 +77,11 @@ def test_children_never_see_offramps_variables(monkeypatch: pytest.MonkeyPatch) 
         tally.case(f"{name} (plain run)", name not in seen and value not in json.dumps(seen))
         if name != "CORP_AV_PASSWORD":  # a caller passing the whole environment still cannot pass OFFRAMP_*
             tally.case(f"{name} (caller passed os.environ)", name not in passed_on)
+    monkeypatch.setenv("KES_PASS", "Policy-Named-Secret")  # README's example of a policy-named variable
+    monkeypatch.setattr(commands, "_KNOWN_SECRETS", set())
+    gather(Policy(password_source="env", password_env={"kes_password": "KES_PASS"}), {"kes_password"}, None)
+    after = json.loads(commands.run(dump, timeout=30, log=False, env={"KES_PASS": "Policy-Named-Secret"}).stdout)
+    tally.case("a policy-named password variable, even passed on purpose", "KES_PASS" not in after)
     tally.case("PATH is kept", seen.get("PATH") == os.environ["PATH"])
     tally.case("what the caller adds is kept", passed_on.get("EXTRA") == "1")
     tally.report()

@@ -59,6 +59,10 @@ def gather(policy: Policy, needed: set[str], prompt: Callable[[str, bool], str |
     for key, value in found.items():
         if key != "kes_login":  # an account name is not secret; it is masked too, but may be short
             check_length(key, value)
+    from app.core.platform import commands
+
+    # However the policy names the variables, no child of Offramp gets one that holds a password.
+    commands.remember_secrets(v for k, v in found.items() if k != "kes_login")
     return found
 
 

@@ -4,9 +4,11 @@ Nothing else in Offramp calls subprocess directly. The argv is logged with secre
 uninstall password passed to msiexec never reaches the log; on Windows no console window flashes up.
 A program that outlives its timeout is killed with its whole process group and reported as timed out.
 
-Children get a minimal environment (`child_env`): the variables a program needs to find itself, its
-language and the proxy, and never Offramp's own OFFRAMP_* variables, which may hold uninstall passwords
-that a replacement's install script (third-party code running as root) has no business seeing.
+Children get a minimal environment (`child_env`): on Linux and macOS the variables a program needs to
+find itself, its language and the proxy; on Windows, whose installers lean on many system variables,
+everything else. Never Offramp's own OFFRAMP_* variables, nor any variable holding a password Offramp
+gathered (`remember_secrets`), which a replacement's install script (third-party code running as root)
+has no business seeing.
 Masking covers the forms in which a secret comes back: any letter case, URL-encoded, hex (as Network
 Agent's KLUNINSTPASSWD), JSON-escaped, and base64 of its UTF-8 or UTF-16LE bytes at any offset (as
 PowerShell's -EncodedCommand carries it). A secret shorter than MIN_SECRET is refused: masking it would
@@ -30,15 +32,9 @@ from app.core import eventlog
 
 REDACTED = "********"
 MIN_SECRET = 4
+_KNOWN_SECRETS: set[str] = set()  # every password gathered in this process, hidden from every child
 _POSIX_KEEP = {"PATH", "LANG", "LANGUAGE", "TZ", "SSL_CERT_FILE", "SSL_CERT_DIR"}
 _PROXY_KEEP = {"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY"}
-_WINDOWS_KEEP = {
-    "PATH", "PATHEXT", "SYSTEMROOT", "SYSTEMDRIVE", "WINDIR", "COMSPEC", "TEMP", "TMP", "USERPROFILE",
-    "ALLUSERSPROFILE", "PROGRAMDATA", "PROGRAMFILES", "PROGRAMFILES(X86)", "PROGRAMW6432", "COMMONPROGRAMFILES",
-    "COMMONPROGRAMFILES(X86)", "COMMONPROGRAMW6432", "APPDATA", "LOCALAPPDATA", "PUBLIC", "COMPUTERNAME",
-    "USERNAME", "USERDOMAIN", "HOMEDRIVE", "HOMEPATH", "NUMBER_OF_PROCESSORS", "PROCESSOR_ARCHITECTURE",
-    "PROCESSOR_IDENTIFIER", "PROCESSOR_LEVEL", "PROCESSOR_REVISION", "OS", "PSMODULEPATH", "DRIVERDATA",
-}  # fmt: skip
 
 
 class CommandResult(NamedTuple):
@@ -59,11 +55,16 @@ def _kept(name: str) -> bool:
     upper = name.upper()
     if upper.startswith("OFFRAMP_"):
         return False
-    if upper in _PROXY_KEEP:
+    if upper in _PROXY_KEEP or os.name == "nt":
+        # Windows Installer and vendors' setup programs read many system variables (and under Wine the
+        # display too): there only Offramp's own variables and the passwords are taken out.
         return True
-    if os.name == "nt":
-        return upper in _WINDOWS_KEEP or upper.startswith("WINE")
     return name in _POSIX_KEEP or name.startswith("LC_")
+
+
+def remember_secrets(values: Iterable[str]) -> None:
+    """Marks passwords gathered for this run: no child ever gets a variable holding one, whatever it is named."""
+    _KNOWN_SECRETS.update(v for v in values if v)
 
 
 def child_env(extra: Mapping[str, str] | None = None, secrets: Iterable[str] = ()) -> dict[str, str]:
@@ -79,7 +80,7 @@ def child_env(extra: Mapping[str, str] | None = None, secrets: Iterable[str] = (
     for key, value in (extra or {}).items():
         if not key.upper().startswith("OFFRAMP_"):
             env[key] = value
-    hidden = [s for s in secrets if s]
+    hidden = [s for s in (*secrets, *_KNOWN_SECRETS) if s]
     return {k: v for k, v in env.items() if not any(secret in v for secret in hidden)}
 
 
