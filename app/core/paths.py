@@ -31,8 +31,10 @@ _SYSTEM_DIRS = {
 }
 
 
-class UntrustedFolder(Exception):
-    """A folder Offramp would keep its files in, but that someone other than Offramp's user could change."""
+class UntrustedFolder(PermissionError):
+    """A folder Offramp would keep its files in, but that someone other than Offramp's user could change.
+
+    A PermissionError, so whatever reports an unwritable record folder reports this one too."""
 
 
 class NotARegularFile(OSError):

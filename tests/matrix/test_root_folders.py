@@ -19,6 +19,7 @@ from app.core import eventlog, paths
 from app.core.migrate import statefile
 from app.core.migrate.download import download
 from app.core.migrate.journal import Journal
+from app.core.migrate.recorderrors import RecordError
 from app.core.migrate.sealed import SealError, sealed_copy
 from app.core.platform.linux import RESUME_UNIT, LinuxBackend
 from tests.matrix.tally import Tally, bounded
@@ -122,10 +123,10 @@ def test_everything_offramp_writes_is_private_under_umask_000(tmp_path: Path, pr
     sandbox.mkdir()
     old = os.umask(0)
     try:
-        statefile.write(paths.state_dir() / "migration.json", {"version": 1})
+        statefile.write_json(paths.state_dir() / "migration.json", {"version": 1})
         admins = tmp_path / "admins-reports"
         admins.mkdir(mode=0o755)
-        statefile.write(admins / "report.json", {"version": 1})  # --report FILE in a folder of the admin's
+        statefile.write_json(admins / "report.json", {"version": 1})  # --report FILE in a folder of the admin's
         Journal(paths.state_dir() / "journal.jsonl").append("run.start")
         log = eventlog.setup(console=False)
         eventlog.event("test.event", "a line")
@@ -223,12 +224,13 @@ def _sites(base: Path, kind: str, url: str, sha: str, payload: bytes) -> dict[st
         "journal": (
             base / "state" / "journal.jsonl",
             lambda: Journal(base / "state" / "journal.jsonl").append("x"),
-            lambda r: isinstance(r, OSError),
+            # The special file is set aside and a fresh journal, a regular file, takes the event.
+            lambda r: isinstance(r, dict) and _regular(base / "state" / "journal.jsonl"),
         ),
         "state file (read)": (
             base / "state2" / "migration.json",
             lambda: statefile.read(base / "state2" / "migration.json"),
-            lambda r: isinstance(r, statefile.StateError),
+            lambda r: isinstance(r, RecordError),
         ),
         "log file": (
             base / "logs" / "offramp.jsonl",
@@ -277,6 +279,10 @@ def _sites(base: Path, kind: str, url: str, sha: str, payload: bytes) -> dict[st
             ),
         ),
     }
+
+
+def _regular(path: Path) -> bool:
+    return stat.S_ISREG(os.lstat(path).st_mode)
 
 
 def _sealed(path: Path, sha: str, workroom: Path) -> Any:

@@ -2,7 +2,7 @@
 
 A YAML file validated like the playbooks (playbooks/schema/policy.schema.json). Without a file the
 defaults are those of a careful person at the keyboard: remove every banned product found, allow no
-restart without asking, read no password from anywhere but a prompt.
+restart without asking, read no password from anywhere but a prompt, delete no leftover nobody confirmed.
 """
 
 from __future__ import annotations
@@ -33,6 +33,9 @@ class Policy:
     keep_products: tuple[str, ...] = ()
     data_rescue: str = "ask"  # ask: a person confirms each item; assume-done: the admin has taken care of it
     download_stall_seconds: float = 60.0  # a download that moves under 1 KiB in this long has stalled
+    # What the clean-up does with leftovers when no person is there to confirm (the catalogue says a person
+    # confirms): report them (the default), or remove them.
+    leftovers: str = "report"
     source: str = "defaults"
 
     def removes(self, family: str, product_id: str) -> bool:
@@ -55,6 +58,7 @@ def from_data(data: dict[str, Any], source: str) -> Policy:
         keep_products=tuple(removal.get("keep_products", ())),
         data_rescue=data.get("data_rescue", "ask"),
         download_stall_seconds=float(data.get("download", {}).get("stall_seconds", defaults.download_stall_seconds)),
+        leftovers=data.get("leftovers", {}).get("silent", "report"),
         source=source,
     )
 

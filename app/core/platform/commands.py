@@ -154,10 +154,13 @@ def run(
     secrets: Iterable[str] = (),
     cwd: str | None = None,
     log: bool = True,
+    stdin_text: str | None = None,
 ) -> CommandResult:
     """Runs a program and waits for it. Never raises for the program's own failures: read the result.
 
-    `env` adds variables to the minimal environment every child gets (see `child_env`)."""
+    `env` adds variables to the minimal environment every child gets (see `child_env`).
+    `stdin_text` is for tools that take their data only on stdin (`dpkg --set-selections`); otherwise
+    stdin is closed, so nothing can wait for a person to type."""
     if isinstance(argv, str):
         raise TypeError("commands are argument lists, never shell strings")
     secrets = tuple(secrets)
@@ -172,7 +175,7 @@ def run(
     try:
         proc = subprocess.Popen(
             list(argv),
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL if stdin_text is None else subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -193,7 +196,7 @@ def run(
             )
         return result
     try:
-        out, err = proc.communicate(timeout=timeout)
+        out, err = proc.communicate(stdin_text, timeout=timeout)
         timed_out = False
     except subprocess.TimeoutExpired:
         _kill_tree(proc)
