@@ -114,9 +114,14 @@ def verify_file(path: Path, sha256: str) -> bool:
     _check_sha256(sha256)
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
-        with open(os.open(path, flags), "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                return False
+        fd = os.open(path, flags)
+    except OSError:
+        return False
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            return False
+        with open(fd, "rb") as handle:
             digest = hashlib.sha256()
             while block := handle.read(1024 * 1024):
                 digest.update(block)
