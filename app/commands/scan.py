@@ -16,20 +16,26 @@ def _yes_no(value: bool | None) -> str:
     return "unknown" if value is None else ("yes" if value else "no")
 
 
+def _certainty(value: str) -> str:
+    return "certain" if value == "certain" else "probable (removed only once a person confirms it)"
+
+
 def print_summary(result: object) -> None:
     from app.core.scan.run import ScanResult
 
     assert isinstance(result, ScanResult)
     f = result.findings
-    vendor = result.catalogue.vendor.name
+    vendor = " or ".join(c.vendor.name for c in result.scanned)
     say(f"Offramp scan of {result.source.detail} ({f.platform}), {f.scanned_at:%Y-%m-%d %H:%M} UTC")
-    stopped = result.to_dict()["updates_cutoff"]
-    say(f"{vendor} updates stopped in the US on {stopped['date']} ({stopped['days_ago']} days ago).\n")
+    for each in result.to_dict()["catalogues"]:
+        say(f"{each['headline']['text']} ({each['headline']['days_ago']} days ago)")
+    say()
     if f.installed:
         say(f"Banned software installed ({len(f.installed)}):")
         for n, p in enumerate(f.installed, 1):
             label = p.edition if p.edition and p.edition != p.name else p.name
             say(f"  {n}. {label}" + (f" {p.version}" if p.version else "") + f"  [{p.product_id}]")
+            say(f"     certainty: {_certainty(p.certainty)}")
             age = (
                 f"{p.definitions_date[:10]} ({p.definitions_age_days} days old)"
                 if p.definitions_date
@@ -42,7 +48,17 @@ def print_summary(result: object) -> None:
     if f.leftovers:
         say(f"Leftovers of removed {vendor} software ({len(f.leftovers)}):")
         for item in f.leftovers:
-            say(f"  - {item.kind} {item.name}  ({item.product_name})")
+            say(f"  - {item.kind} {item.name}  ({item.product_name}; {_certainty(item.certainty)})")
+        say()
+    if f.shared:
+        say(f"Shared {vendor} parts, removed with the products above ({len(f.shared)}):")
+        for item in f.shared:
+            say(f"  - {item.kind} {item.name}  ({_certainty(item.certainty)})")
+        say()
+    if f.guest_installs:
+        say("Installed inside a virtual machine, not on this system (remove it in the guest):")
+        for note in f.guest_installs:
+            say(f"  - {note.name}: {', '.join(str(e.row.get('path') or e.row.get('name')) for e in note.evidence)}")
         say()
     if f.notes:
         say(f"Seen but not {vendor}, left alone:")
@@ -70,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     from app.core.scan.run import run_scan
 
     try:
-        result = run_scan(root=args.root, inventory_file=args.inventory)
+        result = run_scan(root=args.root, inventory_file=args.inventory, catalogue_id=args.catalogue)
     except InventoryError as exc:
         say(f"offramp: bad inventory: {exc}", file=sys.stderr)
         return EXIT_INPUT
@@ -94,11 +110,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_collect(args: argparse.Namespace) -> int:
-    from app.core.data.catalogue import load_catalogue
+    from app.core.data.catalogue import combine, load_catalogues
     from app.core.scan.run import collect
 
     try:
-        inventory, _source = collect(load_catalogue(), root=args.root)
+        inventory, _source = collect(combine(load_catalogues(args.catalogue)), root=args.root)
     except ValueError as exc:
         print(f"offramp: {exc}", file=sys.stderr)
         return EXIT_INPUT

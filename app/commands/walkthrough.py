@@ -30,7 +30,7 @@ def _write(text: str, output: Path | None) -> int:
 
 
 def run_walkthrough(args: argparse.Namespace) -> int:
-    from app.core.data.catalogue import load_catalogue
+    from app.core.data.catalogue import combine, load_catalogues
     from app.core.data.replacements import find_replacement
     from app.core.output.walkthrough import WalkthroughError, render_walkthrough_html, render_walkthrough_text
     from app.core.scan.run import this_platform
@@ -42,8 +42,9 @@ def run_walkthrough(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     render = render_walkthrough_html if args.format == "html" else render_walkthrough_text
     try:
-        text = render(replacement, args.os or this_platform(), load_catalogue())
-    except WalkthroughError as exc:
+        catalogue = combine(load_catalogues(getattr(args, "catalogue", None)))
+        text = render(replacement, args.os or this_platform(), catalogue)
+    except (WalkthroughError, ValueError) as exc:
         print(f"offramp: {exc}", file=sys.stderr)
         return EXIT_INPUT
     return _write(text, args.output)

@@ -60,6 +60,23 @@ def read_bytes(path: Path | str, cap: int) -> tuple[bytes, os.stat_result]:
         os.close(fd)
 
 
+def check_regular(path: Path | str) -> os.stat_result:
+    """The fstat of `path` if it is a regular file, opened without waiting (for readers that stream it)."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
+    try:
+        st = os.fstat(fd)
+    finally:
+        os.close(fd)
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a folder" if stat.S_ISDIR(st.st_mode) else "a FIFO, socket or device"
+        raise InputError(path, f"not a regular file ({kind})")
+    return st
+
+
 def read_text(path: Path | str, cap: int) -> str:
     """The file as UTF-8 text (a byte-order mark is allowed), with read_bytes' checks."""
     data, _ = read_bytes(path, cap)

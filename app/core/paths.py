@@ -51,11 +51,19 @@ def this_platform() -> str:
 
 
 def data_root() -> Path:
-    """The folder holding playbooks/ and resources/: the bundle when frozen, else the source checkout."""
+    """The folder holding playbooks/ and resources/, wherever Offramp runs from.
+
+    Frozen: the bundle's contents folder. Installed from a wheel: the package itself, where setup.py puts
+    both folders. From the source checkout (an editable install included): the checkout's top folder. This
+    is importlib.resources' answer for a package on disk, without importing it; Offramp never runs from a
+    zip file, since it writes the playbook snapshot beside the YAML."""
     frozen_root = getattr(sys, "_MEIPASS", None)
     if frozen_root:
         return Path(frozen_root)
-    return Path(__file__).resolve().parents[2]
+    package = Path(__file__).resolve().parents[1]
+    if (package / "playbooks").is_dir():
+        return package
+    return package.parent
 
 
 def playbooks_dir() -> Path:
@@ -123,6 +131,11 @@ def state_dir() -> Path:
 
 def log_dir() -> Path:
     return _folder("logs")
+
+
+def playbook_updates_dir() -> Path:
+    """Playbooks taken from the signed update repository (`offramp playbooks update`), and its TUF metadata."""
+    return state_dir() / "playbook-updates"
 
 
 def cache_dir() -> Path:

@@ -36,6 +36,7 @@ class WizardModel:
         extra_playbooks: Path | None = None,
         allow_loopback_http: bool = False,
         resume_state: MigrationState | None = None,  # an unfinished migration found at start
+        catalogue_id: str | None = None,  # which banned product to move off; None: the first shipped, by id
     ):
         self.support_code = support_code
         self.root = root
@@ -44,9 +45,13 @@ class WizardModel:
         self.extra_playbooks = extra_playbooks
         self.allow_loopback_http = allow_loopback_http
         self.resume_state = resume_state
+        self.catalogue_id = catalogue_id
         self.scan: ScanResult | None = None
         self.choice: Replacement | None = None
         self.acknowledged: set[str] = set()
+        # Probable findings the person confirmed (product ids, "kind name" of leftovers): only these and the
+        # certain ones are removed.
+        self.confirmed: set[str] = set()
         self.finished = False
         self.exit_code: int | None = None
         self._catalogue: Catalogue | None = None
@@ -57,9 +62,9 @@ class WizardModel:
         if self.scan is not None:
             return self.scan.catalogue
         if self._catalogue is None:
-            from app.core.data.catalogue import load_catalogue
+            from app.core.data.catalogue import load_catalogues
 
-            self._catalogue = load_catalogue()
+            self._catalogue = load_catalogues(self.catalogue_id)[0]
         return self._catalogue
 
     @property
@@ -72,10 +77,20 @@ class WizardModel:
         from app.core.data import headline
 
         if self.scan is None and self._catalogue is None:
-            quick = headline.from_shipped()
+            quick = headline.from_shipped(self.catalogue_id)
             if quick is not None:
                 return quick
-        return self.vendor, self.catalogue.milestone(headline.CUTOFF_MARK).date
+        return self.vendor, self.catalogue.headline_event().date
+
+    def headline_sentence(self) -> str:
+        """The catalogue's headline sentence ("... since September 29, 2024 it receives no updates there.")."""
+        from app.core.data import headline
+
+        if self.scan is None and self._catalogue is None:
+            quick = headline.details(self.catalogue_id)
+            if quick is not None:
+                return quick[2]
+        return self.catalogue.headline_text()
 
     # --- navigation -----------------------------------------------------------------------------------
     def start_page(self) -> str:

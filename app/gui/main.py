@@ -26,6 +26,7 @@ def build_wizard(args: argparse.Namespace, resume: bool = True):
         extra_playbooks=Path(args.playbooks) if args.playbooks else None,
         allow_loopback_http=os.environ.get("OFFRAMP_ALLOW_LOOPBACK_HTTP") == "1",
         resume_state=state,
+        catalogue_id=getattr(args, "catalogue", None),
     )
     if state and state.options.get("root"):
         model.root = state.options["root"]
@@ -33,10 +34,20 @@ def build_wizard(args: argparse.Namespace, resume: bool = True):
 
 
 def parse(argv: Sequence[str] | None) -> tuple[argparse.Namespace, list[str]]:
+    return build_parser().parse_known_args(argv)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The window's options (also the source of its manual page)."""
     parser = argparse.ArgumentParser(prog="offramp-gui", description="Offramp's guided window.")
     parser.add_argument("--helpdesk", action="store_true", help="show step numbers and technical details")
     parser.add_argument("--root", help="work on a mounted Linux or macOS system instead of this machine")
     parser.add_argument("--playbooks", metavar="DIR", help="also offer the replacement playbooks in DIR")
+    parser.add_argument(
+        "--catalogue",
+        metavar="ID",
+        help="only this banned-product catalogue (default: all are scanned, the first one's wording is shown)",
+    )
     parser.add_argument(
         "--wizard-style",
         choices=["native", "classic", "modern", "mac"],
@@ -48,7 +59,7 @@ def parse(argv: Sequence[str] | None) -> tuple[argparse.Namespace, list[str]]:
         action="store_true",
         help="build and show the wizard, print 'ok' and quit (checks an installed or frozen build)",
     )
-    return parser.parse_known_args(argv)
+    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

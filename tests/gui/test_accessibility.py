@@ -36,7 +36,7 @@ INVENTORY = {
 
 @pytest.fixture
 def wizard(qtbot):
-    catalogue = load_catalogue()
+    catalogue = load_catalogue(catalogue_id="kaspersky")
     model = WizardModel(support_code="ACC-777", platform="windows")
     model.scan = ScanResult(
         classify(catalogue, INVENTORY, dt.datetime.now(dt.UTC)), INVENTORY, Source("file", "test"), catalogue

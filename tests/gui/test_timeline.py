@@ -32,7 +32,7 @@ LAST_UPDATE = dt.date(2024, 9, 28)
 
 @pytest.fixture(scope="module")
 def events():
-    return load_catalogue().timeline
+    return load_catalogue(catalogue_id="kaspersky").timeline
 
 
 @pytest.fixture

@@ -44,7 +44,16 @@ MAX = 1024 * 1024
 @pytest.fixture(autouse=True)
 def clean_network_env(monkeypatch: pytest.MonkeyPatch) -> None:
     # A developer's or CI runner's proxy or CA settings must not reroute requests to 127.0.0.1.
-    names = ("http_proxy", "https_proxy", "all_proxy", "no_proxy", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+    names = (
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+        "no_proxy",
+        "REQUESTS_CA_BUNDLE",
+        "CURL_CA_BUNDLE",
+        "SSL_CERT_FILE",
+        "SSL_CERT_DIR",
+    )
     for name in names:
         monkeypatch.delenv(name, raising=False)
         monkeypatch.delenv(name.upper(), raising=False)
@@ -546,6 +555,33 @@ def test_untrusted_certificate_is_final(
         error = fails("network", untrusted.add("/setup.bin", PAYLOAD), dest, attempts=3)
         assert "certificate" in error.message and "REQUESTS_CA_BUNDLE" in error.message
         assert untrusted.requests == []
+
+
+def test_a_certificate_known_only_to_the_system_store_is_trusted(
+    tls_files: tuple[Path, Path], dest: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A private system store: OpenSSL's own SSL_CERT_FILE, which is where the system's verifier looks on
+    # Linux (as a TLS-inspecting proxy's root lands in /etc/ssl on a managed machine). certifi's bundle,
+    # requests' default, does not hold this certificate; only the system's trust can make this pass.
+    monkeypatch.setenv("SSL_CERT_FILE", str(tls_files[0]))
+    with HttpServer(tls=tls_files) as corporate:
+        assert fetch(corporate.add("/setup.bin", PAYLOAD), dest, allow_loopback_http=False).read_bytes() == PAYLOAD
+
+
+def test_the_same_certificate_without_the_system_store_is_refused(
+    tls_files: tuple[Path, Path], dest: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import requests
+
+    with HttpServer(tls=tls_files) as corporate:
+        url = corporate.add("/setup.bin", PAYLOAD)
+        # The control: requests alone, with the same certificate in the same place, refuses it.
+        monkeypatch.setenv("SSL_CERT_FILE", str(tls_files[0]))
+        with pytest.raises(requests.exceptions.SSLError):
+            requests.get(url, timeout=10)
+        monkeypatch.delenv("SSL_CERT_FILE")
+        error = fails("network", url, dest, attempts=1)
+        assert "certificate store" in error.message
 
 
 # --- the helper other tests use -----------------------------------------------------------------------------

@@ -44,7 +44,8 @@ def test_osquery_results_and_the_live_collector_agree(
     inventory = json.loads(collected.stdout)
     db = osquery_db()
     load(db, inventory)
-    log = results_log(run_pack(build_pack(load_catalogue()), db, "linux"), tmp_path / "osqueryd.results.log")
+    pack = build_pack(load_catalogue(catalogue_id="kaspersky"))
+    log = results_log(run_pack(pack, db, "linux"), tmp_path / "osqueryd.results.log")
 
     live = run_cli("scan", "--root", str(dpkg_root.path), "--json")
     fleet = run_cli("scan", "--inventory", str(log), "--json")

@@ -65,7 +65,7 @@ def test_the_definitions_date_comes_from_the_vendor_tool_when_allowed(
     from app.core.scan.collectors.scope import scope_from
 
     dpkg_root.install(built_packages.deb(fx.KESL))
-    catalogue = load_catalogue()
+    catalogue = load_catalogue(catalogue_id="kaspersky")
     scope = scope_from(catalogue)
     # A mounted root's programs are never run by default...
     quiet = linux.collect(dpkg_root.path, scope)
@@ -85,7 +85,7 @@ def test_only_the_units_the_catalogue_names_are_read(dpkg_root: DpkgRoot, built_
     units = dpkg_root.path / "lib/systemd/system"
     (units / "cron.service").write_text("[Unit]\nDescription=Regular background program processing daemon\n")
     (units / "kesl-lookalike.service").write_text("[Unit]\nDescription=Not one of the catalogue's units\n")
-    scoped = linux.collect(dpkg_root.path, scope_from(load_catalogue()))
+    scoped = linux.collect(dpkg_root.path, scope_from(load_catalogue(catalogue_id="kaspersky")))
     assert sorted(row["id"] for row in scoped["systemd_units"]) == ["kesl.service", "klnagent64.service"]
     # Without unit matchers in the scope (as in `Scope()`), every unit file is listed.
     every = {row["id"] for row in linux.collect(dpkg_root.path, SCOPE)["systemd_units"]}

@@ -89,11 +89,18 @@ def test_silent_migration_end_to_end_under_windows_installer(
         with HttpServer() as server:
             url = server.add("/offramp-test-av-1.0.msi", payload)
             playbook = pinned_playbook(tmp_path, "windows", url, payload)
+            # What the uninstallers leave behind is removed only because the admin's policy says so.
+            policy = tmp_path / "policy.yaml"
+            policy.write_text(
+                "kind: policy\nschema_version: 1\ndata_rescue: assume-done\nleftovers: {silent: remove}\n"
+            )
             result = bed.offramp(
                 "migrate",
                 "--silent",
                 "--to",
                 to_windows_path(playbook),
+                "--policy",
+                to_windows_path(policy),
                 "--report",
                 to_windows_path(tmp_path / "report.json"),
                 env=env,

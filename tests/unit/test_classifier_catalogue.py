@@ -14,7 +14,7 @@ import pytest
 from app.core.data.catalogue import load_catalogue
 from app.core.scan.classifier import classify, parse_definitions_date
 
-CATALOGUE = load_catalogue()
+CATALOGUE = load_catalogue(catalogue_id="kaspersky")
 NOW = dt.datetime(2026, 11, 29, tzinfo=dt.UTC)
 SID = "S-1-5-21-1004336348-1177238915-682003330-1001"
 HKLM = "HKEY_LOCAL_MACHINE\\SOFTWARE"

@@ -17,7 +17,7 @@ from app.core.migrate.steps import act_cleanup
 from app.core.platform.linux import LinuxBackend
 from app.core.scan.run import run_scan
 
-CATALOGUE = load_catalogue()
+CATALOGUE = load_catalogue(catalogue_id="kaspersky")
 LEFTOVER = "var/log/kaspersky/kesl/install.log"
 
 

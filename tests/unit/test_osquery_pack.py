@@ -27,7 +27,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.core.data.catalogue import Catalogue, load_catalogue
+from app.core.data.catalogue import Catalogue, combine, load_catalogue, load_catalogues
 from app.core.data.osquery_tables import TABLES
 from app.core.export.osquery_pack import ExportError, build_pack, ecmascript_patterns, signature_terms
 from app.core.scan import inventory as inv
@@ -129,7 +129,7 @@ def fixture_catalogue(tmp_path_factory: pytest.TempPathFactory) -> Catalogue:
 
 @pytest.fixture(scope="module")
 def real_catalogue() -> Catalogue:
-    return load_catalogue()
+    return load_catalogue(catalogue_id="kaspersky")
 
 
 @pytest.fixture(params=["fixture", "real"])
@@ -598,8 +598,8 @@ def test_one_snapshot_query_per_table_selecting_the_listed_columns(any_catalogue
     assert set(pack) == {"queries"}
     used = {
         sig["table"]
-        for owner in [*any_catalogue.products, *any_catalogue.not_banned]
-        for sigs in owner.detect.values()
+        for detect in [*(p.detect for p in any_catalogue.products), *(n.detect for n in any_catalogue.not_banned)]
+        for sigs in detect.values()
         for sig in sigs
     }
     assert set(pack["queries"]) == used | {d["table"] for p in any_catalogue.products for d in p.definitions}
@@ -663,12 +663,13 @@ def test_exact_one_of_and_vendor_matchers(fixture_catalogue: Catalogue) -> None:
     assert "name COLLATE NOCASE IN ('acmesvc', 'AcmeFlt')" in services
     assert "name = 'acmevsvc' COLLATE NOCASE" in services
     programs = terms(fixture_catalogue, "programs")
-    vendor = next(t for t in programs if t.startswith("trim(publisher, char(9, 10, 11, 12, 13, "))
-    # Non-ASCII names are listed in each case too: NOCASE folds ASCII only.
-    assert (
-        "COLLATE NOCASE IN ('Acme Labs', 'Acme Labs Ltd', 'Äcme Labor', 'äcme labor', 'ÄCME LABOR') "
-        "AND regex_match(lower(name), '^(?:acme shield(?: [0-9]+(?:\\.[0-9]+)*)?)$', 0) IS NOT NULL"
-    ) in vendor
+    # Beside a name, the vendor matcher is the classifier's to check (case beyond ASCII, quotes, spacing):
+    # the name alone selects the row, so a Russian-language or missing Publisher is still collected.
+    assert "regex_match(lower(name), '^(?:acme shield(?: [0-9]+(?:\\.[0-9]+)*)?)$', 0) IS NOT NULL" in programs
+    assert not any(t.startswith("trim(publisher") for t in programs)
+    [alone] = signature_terms("programs", {"publisher": {"vendor": True}}, ["Acme Labs", "Äcme Labor"], "x")
+    assert alone.startswith("trim(publisher, char(9, 10, 11, 12, 13, ")
+    assert alone.endswith("COLLATE NOCASE IN ('Acme Labs', 'Äcme Labor', 'äcme labor', 'ÄCME LABOR')")
     assert "publisher COLLATE NOCASE IN ('Äcme GmbH', 'äcme gmbh', 'ÄCME GMBH')" in programs
     assert "regex_match(lower(name), '^(?:(?:Ä|ä)cme tools [0-9]+)$', 0) IS NOT NULL" in programs
 
@@ -901,8 +902,8 @@ def _row(table: str, where: dict[str, Any], values: dict[str, str]) -> dict[str,
 def _signatures(catalogue: Catalogue) -> list[tuple[str, dict[str, Any]]]:
     sigs = [
         (s["table"], s["where"])
-        for owner in [*catalogue.products, *catalogue.not_banned]
-        for signatures in owner.detect.values()
+        for detect in [*(p.detect for p in catalogue.products), *(n.detect for n in catalogue.not_banned)]
+        for signatures in detect.values()
         for s in signatures
     ]
     return sigs + [(d["table"], d["where"]) for p in catalogue.products for d in p.definitions]
@@ -1021,7 +1022,10 @@ def test_export_command_prints_the_pack(real_catalogue: Catalogue, tmp_path: Pat
     result = run_cli("export", "osquery-pack")
     assert result.returncode == 0, result.stderr
     pack = json.loads(result.stdout)
-    assert pack == build_pack(real_catalogue)
+    # The pack covers every shipped catalogue; --catalogue narrows it to one.
+    assert pack == build_pack(combine(load_catalogues()))
+    narrowed = run_cli("export", "osquery-pack", "--catalogue", real_catalogue.id)
+    assert json.loads(narrowed.stdout) == build_pack(real_catalogue)
     assert result.stdout == json.dumps(pack, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     platforms = {p for q in pack["queries"].values() for p in q["platform"].split(",")}
     assert platforms == {"windows", "darwin", "linux"}
@@ -1104,3 +1108,33 @@ def test_emulated_regex_match_agrees_with_std_regex(
         if a != ("1" if regex_match(v, p, 0) is not None else "0")
     ]
     assert disagree == []
+
+
+def test_the_pack_collects_what_the_generalised_classifier_reads(real_catalogue: Catalogue) -> None:
+    """Rows found only through roots, a missing or Russian publisher, or a driver's image file are selected."""
+    pack = build_pack(real_catalogue)
+    rows = {
+        "programs": [
+            {"name": "Kaspersky Total Security", "publisher": ""},
+            {"name": "Kaspersky Endpoint Security 11 для Windows", "publisher": 'АО "Лаборатория Касперского"'},
+        ],
+        "file": [
+            {
+                "path": "C:\\Program Files (x86)\\Kaspersky Lab\\Kaspersky 21.3\\x64\\new.dll",
+                "directory": "C:\\Program Files (x86)\\Kaspersky Lab\\Kaspersky 21.3\\x64",
+            },
+            {
+                "path": "C:\\Windows\\System32\\drivers\\klif.sys",
+                "directory": "C:\\Windows\\System32\\drivers",
+                "filename": "klif.sys",
+            },
+        ],
+        "services": [
+            {"name": "newsvc", "path": '"C:\\Program Files (x86)\\Kaspersky Lab\\Kaspersky 21.3\\avp.exe" -r'}
+        ],
+    }
+    for table, table_rows in rows.items():
+        db = osquery_db()
+        load(db, {"platform": "windows", table: [{c: r.get(c, "") for c in TABLES[table]} for r in table_rows]})
+        selected = db.execute(pack["queries"][table]["query"]).fetchall()
+        assert len(selected) == len(table_rows), (table, selected)

@@ -12,7 +12,7 @@ from app.core.data.catalogue import load_catalogue
 from app.core.platform.packagestate import FLAGS, STATUSES, WANTS, DpkgStatus
 from app.core.scan.classifier import classify
 
-CATALOGUE = load_catalogue()
+CATALOGUE = load_catalogue(catalogue_id="kaspersky")
 NOW = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
 EVERY_STATE = [f"{w} {f} {s}" for w, f, s in itertools.product(WANTS, FLAGS, STATUSES) if s != "not-installed"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.core.data.catalogue import load_catalogue
 from app.core.scan.collectors.scope import scope_from
 
-CATALOGUE = load_catalogue()
+CATALOGUE = load_catalogue(catalogue_id="kaspersky")
 
 
 def _with_linux_rule(rule: dict) -> object:

@@ -76,7 +76,7 @@ def test_a_bad_password_file_stops_the_session_with_words_not_a_traceback(tmp_pa
             state,
             Options(silent=True, root=str(tmp_path)),
             policy,
-            load_catalogue(),
+            load_catalogue(catalogue_id="kaspersky"),
             None,
             Journal(tmp_path / "j.jsonl"),
             None,

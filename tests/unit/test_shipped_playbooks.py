@@ -56,5 +56,5 @@ def test_a_broken_shipped_file_still_gets_a_precise_error(tmp_path, monkeypatch)
     catalogue.write_text(catalogue.read_text().replace("vendor:\n", "vendorz:\n", 1))
     monkeypatch.setattr(paths, "data_root", lambda: fake_root)
     with pytest.raises(InvalidPlaybook) as caught:
-        load_catalogue()
+        load_catalogue(catalogue_id="kaspersky")
     assert any(p.field == "vendorz" and "unknown field" in p.message for p in caught.value.problems)

@@ -31,7 +31,7 @@ from app.core.platform.registry import MemoryRegistry
 from app.core.platform.windows import WindowsBackend
 from app.core.scan.classifier import classify
 
-CATALOGUE = load_catalogue()
+CATALOGUE = load_catalogue(catalogue_id="kaspersky")
 UNINSTALL = "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall"
 KES_CODE = "{C9EF800D-54AA-4F60-AB96-5A3966550F53}"
 AGENT_CODE = "{0F05E4E5-5A89-482C-9A62-47CC58643788}"

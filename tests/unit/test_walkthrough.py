@@ -19,7 +19,7 @@ from app.core.output.walkthrough import (
 )
 from tests.conftest import run_cli
 
-CATALOGUE = load_catalogue()
+CATALOGUE = load_catalogue(catalogue_id="kaspersky")
 # The order app.core.migrate.plan.make_plan builds; a walkthrough section may never go back in it.
 PLAN_ORDER = ["preflight", "rescue", "stage", "uninstall", "reboot", "cleanup", "install", "verify", "rescan", "report"]
 

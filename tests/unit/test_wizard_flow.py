@@ -11,7 +11,7 @@ from app.core.scan.inventory import Source
 from app.core.scan.run import ScanResult
 from app.core.wizard_flow import PAGES, WizardModel
 
-CATALOGUE = load_catalogue()
+CATALOGUE = load_catalogue(catalogue_id="kaspersky")
 
 
 def scanned(platform: str, **tables) -> ScanResult:

@@ -69,6 +69,9 @@ class Product(NamedTuple):
     protects: bool = True
     definitions: tuple[dict[str, Any], ...] = ()
     data_at_risk: tuple[str, ...] = ()
+    roots: dict[str, tuple[str, ...]] = {}  # platform -> the vendor's folders and keys; never changed
+    vendor: str = ""  # the name of the vendor whose catalogue lists it, for texts about its removal
+    catalogue: str = ""  # that catalogue's id
 
 
 class DataAtRisk(NamedTuple):
@@ -107,6 +110,13 @@ class LegalStatus(NamedTuple):
     not_covered: tuple[str, ...] = ()
 
 
+class Headline(NamedTuple):
+    """The one event a person is told first (the day updates stopped, the day a ban took effect), in words."""
+
+    mark: str
+    text: str  # may hold {vendor} and {date}; empty: the event's own title is used
+
+
 class Catalogue(NamedTuple):
     id: str
     path: Path
@@ -116,6 +126,23 @@ class Catalogue(NamedTuple):
     products: tuple[Product, ...]
     data_at_risk: tuple[DataAtRisk, ...]
     not_banned: tuple[NotBanned, ...]
+    headline: Headline = Headline("updates_cutoff", "")
+    parts: tuple["Catalogue", ...] = ()  # the catalogues `combine` joined; empty for a single one
+
+    def part_of(self, product_id: str) -> "Catalogue":
+        """The single catalogue that lists the product (itself, unless combined)."""
+        return next((c for c in self.parts if any(p.id == product_id for p in c.products)), self)
+
+    def headline_event(self) -> Event:
+        return self.milestone(self.headline.mark)
+
+    def headline_text(self, date_format: str = "{:%B} {.day}, {.year}") -> str:
+        """The headline sentence, with the vendor's name and the event's date filled in."""
+        event = self.headline_event()
+        date = date_format.format(event.date, event.date, event.date)
+        if not self.headline.text:
+            return f"{event.title} ({date})."
+        return self.headline.text.format(vendor=self.vendor.name, date=date)
 
     def milestone(self, mark: str) -> Event:
         for event in self.timeline:
@@ -189,6 +216,9 @@ def from_data(data: dict[str, Any], path: Path) -> Catalogue:
             protects=p.get("protects", True),
             definitions=_tuple(p.get("definitions")),
             data_at_risk=_tuple(p.get("data_at_risk")),
+            roots={platform: _tuple(paths) for platform, paths in p.get("roots", {}).items()},
+            vendor=v["name"],
+            catalogue=data["id"],
         )
         for p in data["products"]
     )
@@ -229,18 +259,61 @@ def from_data(data: dict[str, Any], path: Path) -> Catalogue:
             )
             for n in data["not_banned"]
         ),
+        headline=Headline(
+            data.get("headline", {}).get("mark", "updates_cutoff"), data.get("headline", {}).get("text", "")
+        ),
     )
 
 
-def load_catalogue(path: Path | None = None) -> Catalogue:
-    """Loads and validates a catalogue file (default: the one shipped with Offramp)."""
-    if path is None:
-        from app.core.data.shipped import load_shipped
+def combine(catalogues: tuple[Catalogue, ...]) -> Catalogue:
+    """One catalogue that looks up the products, data at risk and look-alikes of several.
 
-        shipped = load_shipped("banned", from_data)
+    For what reads a scan over every shipped catalogue (the planner, the report): each product still
+    carries its own vendor and catalogue id. Classifying is done per catalogue, never with this.
+    """
+    if len(catalogues) == 1:
+        return catalogues[0]
+    first = catalogues[0]
+    names = tuple(dict.fromkeys(c.vendor.name for c in catalogues))
+    return first._replace(
+        id="+".join(c.id for c in catalogues),
+        vendor=first.vendor._replace(
+            name=" / ".join(names),
+            publisher_names=tuple(dict.fromkeys(n for c in catalogues for n in c.vendor.publisher_names)),
+        ),
+        parts=tuple(catalogues),
+        timeline=tuple(sorted((e for c in catalogues for e in c.timeline), key=lambda e: e.moment)),
+        products=tuple(p for c in catalogues for p in c.products),
+        data_at_risk=tuple(d for c in catalogues for d in c.data_at_risk),
+        not_banned=tuple(n for c in catalogues for n in c.not_banned),
+    )
+
+
+def load_catalogues(only: str | None = None) -> tuple[Catalogue, ...]:
+    """Every shipped catalogue, in id order, or only the one whose id is `only`."""
+    from app.core.data.shipped import load_shipped
+
+    shipped = tuple(sorted(load_shipped("banned", from_data), key=lambda c: c.id))
+    if not shipped:
+        raise FileNotFoundError(f"no catalogue in {paths.playbooks_dir() / 'banned'}")
+    if only is None:
+        return shipped
+    chosen = tuple(c for c in shipped if c.id == only)
+    if not chosen:
+        raise ValueError(f"no catalogue {only!r}; the shipped ones are {', '.join(c.id for c in shipped)}")
+    return chosen
+
+
+def load_catalogue(path: Path | None = None, *, catalogue_id: str | None = None) -> Catalogue:
+    """Loads and validates a catalogue file, or the shipped catalogue `catalogue_id`.
+
+    With neither, the shipped catalogue when only one is shipped; with several, the caller must name
+    one (or use `load_catalogues`), so no part of Offramp quietly assumes a single banned vendor.
+    """
+    if path is None:
+        shipped = load_catalogues(catalogue_id)
         if len(shipped) != 1:
-            folder = paths.playbooks_dir() / "banned"
-            raise FileNotFoundError(f"expected one catalogue in {folder}, found {len(shipped)}")
+            raise ValueError(f"several catalogues are shipped ({', '.join(c.id for c in shipped)}): name one")
         return shipped[0]
     from app.core.data.validation import load_checked
 

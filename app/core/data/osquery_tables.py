@@ -79,5 +79,22 @@ _PLATFORMS: dict[str, tuple[str, ...]] = {
 }
 
 
+# The columns of each table that hold the path of the thing itself: a file, a key, the image a service or
+# process runs, the program a launchd job starts, a bundle. A catalogue's `roots` are compared with these.
+PATH_COLUMNS: dict[str, tuple[str, ...]] = {
+    "file": ("path",),
+    "registry": ("path", "key"),
+    "services": ("path", "module_path"),
+    "processes": ("path",),
+    "launchd": ("program",),
+    "systemd_units": ("fragment_path", "source_path"),
+    "apps": ("path",),
+    "kernel_extensions": ("path",),
+    "system_extensions": ("bundle_path",),
+}
+# Columns that hold a command line rather than a bare path: quoted, maybe with \??\ in front.
+COMMAND_COLUMNS = {("services", "path"), ("services", "module_path"), ("launchd", "program")}
+
+
 def platforms_of(table: str) -> tuple[str, ...]:
     return _PLATFORMS[table]

@@ -28,11 +28,16 @@ class Policy:
         }
     )
     proxy: str | None = None
+    # A re-published installer (new SHA-256) is accepted when its playbook pins the signer and it verifies.
+    accept_new_hash_if_signed: bool = False
     log_dir: str | None = None
     remove_families: tuple[str, ...] = ("consumer", "business", "server", "companion", "legacy", "tool")
     keep_products: tuple[str, ...] = ()
     data_rescue: str = "ask"  # ask: a person confirms each item; assume-done: the admin has taken care of it
     download_stall_seconds: float = 60.0  # a download that moves under 1 KiB in this long has stalled
+    # Probable findings (an uninstall entry without a publisher, a file known only by its name) are removed
+    # only once a person confirms them; an admin who has checked the fleet can let them go without asking.
+    remove_probable: bool = False
     # What the clean-up does with leftovers when no person is there to confirm (the catalogue says a person
     # confirms): report them (the default), or remove them.
     leftovers: str = "report"
@@ -53,9 +58,11 @@ def from_data(data: dict[str, Any], source: str) -> Policy:
         password_file=passwords.get("file"),
         password_env={**defaults.password_env, **passwords.get("env", {})},
         proxy=data.get("proxy"),
+        accept_new_hash_if_signed=bool(data.get("installers", {}).get("accept_new_hash_if_signed", False)),
         log_dir=data.get("log_dir"),
         remove_families=tuple(removal.get("families", defaults.remove_families)),
         keep_products=tuple(removal.get("keep_products", ())),
+        remove_probable=bool(removal.get("probable", False)),
         data_rescue=data.get("data_rescue", "ask"),
         download_stall_seconds=float(data.get("download", {}).get("stall_seconds", defaults.download_stall_seconds)),
         leftovers=data.get("leftovers", {}).get("silent", "report"),

@@ -36,6 +36,17 @@ _SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError)
 _loaded: dict[tuple[Path, str], dict[str, Any]] = {}
 
 
+class ShippedDataMissing(Exception):
+    """Offramp's own playbooks are not where it looks: a broken install, never a clean result."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(
+            f"Offramp's shipped playbooks are missing: there is no YAML file in {folder}. "
+            "The installation is incomplete; reinstall Offramp."
+        )
+        self.folder = folder
+
+
 def _stamp(raw: bytes) -> list[int]:
     return [len(raw), zlib.crc32(raw)]
 
@@ -90,10 +101,13 @@ def _entries(root: Path, folder: str) -> dict[str, Any]:
     cached = _loaded.get((root, folder))
     if cached is not None:
         return cached
+    shipped = _shipped_files(root, folder)
+    if not shipped:
+        raise ShippedDataMissing(root / folder)
     snapshot = _read_snapshot(root, folder)
     current: dict[str, Any] = {}
     changed = False
-    for path in _shipped_files(root, folder):
+    for path in shipped:
         key = path.name
         raw = path.read_bytes()
         entry = snapshot.get(key)

@@ -28,4 +28,5 @@ def distance(event: Event, today: dt.date) -> Distance:
 
 
 def updates_stopped(catalogue: Catalogue, today: dt.date) -> Distance:
-    return distance(catalogue.milestone("updates_cutoff"), today)
+    """How long ago the catalogue's headline event was (for a vendor whose updates stopped, that day)."""
+    return distance(catalogue.headline_event(), today)

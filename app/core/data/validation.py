@@ -164,6 +164,21 @@ def check_pattern(pattern: str) -> str | None:
     return None
 
 
+_ROOT_START = re.compile(r"^([A-Za-z]:[\\]|HKEY_[A-Z_]+[\\]|/)")
+
+
+def check_root(root: str) -> str | None:
+    """Why a vendor root is unsafe, or None: everything under it counts as the vendor's, so it must be deep."""
+    if not _ROOT_START.match(root):
+        return "a root must be an absolute folder (C:\\..., /...) or registry key (HKEY_...)"
+    if any(ch in root for ch in "*?"):
+        return "a root is a literal folder or key, without wildcards"
+    parts = [part for part in re.split(r"[\\/]", root) if part]
+    if len(parts) < (3 if root[1:2] == ":" or root.startswith("HKEY_") else 2):
+        return "a root must be at least two levels below the drive, hive or /, so it cannot hold other vendors' files"
+    return None
+
+
 def _walk_matchers(where: dict[str, Any], at: Path_) -> Iterator[tuple[Path_, str, Any]]:
     for column, matcher in where.items():
         yield at + (column,), column, matcher
@@ -250,6 +265,12 @@ def _catalogue_rules(doc: Document) -> Iterator[Problem]:
             if ref not in risk_ids:
                 ref_at = ("products", i, "data_at_risk", j)
                 yield Problem(doc.path, doc.where(ref_at), field_name(ref_at), f"no data_at_risk item has id {ref!r}")
+        for platform, roots in (product.get("roots") or {}).items():
+            for j, root in enumerate(roots or []):
+                why = check_root(root) if isinstance(root, str) else None
+                if why:
+                    root_at = ("products", i, "roots", platform, j)
+                    yield Problem(doc.path, doc.where(root_at), field_name(root_at), why)
         for platform in product.get("removal", {}) or {}:
             if platform not in (product.get("platforms") or []):
                 at = ("products", i, "removal", platform)
@@ -263,9 +284,24 @@ def _catalogue_rules(doc: Document) -> Iterator[Problem]:
         if isinstance(item, dict):
             yield from _detect_problems(doc, item.get("detect"), ("not_banned", i, "detect"))
     marks = [e.get("marks") for e in data.get("timeline", []) if isinstance(e, dict)]
-    for needed in ("sales_cutoff", "updates_cutoff"):
-        if needed not in marks:
-            yield Problem(doc.path, doc.where(("timeline",)), "timeline", f"no event marks the {needed}")
+    headline = data.get("headline") if isinstance(data.get("headline"), dict) else {}
+    # The headline's event is what the wizard, the scan and the report say first, so it must exist.
+    needed = [headline.get("mark", "updates_cutoff")] + ([] if headline else ["sales_cutoff"])
+    for mark in needed:
+        if mark not in marks:
+            yield Problem(doc.path, doc.where(("timeline",)), "timeline", f"no event marks the {mark}")
+    text = headline.get("text")
+    if isinstance(text, str):
+        try:
+            text.format(vendor="", date="")
+        except (KeyError, IndexError, ValueError) as exc:
+            text_at = ("headline", "text")
+            yield Problem(
+                doc.path,
+                doc.where(text_at),
+                field_name(text_at),
+                f"only {{vendor}} and {{date}} may be filled in: {exc}",
+            )
 
 
 def _download_name_problems(doc: Document) -> Iterator[Problem]:

@@ -62,7 +62,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.core.data.catalogue import Catalogue
-from app.core.data.osquery_tables import TABLES, platforms_of
+from app.core.data.osquery_tables import COMMAND_COLUMNS, PATH_COLUMNS, TABLES, platforms_of
+from app.core.scan.implied import implied
 from app.core.scan.inventory import PACK_NAME
 
 PLATFORM_ORDER = ("windows", "darwin", "linux")
@@ -752,6 +753,15 @@ def _spellings(values: Iterable[str]) -> list[str]:
 
 
 def _in_nocase(expr: str, values: Iterable[str]) -> str:
+    values = list(values)
+    wide = [v for v in values if sum(1 for c in v if not c.isascii() and c.lower() != c.upper()) > 1]
+    if wide:
+        # SQLite folds ASCII only, and listing the lower- and upper-case spellings covers one non-ASCII
+        # letter. A name with several (Cyrillic) is matched by LIKE with '_' for each non-ASCII letter:
+        # LIKE counts characters and ignores ASCII case, so this is a slight superset.
+        likes = [f"{expr} LIKE {_q(''.join(c if c.isascii() and c not in '%_' else '_' for c in v))}" for v in wide]
+        rest = [v for v in values if v not in wide]
+        return "(" + " OR ".join(likes + ([_in_nocase(expr, rest)] if rest else [])) + ")"
     spellings = _spellings(values)
     if len(spellings) == 1:
         return f"{expr} = {_q(spellings[0])} COLLATE NOCASE"
@@ -799,23 +809,47 @@ def _cost(matcher: Any) -> int:
     return 1 if isinstance(matcher, dict) and "pattern" in matcher else 0
 
 
-def signature_terms(table: str, where: dict[str, Any], publishers: Iterable[str], label: str) -> list[str]:
+def signature_terms(
+    table: str, where: dict[str, Any], publishers: Iterable[str], label: str, missing_ok: Iterable[str] = ()
+) -> list[str]:
     """The OR branches that select every row this signature can match."""
     publishers = list(publishers)
+    lenient = set(missing_ok)
     for column in where:
         if column not in TABLES[table]:
             raise ExportError(f"{label}: osquery table {table!r} has no column {column!r} in Offramp's list")
     ordered = sorted(where.items(), key=lambda item: _cost(item[1]))
+    # Beside another matcher, a vendor matcher is left to the classifier: publishers differ in case (beyond
+    # ASCII, which SQLite cannot fold), quotation marks and spacing, and the other matcher narrows enough.
+    if len(where) > 1:
+        ordered = [(c, m) for c, m in ordered if not (isinstance(m, dict) and "vendor" in m)]
+
+    def condition(column: str, matcher: Any) -> str:
+        sql = condition_sql(column, matcher, publishers)
+        if column in lenient:
+            return f"({sql} OR {column} IS NULL OR trim({column}) = '')"
+        return sql
+
     if table not in ANCHOR_COLUMNS:
-        return [" AND ".join(condition_sql(c, m, publishers) for c, m in ordered)]
+        return [" AND ".join(condition(c, m) for c, m in ordered) or "1"]
     anchor_column, anchors = _anchors(table, where, label)
     # The anchors already say everything an exact, one_of or under matcher says; a pattern is checked as well.
-    rest = [
-        condition_sql(c, m, publishers)
-        for c, m in ordered
-        if c != anchor_column or (isinstance(m, dict) and "pattern" in m)
-    ]
+    rest = [condition(c, m) for c, m in ordered if c != anchor_column or (isinstance(m, dict) and "pattern" in m)]
     return [" AND ".join([a.sql()] + rest) for a in anchors]
+
+
+def root_terms(table: str, column: str, root: str, label: str) -> list[str]:
+    """The OR branches that select every row of `table` whose `column` lies under a product's root."""
+    if table in ANCHOR_COLUMNS:
+        return signature_terms(table, {column: {"under": root}}, [], label)
+    if (table, column) not in COMMAND_COLUMNS:
+        return [_under_sql(column, root)]
+    base = root.rstrip("/\\")
+    sep = "\\" if "\\" in base else "/"
+    expr = f"replace({column}, '/', '\\')" if sep == "\\" else column
+    # A command line may quote its image or start with \??\, as matching.image_path allows.
+    starts = [base, '"' + base, "\\??\\" + base] if sep == "\\" else [base, '"' + base]
+    return ["(" + " OR ".join(f"{expr} LIKE {_q(start + sep + '%')}" for start in starts) + ")"]
 
 
 @dataclass
@@ -826,11 +860,13 @@ class _TableQuery:
 
 
 def _signatures(catalogue: Catalogue) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
-    """(label, platform, table, where) for every detection signature and definitions source."""
+    """(label, platform, table, signature) for every detection signature and definitions source."""
     for product in catalogue.products:
         for platform, signatures in product.detect.items():
             for i, sig in enumerate(signatures):
-                yield f"{product.id}/{platform}/{i}", platform, sig["table"], sig["where"]
+                yield f"{product.id}/{platform}/{i}", platform, sig["table"], sig
+            for i, sig in implied(platform, signatures):
+                yield f"{product.id}/{platform}/{i}/image", platform, sig["table"], sig
         for i, spec in enumerate(product.definitions):
             column = spec.get("column", "data")
             # A date that only a program's output holds ("run") cannot come from osquery: the row is still
@@ -839,24 +875,43 @@ def _signatures(catalogue: Catalogue) -> Iterator[tuple[str, str, str, dict[str,
                 raise ExportError(
                     f"{product.id}/definitions/{i}: column {column!r} is not collected from {spec['table']!r}"
                 )
-            yield f"{product.id}/definitions/{i}", spec["platform"], spec["table"], spec["where"]
+            yield f"{product.id}/definitions/{i}", spec["platform"], spec["table"], spec
     for item in catalogue.not_banned:
         for platform, signatures in item.detect.items():
             for i, sig in enumerate(signatures):
-                yield f"{item.id}/{platform}/{i}", platform, sig["table"], sig["where"]
+                yield f"{item.id}/{platform}/{i}", platform, sig["table"], sig
+            for i, sig in implied(platform, signatures):
+                yield f"{item.id}/{platform}/{i}/image", platform, sig["table"], sig
+
+
+def _root_signatures(catalogue: Catalogue) -> Iterator[tuple[str, str, str, str, str]]:
+    """(label, platform, table, column, root) for every product root and every path column on its platform."""
+    for product in catalogue.products:
+        for platform, roots in product.roots.items():
+            for i, root in enumerate(roots):
+                for table, columns in PATH_COLUMNS.items():
+                    if platform in platforms_of(table):
+                        for column in columns:
+                            yield f"{product.id}/{platform}/root/{i}", platform, table, column, root
 
 
 def build_pack(catalogue: Catalogue, interval: int = DEFAULT_INTERVAL) -> dict[str, Any]:
     """The osquery pack (as JSON-ready data) that collects every row the catalogue's signatures can match."""
     tables: dict[str, _TableQuery] = {}
     publishers = list(catalogue.vendor.publisher_names)
-    for label, platform, table, where in _signatures(catalogue):
+    for label, platform, table, sig in _signatures(catalogue):
         if platform not in platforms_of(table):
             raise ExportError(f"{label}: osquery table {table!r} does not exist on {platform}")
         query = tables.setdefault(table, _TableQuery(set(), []))
         query.platforms.add(platform)
         query.signatures += 1
-        for term in signature_terms(table, where, publishers, label):
+        for term in signature_terms(table, sig["where"], publishers, label, sig.get("missing_ok", ())):
+            if term not in query.terms:
+                query.terms.append(term)
+    for label, platform, table, column, root in _root_signatures(catalogue):
+        query = tables.setdefault(table, _TableQuery(set(), []))
+        query.platforms.add(platform)
+        for term in root_terms(table, column, root, label):
             if term not in query.terms:
                 query.terms.append(term)
     queries = {}

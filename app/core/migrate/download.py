@@ -20,8 +20,10 @@ is that first step. The rules, and why each one exists:
 * A stalled transfer fails like a dropped one: fewer than ``stall_bytes`` in any ``stall_timeout``
   seconds (curl's --speed-limit/--speed-time) ends the attempt, and such an attempt never renews the
   retry budget, so a server dripping a byte a second ends in the same error as one that keeps dropping.
-* Only a file whose SHA-256 matches is renamed to its final name (after fsync); every failure deletes
-  the ``.part`` so nothing half-downloaded or unverified is left behind.
+* A caller that can vouch for a file another way (its pinned signer) passes ``vouch``: a complete file
+  whose SHA-256 differs is then handed to it, and kept only if it does not raise.
+* Only a file whose SHA-256 matches (or was vouched for) is renamed to its final name (after fsync);
+  every failure deletes the ``.part`` so nothing half-downloaded or unverified is left behind.
 
 Nothing here runs the file. Callers call ``verify_file`` again right before they launch an installer.
 """
@@ -298,8 +300,11 @@ class _Transfer:
         total_timeout: float | None,
         stall_timeout: float | None = None,
         stall_bytes: int = STALL_BYTES,
+        vouch: Callable[[Path], str] | None = None,
     ) -> None:
         self.url = url
+        self.vouch = vouch
+        self.vouched_by: str | None = None
         self.host = _host(url)
         self.part = part
         self.handle = handle
@@ -451,14 +456,14 @@ class _Transfer:
             with self._get(session, headers) as response:
                 self._receive(response, sent_if_range=sent_if_range)
         except requests.exceptions.SSLError as exc:
-            # Retrying won't fix a certificate; the usual cause on managed networks is a TLS-inspecting
-            # proxy whose root CA Python doesn't know.
+            # Retrying won't fix a certificate. Offramp already trusts the system's store (https.py), so on a
+            # managed network the inspecting proxy's root CA is missing from that store too.
             raise DownloadError(
                 "network",
                 f"The TLS certificate of {self.host} could not be verified ({_short(exc)}). "
-                "On a managed network a TLS-inspecting proxy is the usual cause: ask IT for its CA "
-                "certificate and point REQUESTS_CA_BUNDLE at it. Offramp never downloads without checking "
-                "the certificate.",
+                "On a managed network a TLS-inspecting proxy is the usual cause: its root certificate must be "
+                "in this computer's certificate store (ask IT), or named by REQUESTS_CA_BUNDLE. Offramp never "
+                "downloads without checking the certificate.",
                 url=self.url,
             ) from None
         except requests.exceptions.ProxyError as exc:
@@ -652,6 +657,10 @@ class _Transfer:
                 self.restart()
                 failures, furthest = 0, 0
                 continue
+            if self.vouch is not None:
+                self.handle.flush()
+                self.vouched_by = self.vouch(self.part)  # raises to refuse; the .part is then deleted
+                return
             raise DownloadError(
                 "hash-mismatch",
                 f"The file from {self.host} ({_redact(self.url)}, {self.have} bytes) does "
@@ -731,6 +740,7 @@ def download(
     total_timeout: float | None = DEFAULT_TOTAL_TIMEOUT,
     stall_timeout: float | None = DEFAULT_STALL_TIMEOUT,
     stall_bytes: int = STALL_BYTES,
+    vouch: Callable[[Path], str] | None = None,
 ) -> Path:
     """Downloads ``url`` into ``dest_dir``, verifies its SHA-256 and returns the verified file's path.
 
@@ -739,8 +749,9 @@ def download(
     network access; a ``<name>.part`` left by a crashed process is re-hashed and resumed.
     ``attempts`` bounds consecutive attempts that bring no new bytes; ``total_timeout`` (seconds, None
     for none) bounds the whole call; an attempt that moves fewer than ``stall_bytes`` in
-    ``stall_timeout`` seconds has stalled and counts as a failed attempt. Raises ``DownloadError`` (see
-    ``KINDS``) after deleting the ``.part``; raises ValueError for arguments that are programming errors.
+    ``stall_timeout`` seconds has stalled and counts as a failed attempt. ``vouch`` (see the module
+    docstring) returns who vouched, for the log, or raises to refuse the file. Raises ``DownloadError``
+    (see ``KINDS``) after deleting the ``.part``; raises ValueError for arguments that are programming errors.
     """
     _check_sha256(sha256)
     sha256 = sha256.lower()
@@ -799,6 +810,7 @@ def download(
                 total_timeout=total_timeout,
                 stall_timeout=stall_timeout,
                 stall_bytes=stall_bytes,
+                vouch=vouch,
             )
             transfer.adopt_leftover()
             eventlog.event(
@@ -811,9 +823,9 @@ def download(
                 max_size=max_size,
                 expected_size=expected_size,
             )
-            import requests
+            from app.core.migrate import https
 
-            with requests.Session() as session:
+            with https.session() as session:
                 session.headers["User-Agent"] = f"Offramp/{__version__} (+installer staging)"
                 transfer.run(session, attempts=attempts, backoff=backoff)
             handle.flush()
@@ -848,6 +860,8 @@ def download(
         sha256=sha256,
         requests=transfer.requests,
         restarts=transfer.restarts,
+        vouched_by=transfer.vouched_by,
+        actual_sha256=transfer.hasher.hexdigest(),
         seconds=round(time.monotonic() - started, 3),
         cached=False,
     )

@@ -42,6 +42,8 @@ class Plan:
     warnings: list[str] = field(default_factory=list)
     created_at: str = ""
     root: str | None = None
+    # What the scan found, each with its certainty and rule, and whether this plan removes it.
+    found: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def fingerprint(self) -> str:
@@ -57,6 +59,7 @@ class Plan:
             "root": self.root,
             "fingerprint": self.fingerprint,
             "warnings": self.warnings,
+            "found": self.found,
             "steps": [asdict(s) for s in self.steps],
         }
 
@@ -69,6 +72,7 @@ class Plan:
             warnings=list(data.get("warnings", [])),
             created_at=data.get("created_at", ""),
             root=data.get("root"),
+            found=list(data.get("found", [])),
         )
 
     def step(self, step_id: str) -> Step:
@@ -83,8 +87,9 @@ class PlanError(Exception):
 
 
 def _uninstall_step(product: InstalledProduct, catalogue: Catalogue, platform: str) -> Step:
-    vendor = catalogue.vendor.name
-    removal = catalogue.product(product.product_id).removal.get(platform)
+    listed = catalogue.product(product.product_id)
+    vendor = listed.vendor or catalogue.vendor.name
+    removal = listed.removal.get(platform)
     if removal is None:
         return Step(
             f"uninstall.{product.product_id}",
@@ -151,7 +156,9 @@ def make_plan(
     policy: Policy,
     now: dt.datetime | None = None,
     root: str | None = None,
+    confirmed: frozenset[str] = frozenset(),
 ) -> Plan:
+    """`confirmed` names the probable findings a person confirmed: product ids, or "kind name" of leftovers."""
     platform = findings.platform
     if replacement is not None and platform not in replacement.platforms:
         raise PlanError(
@@ -162,12 +169,49 @@ def make_plan(
     method = install_methods[0] if install_methods else None
     warnings: list[str] = []
 
-    to_remove = [p for p in findings.installed if policy.removes(catalogue.product(p.product_id).family, p.product_id)]
-    kept = [p for p in findings.installed if p not in to_remove]
-    for p in kept:
-        warnings.append(
-            f"{p.name} is kept: the policy does not remove {catalogue.product(p.product_id).family} products"
-        )
+    def sure(certainty: str, key: str) -> bool:
+        return certainty == "certain" or policy.remove_probable or key in confirmed
+
+    wanted = [p for p in findings.installed if policy.removes(catalogue.product(p.product_id).family, p.product_id)]
+    to_remove = [p for p in wanted if sure(p.certainty, p.product_id)]
+    for p in findings.installed:
+        if p not in wanted:
+            warnings.append(
+                f"{p.name} is kept: the policy does not remove {catalogue.product(p.product_id).family} products"
+            )
+        elif p not in to_remove:
+            warnings.append(
+                f"{p.edition or p.name} is probably installed ({p.rule}): it is removed once a person confirms it"
+            )
+    leftovers_ok = [
+        f"{item.kind} {item.name}" for item in findings.leftovers if sure(item.certainty, f"{item.kind} {item.name}")
+    ]
+    for item in findings.leftovers:
+        if f"{item.kind} {item.name}" not in leftovers_ok:
+            warnings.append(
+                f"{item.kind} {item.name} is probably a leftover ({item.rule}): it is kept until a person confirms it"
+            )
+    found = [
+        {
+            "kind": "installed",
+            "id": p.product_id,
+            "name": p.edition or p.name,
+            "certainty": p.certainty,
+            "rule": p.rule,
+            "removed": p in to_remove,
+        }
+        for p in findings.installed
+    ] + [
+        {
+            "kind": item.kind,
+            "id": item.product_id,
+            "name": item.name,
+            "certainty": item.certainty,
+            "rule": item.rule,
+            "removed": f"{item.kind} {item.name}" in leftovers_ok,
+        }
+        for item in findings.leftovers
+    ]
 
     steps = [
         Step(
@@ -242,6 +286,7 @@ def make_plan(
                 "cleanup",
                 "Remove what the uninstallers left behind",
                 "Only services, drivers, folders and keys that certainly belong to the banned product",
+                params={"leftovers": leftovers_ok},
                 cancellable=False,
             )
         )
@@ -283,6 +328,7 @@ def make_plan(
         warnings=warnings,
         created_at=(now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"),
         root=root,
+        found=found,
     )
 
 

@@ -17,8 +17,9 @@ from app.core.data.policy import Policy
 
 KEYS = ("kes_login", "kes_password", "network_agent_password")
 LABELS = {
-    "kes_login": "Kaspersky Endpoint Security account (often KLAdmin)",
-    "kes_password": "Kaspersky Endpoint Security password",
+    # Which product these are for, and its usual account name, is the catalogue's to say (its help text).
+    "kes_login": "endpoint product's uninstall account",
+    "kes_password": "endpoint product's uninstall password",
     "network_agent_password": "Network Agent uninstall password",
 }
 

@@ -13,7 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from app.core import paths
-from app.core.data.catalogue import Catalogue, load_catalogue
+from app.core.data.catalogue import Catalogue, combine, load_catalogues
 from app.core.data.policy import Policy, load_policy, silent_defaults
 from app.core.data.replacements import Replacement, find_replacement
 from app.core.migrate import statefile
@@ -155,7 +155,7 @@ def _start(
     policy = load_policy(Path(options.policy_file) if options.policy_file else None)
     if options.silent:
         policy = silent_defaults(policy)
-    catalogue = load_catalogue()
+    catalogue = combine(load_catalogues())
     scan = None
     if plan is None:
         plan, scan, replacement = plan_for(options, policy, catalogue, progress)
@@ -221,7 +221,7 @@ def _resume(
         state,
         options,
         policy,
-        load_catalogue(),
+        combine(load_catalogues()),
         replacement,
         Journal(journal_path()),
         progress,

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from app.core import exitcodes
+from app.core.migrate import pinned
 from app.core.migrate.context import Context, Question
 from app.core.migrate.outcome import Outcome
 from app.core.migrate.plan import Step
@@ -59,7 +60,7 @@ def act_preflight(ctx: Context, step: Step) -> Outcome:
             exitcodes.PREFLIGHT_FAILED,
         )
     stage = next((s for s in ctx.plan.steps if s.kind == "stage"), None)
-    if step.params.get("needs_download") and stage and not ctx.options.dry_run:
+    if step.params.get("needs_download") and stage and not ctx.options.dry_run and not ctx.options.offline_dir:
         url = str(stage.params.get("url", ""))
         if not _reachable(url):
             return Outcome.failed(
@@ -129,7 +130,8 @@ def check_stage(ctx: Context, step: Step) -> bool:
     from app.core.migrate.download import verify_file
 
     path = _staged_path(ctx, step)
-    if path.exists() and verify_file(path, step.params["sha256"]):
+    verified = path.exists() and verify_file(path, pinned.expected_sha256(ctx, step.id, step.params))
+    if verified and pinned.refusal(ctx, step, path) is None:
         ctx.step_data(step.id)["path"] = str(path)
         return True
     return False
@@ -144,7 +146,10 @@ def act_stage(ctx: Context, step: Step) -> Outcome:
             )
         ctx.step_data(step.id)["staged"] = True
         return Outcome.done(result.message)
+    if ctx.options.offline_dir:
+        return _stage_offline(ctx, step)
     from app.core.migrate.download import DownloadError, download
+    from app.core.migrate.signer import SignerError
 
     size = int(step.params["size"])
     index = ctx.plan.steps.index(step)
@@ -172,7 +177,10 @@ def act_stage(ctx: Context, step: Step) -> Outcome:
             allow_loopback_http=ctx.options.allow_loopback_http,
             proxies={"https": ctx.policy.proxy, "http": ctx.policy.proxy} if ctx.policy.proxy else None,
             stall_timeout=ctx.policy.download_stall_seconds,
+            vouch=pinned.vouch(ctx, step),
         )
+    except SignerError as exc:  # a re-published file that its pinned signer did not sign
+        return pinned.signer_failure(ctx, step, _staged_path(ctx, step), exc)
     except (UntrustedFolder, OSError) as exc:
         return Outcome.failed(
             f"The replacement could not be staged: {exc}. Nothing was removed.", exitcodes.DOWNLOAD_FAILED
@@ -186,8 +194,42 @@ def act_stage(ctx: Context, step: Step) -> Outcome:
         )
         status = "cancelled" if exc.kind == "cancelled" else "failed"
         return Outcome(status, f"{exc} Nothing was removed.", exit_code=code)
+    if refused := pinned.refusal(ctx, step, path):
+        path.unlink(missing_ok=True)  # like a hash mismatch: nothing unverified stays staged
+        return refused
     ctx.step_data(step.id)["path"] = str(path)
     return Outcome.done(f"downloaded and verified {path.name}")
+
+
+def _stage_offline(ctx: Context, step: Step) -> Outcome:
+    """The installer from the offline bundle, checked like a download (hash, then signer); no network."""
+    from app.core.migrate.bundle import BundleError, stage_from
+    from app.core.migrate.download import verify_file
+    from app.core.migrate.signer import SignerError
+
+    path = _staged_path(ctx, step)
+    try:
+        stage_from(Path(str(ctx.options.offline_dir)), str(step.params["replacement_id"]), path)
+        if not verify_file(path, pinned.expected_sha256(ctx, step.id, step.params)):
+            vouch = pinned.vouch(ctx, step)
+            if vouch is None:
+                path.unlink()
+                return Outcome.failed(
+                    f"The bundle's {path.name} does not match the SHA-256 in its playbook; it was not run and "
+                    "nothing was removed. Make the bundle again from a current playbook.",
+                    exitcodes.HASH_MISMATCH,
+                )
+            vouch(path)
+    except BundleError as exc:
+        return Outcome.failed(f"{exc} Nothing was removed.", exc.exit_code)
+    except SignerError as exc:
+        path.unlink(missing_ok=True)
+        return pinned.signer_failure(ctx, step, path, exc)
+    if refused := pinned.refusal(ctx, step, path):
+        path.unlink(missing_ok=True)
+        return refused
+    ctx.step_data(step.id)["path"] = str(path)
+    return Outcome.done(f"took {path.name} from the offline bundle and verified it")
 
 
 # --- removal ----------------------------------------------------------------------------------------
@@ -212,8 +254,9 @@ def act_uninstall(ctx: Context, step: Step) -> Outcome:
         return Outcome("cancelled", f"{step.title}: the uninstaller was cancelled", exit_code=exitcodes.CANCELLED)
     if result.blocked:
         env = ", ".join(ctx.policy.password_env.values())
+        vendor = ctx.catalogue.part_of(str(step.params.get("product_id", ""))).vendor
         return Outcome.failed(
-            f"{step.title} was blocked: {result.message}. {ctx.catalogue.vendor.blocked_removal_help} "
+            f"{step.title} was blocked: {result.message}. {vendor.blocked_removal_help} "
             f"(Offramp reads the passwords from the environment variables {env}.)",
             exitcodes.UNINSTALL_BLOCKED,
         )
@@ -284,6 +327,15 @@ def act_cleanup(ctx: Context, step: Step) -> Outcome:
     leftovers = sorted(findings.leftovers, key=lambda item: LEFTOVER_ORDER.get(item.kind, 99))
     removable = [item for item in leftovers if item.kind in REMOVABLE]
     kept = [f"{item.kind} {item.name}" for item in leftovers if item.kind not in REMOVABLE]
+    # A probable leftover (a file known only by its name) waits for a person, or a policy that lets it go.
+    agreed = set(step.params.get("leftovers", ()))
+    unsure = [
+        item
+        for item in removable
+        if item.certainty != "certain" and not ctx.policy.remove_probable and f"{item.kind} {item.name}" not in agreed
+    ]
+    removable = [item for item in removable if item not in unsure]
+    kept += [f"{item.kind} {item.name} (probable: nobody confirmed it)" for item in unsure]
     if removable and not _may_remove(ctx, removable):
         reported = [f"{item.kind} {item.name}" for item in removable]
         ctx.journal.append("cleanup.reported", leftovers=reported, policy=ctx.policy.leftovers)
@@ -377,7 +429,10 @@ def act_install(ctx: Context, step: Step) -> Outcome:
         # Checked again right before it runs, on a private copy that is what runs: the file sat on disk
         # while the old product was removed, and nobody may swap it between the check and the use.
         try:
-            with sealed_copy(staged, step.params["sha256"], ctx.downloads_dir.parent / "run") as runnable:
+            expected = pinned.expected_sha256(ctx, stage_id, step.params)
+            with sealed_copy(staged, expected, ctx.downloads_dir.parent / "run") as runnable:
+                if refused := pinned.refusal(ctx, step, runnable):
+                    return refused
                 result = ctx.backend.install(step.params, runnable, ctx.options.step_timeout)
         except SealError as exc:
             return Outcome.failed(str(exc), exitcodes.HASH_MISMATCH)

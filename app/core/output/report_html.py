@@ -297,6 +297,20 @@ def _rescan_section(rescan: dict[str, Any]) -> str:
     return "".join(parts)
 
 
+def _found_table(found: list[dict[str, Any]]) -> str:
+    """Each finding with its certainty and rule: certain ones are removed, probable ones wait for a person."""
+    rows = []
+    for item in found:
+        certainty = str(item.get("certainty") or "certain")
+        action = "planned for removal" if item.get("removed") else "kept until a person confirms it"
+        rows.append(
+            f"<tr><td>{_e(item.get('name') or '')}</td><td>{_e(item.get('kind') or '')}</td>"
+            f"<td>{_e(certainty)}</td><td>{_e(action)}</td><td>{_e(item.get('rule') or '')}</td></tr>"
+        )
+    head = "<tr><th>Found</th><th>Kind</th><th>Certainty</th><th>Action</th><th>Rule</th></tr>"
+    return f"<table>{head}{''.join(rows)}</table>"
+
+
 def render_report(report: dict[str, Any]) -> str:
     """The whole report as one HTML5 document (a str). Missing fields are left out, never guessed."""
     steps = [s for s in _list(report.get("steps")) if isinstance(s, dict)]
@@ -361,6 +375,11 @@ def render_report(report: dict[str, Any]) -> str:
 
     out.append(f"<h2>Steps ({len(steps)})</h2>")
     out.append(_steps_table(steps) if steps else "<p>No steps were recorded.</p>")
+
+    found = [f for f in _list(report.get("found")) if isinstance(f, dict)]
+    if found:
+        out.append("<h2>What the scan found</h2>")
+        out.append(_found_table(found))
 
     out.append("<h2>What was removed</h2>")
     out.append(_bullets([_strip_verb(t, "Remove") for t in removed]) if removed else "<p>Nothing.</p>")

@@ -361,6 +361,10 @@ class _Writer:
                 )
             )
             remedy = ["If the password is known, start Offramp again and type it when asked."]
+            # The vendor's own words on blocked removals (its usual account name, its reset tool).
+            help_text = self.catalogue.part_of(product.id).vendor.blocked_removal_help
+            if help_text:
+                remedy.append(_sentence(help_text))
             remedy += [_sentence(text) for text in self._password_reset()]
             tool = self._removal_tool()
             if tool:

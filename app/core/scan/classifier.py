@@ -1,8 +1,12 @@
 """Turns an inventory into findings, driven entirely by the catalogue: no product name lives in this code.
 
-Rows claimed by a look-alike (UltraAV, Defender, another vendor's kl* driver, Windows' klist.exe) are
-set aside first, so they can never count as evidence against the banned vendor. A product is
-installed when a signature marked `proves: installed` matches; otherwise what matched is a leftover.
+Rows claimed by a look-alike (another vendor's driver, a built-in tool with a similar name) are set
+aside first, so they can never count as evidence against the banned vendor. A product is installed
+when a signature marked `proves: installed` matches; otherwise what matched is a leftover. A row no
+signature names still counts when it lies under one of a product's `roots` (a file in the vendor's
+folder, a value under its registry key, a service or process whose image is there). Signatures
+marked `proves: guest` show the product inside a virtual machine: reported, never removed here.
+Every piece of evidence is certain or probable, with the rule that produced it.
 """
 
 # No `from __future__ import annotations` here: NamedTuple turns each text annotation into a ForwardRef,
@@ -14,10 +18,20 @@ from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from app.core.data.catalogue import Catalogue, Product
+from app.core.data.osquery_tables import COMMAND_COLUMNS, PATH_COLUMNS
 from app.core.platform.packagestate import DpkgStatus
 from app.core.scan.findings import Evidence, Findings, InstalledProduct, Leftover, Note, SecurityProduct
+from app.core.scan.implied import implied
 from app.core.scan.inventory import Inventory, rows
-from app.core.scan.matching import literal_prefix, match_row, publisher_set
+from app.core.scan.matching import (
+    image_path,
+    is_under,
+    literal_prefix,
+    match_certainty,
+    match_row,
+    normalise_name,
+    publisher_set,
+)
 
 RowKey = tuple[str, int]  # (table, index in that table)
 
@@ -28,6 +42,9 @@ class _Signature(NamedTuple):
     table: str
     where: dict[str, Any]
     proves: str
+    certainty: str = "certain"
+    missing_ok: tuple[str, ...] = ()
+    rule: str = ""
 
 
 class _Index:
@@ -47,12 +64,14 @@ class _Index:
         self.prefixed: dict[str, dict[str, dict[str, list[_Signature]]]] = defaultdict(lambda: defaultdict(dict))
         self.scan: dict[str, list[_Signature]] = defaultdict(list)
         for sig in signatures:
-            column, values = self._key(sig.where, publishers)
+            # A column that may be missing cannot be the lookup key: the row would never be tried.
+            where = {c: m for c, m in sig.where.items() if c not in sig.missing_ok}
+            column, values = self._key(where, publishers)
             if column is not None:
                 for value in values:
-                    self.exact[sig.table][column].setdefault(value.casefold(), []).append(sig)
+                    self.exact[sig.table][column].setdefault(_key_text(value), []).append(sig)
                 continue
-            column, prefix = self._prefix(sig.where)
+            column, prefix = self._prefix(where)
             if column is not None:
                 self.prefixed[sig.table][column].setdefault(prefix, []).append(sig)
             else:
@@ -83,7 +102,7 @@ class _Index:
         for column, by_value in self.exact.get(table, {}).items():
             value = row.get(column)
             if value is not None:
-                yield from by_value.get(str(value).strip().casefold(), ())
+                yield from by_value.get(_key_text(str(value)), ())
         for column, by_prefix in self.prefixed.get(table, {}).items():
             value = row.get(column)
             if value is not None:
@@ -94,23 +113,76 @@ class _Index:
         return set(self.exact) | set(self.prefixed) | set(self.scan)
 
 
+def _key_text(value: str) -> str:
+    """The index key of a value: what matching ignores (case, quotes, spaces, a folder's trailing separator)."""
+    text = normalise_name(value)
+    return text[:-1] if len(text) > 3 and text[-1] in "\\/" else text
+
+
+def _signature(owner: str, label: str, s: dict[str, Any]) -> _Signature:
+    return _Signature(
+        owner,
+        label,
+        s["table"],
+        s["where"],
+        s.get("proves", "trace"),
+        s.get("certainty", "certain"),
+        tuple(s.get("missing_ok", ())),
+        label,
+    )
+
+
 def _signatures(owner: str, detect: dict[str, list[dict[str, Any]]], platform: str) -> list[_Signature]:
-    return [
-        _Signature(owner, f"{owner}/{platform}/{i}", s["table"], s["where"], s.get("proves", "trace"))
-        for i, s in enumerate(detect.get(platform, []))
-    ]
+    listed = detect.get(platform, [])
+    sigs = [_signature(owner, f"{owner}/{platform}/{i}", s) for i, s in enumerate(listed)]
+    for i, s in implied(platform, listed):
+        sig = _signature(owner, f"{owner}/{platform}/{i}/image", s)
+        sigs.append(sig._replace(rule=f"{sig.label}: the image file of a driver {owner}/{platform}/{i} names"))
+    return sigs
 
 
-def _matches(
-    index: _Index, inventory: Inventory, publishers: frozenset[str]
-) -> dict[str, list[tuple[RowKey, _Signature]]]:
-    found: dict[str, list[tuple[RowKey, _Signature]]] = defaultdict(list)
+Hit = tuple[RowKey, _Signature, str]  # the row, the rule, and how certain the match is
+
+
+def _matches(index: _Index, inventory: Inventory, publishers: frozenset[str]) -> dict[str, list[Hit]]:
+    found: dict[str, list[Hit]] = defaultdict(list)
     for table in sorted(index.tables()):  # a stable order, so reports list things the same way each run
         for i, row in enumerate(rows(inventory, table)):
             for sig in index.candidates(table, row):
-                if match_row(row, sig.where, publishers):
-                    found[sig.owner].append(((table, i), sig))
+                certainty = match_certainty(row, sig.where, publishers, sig.missing_ok)
+                if certainty is None:
+                    continue
+                if sig.certainty == "probable":
+                    certainty = "probable"
+                found[sig.owner].append(((table, i), sig, certainty))
     return found
+
+
+def _root_hits(products: Iterable[Product], platform: str, inventory: Inventory, used: set[RowKey]) -> list[Hit]:
+    """Rows no signature named that lie under a product's roots: the vendor's folders and keys."""
+    roots = [(p.id, i, root) for p in products for i, root in enumerate(p.roots.get(platform, ()))]
+    if not roots:
+        return []
+    hits: list[Hit] = []
+    for table, columns in PATH_COLUMNS.items():
+        for i, row in enumerate(rows(inventory, table)):
+            if (table, i) in used:
+                continue
+            for column in columns:
+                value = row.get(column)
+                if not value:
+                    continue
+                path = image_path(str(value)) if (table, column) in COMMAND_COLUMNS else str(value)
+                found = next(((owner, n, root) for owner, n, root in roots if is_under(path, root)), None)
+                if found is None:
+                    continue
+                owner, n, root = found
+                label = f"{owner}/{platform}/root/{n}"
+                rule = f"{label}: lies under {root}"
+                sig = _Signature(owner, label, table, {column: {"under": root}}, "trace", rule=rule)
+                hits.append(((table, i), sig, "certain"))
+                break
+    return hits
 
 
 _LEFTOVER_KIND = {
@@ -127,7 +199,7 @@ _LEFTOVER_KIND = {
     "programs": "program",
     "windows_security_products": "security-center-entry",
 }
-_NAME_COLUMNS = ("name", "path", "key", "id", "label", "identifier", "package_id", "bundle_identifier")
+_NAME_COLUMNS = ("name", "path", "filename", "key", "id", "label", "identifier", "package_id", "bundle_identifier")
 
 
 def _leftover(product: Product, table: str, row: dict[str, Any], evidence: Evidence) -> Leftover:
@@ -287,6 +359,25 @@ def _installed(
     )
 
 
+_INDEXES: dict[tuple[str, str], tuple[Catalogue, _Index, _Index]] = {}
+
+
+def _indexes(catalogue: Catalogue, platform: str, publishers: frozenset[str]) -> tuple[_Index, _Index]:
+    """The look-alike and product indexes of a platform, built once per catalogue: a fleet scan classifies
+    thousands of hosts with one catalogue, and building them was most of a small host's classification."""
+    cached = _INDEXES.get((catalogue.id, platform))  # several catalogues are classified in turn
+    if cached is not None and cached[0] is catalogue:
+        return cached[1], cached[2]
+    lookalike_sigs = [s for item in catalogue.not_banned for s in _signatures(item.id, item.detect, platform)]
+    product_sigs = [s for p in catalogue.products for s in _signatures(p.id, p.detect, platform)]
+    built = _INDEXES[(catalogue.id, platform)] = (
+        catalogue,
+        _Index(lookalike_sigs, publishers),
+        _Index(product_sigs, publishers),
+    )
+    return built[1], built[2]
+
+
 def classify(
     catalogue: Catalogue,
     inventory: Inventory,
@@ -299,16 +390,16 @@ def classify(
     publishers = publisher_set(catalogue.vendor.publisher_names)
     findings = Findings.empty(platform, now)
 
+    lookalike_index, product_index = _indexes(catalogue, platform, publishers)
     # Look-alikes first: a row they claim is never evidence against the banned vendor.
-    lookalike_sigs = [s for item in catalogue.not_banned for s in _signatures(item.id, item.detect, platform)]
-    lookalike_hits = _matches(_Index(lookalike_sigs, publishers), inventory, publishers)
+    lookalike_hits = _matches(lookalike_index, inventory, publishers)
     claimed: set[RowKey] = set()
     for item in catalogue.not_banned:
         hits = lookalike_hits.get(item.id, [])
         if not hits:
             continue
-        claimed |= {key for key, _ in hits}
-        evidence = [Evidence(key[0], rows(inventory, key[0])[key[1]], sig.label) for key, sig in hits]
+        claimed |= {key for key, _, _ in hits}
+        evidence = [_evidence(inventory, hit) for hit in hits]
         findings.notes.append(Note(item.id, item.name, item.maker, item.kind, item.reason, evidence))
         if item.security_product:
             wsc = next((e.row for e in evidence if e.table == "windows_security_products"), {})
@@ -322,40 +413,76 @@ def classify(
                 )
             )
 
-    product_sigs = [s for p in catalogue.products for s in _signatures(p.id, p.detect, platform)]
-    product_hits = _matches(_Index(product_sigs, publishers), inventory, publishers)
+    product_hits = _matches(product_index, inventory, publishers)
+    named = claimed | {key for hits in product_hits.values() for key, _, _ in hits}
+    for hit in _root_hits(catalogue.products, platform, inventory, named):
+        product_hits[hit[1].owner].append(hit)
     banned_rows: set[RowKey] = set()
     installed_ids: set[str] = set()
     traces: list[tuple[Product, str, dict[str, Any], Evidence]] = []
     for product in catalogue.products:
-        # One row matched by two signatures is one piece of evidence, not two; "installed" wins.
-        by_row: dict[RowKey, _Signature] = {}
-        for key, sig in product_hits.get(product.id, []):
+        # One row matched by two signatures is one piece of evidence, not two; "installed" wins, then "certain".
+        by_row: dict[RowKey, Hit] = {}
+        for key, sig, certainty in product_hits.get(product.id, []):
             if sig.proves == "installed" and not _row_installed(key[0], rows(inventory, key[0])[key[1]]):
-                sig = _Signature(sig.owner, sig.label, sig.table, sig.where, "trace")
-            if key not in claimed and (key not in by_row or sig.proves == "installed"):
-                by_row[key] = sig
-        hits = list(by_row.items())
+                sig = sig._replace(proves="trace")
+            if key in claimed:
+                continue
+            if key not in by_row or _rank(sig, certainty) > _rank(by_row[key][1], by_row[key][2]):
+                by_row[key] = (key, sig, certainty)
+        hits = list(by_row.values())
         if not hits:
             continue
-        banned_rows |= {key for key, _ in hits}
-        evidence = [Evidence(key[0], rows(inventory, key[0])[key[1]], sig.label) for key, sig in hits]
-        if any(sig.proves == "installed" for _, sig in hits):
+        guest = [hit for hit in hits if hit[1].proves == "guest"]
+        if guest:
+            findings.guest_installs.append(_guest(catalogue, product, [_evidence(inventory, hit) for hit in guest]))
+        hits = [hit for hit in hits if hit[1].proves != "guest"]
+        if not hits:
+            continue
+        banned_rows |= {key for key, _, _ in hits}
+        evidence = [_evidence(inventory, hit) for hit in hits]
+        proving = [e for e, (_, sig, _) in zip(evidence, hits, strict=True) if sig.proves == "installed"]
+        if proving:
             installed_ids.add(product.id)
-            findings.installed.append(_installed(product, platform, evidence, inventory, publishers, now))
+            decided = next((e for e in proving if e.certainty == "certain"), proving[0])
+            found = _installed(product, platform, evidence, inventory, publishers, now)
+            findings.installed.append(
+                found._replace(certainty=decided.certainty, rule=decided.rule, catalogue=catalogue.id)
+            )
         else:
             traces += [(product, e.table, e.row, e) for e in evidence]
 
     # A product whose catalogue entry can never prove an install (vendor-wide folders and keys) is
     # shared: its parts are leftovers only when no product of the vendor is installed at all.
-    for product, table, row, evidence in traces:
-        leftover = _leftover(product, table, row, evidence)
+    for product, table, row, part in traces:
+        leftover = _leftover(product, table, row, part)._replace(
+            certainty=part.certainty, rule=part.rule, catalogue=catalogue.id
+        )
         shared = not any(s.get("proves") == "installed" for s in product.detect.get(platform, []))
         (findings.shared if shared and installed_ids else findings.leftovers).append(leftover)
 
     findings.installed.sort(key=lambda p: (p.removal_order if p.removal_order is not None else 1000, p.product_id))
     _other_security(findings, inventory, banned_rows | claimed, known_products, publishers)
     return findings
+
+
+def _rank(sig: _Signature, certainty: str) -> tuple[bool, bool]:
+    return sig.proves == "installed", certainty == "certain"
+
+
+def _evidence(inventory: Inventory, hit: Hit) -> Evidence:
+    (table, i), sig, certainty = hit
+    row = rows(inventory, table)[i]
+    rule = sig.rule or sig.label
+    missing = [c for c in sig.missing_ok if not str(row.get(c) or "").strip()]
+    if missing:
+        rule = f"{rule} (matched without {', '.join(missing)})"
+    return Evidence(table, row, sig.label, certainty, rule)
+
+
+def _guest(catalogue: Catalogue, product: Product, evidence: list[Evidence]) -> Note:
+    """A product this system only shows a shortcut of: it is installed in a virtual machine's guest."""
+    return Note(product.id, product.name, catalogue.vendor.name, "in-guest", product.description, evidence)
 
 
 def _other_security(
@@ -392,3 +519,9 @@ def _other_security(
                 SecurityProduct(name, "replacement-playbook", replacement_id=replacement_id)
             )
             seen.add(name.casefold())
+
+
+# For readers that keep only the rows some signature can match before classifying (app/core/fleet/relevance.py):
+# the same index the classifier uses, so "can match" means exactly what it means here.
+Signature = _Signature
+SignatureIndex = _Index

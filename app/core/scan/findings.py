@@ -16,7 +16,9 @@ from typing import Any, NamedTuple
 class Evidence(NamedTuple):
     table: str
     row: dict[str, Any]
-    signature: str  # "<item id>/<platform>/<index>": which catalogue line matched
+    signature: str  # "<item id>/<platform>/<index>" or "<item id>/<platform>/root/<index>": which rule matched
+    certainty: str = "certain"  # certain, or probable: a person confirms before it is removed
+    rule: str = ""  # the rule in words, for the report
 
 
 class InstalledProduct(NamedTuple):
@@ -38,6 +40,9 @@ class InstalledProduct(NamedTuple):
     data_at_risk: list[str]
     evidence: Sequence[Evidence] = ()
     protects: bool = True  # False for companions (VPN, password manager): no virus definitions to age
+    certainty: str = "certain"  # certain when any evidence that proves the install is certain
+    rule: str = ""
+    catalogue: str = ""  # the id of the catalogue that names the product
 
 
 class Leftover(NamedTuple):
@@ -46,6 +51,9 @@ class Leftover(NamedTuple):
     kind: str  # service, driver, key, folder, file, process, unit, launchd, kext, receipt, extension, app, package
     name: str
     evidence: Sequence[Evidence] = ()
+    certainty: str = "certain"
+    rule: str = ""
+    catalogue: str = ""
 
 
 class Note(NamedTuple):
@@ -75,13 +83,15 @@ class Findings(NamedTuple):
     shared: list[Leftover]  # vendor-wide parts that go with an installed product
     notes: list[Note]
     other_security_products: list[SecurityProduct]
+    # Installed inside a virtual machine whose shortcut this system shows: removed in the guest, not here.
+    guest_installs: list[Note]
 
     @classmethod
     def empty(
         cls, platform: str, scanned_at: dt.datetime, installed: list[InstalledProduct] | None = None
     ) -> "Findings":
         """Findings with nothing in them yet (or only `installed`), for the classifier to fill."""
-        return cls(platform, scanned_at, installed if installed is not None else [], [], [], [], [])
+        return cls(platform, scanned_at, installed if installed is not None else [], [], [], [], [], [])
 
     @property
     def verdict(self) -> str:

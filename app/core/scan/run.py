@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from app.core.data.catalogue import Catalogue, load_catalogue
+from app.core.data.catalogue import Catalogue, combine, load_catalogues
 from app.core.paths import this_platform
 from app.core.scan import inventory as inv
 from app.core.scan.classifier import classify
@@ -23,18 +23,41 @@ class ScanResult(NamedTuple):
     findings: Findings
     inventory: inv.Inventory
     source: inv.Source
-    catalogue: Catalogue
+    catalogue: Catalogue  # the one catalogue scanned, or all of them combined for lookups (catalogue.combine)
+    catalogues: tuple[Catalogue, ...] = ()  # each catalogue scanned, for what is said per banned vendor
+
+    @property
+    def scanned(self) -> tuple[Catalogue, ...]:
+        return self.catalogues or (self.catalogue,)
 
     def to_dict(self) -> dict[str, Any]:
         from app import __version__
         from app.core.data import timeline
 
-        stopped = timeline.updates_stopped(self.catalogue, self.findings.scanned_at.date())
+        today = self.findings.scanned_at.date()
+        each = []
+        for catalogue in self.scanned:
+            event = timeline.updates_stopped(catalogue, today)
+            each.append(
+                {
+                    "id": catalogue.id,
+                    "vendor": catalogue.vendor.name,
+                    "headline": {
+                        "mark": catalogue.headline.mark,
+                        "date": event.event.date.isoformat(),
+                        "days_ago": event.days,
+                        "text": catalogue.headline_text("{:%Y-%m-%d}"),
+                    },
+                }
+            )
+        first = timeline.updates_stopped(self.scanned[0], today)
         return {
             "offramp_version": __version__,
             "catalogue": self.catalogue.id,
+            "catalogues": each,
             "source": {"kind": self.source.kind, "detail": self.source.detail},
-            "updates_cutoff": {"date": stopped.event.date.isoformat(), "days_ago": stopped.days},
+            # The first catalogue's headline event, under the name it had when one catalogue was shipped.
+            "updates_cutoff": {"date": first.event.date.isoformat(), "days_ago": first.days},
             **self.findings.to_dict(),
         }
 
@@ -79,12 +102,18 @@ def run_scan(
     inventory_file: Path | None = None,
     platform: str | None = None,
     catalogue: Catalogue | None = None,
+    catalogue_id: str | None = None,
     now: dt.datetime | None = None,
     progress: Progress | None = None,
 ) -> ScanResult:
+    """Scans against `catalogue`, or every shipped catalogue (only `catalogue_id` when given)."""
     report = progress or (lambda _msg, _frac: None)
-    report("Reading what Offramp knows about the banned product", 0.05)
-    catalogue = catalogue or load_catalogue()
+    report("Reading what Offramp knows about the banned products", 0.05)
+    if catalogue is not None:
+        catalogues = catalogue.parts or (catalogue,)  # a combined catalogue is classified part by part
+    else:
+        catalogues = load_catalogues(catalogue_id)
+    catalogue = combine(catalogues)
     if inventory_file is not None:
         report("Reading the inventory file", 0.2)
         inventory = inv.load(inventory_file, platform)
@@ -93,6 +122,24 @@ def run_scan(
         report("Looking at installed programs, services and folders", 0.2)
         inventory, source = collect(catalogue, root=root, platform=platform)
     report("Comparing with the catalogue", 0.8)
-    findings = classify(catalogue, inventory, now, known_security_products(inventory["platform"]))
+    known = known_security_products(inventory["platform"])
+    findings = merge([classify(c, inventory, now, known) for c in catalogues])
     report("Done", 1.0)
-    return ScanResult(findings, inventory, source, catalogue)
+    return ScanResult(findings, inventory, source, catalogue, catalogues)
+
+
+def merge(each: list[Findings]) -> Findings:
+    """One catalogue's findings after another's; a security product seen by several is listed once."""
+    if len(each) == 1:
+        return each[0]
+    merged = Findings.empty(each[0].platform, each[0].scanned_at)
+    seen: set[str] = set()
+    for findings in each:
+        for name in ("installed", "leftovers", "shared", "notes", "guest_installs"):
+            getattr(merged, name).extend(getattr(findings, name))
+        for product in findings.other_security_products:
+            if product.name.casefold() not in seen:
+                seen.add(product.name.casefold())
+                merged.other_security_products.append(product)
+    merged.installed.sort(key=lambda p: (p.removal_order if p.removal_order is not None else 1000, p.product_id))
+    return merged

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from PySide6.QtCore import Slot
-from PySide6.QtWidgets import QHeaderView, QLabel, QProgressBar, QTreeWidget, QTreeWidgetItem
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import QCheckBox, QHeaderView, QLabel, QProgressBar, QTreeWidget, QTreeWidgetItem
 
 from app.gui.pages.base import Page
 from app.gui.worker import Task
@@ -47,6 +47,11 @@ class FoundPage(Page):
         self.others.setWordWrap(True)
         self.others.setAccessibleName(self.tr("Leftovers and other security software"))
         self.layout_.addWidget(self.others)
+        # Probable leftovers (a file known only by its name) are removed only when the person ticks this.
+        self.probable = QCheckBox(self)
+        self.probable.setVisible(False)
+        self.probable.toggled.connect(self._confirm_leftovers)
+        self.layout_.addWidget(self.probable)
         self.details_button, self.details = self.expandable(self.tr("Technical details"), self.tr("Evidence rows"))
         self.details_button.toggled.connect(self._show_details)
         self._task: Task | None = None
@@ -60,11 +65,30 @@ class FoundPage(Page):
             return
         from app.core.scan.run import run_scan
 
-        self._task = Task(run_scan, self, root=Path(self.model.root) if self.model.root else None)
+        self._task = Task(
+            run_scan,
+            self,
+            root=Path(self.model.root) if self.model.root else None,
+            catalogue_id=self.model.catalogue_id,
+        )
         self._task.progress.connect(self._on_progress)
         self._task.finished.connect(self._on_finished)
         self._task.failed.connect(self._on_failed)
         self._task.start()
+
+    @Slot(QTreeWidgetItem, int)
+    def _confirm_product(self, item: QTreeWidgetItem, _column: int) -> None:
+        product_id = item.data(0, Qt.ItemDataRole.UserRole)
+        if product_id:
+            if item.checkState(0) == Qt.CheckState.Checked:
+                self.model.confirmed.add(product_id)
+            else:
+                self.model.confirmed.discard(product_id)
+
+    @Slot(bool)
+    def _confirm_leftovers(self, on: bool) -> None:
+        for label in getattr(self, "_unsure", []):
+            (self.model.confirmed.add if on else self.model.confirmed.discard)(label)
 
     def set_helpdesk(self, on: bool) -> None:
         self.details_button.setChecked(on)
@@ -133,9 +157,26 @@ class FoundPage(Page):
         for p in f.installed:
             label = p.edition if p.edition and p.edition != p.name else p.name
             age = _age(p.definitions_age_days, p.definitions_date) if p.protects else self.tr("does not apply")
+            if p.certainty != "certain":
+                label = self.tr("{0} (probably: tick to confirm it is {1}'s)").format(label, p.name)
             running = self.tr("yes") if p.running else self.tr("no")
             item = QTreeWidgetItem([printable(label), printable(p.version or "?"), running, age])
+            if p.certainty != "certain":
+                # Only certain findings are removed without a person saying so.
+                item.setData(0, Qt.ItemDataRole.UserRole, p.product_id)
+                item.setCheckState(
+                    0, Qt.CheckState.Checked if p.product_id in self.model.confirmed else Qt.CheckState.Unchecked
+                )
             self.products.addTopLevelItem(item)
+        self.products.itemChanged.connect(self._confirm_product)
+        unsure = [x for x in f.leftovers if x.certainty != "certain"]
+        self.probable.setText(
+            self.tr("Also remove the {0} probable leftover(s): {1}").format(
+                len(unsure), ", ".join(f"{x.kind} {x.name}" for x in unsure[:4]) + (" …" if len(unsure) > 4 else "")
+            )
+        )
+        self.probable.setVisible(bool(unsure))
+        self._unsure = [f"{x.kind} {x.name}" for x in unsure]
         # As tall as its rows: an empty table would look like something is missing.
         rows = sum(self.products.sizeHintForRow(0) for _ in range(max(1, len(f.installed))))
         self.products.setMaximumHeight(

@@ -52,7 +52,6 @@ class MigratePage(Page):
     def initializePage(self) -> None:
         if self.task is not None:
             return
-        from app.core.data.catalogue import load_catalogue
         from app.core.data.policy import Policy
         from app.core.migrate.plan import Plan, make_plan
 
@@ -63,10 +62,11 @@ class MigratePage(Page):
             scan = self.model.scan
             plan = make_plan(
                 scan.findings,
-                scan.catalogue if scan else load_catalogue(),
+                scan.catalogue if scan else self.model.catalogue,
                 self.model.choice,
                 Policy(),
                 root=self.model.root,
+                confirmed=frozenset(self.model.confirmed),
             )
         self.plan = plan
         self.plan_steps = plan.steps

@@ -13,12 +13,11 @@ class WelcomePage(Page):
     def __init__(self, model, parent=None):
         super().__init__(model, parent)
         self.setTitle(self.tr("Welcome to Offramp"))
-        vendor, cutoff = model.headline()
+        vendor, _date = model.headline()
         self.setSubTitle(self.tr("Moving this computer safely off {0}").format(vendor))
         self.text(
             self.tr(
-                "<p>{0} can no longer be sold in the United States, and since <b>{1}</b> it "
-                "receives no updates there. Offramp helps you replace it, step by step:</p>"
+                "<p><b>{1}</b> Offramp helps you replace it, step by step:</p>"
                 "<ol><li>look for {0} and anything it left behind,</li>"
                 "<li>explain what the ban means for this computer,</li>"
                 "<li>let you choose a replacement,</li>"
@@ -26,7 +25,7 @@ class WelcomePage(Page):
                 "<li>remove {0}, install your choice, and check you are protected.</li></ol>"
                 "<p><b>Nothing changes without your consent</b>, and <b>nothing leaves this computer</b>: "
                 "Offramp sends no data anywhere.</p>"
-            ).format(vendor, f"{cutoff:%B} {cutoff.day}, {cutoff.year}"),
+            ).format(vendor, model.headline_sentence()),
             name=self.tr("What Offramp does"),
         )
         self.code = QLabel(

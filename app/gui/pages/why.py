@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 from app.core.data import timeline
 from app.gui.pages.base import Page
@@ -16,9 +17,7 @@ class WhyPage(Page):
         super().__init__(model, parent)
         self.setTitle(self.tr("Why it matters"))
         self.setSubTitle(
-            self.tr(
-                "Using {0} is not illegal. But it no longer gets updates, so it protects you a little less every day."
-            ).format(model.vendor)
+            self.tr("What the ban on {0} means for this computer, and what you may still do.").format(model.vendor)
         )
         self.chart: BanTimeline | None = None
         self.explanation = self.text("", links=True, name=self.tr("What the ban means"))
@@ -35,28 +34,35 @@ class WhyPage(Page):
             self.chart = BanTimeline(list(catalogue.timeline), today, last, self, vendor=catalogue.vendor.name)
             self.layout_.insertWidget(0, self.chart)
         stopped = timeline.updates_stopped(catalogue, today)
-        vendor = catalogue.milestone("vendor_updates_cutoff")
-        sources = {e.marks: e.sources[0] for e in catalogue.timeline if e.marks}
+        own = next((e for e in catalogue.timeline if e.marks == "vendor_updates_cutoff"), None)
         definitions = (
             self.tr("This computer's virus definitions were last updated on <b>{0}</b>.").format(last)
             if last
             else self.tr("Offramp could not read when this computer's virus definitions were last updated.")
+            if any(p.protects for p in catalogue.products)
+            else ""
+        )
+        # The sentences about the ban come from the catalogue; the frame around them is Offramp's.
+        links = " · ".join(
+            f"<a href='{e.sources[0]}'>{html.escape(e.title)}</a>" for e in catalogue.timeline if e.marks
         )
         self.explanation.setText(
             self.tr(
-                "<p><b>You are not breaking the law</b> by keeping {name}. But it stopped receiving updates in the "
-                "United States on <b>{stopped}</b>, {days} days ago ({name}'s own help pages say {vendor}). New "
-                "threats appear every day, and {name} no longer learns about them.</p><p>{definitions}</p>"
-                "<p>Sources: <a href='{s1}'>sales ban</a> · <a href='{s2}'>updates ban</a> · "
-                "<a href='{s3}'>{name}'s date</a>. Run <code>offramp timeline</code> for every date.</p>"
+                "<p>{lawful}{summary}</p><p><b>{headline}</b> That was {days} days ago.{own}</p><p>{definitions}</p>"
+                "<p>Sources: {links}. Run <code>offramp timeline</code> for every date.</p>"
             ).format(
-                name=catalogue.vendor.name,
-                stopped=stopped.event.date.isoformat(),
+                lawful=self.tr("<b>You are not breaking the law</b> by keeping {0} on your own computer. ").format(
+                    catalogue.vendor.name
+                )
+                if catalogue.legal_status.may_keep_using
+                else "",
+                summary=html.escape(catalogue.legal_status.summary),
+                headline=html.escape(catalogue.headline_text()),
                 days=stopped.days,
-                vendor=vendor.date.isoformat(),
+                own=self.tr(" {0}'s own help pages say {1}.").format(catalogue.vendor.name, own.date.isoformat())
+                if own
+                else "",
                 definitions=definitions,
-                s1=sources.get("sales_cutoff", ""),
-                s2=sources.get("updates_cutoff", ""),
-                s3=sources.get("vendor_updates_cutoff", ""),
+                links=links,
             )
         )

@@ -29,8 +29,8 @@ class Scope(NamedTuple):
 
 
 def literal_folder(pattern: str) -> str | None:
-    """The fixed folder a path pattern starts with ("^C:[\\\\]ProgramData[\\\\]Kaspersky Lab[\\\\]AVP[0-9]+$" gives
-    "C:\\ProgramData\\Kaspersky Lab"), so a collector knows where to look for what the pattern can match."""
+    """The fixed folder a path pattern starts with ("^C:[\\\\]ProgramData[\\\\]Acme Lab[\\\\]AV[0-9]+$" gives
+    "C:\\ProgramData\\Acme Lab"), so a collector knows where to look for what the pattern can match."""
     text = literal_prefix(pattern)
     cut = max(text.rfind("\\"), text.rfind("/"))
     return text[:cut] if cut > 0 else None
@@ -107,6 +107,11 @@ def scope_from(catalogue: Catalogue) -> Scope:
         for platform, signatures in detect.items():
             for sig in signatures:
                 _collect(sig["where"], sig["table"], platform, folders, files, registry, filters, units)
+    for product in catalogue.products:
+        # A product's roots are read like `under` folders and keys: what lies below them is its evidence.
+        for platform, product_roots in product.roots.items():
+            for root in product_roots:
+                (registry.add(root) if root.startswith("HKEY_") else folders[platform].add(root))
     tools: dict[str, list[tuple[str, tuple[str, ...]]]] = defaultdict(list)
     for product in catalogue.products:
         for spec in product.definitions:
