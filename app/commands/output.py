@@ -7,6 +7,15 @@ import sys
 from typing import Any
 
 
+def say(text: str = "", *, file: Any = None) -> None:
+    """Prints one line whose parts may come from data: control characters and terminal escapes are shown
+    as escapes (app/core/textsafe.py), never sent to the terminal. Trailing blank lines are kept."""
+    from app.core.textsafe import printable
+
+    body = text.rstrip("\n")
+    print(printable(body) + "\n" * (len(text) - len(body)), file=file)
+
+
 def emit_json(data: Any) -> None:
     json.dump(data, sys.stdout, indent=2, ensure_ascii=False, default=str)
     sys.stdout.write("\n")

@@ -73,7 +73,24 @@ def plan_for(
     scan = run_scan(root=Path(options.root) if options.root else None, catalogue=catalogue, progress=progress)
     replacement = choose_replacement(options, policy, scan.findings.platform)
     plan = make_plan(scan.findings, scan.catalogue, replacement, policy, root=options.root)
+    _check_installable(plan, backend_for(plan.platform, options.root))
     return plan, scan, replacement
+
+
+def _check_installable(plan: Plan, backend: SystemBackend) -> None:
+    """Refuses, before anything is removed, a replacement whose installer this system cannot run."""
+    for step in plan.steps:
+        if step.kind != "install" or step.params.get("method") != "download":
+            continue
+        fmt = str(step.params.get("format", ""))
+        takes = backend.install_formats()
+        if fmt not in takes:
+            able = ", ".join(f".{f}" for f in sorted(takes)) or "none of the formats Offramp installs"
+            raise SessionError(
+                f"{step.params.get('label', 'the replacement')} comes as a .{fmt} installer, which this "
+                f"{plan.platform} system cannot install (it takes {able}); nothing was changed. Choose a "
+                "replacement offered for this system ('offramp playbooks list')."
+            )
 
 
 def start(
