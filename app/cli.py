@@ -50,8 +50,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return exitcodes.USAGE
-    from app.core import eventlog
+    from app.core import eventlog, paths
 
+    try:
+        paths.check_override()  # before any file is written: an elevated run trusts only root's folders
+    except paths.UntrustedFolder as exc:
+        print(f"offramp: {exc}", file=sys.stderr)
+        return exitcodes.USAGE
     log_file = eventlog.setup(args.log_file, verbose=args.verbose)
     try:
         return args.handler(args)

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from app.commands.output import emit_json
+from app.commands.output import emit_json, say
 from app.core import exitcodes
 
 LOOPBACK_SWITCH = "OFFRAMP_ALLOW_LOOPBACK_HTTP"  # tests only: lets downloads use plain HTTP to 127.0.0.1
@@ -87,14 +87,14 @@ def _options(args: argparse.Namespace) -> Any:
 
 
 def _print_plan(plan: Any) -> None:
-    print(f"Plan for this {plan.platform} machine ({len(plan.steps)} steps):")
+    say(f"Plan for this {plan.platform} machine ({len(plan.steps)} steps):")
     for number, step in enumerate(plan.steps, 1):
         marker = "  [needs you]" if step.needs_person else ""
-        print(f"  {number:2}. {step.title}{marker}")
+        say(f"  {number:2}. {step.title}{marker}")
         if step.detail:
-            print(f"      {step.detail}")
+            say(f"      {step.detail}")
     for warning in plan.warnings:
-        print(f"  note: {warning}")
+        say(f"  note: {warning}")
 
 
 def run_plan(args: argparse.Namespace) -> int:
@@ -105,7 +105,7 @@ def run_plan(args: argparse.Namespace) -> int:
     try:
         plan, scan, _replacement = plan_for(options, policy_for(options))
     except (SessionError, PlanError) as exc:
-        print(f"offramp: {exc}", file=sys.stderr)
+        say(f"offramp: {exc}", file=sys.stderr)
         return exitcodes.USAGE
     if args.json:
         emit_json({**plan.to_dict(), "verdict": scan.findings.verdict})
@@ -119,11 +119,13 @@ def run_plan(args: argparse.Namespace) -> int:
 def _ask_terminal(question: Any) -> bool:
     if not sys.stdin.isatty():
         return False
-    print(f"\n{question.title}\n  {question.text}")
+    say()
+    say(question.title)
+    say(f"  {question.text}")
     if question.warning:
-        print(f"  Warning: {question.warning}")
+        say(f"  Warning: {question.warning}")
     if question.url:
-        print(f"  Open: {question.url}")
+        say(f"  Open: {question.url}")
     prompt = {
         "reboot": "Restart now? [y/N] ",
         "acknowledge": "Done, or not needed? [y/N] ",
@@ -142,16 +144,16 @@ def _prompt_secret(label: str, secret: bool) -> str | None:
 
 
 def _progress(message: str, fraction: float) -> None:
-    print(f"[{int(fraction * 100):3}%] {message}", file=sys.stderr)
+    say(f"[{int(fraction * 100):3}%] {message}", file=sys.stderr)
 
 
 def _finish(result: Any, silent: bool) -> int:
     code = result.exit_code
     words = exitcodes.DESCRIPTIONS.get(code, "failed")
-    print(f"{'Finished' if code == 0 else 'Stopped'}: {result.message} (exit {code}: {words})")
+    say(f"{'Finished' if code == 0 else 'Stopped'}: {result.message} (exit {code}: {words})")
     for item in result.state.to_do:
-        print(f"  to do: {item}")
-    print(f"Support code: {result.state.support_code}")
+        say(f"  to do: {item}")
+    say(f"Support code: {result.state.support_code}")
     return code
 
 
@@ -203,7 +205,7 @@ def run_migrate(args: argparse.Namespace) -> int:
             print(f"Playbook: {used['id']}, verified {used['verified_on']} ({used['source']})")
         return _finish(runner.run(), options.silent)
     except (session.SessionError, PlanError) as exc:
-        print(f"offramp: {exc}", file=sys.stderr)
+        say(f"offramp: {exc}", file=sys.stderr)
         return exitcodes.USAGE
     except RecordError as exc:
         return _record_error(exc)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from app.commands.output import emit_json
+from app.commands.output import emit_json, say
 from app.core import exitcodes
 
 
@@ -60,58 +60,58 @@ def print_summary(result: object) -> None:
     assert isinstance(result, ScanResult)
     f = result.findings
     vendor = " or ".join(c.vendor.name for c in result.scanned)
-    print(f"Offramp scan of {result.source.detail} ({f.platform}), {f.scanned_at:%Y-%m-%d %H:%M} UTC")
+    say(f"Offramp scan of {result.source.detail} ({f.platform}), {f.scanned_at:%Y-%m-%d %H:%M} UTC")
     for each in result.to_dict()["catalogues"]:
-        print(f"{each['headline']['text']} ({each['headline']['days_ago']} days ago)")
-    print()
+        say(f"{each['headline']['text']} ({each['headline']['days_ago']} days ago)")
+    say()
     if f.installed:
-        print(f"Banned software installed ({len(f.installed)}):")
+        say(f"Banned software installed ({len(f.installed)}):")
         for n, p in enumerate(f.installed, 1):
             label = p.edition if p.edition and p.edition != p.name else p.name
-            print(f"  {n}. {label}" + (f" {p.version}" if p.version else "") + f"  [{p.product_id}]")
-            print(f"     certainty: {_certainty(p.certainty)}")
+            say(f"  {n}. {label}" + (f" {p.version}" if p.version else "") + f"  [{p.product_id}]")
+            say(f"     certainty: {_certainty(p.certainty)}")
             age = (
                 f"{p.definitions_date[:10]} ({p.definitions_age_days} days old)"
                 if p.definitions_date
                 else "not readable"
             )
-            print(f"     running: {_yes_no(p.running)}   protecting: {_yes_no(p.protecting)}   definitions: {age}")
+            say(f"     running: {_yes_no(p.running)}   protecting: {_yes_no(p.protecting)}   definitions: {age}")
             if p.removal_methods:
-                print(f"     removal: {', '.join(p.removal_methods)}; restart: {p.reboot}")
-        print()
+                say(f"     removal: {', '.join(p.removal_methods)}; restart: {p.reboot}")
+        say()
     if f.leftovers:
-        print(f"Leftovers of removed {vendor} software ({len(f.leftovers)}):")
+        say(f"Leftovers of removed {vendor} software ({len(f.leftovers)}):")
         for item in f.leftovers:
-            print(f"  - {item.kind} {item.name}  ({item.product_name}; {_certainty(item.certainty)})")
-        print()
+            say(f"  - {item.kind} {item.name}  ({item.product_name}; {_certainty(item.certainty)})")
+        say()
     if f.shared:
-        print(f"Shared {vendor} parts, removed with the products above ({len(f.shared)}):")
+        say(f"Shared {vendor} parts, removed with the products above ({len(f.shared)}):")
         for item in f.shared:
-            print(f"  - {item.kind} {item.name}  ({_certainty(item.certainty)})")
-        print()
+            say(f"  - {item.kind} {item.name}  ({_certainty(item.certainty)})")
+        say()
     if f.guest_installs:
-        print("Installed inside a virtual machine, not on this system (remove it in the guest):")
+        say("Installed inside a virtual machine, not on this system (remove it in the guest):")
         for note in f.guest_installs:
-            print(f"  - {note.name}: {', '.join(str(e.row.get('path') or e.row.get('name')) for e in note.evidence)}")
-        print()
+            say(f"  - {note.name}: {', '.join(str(e.row.get('path') or e.row.get('name')) for e in note.evidence)}")
+        say()
     if f.notes:
-        print(f"Seen but not {vendor}, left alone:")
+        say(f"Seen but not {vendor}, left alone:")
         for note in f.notes:
-            print(f"  - {note.name} ({note.maker}): {note.reason}")
-        print()
+            say(f"  - {note.name} ({note.maker}): {note.reason}")
+        say()
     if f.other_security_products:
-        print(
+        say(
             "Other security products: "
             + ", ".join(p.name + (f" ({p.state})" if p.state else "") for p in f.other_security_products)
         )
-        print()
+        say()
     verdict = {
         "banned-installed": f"Result: banned {vendor} software is installed. "
         "See the steps with 'offramp plan --to REPLACEMENT' ('offramp playbooks list').",
         "leftovers": f"Result: no {vendor} product is installed, but it left parts behind.",
         "clean": f"Result: nothing from {vendor} was found.",
     }[f.verdict]
-    print(verdict)
+    say(verdict)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -122,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = run_scan(root=args.root, inventory_file=args.inventory, catalogue_id=args.catalogue)
     except InventoryError as exc:
-        print(f"offramp: bad inventory: {exc}", file=sys.stderr)
+        say(f"offramp: bad inventory: {exc}", file=sys.stderr)
         return exitcodes.USAGE
     except ValueError as exc:
         print(f"offramp: {exc}", file=sys.stderr)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core import paths
+from app.core.textsafe import printable
 
 LOGGER_NAME = "offramp"
 LOG_FILE_NAME = "offramp.jsonl"
@@ -31,11 +32,11 @@ class JsonLinesFormatter(logging.Formatter):
             "ts": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "msg": record.getMessage(),
+            "msg": printable(record.getMessage(), multiline=True),
         }
         for key, value in vars(record).items():
             if key not in _STANDARD and not key.startswith("_"):
-                entry[key] = value
+                entry[key] = printable(value, multiline=True) if isinstance(value, str) else value
         if record.exc_info:
             entry["traceback"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False, default=str)
@@ -45,7 +46,15 @@ class ConsoleFormatter(logging.Formatter):
     """One line per message and never a traceback: tracebacks belong in the log file, not in front of users."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return f"{record.levelname.lower()}: {record.getMessage()}"
+        return f"{record.levelname.lower()}: {printable(record.getMessage())}"
+
+
+class _PrivateFileHandler(logging.FileHandler):
+    """A FileHandler whose file is 0600 whatever the umask and never a symlink or FIFO planted at its name."""
+
+    def _open(self) -> Any:
+        fd = paths.open_private(Path(self.baseFilename))
+        return open(fd, self.mode, encoding=self.encoding, errors=self.errors)
 
 
 def _not_for_console(record: logging.LogRecord) -> bool:
@@ -90,16 +99,20 @@ def setup(log_file: Path | None = None, *, verbose: bool = False, console: bool 
     logger.propagate = False
     target = Path(log_file) if log_file else default_log_file()
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if log_file is None:
+            paths.private_dir(target.parent)
+        else:
+            paths.make_dirs(target.parent)
         # Rotation keeps a long-lived helpdesk machine from growing the log without bound.
         _rotate_if_full(target)
-        file_handler = logging.FileHandler(target, encoding="utf-8")
+        file_handler = _PrivateFileHandler(target, encoding="utf-8")
         file_handler.setFormatter(JsonLinesFormatter())
         file_handler.setLevel(logging.DEBUG)
         logger.addHandler(file_handler)
-    except OSError as exc:
+    except (OSError, paths.UntrustedFolder) as exc:
         # A read-only profile must not stop a scan; say so and carry on without a file.
-        print(f"warning: cannot write the log file {target}: {exc.strerror or exc}", file=sys.stderr)
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        print(f"warning: cannot write the log file {target}: {reason}", file=sys.stderr)
     if console:
         stream = logging.StreamHandler(sys.stderr)
         stream.setFormatter(ConsoleFormatter())

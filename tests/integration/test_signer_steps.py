@@ -32,10 +32,11 @@ PIN = {"authenticode": {"subject": {"common_name": "Example Security Ltd"}}}
 class RecordingBackend(LinuxBackend):
     def __init__(self, root: Path) -> None:
         super().__init__(root)
-        self.installed: list[Path | None] = []
+        self.installed: list[bytes | None] = []
 
     def install(self, params: dict[str, Any], staged: Path | None, timeout: float) -> ActionResult:
-        self.installed.append(staged)
+        # What runs is a private copy that is deleted afterwards: keep the bytes the installer was given.
+        self.installed.append(staged.read_bytes() if staged is not None else None)
         return ActionResult(True, "installed")
 
 
@@ -102,6 +103,6 @@ def test_the_signer_decides_what_runs(
     if runs:
         assert installed.status == "done"
         assert backend.installed[0] is not None
-        assert backend.installed[0].read_bytes() == signed[served]
+        assert backend.installed[0] == signed[served]
     else:
         assert not (tmp_path / "downloads" / "setup.exe").exists()

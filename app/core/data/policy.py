@@ -34,6 +34,7 @@ class Policy:
     remove_families: tuple[str, ...] = ("consumer", "business", "server", "companion", "legacy", "tool")
     keep_products: tuple[str, ...] = ()
     data_rescue: str = "ask"  # ask: a person confirms each item; assume-done: the admin has taken care of it
+    download_stall_seconds: float = 60.0  # a download that moves under 1 KiB in this long has stalled
     # Probable findings (an uninstall entry without a publisher, a file known only by its name) are removed
     # only once a person confirms them; an admin who has checked the fleet can let them go without asking.
     remove_probable: bool = False
@@ -63,6 +64,7 @@ def from_data(data: dict[str, Any], source: str) -> Policy:
         keep_products=tuple(removal.get("keep_products", ())),
         remove_probable=bool(removal.get("probable", False)),
         data_rescue=data.get("data_rescue", "ask"),
+        download_stall_seconds=float(data.get("download", {}).get("stall_seconds", defaults.download_stall_seconds)),
         leftovers=data.get("leftovers", {}).get("silent", "report"),
         source=source,
     )

@@ -267,7 +267,31 @@ def _catalogue_rules(doc: Document) -> Iterator[Problem]:
             )
 
 
+def _download_name_problems(doc: Document) -> Iterator[Problem]:
+    """A download's file is staged under the last part of its URL's path: that must be a plain file name."""
+    from urllib.parse import urlsplit
+
+    from app.core.urls import filename_problem
+
+    for platform, methods in (doc.data.get("install") or {}).items():
+        for i, method in enumerate(methods or []):
+            if not isinstance(method, dict) or method.get("method") != "download":
+                continue
+            path = urlsplit(str(method.get("url", ""))).path
+            last = path.rsplit("/", 1)[-1]
+            problem = filename_problem(last) if last else None
+            if problem:
+                at = ("install", platform, i, "url")
+                yield Problem(
+                    doc.path,
+                    doc.where(at),
+                    field_name(at),
+                    f"the URL's last path part {last!r} cannot be a file name ({problem})",
+                )
+
+
 def _replacement_rules(doc: Document) -> Iterator[Problem]:
+    yield from _download_name_problems(doc)
     data = doc.data
     platforms = set(data.get("platforms") or [])
     for section in ("install", "verify"):

@@ -90,14 +90,14 @@ def _pos(mark: Any) -> Position:
 
 
 def read_text(path: Path) -> str:
-    """Reads a file as UTF-8 text, refusing what is too big or not text before any parsing starts."""
+    """Reads a file as UTF-8 text, refusing what is too big, not a regular file or not text before any parsing
+    starts (app/core/inputs.py: opened once, checked through the open handle, never read past the cap)."""
+    from app.core import inputs
+
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise YamlError(path, Position(1, 1), f"file is {size:,} bytes; the limit is {MAX_BYTES:,}")
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise YamlError(path, Position(1, 1), f"cannot read file: {exc.strerror or exc}") from None
+        raw, _ = inputs.read_bytes(path, MAX_BYTES)
+    except inputs.InputError as exc:
+        raise YamlError(path, Position(1, 1), exc.reason) from None
     if b"\x00" in raw:
         raise YamlError(path, Position(1, 1), "not a text file (contains NUL bytes)")
     try:

@@ -17,6 +17,9 @@ is that first step. The rules, and why each one exists:
   forward does not use up the retry budget, so a large installer on a flaky link still finishes; an
   overall deadline (``total_timeout``) bounds the whole thing, because the read timeout only measures
   silence and a server that trickles one byte at a time would otherwise never time out.
+* A stalled transfer fails like a dropped one: fewer than ``stall_bytes`` in any ``stall_timeout``
+  seconds (curl's --speed-limit/--speed-time) ends the attempt, and such an attempt never renews the
+  retry budget, so a server dripping a byte a second ends in the same error as one that keeps dropping.
 * A caller that can vouch for a file another way (its pinned signer) passes ``vouch``: a complete file
   whose SHA-256 differs is then handed to it, and kept only if it does not raise.
 * Only a file whose SHA-256 matches (or was vouched for) is renamed to its final name (after fsync);
@@ -42,6 +45,7 @@ from urllib.parse import urljoin, urlsplit
 
 from app import __version__
 from app.core import atomicfile, eventlog
+from app.core.urls import filename_problem
 
 if TYPE_CHECKING:  # requests is imported lazily: `import app.core.migrate.download` must stay cheap for the CLI.
     import requests
@@ -58,6 +62,8 @@ PROGRESS_INTERVAL = 0.05  # seconds: at most ~20 progress calls a second, enough
 MAX_BACKOFF = 30.0  # seconds: a longer pause looks like a hang to the person watching
 MAX_RETRY_AFTER = 60.0  # seconds: honour a server's Retry-After, but not an hour-long one
 DEFAULT_TOTAL_TIMEOUT = 3600.0  # seconds: a 1 GB installer at ~2.5 Mbit/s; see the module docstring
+DEFAULT_STALL_TIMEOUT = 60.0  # seconds a transfer may go without moving STALL_BYTES forward
+STALL_BYTES = 1024
 _SHA256_HEX = re.compile(r"^[0-9a-fA-F]{64}$")
 _CONTENT_RANGE = re.compile(r"^\s*bytes\s+(?:(\d+)-(\d+)|\*)\s*/\s*(\d+|\*)\s*$", re.IGNORECASE)
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -82,10 +88,17 @@ class _Retry(Exception):
     """An attempt failed in a way that another attempt may fix (dropped connection, 5xx, 429)."""
 
     def __init__(
-        self, reason: str, *, kind: str = "network", status: int | None = None, retry_after: float | None = None
+        self,
+        reason: str,
+        *,
+        kind: str = "network",
+        status: int | None = None,
+        retry_after: float | None = None,
+        stalled: bool = False,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.stalled = stalled
         self.kind = kind
         self.status = status
         self.retry_after = retry_after
@@ -97,13 +110,20 @@ class _Retry(Exception):
 def verify_file(path: Path, sha256: str) -> bool:
     """True when ``path`` is a regular file whose SHA-256 equals ``sha256`` (hex, any case).
 
-    Streams the file, so it is cheap on memory for large installers; compares in constant time.
+    Streams the file, so it is cheap on memory for large installers; compares in constant time. A symlink
+    is not followed and a FIFO is not waited on: both are simply not the file.
     """
     _check_sha256(sha256)
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
-        with open(path, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                return False
+        fd = os.open(path, flags)
+    except OSError:
+        return False
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            return False
+        with open(fd, "rb") as handle:
             digest = hashlib.sha256()
             while block := handle.read(1024 * 1024):
                 digest.update(block)
@@ -124,17 +144,9 @@ def _check_sha256(sha256: str) -> None:
 
 def _check_filename(name: str) -> None:
     # The name comes from a playbook; it must stay inside dest_dir and be an ordinary file name.
-    if (
-        not name
-        or name in (".", "..")
-        or name.startswith(".")
-        or "/" in name
-        or "\\" in name
-        or "\0" in name
-        or ":" in name
-        or len(name) > 200
-    ):
-        raise ValueError(f"filename must be a plain file name without directories, got {name!r}")
+    problem = filename_problem(name)
+    if problem:
+        raise ValueError(f"filename must be a plain file name without directories, got {name!r}: {problem}")
 
 
 def _is_loopback_host(host: str) -> bool:
@@ -225,16 +237,16 @@ def _retry_after(value: str | None) -> float | None:
 
 
 def _prepare_dir(dest_dir: Path) -> None:
-    dest_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if os.name != "nt":
-        # mkdir's mode is filtered by the umask and ignored for a directory that already exists, so set
-        # it explicitly: only our user may plant or swap files where installers are staged. (On Windows
-        # mode 0o700 maps to an owner-only ACL at creation since 3.11.10 / CVE-2024-4030; chmod can't.)
-        os.chmod(dest_dir, 0o700)
+    from app.core import paths
+
+    # 0700 whatever the umask, ours, and (elevated) under folders only root can change: only we may plant
+    # or swap files where installers are staged.
+    paths.private_dir(dest_dir)
 
 
 def _open_part(part: Path) -> IO[bytes]:
     """Opens (or creates) the .part for reading and writing, mode 0600, refusing to follow a symlink."""
+    _refuse_folder(part)
     if part.is_symlink() or (part.exists() and not part.is_file()):
         part.unlink()  # something that is not our file sits at our name: it is not a resumable download
     flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
@@ -242,6 +254,16 @@ def _open_part(part: Path) -> IO[bytes]:
     if os.name != "nt":
         os.fchmod(fd, 0o600)  # a leftover from an older run may have been created with another mode
     return os.fdopen(fd, "r+b")
+
+
+def _refuse_folder(path: Path) -> None:
+    # A folder at one of our file names is not removed (one place deletes folders, and not this one): say so.
+    if not path.is_symlink() and path.is_dir():
+        from app.core.paths import NotARegularFile
+
+        raise NotARegularFile(
+            21, "a folder sits at the name of the staged installer; remove it and try again", str(path)
+        )
 
 
 def _remove(path: Path) -> None:
@@ -276,6 +298,8 @@ class _Transfer:
         timeout: tuple[float, float],
         deadline: float | None,
         total_timeout: float | None,
+        stall_timeout: float | None = None,
+        stall_bytes: int = STALL_BYTES,
         vouch: Callable[[Path], str] | None = None,
     ) -> None:
         self.url = url
@@ -294,6 +318,9 @@ class _Transfer:
         self.timeout = timeout
         self.deadline = deadline
         self.total_timeout = total_timeout
+        self.stall_timeout = stall_timeout
+        self.stall_bytes = stall_bytes
+        self._window = (0.0, 0)  # (when the current stall window began, bytes we had then)
         self.hasher = hashlib.sha256()
         self.have = 0
         self.total: int | None = expected_size
@@ -354,6 +381,23 @@ class _Transfer:
                 "check the network and the proxy, or try again on a faster connection.",
                 url=self.url,
             )
+
+    def start_window(self) -> None:
+        self._window = (time.monotonic(), self.have)
+
+    def check_stall(self) -> None:
+        if self.stall_timeout is None:
+            return
+        began, had = self._window
+        now = time.monotonic()
+        if now - began < self.stall_timeout:
+            return
+        if self.have - had < self.stall_bytes:
+            raise _Retry(
+                f"the transfer stalled ({self.have - had} bytes in {now - began:.1f} s)",
+                stalled=True,
+            )
+        self._window = (now, self.have)
 
     def report(self, *, final: bool = False) -> None:
         if self.progress is None:
@@ -517,6 +561,7 @@ class _Transfer:
 
         received = 0
         self.report()
+        self.start_window()
         for chunk in _body_chunks(response):
             self.check_size(self.have + len(chunk), declared=False)  # before writing: never exceed
             self.handle.write(chunk)
@@ -526,6 +571,7 @@ class _Transfer:
             self.report()
             self.check_cancelled()
             self.check_deadline()
+            self.check_stall()
         if body_length is not None and received < body_length:
             # urllib3 normally raises for this itself; this covers a transport that ends quietly.
             raise _Retry(f"the connection closed after {received} of {body_length} bytes")
@@ -568,7 +614,11 @@ class _Transfer:
                 self.attempt(session)
             except _Retry as retry:
                 if self.have > furthest:
-                    furthest, failures = self.have, 0  # progress: the retry budget starts over
+                    # Progress starts the retry budget over, unless it was a trickle: a stalled attempt, or
+                    # one that moved less than a stall window's worth before the line went quiet.
+                    if not retry.stalled and self.have - furthest >= self.stall_bytes:
+                        failures = 0
+                    furthest = self.have
                 failures += 1
                 if failures >= attempts:
                     raise self._exhausted(retry, attempts) from None
@@ -688,6 +738,8 @@ def download(
     attempts: int = 5,
     backoff: float = 0.5,
     total_timeout: float | None = DEFAULT_TOTAL_TIMEOUT,
+    stall_timeout: float | None = DEFAULT_STALL_TIMEOUT,
+    stall_bytes: int = STALL_BYTES,
     vouch: Callable[[Path], str] | None = None,
 ) -> Path:
     """Downloads ``url`` into ``dest_dir``, verifies its SHA-256 and returns the verified file's path.
@@ -696,9 +748,10 @@ def download(
     Idempotent: when the final file already exists with the right hash it is returned without any
     network access; a ``<name>.part`` left by a crashed process is re-hashed and resumed.
     ``attempts`` bounds consecutive attempts that bring no new bytes; ``total_timeout`` (seconds, None
-    for none) bounds the whole call. ``vouch`` (see the module docstring) returns who vouched, for the
-    log, or raises to refuse the file. Raises ``DownloadError`` (see ``KINDS``) after deleting the
-    ``.part``; raises ValueError for arguments that are programming errors.
+    for none) bounds the whole call; an attempt that moves fewer than ``stall_bytes`` in
+    ``stall_timeout`` seconds has stalled and counts as a failed attempt. ``vouch`` (see the module
+    docstring) returns who vouched, for the log, or raises to refuse the file. Raises ``DownloadError``
+    (see ``KINDS``) after deleting the ``.part``; raises ValueError for arguments that are programming errors.
     """
     _check_sha256(sha256)
     sha256 = sha256.lower()
@@ -717,6 +770,7 @@ def download(
     _prepare_dir(dest_dir)
     final = dest_dir / name
     part = dest_dir / f"{name}.part"
+    _refuse_folder(final)
     if final.is_symlink() or final.exists():
         if not final.is_symlink() and verify_file(final, sha256):
             size = final.stat().st_size
@@ -750,9 +804,12 @@ def download(
                 cancelled=cancelled,
                 allow_loopback_http=allow_loopback_http,
                 proxies=proxies,
-                timeout=(connect_timeout, read_timeout),
+                # Silence is a stall too, so a socket read never waits longer than the stall allows.
+                timeout=(connect_timeout, min(read_timeout, stall_timeout or read_timeout)),
                 deadline=deadline,
                 total_timeout=total_timeout,
+                stall_timeout=stall_timeout,
+                stall_bytes=stall_bytes,
                 vouch=vouch,
             )
             transfer.adopt_leftover()

@@ -58,7 +58,9 @@ class Journal:
             raise RecordsInaccessible.from_os_error(exc, self.path, "write") from None
 
     def _append(self, event: str, fields: dict[str, Any]) -> dict[str, Any]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        from app.core import paths
+
+        paths.private_dir(self.path.parent)  # 0700 whatever the umask, and ours
         notes: dict[str, Any] = {}
         try:
             last = self._repair()

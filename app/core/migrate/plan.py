@@ -254,7 +254,7 @@ def make_plan(
                 if builtin
                 else f"Download and check {replacement.name} first",
                 "Nothing is removed until the replacement is on this machine and ready",
-                params={"replacement_id": replacement.id, "method": method.method, **method.details},
+                params={"replacement_id": replacement.id, "method": method.method, **_recordable(method.details)},
             )
         )
 
@@ -302,7 +302,7 @@ def make_plan(
                     "replacement_id": replacement.id,
                     "method": method.method,
                     "label": replacement.name,
-                    **method.details,
+                    **_recordable(method.details),
                 },
                 cancellable=False,
                 needs_person=not method.silent,
@@ -330,6 +330,17 @@ def make_plan(
         root=root,
         found=found,
     )
+
+
+def _recordable(details: Any) -> dict[str, Any]:
+    """A method's fields as a plan may keep them: the plan goes into the state file, the journal and the report,
+    so a URL's user:password@ stays in the playbook (the download step reads it from there)."""
+    from app.core.urls import without_credentials
+
+    out = dict(details)
+    if isinstance(out.get("url"), str):
+        out["url"] = without_credentials(out["url"])
+    return out
 
 
 def _install_detail(replacement: Replacement, method: str) -> str:

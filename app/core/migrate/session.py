@@ -88,7 +88,24 @@ def plan_for(
     """Scans the machine (or the system under `options.root`), then plans from what it found."""
     scan = run_scan(root=Path(options.root) if options.root else None, catalogue=catalogue, progress=progress)
     plan, replacement = plan_from_scan(scan, options, policy)
+    _check_installable(plan, backend_for(plan.platform, options.root))
     return plan, scan, replacement
+
+
+def _check_installable(plan: Plan, backend: SystemBackend) -> None:
+    """Refuses, before anything is removed, a replacement whose installer this system cannot run."""
+    for step in plan.steps:
+        if step.kind != "install" or step.params.get("method") != "download":
+            continue
+        fmt = str(step.params.get("format", ""))
+        takes = backend.install_formats()
+        if fmt not in takes:
+            able = ", ".join(f".{f}" for f in sorted(takes)) or "none of the formats Offramp installs"
+            raise SessionError(
+                f"{step.params.get('label', 'the replacement')} comes as a .{fmt} installer, which this "
+                f"{plan.platform} system cannot install (it takes {able}); nothing was changed. Choose a "
+                "replacement offered for this system ('offramp playbooks list')."
+            )
 
 
 def start(
@@ -159,6 +176,7 @@ def _start(
         return None, scan
     catalogue = scan.catalogue
     plan, replacement = plan_from_scan(scan, options, policy)
+    _check_installable(plan, backend_for(plan.platform, options.root))
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     state = MigrationState(
         support_code=support_code or new_support_code(),

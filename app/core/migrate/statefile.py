@@ -176,7 +176,9 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
     path = Path(path)
     text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True, default=str)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        from app.core import paths
+
+        paths.make_dirs(path.parent)  # missing folders 0700; an admin's --report folder is left as it is
         atomicfile.write_text(path, text)
     except OSError as exc:
         raise RecordsInaccessible.from_os_error(exc, path, "write") from None

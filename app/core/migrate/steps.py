@@ -17,6 +17,7 @@ from app.core.migrate import pinned
 from app.core.migrate.context import Context, Question
 from app.core.migrate.outcome import Outcome
 from app.core.migrate.plan import Step
+from app.core.paths import UntrustedFolder
 
 SAFETY_MARGIN = 200 * 1024 * 1024
 LEFTOVER_ORDER = {"service": 0, "driver": 1, "unit": 2, "launchd": 3, "key": 4, "package": 5, "file": 6, "folder": 7}
@@ -41,7 +42,15 @@ def act_preflight(ctx: Context, step: Step) -> Outcome:
         warnings.append("Windows is waiting for a restart from an earlier update; installers may ask for one too")
     if backend.is_server():
         warnings.append("This is a Server edition: it has no Security Center, so protection is checked by service")
-    ctx.downloads_dir.mkdir(parents=True, exist_ok=True)
+    from app.core import paths
+
+    try:
+        paths.private_dir(ctx.downloads_dir)
+    except (UntrustedFolder, OSError) as exc:
+        return Outcome.failed(
+            f"Offramp cannot keep the replacement's installer safely: {exc}. Nothing was changed.",
+            exitcodes.PREFLIGHT_FAILED,
+        )
     need = 2 * int(step.params.get("download_size") or 0) + SAFETY_MARGIN
     free = backend.free_bytes(ctx.downloads_dir)
     if free < need:
@@ -100,6 +109,19 @@ def _staged_path(ctx: Context, step: Step) -> Path:
     return ctx.downloads_dir / name
 
 
+def _download_url(ctx: Context, step: Step) -> str:
+    """The URL to fetch: the plan's, with the credentials the plan leaves out taken from the playbook."""
+    from app.core.urls import without_credentials
+
+    recorded = str(step.params["url"])
+    methods = ctx.replacement.install.get(ctx.plan.platform, ()) if ctx.replacement else ()
+    for method in methods:
+        url = method.details.get("url")
+        if isinstance(url, str) and url != recorded and without_credentials(url) == recorded:
+            return url
+    return recorded
+
+
 def check_stage(ctx: Context, step: Step) -> bool:
     if step.params.get("method") == "builtin":
         return True
@@ -144,7 +166,7 @@ def act_stage(ctx: Context, step: Step) -> Outcome:
 
     try:
         path = download(
-            str(step.params["url"]),
+            _download_url(ctx, step),
             ctx.downloads_dir,
             sha256=step.params["sha256"],
             max_size=size,
@@ -154,10 +176,18 @@ def act_stage(ctx: Context, step: Step) -> Outcome:
             cancelled=ctx.cancelled,
             allow_loopback_http=ctx.options.allow_loopback_http,
             proxies={"https": ctx.policy.proxy, "http": ctx.policy.proxy} if ctx.policy.proxy else None,
+            stall_timeout=ctx.policy.download_stall_seconds,
             vouch=pinned.vouch(ctx, step),
         )
     except SignerError as exc:  # a re-published file that its pinned signer did not sign
         return pinned.signer_failure(ctx, step, _staged_path(ctx, step), exc)
+    except (UntrustedFolder, OSError) as exc:
+        return Outcome.failed(
+            f"The replacement could not be staged: {exc}. Nothing was removed.", exitcodes.DOWNLOAD_FAILED
+        )
+    except ValueError as exc:  # a file name or hash a playbook validation would have refused
+        message = f"The replacement's playbook cannot be used: {exc}. Nothing was removed."
+        return Outcome.failed(message, exitcodes.USAGE)
     except DownloadError as exc:
         code = {"hash-mismatch": exitcodes.HASH_MISMATCH, "cancelled": exitcodes.CANCELLED}.get(
             exc.kind, exitcodes.DOWNLOAD_FAILED
@@ -267,7 +297,14 @@ def act_reboot(ctx: Context, step: Step) -> Outcome:
     from app.core.platform.windows import executable_argv
 
     argv = [*executable_argv(), "resume"] + (["--silent"] if ctx.options.silent else [])
-    ctx.state.reboot.resume_registered = ctx.backend.register_resume(argv)
+    try:
+        ctx.state.reboot.resume_registered = ctx.backend.register_resume(argv)
+    except OSError as exc:
+        return Outcome.failed(
+            f"Offramp could not register itself to carry on after the restart ({exc}); restart the computer "
+            "and run 'offramp resume' by hand.",
+            exitcodes.FAILURE,
+        )
     ctx.state.reboot.requested_boot_id = ctx.backend.boot_id()
     if ctx.options.silent and ctx.policy.reboot_allowed:
         result = ctx.backend.request_reboot()
@@ -384,22 +421,29 @@ def act_install(ctx: Context, step: Step) -> Outcome:
     verify = ctx.replacement.verify.get(ctx.plan.platform, {}) if ctx.replacement else {}
     if step.needs_person:
         return _person_does_it(ctx, step, "installation", recheck=lambda: ctx.backend.replacement_present(verify))
-    staged = None
     if step.params.get("method") == "download":
-        from app.core.migrate.download import verify_file
+        from app.core.migrate.sealed import SealError, sealed_copy
 
         stage_id = f"stage.{step.params['replacement_id']}"
         staged = Path(ctx.step_data(stage_id).get("path", ""))
-        # Checked again right before it runs: the file sat on disk while the old product was removed.
-        if not staged.is_file() or not verify_file(staged, pinned.expected_sha256(ctx, stage_id, step.params)):
+        # Checked again right before it runs, on a private copy that is what runs: the file sat on disk
+        # while the old product was removed, and nobody may swap it between the check and the use.
+        try:
+            expected = pinned.expected_sha256(ctx, stage_id, step.params)
+            with sealed_copy(staged, expected, ctx.downloads_dir.parent / "run") as runnable:
+                if refused := pinned.refusal(ctx, step, runnable):
+                    return refused
+                result = ctx.backend.install(step.params, runnable, ctx.options.step_timeout)
+        except SealError as exc:
+            return Outcome.failed(str(exc), exitcodes.HASH_MISMATCH)
+        except (OSError, UntrustedFolder) as exc:
             return Outcome.failed(
-                "The staged installer changed or disappeared since it was verified; nothing was run. "
+                f"The staged installer could not be prepared to run ({exc}); nothing was run. "
                 "Run Offramp again to download it afresh.",
                 exitcodes.HASH_MISMATCH,
             )
-        if refused := pinned.refusal(ctx, step, staged):
-            return refused
-    result = ctx.backend.install(step.params, staged, ctx.options.step_timeout)
+    else:
+        result = ctx.backend.install(step.params, None, ctx.options.step_timeout)
     if result.ok:
         return Outcome.done(result.message)
     if result.retry_later:

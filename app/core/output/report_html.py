@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 from app.core import exitcodes
 from app.core.data import platforms
 from app.core.output.page import Html, document, html, join
+
+MAX_REPORT_BYTES = 64 * 1024 * 1024
 
 # status -> (icon, words, css class). Icons are text, not images, so the page stays self-contained
 # and a screen reader reads the words next to them.
@@ -86,14 +89,17 @@ class ReportError(ValueError):
 
 def load_report(path: Path) -> dict[str, Any]:
     """Reads a JSON report written by a migration; raises ReportError with a sentence for the user."""
+    from app.core import inputs
+
+    if not os.path.lexists(path):
+        raise ReportError(f"no report at {path}: run a migration first, or name a report with --input")
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ReportError(f"no report at {path}: run a migration first, or name a report with --input") from None
-    except UnicodeDecodeError:
-        raise ReportError(f"{path} is damaged: not UTF-8 text") from None
-    except OSError as exc:
-        raise ReportError(f"cannot read {path}: {exc.strerror or exc}") from None
+        text = inputs.read_text(path, MAX_REPORT_BYTES)
+    except inputs.InputError as exc:
+        raise ReportError(f"{exc.path} cannot be used: {exc.reason}") from None
+    problem = inputs.json_depth_problem(text)
+    if problem:
+        raise ReportError(f"{path} is damaged: {problem}")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from app.core import paths
 from app.core.platform import commands, deletion
 from app.core.platform.base import ActionResult, PosixRoot, VerifyResult
 from app.core.platform.packagestate import DpkgStatus
@@ -176,7 +177,7 @@ class LinuxBackend(PosixRoot):
             result = commands.run(
                 ["apt-get", "install", "-y", "--download-only", *params["packages"]],
                 timeout=timeout,
-                env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+                env={"DEBIAN_FRONTEND": "noninteractive"},
             )
         else:
             result = commands.run(
@@ -197,6 +198,13 @@ class LinuxBackend(PosixRoot):
     def replacement_present(self, verify: dict[str, Any]) -> bool:
         installed = self._fully_installed()
         return all(p in installed for p in verify.get("packages", []))
+
+    def install_formats(self) -> frozenset[str]:
+        """The installer formats this system's own package manager takes (a .deb only where dpkg keeps it)."""
+        if self._uses_dpkg():
+            return frozenset({"deb"})
+        rpm_db = any((self._base / d).is_dir() for d in ("var/lib/rpm", "usr/lib/sysimage/rpm"))
+        return frozenset({"rpm"}) if rpm_db and shutil.which("rpm") else frozenset()
 
     def install(self, params: dict[str, Any], staged: Path | None, timeout: float) -> ActionResult:
         method = params.get("method")
@@ -222,7 +230,7 @@ class LinuxBackend(PosixRoot):
             )
         else:
             return ActionResult(False, f"the '{method}' install method needs a person on Linux")
-        result = commands.run(argv, timeout=timeout, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        result = commands.run(argv, timeout=timeout, env={"DEBIAN_FRONTEND": "noninteractive"})
         if result.timed_out:
             return ActionResult(
                 False, f"the installer did not finish in {int(timeout)} s and was stopped", timed_out=True
@@ -297,15 +305,26 @@ class LinuxBackend(PosixRoot):
 
     def register_resume(self, argv: list[str]) -> str:
         unit = self._base / "etc/systemd/system" / RESUME_UNIT
-        unit.parent.mkdir(parents=True, exist_ok=True)
+        _system_dir(unit.parent)
         exec_line = " ".join(_systemd_quote(a) for a in argv)
-        unit.write_text(
+        text = (
             "[Unit]\nDescription=Offramp: finish the migration after a restart\n"
             "After=network-online.target\nWants=network-online.target\n\n"
             f"[Service]\nType=oneshot\nExecStart={exec_line}\n\n[Install]\nWantedBy=multi-user.target\n"
         )
+        # Written in place of whatever was there (never through a link), 0644 whatever the umask: systemd
+        # reads it as root, and anyone able to change it could run their own command as root at boot.
+        tmp = unit.with_name(f".{RESUME_UNIT}.tmp")
+        if tmp.is_symlink() or tmp.exists():
+            if tmp.is_dir() and not tmp.is_symlink():
+                raise paths.NotARegularFile(21, "a folder sits at the restart unit's temporary name", str(tmp))
+            tmp.unlink()
+        with open(paths.open_private(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL), "w", encoding="utf-8") as handle:
+            handle.write(text)
+            os.fchmod(handle.fileno(), 0o644)
+        os.replace(tmp, unit)
         wants = self._base / "etc/systemd/system/multi-user.target.wants"
-        wants.mkdir(parents=True, exist_ok=True)
+        _system_dir(wants)
         link = wants / RESUME_UNIT
         if not link.is_symlink():
             link.symlink_to(f"/etc/systemd/system/{RESUME_UNIT}")
@@ -321,6 +340,13 @@ class LinuxBackend(PosixRoot):
             return ActionResult(False, "a mounted system cannot be restarted")
         result = commands.run(["systemctl", "reboot"], timeout=60)
         return ActionResult(result.ok, "restart started" if result.ok else _last_lines(result.stderr), reboot="started")
+
+
+def _system_dir(folder: Path) -> None:
+    """A system folder (0755, as systemd's own are) made if missing, whatever the umask."""
+    for missing in reversed([p for p in (folder, *folder.parents) if not os.path.lexists(p)]):
+        missing.mkdir(mode=0o755, exist_ok=True)
+        os.chmod(missing, 0o755)
 
 
 def _systemd_quote(arg: str) -> str:

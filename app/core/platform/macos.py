@@ -58,6 +58,9 @@ class MacBackend(PosixRoot):
             timed_out=result.timed_out,
         )
 
+    def install_formats(self) -> frozenset[str]:
+        return frozenset({"pkg"})
+
     def stage_package(self, params: dict[str, Any], timeout: float) -> ActionResult:
         return ActionResult(True, "nothing to download")
 

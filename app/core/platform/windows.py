@@ -100,7 +100,10 @@ class WindowsBackend:
             properties = {"KLLOGIN": secrets.get("kes_login", "KLAdmin"), "KLPASSWD": secrets["kes_password"]}
         elif params.get("password") == "network-agent" and secrets.get("network_agent_password"):
             properties = {"KLUNINSTPASSWD": msi.utf16le_hex(secrets["network_agent_password"])}
-        secret_values = [*properties.values(), *secrets.values()]
+        # The account name is masked too when it is long enough to mask; it is not a secret, so a short one
+        # (which the masker refuses) is simply shown.
+        secret_values = [v for k, v in {**properties, **secrets}.items() if k not in ("KLLOGIN", "kes_login")]
+        secret_values += [v for v in (properties.get("KLLOGIN"), secrets.get("kes_login")) if v and len(v) >= 4]
         reboot = "none"
         for code in params.get("product_codes", []):
             result = self._run(msi.uninstall_argv(code, properties), timeout=timeout, secrets=secret_values)
@@ -125,6 +128,9 @@ class WindowsBackend:
                 reboot = outcome.reboot
             between()
         return ActionResult(True, "removed", code=0, reboot=reboot)
+
+    def install_formats(self) -> frozenset[str]:
+        return frozenset({"msi", "exe"})
 
     def stage_package(self, params: dict[str, Any], timeout: float) -> ActionResult:
         if params.get("method") == "winget":

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from app.core import inputs
 from app.core.data import platforms
 from app.core.data.osquery_tables import TABLES, platforms_of
 from app.core.scan import results_log
@@ -75,7 +76,7 @@ def _from_results_log(path: Path, origin: str, platform: str | None) -> Inventor
         if not raw.strip():
             continue
         try:
-            line = results_log.parse(json.loads(raw))
+            line = results_log.parse(_loads_line(raw, f"{origin}:{number}"))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
             raise InventoryError(f"{origin}:{number}: not JSON ({reason})") from None
@@ -115,6 +116,26 @@ def _guess_platform(tables: dict[str, Any]) -> str | None:
     return None
 
 
+def _parse_json(text: str, origin: str) -> Any:
+    """json.loads, with nesting checked first so the parser's recursion limit is never what stops it."""
+    problem = inputs.json_depth_problem(text)
+    if problem:
+        raise InventoryError(f"{origin}: {problem}")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InventoryError(f"{origin}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg})") from None
+    except RecursionError:  # cannot happen below the depth limit; kept so it never becomes a traceback
+        raise InventoryError(f"{origin}: nested too deeply") from None
+
+
+def _loads_line(raw: bytes, origin: str) -> Any:
+    problem = inputs.json_depth_problem(raw.decode("utf-8", "replace"))
+    if problem:
+        raise InventoryError(f"{origin}: {problem.split(': ', 1)[-1]}")
+    return json.loads(raw)
+
+
 def _is_results_log(path: Path) -> bool:
     """A results log is gzip, or its first line is a JSON object with a query name and no platform."""
     if results_log.is_gzip(path):
@@ -123,8 +144,8 @@ def _is_results_log(path: Path) -> bool:
         if not raw.strip():
             continue
         try:
-            first = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError):
+            first = json.loads(raw) if not inputs.json_depth_problem(raw.decode("utf-8", "replace")) else None
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
             return False
         return isinstance(first, dict) and "name" in first and "platform" not in first
     return False
@@ -134,22 +155,19 @@ def load(path: Path, platform: str | None = None) -> Inventory:
     """Reads an inventory file: Offramp's JSON object, or osquery's results log from the exported pack."""
     origin = str(path)
     try:
+        # A FIFO would hang the reads below and /dev/zero never ends: only a regular file goes further.
+        inputs.check_regular(path)
         if _is_results_log(path):  # read line by line, whatever its size
             return _from_results_log(path, origin, platform)
-        if path.stat().st_size > MAX_INVENTORY_BYTES:
-            raise InventoryError(f"{origin}: larger than {MAX_INVENTORY_BYTES // (1024 * 1024)} MB")
-        text = path.read_text(encoding="utf-8-sig")
+        text = inputs.read_text(path, MAX_INVENTORY_BYTES)
+    except inputs.InputError as exc:
+        raise InventoryError(str(exc)) from None
     except OSError as exc:
         raise InventoryError(f"{origin}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise InventoryError(f"{origin}: not UTF-8 text") from None
     stripped = text.lstrip()
     if not stripped:
         raise InventoryError(f"{origin}: file is empty")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InventoryError(f"{origin}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg})") from None
+    data = _parse_json(text, origin)
     if isinstance(data, dict) and platform and "platform" not in data:
         data = {"platform": platform, **data}
     return check(data, origin)

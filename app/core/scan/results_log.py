@@ -128,9 +128,10 @@ def _rows(value: Any, what: str) -> list[Row]:
 
 
 def parse(entry: Any) -> Line | None:
-    """The pack's line as a Line, None for any other line (another pack, a status line)."""
+    """The pack's line as a Line, None for any other query's line; LineError for a line that is not an object."""
     if not isinstance(entry, dict):
-        return None
+        # osquery writes one object per line; an array or a bare value is a damaged or foreign file.
+        raise LineError(f"is {type(entry).__name__ if entry is not None else 'null'}, not a JSON object")
     table = table_of(entry.get("name"))
     if table is None:
         return None

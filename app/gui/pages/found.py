@@ -127,6 +127,13 @@ class FoundPage(Page):
         )
 
     def _fill(self, result) -> None:
+        import html
+
+        from app.core.textsafe import printable
+
+        def shown(text: str) -> str:  # data into rich text: no control characters, no markup
+            return html.escape(printable(text))
+
         f = result.findings
         if f.installed:
             self.status.setText(
@@ -153,7 +160,8 @@ class FoundPage(Page):
             age = _age(p.definitions_age_days, p.definitions_date) if p.protects else self.tr("does not apply")
             if p.certainty != "certain":
                 label = self.tr("{0} (probably: tick to confirm it is {1}'s)").format(label, p.name)
-            item = QTreeWidgetItem([label, p.version or "?", self.tr("yes") if p.running else self.tr("no"), age])
+            running = self.tr("yes") if p.running else self.tr("no")
+            item = QTreeWidgetItem([printable(label), printable(p.version or "?"), running, age])
             if p.certainty != "certain":
                 # Only certain findings are removed without a person saying so.
                 item.setData(0, Qt.ItemDataRole.UserRole, p.product_id)
@@ -179,15 +187,16 @@ class FoundPage(Page):
         if f.leftovers:
             lines.append(
                 self.tr("<b>Left behind:</b> ")
-                + ", ".join(f"{x.kind} {x.name}" for x in f.leftovers[:8])
+                + ", ".join(shown(f"{x.kind} {x.name}") for x in f.leftovers[:8])
                 + (" …" if len(f.leftovers) > 8 else "")
             )
-        others = [s.name + (f" ({s.state})" if s.state else "") for s in f.other_security_products]
+        others = [shown(s.name + (f" ({s.state})" if s.state else "")) for s in f.other_security_products]
         if others:
             lines.append(self.tr("<b>Other security software:</b> ") + ", ".join(others))
         notes = [n.name for n in f.notes if n.name not in {s.name for s in f.other_security_products}]
         if notes:
-            lines.append(self.tr("<b>Not {0}, left alone:</b> ").format(self.model.vendor) + ", ".join(notes))
+            left_alone = self.tr("<b>Not {0}, left alone:</b> ").format(self.model.vendor)
+            lines.append(left_alone + ", ".join(map(shown, notes)))
         self.others.setText("<br>".join(lines))
         self.others.setVisible(bool(lines))
         evidence = {

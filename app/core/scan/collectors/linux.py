@@ -165,7 +165,7 @@ def _tool_output(root: Path, path: str, args: tuple[str, ...]) -> str | None:
     program = root / path.lstrip("/")
     if not program.is_file():
         return None
-    env = {**os.environ, "LANG": "en_US.UTF-8", "LC_ALL": "en_US.UTF-8", "LANGUAGE": "en"}
+    env = {"LANG": "en_US.UTF-8", "LC_ALL": "en_US.UTF-8", "LANGUAGE": "en"}  # added to the minimal child env
     result = commands.run([str(program), *args], timeout=30, env=env)
     return result.stdout if result.ok else None
 
