@@ -56,7 +56,9 @@ def test_pages_built_later_follow_the_helpdesk_view(qtbot) -> None:
     qtbot.addWidget(wizard)
     wizard.show()
     assert list(wizard.pages) == ["welcome"]
-    found = wizard.page_named("found")
+    from app.gui.pages.found import FoundPage
+
+    found = wizard.page_as(FoundPage)
     assert wizard.page_named("found") is found
     assert wizard.page(page_id("found")) is found
     assert found.details.isVisibleTo(found)

@@ -186,10 +186,10 @@ def test_the_deb_installs_the_bundle_commands_desktop_entry_and_icon(built: Buil
     assert root.installed() == {"offramp": layout.version()}
     assert os.readlink(root.path / "usr/bin/offramp") == "/opt/offramp/offramp"
     assert os.readlink(root.path / "usr/bin/offramp-gui") == f"/opt/offramp/{layout.GUI_NAME}"
-    entry = configparser.ConfigParser(interpolation=None)
-    entry.optionxform = str  # type: ignore[assignment,method-assign]  # keys are case-sensitive
-    entry.read(root.path / "usr/share/applications/offramp.desktop", encoding="utf-8")
-    desktop = entry["Desktop Entry"]
+    desktop_file = configparser.ConfigParser(interpolation=None)
+    desktop_file.optionxform = str  # type: ignore[assignment,method-assign]  # keys are case-sensitive
+    desktop_file.read(root.path / "usr/share/applications/offramp.desktop", encoding="utf-8")
+    desktop = desktop_file["Desktop Entry"]
     assert (desktop["Type"], desktop["Exec"], desktop["Icon"], desktop["Terminal"]) == (
         "Application",
         "offramp-gui",

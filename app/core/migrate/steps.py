@@ -244,7 +244,8 @@ def act_reboot(ctx: Context, step: Step) -> Outcome:
 # --- clean-up, install, verify, rescan -----------------------------------------------------------------
 def act_cleanup(ctx: Context, step: Step) -> Outcome:
     findings = ctx.scan_again()
-    removed, kept = [], []
+    removed: list[str] = []
+    kept: list[str] = []
     for leftover in sorted(findings.leftovers, key=lambda item: LEFTOVER_ORDER.get(item.kind, 99)):
         if leftover.kind not in REMOVABLE:
             kept.append(f"{leftover.kind} {leftover.name}")

@@ -345,8 +345,8 @@ def classify(
 
     # A product whose catalogue entry can never prove an install (vendor-wide folders and keys) is
     # shared: its parts are leftovers only when no product of the vendor is installed at all.
-    for product, table, row, evidence in traces:
-        leftover = _leftover(product, table, row, evidence)
+    for product, table, row, proof in traces:
+        leftover = _leftover(product, table, row, proof)
         shared = not any(s.get("proves") == "installed" for s in product.detect.get(platform, []))
         (findings.shared if shared and installed_ids else findings.leftovers).append(leftover)
 
