@@ -12,7 +12,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -25,7 +24,6 @@ from tests.support.pkgbed_fixtures import require_tools
 
 PACKAGING = REPO / "packaging"
 BUILD_TIMEOUT_S = 1200
-BUILD_BUDGET_S = 240
 
 
 def packaging_module(name: str) -> ModuleType:
@@ -50,7 +48,6 @@ build = packaging_module("build")
 class Built:
     bundle: Path
     deb: Path
-    seconds: float
 
 
 @pytest.fixture(scope="session")
@@ -58,7 +55,6 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     if not sys.platform.startswith("linux"):
         pytest.skip("the packaging tests build the Linux bundle and .deb; CI builds the others")
     out = tmp_path_factory.mktemp("frozen")
-    started = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, str(PACKAGING / "build.py"), "--dist", str(out / "dist"), "--work", str(out / "work")],
         cwd=REPO,
@@ -70,7 +66,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     assert proc.returncode == 0, f"packaging/build.py failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
     debs = list((out / "dist").glob("offramp_*.deb"))
     assert len(debs) == 1, f"expected one .deb, found {debs}"
-    return Built(out / "dist" / layout.BUNDLE_NAME, debs[0], time.perf_counter() - started)
+    return Built(out / "dist" / layout.BUNDLE_NAME, debs[0])
 
 
 def test_the_wizard_smoke_test_option_runs_unfrozen() -> None:
@@ -84,13 +80,6 @@ def test_the_wizard_smoke_test_option_runs_unfrozen() -> None:
         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
     )
     assert (proc.returncode, proc.stdout.splitlines(), proc.stderr) == (0, ["first page shown", "ok"], "")
-
-
-@pytest.mark.slow
-def test_the_build_stays_quick(built: Built) -> None:
-    # About 15-20 s on a 2-CPU machine (installing PyInstaller the first time adds ~10 s); the budget is there
-    # to catch a build that grows by an order of magnitude, not to time it precisely.
-    assert built.seconds < BUILD_BUDGET_S, f"packaging/build.py took {built.seconds:.0f} s"
 
 
 @pytest.mark.slow

@@ -621,11 +621,16 @@ def test_every_query_runs_in_sqlite_on_an_empty_and_a_full_machine(any_catalogue
 
 
 def test_every_regex_fits_osquery_and_is_ecmascript(any_catalogue: Catalogue) -> None:
-    for query in build_pack(any_catalogue)["queries"].values():
-        for literal in re.findall(r"regex_match\(lower\(\w+\), '((?:[^']|'')*)', 0\)", query["query"]):
-            pattern = literal.replace("''", "'")
-            assert len(pattern.encode("utf-8")) <= 256
-            check_ecmascript(pattern)
+    literals = [
+        literal
+        for query in build_pack(any_catalogue)["queries"].values()
+        for literal in re.findall(r"regex_match\(lower\(\w+\), '((?:[^']|'')*)', 0\)", query["query"])
+    ]
+    assert literals, "no regex_match found in the pack: the pattern above no longer fits the queries"
+    for literal in literals:
+        pattern = literal.replace("''", "'")
+        assert len(pattern.encode("utf-8")) <= 256
+        check_ecmascript(pattern)
 
 
 def test_file_and_registry_branches_each_carry_a_constraint_osquery_can_use(any_catalogue: Catalogue) -> None:
