@@ -41,13 +41,16 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("thorough" if _ci
 
 # --- nothing writes into the checkout ------------------------------------------------------------------------
 # What tools keep inside a checkout by design; everything else there is the project's and must not change.
-_TOOL_FOLDERS = {".git", ".venv", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
+_TOOL_FOLDERS = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
+# Top-level folders of the same kind, and large: the venv, `make dist`'s output, the old test cache.
+_TOP_TOOL_FOLDERS = {".git", ".venv", "build", "dist", ".cache"}
 
 
 def _checkout_files() -> dict[str, tuple[int, int]]:
     files = {}
     for folder, subfolders, names in os.walk(REPO):
-        subfolders[:] = [s for s in subfolders if s not in _TOOL_FOLDERS and not s.endswith(".egg-info")]
+        skip = _TOOL_FOLDERS | (_TOP_TOOL_FOLDERS if folder == str(REPO) else set())
+        subfolders[:] = [s for s in subfolders if s not in skip and not s.endswith(".egg-info")]
         for name in names:
             if name == ".git":  # a worktree's pointer file
                 continue

@@ -3,6 +3,10 @@
 Nothing else in Offramp calls subprocess directly. The argv is logged with secrets replaced, so an
 uninstall password passed to msiexec never reaches the log; on Windows no console window flashes up.
 A program that outlives its timeout is killed with its whole process group and reported as timed out.
+
+Output goes to temporary files, not pipes, and the wait is for the program itself: a pipe stays open for
+as long as anything holds it, and what an uninstaller starts inherits it (a daemon a package script
+starts; under Wine, the desktop process msiexec brings up), so waiting for a pipe's end waited for them.
 """
 
 # No `from __future__ import annotations` here: NamedTuple turns each text annotation into a ForwardRef,
@@ -10,9 +14,10 @@ A program that outlives its timeout is killed with its whole process group and r
 import os
 import signal
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from typing import NamedTuple
+from typing import IO, NamedTuple
 
 from app.core import eventlog
 
@@ -45,7 +50,7 @@ def redact(argv: Sequence[str], secrets: Iterable[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _kill_tree(proc: subprocess.Popen[str]) -> None:
+def _kill_tree(proc: subprocess.Popen[bytes]) -> None:
     try:
         if os.name == "nt":
             proc.kill()
@@ -53,6 +58,12 @@ def _kill_tree(proc: subprocess.Popen[str]) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError, OSError):
         pass
+
+
+def _text(captured: IO[bytes]) -> str:
+    """What the program wrote, as text with "\n" line ends (Windows programs end lines with "\r\n")."""
+    captured.seek(0)
+    return captured.read().decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def run(
@@ -75,36 +86,35 @@ def run(
     else:
         kwargs["start_new_session"] = True  # so a timeout can kill the uninstaller and anything it started
     started = time.monotonic()
-    try:
-        proc = subprocess.Popen(
-            list(argv),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            cwd=cwd,
-            env=dict(env) if env is not None else None,
-            **kwargs,
-        )  # type: ignore[call-overload]
-    except OSError as exc:
-        result = CommandResult(shown, None, "", "", time.monotonic() - started, error=exc.strerror or str(exc))
-        if log:
-            eventlog.event(
-                "command.failed_to_start",
-                f"could not start {shown[0]}: {result.error}",
-                argv=list(shown),
-                error=result.error,
-            )
-        return result
-    try:
-        out, err = proc.communicate(timeout=timeout)
-        timed_out = False
-    except subprocess.TimeoutExpired:
-        _kill_tree(proc)
-        out, err = proc.communicate()
-        timed_out = True
+    with tempfile.TemporaryFile() as out_file, tempfile.TemporaryFile() as err_file:
+        try:
+            proc = subprocess.Popen(
+                list(argv),
+                stdin=subprocess.DEVNULL,
+                stdout=out_file,
+                stderr=err_file,
+                cwd=cwd,
+                env=dict(env) if env is not None else None,
+                **kwargs,
+            )  # type: ignore[call-overload]
+        except OSError as exc:
+            result = CommandResult(shown, None, "", "", time.monotonic() - started, error=exc.strerror or str(exc))
+            if log:
+                eventlog.event(
+                    "command.failed_to_start",
+                    f"could not start {shown[0]}: {result.error}",
+                    argv=list(shown),
+                    error=result.error,
+                )
+            return result
+        try:
+            proc.wait(timeout=timeout)
+            timed_out = False
+        except subprocess.TimeoutExpired:
+            _kill_tree(proc)
+            proc.wait()
+            timed_out = True
+        out, err = _text(out_file), _text(err_file)
     for secret in secrets:
         if secret:
             out, err = out.replace(secret, REDACTED), err.replace(secret, REDACTED)
