@@ -164,7 +164,25 @@ def build_parser() -> argparse.ArgumentParser:
         "from its first unfinished step.",
     )
     p.add_argument("--silent", action="store_true", help="never prompt (for deployment tools)")
+    p.add_argument(
+        "--abandon",
+        action="store_true",
+        help="clear a stuck migration instead of resuming it (journaled; its record is kept aside)",
+    )
     p.set_defaults(handler=_handler("migrate", "run_resume"))
+
+    p = commands.add_parser("journal", help="check a migration's journal", description="Check a migration's journal.")
+    actions = p.add_subparsers(dest="action", metavar="ACTION")
+    v = actions.add_parser(
+        "verify",
+        help="check the journal's hash chain, and that it is the journal a report vouches for",
+        description="Check that no line of the journal was changed: each line holds the hash of the one "
+        "before it, and a report holds the last one's. Exit 0 intact, 1 changed (the first such line "
+        "is named), 2 usage.",
+    )
+    v.add_argument("--report", type=Path, metavar="FILE", help="the JSON report of the same migration")
+    v.add_argument("--journal", type=Path, metavar="FILE", help="the journal (default: this machine's)")
+    v.set_defaults(handler=_handler("journal", "run_verify"))
 
     p = commands.add_parser(
         "walkthrough",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from app.core.paths import this_platform
 
@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # imported when used, so the wizard's first page appears soon
     from app.core.data.catalogue import Catalogue, DataAtRisk
     from app.core.data.replacements import Replacement
     from app.core.migrate.context import Options
+    from app.core.migrate.statefile import MigrationState
     from app.core.scan.run import ScanResult
 
 PAGES = ("welcome", "found", "why", "choose", "rescue", "migrate", "done")
@@ -34,7 +35,7 @@ class WizardModel:
         helpdesk: bool = False,
         extra_playbooks: Path | None = None,
         allow_loopback_http: bool = False,
-        resume_state: dict[str, Any] | None = None,  # an unfinished migration found at start
+        resume_state: MigrationState | None = None,  # an unfinished migration found at start
     ):
         self.support_code = support_code
         self.root = root

@@ -15,7 +15,7 @@ import pytest
 from PySide6.QtWidgets import QRadioButton
 
 from app.core.data.catalogue import load_catalogue
-from app.core.migrate import session
+from app.core.migrate import records
 from app.core.scan.classifier import classify
 from app.core.scan.inventory import Source
 from app.core.scan.run import ScanResult
@@ -186,4 +186,4 @@ def test_a_killed_wizard_resumes_on_the_migrating_page(qtbot, machine, private_h
         del os.environ["OFFRAMP_ALLOW_LOOPBACK_HTTP"]
     assert wizard.model.exit_code == 0
     assert "offramp-test-av" in root.installed() and "klnagent64" not in root.installed()
-    assert session.in_progress() is None
+    assert records.in_progress() is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from app.core.data.catalogue import load_catalogue
+from app.core.migrate.statefile import MigrationState
 from app.core.scan.classifier import classify
 from app.core.scan.inventory import Source
 from app.core.scan.run import ScanResult
@@ -28,7 +29,7 @@ def test_pages_follow_in_order_and_a_clean_machine_skips_to_done() -> None:
 
 
 def test_an_unfinished_migration_reopens_on_the_migrating_page() -> None:
-    assert WizardModel(support_code="AAA-AAA", resume_state={"plan": {}}).start_page() == "migrate"
+    assert WizardModel(support_code="AAA-AAA", resume_state=MigrationState("AAA-AAA", {}, {})).start_page() == "migrate"
 
 
 def test_defender_is_the_default_on_windows_and_every_choice_fits_the_platform() -> None:

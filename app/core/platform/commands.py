@@ -11,12 +11,13 @@ starts; under Wine, the desktop process msiexec brings up), so waiting for a pip
 
 # No `from __future__ import annotations` here: NamedTuple turns each text annotation into a ForwardRef,
 # compiling it, which made importing this module several times slower.
+import contextlib
 import os
 import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import IO, NamedTuple
 
 from app.core import eventlog
@@ -60,6 +61,18 @@ def _kill_tree(proc: subprocess.Popen[bytes]) -> None:
         pass
 
 
+@contextlib.contextmanager
+def _stdin(text: str | None) -> Iterator[IO[bytes] | int]:
+    """Closed stdin, or a file holding `text` (a file too, so nothing waits on a pipe to drain)."""
+    if text is None:
+        yield subprocess.DEVNULL
+        return
+    with tempfile.TemporaryFile() as handle:
+        handle.write(text.encode("utf-8"))
+        handle.seek(0)
+        yield handle
+
+
 def _text(captured: IO[bytes]) -> str:
     """What the program wrote, as text with "\n" line ends (Windows programs end lines with "\r\n")."""
     captured.seek(0)
@@ -74,8 +87,12 @@ def run(
     secrets: Iterable[str] = (),
     cwd: str | None = None,
     log: bool = True,
+    stdin_text: str | None = None,
 ) -> CommandResult:
-    """Runs a program and waits for it. Never raises for the program's own failures: read the result."""
+    """Runs a program and waits for it. Never raises for the program's own failures: read the result.
+
+    `stdin_text` is for tools that take their data only on stdin (`dpkg --set-selections`); otherwise
+    stdin is closed, so nothing can wait for a person to type."""
     if isinstance(argv, str):
         raise TypeError("commands are argument lists, never shell strings")
     secrets = tuple(secrets)
@@ -86,11 +103,11 @@ def run(
     else:
         kwargs["start_new_session"] = True  # so a timeout can kill the uninstaller and anything it started
     started = time.monotonic()
-    with tempfile.TemporaryFile() as out_file, tempfile.TemporaryFile() as err_file:
+    with _stdin(stdin_text) as in_file, tempfile.TemporaryFile() as out_file, tempfile.TemporaryFile() as err_file:
         try:
             proc = subprocess.Popen(
                 list(argv),
-                stdin=subprocess.DEVNULL,
+                stdin=in_file,
                 stdout=out_file,
                 stderr=err_file,
                 cwd=cwd,

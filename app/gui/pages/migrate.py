@@ -56,8 +56,8 @@ class MigratePage(Page):
         from app.core.migrate.plan import Plan, make_plan
 
         if self.model.resume_state:
-            plan = Plan.from_dict(self.model.resume_state["plan"])
-            self.statuses = {k: v.get("status", "pending") for k, v in self.model.resume_state["steps"].items()}
+            plan = Plan.from_dict(self.model.resume_state.plan)
+            self.statuses = self.model.resume_state.statuses()
         else:
             scan = self.model.scan
             if scan is None:
@@ -145,7 +145,7 @@ class MigratePage(Page):
 
     @Slot(object)
     def _on_finished(self, result) -> None:
-        self.statuses = {k: v.get("status", "pending") for k, v in result.state["steps"].items()}
+        self.statuses = result.state.statuses()
         self._render_steps()
         self.model.exit_code = result.exit_code
         words = exitcodes.DESCRIPTIONS.get(result.exit_code, "")
@@ -211,6 +211,9 @@ class MigratePage(Page):
             box.addButton(self.tr("Later"), QMessageBox.ButtonRole.RejectRole)
             box.exec()
             request.reply(box.clickedButton() is now)
+        elif q.kind == "delete":
+            answer = QMessageBox.question(self, q.title, f"{q.text}\n\n{q.warning or ''}".strip())
+            request.reply(answer == QMessageBox.StandardButton.Yes)
         else:  # confirm / open-url: something only the person can do
             if q.url:
                 QDesktopServices.openUrl(QUrl(q.url))
