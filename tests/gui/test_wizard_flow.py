@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from PySide6.QtWidgets import QRadioButton
+from PySide6.QtWidgets import QMessageBox, QRadioButton
 
 from app.core.data.catalogue import load_catalogue
 from app.core.migrate import records
@@ -52,13 +52,27 @@ def machine(dpkg_root: DpkgRoot, built_packages: BuiltPackages, tmp_path: Path):
         yield dpkg_root, playbooks
 
 
+@pytest.fixture
+def person_says_yes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Answers Yes to the Migrating page's yes/no questions (a modal box would wait for a click that never
+    comes) and records the title of each one asked."""
+    asked: list[str] = []
+
+    def say_yes(parent: object, title: str, text: str, *args: object) -> QMessageBox.StandardButton:
+        asked.append(title)
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(say_yes))
+    return asked
+
+
 def choose(wizard: OfframpWizard, name: str) -> None:
     radios = {r.accessibleName(): r for r in wizard.page_as(ChoosePage).findChildren(QRadioButton)}
     radios[name].setChecked(True)
 
 
 @pytest.mark.slow
-def test_the_whole_flow(qtbot, machine, tmp_path: Path) -> None:
+def test_the_whole_flow(qtbot, machine, tmp_path: Path, person_says_yes: list[str]) -> None:
     root, playbooks = machine
     model = WizardModel(
         support_code="TST-4KQ", root=str(root.path), extra_playbooks=playbooks, allow_loopback_http=True
@@ -108,6 +122,8 @@ def test_the_whole_flow(qtbot, machine, tmp_path: Path) -> None:
     assert all(t.startswith("✓") for t in texts), texts
     assert "Step 1 of" in texts[0]
     assert model.exit_code == 0
+    # A person at the keyboard is asked once before leftovers go.
+    assert person_says_yes == ["Remove what the uninstallers left behind?"]
     wizard.next()
 
     done = wizard.page_as(DonePage)
@@ -152,7 +168,9 @@ def test_the_rescue_page_lets_no_one_on_before_every_item_is_ticked(qtbot) -> No
 
 
 @pytest.mark.slow
-def test_a_killed_wizard_resumes_on_the_migrating_page(qtbot, machine, private_home: Path) -> None:
+def test_a_killed_wizard_resumes_on_the_migrating_page(
+    qtbot, machine, private_home: Path, person_says_yes: list[str]
+) -> None:
     root, playbooks = machine
     env = {
         **os.environ,
