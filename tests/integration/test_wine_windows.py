@@ -89,6 +89,12 @@ def test_silent_migration_end_to_end_under_windows_installer(
         with HttpServer() as server:
             url = server.add("/offramp-test-av-1.0.msi", payload)
             playbook = pinned_playbook(tmp_path, "windows", url, payload)
+            # Silent mode removes leftovers only where the policy says so; this end-to-end run proves a clean end.
+            policy = tmp_path / "policy.yaml"
+            policy.write_text(
+                "kind: policy\nschema_version: 1\ndata_rescue: assume-done\npasswords: {source: env}\n"
+                "leftovers: {silent: remove}\n"
+            )
             result = bed.offramp(
                 "migrate",
                 "--silent",
@@ -96,6 +102,8 @@ def test_silent_migration_end_to_end_under_windows_installer(
                 to_windows_path(playbook),
                 "--report",
                 to_windows_path(tmp_path / "report.json"),
+                "--policy",
+                to_windows_path(policy),
                 env=env,
                 timeout=600,
             )
