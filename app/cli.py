@@ -87,6 +87,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("kind", nargs="?", choices=["banned-catalogue", "replacement", "policy"])
     p.set_defaults(handler=_handler("playbooks", "run_schema"))
+    p = pb.add_parser(
+        "update",
+        help="fetch newer playbooks from a TUF-signed update repository",
+        description="Fetch newer playbooks from an update repository secured with TUF (rollback, freeze, "
+        "mix-and-match and wrong keys are refused); never older than the shipped ones. They go to Offramp's "
+        "state folder and are used by id from then on. Exit 0 done, 1 refused or unreachable, 2 usage.",
+    )
+    p.add_argument("--repository", required=True, metavar="URL", help="the update repository's base URL")
+    p.add_argument("--trusted-root", required=True, type=Path, metavar="FILE", help="the repository's root.json")
+    p.set_defaults(handler=_handler("playbooks", "run_update"))
 
     p = commands.add_parser(
         "timeline",
@@ -149,13 +159,34 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the migration. With --silent nothing is asked. Exit codes: 0 success "
         "(also when there was nothing to do), 3010 restart required (resume registered),"
         " 1641 restart started, 1618 retry later, 1602 cancelled, 1603 failed, "
-        "2 usage, 20-29 Offramp-specific failures (see README).",
+        "2 usage, 20-32 Offramp-specific failures (see README).",
     )
     migration_arguments(p)
     p.add_argument("--silent", action="store_true", help="never prompt (for deployment tools)")
     p.add_argument("--dry-run", action="store_true", help="go through the whole plan without changing anything")
     p.add_argument("--report", type=Path, metavar="FILE", help="write the JSON report here")
+    p.add_argument(
+        "--offline",
+        type=Path,
+        metavar="DIR",
+        help="use only the playbook and installer in this bundle (see 'offramp bundle create'); no network",
+    )
     p.set_defaults(handler=_handler("migrate", "run_migrate"))
+
+    p = commands.add_parser("bundle", help="carry installers to machines without a network")
+    bundle_actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    b = bundle_actions.add_parser(
+        "create",
+        help="download and verify installers and playbooks into a folder for 'migrate --offline'",
+        description="Download each playbook's installer for one OS, verify its SHA-256 and pinned signer, "
+        "and write it with the playbooks and a manifest of SHA-256s into DIR. Exit 0 done, 2 usage, "
+        "22 download failed, 23 hash mismatch, 32 signer mismatch.",
+    )
+    b.add_argument("--to", required=True, nargs="+", metavar="PLAYBOOK", help="playbook ids or files")
+    b.add_argument("--os", required=True, choices=["windows", "macos", "linux"], help="the machines' system")
+    b.add_argument("--output", required=True, type=Path, metavar="DIR", help="a new or empty folder")
+    b.add_argument("--policy", type=Path, metavar="FILE", help="an admin policy (proxy, re-published installers)")
+    b.set_defaults(handler=_handler("bundle", "run_create"))
 
     p = commands.add_parser(
         "resume",
@@ -221,6 +252,50 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of printing")
     p.set_defaults(handler=_handler("walkthrough", "run_report"))
 
+    fleet = commands.add_parser(
+        "fleet",
+        help="many hosts at once: osquery results logs or collected migration reports",
+        description="Work with a whole fleet's results.",
+    )
+    fl = fleet.add_subparsers(dest="fleet_command", metavar="ACTION", required=True)
+    p = fl.add_parser(
+        "scan",
+        help="classify every host of osquery or Fleet results logs",
+        description="Read osquery or Fleet results logs (any size, plain or gzip) from the exported pack, "
+        "classify every host as 'offramp scan --inventory' would, and print a summary and each host's "
+        "findings. Exit 0: every host clean; 1: some host has banned software, leftovers or unreadable "
+        "results; 2: the logs could not be used.",
+    )
+    p.add_argument("logs", nargs="+", type=Path, metavar="LOG", help="results logs, oldest first")
+    fmt = p.add_mutually_exclusive_group()
+    for name in ("json", "csv", "html"):
+        fmt.add_argument(f"--{name}", dest="format", action="store_const", const=name, help=f"write {name.upper()}")
+    p.set_defaults(format="text")
+    p.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of printing")
+    p.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: one per core)")
+    p.add_argument(
+        "--stale-days",
+        type=int,
+        default=7,
+        metavar="DAYS",
+        help="call a host stale when its newest result is this much older than the log's newest (default 7)",
+    )
+    p.set_defaults(handler=_handler("fleet", "run_scan"))
+    p = fl.add_parser(
+        "report",
+        help="sum up the JSON reports that silent migrations wrote",
+        description="Read the JSON reports 'offramp migrate --silent' wrote on each machine (files, or "
+        "folders searched for *.json) and say which finished, need a restart or failed, and why. "
+        "Exit 0: every migration finished; 1: some did not; 2: no report found.",
+    )
+    p.add_argument("reports", nargs="+", type=Path, metavar="REPORT", help="report files or folders")
+    fmt = p.add_mutually_exclusive_group()
+    for name in ("json", "csv"):
+        fmt.add_argument(f"--{name}", dest="format", action="store_const", const=name, help=f"write {name.upper()}")
+    p.set_defaults(format="text")
+    p.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of printing")
+    p.set_defaults(handler=_handler("fleet", "run_report"))
+
     export = commands.add_parser(
         "export",
         help="export the detection rules for fleet tools (osquery)",
@@ -239,6 +314,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--output", type=Path, metavar="FILE", help="write the pack to FILE instead of printing it")
     p.set_defaults(handler=_handler("export", "run_osquery_pack"))
+    p = exp.add_parser(
+        "fleet-policies",
+        help="print Fleet policies (GitOps YAML) built from the catalogue",
+        description="Print Fleet policies, three per platform: banned software not installed, no "
+        "leftovers, protected again. Save as lib/offramp.policies.yml in a Fleet GitOps repository and "
+        "name it under 'policies:' (see docs/fleet.md).",
+    )
+    p.add_argument("--output", type=Path, metavar="FILE", help="write the policies to FILE instead of printing them")
+    p.set_defaults(handler=_handler("export", "run_fleet_policies"))
     return parser
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import bundle, classify, startup  # noqa: E402
+from bench import bundle, classify, fleet, startup  # noqa: E402
 
 
 def main() -> None:
@@ -17,6 +17,8 @@ def main() -> None:
     bundle.main()
     print("== scan and classification ==")
     classify.main()
+    print("== fleet scan (osquery results logs) ==")
+    fleet.main([])
 
 
 if __name__ == "__main__":

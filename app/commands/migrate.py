@@ -123,6 +123,16 @@ def run_migrate(args: argparse.Namespace) -> int:
     from app.core.migrate.recorderrors import RecordError
 
     options = _options(args)
+    if getattr(args, "offline", None):
+        from app.core.migrate.bundle import BundleError, open_bundle
+
+        try:
+            # Checked here, before the scan, and again by the stage step before the installer is used.
+            entry = open_bundle(args.offline).entry(args.to)
+        except BundleError as exc:
+            print(f"offramp: {exc}", file=sys.stderr)
+            return exc.exit_code
+        options.replacement_ref, options.offline_dir = str(entry.playbook), str(args.offline)
     if not options.silent and not sys.stdin.isatty() and not options.dry_run:
         print(
             "offramp: no terminal to ask questions on: add --silent (and a --policy) to run unattended", file=sys.stderr
@@ -135,6 +145,11 @@ def run_migrate(args: argparse.Namespace) -> int:
             return exitcodes.SUCCESS
         if not options.silent:
             _print_plan(runner.ctx.plan)
+        if runner.ctx.replacement:
+            from app.core.migrate.report import provenance
+
+            used = provenance(runner.ctx.replacement)
+            print(f"Playbook: {used['id']}, verified {used['verified_on']} ({used['source']})")
         return _finish(runner.run(), options.silent)
     except (session.SessionError, PlanError) as exc:
         print(f"offramp: {exc}", file=sys.stderr)

@@ -1,4 +1,4 @@
-"""`offramp playbooks list | validate | schema`: what replacements exist, and whether YAML files are valid."""
+"""`offramp playbooks list | validate | schema | update`: the replacements, their validity, signed newer ones."""
 
 from __future__ import annotations
 
@@ -75,4 +75,24 @@ def run_schema(args: argparse.Namespace) -> int:
         except FileNotFoundError:
             print(f"no schema is installed for {kind!r}", file=sys.stderr)
             return 2
+    return 0
+
+
+def run_update(args: argparse.Namespace) -> int:
+    from app.core import paths
+    from app.core.data.updates import UpdateError, update
+
+    try:
+        result = update(args.repository, args.trusted_root, paths.playbook_updates_dir())
+    except UpdateError as exc:
+        print(f"offramp: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"offramp: cannot read the trusted root or write the updates: {exc}", file=sys.stderr)
+        return 2
+    for name in result.taken:
+        print(f"updated: {name}")
+    for line in result.skipped:
+        print(f"skipped: {line}")
+    print(f"{len(result.taken)} playbook(s) updated into {paths.playbook_updates_dir()}")
     return 0

@@ -27,6 +27,7 @@ STILL_FOUND = 28  # the final rescan still finds the banned product
 NEEDS_PERSON = 29  # a step needs a person (guided install, interactive uninstaller) in silent mode
 RECORD_DAMAGED = 30  # the saved state or journal was damaged (kept aside) or is from a newer Offramp
 RECORDS_INACCESSIBLE = 31  # the state folder cannot be read or written (full, read-only)
+SIGNER_MISMATCH = 32  # the installer is not signed by the signer its playbook pins (or unsigned): nothing was run
 
 DESCRIPTIONS = {
     SUCCESS: "success",
@@ -40,6 +41,7 @@ DESCRIPTIONS = {
     PREFLIGHT_FAILED: "the machine is not ready (see the report)",
     DOWNLOAD_FAILED: "the replacement could not be downloaded",
     HASH_MISMATCH: "the download did not match the playbook's SHA-256; nothing was run",
+    SIGNER_MISMATCH: "the installer is not signed by the publisher the playbook pins; nothing was run",
     UNINSTALL_BLOCKED: "removal blocked by a password or self-defence",
     UNINSTALL_FAILED: "the uninstaller failed",
     INSTALL_FAILED: "the replacement's installer failed",

@@ -76,6 +76,11 @@ def log_dir() -> Path:
     return _user_dir("logs")
 
 
+def playbook_updates_dir() -> Path:
+    """Playbooks taken from the signed update repository (`offramp playbooks update`), and its TUF metadata."""
+    return state_dir() / "playbook-updates"
+
+
 def cache_dir() -> Path:
     """Where downloads are staged before they are verified."""
     return _user_dir("cache")

@@ -1,10 +1,10 @@
 """app/core's folders follow the data flow, so each stage may import only the stages before it.
 
-The order is the one docs/architecture.md draws: data, then platform, then scan, then migrate, then what
-reads a migration (output) or a scan (export), and the wizard's logic last. Modules directly under
-app/core other than wizard_flow are infrastructure (paths, the log, exit codes…): every stage may use
-them, and they use only each other. Imports inside functions count too: a lazy import is still a
-dependency.
+The order is the one docs/architecture.md draws: data, then platform, then scan, then migrate, then fleet
+(many hosts' scans), then what reads a migration or a fleet (output) or a scan (export), and the wizard's
+logic last. Modules directly under app/core other than wizard_flow are infrastructure (paths, the log,
+exit codes…): every stage may use them, and they use only each other. Imports inside functions count
+too: a lazy import is still a dependency.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ STAGE_DEPENDENCIES: dict[str, set[str]] = {
     "platform": set(),
     "scan": {"data", "platform"},
     "migrate": {"data", "platform", "scan"},
-    "output": {"data", "scan", "migrate"},
+    "fleet": {"data", "scan", "migrate"},  # many hosts' scans, and their migrations' reports
+    "output": {"data", "scan", "migrate", "fleet"},
     "export": {"data", "scan"},
     "wizard_flow": {"data", "platform", "scan", "migrate"},
 }

@@ -28,6 +28,8 @@ class Policy:
         }
     )
     proxy: str | None = None
+    # A re-published installer (new SHA-256) is accepted when its playbook pins the signer and it verifies.
+    accept_new_hash_if_signed: bool = False
     log_dir: str | None = None
     remove_families: tuple[str, ...] = ("consumer", "business", "server", "companion", "legacy", "tool")
     keep_products: tuple[str, ...] = ()
@@ -52,6 +54,7 @@ def from_data(data: dict[str, Any], source: str) -> Policy:
         password_file=passwords.get("file"),
         password_env={**defaults.password_env, **passwords.get("env", {})},
         proxy=data.get("proxy"),
+        accept_new_hash_if_signed=bool(data.get("installers", {}).get("accept_new_hash_if_signed", False)),
         log_dir=data.get("log_dir"),
         remove_families=tuple(removal.get("families", defaults.remove_families)),
         keep_products=tuple(removal.get("keep_products", ())),

@@ -3,11 +3,13 @@
 # No `from __future__ import annotations` here: NamedTuple turns each text annotation into a ForwardRef,
 # compiling it, which made importing this module several times slower.
 import datetime as dt
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 FEATURES = ("antivirus", "firewall", "vpn", "password_manager", "parental_controls", "identity_protection")
 
 
@@ -17,6 +19,11 @@ class InstallMethod(NamedTuple):
     sources: tuple[str, ...]
     details: Mapping[str, Any] = MappingProxyType({})  # the method's own fields (id, url, sha256, args…)
     notes: str | None = None
+
+    @property
+    def signer(self) -> Mapping[str, Any] | None:
+        """The pinned signer of a downloaded installer (schema: $defs/signer), or None."""
+        return self.details.get("signer")
 
 
 class Replacement(NamedTuple):
@@ -107,6 +114,14 @@ def find_replacement(ref: str, *, include_test_only: bool = True) -> Replacement
     candidate = Path(ref)
     if candidate.suffix in (".yaml", ".yml") and candidate.exists():
         return load_replacement(candidate)
+    if _ID.match(ref):
+        from app.core import paths
+
+        # A playbook from the signed update repository wins over the shipped one (the update never
+        # takes one older than the shipped file); it is input, so validated in full.
+        updated = paths.playbook_updates_dir() / "replacements" / f"{ref}.yaml"
+        if updated.is_file():
+            return load_replacement(updated)
     for replacement in load_replacements(include_test_only=include_test_only):
         if replacement.id == ref:
             return replacement

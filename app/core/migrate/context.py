@@ -41,6 +41,10 @@ class Options:
     policy_file: str | None = None
     report_file: str | None = None
     allow_loopback_http: bool = False
+    # A PEM bundle that replaces the default code-signing roots, and offline CRLs (a private PKI, tests).
+    trust_roots: str | None = None
+    trust_crls: tuple[str, ...] = ()
+    offline_dir: str | None = None  # an offline bundle: installers come from it and the network is never used
     remove_only: bool = False
     step_timeout: float = 1800.0
 

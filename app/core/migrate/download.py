@@ -17,8 +17,10 @@ is that first step. The rules, and why each one exists:
   forward does not use up the retry budget, so a large installer on a flaky link still finishes; an
   overall deadline (``total_timeout``) bounds the whole thing, because the read timeout only measures
   silence and a server that trickles one byte at a time would otherwise never time out.
-* Only a file whose SHA-256 matches is renamed to its final name (after fsync); every failure deletes
-  the ``.part`` so nothing half-downloaded or unverified is left behind.
+* A caller that can vouch for a file another way (its pinned signer) passes ``vouch``: a complete file
+  whose SHA-256 differs is then handed to it, and kept only if it does not raise.
+* Only a file whose SHA-256 matches (or was vouched for) is renamed to its final name (after fsync);
+  every failure deletes the ``.part`` so nothing half-downloaded or unverified is left behind.
 
 Nothing here runs the file. Callers call ``verify_file`` again right before they launch an installer.
 """
@@ -274,8 +276,11 @@ class _Transfer:
         timeout: tuple[float, float],
         deadline: float | None,
         total_timeout: float | None,
+        vouch: Callable[[Path], str] | None = None,
     ) -> None:
         self.url = url
+        self.vouch = vouch
+        self.vouched_by: str | None = None
         self.host = _host(url)
         self.part = part
         self.handle = handle
@@ -602,6 +607,10 @@ class _Transfer:
                 self.restart()
                 failures, furthest = 0, 0
                 continue
+            if self.vouch is not None:
+                self.handle.flush()
+                self.vouched_by = self.vouch(self.part)  # raises to refuse; the .part is then deleted
+                return
             raise DownloadError(
                 "hash-mismatch",
                 f"The file from {self.host} ({_redact(self.url)}, {self.have} bytes) does "
@@ -679,6 +688,7 @@ def download(
     attempts: int = 5,
     backoff: float = 0.5,
     total_timeout: float | None = DEFAULT_TOTAL_TIMEOUT,
+    vouch: Callable[[Path], str] | None = None,
 ) -> Path:
     """Downloads ``url`` into ``dest_dir``, verifies its SHA-256 and returns the verified file's path.
 
@@ -686,7 +696,8 @@ def download(
     Idempotent: when the final file already exists with the right hash it is returned without any
     network access; a ``<name>.part`` left by a crashed process is re-hashed and resumed.
     ``attempts`` bounds consecutive attempts that bring no new bytes; ``total_timeout`` (seconds, None
-    for none) bounds the whole call. Raises ``DownloadError`` (see ``KINDS``) after deleting the
+    for none) bounds the whole call. ``vouch`` (see the module docstring) returns who vouched, for the
+    log, or raises to refuse the file. Raises ``DownloadError`` (see ``KINDS``) after deleting the
     ``.part``; raises ValueError for arguments that are programming errors.
     """
     _check_sha256(sha256)
@@ -742,6 +753,7 @@ def download(
                 timeout=(connect_timeout, read_timeout),
                 deadline=deadline,
                 total_timeout=total_timeout,
+                vouch=vouch,
             )
             transfer.adopt_leftover()
             eventlog.event(
@@ -791,6 +803,8 @@ def download(
         sha256=sha256,
         requests=transfer.requests,
         restarts=transfer.restarts,
+        vouched_by=transfer.vouched_by,
+        actual_sha256=transfer.hasher.hexdigest(),
         seconds=round(time.monotonic() - started, 3),
         cached=False,
     )

@@ -9,6 +9,7 @@ neither of those does. It keeps the journal's head (the hash of its last line) a
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -53,6 +54,7 @@ class Report:
     platform: str | None = None
     root: str | None = None
     replacement: str | None = None
+    playbook: dict[str, Any] | None = None  # which replacement playbook was used: id, verified_on, source, sha256
     plan_fingerprint: str | None = None
     dry_run: bool = False
     started: str | None = None
@@ -66,6 +68,8 @@ class Report:
     warnings: list[str] = field(default_factory=list)
     to_do_by_hand: list[str] = field(default_factory=list)
     journal: JournalHead | None = None
+    # Which machine wrote it, for 'offramp fleet report' over reports collected from many machines.
+    host: str | None = None
 
 
 def build(ctx: Context) -> Report:
@@ -102,6 +106,7 @@ def build(ctx: Context) -> Report:
         platform=ctx.plan.platform,
         root=ctx.plan.root,
         replacement=ctx.replacement.name if ctx.replacement else None,
+        playbook=provenance(ctx.replacement) if ctx.replacement else None,
         plan_fingerprint=ctx.plan.fingerprint,
         dry_run=ctx.options.dry_run,
         started=state.started,
@@ -116,7 +121,32 @@ def build(ctx: Context) -> Report:
         to_do_by_hand=state.to_do,
         steps=steps,
         journal=JournalHead(head, lines),
+        host=socket.gethostname(),
     )
+
+
+def provenance(replacement: Any) -> dict[str, Any]:
+    """Which playbook the migration followed: shipped, from the signed update repository, or a file given to it."""
+    import hashlib
+
+    path = Path(replacement.path).resolve()
+    if path.is_relative_to(paths.playbook_updates_dir().resolve()):
+        source = "signed update"
+    elif path.is_relative_to(paths.playbooks_dir().resolve()):
+        source = "shipped"
+    else:
+        source = "file"
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        digest = None
+    return {
+        "id": replacement.id,
+        "verified_on": replacement.verified_on.isoformat(),
+        "source": source,
+        "path": str(path),
+        "sha256": digest,
+    }
 
 
 def to_json(report: Report) -> dict[str, Any]:
@@ -162,6 +192,7 @@ def from_json(data: Any) -> Report:
         platform=text("platform"),
         root=text("root"),
         replacement=text("replacement"),
+        playbook=optional_object("playbook"),
         plan_fingerprint=text("plan_fingerprint"),
         dry_run=data.get("dry_run") is True,
         started=text("started"),
@@ -175,6 +206,7 @@ def from_json(data: Any) -> Report:
         warnings=strings("warnings"),
         to_do_by_hand=strings("to_do_by_hand"),
         journal=_journal(data.get("journal")),
+        host=text("host"),
     )
 
 

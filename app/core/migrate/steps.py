@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from app.core import exitcodes
+from app.core.migrate import pinned
 from app.core.migrate.context import Context, Question
 from app.core.migrate.outcome import Outcome
 from app.core.migrate.plan import Step
@@ -50,7 +51,7 @@ def act_preflight(ctx: Context, step: Step) -> Outcome:
             exitcodes.PREFLIGHT_FAILED,
         )
     stage = next((s for s in ctx.plan.steps if s.kind == "stage"), None)
-    if step.params.get("needs_download") and stage and not ctx.options.dry_run:
+    if step.params.get("needs_download") and stage and not ctx.options.dry_run and not ctx.options.offline_dir:
         url = str(stage.params.get("url", ""))
         if not _reachable(url):
             return Outcome.failed(
@@ -107,7 +108,8 @@ def check_stage(ctx: Context, step: Step) -> bool:
     from app.core.migrate.download import verify_file
 
     path = _staged_path(ctx, step)
-    if path.exists() and verify_file(path, step.params["sha256"]):
+    verified = path.exists() and verify_file(path, pinned.expected_sha256(ctx, step.id, step.params))
+    if verified and pinned.refusal(ctx, step, path) is None:
         ctx.step_data(step.id)["path"] = str(path)
         return True
     return False
@@ -122,7 +124,10 @@ def act_stage(ctx: Context, step: Step) -> Outcome:
             )
         ctx.step_data(step.id)["staged"] = True
         return Outcome.done(result.message)
+    if ctx.options.offline_dir:
+        return _stage_offline(ctx, step)
     from app.core.migrate.download import DownloadError, download
+    from app.core.migrate.signer import SignerError
 
     size = int(step.params["size"])
     index = ctx.plan.steps.index(step)
@@ -149,15 +154,52 @@ def act_stage(ctx: Context, step: Step) -> Outcome:
             cancelled=ctx.cancelled,
             allow_loopback_http=ctx.options.allow_loopback_http,
             proxies={"https": ctx.policy.proxy, "http": ctx.policy.proxy} if ctx.policy.proxy else None,
+            vouch=pinned.vouch(ctx, step),
         )
+    except SignerError as exc:  # a re-published file that its pinned signer did not sign
+        return pinned.signer_failure(ctx, step, _staged_path(ctx, step), exc)
     except DownloadError as exc:
         code = {"hash-mismatch": exitcodes.HASH_MISMATCH, "cancelled": exitcodes.CANCELLED}.get(
             exc.kind, exitcodes.DOWNLOAD_FAILED
         )
         status = "cancelled" if exc.kind == "cancelled" else "failed"
         return Outcome(status, f"{exc} Nothing was removed.", exit_code=code)
+    if refused := pinned.refusal(ctx, step, path):
+        path.unlink(missing_ok=True)  # like a hash mismatch: nothing unverified stays staged
+        return refused
     ctx.step_data(step.id)["path"] = str(path)
     return Outcome.done(f"downloaded and verified {path.name}")
+
+
+def _stage_offline(ctx: Context, step: Step) -> Outcome:
+    """The installer from the offline bundle, checked like a download (hash, then signer); no network."""
+    from app.core.migrate.bundle import BundleError, stage_from
+    from app.core.migrate.download import verify_file
+    from app.core.migrate.signer import SignerError
+
+    path = _staged_path(ctx, step)
+    try:
+        stage_from(Path(str(ctx.options.offline_dir)), str(step.params["replacement_id"]), path)
+        if not verify_file(path, pinned.expected_sha256(ctx, step.id, step.params)):
+            vouch = pinned.vouch(ctx, step)
+            if vouch is None:
+                path.unlink()
+                return Outcome.failed(
+                    f"The bundle's {path.name} does not match the SHA-256 in its playbook; it was not run and "
+                    "nothing was removed. Make the bundle again from a current playbook.",
+                    exitcodes.HASH_MISMATCH,
+                )
+            vouch(path)
+    except BundleError as exc:
+        return Outcome.failed(f"{exc} Nothing was removed.", exc.exit_code)
+    except SignerError as exc:
+        path.unlink(missing_ok=True)
+        return pinned.signer_failure(ctx, step, path, exc)
+    if refused := pinned.refusal(ctx, step, path):
+        path.unlink(missing_ok=True)
+        return refused
+    ctx.step_data(step.id)["path"] = str(path)
+    return Outcome.done(f"took {path.name} from the offline bundle and verified it")
 
 
 # --- removal ----------------------------------------------------------------------------------------
@@ -339,12 +381,14 @@ def act_install(ctx: Context, step: Step) -> Outcome:
         stage_id = f"stage.{step.params['replacement_id']}"
         staged = Path(ctx.step_data(stage_id).get("path", ""))
         # Checked again right before it runs: the file sat on disk while the old product was removed.
-        if not staged.is_file() or not verify_file(staged, step.params["sha256"]):
+        if not staged.is_file() or not verify_file(staged, pinned.expected_sha256(ctx, stage_id, step.params)):
             return Outcome.failed(
                 "The staged installer changed or disappeared since it was verified; nothing was run. "
                 "Run Offramp again to download it afresh.",
                 exitcodes.HASH_MISMATCH,
             )
+        if refused := pinned.refusal(ctx, step, staged):
+            return refused
     result = ctx.backend.install(step.params, staged, ctx.options.step_timeout)
     if result.ok:
         return Outcome.done(result.message)

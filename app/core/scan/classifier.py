@@ -287,6 +287,21 @@ def _installed(
     )
 
 
+_INDEXES: dict[str, tuple[Catalogue, _Index, _Index]] = {}
+
+
+def _indexes(catalogue: Catalogue, platform: str, publishers: frozenset[str]) -> tuple[_Index, _Index]:
+    """The look-alike and product indexes of a platform, built once per catalogue: a fleet scan classifies
+    thousands of hosts with one catalogue, and building them was most of a small host's classification."""
+    cached = _INDEXES.get(platform)
+    if cached is not None and cached[0] is catalogue:
+        return cached[1], cached[2]
+    lookalike_sigs = [s for item in catalogue.not_banned for s in _signatures(item.id, item.detect, platform)]
+    product_sigs = [s for p in catalogue.products for s in _signatures(p.id, p.detect, platform)]
+    built = _INDEXES[platform] = (catalogue, _Index(lookalike_sigs, publishers), _Index(product_sigs, publishers))
+    return built[1], built[2]
+
+
 def classify(
     catalogue: Catalogue,
     inventory: Inventory,
@@ -299,9 +314,9 @@ def classify(
     publishers = publisher_set(catalogue.vendor.publisher_names)
     findings = Findings.empty(platform, now)
 
+    lookalike_index, product_index = _indexes(catalogue, platform, publishers)
     # Look-alikes first: a row they claim is never evidence against the banned vendor.
-    lookalike_sigs = [s for item in catalogue.not_banned for s in _signatures(item.id, item.detect, platform)]
-    lookalike_hits = _matches(_Index(lookalike_sigs, publishers), inventory, publishers)
+    lookalike_hits = _matches(lookalike_index, inventory, publishers)
     claimed: set[RowKey] = set()
     for item in catalogue.not_banned:
         hits = lookalike_hits.get(item.id, [])
@@ -322,8 +337,7 @@ def classify(
                 )
             )
 
-    product_sigs = [s for p in catalogue.products for s in _signatures(p.id, p.detect, platform)]
-    product_hits = _matches(_Index(product_sigs, publishers), inventory, publishers)
+    product_hits = _matches(product_index, inventory, publishers)
     banned_rows: set[RowKey] = set()
     installed_ids: set[str] = set()
     traces: list[tuple[Product, str, dict[str, Any], Evidence]] = []
@@ -392,3 +406,9 @@ def _other_security(
                 SecurityProduct(name, "replacement-playbook", replacement_id=replacement_id)
             )
             seen.add(name.casefold())
+
+
+# For readers that keep only the rows some signature can match before classifying (app/core/fleet/relevance.py):
+# the same index the classifier uses, so "can match" means exactly what it means here.
+Signature = _Signature
+SignatureIndex = _Index

@@ -2,7 +2,8 @@
 
 The shape is {"platform": "windows"|"darwin"|"linux", "<osquery table>": [row, ...], ...}, where a row
 maps osquery column names to values (osquery prints them all as text). It can also be read from
-osquery's own output: a results log written by the pack `offramp export osquery-pack` generates.
+osquery's own output: one host's results log written by the pack `offramp export osquery-pack` generates
+(app/core/scan/results_log.py reads the lines; app/core/fleet/ reads a whole fleet's log).
 """
 
 # No `from __future__ import annotations` here: NamedTuple turns each text annotation into a ForwardRef,
@@ -12,9 +13,10 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from app.core.data.osquery_tables import TABLES, platforms_of
+from app.core.scan import results_log
+from app.core.scan.results_log import PACK_NAME
 
 PLATFORMS = ("windows", "darwin", "linux")
-PACK_NAME = "offramp"
 MAX_INVENTORY_BYTES = 256 * 1024 * 1024
 
 Inventory = dict[str, Any]
@@ -22,6 +24,10 @@ Inventory = dict[str, Any]
 
 class InventoryError(Exception):
     """An inventory file that cannot be used; the message says what and where."""
+
+
+class MultiHostError(InventoryError):
+    """A results log that holds several hosts, given where one host's inventory is expected."""
 
 
 class Source(NamedTuple):
@@ -60,33 +66,42 @@ def check(inventory: Any, origin: str = "inventory") -> Inventory:
     return inventory
 
 
-def _from_results_log(lines: list[str], origin: str, platform: str | None) -> Inventory:
-    """Builds an inventory from osqueryd's results log (JSON lines, snapshot or differential)."""
-    tables: dict[str, list[dict[str, Any]]] = {}
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
+def _from_results_log(path: Path, origin: str, platform: str | None) -> Inventory:
+    """Builds one host's inventory from osqueryd's results log, refusing a log that holds several hosts."""
+    tables: dict[str, results_log.TableState] = {}
+    host: tuple[str, str] | None = None
+    for number, raw in results_log.lines_of(path):
+        if not raw.strip():
             continue
         try:
-            entry = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InventoryError(f"{origin}:{number}: not JSON ({exc.msg})") from None
-        name = str(entry.get("name", ""))
-        # osquery names pack queries "pack/<pack>/<query>" (older: "pack_<pack>_<query>"); Fleet uses its own
-        # pack name ("pack/Global/<query>", "pack/team-3/<query>"), so any pack whose query is a known table counts.
-        if name.startswith("pack/") and name.count("/") == 2:
-            table = name.rsplit("/", 1)[1]
-        elif name.startswith(f"pack_{PACK_NAME}_"):
-            table = name[len(f"pack_{PACK_NAME}_") :]
+            line = results_log.parse(json.loads(raw))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
+            raise InventoryError(f"{origin}:{number}: not JSON ({reason})") from None
+        except results_log.LineError as exc:
+            raise InventoryError(f"{origin}:{number}: {exc}") from None
+        if line is None:
+            continue
+        if host is None:
+            host = (line.host, line.label)
+        elif line.host != host[0]:
+            # Stop at the second host: any one host's rows picked out of a fleet's log would be a wrong answer.
+            raise MultiHostError(
+                f"{origin}: results of more than one host ({host[1]!r} and {line.label!r}, line {number}); "
+                f"'scan --inventory' reads one host. Use 'offramp fleet scan {origin}' for a fleet's log."
+            )
+        state = tables.setdefault(line.table, results_log.TableState())
+        if line.snapshot is not None:
+            state.offer_snapshot(line.snapshot, line.time)
         else:
-            continue
-        if table not in TABLES:
-            continue
-        if "snapshot" in entry:
-            tables[table] = list(entry["snapshot"])
-        elif entry.get("action") == "added" and isinstance(entry.get("columns"), dict):
-            tables.setdefault(table, []).append(entry["columns"])
+            state.apply_diff(line.added, line.removed, line.first_run)
     if not tables:
         raise InventoryError(f"{origin}: no results of the '{PACK_NAME}' pack found")
+    return inventory_of({table: state.rows() for table, state in tables.items()}, origin, platform)
+
+
+def inventory_of(tables: dict[str, list[dict[str, Any]]], origin: str, platform: str | None = None) -> Inventory:
+    """One host's tables from a results log as a checked inventory, its platform guessed from the tables."""
     platform = platform or _guess_platform(tables)
     return check({"platform": platform, **tables}, origin)
 
@@ -99,18 +114,27 @@ def _guess_platform(tables: dict[str, Any]) -> str | None:
     return None
 
 
-def _first_line_is_json(text: str) -> bool:
-    first = text.split("\n", 1)[0]
-    try:
-        return isinstance(json.loads(first), dict) and "\n" in text.strip()
-    except json.JSONDecodeError:
-        return False
+def _is_results_log(path: Path) -> bool:
+    """A results log is gzip, or its first line is a JSON object with a query name and no platform."""
+    if results_log.is_gzip(path):
+        return True
+    for _number, raw in results_log.lines_of(path):
+        if not raw.strip():
+            continue
+        try:
+            first = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return False
+        return isinstance(first, dict) and "name" in first and "platform" not in first
+    return False
 
 
 def load(path: Path, platform: str | None = None) -> Inventory:
     """Reads an inventory file: Offramp's JSON object, or osquery's results log from the exported pack."""
     origin = str(path)
     try:
+        if _is_results_log(path):  # read line by line, whatever its size
+            return _from_results_log(path, origin, platform)
         if path.stat().st_size > MAX_INVENTORY_BYTES:
             raise InventoryError(f"{origin}: larger than {MAX_INVENTORY_BYTES // (1024 * 1024)} MB")
         text = path.read_text(encoding="utf-8-sig")
@@ -124,11 +148,7 @@ def load(path: Path, platform: str | None = None) -> Inventory:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        if _first_line_is_json(stripped):  # a results log: one JSON object per line
-            return _from_results_log(text.splitlines(), origin, platform)
         raise InventoryError(f"{origin}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg})") from None
-    if isinstance(data, dict) and "platform" not in data and "name" in data:
-        return _from_results_log([text], origin, platform)
     if isinstance(data, dict) and platform and "platform" not in data:
         data = {"platform": platform, **data}
     return check(data, origin)

@@ -1,0 +1,207 @@
+"""Offline bundles: replacement playbooks and their verified installers in a folder an admin can carry.
+
+``create`` downloads each playbook's installer for one OS, verifies it (SHA-256 and, where pinned, the
+signer), and writes the playbooks beside it with a manifest of every file's SHA-256. ``open_bundle``
+checks the manifest and every file again before a migration uses any of it; a migration started with
+``--offline`` then stages the installer from the bundle and never opens a network connection. The
+manifest is a convenience against damage in transit, not a signature: the playbook's own hash and
+signer pin are what the stage step checks, exactly as for a download.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
+
+MANIFEST = "offramp-bundle.json"
+KIND = "offramp-bundle"
+SCHEMA_VERSION = 1
+# Methods whose installer a folder can carry; the others need a package manager or a person online.
+CARRIED = {"download", "builtin"}
+
+
+class BundleError(Exception):
+    """A bundle that cannot be made or used; the message says what to do, ``exit_code`` how silent mode ends."""
+
+    def __init__(self, message: str, exit_code: int | None = None) -> None:
+        from app.core import exitcodes
+
+        super().__init__(message)
+        self.exit_code = exitcodes.USAGE if exit_code is None else exit_code
+
+
+@dataclass(frozen=True)
+class Entry:
+    replacement_id: str
+    playbook: Path  # absolute, inside the bundle
+    installer: Path | None
+    installer_sha256: str | None
+
+
+@dataclass(frozen=True)
+class Bundle:
+    folder: Path
+    platform: str
+    entries: tuple[Entry, ...]
+
+    def entry(self, ref: str | None) -> Entry:
+        """The entry for a playbook id (or the only one when ``ref`` is None)."""
+        if ref is None:
+            if len(self.entries) != 1:
+                ids = ", ".join(e.replacement_id for e in self.entries)
+                raise BundleError(f"The bundle holds several playbooks ({ids}): choose one with --to.")
+            return self.entries[0]
+        for entry in self.entries:
+            if ref in (entry.replacement_id, entry.playbook.name):
+                return entry
+        raise BundleError(
+            f"The bundle holds no playbook {ref!r}; it holds " + ", ".join(e.replacement_id for e in self.entries)
+        )
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(1024 * 1024):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def create(
+    refs: Sequence[str],
+    platform: str,
+    output: Path,
+    *,
+    fetch: Callable[[str, Path, dict[str, Any]], Path],
+    check_signer: Callable[[Path, dict[str, Any]], str],
+) -> Path:
+    """Writes the bundle into ``output`` and returns its manifest's path.
+
+    ``fetch(url, folder, details)`` downloads and hash-verifies one installer (the caller decides the
+    network rules); ``check_signer(path, pin)`` raises when a pinned signer does not match.
+    """
+    from app.core.data.replacements import find_replacement
+
+    output = Path(output)
+    if output.exists() and any(output.iterdir()):
+        raise BundleError(f"{output} is not empty: give a new or empty folder for the bundle.")
+    (output / "playbooks").mkdir(parents=True, exist_ok=True)
+    (output / "installers").mkdir(exist_ok=True)
+    records = []
+    for ref in refs:
+        try:
+            replacement = find_replacement(ref)
+        except KeyError:
+            raise BundleError(f"No playbook {ref!r}: give a playbook id or a playbook file.") from None
+        methods = replacement.install.get(platform, ())
+        if not methods:
+            raise BundleError(f"{replacement.name} has no install method for {platform}.")
+        method = methods[0]
+        if method.method not in CARRIED:
+            raise BundleError(
+                f"{replacement.name} installs on {platform} through {method.method}, which needs the network; "
+                "an offline bundle can only carry a downloaded installer."
+            )
+        record: dict[str, Any] = {"id": replacement.id, "playbook": f"playbooks/{replacement.id}.yaml"}
+        shutil.copyfile(replacement.path, output / record["playbook"])
+        record["playbook_sha256"] = sha256_of(output / record["playbook"])
+        if method.method == "download":
+            details = dict(method.details)
+            staged = fetch(str(details["url"]), output / "installers", details)
+            if method.signer:
+                try:
+                    record["signer"] = check_signer(staged, dict(method.signer))
+                except Exception:
+                    staged.unlink()  # a refused installer must not travel in the bundle
+                    raise
+            record["installer"] = f"installers/{staged.name}"
+            record["installer_sha256"] = sha256_of(staged)
+        records.append(record)
+    manifest = {
+        "kind": KIND,
+        "schema_version": SCHEMA_VERSION,
+        "platform": platform,
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "playbooks": records,
+    }
+    path = output / MANIFEST
+    path.write_text(json.dumps(manifest, indent=2) + "\n")
+    return path
+
+
+def installer_name(url: str, replacement_id: str) -> str:
+    """The file name a download is staged under: the last part of its URL path (as the stage step names it)."""
+    return PurePosixPath(urlsplit(url).path).name or f"{replacement_id}.download"
+
+
+def _inside(folder: Path, relative: Any) -> Path:
+    # Paths come from a file an admin carried around: plain relative paths inside the bundle, no links.
+    if not isinstance(relative, str) or not relative or relative.startswith("/") or "\\" in relative:
+        raise BundleError(f"The bundle's manifest names an invalid path {relative!r}.")
+    parts = PurePosixPath(relative).parts
+    if ".." in parts or any(p.startswith(".") for p in parts):
+        raise BundleError(f"The bundle's manifest names a path outside the bundle: {relative!r}.")
+    path = folder.joinpath(*parts)
+    if path.is_symlink() or not path.is_file():
+        raise BundleError(f"The bundle is incomplete: {relative} is missing or not a plain file.")
+    return path
+
+
+def _checked(folder: Path, relative: Any, sha256: Any) -> Path:
+    path = _inside(folder, relative)
+    if sha256_of(path) != sha256:
+        from app.core import exitcodes
+
+        raise BundleError(
+            f"{relative} in the bundle does not match its SHA-256 in the manifest: it was changed or damaged "
+            "after the bundle was made. Make the bundle again; do not use this copy.",
+            exitcodes.HASH_MISMATCH,
+        )
+    return path
+
+
+def open_bundle(folder: Path) -> Bundle:
+    """Reads a bundle and verifies every file it names; raises BundleError with what is wrong."""
+    folder = Path(folder)
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text())
+    except FileNotFoundError:
+        raise BundleError(f"{folder} is not an Offramp bundle: it has no {MANIFEST}.") from None
+    except (OSError, ValueError) as exc:
+        raise BundleError(f"The bundle's {MANIFEST} cannot be read ({exc}).") from None
+    if not isinstance(manifest, dict) or manifest.get("kind") != KIND:
+        raise BundleError(f"{folder / MANIFEST} is not an Offramp bundle manifest.")
+    if manifest.get("schema_version") != SCHEMA_VERSION:
+        raise BundleError("The bundle was made by a newer Offramp: use that version, or make the bundle again.")
+    entries = []
+    for record in manifest.get("playbooks") or ():
+        playbook = _checked(folder, record.get("playbook"), record.get("playbook_sha256"))
+        installer = None
+        if record.get("installer") is not None:
+            installer = _checked(folder, record["installer"], record.get("installer_sha256"))
+        entries.append(Entry(str(record.get("id")), playbook, installer, record.get("installer_sha256")))
+    if not entries:
+        raise BundleError("The bundle holds no playbook.")
+    return Bundle(folder, str(manifest.get("platform")), tuple(entries))
+
+
+def stage_from(bundle_dir: Path, replacement_id: str, dest: Path) -> Path:
+    """Copies the bundle's installer for a playbook to ``dest`` (private, as downloads are), verified again."""
+    entry = open_bundle(bundle_dir).entry(replacement_id)
+    if entry.installer is None:
+        raise BundleError(f"The bundle holds no installer for {replacement_id}.")
+    dest.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    part = dest.with_name(dest.name + ".part")
+    shutil.copyfile(entry.installer, part)
+    if os.name != "nt":
+        os.chmod(part, 0o600)
+    os.replace(part, dest)
+    return dest

@@ -1,0 +1,10 @@
+# Intune Remediations, remediation: the silent migration. Runs as SYSTEM; Offramp registers its own
+# resume after a restart (3010), so a restart-needed result is a success here.
+param([string]$To = 'microsoft-defender-antivirus')
+$offramp = Join-Path $env:ProgramFiles 'Offramp\offramp.exe'
+$report = Join-Path $env:ProgramData 'Offramp\report.json'
+& $offramp migrate --silent --to $To --report $report
+$code = $LASTEXITCODE
+Write-Output "offramp migrate exit code $code (report: $report)"
+if ($code -in 0, 3010, 1641) { exit 0 }
+exit $code
