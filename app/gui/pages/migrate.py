@@ -60,9 +60,12 @@ class MigratePage(Page):
             self.statuses = self.model.resume_state.statuses()
         else:
             scan = self.model.scan
+            if scan is None:
+                # The Found page lets no one on before its scan is done; arriving here without one is a bug.
+                raise RuntimeError("the Migrating page opened before the scan finished")
             plan = make_plan(
                 scan.findings,
-                scan.catalogue if scan else self.model.catalogue,
+                scan.catalogue,
                 self.model.choice,
                 Policy(),
                 root=self.model.root,
@@ -81,6 +84,7 @@ class MigratePage(Page):
         """Runs in the worker thread: the same session and runner as `offramp migrate`."""
         from app.core.migrate import session
 
+        assert self.task is not None, "runs only inside the task initializePage starts"
         cancel = self.task.cancel_token
         prompt = lambda label, secret: self.bridge.ask(Question("password", label, label, secret=secret))  # noqa: E731
         if self.model.resume_state:
@@ -88,7 +92,7 @@ class MigratePage(Page):
                 progress=progress, cancelled=lambda: cancel.cancelled, ask=self.bridge.ask, prompt_secret=prompt
             )
         else:
-            runner, _scan = session.start(
+            started, _scan = session.start(
                 self.model.options(),
                 progress=progress,
                 cancelled=lambda: cancel.cancelled,
@@ -97,6 +101,9 @@ class MigratePage(Page):
                 plan=self.plan,
                 support_code=self.model.support_code,
             )
+            if started is None:  # session.start returns no runner only when it scanned and found nothing
+                raise session.SessionError("there is nothing to migrate on this machine")
+            runner = started
         return runner.run()
 
     def cancel(self) -> bool:
