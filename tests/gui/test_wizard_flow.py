@@ -139,7 +139,7 @@ def test_the_whole_flow(qtbot, machine, tmp_path: Path, person_says_yes: list[st
 
 
 def test_the_rescue_page_lets_no_one_on_before_every_item_is_ticked(qtbot) -> None:
-    catalogue = load_catalogue()
+    catalogue = load_catalogue(catalogue_id="kaspersky")
     inventory = {
         "platform": "windows",
         "programs": [

@@ -17,7 +17,7 @@ from app.core.migrate.plan import Plan, PlanError, make_plan
 from app.core.scan.classifier import classify
 from app.core.scan.findings import Findings
 
-CATALOGUE = load_catalogue()
+CATALOGUE = load_catalogue(catalogue_id="kaspersky")
 NOW = dt.datetime(2026, 11, 29, tzinfo=dt.UTC)
 # The order of kinds in every plan; a plan may leave kinds out but never go back in this list.
 ORDER = ["preflight", "rescue", "stage", "uninstall", "reboot", "cleanup", "install", "verify", "rescan", "report"]
