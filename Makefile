@@ -36,8 +36,12 @@ run: $(VENV)/.stamp-run
 system-packages:
 	@bash tools/ensure-system-packages.sh tools/apt/*.txt
 
+# The gates come first, so a lint, format or type error fails `make test` (and CI) as a failing test does.
 # pytest exits 5 when it collected nothing: treat that as a failure, never as a pass.
 test: $(VENV)/.stamp-test system-packages
+	$(VENV)/bin/ruff check --quiet .
+	$(VENV)/bin/ruff format --check --quiet .
+	$(VENV)/bin/mypy
 	@QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing on purpose" >&2; exit 1; fi; \
 	exit $$rc

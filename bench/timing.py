@@ -7,14 +7,14 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def time_interleaved(
-    commands: dict[str, Sequence[str]],
+    commands: Mapping[str, Sequence[str]],
     runs: int = 31,
     env: dict[str, str] | None = None,
     ok_codes: tuple[int, ...] = (0,),

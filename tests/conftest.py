@@ -1,17 +1,119 @@
-"""Test-wide fixtures: every test gets a private OFFRAMP_HOME so nothing touches the user's own folders."""
+"""Test-wide rules: a private OFFRAMP_HOME for every test, no test writes into the checkout, and hypothesis's
+profiles (a quick one for local runs, a thorough and repeatable one for CI)."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis.configuration import set_hypothesis_home_dir
+
+from tests.support.devcache import dev_cache
 
 REPO = Path(__file__).resolve().parents[1]
 
 pytest_plugins = ["tests.support.pkgbed_fixtures"]
+
+# --- hypothesis --------------------------------------------------------------------------------------------
+# Its example database and caches go to the development cache, not to .hypothesis/ in the checkout.
+set_hypothesis_home_dir(dev_cache() / "hypothesis")
+# No deadline and no too-slow health check: both time the machine, and a loaded one fails them at random.
+settings.register_profile("quick", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# CI explores more and the same examples every run (derandomize, no database), so a red run is the code's.
+settings.register_profile(
+    "thorough",
+    max_examples=1000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=True,
+    database=None,
+    print_blob=True,
+)
+_ci = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("thorough" if _ci else "quick"))
+
+
+# --- nothing writes into the checkout ------------------------------------------------------------------------
+# What tools keep inside a checkout by design; everything else there is the project's and must not change.
+_TOOL_FOLDERS = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
+# Top-level folders of the same kind, and large: the venv, `make dist`'s output, the old test cache.
+_TOP_TOOL_FOLDERS = {".git", ".venv", "build", "dist", ".cache"}
+
+
+def _checkout_files() -> dict[str, tuple[int, int]]:
+    files = {}
+    for folder, subfolders, names in os.walk(REPO):
+        skip = _TOOL_FOLDERS | (_TOP_TOOL_FOLDERS if folder == str(REPO) else set())
+        subfolders[:] = [s for s in subfolders if s not in skip and not s.endswith(".egg-info")]
+        for name in names:
+            if name == ".git":  # a worktree's pointer file
+                continue
+            path = os.path.join(folder, name)
+            try:
+                info = os.stat(path, follow_symlinks=False)
+            except FileNotFoundError:
+                continue
+            files[os.path.relpath(path, REPO)] = (info.st_size, info.st_mtime_ns)
+    return files
+
+
+def _digest(relative: str) -> str:
+    try:
+        return hashlib.sha256((REPO / relative).read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+class _Checkout:
+    """The checkout's files as they were when the session started: stat to notice a write cheaply, content
+    to tell a real change from a rewrite of the same bytes (a build recompiling an up-to-date snapshot)."""
+
+    def __init__(self) -> None:
+        self.stats = _checkout_files()
+        self.contents = {path: _digest(path) for path in self.stats}
+
+    def changes(self) -> list[str]:
+        now = _checkout_files()
+        changed = []
+        for path in sorted(set(now) | set(self.stats)):
+            if path not in now:
+                changed.append(f"deleted {path}")
+            elif path not in self.stats:
+                changed.append(f"created {path}")
+            elif now[path] != self.stats[path] and _digest(path) != self.contents[path]:
+                changed.append(f"changed {path}")
+        self.stats = now
+        for line in changed:
+            path = line.split(" ", 1)[1]
+            self.contents[path] = _digest(path)
+        return changed
+
+
+@pytest.fixture(scope="session")
+def _checkout() -> _Checkout:
+    # A start from the source tree brings the shipped playbooks' snapshot up to date (as `make run` would); do
+    # it before the picture is taken, so the first test to read the playbooks is not blamed for it.
+    from app.core.data import shipped
+
+    for folder in shipped.SHIPPED_FOLDERS:
+        shipped.raw_documents(folder)
+    shipped.forget()
+    return _Checkout()
+
+
+@pytest.fixture(autouse=True)
+def _writes_nothing_into_the_checkout(_checkout: _Checkout) -> Iterator[None]:
+    """Fails the test that created, changed or deleted a file of the checkout: tests write under tmp paths."""
+    yield
+    changed = _checkout.changes()
+    if changed:
+        pytest.fail("the test wrote into the checkout: " + "; ".join(changed), pytrace=False)
 
 
 @pytest.fixture(autouse=True)

@@ -92,7 +92,9 @@ def render(scale: str, dark: bool = False) -> None:
     from app.core.scan.run import ScanResult, known_security_products
     from app.core.wizard_flow import WizardModel
     from app.gui.pages.base import page_id
+    from app.gui.pages.done import DonePage
     from app.gui.pages.migrate import MigratePage
+    from app.gui.pages.rescue import RescuePage
     from app.gui.wizard import OfframpWizard
 
     eventlog.setup(console=False)
@@ -105,38 +107,41 @@ def render(scale: str, dark: bool = False) -> None:
     catalogue = load_catalogue(catalogue_id="kaspersky")
     findings = classify(catalogue, INVENTORY, known_products=known_security_products("windows"))
     model = WizardModel(support_code="K7F-M4Q", platform="windows")
-    model.scan = ScanResult(findings, INVENTORY, Source("file", "demo"), catalogue)
+    model.scan = ScanResult(findings=findings, inventory=INVENTORY, source=Source("file", "demo"), catalogue=catalogue)
     model.choice = model.default_choice()
+    if model.choice is None:
+        raise SystemExit("no replacement playbook fits Windows: nothing to show on the Choose page")
     plan = model.plan()  # what the Migrating page would show
 
-    def preview(page: MigratePage) -> None:  # show a run in progress instead of starting one
-        page.plan_steps = plan.steps
+    def preview(self: MigratePage) -> None:  # show a run in progress instead of starting one
+        self.plan_steps = plan.steps
         running = next(i for i, s in enumerate(plan.steps) if s.kind == "uninstall")
-        page.statuses = {s.id: "done" for s in plan.steps[:running]} | {plan.steps[running].id: "running"}
-        page._render_steps()
-        page.progress.setValue(int(running / len(plan.steps) * 100))
-        page.current.setText(f"Step {running + 1} of {len(plan.steps)}: {plan.steps[running].title}")
+        self.statuses = {s.id: "done" for s in plan.steps[:running]} | {plan.steps[running].id: "running"}
+        self._render_steps()
+        self.progress.setValue(int(running / len(plan.steps) * 100))
+        self.current.setText(f"Step {running + 1} of {len(plan.steps)}: {plan.steps[running].title}")
 
-    MigratePage.initializePage = preview  # type: ignore[method-assign]
+    MigratePage.initializePage = preview  # type: ignore[method-assign]  # the tool stages the page, no run
     wizard = OfframpWizard(model)
     wizard.setWizardStyle(QWizard.WizardStyle.ModernStyle)
     wizard.show()
     for name in ("welcome", "found", "why", "choose", "rescue", "migrate", "done"):
         if name == "rescue":
-            for box in list(wizard.page_named("rescue").boxes.values())[:2]:
+            for box in list(wizard.page_as(RescuePage).boxes.values())[:2]:
                 box.setChecked(True)
         if name == "done":
             model.exit_code = 0
-            wizard.page_named("done").initializePage = lambda: None  # type: ignore[method-assign]
-            wizard.page_named("done").summary.setText(
-                wizard.page_named("done").describe(
+            done = wizard.page_as(DonePage)
+            done.initializePage = lambda: None  # type: ignore[method-assign]  # the summary is set just below
+            done.summary.setText(
+                done.describe(
                     {
                         "exit_code": 0,
-                        "replacement": model.default_choice().name,
+                        "replacement": model.choice.name,
                         "support_code": model.support_code,
                         "verification": {"protecting": True},
                         "removed": ["Remove Kaspersky Total Security", "Remove Kaspersky Password Manager"],
-                        "installed": [f"Install {model.default_choice().name}"],
+                        "installed": [f"Install {model.choice.name}"],
                         "to_do_by_hand": [],
                     }
                 )
@@ -145,7 +150,7 @@ def render(scale: str, dark: bool = False) -> None:
             wizard.next() if wizard.currentId() < page_id(name) else wizard.back()
             app.processEvents()
             if name == "migrate" and wizard.currentId() == page_id("rescue"):
-                for box in wizard.page_named("rescue").boxes.values():
+                for box in wizard.page_as(RescuePage).boxes.values():
                     box.setChecked(True)
         for _ in range(5):
             app.processEvents()

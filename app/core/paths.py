@@ -17,6 +17,10 @@ import os
 import stat
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 APP_NAME = "Offramp"
 APP_AUTHOR = "Offramp"
@@ -112,12 +116,12 @@ def _folder(kind: str) -> Path:
     # Imported here so `offramp --help` does not pay for it.
     import platformdirs
 
-    finder = {
+    finders: dict[str, Callable[[str, str], str]] = {
         "state": platformdirs.user_state_dir,
         "logs": platformdirs.user_log_dir,
         "cache": platformdirs.user_cache_dir,
-    }[kind]
-    return Path(finder(APP_NAME, APP_AUTHOR))
+    }
+    return Path(finders[kind](APP_NAME, APP_AUTHOR))
 
 
 def state_dir() -> Path:

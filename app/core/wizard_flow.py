@@ -154,7 +154,7 @@ class WizardModel:
         return sorted(seen, key=lambda r: r.warning is None)
 
     def reboot_expected(self) -> bool:
-        return bool(self.scan) and any(p.reboot in ("required", "maybe") for p in self.scan.findings.installed)
+        return self.scan is not None and any(p.reboot in ("required", "maybe") for p in self.scan.findings.installed)
 
     def options(self) -> Options:
         from app.core.migrate.context import Options

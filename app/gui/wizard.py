@@ -8,6 +8,7 @@ seven up front doubled the time to the first page.
 from __future__ import annotations
 
 import importlib
+from typing import TypeVar
 
 from PySide6.QtCore import Slot
 from PySide6.QtGui import QIcon
@@ -16,6 +17,8 @@ from PySide6.QtWidgets import QWidget, QWizard
 from app.core import paths
 from app.core.wizard_flow import PAGES, WizardModel
 from app.gui.pages.base import Page, page_id
+
+P = TypeVar("P", bound=Page)
 
 # Where each page's class lives, imported on first use.
 PAGE_CLASSES = {
@@ -69,6 +72,13 @@ class OfframpWizard(QWizard):
         if model.helpdesk:
             helpdesk.setChecked(True)
 
+    def page_as(self, kind: type[P]) -> P:
+        """The page of class `kind`, built the first time it is asked for, as that class (for its widgets)."""
+        page = self.page_named(kind.name)
+        if not isinstance(page, kind):
+            raise TypeError(f"the {kind.name!r} page is a {type(page).__name__}, not a {kind.__name__}")
+        return page
+
     def page_named(self, name: str) -> Page:
         """The page called `name`, built and added to the wizard the first time it is asked for."""
         page = self.pages.get(name)
@@ -106,23 +116,18 @@ class OfframpWizard(QWizard):
         )
 
     def reject(self) -> None:
-        migrate = self.pages.get("migrate")
-        if (
-            migrate is not None
-            and self.currentId() == page_id("migrate")
-            and not self.model.finished
-            and migrate.task is not None
-        ):
-            if migrate.cancel():
-                from PySide6.QtWidgets import QMessageBox
+        page = self.currentPage()
+        # A page whose work is still running (the migration) is asked to stop at a safe point; the wizard stays.
+        if isinstance(page, Page) and page.cancel():
+            from PySide6.QtWidgets import QMessageBox
 
-                QMessageBox.information(
-                    self,
-                    self.tr("Stopping safely"),
-                    self.tr(
-                        "Offramp stops after the current step, so nothing is left half "
-                        "done. You can start it again later to carry on."
-                    ),
-                )
+            QMessageBox.information(
+                self,
+                self.tr("Stopping safely"),
+                self.tr(
+                    "Offramp stops after the current step, so nothing is left half "
+                    "done. You can start it again later to carry on."
+                ),
+            )
             return
         super().reject()

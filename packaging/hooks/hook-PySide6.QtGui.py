@@ -13,7 +13,8 @@ from PyInstaller.utils.hooks.qt import add_qt6_dependencies
 
 def hook(hook_api):
     hiddenimports, binaries, datas = add_qt6_dependencies(__file__)
-    keep = get_hook_config(hook_api, "offramp", "qt_plugins")
+    # types-pyinstaller declares get_hook_config as returning None; it returns the setting, or None without one.
+    keep = get_hook_config(hook_api, "offramp", "qt_plugins")  # type: ignore[func-returns-value]
     if keep is not None:
         # Each entry is (source file, destination folder ending in plugins/<type>).
         binaries = [

@@ -3,18 +3,21 @@ then resumed; it always reaches the same final state, and no finished step ever 
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import random
 import signal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
+from app.core.migrate.download import CHUNK_SIZE, PROGRESS_INTERVAL
 from app.core.migrate.journal import read as read_journal
 from tests.conftest import run_cli
 from tests.support import linux_fixtures as fx
-from tests.support.http_server import HttpServer
-from tests.support.pkgbed import DpkgRoot
+from tests.support.http_server import Fault, HttpServer
+from tests.support.pkgbed import DpkgRoot, PackageFile
 from tests.support.playbook_fixtures import pinned_playbook
 
 if TYPE_CHECKING:
@@ -43,6 +46,15 @@ MUTATING = {
     "uninstall.kaspersky-network-agent",
     "install.offramp-test-av",
 }
+# The replacement, made several download blocks long by a file that does not compress, so that a kill
+# "during" the stage step lands in the middle of the body.
+REPLACEMENT = dataclasses.replace(
+    fx.OFFRAMP_TEST_AV,
+    files={
+        **fx.OFFRAMP_TEST_AV.files,
+        "/var/lib/offramp-test-av/signatures.db": PackageFile(random.Random(0).randbytes(4 * CHUNK_SIZE)),
+    },
+)
 
 
 @pytest.mark.slow
@@ -51,9 +63,14 @@ def test_kill_and_resume_reaches_the_same_end(
     point: str, step: str, dpkg_root: DpkgRoot, built_packages: BuiltPackages, tmp_path: Path, private_home: Path
 ) -> None:
     dpkg_root.install(*(built_packages.deb(s) for s in (fx.KESL, fx.KESL_GUI, fx.KLNAGENT64)))
-    payload = built_packages.deb(fx.OFFRAMP_TEST_AV).read_bytes() * 1  # big enough to report progress mid-way
+    payload = built_packages.deb(REPLACEMENT).read_bytes()
+    assert len(payload) > 2 * CHUNK_SIZE
     with HttpServer() as server:
-        url = server.add("/offramp-test-av_1.0_all.deb", payload)
+        mid_download = (point, step) == ("during", "stage.offramp-test-av")
+        # Progress (and with it the "during" point) is reported at most every PROGRESS_INTERVAL; a server
+        # that pauses longer than that between blocks gets a report, and the kill, in the middle of the body.
+        pace = Fault(drip=(CHUNK_SIZE // 2, 2 * PROGRESS_INTERVAL)) if mid_download else None
+        url = server.add("/offramp-test-av_1.0_all.deb", payload, always=pace)
         playbook = pinned_playbook(tmp_path, "linux", url, payload)
         killed = run_cli(
             "migrate",
@@ -65,6 +82,9 @@ def test_kill_and_resume_reaches_the_same_end(
             env={**LOOPBACK, "OFFRAMP_TEST_CRASH_AT": f"{point}:{step}"},
         )
         assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
+        if mid_download:
+            parts = list(private_home.rglob("*.part"))
+            assert len(parts) == 1 and 0 < parts[0].stat().st_size < len(payload), "killed mid-download"
         resumed = run_cli("resume", "--silent", env=LOOPBACK)
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
 

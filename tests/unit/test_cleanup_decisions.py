@@ -13,6 +13,7 @@ from app.core.data.policy import Policy
 from app.core.migrate.context import Context, Options, Question
 from app.core.migrate.journal import Journal
 from app.core.migrate.plan import make_plan
+from app.core.migrate.statefile import MigrationState
 from app.core.migrate.steps import act_cleanup
 from app.core.platform.linux import LinuxBackend
 from app.core.scan.run import run_scan
@@ -40,7 +41,7 @@ def _context(tmp_path: Path, *, silent: bool, leftovers: str, answer: bool | Non
         policy=policy,
         backend=LinuxBackend(root),
         journal=Journal(tmp_path / "journal.jsonl"),
-        state={"support_code": "TST-123", "steps": {}, "reboot": {}, "finished": False, "exit_code": None},
+        state=MigrationState(support_code="TST-123", plan={}, options={}),
         options=Options(silent=silent, root=str(root), remove_only=True),
         downloads_dir=tmp_path / "downloads",
         ask=None if answer is None else ask,

@@ -1,4 +1,9 @@
-"""The Linux process reader gives the rows psutil gives, for every process both saw."""
+"""The Linux process reader gives the rows psutil gives, for processes whose rows cannot change meanwhile.
+
+Other processes on the machine are no part of these tests: a kernel worker renames itself whenever it
+picks up other work, and anything may start, exec or end between two reads. So the readers are compared
+on the processes the test starts and owns, each in a state it stays in until the test ends it.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,8 @@ import os
 import shutil
 import subprocess
 import sys
-import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -16,45 +22,92 @@ from app.core.scan.collectors import processes
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 
 
+def _copy_of(tool: str, to: Path) -> Path:
+    found = shutil.which(tool)
+    assert found is not None, f"{tool} is not on PATH"
+    shutil.copy(found, to)
+    return to
+
+
+@contextmanager
+def running(argv: list[str]) -> Iterator[subprocess.Popen[bytes]]:
+    """A `cat` (or a copy of it) running under `argv`, returned once it has echoed a line back: by then any
+    exec in between has happened, so its name, path and parent stay as they are until it is ended."""
+    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        proc.stdin.write(b"ready\n")
+        proc.stdin.flush()
+        assert proc.stdout.readline() == b"ready\n"
+        yield proc
+    finally:
+        proc.kill()
+        proc.wait()
+        proc.stdin.close()
+        proc.stdout.close()
+
+
 @pytest.fixture
-def long_named_program(tmp_path: Path):
-    """A running program whose name is longer than the kernel's 15 characters, started from a copy that is
-    then deleted: the two cases where /proc's raw answer differs from the name and path a person expects."""
-    program = tmp_path / "offramp-a-very-long-program-name"
-    shutil.copy(shutil.which("sleep"), program)
-    proc = subprocess.Popen([str(program), "30"])
-    time.sleep(0.2)
-    program.unlink()
-    yield proc, str(program)
-    proc.kill()
-    proc.wait()
+def owned(tmp_path: Path) -> Iterator[dict[str, subprocess.Popen[bytes]]]:
+    """Processes for each case where /proc's raw answer differs from what a person expects, and a plain one."""
+    deleted = _copy_of("cat", tmp_path / "offramp-a-very-long-program-name")
+    titled = _copy_of("cat", tmp_path / "offramp-long-catprog-name")
+    with ExitStack() as stack:
+        started = {
+            "plain": stack.enter_context(running(["cat"])),
+            # Longer than the kernel's 15 characters, and started from a copy that is then deleted.
+            "deleted": stack.enter_context(running([str(deleted)])),
+            # bash's `exec -a` gives the program one argv entry with a space in it, as a rewritten title would.
+            "titled": stack.enter_context(running(["bash", "-c", f'exec -a "{titled} --worker" "{titled}"'])),
+        }
+        deleted.unlink()
+        yield started
 
 
-def test_the_proc_reader_agrees_with_psutil(long_named_program) -> None:
-    proc, _ = long_named_program
-    before = {row["pid"]: row for row in processes.from_psutil()}
-    proc_rows = {row["pid"]: row for row in processes.from_proc()}
-    after = {row["pid"]: row for row in processes.from_psutil()}
-    # Only processes that did not start, end or exec while the three reads ran.
-    psutil_rows = {pid: row for pid, row in before.items() if after.get(pid) == row}
-    # Every process psutil saw throughout is here too.
-    assert set(psutil_rows) <= set(proc_rows)
-    both = set(psutil_rows)
-    assert str(os.getpid()) in both and str(proc.pid) in both
-    assert [proc_rows[pid] for pid in sorted(both)] == [psutil_rows[pid] for pid in sorted(both)]
+def _rows(reader, pids: set[str]) -> dict[str, dict[str, str]]:
+    return {row["pid"]: row for row in reader() if row["pid"] in pids}
 
 
-def test_a_long_name_and_a_deleted_program_read_as_a_person_expects(long_named_program) -> None:
-    proc, path = long_named_program
-    row = next(r for r in processes.from_proc() if r["pid"] == str(proc.pid))
-    assert row["name"] == "offramp-a-very-long-program-name"
-    assert row["path"] == path
-    assert row["parent"] == str(os.getpid())
+def _unchanging_kernel_thread() -> set[str]:
+    """kthreadd (pid 2), a kernel thread that never renames itself, where this is not a PID namespace."""
+    try:
+        return {"2"} if Path("/proc/2/comm").read_text() == "kthreadd\n" else set()
+    except OSError:
+        return set()
+
+
+def test_the_proc_reader_agrees_with_psutil(owned: dict[str, subprocess.Popen[bytes]]) -> None:
+    pids = {str(os.getpid())} | {str(p.pid) for p in owned.values()} | _unchanging_kernel_thread()
+    from_proc = _rows(processes.from_proc, pids)
+    from_psutil = _rows(processes.from_psutil, pids)
+    assert set(from_proc) == pids
+    assert from_proc == from_psutil
+
+
+def test_a_long_name_and_a_deleted_program_read_as_a_person_expects(
+    owned: dict[str, subprocess.Popen[bytes]], tmp_path: Path
+) -> None:
+    row = _rows(processes.from_proc, {str(owned["deleted"].pid)})[str(owned["deleted"].pid)]
+    assert row == {
+        "pid": str(owned["deleted"].pid),
+        "name": "offramp-a-very-long-program-name",
+        "path": str(tmp_path / "offramp-a-very-long-program-name"),
+        "parent": str(os.getpid()),
+    }
+
+
+def test_a_long_name_whose_title_holds_spaces_reads_as_psutil_reads_it(
+    owned: dict[str, subprocess.Popen[bytes]], tmp_path: Path
+) -> None:
+    pid = str(owned["titled"].pid)
+    row = _rows(processes.from_proc, {pid})[pid]
+    assert row["name"] == "offramp-long-catprog-name"
+    assert row["path"] == str(tmp_path / "offramp-long-catprog-name")
+    assert row == _rows(processes.from_psutil, {pid})[pid]
 
 
 def test_the_first_process_has_no_parent() -> None:
-    rows = {row["pid"]: row for row in processes.from_proc()}
-    assert rows["1"]["parent"] == ""
+    assert _rows(processes.from_proc, {"1"})["1"]["parent"] == ""
 
 
 def test_command_line_words_follow_the_kernel_and_rewritten_titles() -> None:
@@ -64,24 +117,3 @@ def test_command_line_words_follow_the_kernel_and_rewritten_titles() -> None:
     assert processes.command_line("kesl-supervisor --worker\0") == ["kesl-supervisor", "--worker"]
     assert processes.command_line("kesl-supervisor --worker") == ["kesl-supervisor", "--worker"]
     assert processes.command_line("") == []
-
-
-def test_a_long_name_whose_title_holds_spaces_reads_as_psutil_reads_it(tmp_path: Path) -> None:
-    program = tmp_path / "offramp-long-catprog-name"
-    shutil.copy(shutil.which("cat"), program)
-    # bash's `exec -a` gives the program one argv entry with a space in it, as a rewritten title would.
-    proc = subprocess.Popen(["bash", "-c", f'exec -a "{program} --worker" "{program}"'], stdin=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            row = next((r for r in processes.from_proc() if r["pid"] == str(proc.pid)), None)
-            if row and row["path"] == str(program):
-                break
-            time.sleep(0.05)
-        psutil_row = next(r for r in processes.from_psutil() if r["pid"] == str(proc.pid))
-        assert row == psutil_row
-        assert row["name"] == "offramp-long-catprog-name"
-    finally:
-        proc.kill()
-        proc.wait()
-        proc.stdin.close()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from app.core.data.catalogue import load_catalogue
+from app.core.data.catalogue import Catalogue, load_catalogue
 from app.core.scan.collectors.scope import scope_from
 
 CATALOGUE = load_catalogue(catalogue_id="kaspersky")
 
 
-def _with_linux_rule(rule: dict) -> object:
+def _with_linux_rule(rule: dict) -> Catalogue:
     product = CATALOGUE.products[0]
     detect = {**product.detect, "linux": [*product.detect.get("linux", []), rule]}
     return CATALOGUE._replace(products=(product._replace(detect=detect), *CATALOGUE.products[1:]))

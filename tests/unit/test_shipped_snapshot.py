@@ -10,6 +10,7 @@ import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from tests.conftest import REPO
 
 
 @pytest.fixture
-def playbooks(tmp_path: Path) -> Path:
+def playbooks(tmp_path: Path) -> Iterator[Path]:
     root = tmp_path / "playbooks"
     shutil.copytree(paths.playbooks_dir(), root, ignore=shutil.ignore_patterns(shipped.SNAPSHOT_DIR))
     shipped.forget()

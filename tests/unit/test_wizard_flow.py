@@ -37,7 +37,8 @@ def test_an_unfinished_migration_reopens_on_the_migrating_page() -> None:
 def test_defender_is_the_default_on_windows_and_every_choice_fits_the_platform() -> None:
     model = WizardModel(support_code="AAA-AAA", platform="windows")
     model.scan = scanned("windows", programs=[{"name": "Kaspersky", "publisher": "Kaspersky"}])
-    assert model.default_choice().id == "microsoft-defender-antivirus"
+    choice = model.default_choice()
+    assert choice is not None and choice.id == "microsoft-defender-antivirus"
     assert all("windows" in r.platforms for r in model.replacements())
     linux = WizardModel(support_code="AAA-AAA", platform="linux")
     assert {r.id for r in linux.replacements()} >= {"clamav"}
@@ -78,12 +79,16 @@ def test_choice_and_finish_gate_their_pages() -> None:
     assert model.options().replacement_ref == str(model.choice.path)
 
 
-def test_the_recommended_choice_comes_first() -> None:
-    model = WizardModel(support_code="AAA-AAA", platform="windows")
-    options = model.replacements()
+def test_the_recommended_choice_comes_first_then_silent_installs_then_guided_ones_by_name() -> None:
+    options = WizardModel(support_code="AAA-AAA", platform="windows").replacements()
     assert options[0].id == "microsoft-defender-antivirus"
-    silent = [r.silent_on("windows") for r in options]
-    assert silent == sorted(silent, reverse=True) or silent[0]  # guided installs come after silent ones
+    rest = options[1:]
+    silent = [r.silent_on("windows") for r in rest]
+    assert True in silent and False in silent  # both kinds ship, so the order below says something
+    assert silent == sorted(silent, reverse=True)  # every silent install before any guided one
+    for kind in (True, False):
+        names = [r.name.lower() for r in rest if r.silent_on("windows") is kind]
+        assert names == sorted(names)
 
 
 def test_the_first_page_headline_comes_from_the_catalogue() -> None:

@@ -20,7 +20,7 @@ def write(tmp_path: Path, content: str | bytes, name: str = "f.yaml") -> Path:
     return path
 
 
-BAD = {
+BAD: dict[str, tuple[str | bytes, str]] = {
     "empty": ("", "empty"),
     "syntax": ("a: [1, 2\nb: 3\n", "syntax error"),
     "tabs": ("a:\n\tb: 1\n", "tab"),
@@ -111,7 +111,7 @@ json_data = st.recursive(
 )
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(suppress_health_check=[*settings().suppress_health_check, HealthCheck.function_scoped_fixture])
 @given(
     data=st.dictionaries(
         st.text(alphabet=string.ascii_lowercase, min_size=1, max_size=8), json_data, min_size=1, max_size=5
@@ -127,7 +127,7 @@ def test_any_plain_data_round_trips(tmp_path: Path, data: dict) -> None:
         assert (key,) in doc.values
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(suppress_health_check=[*settings().suppress_health_check, HealthCheck.function_scoped_fixture])
 @given(text=st.text(max_size=300))
 def test_arbitrary_text_never_escapes_as_another_error(tmp_path: Path, text: str) -> None:
     try:
@@ -136,7 +136,7 @@ def test_arbitrary_text_never_escapes_as_another_error(tmp_path: Path, text: str
         assert exc.position.line >= 1
 
 
-@settings(max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(suppress_health_check=[*settings().suppress_health_check, HealthCheck.function_scoped_fixture])
 @given(
     keys=st.lists(st.text(alphabet=string.ascii_lowercase, min_size=1, max_size=6), min_size=2, max_size=8),
     pick=st.integers(min_value=0),

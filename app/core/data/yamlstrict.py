@@ -36,7 +36,7 @@ _STANDARD_TAGS = {
 }
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+class _Loader(_BaseLoader):
     """A safe loader that leaves dates as text: the schemas check their shape, JSON has no date type."""
 
 

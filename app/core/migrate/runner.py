@@ -8,6 +8,7 @@ again. A restart is a normal pause: the state waits for it and the registered re
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 from dataclasses import dataclass
@@ -104,7 +105,7 @@ class Runner:
             ctx.journal.append("step.start", step=step.id, title=step.title, attempt=ctx.state.step(step.id).attempts)
             _crash_point("before", step.id)
             check, act = KINDS[step.kind]
-            ctx.checkpoint = lambda step_id=step.id: _crash_point("during", step_id)
+            ctx.checkpoint = functools.partial(_crash_point, "during", step.id)
             if not check(ctx, step):
                 if ctx.options.dry_run:
                     outcome = Outcome.done(f"dry run: would {step.title[0].lower()}{step.title[1:]}")

@@ -54,9 +54,9 @@ def gather(policy: Policy, needed: set[str], prompt: Callable[[str, bool], str |
         found.update(_from_file(Path(policy.password_file), needed))
     elif policy.password_source == "prompt" and prompt is not None:
         for key in sorted(needed):
-            value = prompt(LABELS[key], key != "kes_login")
-            if value:
-                found[key] = value
+            answer = prompt(LABELS[key], key != "kes_login")
+            if answer:
+                found[key] = answer
     for key, value in found.items():
         if key != "kes_login":  # an account name is not secret; it is masked too, but may be short
             check_length(key, value)

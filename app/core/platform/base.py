@@ -44,7 +44,6 @@ class PosixRoot:
 
 class SystemBackend(Protocol):
     platform: str
-    root: Path | None
 
     def is_elevated(self) -> bool: ...
     def pending_reboot(self) -> bool: ...

@@ -13,19 +13,24 @@ Masking covers the forms in which a secret comes back: any letter case, URL-enco
 Agent's KLUNINSTPASSWD), JSON-escaped, and base64 of its UTF-8 or UTF-16LE bytes at any offset (as
 PowerShell's -EncodedCommand carries it). A secret shorter than MIN_SECRET is refused: masking it would
 blank every matching letter of the log while protecting nothing.
+Output goes to temporary files, not pipes, and the wait is for the program itself: a pipe stays open for
+as long as anything holds it, and what an uninstaller starts inherits it (a daemon a package script
+starts; under Wine, the desktop process msiexec brings up), so waiting for a pipe's end waited for them.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import re
 import signal
 import subprocess
+import tempfile
 import time
-from collections.abc import Iterable, Mapping, Sequence
-from typing import NamedTuple
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import IO, NamedTuple
 from urllib.parse import quote, quote_plus
 
 from app.core import eventlog
@@ -136,7 +141,7 @@ def redact(argv: Sequence[str], secrets: Iterable[str]) -> tuple[str, ...]:
     return tuple(masker.sub(REDACTED, arg) if masker is not None else arg for arg in argv)
 
 
-def _kill_tree(proc: subprocess.Popen[str]) -> None:
+def _kill_tree(proc: subprocess.Popen[bytes]) -> None:
     try:
         if os.name == "nt":
             proc.kill()
@@ -144,6 +149,24 @@ def _kill_tree(proc: subprocess.Popen[str]) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError, OSError):
         pass
+
+
+@contextlib.contextmanager
+def _stdin(text: str | None) -> Iterator[IO[bytes] | int]:
+    """Closed stdin, or a file holding `text` (a file too, so nothing waits on a pipe to drain)."""
+    if text is None:
+        yield subprocess.DEVNULL
+        return
+    with tempfile.TemporaryFile() as handle:
+        handle.write(text.encode("utf-8"))
+        handle.seek(0)
+        yield handle
+
+
+def _text(captured: IO[bytes]) -> str:
+    """What the program wrote, as text with "\n" line ends (Windows programs end lines with "\r\n")."""
+    captured.seek(0)
+    return captured.read().decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def run(
@@ -172,43 +195,42 @@ def run(
     else:
         kwargs["start_new_session"] = True  # so a timeout can kill the uninstaller and anything it started
     started = time.monotonic()
-    try:
-        proc = subprocess.Popen(
-            list(argv),
-            stdin=subprocess.DEVNULL if stdin_text is None else subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            cwd=cwd,
-            env=child_env(env, secrets),
-            **kwargs,
-        )  # type: ignore[call-overload]
-    except OSError as exc:
-        result = CommandResult(
-            argv=shown,
-            returncode=None,
-            stdout="",
-            stderr="",
-            seconds=time.monotonic() - started,
-            error=exc.strerror or str(exc),
-        )
-        if log:
-            eventlog.event(
-                "command.failed_to_start",
-                f"could not start {shown[0]}: {result.error}",
-                argv=list(shown),
-                error=result.error,
+    with _stdin(stdin_text) as in_file, tempfile.TemporaryFile() as out_file, tempfile.TemporaryFile() as err_file:
+        try:
+            proc = subprocess.Popen(
+                list(argv),
+                stdin=in_file,
+                stdout=out_file,
+                stderr=err_file,
+                cwd=cwd,
+                env=child_env(env, secrets),
+                **kwargs,
+            )  # type: ignore[call-overload]
+        except OSError as exc:
+            result = CommandResult(
+                argv=shown,
+                returncode=None,
+                stdout="",
+                stderr="",
+                seconds=time.monotonic() - started,
+                error=exc.strerror or str(exc),
             )
-        return result
-    try:
-        out, err = proc.communicate(stdin_text, timeout=timeout)
-        timed_out = False
-    except subprocess.TimeoutExpired:
-        _kill_tree(proc)
-        out, err = proc.communicate()
-        timed_out = True
+            if log:
+                eventlog.event(
+                    "command.failed_to_start",
+                    f"could not start {shown[0]}: {result.error}",
+                    argv=list(shown),
+                    error=result.error,
+                )
+            return result
+        try:
+            proc.wait(timeout=timeout)
+            timed_out = False
+        except subprocess.TimeoutExpired:
+            _kill_tree(proc)
+            proc.wait()
+            timed_out = True
+        out, err = _text(out_file), _text(err_file)
     if masker is not None:
         out, err = masker.sub(REDACTED, out), masker.sub(REDACTED, err)
     result = CommandResult(

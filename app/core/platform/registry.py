@@ -47,42 +47,40 @@ class Registry(Protocol):
         ...
 
 
-class LiveRegistry:
-    """The machine's registry through winreg (Windows only)."""
+if sys.platform == "win32":
+    import winreg
 
-    def __init__(self) -> None:
-        import winreg  # noqa: F401  (fails early and clearly anywhere but Windows)
-
-    def _open(self, path: str) -> Any:
-        import winreg
-
+    def _open(path: str) -> winreg.HKEYType:
         hive, _, rest = normalize(path).partition("\\")
         root = getattr(winreg, hive)
         return winreg.OpenKey(root, rest, 0, winreg.KEY_READ | winreg.KEY_WOW64_64KEY)
 
-    def subkeys(self, path: str) -> list[str]:
-        import winreg
 
-        try:
-            with self._open(path) as key:
-                count = winreg.QueryInfoKey(key)[0]
-                return [winreg.EnumKey(key, i) for i in range(count)]
-        except OSError:
-            return []
+class LiveRegistry:
+    """The machine's registry through winreg (Windows only: `live()` refuses elsewhere). The platform checks
+    are written the way type checkers read them, since winreg's interface exists only on Windows."""
+
+    def subkeys(self, path: str) -> list[str]:
+        if sys.platform == "win32":
+            try:
+                with _open(path) as key:
+                    count = winreg.QueryInfoKey(key)[0]
+                    return [winreg.EnumKey(key, i) for i in range(count)]
+            except OSError:
+                pass  # absent or unreadable
+        return []
 
     def values(self, path: str) -> list[tuple[str, str, Any]]:
-        import winreg
-
-        try:
-            with self._open(path) as key:
-                count = winreg.QueryInfoKey(key)[1]
-                out = []
-                for i in range(count):
-                    name, data, kind = winreg.EnumValue(key, i)
-                    out.append((name, REG_TYPES.get(kind, str(kind)), data))
-                return out
-        except OSError:
-            return []
+        out: list[tuple[str, str, Any]] = []
+        if sys.platform == "win32":
+            try:
+                with _open(path) as key:
+                    for i in range(winreg.QueryInfoKey(key)[1]):
+                        name, data, kind = winreg.EnumValue(key, i)
+                        out.append((name, REG_TYPES.get(kind, str(kind)), data))
+            except OSError:
+                return []  # absent or unreadable
+        return out
 
 
 class MemoryRegistry:

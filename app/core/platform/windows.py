@@ -27,7 +27,6 @@ SERVICES = "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services"
 
 class WindowsBackend:
     platform = "windows"
-    root = None
 
     def __init__(
         self,

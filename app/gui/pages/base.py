@@ -68,6 +68,11 @@ class Page(QWizardPage):
     def set_helpdesk(self, on: bool) -> None:
         """Helpdesk view: step numbers and technical details everywhere. Pages override to show more."""
 
+    def cancel(self) -> bool:
+        """Asks work this page runs to stop at its next safe point. True when some was running, so the wizard
+        stays open; a page that runs nothing has nothing to stop."""
+        return False
+
     def nextId(self) -> int:
         following = self.model.next_page(self.name)
         return page_id(following) if following else -1

@@ -65,6 +65,7 @@ class MigratePage(Page):
         """Runs in the worker thread: the same session and runner as `offramp migrate`."""
         from app.core.migrate import session
 
+        assert self.task is not None, "runs only inside the task initializePage starts"
         cancel = self.task.cancel_token
         prompt = lambda label, secret: self.bridge.ask(Question("password", label, label, secret=secret))  # noqa: E731
         if self.model.resume_state:
@@ -81,8 +82,8 @@ class MigratePage(Page):
                 scan=self.model.scan,
                 support_code=self.model.support_code,
             )
-            if started is None:  # the wizard skips to Done on a clean scan, so only a changed model gets here
-                raise RuntimeError("the scan found nothing to migrate")
+            if started is None:  # session.start returns no runner only when it scanned and found nothing
+                raise session.SessionError("there is nothing to migrate on this machine")
             runner = started
         return runner.run()
 

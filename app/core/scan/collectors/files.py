@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path, PureWindowsPath
 from typing import Any
 
@@ -62,7 +63,7 @@ def collect(
     files: tuple[str, ...],
     *,
     posix: bool,
-    filters: dict[str, tuple[str, ...]] | None = None,
+    filters: Mapping[str, tuple[str, ...]] | None = None,
 ) -> list[dict[str, Any]]:
     """Each existing folder (and its immediate children) and each existing file, with paths as the system sees them.
 

@@ -9,6 +9,7 @@ under HKEY_USERS: silent mode runs as SYSTEM, whose HKCU is not the user's, and 
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -118,11 +119,13 @@ def registry_rows(registry: Registry, roots: tuple[str, ...]) -> list[dict[str, 
 
 
 def live_service_statuses() -> dict[str, str]:
+    if sys.platform != "win32":
+        return {}  # psutil has no service API off Windows
     try:
         import psutil
 
         return {s.name().casefold(): s.status().upper() for s in psutil.win_service_iter()}
-    except Exception:  # psutil's service API is partial under Wine and absent off Windows
+    except Exception:  # psutil's service API is partial under Wine
         return {}
 
 
