@@ -151,8 +151,11 @@ class Runner:
             ctx.state.reboot.resume_registered = None
         ctx.state.finished = True
         ctx.state.exit_code = exitcodes.SUCCESS
-        self._save()
         ctx.journal.append("run.done", exit_code=exitcodes.SUCCESS)
         self._write_report()  # again, now that the outcome is known, and after the journal's last line
+        # The state says "finished" only once the report does: a power cut between the two leaves an
+        # unfinished state, so `resume` finishes again and rewrites the report, instead of a finished state
+        # beside a report that still says the run is under way.
+        self._save()
         ctx.progress("Finished", 1.0)
         return RunResult(exitcodes.SUCCESS, "finished", ctx.state)
