@@ -85,7 +85,7 @@ def test_helpdesk_view_numbers_pages_and_opens_details(wizard) -> None:
     wizard.next()
     assert "Page" not in wizard.windowTitle()
     wizard.set_helpdesk(True)
-    assert wizard.windowTitle().endswith("Page 2 of 7")
+    assert wizard.windowTitle().endswith("Page 2 of 8")
     found = wizard.pages["found"]
     assert found.details.isVisible()
     assert "Kaspersky Total Security" in found.details.toPlainText()

@@ -77,7 +77,7 @@ def test_ctrl_h_toggles_the_helpdesk_view(qtbot) -> None:
     qtbot.waitUntil(wizard.isActiveWindow, timeout=2000)  # shortcuts reach the active window only
     qtbot.keyClick(wizard, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: wizard.model.helpdesk, timeout=2000)
-    assert wizard.windowTitle().endswith("Page 1 of 7")
+    assert wizard.windowTitle().endswith("Page 1 of 8")
     qtbot.keyClick(wizard, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: not wizard.model.helpdesk, timeout=2000)
 

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QRadioButton
 from app.core.migrate import session
 from app.core.wizard_flow import WizardModel
 from app.gui.pages.base import page_id
+from app.gui.pages.confirm import ConfirmPage
 from app.gui.wizard import OfframpWizard
 from tests.conftest import REPO
 from tests.support import linux_fixtures as fx
@@ -88,10 +89,17 @@ def test_the_whole_flow(qtbot, machine, tmp_path: Path) -> None:
     assert rescue.isComplete()
     wizard.next()
 
+    confirm = wizard.pages["confirm"]
+    assert isinstance(confirm, ConfirmPage)
+    assert "Kaspersky Endpoint Security for Linux" in confirm.summary.text()
+    action = wizard.button(wizard.WizardButton.CommitButton)
+    assert action.isVisible() and action.text() == "Remove Kaspersky and install Offramp Test Antivirus"
+    wizard.next()  # the action button
+
     migrate = wizard.pages["migrate"]
     qtbot.waitUntil(lambda: model.finished, timeout=60_000)
     texts = [migrate.steps.item(i).text() for i in range(migrate.steps.count())]
-    assert all(t.startswith("✓") for t in texts), texts
+    assert all(t.startswith(("✓", "–")) for t in texts), texts
     assert "Step 1 of" in texts[0]
     assert model.exit_code == 0
     wizard.next()

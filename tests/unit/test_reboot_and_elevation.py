@@ -66,3 +66,15 @@ def test_without_administrator_rights_nothing_is_touched(tmp_path: Path) -> None
     assert result.exit_code == exitcodes.NOT_ELEVATED
     assert tools.calls() == []
     assert "administrator" in result.message
+
+
+def test_a_restart_no_removal_asked_for_is_skipped_not_ticked(tmp_path: Path) -> None:
+    tools = Tools(tmp_path)
+    tools.code = 0  # the uninstallers finished without asking for a restart
+    ctx = make_context(tmp_path, tools)
+    ctx.plan.step("reboot").params["when"] = "maybe"
+    result = Runner(ctx, tmp_path / "state.json").run()
+    assert result.exit_code == exitcodes.SUCCESS, result.message
+    entry = ctx.state["steps"]["reboot"]
+    assert entry["status"] == "skipped" and entry["message"].startswith("not needed")
+    assert not [a for a in tools.other if a[0] == "shutdown.exe"]

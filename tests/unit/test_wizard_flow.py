@@ -8,7 +8,7 @@ from app.core.data.catalogue import load_catalogue
 from app.core.scan.classifier import classify
 from app.core.scan.inventory import Source
 from app.core.scan.run import ScanResult
-from app.core.wizard_flow import PAGES, WizardModel
+from app.core.wizard_flow import NUMBERED, WizardModel
 
 CATALOGUE = load_catalogue()
 
@@ -22,7 +22,7 @@ def scanned(platform: str, **tables) -> ScanResult:
 def test_pages_follow_in_order_and_a_clean_machine_skips_to_done() -> None:
     model = WizardModel(support_code="AAA-AAA", platform="windows")
     assert model.start_page() == "welcome"
-    assert [model.next_page(p) for p in PAGES[:-1]] == list(PAGES[1:])
+    assert [model.next_page(p) for p in NUMBERED[:-1]] == list(NUMBERED[1:])
     model.scan = scanned("windows")
     assert model.next_page("found") == "done"
 
@@ -101,3 +101,53 @@ def test_the_headline_falls_back_to_the_catalogue_when_the_data_is_odd(monkeypat
     assert headline.from_shipped() is None
     model = WizardModel(support_code="AAA-AAA")
     assert model.headline() == (CATALOGUE.vendor.name, CATALOGUE.milestone("updates_cutoff").date)
+
+
+KTS = {"name": "Kaspersky Total Security", "version": "21.2.16.590", "publisher": "Kaspersky Lab"}
+
+
+def test_consent_is_for_one_plan_and_a_new_choice_needs_it_again() -> None:
+    model = WizardModel(support_code="AAA-AAA", platform="windows")
+    model.scan = scanned("windows", programs=[KTS])
+    chosen = model.default_choice()
+    assert chosen is not None
+    model.choose(chosen)
+    assert model.next_page("rescue") == "confirm" and model.next_page("confirm") == "migrate"
+    assert not model.may_start()  # reaching the page is not agreeing
+    model.consent()
+    assert model.may_start()
+    vendor = CATALOGUE.vendor.name
+    assert model.action() == f"Remove {vendor} and install {chosen.name}"
+    first = model.plan()
+    other = next(r for r in model.replacements() if r.id != chosen.id)
+    model.choose(other)
+    assert not model.may_start() and model.plan().replacement_id == other.id != first.replacement_id
+    model.choose(None)  # remove only
+    assert model.can_leave("choose") and model.options().remove_only
+    assert model.action() == f"Remove {vendor}"
+    assert not any(s.kind == "install" for s in model.plan().steps)
+    ready = model.ready()
+    assert ready.installed is None and ready.removed and ready.irreversible
+
+
+def test_a_replacement_from_repositories_is_unavailable_on_a_mounted_root() -> None:
+    here = WizardModel(support_code="AAA-AAA", platform="linux")
+    mounted = WizardModel(support_code="AAA-AAA", platform="linux", root="/mnt/other")
+    clamav = next(r for r in here.replacements() if r.id == "clamav")
+    assert here.unavailable(clamav) is None
+    assert "package repositories" in (mounted.unavailable(clamav) or "")
+    default = mounted.default_choice()
+    assert default is None or mounted.unavailable(default) is None
+
+
+def test_a_relaunch_after_a_failed_step_starts_on_recover_and_an_interrupted_one_carries_on() -> None:
+    plan = {"steps": [{"id": "preflight", "title": "Check this machine is ready"}, {"id": "stage.x", "title": "T"}]}
+    failed = {"plan": plan, "steps": {"preflight": {"status": "done"}, "stage.x": {"status": "failed", "message": "m"}}}
+    model = WizardModel(support_code="AAA-AAA", resume_state=failed)
+    assert model.start_page() == "recover"
+    assert model.stopped_step() == (2, "T", "m")
+    assert model.next_page("recover") == "migrate"
+    model.continue_run = False
+    assert model.next_page("recover") == "found"
+    killed = {"plan": plan, "steps": {"preflight": {"status": "running"}}}
+    assert WizardModel(support_code="AAA-AAA", resume_state=killed).start_page() == "migrate"

@@ -35,3 +35,19 @@ def in_progress() -> dict[str, Any] | None:
     """The saved state of an unfinished migration, if there is one."""
     state = statefile.read(state_path())
     return state if state and not state.get("finished") else None
+
+
+def abandon() -> Path | None:
+    """Sets an unfinished migration's record aside, kept beside the new one, so a new run can start.
+
+    Used when the person chooses to start over after a run stopped; the old state and report stay on
+    disk for the helpdesk, under a name that says when they were set aside."""
+    import datetime as dt
+
+    path = state_path()
+    if not path.exists():
+        return None
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"migration.set-aside-{stamp}.json")
+    path.replace(target)
+    return target

@@ -36,9 +36,12 @@ def build(ctx: Context) -> dict[str, Any]:
         )
     labels = {step.id: step.params.get("label", step.title) for step in ctx.plan.steps}
     removed = [labels[s["id"]] for s in steps if s["kind"] == "uninstall" and s["status"] == "done"]
-    installed = [labels[s["id"]] for s in steps if s["kind"] == "install" and s["status"] == "done"]
     verify = next((s for s in steps if s["kind"] == "verify"), None)
     rescan = next((s for s in steps if s["kind"] == "rescan"), None)
+    # "Installed" is claimed only once the verify step proved it; an install the verify step has not
+    # confirmed (or that it contradicted) is listed apart, so no reader takes it for protection.
+    proven = verify is not None and verify["status"] == "done"
+    install_done = [labels[s["id"]] for s in steps if s["kind"] == "install" and s["status"] == "done"]
     code = state.get("exit_code")
     return {
         "offramp_version": __version__,
@@ -53,12 +56,51 @@ def build(ctx: Context) -> dict[str, Any]:
         "exit_code": code,
         "outcome": exitcodes.DESCRIPTIONS.get(code, "in progress") if code is not None else "in progress",
         "removed": removed,
-        "installed": installed,
+        "installed": install_done if proven else [],
+        "installed_unverified": [] if proven else install_done,
+        "protection": protection(ctx, verify),
         "verification": verify["data"] if verify else None,
         "rescan": rescan["data"] if rescan else None,
         "warnings": state.get("warnings", []) + ctx.plan.warnings,
         "to_do_by_hand": state.get("to_do", []),
         "steps": steps,
+    }
+
+
+def protection(ctx: Context, verify: dict[str, Any] | None) -> str:
+    """What the verify step proved: protected, unconfirmed (installed, but the replacement cannot say),
+    not-proven (verification failed or never ran), or none (no replacement was chosen)."""
+    if ctx.replacement is None:
+        return "none"
+    if verify is None or verify["status"] != "done":
+        return "not-proven"
+    return "protected" if verify["data"].get("protecting") is True else "unconfirmed"
+
+
+def nothing_found(findings: Any, vendor: str, support_code: str, root: str | None = None) -> dict[str, Any]:
+    """The report of a clean scan, so a person whose machine had nothing to remove can still hand the
+    helpdesk a record of what was looked at: no steps, nothing changed."""
+    return {
+        "offramp_version": __version__,
+        "support_code": support_code,
+        "platform": findings.platform,
+        "root": root,
+        "vendor": vendor,
+        "nothing_found": True,
+        "started": findings.scanned_at.isoformat(timespec="seconds"),
+        "finished": True,
+        "exit_code": exitcodes.SUCCESS,
+        "outcome": f"nothing from {vendor} was found",
+        "replacement": None,
+        "protection": "none",
+        "removed": [],
+        "installed": [],
+        "installed_unverified": [],
+        "verification": None,
+        "rescan": {"verdict": findings.verdict, "installed": [], "leftovers": []},
+        "warnings": [],
+        "to_do_by_hand": [],
+        "steps": [],
     }
 
 

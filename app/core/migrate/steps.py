@@ -220,6 +220,14 @@ def check_reboot(ctx: Context, step: Step) -> bool:
     return step.params.get("when") == "maybe" and not reboot.get("pending")
 
 
+def reboot_already(ctx: Context, step: Step) -> Outcome:
+    """What a restart step that need not act was: a restart that happened, or none that was needed."""
+    requested = ctx.state["reboot"].get("requested_boot_id")
+    if requested and requested != ctx.backend.boot_id():
+        return Outcome.done("the computer restarted")
+    return Outcome("skipped", "not needed: no removal asked for a restart")
+
+
 def act_reboot(ctx: Context, step: Step) -> Outcome:
     from app.core.platform.windows import executable_argv
 
@@ -339,6 +347,23 @@ def act_report(ctx: Context, step: Step) -> Outcome:
 
 def never_done(ctx: Context, step: Step) -> bool:
     return False
+
+
+def verified_already(message: str) -> Callable[[Context, Step], Outcome]:
+    """The outcome of a step whose check proved its work was already done (what the check saw, in words)."""
+    return lambda ctx, step: Outcome.done(message)
+
+
+# What a step whose check passed comes to: for most kinds the check verified the work ("done"); a restart
+# that was never needed is "skipped", so no one reads a tick as "the computer restarted".
+ALREADY: dict[str, Callable[[Context, Step], Outcome]] = {
+    "preflight": verified_already("already checked"),
+    "rescue": verified_already("already confirmed"),
+    "stage": verified_already("already downloaded and checked"),
+    "uninstall": verified_already("already removed: the system no longer lists it"),
+    "reboot": reboot_already,
+    "install": verified_already("already installed: the system lists it"),
+}
 
 
 KINDS: dict[str, tuple[Callable[[Context, Step], bool], Callable[[Context, Step], Outcome]]] = {

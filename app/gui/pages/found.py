@@ -11,10 +11,12 @@ from PySide6.QtWidgets import QHeaderView, QLabel, QProgressBar, QTreeWidget, QT
 from app.gui.pages.base import Page
 from app.gui.worker import Task
 
+UNREADABLE = "not readable"  # explained under the table: a "?" alone would leave the person guessing
+
 
 def _age(days: int | None, date: str | None) -> str:
     if date is None:
-        return "?"
+        return UNREADABLE
     return f"{date[:10]} ({days} days old)"
 
 
@@ -45,7 +47,7 @@ class FoundPage(Page):
         self.layout_.addWidget(self.products)
         self.others = QLabel(self)
         self.others.setWordWrap(True)
-        self.others.setAccessibleName(self.tr("Leftovers and other security software"))
+        self.others.setAccessibleDescription(self.tr("Leftovers and other security software"))
         self.layout_.addWidget(self.others)
         self.details_button, self.details = self.expandable(self.tr("Technical details"), self.tr("Evidence rows"))
         self.details_button.toggled.connect(self._show_details)
@@ -103,18 +105,26 @@ class FoundPage(Page):
 
     def _fill(self, result) -> None:
         f = result.findings
+        vendor = self.model.vendor
         if f.installed:
+            found = (
+                self.tr("<b>Found one {0} product.</b> It").format(vendor)
+                if len(f.installed) == 1
+                else self.tr("<b>Found {0} {1} products.</b> They").format(len(f.installed), vendor)
+            )
             self.status.setText(
-                self.tr(
-                    "<b>Found {0} {1} product(s).</b> They will be removed only after "
-                    "you choose a replacement and agree."
-                ).format(len(f.installed), self.model.vendor)
+                found
+                + self.tr(
+                    " will be removed only after you choose a replacement and press the button on the "
+                    "Ready to remove page."
+                )
             )
         elif f.leftovers:
+            parts = self.tr("one part") if len(f.leftovers) == 1 else self.tr("{0} parts").format(len(f.leftovers))
             self.status.setText(
-                self.tr(
-                    "<b>{1} is not installed</b>, but it left {0} part(s) behind. Offramp can clean them up."
-                ).format(len(f.leftovers), self.model.vendor)
+                self.tr("<b>{1} is not installed</b>, but it left {0} behind. Offramp can clean them up.").format(
+                    parts, vendor
+                )
             )
         else:
             self.status.setText(
@@ -126,7 +136,9 @@ class FoundPage(Page):
         for p in f.installed:
             label = p.edition if p.edition and p.edition != p.name else p.name
             age = _age(p.definitions_age_days, p.definitions_date) if p.protects else self.tr("does not apply")
-            item = QTreeWidgetItem([label, p.version or "?", self.tr("yes") if p.running else self.tr("no"), age])
+            item = QTreeWidgetItem(
+                [label, p.version or self.tr(UNREADABLE), self.tr("yes") if p.running else self.tr("no"), age]
+            )
             self.products.addTopLevelItem(item)
         # As tall as its rows: an empty table would look like something is missing.
         rows = sum(self.products.sizeHintForRow(0) for _ in range(max(1, len(f.installed))))
@@ -134,6 +146,15 @@ class FoundPage(Page):
             self.products.header().sizeHint().height() + rows + 2 * self.products.frameWidth() + 4
         )
         lines = []
+        if any(p.protects and p.definitions_date is None for p in f.installed) or any(
+            not p.version for p in f.installed
+        ):
+            lines.append(
+                self.tr(
+                    "<b>Not readable</b> means {0} did not record it where Offramp can read it. It does not "
+                    "change what happens next."
+                ).format(vendor)
+            )
         if f.leftovers:
             lines.append(
                 self.tr("<b>Left behind:</b> ")
