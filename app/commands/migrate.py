@@ -8,14 +8,56 @@ the Windows Installer ones admins know (0, 3010, 1641, 1618, 1602, 1603) plus Of
 from __future__ import annotations
 
 import argparse
-import getpass
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from app.commands.output import emit_json
+from app.core import exitcodes
 
 LOOPBACK_SWITCH = "OFFRAMP_ALLOW_LOOPBACK_HTTP"  # tests only: lets downloads use plain HTTP to 127.0.0.1
+
+
+def _migration_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--to", metavar="PLAYBOOK", help="the replacement: a playbook id or a playbook file")
+    p.add_argument("--policy", type=Path, metavar="FILE", help="an admin policy (YAML) for this migration")
+    p.add_argument("--remove-only", action="store_true", help="remove the banned software; install nothing")
+    p.add_argument("--root", type=Path, metavar="DIR", help="work on a mounted Linux or macOS system at DIR")
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "plan",
+        help="show the steps a migration would take",
+        description="Scan, then print the ordered steps of the migration to PLAYBOOK.",
+    )
+    _migration_arguments(p)
+    p.add_argument("--json", action="store_true", help="print the plan as JSON for tools")
+    p.set_defaults(handler=run_plan)
+
+    p = commands.add_parser(
+        "migrate",
+        help="remove the banned software and install the replacement",
+        description="Run the migration. With --silent nothing is asked. Exit codes: 0 success "
+        "(also when there was nothing to do), 3010 restart required (resume registered),"
+        " 1641 restart started, 1618 retry later, 1602 cancelled, 1603 failed, "
+        "2 usage, 20-29 Offramp-specific failures (see README).",
+    )
+    _migration_arguments(p)
+    p.add_argument("--silent", action="store_true", help="never prompt (for deployment tools)")
+    p.add_argument("--dry-run", action="store_true", help="go through the whole plan without changing anything")
+    p.add_argument("--report", type=Path, metavar="FILE", help="write the JSON report here")
+    p.set_defaults(handler=run_migrate)
+
+    p = commands.add_parser(
+        "resume",
+        help="continue an interrupted migration",
+        description="Continue the migration that a restart, a crash or a kill interrupted, "
+        "from its first unfinished step.",
+    )
+    p.add_argument("--silent", action="store_true", help="never prompt (for deployment tools)")
+    p.set_defaults(handler=run_resume)
 
 
 def _options(args: argparse.Namespace) -> Any:
@@ -45,23 +87,22 @@ def _print_plan(plan: Any) -> None:
 
 
 def run_plan(args: argparse.Namespace) -> int:
-    from app.core.data.policy import load_policy
     from app.core.migrate.plan import PlanError
-    from app.core.migrate.session import SessionError, plan_for
+    from app.core.migrate.session import SessionError, plan_for, policy_for
 
     options = _options(args)
     try:
-        plan, scan, _replacement = plan_for(options, load_policy(args.policy))
+        plan, scan, _replacement = plan_for(options, policy_for(options))
     except (SessionError, PlanError) as exc:
         print(f"offramp: {exc}", file=sys.stderr)
-        return 2
+        return exitcodes.USAGE
     if args.json:
         emit_json({**plan.to_dict(), "verdict": scan.findings.verdict})
     elif scan.findings.clean:
         print("Nothing banned was found on this machine: there is nothing to migrate.")
     else:
         _print_plan(plan)
-    return 0
+    return exitcodes.SUCCESS
 
 
 def _ask_terminal(question: Any) -> bool:
@@ -81,6 +122,8 @@ def _ask_terminal(question: Any) -> bool:
 def _prompt_secret(label: str, secret: bool) -> str | None:
     if not sys.stdin.isatty():
         return None
+    import getpass
+
     value = getpass.getpass(f"{label} (leave empty if none): ") if secret else input(f"{label}: ")
     return value or None
 
@@ -90,8 +133,6 @@ def _progress(message: str, fraction: float) -> None:
 
 
 def _finish(result: Any, silent: bool) -> int:
-    from app.core import exitcodes
-
     code = result.exit_code
     words = exitcodes.DESCRIPTIONS.get(code, "failed")
     print(f"{'Finished' if code == 0 else 'Stopped'}: {result.message} (exit {code}: {words})")
@@ -102,7 +143,6 @@ def _finish(result: Any, silent: bool) -> int:
 
 
 def run_migrate(args: argparse.Namespace) -> int:
-    from app.core import exitcodes
     from app.core.migrate import session
     from app.core.migrate.plan import PlanError
 
@@ -126,7 +166,6 @@ def run_migrate(args: argparse.Namespace) -> int:
 
 
 def run_resume(args: argparse.Namespace) -> int:
-    from app.core import exitcodes
     from app.core.migrate import session
 
     try:

@@ -7,14 +7,47 @@ import sys
 from pathlib import Path
 
 from app.commands.output import emit_json, table
+from app.core import exitcodes
+from app.core.data.platforms import CHOICES
 
-PLATFORM_ALIASES = {"windows": "windows", "macos": "darwin", "darwin": "darwin", "linux": "linux"}
+
+def register(commands: argparse._SubParsersAction) -> None:
+    playbooks = commands.add_parser(
+        "playbooks",
+        help="list, validate or describe replacement playbooks",
+        description="Work with the YAML playbooks that describe replacements.",
+    )
+    actions = playbooks.add_subparsers(dest="playbooks_command", metavar="ACTION", required=True)
+    p = actions.add_parser(
+        "list",
+        help="list the replacements Offramp can install",
+        description="List the replacement playbooks, optionally for one platform.",
+    )
+    p.add_argument("--platform", choices=CHOICES, help="only those for this platform")
+    p.add_argument("--json", action="store_true", help="print JSON for tools")
+    p.set_defaults(handler=run_list)
+    p = actions.add_parser(
+        "validate",
+        help="check YAML files against their schema",
+        description="Validate playbook, catalogue and policy files. Prints file:line:column: "
+        "field: problem for each error. Exit 0 when all are valid, 2 otherwise.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (searched for *.yaml)")
+    p.set_defaults(handler=run_validate)
+    p = actions.add_parser(
+        "schema",
+        help="print the JSON Schema of a YAML kind",
+        description="Print the JSON Schema for a kind of YAML file (for editors and reviewers).",
+    )
+    p.add_argument("kind", nargs="?", choices=["banned-catalogue", "replacement", "policy"])
+    p.set_defaults(handler=run_schema)
 
 
 def run_list(args: argparse.Namespace) -> int:
+    from app.core.data import platforms
     from app.core.data.replacements import load_replacements
 
-    platform = PLATFORM_ALIASES[args.platform] if args.platform else None
+    platform = platforms.from_typed(args.platform) if args.platform else None
     found = [r for r in load_replacements() if platform is None or platform in r.platforms]
     if args.json:
         emit_json(
@@ -36,16 +69,14 @@ def run_list(args: argparse.Namespace) -> int:
                 for r in found
             ]
         )
-        return 0
+        return exitcodes.SUCCESS
     rows = []
     for r in found:
-        platforms = [p for p in r.platforms if platform in (None, p)]
-        silent = ", ".join(
-            f"{'macos' if p == 'darwin' else p}:{'yes' if r.silent_on(p) else 'guided'}" for p in platforms
-        )
+        shown = [p for p in r.platforms if platform in (None, p)]
+        silent = ", ".join(f"{platforms.typed_name(p)}:{'yes' if r.silent_on(p) else 'guided'}" for p in shown)
         rows.append([r.id, r.name, r.price, silent, ", ".join(r.features())])
     print(table(rows, ["ID", "NAME", "PRICE", "SILENT INSTALL", "INCLUDES"]))
-    return 0
+    return exitcodes.SUCCESS
 
 
 def run_validate(args: argparse.Namespace) -> int:
@@ -56,13 +87,13 @@ def run_validate(args: argparse.Namespace) -> int:
         print(problem, file=sys.stderr)
     if count == 0:
         print("no YAML files found in: " + " ".join(args.paths), file=sys.stderr)
-        return 2
+        return exitcodes.USAGE
     if problems:
         bad = len({p.path for p in problems})
         print(f"{bad} of {count} file(s) invalid, {len(problems)} problem(s)", file=sys.stderr)
-        return 2
+        return exitcodes.USAGE
     print(f"{count} file(s) valid")
-    return 0
+    return exitcodes.SUCCESS
 
 
 def run_schema(args: argparse.Namespace) -> int:
@@ -74,5 +105,5 @@ def run_schema(args: argparse.Namespace) -> int:
             sys.stdout.write(schema_text(kind))
         except FileNotFoundError:
             print(f"no schema is installed for {kind!r}", file=sys.stderr)
-            return 2
-    return 0
+            return exitcodes.USAGE
+    return exitcodes.SUCCESS

@@ -4,12 +4,44 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from app.commands.output import emit_json
+from app.core import exitcodes
 
-EXIT_CLEAN = 0
-EXIT_FOUND = 1
-EXIT_INPUT = 2
+
+def register(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "scan",
+        help="look for banned software and its leftovers",
+        description="Look for banned software, its leftovers, look-alikes and other security "
+        "products. Exit 0: nothing banned and no leftovers; 1: banned software or "
+        "leftovers found; 2: usage or input error.",
+    )
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--root", type=Path, metavar="DIR", help="scan a mounted Linux or macOS system at DIR")
+    source.add_argument(
+        "--inventory",
+        type=Path,
+        metavar="FILE",
+        help="classify an inventory file (Offramp's JSON or osquery's results from the exported pack)",
+    )
+    p.add_argument("--json", action="store_true", help="print a JSON document for tools")
+    p.set_defaults(handler=run)
+
+    inventory = commands.add_parser(
+        "inventory",
+        help="print what a scan reads, as osquery-shaped JSON",
+        description="Work with inventories: the osquery-shaped rows a scan reads.",
+    )
+    actions = inventory.add_subparsers(dest="inventory_command", metavar="ACTION", required=True)
+    p = actions.add_parser(
+        "collect",
+        help="print this machine's inventory as JSON",
+        description="Print the inventory of this machine (or of a mounted system) as JSON.",
+    )
+    p.add_argument("--root", type=Path, metavar="DIR", help="read a mounted Linux or macOS system at DIR")
+    p.set_defaults(handler=run_collect)
 
 
 def _yes_no(value: bool | None) -> str:
@@ -73,10 +105,10 @@ def run(args: argparse.Namespace) -> int:
         result = run_scan(root=args.root, inventory_file=args.inventory)
     except InventoryError as exc:
         print(f"offramp: bad inventory: {exc}", file=sys.stderr)
-        return EXIT_INPUT
+        return exitcodes.USAGE
     except ValueError as exc:
         print(f"offramp: {exc}", file=sys.stderr)
-        return EXIT_INPUT
+        return exitcodes.USAGE
     f = result.findings
     eventlog.event(
         "scan.done",
@@ -90,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
         emit_json(result.to_dict())
     else:
         print_summary(result)
-    return EXIT_CLEAN if f.clean else EXIT_FOUND
+    return exitcodes.SUCCESS if f.clean else exitcodes.FOUND
 
 
 def run_collect(args: argparse.Namespace) -> int:
@@ -101,6 +133,6 @@ def run_collect(args: argparse.Namespace) -> int:
         inventory, _source = collect(load_catalogue(), root=args.root)
     except ValueError as exc:
         print(f"offramp: {exc}", file=sys.stderr)
-        return EXIT_INPUT
+        return exitcodes.USAGE
     emit_json(inventory)
-    return 0
+    return exitcodes.SUCCESS

@@ -3,8 +3,33 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from app.commands.output import emit_json
+from app.core import exitcodes
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+
+def _date(text: str) -> dt.date:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "timeline",
+        help="the ban's dates, with sources, and how long ago each was",
+        description="Show the ban timeline with sources and today's distance from each date.",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON for tools")
+    p.add_argument("--today", type=_date, metavar="YYYY-MM-DD", help="count days from this date instead of today")
+    p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -41,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
                 ],
             }
         )
-        return 0
+        return exitcodes.SUCCESS
     print(f"{catalogue.vendor.name} in the United States: the ban, step by step (today is {today.isoformat()})\n")
     for e in catalogue.timeline:
         when = e.date.isoformat() + (f" {e.time} (UTC{e.utc_offset})" if e.time else "")
@@ -57,4 +82,4 @@ def run(args: argparse.Namespace) -> int:
         f"{catalogue.vendor.name}'s own help pages name {vendor.event.date.isoformat()} ({vendor.phrase()})."
     )
     print(catalogue.legal_status.summary)
-    return 0
+    return exitcodes.SUCCESS

@@ -8,48 +8,88 @@ sentence, never a traceback, when what they were given cannot be used.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
-EXIT_OK = 0
-EXIT_INPUT = 2
+from app.core import exitcodes
+from app.core.data.platforms import CHOICES
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "walkthrough",
+        help="print the helpdesk's phone script for a migration",
+        description="Print the script a helpdesk person follows on the phone to walk a user "
+        "through Offramp's migration to PLAYBOOK: numbered steps in the order "
+        "Offramp runs them, each with what to say, what the user should see and "
+        "what to do when something goes wrong. Exit 2 for an unknown playbook or "
+        "one that does not support the system.",
+    )
+    p.add_argument("--to", required=True, metavar="PLAYBOOK", help="the replacement: a playbook id or a playbook file")
+    p.add_argument("--os", choices=CHOICES, help="the user's system (default: this machine's)")
+    p.add_argument(
+        "--format",
+        choices=["text", "html"],
+        default="text",
+        help="text for a terminal or a ticket (default), html for printing",
+    )
+    p.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of printing")
+    p.set_defaults(handler=run_walkthrough)
+
+    p = commands.add_parser(
+        "report",
+        help="show the last migration's report as a printable page",
+        description="Render the JSON report of the last migration (or of --input FILE) as "
+        "a self-contained HTML page to print or attach to a ticket. Exit 2 when "
+        "the report is missing or damaged.",
+    )
+    p.add_argument("--format", choices=["html", "json"], default="html", help="html (default) or the JSON itself")
+    p.add_argument(
+        "--input",
+        type=Path,
+        metavar="FILE",
+        help="the JSON report to read (default: report.json in Offramp's state folder)",
+    )
+    p.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of printing")
+    p.set_defaults(handler=run_report)
 
 
 def _write(text: str, output: Path | None) -> int:
     if output is None:
         sys.stdout.write(text)
-        return EXIT_OK
+        return exitcodes.SUCCESS
     try:
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
         print(f"offramp: cannot write {output}: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_INPUT
+        return exitcodes.USAGE
     print(f"Written to {output}", file=sys.stderr)
-    return EXIT_OK
+    return exitcodes.SUCCESS
 
 
 def run_walkthrough(args: argparse.Namespace) -> int:
     from app.core.data.catalogue import load_catalogue
+    from app.core.data.platforms import this_platform
     from app.core.data.replacements import find_replacement
     from app.core.output.walkthrough import WalkthroughError, render_walkthrough_html, render_walkthrough_text
-    from app.core.scan.run import this_platform
 
     try:
         replacement = find_replacement(args.to)
     except KeyError:
         print(f"offramp: unknown playbook {args.to!r}: see 'offramp playbooks list'", file=sys.stderr)
-        return EXIT_INPUT
+        return exitcodes.USAGE
     render = render_walkthrough_html if args.format == "html" else render_walkthrough_text
     try:
         text = render(replacement, args.os or this_platform(), load_catalogue())
     except WalkthroughError as exc:
         print(f"offramp: {exc}", file=sys.stderr)
-        return EXIT_INPUT
+        return exitcodes.USAGE
     return _write(text, args.output)
 
 
 def run_report(args: argparse.Namespace) -> int:
+    import json  # here, not at the top: `offramp --help` builds every command's parser
+
     from app.core import paths
     from app.core.output.report_html import ReportError, load_report, render_report
 
@@ -58,7 +98,7 @@ def run_report(args: argparse.Namespace) -> int:
         report = load_report(source)
     except ReportError as exc:
         print(f"offramp: {exc}", file=sys.stderr)
-        return EXIT_INPUT
+        return exitcodes.USAGE
     if args.format == "json":
         text = json.dumps(report, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
     else:

@@ -7,6 +7,7 @@ documented range that no Windows Installer code uses.
 from __future__ import annotations
 
 SUCCESS = 0  # also when there was nothing to do
+FOUND = 1  # `scan` only: banned software or its leftovers were found
 REBOOT_REQUIRED = 3010  # finished so far; a restart is needed and the resume is registered
 REBOOT_STARTED = 1641  # Offramp started the restart itself
 RETRY_LATER = 1618  # another installation is in progress
@@ -26,6 +27,10 @@ NOT_PROTECTING = 27  # the replacement is installed but not protecting
 STILL_FOUND = 28  # the final rescan still finds the banned product
 NEEDS_PERSON = 29  # a step needs a person (guided install, interactive uninstaller) in silent mode
 
+# Any command.
+INTERNAL = 70  # sysexits' EX_SOFTWARE: a bug in Offramp, distinct from every documented outcome
+INTERRUPTED = 130  # Ctrl+C, as a shell reports a process ended by SIGINT
+
 DESCRIPTIONS = {
     SUCCESS: "success",
     REBOOT_REQUIRED: "restart required; Offramp resumes after it",
@@ -44,4 +49,6 @@ DESCRIPTIONS = {
     NOT_PROTECTING: "the replacement is installed but not protecting",
     STILL_FOUND: "banned software is still present after removal",
     NEEDS_PERSON: "a step needs a person at the machine",
+    INTERNAL: "internal error (the details are in the log)",
+    INTERRUPTED: "interrupted",
 }

@@ -14,15 +14,6 @@ APP_NAME = "Offramp"
 APP_AUTHOR = "Offramp"
 
 
-def this_platform() -> str:
-    """This machine's platform in the inventory's words: windows, darwin or linux."""
-    if sys.platform == "win32":
-        return "windows"
-    if sys.platform == "darwin":
-        return "darwin"
-    return "linux"
-
-
 def data_root() -> Path:
     """The folder holding playbooks/ and resources/: the bundle when frozen, else the source checkout."""
     frozen_root = getattr(sys, "_MEIPASS", None)

@@ -11,7 +11,7 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from app.core.paths import this_platform
+from app.core.data.platforms import this_platform
 
 if TYPE_CHECKING:  # imported when used, so the wizard's first page appears sooner
     from app.core.data.catalogue import Catalogue, DataAtRisk
@@ -136,13 +136,20 @@ class WizardModel:
         self._consented = None
 
     def plan(self) -> Plan:
-        """The plan for the scan and the current choice, made once per choice."""
-        if self._plan is None:
-            from app.core.data.policy import Policy
-            from app.core.migrate.plan import make_plan
+        """The steps the run will take: the saved plan when an unfinished migration reopens, else the plan
+        the session makes from this scan and choice (the one `offramp migrate` would make), made once per
+        choice so the plan shown on "Ready to remove" is the plan agreed to."""
+        if self.resume_state:
+            from app.core.migrate.plan import Plan
 
-            assert self.scan is not None, "a plan needs a scan"
-            self._plan = make_plan(self.scan.findings, self.scan.catalogue, self.choice, Policy(), root=self.root)
+            return Plan.from_dict(self.resume_state["plan"])
+        if self._plan is None:
+            if self.scan is None:
+                raise ValueError("the migration is planned from a scan, and there is none yet")
+            from app.core.migrate import session
+
+            options = self.options()
+            self._plan, _replacement = session.plan_from_scan(self.scan, options, session.policy_for(options))
         return self._plan
 
     def consent(self) -> None:
@@ -309,3 +316,8 @@ class WizardModel:
             ways.append("remove-only")
         ways.append("start-over")
         return ways
+
+    def resumed_statuses(self) -> dict[str, str]:
+        """Each step's status as the unfinished migration left it (empty for a new one)."""
+        steps = self.resume_state["steps"] if self.resume_state else {}
+        return {step_id: record.get("status", "pending") for step_id, record in steps.items()}

@@ -30,6 +30,16 @@ def test_help_imports_no_heavy_library() -> None:
     assert out.stdout.strip() == "[]"
 
 
+def test_building_the_parser_leaves_the_core_to_the_handlers() -> None:
+    """Every command module registers its options at start, so none may pull in the core at import time."""
+    code = (
+        "import sys\nfrom app import cli\ncli.build_parser()\n"
+        "print(sorted(m for m in sys.modules if m.startswith('app.core.')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == str(["app.core.data", "app.core.data.platforms", "app.core.exitcodes"])
+
+
 @pytest.mark.parametrize(
     "command",
     [[], ["playbooks"], ["playbooks", "list"], ["playbooks", "validate"], ["playbooks", "schema"], ["timeline"]],
@@ -66,3 +76,21 @@ def test_schema_prints_json_schema() -> None:
     result = run_cli("playbooks", "schema", "replacement")
     assert result.returncode == 0
     assert json.loads(result.stdout)["properties"]["kind"] == {"const": "replacement"}
+
+
+def test_a_bug_in_a_handler_is_one_line_and_the_internal_error_code(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app import cli
+    from app.commands import timeline
+    from app.core import exitcodes
+
+    def broken(_args: object) -> int:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(timeline, "run", broken)
+    assert cli.main(["--log-file", str(tmp_path / "log.jsonl"), "timeline"]) == exitcodes.INTERNAL == 70
+    err = capsys.readouterr().err
+    assert "internal error: RuntimeError: a bug" in err
+    assert "Traceback" not in err
+    assert "Traceback" in (tmp_path / "log.jsonl").read_text(encoding="utf-8")

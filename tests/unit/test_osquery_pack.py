@@ -29,7 +29,8 @@ from hypothesis import strategies as st
 
 from app.core.data.catalogue import Catalogue, load_catalogue
 from app.core.data.osquery_tables import TABLES
-from app.core.export.osquery_pack import ExportError, build_pack, ecmascript_patterns, signature_terms
+from app.core.export.osquery_pack import build_pack
+from app.core.export.osquery_sql import ExportError, ecmascript_patterns, signature_terms
 from app.core.scan import inventory as inv
 from app.core.scan.classifier import classify
 from app.core.scan.matching import match_row, publisher_set

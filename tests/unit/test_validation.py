@@ -121,6 +121,14 @@ def test_load_checked_raises_with_all_problems(tmp_path: Path) -> None:
         ("^a\\.b$", True),  # an escaped dot is a literal dot
         ("^[.]b$", True),  # so is a dot in a class
         ("^kl\\Sif$", False),
+        ("^kl[\\w]if$", False),  # a wildcard inside a class is still one
+        ("^kl[^\\\\]+$", True),  # a negated class names what may not appear: allowed
+        ("^klif$|^avp$", True),  # every alternative anchored
+        ("^klif|avp$", False),  # 'avp' is anchored at neither end: a bare prefix again
+        ("\\Aklif\\Z", True),
+        ("^(kl)\\1$", False),  # a back-reference: valid Python, but the osquery export cannot translate it
+        ("(?s)^klif$", False),  # a flag the export does not translate
+        ("^[é]$", False),  # non-ASCII in a class: osquery matches bytes
     ],
 )
 def test_detection_patterns_must_be_exact_shapes(pattern: str, ok: bool) -> None:

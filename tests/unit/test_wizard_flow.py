@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from app.core.data.catalogue import load_catalogue
 from app.core.scan.classifier import classify
 from app.core.scan.inventory import Source
@@ -151,3 +153,64 @@ def test_a_relaunch_after_a_failed_step_starts_on_recover_and_an_interrupted_one
     assert model.next_page("recover") == "found"
     killed = {"plan": plan, "steps": {"preflight": {"status": "running"}}}
     assert WizardModel(support_code="AAA-AAA", resume_state=killed).start_page() == "migrate"
+
+
+def _linux_with_kesl() -> WizardModel:
+    model = WizardModel(support_code="AAA-AAA", platform="linux")
+    model.scan = scanned("linux", deb_packages=[{"name": "kesl", "version": "12.1.0"}])
+    model.choice = next(r for r in model.replacements() if r.id == "clamav")
+    return model
+
+
+def test_the_wizard_plans_what_the_command_line_plans_from_the_same_findings() -> None:
+    from app.core.migrate import session
+    from app.core.migrate.context import Options
+
+    model = _linux_with_kesl()
+    assert model.scan is not None
+    shown = model.plan()
+    assert [s.kind for s in shown.steps][:1] == ["preflight"]
+    assert any(s.kind == "uninstall" for s in shown.steps)
+    cli_options = Options(replacement_ref="clamav")
+    cli_plan, replacement = session.plan_from_scan(model.scan, cli_options, session.policy_for(cli_options))
+    assert replacement is not None and replacement.id == "clamav"
+    assert shown.to_dict() == cli_plan.to_dict()
+
+
+def test_the_session_runs_the_plan_the_wizard_showed(private_home) -> None:
+    import dataclasses
+
+    from app.core.migrate import session
+
+    model = _linux_with_kesl()
+    options = dataclasses.replace(model.options(), dry_run=True)
+    runner, scan = session.start(options, scan=model.scan, support_code=model.support_code)
+    assert scan is model.scan
+    assert runner is not None
+    assert runner.ctx.plan.to_dict() == model.plan().to_dict()
+    assert runner.ctx.state["support_code"] == "AAA-AAA"
+
+
+def test_a_clean_scan_gives_the_session_nothing_to_run(private_home) -> None:
+    from app.core.migrate import session
+
+    model = WizardModel(support_code="AAA-AAA", platform="linux")
+    model.scan = scanned("linux")
+    runner, scan = session.start(model.options(), scan=model.scan)
+    assert runner is None and scan is model.scan
+
+
+def test_a_reopened_migration_shows_its_saved_plan_and_statuses() -> None:
+    saved = _linux_with_kesl().plan()
+    first = saved.steps[0].id
+    model = WizardModel(
+        support_code="AAA-AAA", resume_state={"plan": saved.to_dict(), "steps": {first: {"status": "done"}}}
+    )
+    assert model.plan().to_dict() == saved.to_dict()
+    assert model.resumed_statuses() == {first: "done"}
+    assert WizardModel(support_code="AAA-AAA").resumed_statuses() == {}
+
+
+def test_planning_before_a_scan_is_refused() -> None:
+    with pytest.raises(ValueError, match="scan"):
+        WizardModel(support_code="AAA-AAA", platform="linux").plan()

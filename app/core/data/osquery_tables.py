@@ -7,7 +7,9 @@ Columns are the subset of osquery's schema Offramp reads or reports.
 
 from __future__ import annotations
 
-ALL = ("windows", "darwin", "linux")
+from app.core.data import platforms
+
+ALL = platforms.ALL
 
 TABLES: dict[str, tuple[str, ...]] = {
     "programs": (

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from app.core import paths
 from app.core.data.osquery_tables import TABLES, platforms_of
+from app.core.data.patterns import check_pattern
 from app.core.data.yamlstrict import Document, Path_, Position, YamlError, load
 
 T = TypeVar("T")
@@ -124,44 +125,6 @@ def _schema_problems(doc: Document, kind: str) -> Iterator[Problem]:
         else:
             message = error.message
         yield Problem(doc.path, doc.where(at), field_name(at), message)
-
-
-_CLASS_ESCAPES = set("wWsSD")
-
-
-def _wildcard_at(pattern: str) -> int | None:
-    """Where the pattern uses a wildcard outside a character class ('.', \\w, \\s, \\S, \\D), else None."""
-    i, in_class = 0, False
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\":
-            if i + 1 < len(pattern) and pattern[i + 1] in _CLASS_ESCAPES:
-                return i
-            i += 2  # an escaped character is a literal, whatever it is
-            continue
-        if in_class:
-            in_class = ch != "]"
-        elif ch == "[":
-            in_class = True
-            if pattern[i + 1 : i + 2] == "]":  # "[]...]" : a leading ] is literal
-                i += 1
-        elif ch == ".":
-            return i
-        i += 1
-    return None
-
-
-def check_pattern(pattern: str) -> str | None:
-    """Why a detection pattern is unsafe, or None. Patterns must name exact shapes, never a bare prefix."""
-    if not (pattern.startswith("^") and pattern.endswith("$")):
-        return "patterns must be anchored with ^ and $"
-    if _wildcard_at(pattern) is not None:
-        return "patterns may not use a wildcard ('.', \\w, \\s, \\S, \\D): spell out the characters allowed"
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        return f"not a valid regular expression: {exc}"
-    return None
 
 
 def _walk_matchers(where: dict[str, Any], at: Path_) -> Iterator[tuple[Path_, str, Any]]:

@@ -61,15 +61,28 @@ def choose_replacement(options: Options, policy: Policy, platform: str) -> Repla
         raise SessionError(f"no replacement playbook named {ref!r}; see 'offramp playbooks list'") from None
 
 
+def policy_for(options: Options) -> Policy:
+    """The policy a migration with these options runs under: the admin's file (or the default), made
+    silent-safe for a silent run."""
+    policy = load_policy(Path(options.policy_file) if options.policy_file else None)
+    return silent_defaults(policy) if options.silent else policy
+
+
+def plan_from_scan(scan: ScanResult, options: Options, policy: Policy) -> tuple[Plan, Replacement | None]:
+    """The plan for what `scan` found: the one way the wizard, `offramp plan` and `offramp migrate` make it."""
+    replacement = choose_replacement(options, policy, scan.findings.platform)
+    return make_plan(scan.findings, scan.catalogue, replacement, policy, root=options.root), replacement
+
+
 def plan_for(
     options: Options,
     policy: Policy,
     catalogue: Catalogue | None = None,
     progress: Callable[[str, float], None] | None = None,
 ) -> tuple[Plan, ScanResult, Replacement | None]:
+    """Scans the machine (or the system under `options.root`), then plans from what it found."""
     scan = run_scan(root=Path(options.root) if options.root else None, catalogue=catalogue, progress=progress)
-    replacement = choose_replacement(options, policy, scan.findings.platform)
-    plan = make_plan(scan.findings, scan.catalogue, replacement, policy, root=options.root)
+    plan, replacement = plan_from_scan(scan, options, policy)
     return plan, scan, replacement
 
 
@@ -80,23 +93,22 @@ def start(
     cancelled: Callable[[], bool] | None = None,
     ask: Ask | None = None,
     prompt_secret: Callable[[str, bool], str | None] | None = None,
-    plan: Plan | None = None,
+    scan: ScanResult | None = None,
     support_code: str | None = None,
-) -> tuple[Runner | None, ScanResult | None]:
-    """A runner for a new migration, or None when there is nothing to do."""
+) -> tuple[Runner | None, ScanResult]:
+    """A runner for a new migration, or None when there is nothing to do.
+
+    The plan comes from `scan` when the caller has just scanned (the wizard shows its findings first),
+    otherwise from a scan made here; either way through `plan_from_scan`."""
     if not options.dry_run and in_progress():
         raise SessionError("a migration is already in progress on this machine: run 'offramp resume' to finish it")
-    policy = load_policy(Path(options.policy_file) if options.policy_file else None)
-    if options.silent:
-        policy = silent_defaults(policy)
-    catalogue = load_catalogue()
-    scan = None
-    if plan is None:
-        plan, scan, replacement = plan_for(options, policy, catalogue, progress)
-        if scan.findings.clean:
-            return None, scan
-    else:
-        replacement = choose_replacement(options, policy, plan.platform)
+    policy = policy_for(options)
+    if scan is None:
+        scan = run_scan(root=Path(options.root) if options.root else None, progress=progress)
+    if scan.findings.clean:
+        return None, scan
+    catalogue = scan.catalogue
+    plan, replacement = plan_from_scan(scan, options, policy)
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     state: dict[str, Any] = {
         "version": 1,
@@ -131,9 +143,7 @@ def resume(
     options = Options(**state["options"])
     if silent is not None:
         options.silent = silent
-    policy = load_policy(Path(options.policy_file) if options.policy_file else None)
-    if options.silent:
-        policy = silent_defaults(policy)
+    policy = policy_for(options)
     plan = Plan.from_dict(state["plan"])
     replacement = choose_replacement(options, policy, plan.platform)
     return _runner(

@@ -20,9 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from app.core import exitcodes
+from app.core.data import platforms
 from app.core.output.verdict import REBOOT_CODES, machine_state, verdict
-
-PLATFORM_NAMES = {"windows": "Windows", "darwin": "macOS", "macos": "macOS", "linux": "Linux"}
 
 # status -> (icon, words, css class). Icons are text, not images, so the page stays self-contained
 # and a screen reader reads the words next to them.
@@ -139,10 +138,6 @@ def _e(value: Any) -> str:
 
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
-
-
-def _platform_name(platform: Any) -> str:
-    return PLATFORM_NAMES.get(str(platform), str(platform or "unknown system"))
 
 
 def _parse_time(value: Any) -> dt.datetime | None:
@@ -296,7 +291,7 @@ def render_report(report: dict[str, Any]) -> str:
     """The whole report as one HTML5 document (a str). Missing fields are left out, never guessed."""
     steps = [s for s in _list(report.get("steps")) if isinstance(s, dict)]
     code = report.get("support_code") or "none"
-    platform = _platform_name(report.get("platform"))
+    platform = platforms.display_name(report.get("platform"))
     css, headline, second = outcome_line(report)
     removed = _list(report.get("removed"))
     installed = _list(report.get("installed"))

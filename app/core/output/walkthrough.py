@@ -20,6 +20,7 @@ import textwrap
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from app.core.data import platforms
 from app.core.data.catalogue import Catalogue, Product, RemovalMethod
 from app.core.data.policy import Policy
 from app.core.data.replacements import InstallMethod, Replacement, find_replacement
@@ -27,8 +28,6 @@ from app.core.migrate.plan import Plan, Step, make_plan
 from app.core.migrate.secrets import LABELS, needed_for
 from app.core.scan.findings import Findings, InstalledProduct
 
-PLATFORM_ALIASES = {"windows": "windows", "macos": "darwin", "darwin": "darwin", "linux": "linux"}
-PLATFORM_NAMES = {"windows": "Windows", "darwin": "macOS", "linux": "Linux"}
 # Servers and the vendor's portable tools are not what a person at home or at an office desk has:
 # a phone walkthrough for them would bury the common path under steps nobody will see.
 SKIPPED_FAMILIES = ("server", "tool")
@@ -72,7 +71,7 @@ class _Parts:
 
 def normalise_platform(platform: str) -> str:
     try:
-        return PLATFORM_ALIASES[platform.lower()]
+        return platforms.from_typed(platform)
     except KeyError:
         raise WalkthroughError(f"unknown system {platform!r}: choose windows, macos or linux") from None
 
@@ -159,7 +158,7 @@ class _Writer:
     ):
         self.r = replacement
         self.platform = platform
-        self.os = PLATFORM_NAMES[platform]
+        self.os = platforms.display_name(platform)
         self.catalogue = catalogue
         self.plan = plan
         self.products = products
@@ -569,11 +568,11 @@ def walkthrough(
     platform = normalise_platform(platform)
     replacement = _resolve(replacement, include_test_only)
     if platform not in replacement.platforms:
-        offered = _join([PLATFORM_NAMES.get(p, p) for p in replacement.platforms])
+        offered = _join([platforms.display_name(p) for p in replacement.platforms])
         raise WalkthroughError(
-            f"{replacement.name} is not available for {PLATFORM_NAMES[platform]} "
+            f"{replacement.name} is not available for {platforms.display_name(platform)} "
             f"(only for {offered}): see 'offramp playbooks list --platform "
-            f"{'macos' if platform == 'darwin' else platform}'"
+            f"{platforms.typed_name(platform)}'"
         )
     plan, products = _plan(replacement, platform, catalogue)
     writer = _Writer(replacement, platform, catalogue, plan, products)
@@ -599,7 +598,7 @@ def walkthrough(
 
 
 def _introduction(replacement: Replacement, platform: str, sections: list[Section]) -> tuple[str, list[str]]:
-    os_name = PLATFORM_NAMES[platform]
+    os_name = platforms.display_name(platform)
     title = f"Phone walkthrough: moving to {replacement.name} on {os_name}"
     notes = [
         f"{len(sections)} steps, in the order Offramp runs them. Offramp shows only the steps this computer needs "

@@ -11,9 +11,10 @@ import json
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from app.core.data import platforms
 from app.core.data.osquery_tables import TABLES, platforms_of
 
-PLATFORMS = ("windows", "darwin", "linux")
+PLATFORMS = platforms.ALL
 PACK_NAME = "offramp"
 MAX_INVENTORY_BYTES = 256 * 1024 * 1024
 

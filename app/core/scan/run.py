@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from app.core.data.catalogue import Catalogue, load_catalogue
-from app.core.paths import this_platform
+from app.core.data.platforms import this_platform
 from app.core.scan import inventory as inv
 from app.core.scan.classifier import classify
 from app.core.scan.collectors.scope import scope_from

@@ -90,8 +90,6 @@ class MigratePage(Page):
     def initializePage(self) -> None:
         if self._running:
             return
-        from app.core.migrate.plan import Plan
-
         resuming = bool(self.model.resume_state)
         if not resuming and not self.model.may_start():
             # Defence in depth: only the action button on "Ready to remove" gives consent.
@@ -101,15 +99,9 @@ class MigratePage(Page):
         self.model.exit_code = None
         self._show_ways([])
         self.outcome.setText("")
-        if resuming:
-            state = self.model.resume_state or {}
-            plan = Plan.from_dict(state["plan"])
-            self.statuses = {k: v.get("status", "pending") for k, v in state["steps"].items()}
-        else:
-            plan = self.model.plan()
-            self.statuses = {}
-        self.plan = plan
-        self.plan_steps = plan.steps
+        self.statuses = self.model.resumed_statuses()
+        self.plan = self.model.plan()
+        self.plan_steps = self.plan.steps
         self._render_steps()
         self.task = Task(self._work, self)
         self.task.progress.connect(self._on_progress)
@@ -138,16 +130,21 @@ class MigratePage(Page):
             )
             self._state = runner.ctx.state
         else:
-            runner, _scan = session.start(
+            started, _scan = session.start(
                 self.model.options(),
                 progress=progress,
                 cancelled=lambda: cancel.cancelled,
                 ask=self.bridge.ask,
                 prompt_secret=prompt,
-                plan=self.plan,
+                scan=self.model.scan,
                 support_code=self.model.support_code,
             )
-            assert runner is not None, "a plan with steps always has a runner"
+            if started is None:  # the wizard skips to Done on a clean scan, so only a changed model gets here
+                raise RuntimeError("the scan found nothing to migrate")
+            if started.ctx.plan.fingerprint != self.plan.fingerprint:
+                # Only the plan the person agreed to may run; a plan made differently is refused, not run.
+                raise RuntimeError("the plan changed since you agreed to it: go back to Ready to remove")
+            runner = started
             self._state = runner.ctx.state
         return runner.run()
 
