@@ -2,7 +2,9 @@
 
 The machine is an inventory (the same format a scan reads), so the pages show what a home user with
 Kaspersky Total Security and its Password Manager would see. The Migrating and Done pages are shown
-mid-run and finished, from a recorded state, without running anything.
+mid-run and finished, from a recorded state, without running anything; so is the page a relaunch after a
+failed run opens on. The screen is a 1920x1080 one, so at 200% the window has the 960x540 a laptop at
+that scale gives it.
 
     python tools/screenshots.py            # both scales, light palette
 """
@@ -86,8 +88,6 @@ def render(scale: str, dark: bool = False) -> None:
 
     from app.core import eventlog
     from app.core.data.catalogue import load_catalogue
-    from app.core.data.policy import Policy
-    from app.core.migrate.plan import make_plan
     from app.core.scan.classifier import classify
     from app.core.scan.inventory import Source
     from app.core.scan.run import ScanResult, known_security_products
@@ -107,7 +107,10 @@ def render(scale: str, dark: bool = False) -> None:
     findings = classify(catalogue, INVENTORY, known_products=known_security_products("windows"))
     model = WizardModel(support_code="K7F-M4Q", platform="windows")
     model.scan = ScanResult(findings, INVENTORY, Source("file", "demo"), catalogue)
-    plan = make_plan(findings, catalogue, model.default_choice(), Policy())
+    replacement = model.default_choice()
+    assert replacement is not None
+    model.choose(replacement)
+    plan = model.plan()
 
     def preview(page: MigratePage) -> None:  # show a run in progress instead of starting one
         page.plan = plan
@@ -122,7 +125,9 @@ def render(scale: str, dark: bool = False) -> None:
     wizard = OfframpWizard(model)
     wizard.setWizardStyle(QWizard.WizardStyle.ModernStyle)
     wizard.show()
-    for name in ("welcome", "found", "why", "choose", "rescue", "migrate", "done"):
+    for name in ("welcome", "found", "why", "choose", "rescue", "confirm", "migrate", "done"):
+        if name == "migrate":
+            model.consent()
         if name == "rescue":
             for box in list(wizard.page_named("rescue").boxes.values())[:2]:
                 box.setChecked(True)
@@ -133,11 +138,12 @@ def render(scale: str, dark: bool = False) -> None:
                 wizard.page_named("done").describe(
                     {
                         "exit_code": 0,
-                        "replacement": model.default_choice().name,
+                        "replacement": replacement.name,
                         "support_code": model.support_code,
+                        "protection": "protected",
                         "verification": {"protecting": True},
-                        "removed": ["Remove Kaspersky Total Security", "Remove Kaspersky Password Manager"],
-                        "installed": [f"Install {model.default_choice().name}"],
+                        "removed": [p.edition or p.name for p in findings.installed],
+                        "installed": [replacement.name],
                         "to_do_by_hand": [],
                     }
                 )
@@ -155,7 +161,79 @@ def render(scale: str, dark: bool = False) -> None:
         if dark and name not in ("found", "why", "choose"):
             continue  # three pages are enough to check contrast
         wizard.grab().save(str(OUT / f"{prefix}{page_id(name) + 1}-{name}@{scale}x.png"))
+    if not dark:
+        stopped(app, wizard, plan, scale)
+        unconfirmed(app, wizard, model, replacement, findings, scale)
+        relaunch_after_a_failure(app, model, plan, scale)
     print(f"saved the pages at {scale}x{' (dark)' if dark else ''} to {OUT}")
+
+
+def stopped(app, wizard, plan, scale: str) -> None:
+    """The Migrating page after the second removal was blocked: the machine's state and the ways on."""
+    from types import SimpleNamespace
+
+    from app.core import exitcodes
+
+    uninstalls = [s for s in plan.steps if s.kind == "uninstall"]
+    steps = {s.id: {"status": "done"} for s in plan.steps[: plan.steps.index(uninstalls[-1])]}
+    steps[uninstalls[-1].id] = {"status": "failed"}
+    wizard.back()  # from Done to Migrating
+    page = wizard.page_named("migrate")
+    page._on_finished(
+        SimpleNamespace(
+            state={"steps": steps},
+            exit_code=exitcodes.UNINSTALL_BLOCKED,
+            message=f"{uninstalls[-1].title} was blocked: the uninstaller asks for the password set in the product",
+        )
+    )
+    for _ in range(5):
+        app.processEvents()
+    wizard.grab().save(str(OUT / f"7-migrate-stopped@{scale}x.png"))
+    wizard.next()
+
+
+def unconfirmed(app, wizard, model, replacement, findings, scale: str) -> None:
+    """The Done page when the replacement cannot say whether it is protecting: amber, with what to check."""
+    done = wizard.page_named("done")
+    done.summary.setText(
+        done.describe(
+            {
+                "exit_code": 0,
+                "replacement": replacement.name,
+                "support_code": model.support_code,
+                "protection": "unconfirmed",
+                "verification": {"protecting": None},
+                "removed": [p.edition or p.name for p in findings.installed],
+                "installed": [replacement.name],
+                "to_do_by_hand": [],
+            }
+        )
+    )
+    for _ in range(5):
+        app.processEvents()
+    wizard.grab().save(str(OUT / f"8-done-unconfirmed@{scale}x.png"))
+
+
+def relaunch_after_a_failure(app, model, plan, scale: str) -> None:
+    """The page a relaunch opens on after a run stopped: here, the second removal was blocked."""
+    from PySide6.QtWidgets import QWizard
+
+    from app.core.wizard_flow import WizardModel
+    from app.gui.wizard import OfframpWizard
+
+    uninstalls = [s for s in plan.steps if s.kind == "uninstall"]
+    steps = {s.id: {"status": "done"} for s in plan.steps[: plan.steps.index(uninstalls[-1])]}
+    steps[uninstalls[-1].id] = {
+        "status": "failed",
+        "message": f"{uninstalls[-1].title} was blocked: the uninstaller asks for the password set in the product.",
+    }
+    state = {"plan": plan.to_dict(), "steps": steps, "support_code": model.support_code, "options": {}}
+    wizard = OfframpWizard(WizardModel(support_code=model.support_code, platform="windows", resume_state=state))
+    wizard.setWizardStyle(QWizard.WizardStyle.ModernStyle)
+    wizard.show()
+    for _ in range(5):
+        app.processEvents()
+    wizard.grab().save(str(OUT / f"9-recover@{scale}x.png"))
 
 
 def main() -> int:
@@ -163,9 +241,14 @@ def main() -> int:
         render(sys.argv[2], dark=sys.argv[3:] == ["dark"])
         return 0
     for scale, look in (("1", "light"), ("2", "light"), ("1", "dark")):
+        screen = REPO / "build" / "screenshots-screen.json"
+        screen.parent.mkdir(parents=True, exist_ok=True)
+        screen.write_text(
+            '{"screens": [{"name": "laptop", "x": 0, "y": 0, "width": 1920, "height": 1080, "logicalDpi": 96}]}'
+        )
         env = {
             **os.environ,
-            "QT_QPA_PLATFORM": "offscreen",
+            "QT_QPA_PLATFORM": f"offscreen:configfile={screen}",
             "QT_SCALE_FACTOR": scale,
             "OFFRAMP_HOME": str(REPO / "build" / "screenshots-home"),
         }

@@ -34,6 +34,7 @@ class Ready(NamedTuple):
     leftovers: int  # parts left behind by earlier removals that will be cleaned up
     installed: str | None  # the replacement, or None for remove-only
     guided: bool  # the replacement is installed by the person, from its maker's page
+    builtin: bool  # the replacement is part of the system: it is switched on, not installed
     irreversible: list[str]  # what cannot be undone, in words
     restart: str  # required, maybe or none
     action: str  # the button's text: the action itself
@@ -166,9 +167,14 @@ class WizardModel:
         removes = any(s.kind == "uninstall" for s in plan.steps)
         if self.choice is None:
             return f"Remove {self.vendor}" if removes else f"Clean up what {self.vendor} left behind"
+        verb = "switch on" if self._builtin(plan) else "install"
         if removes:
-            return f"Remove {self.vendor} and install {self.choice.name}"
-        return f"Clean up {self.vendor} and install {self.choice.name}"
+            return f"Remove {self.vendor} and {verb} {self.choice.name}"
+        return f"Clean up {self.vendor} and {verb} {self.choice.name}"
+
+    @staticmethod
+    def _builtin(plan: Plan) -> bool:
+        return any(s.kind == "install" and s.params.get("method") == "builtin" for s in plan.steps)
 
     def ready(self) -> Ready:
         plan = self.plan()
@@ -197,6 +203,7 @@ class WizardModel:
             leftovers=len(self.scan.findings.leftovers),
             installed=self.choice.name if self.choice else None,
             guided=bool(install and install.needs_person),
+            builtin=self._builtin(plan),
             irreversible=irreversible,
             restart=reboot,
             action=self.action(),

@@ -132,7 +132,7 @@ def test_an_install_the_replacement_cannot_confirm_ends_amber(qtbot, machine, tm
     assert isinstance(done, DonePage)
     # A mounted system runs nothing, so the replacement cannot say it is protecting: amber, not green.
     assert done.title() == "Done: please check one thing"
-    assert "could not confirm" in done.subTitle() and "protected" not in done.subTitle()
+    assert "could not confirm" in done.summary.text() and "protected by" not in done.summary.text()
     assert f"Open {WORKS}" in done.summary.text()
     assert "Removed:</b> Kaspersky Endpoint Security for Linux" in done.summary.text()
     done.write(tmp_path / "report.html", "html")

@@ -36,7 +36,7 @@ def test_a_stop_says_what_is_still_installed() -> None:
     found = verdict(stopped)
     assert found.tone == "bad"
     assert "Still installed: Kaspersky Total Security" in (found.detail or "")
-    assert "ClamAV is not installed" in (found.detail or "")
+    assert "ClamAV is not set up yet" in (found.detail or "")
 
 
 def test_a_clean_machine_has_a_report_of_its_own() -> None:

@@ -102,5 +102,5 @@ def machine_state(report: dict[str, Any]) -> str:
     if installed:
         parts.append("Installed, not yet checked: " + ", ".join(installed) + ".")
     elif report.get("replacement"):
-        parts.append(f"{report['replacement']} is not installed.")
+        parts.append(f"{report['replacement']} is not set up yet.")
     return " ".join(parts) or "Nothing was changed."

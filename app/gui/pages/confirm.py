@@ -46,7 +46,13 @@ class ConfirmPage(Page):
                 )
                 + "</p>"
             )
-        if ready.installed:
+        if ready.installed and ready.builtin:
+            parts.append(
+                f"<p><b>{self.tr('Will be switched on:')}</b> {e(ready.installed)} "
+                + self.tr("(already part of this computer: nothing to download)")
+                + "</p>"
+            )
+        elif ready.installed:
             how = (
                 self.tr("you install it from its maker's website; Offramp opens the page at the right moment")
                 if ready.guided
@@ -74,11 +80,12 @@ class ConfirmPage(Page):
             "none": self.tr("No restart should be needed."),
         }[ready.restart]
         parts.append(f"<p>{restart}</p>")
-        parts.append(
-            "<p>" + self.tr("Before anything is removed, Offramp downloads and checks the replacement.") + "</p>"
-            if ready.installed
-            else ""
-        )
+        if ready.installed:
+            parts.append(
+                "<p>"
+                + self.tr("Before anything is removed, Offramp makes sure {0} is ready.").format(e(ready.installed))
+                + "</p>"
+            )
         self.summary.setText("".join(parts))
         # The wizard's own Next button becomes the action: pressing it is the consent.
         self.setButtonText(QWizard.WizardButton.CommitButton, ready.action)

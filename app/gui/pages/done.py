@@ -85,7 +85,8 @@ class DonePage(Page):
         found = verdict(report)
         titles = {"ok": self.tr("Done"), "warn": self.tr("Done: please check one thing")}
         self.setTitle(titles.get(found.tone, self.tr("Not finished")))
-        self.setSubTitle(found.headline)
+        # The headline is in the page itself, coloured and marked; the subtitle keeps the code to quote.
+        self.setSubTitle(self.tr("Support code: {0}").format(report.get("support_code")))
         colour = {"ok": "#1b5e20", "warn": "#6b4000", "wait": "#6b4000", "bad": "#8e0000"}[found.tone]
         icon = {"ok": "✓", "warn": "!", "wait": "…", "bad": "✗"}[found.tone]
         parts = [f"<p style='color:{colour}'><b>{icon} {e(found.headline)}</b></p>"]
@@ -95,7 +96,7 @@ class DonePage(Page):
         if report.get("removed"):
             parts.append(self.tr("<p><b>Removed:</b> {0}</p>").format(e(", ".join(report["removed"]))))
         if report.get("installed"):
-            parts.append(self.tr("<p><b>Installed and checked:</b> {0}</p>").format(e(", ".join(report["installed"]))))
+            parts.append(self.tr("<p><b>Installed:</b> {0}</p>").format(e(", ".join(report["installed"]))))
         elif report.get("installed_unverified"):
             parts.append(
                 self.tr("<p><b>Installed, not confirmed:</b> {0}</p>").format(

@@ -51,6 +51,7 @@ class FoundPage(Page):
         self.layout_.addWidget(self.others)
         self.details_button, self.details = self.expandable(self.tr("Technical details"), self.tr("Evidence rows"))
         self.details_button.toggled.connect(self._show_details)
+        self.layout_.addStretch(1)  # the content sits at the top, not spread down the page
         self._task: Task | None = None
         self.error: str | None = None
 

@@ -208,13 +208,23 @@ class MigratePage(Page):
             )
         else:
             self.model.finished = True
+            stop = next(
+                (n for n, s in enumerate(self.plan_steps, 1) if self.statuses.get(s.id) in ("failed", "cancelled")),
+                None,
+            )
+            if stop is not None:
+                self.current.setText(self.tr("Stopped at step {0} of {1}.").format(stop, len(self.plan_steps)))
+            reason = f" ({words})" if words else ""
             self.outcome.setText(
                 self.tr(
-                    "<b>Offramp stopped:</b> {0}<br>{1}. Nothing more will be changed.<br>{2}<br>"
-                    "What next? Try another replacement, remove only, or start over; Next shows the report. "
+                    "<b>Offramp stopped:</b> {0}{1}. Nothing more will be changed.<br><b>Now:</b> {2}<br>"
+                    "<b>What next?</b> Try another replacement, remove only, or start over; Next shows the report. "
                     "Or call your helpdesk with your support code <b>{3}</b>."
                 ).format(
-                    html.escape(result.message), words, html.escape(self._machine_state()), self.model.support_code
+                    html.escape(result.message.rstrip(".")),
+                    reason,
+                    html.escape(self._machine_state()),
+                    self.model.support_code,
                 )
             )
             self._show_ways(self.model.ways_on())
