@@ -119,7 +119,9 @@ def test_consent_is_for_one_plan_and_a_new_choice_needs_it_again() -> None:
     model.consent()
     assert model.may_start()
     vendor = CATALOGUE.vendor.name
-    assert model.action() == f"Remove {vendor} and install {chosen.name}"
+    # Microsoft Defender is part of Windows: it is switched on, and the button says so.
+    assert model.ready().builtin
+    assert model.action() == f"Remove {vendor} and switch on {chosen.name}"
     first = model.plan()
     other = next(r for r in model.replacements() if r.id != chosen.id)
     model.choose(other)
