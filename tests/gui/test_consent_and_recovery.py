@@ -260,3 +260,22 @@ def test_the_window_fits_the_screen(qtbot) -> None:
     area = wizard.screen().availableGeometry()
     assert wizard.frameGeometry().width() <= area.width() and wizard.frameGeometry().height() <= area.height()
     assert wizard.button(wizard.WizardButton.CancelButton).isVisible()
+
+
+def test_the_password_dialog_lets_the_person_say_there_is_none(qtbot) -> None:
+    from PySide6.QtCore import QTimer
+
+    from app.gui.password import PasswordDialog
+
+    dialog = PasswordDialog("Uninstall password", True)
+    qtbot.addWidget(dialog)
+    assert not dialog.ok.isEnabled()  # an empty OK would do nothing
+    QTimer.singleShot(0, dialog.none.click)
+    assert dialog.answer() is None
+
+    def type_and_accept() -> None:
+        dialog.field.setText("s3cret")
+        dialog.ok.click()
+
+    QTimer.singleShot(0, type_and_accept)
+    assert dialog.answer() == "s3cret"

@@ -179,8 +179,12 @@ def _runner(
         for s in plan.steps
         if s.kind == "uninstall" and state["steps"].get(s.id, {}).get("status") not in ("done", "skipped")
     ]
+    # A person at the window is asked only when a removal is refused without a password (most products
+    # have none set, and asking up front for one that does not exist only confuses); the other sources
+    # (environment, file) are read up front, as an unattended run needs them.
+    lazy = not options.silent and policy.password_source == "prompt" and prompt_secret is not None
     try:
-        secrets = gather(policy, needed_for(pending), prompt_secret if not options.silent else None)
+        secrets = {} if lazy else gather(policy, needed_for(pending), prompt_secret if not options.silent else None)
     except SecretsError as exc:
         raise SessionError(f"cannot read the uninstall passwords: {exc}") from None
     ctx = Context(
@@ -194,6 +198,7 @@ def _runner(
         options=options,
         downloads_dir=paths.cache_dir() / "downloads",
         secrets=secrets,
+        prompt_secret=prompt_secret if lazy else None,
     )
     if progress:
         ctx.progress = progress

@@ -168,6 +168,8 @@ def act_uninstall(ctx: Context, step: Step) -> Outcome:
     if step.needs_person:
         return _person_does_it(ctx, step, "removal", recheck=lambda: not ctx.backend.product_present(step.params))
     result = ctx.backend.uninstall(step.params, ctx.secrets, ctx.options.step_timeout, between=ctx.checkpoint)
+    if result.blocked and _ask_passwords(ctx, step):
+        result = ctx.backend.uninstall(step.params, ctx.secrets, ctx.options.step_timeout, between=ctx.checkpoint)
     if result.ok:
         if result.reboot in ("required", "started"):
             ctx.state["reboot"]["pending"] = True
@@ -193,6 +195,24 @@ def act_uninstall(ctx: Context, step: Step) -> Outcome:
             exitcodes.UNINSTALL_FAILED,
         )
     return Outcome.failed(f"{step.title} failed: {result.message}", exitcodes.UNINSTALL_FAILED)
+
+
+def _ask_passwords(ctx: Context, step: Step) -> bool:
+    """After a removal was refused: asks the person for the passwords this product may be protected with.
+    True when they gave at least one (so the removal is tried again); False when they said there is none,
+    or when no one can be asked."""
+    from app.core.migrate.secrets import LABELS, needed_for
+
+    if ctx.prompt_secret is None or ctx.options.silent:
+        return False
+    missing = sorted(needed_for([step.params]) - set(ctx.secrets))
+    given = False
+    for key in missing:
+        value = ctx.prompt_secret(LABELS[key], key.endswith("password"))
+        if value:
+            ctx.secrets[key] = value
+            given = given or key.endswith("password")
+    return given
 
 
 def _person_does_it(ctx: Context, step: Step, what: str, recheck: Callable[[], bool]) -> Outcome:

@@ -16,8 +16,6 @@ from PySide6.QtCore import QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QInputDialog,
-    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMessageBox,
@@ -309,13 +307,9 @@ class MigratePage(Page):
             # The person ticked these off on the previous page; only those count.
             request.reply(any(r.title == q.title for r in self.model.risks() if r.id in self.model.acknowledged))
         elif q.kind == "password":
-            text, ok = QInputDialog.getText(
-                self,
-                self.tr("Password needed"),
-                q.title,
-                QLineEdit.EchoMode.Password if q.secret else QLineEdit.EchoMode.Normal,
-            )
-            request.reply(text if ok and text else None)
+            from app.gui.password import PasswordDialog
+
+            request.reply(PasswordDialog(q.title, q.secret, self).answer())
         elif q.kind == "reboot":
             box = QMessageBox(
                 QMessageBox.Icon.Question,
