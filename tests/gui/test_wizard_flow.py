@@ -63,7 +63,7 @@ def test_the_whole_flow(qtbot, machine, tmp_path: Path) -> None:
 
     found = wizard.pages["found"]
     qtbot.waitUntil(lambda: model.scan is not None, timeout=30_000)
-    names = {found.products.topLevelItem(i).text(0) for i in range(found.products.topLevelItemCount())}
+    names = {found.products.item(row, 0).text() for row in range(found.products.rowCount())}
     assert names == {"Kaspersky Endpoint Security for Linux", "Kaspersky Security Center Network Agent"}
     assert found.isComplete()
     wizard.next()

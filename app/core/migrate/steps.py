@@ -279,10 +279,15 @@ def act_cleanup(ctx: Context, step: Step) -> Outcome:
             continue
         result = ctx.backend.remove_leftover(leftover.kind, leftover.name)
         (removed if result.ok else kept).append(f"{leftover.kind} {leftover.name}")
-    message = f"removed {len(removed)} leftover(s)" + (f"; could not remove {len(kept)}" if kept else "")
+    message = f"removed {_count(len(removed), 'leftover')}" + (f"; could not remove {len(kept)}" if kept else "")
     return Outcome.done(
         message, data={"removed": removed, "kept": kept}, to_do=[f"Remove by hand: {item}" for item in kept]
     )
+
+
+def _count(n: int, noun: str) -> str:
+    """ "1 leftover", "3 leftovers": people read these messages in the report, where "(s)" reads as a form."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def check_install(ctx: Context, step: Step) -> bool:
@@ -354,7 +359,9 @@ def act_rescan(ctx: Context, step: Step) -> Outcome:
         )
     to_do = [f"Remove by hand: {item}" for item in data["leftovers"]]
     return Outcome.done(
-        "nothing banned is left" + (f"; {len(to_do)} leftover(s) remain" if to_do else ""), data=data, to_do=to_do
+        "nothing banned is left" + (f"; {_count(len(to_do), 'leftover')} remain" if to_do else ""),
+        data=data,
+        to_do=to_do,
     )
 
 

@@ -6,7 +6,15 @@ import json
 from pathlib import Path
 
 from PySide6.QtCore import Slot
-from PySide6.QtWidgets import QHeaderView, QLabel, QProgressBar, QTreeWidget, QTreeWidgetItem
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QTableWidget,
+    QTableWidgetItem,
+)
 
 from app.gui.pages.base import Page
 from app.gui.worker import Task
@@ -34,16 +42,24 @@ class FoundPage(Page):
         self.progress.setRange(0, 100)
         self.progress.setAccessibleName(self.tr("Scan progress"))
         self.layout_.addWidget(self.progress)
-        self.products = QTreeWidget(self)
-        self.products.setHeaderLabels(
+        # A table, not a tree: rows and columns are what assistive technology should announce.
+        self.products = QTableWidget(0, 4, self)
+        self.products.setHorizontalHeaderLabels(
             [self.tr("Product"), self.tr("Version"), self.tr("Running"), self.tr("Virus definitions")]
         )
-        self.products.setRootIsDecorated(False)
+        self.products.verticalHeader().setVisible(False)
+        self.products.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.products.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.products.setShowGrid(False)
+        self.products.setCornerButtonEnabled(False)
+        for corner in self.products.findChildren(QAbstractButton):  # the "select all" corner, unused and hidden
+            corner.setAccessibleName(self.tr("Select all rows"))
         self.products.setAccessibleName(self.tr("{0} products found").format(model.vendor))
-        self.products.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.products.header().setStretchLastSection(False)
+        header = self.products.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
         for column in (1, 2, 3):
-            self.products.header().setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.layout_.addWidget(self.products)
         self.others = QLabel(self)
         self.others.setWordWrap(True)
@@ -134,18 +150,19 @@ class FoundPage(Page):
                 )
             )
         self.products.setVisible(bool(f.installed))
-        for p in f.installed:
+        self.products.setRowCount(len(f.installed))
+        for row, p in enumerate(f.installed):
             label = p.edition if p.edition and p.edition != p.name else p.name
             age = _age(p.definitions_age_days, p.definitions_date) if p.protects else self.tr("does not apply")
-            item = QTreeWidgetItem(
-                [label, p.version or self.tr(UNREADABLE), self.tr("yes") if p.running else self.tr("no"), age]
-            )
-            self.products.addTopLevelItem(item)
-        # As tall as its rows: an empty table would look like something is missing.
-        rows = sum(self.products.sizeHintForRow(0) for _ in range(max(1, len(f.installed))))
-        self.products.setMaximumHeight(
-            self.products.header().sizeHint().height() + rows + 2 * self.products.frameWidth() + 4
-        )
+            cells = [label, p.version or self.tr(UNREADABLE), self.tr("yes") if p.running else self.tr("no"), age]
+            for column, text in enumerate(cells):
+                self.products.setItem(row, column, QTableWidgetItem(text))
+        self.products.resizeRowsToContents()
+        # As tall as its rows, no taller and no shorter: every product visible without scrolling.
+        rows = sum(self.products.rowHeight(r) for r in range(len(f.installed))) or self.products.sizeHintForRow(0)
+        height = self.products.horizontalHeader().sizeHint().height() + rows + 2 * self.products.frameWidth() + 2
+        self.products.setMinimumHeight(height)
+        self.products.setMaximumHeight(height)
         lines = []
         if any(p.protects and p.definitions_date is None for p in f.installed) or any(
             not p.version for p in f.installed
