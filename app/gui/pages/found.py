@@ -47,7 +47,10 @@ class FoundPage(Page):
         self.products.setHorizontalHeaderLabels(
             [self.tr("Product"), self.tr("Version"), self.tr("Running"), self.tr("Virus definitions")]
         )
-        self.products.verticalHeader().setVisible(False)
+        rows = self.products.verticalHeader()
+        rows.setVisible(False)
+        rows.setMinimumSectionSize(1)
+        rows.setDefaultSectionSize(self.fontMetrics().height() + 8)  # a line of text, not Qt's 30 px
         self.products.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.products.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.products.setShowGrid(False)
@@ -56,6 +59,7 @@ class FoundPage(Page):
             corner.setAccessibleName(self.tr("Select all rows"))
         self.products.setAccessibleName(self.tr("{0} products found").format(model.vendor))
         header = self.products.horizontalHeader()
+        header.setDefaultAlignment(header.defaultAlignment().AlignLeft | header.defaultAlignment().AlignVCenter)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setStretchLastSection(False)
         for column in (1, 2, 3):
@@ -157,7 +161,6 @@ class FoundPage(Page):
             cells = [label, p.version or self.tr(UNREADABLE), self.tr("yes") if p.running else self.tr("no"), age]
             for column, text in enumerate(cells):
                 self.products.setItem(row, column, QTableWidgetItem(text))
-        self.products.resizeRowsToContents()
         # As tall as its rows, no taller and no shorter: every product visible without scrolling.
         rows = sum(self.products.rowHeight(r) for r in range(len(f.installed))) or self.products.sizeHintForRow(0)
         height = self.products.horizontalHeader().sizeHint().height() + rows + 2 * self.products.frameWidth() + 2
