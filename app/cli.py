@@ -1,7 +1,9 @@
 """Offramp's command line: the silent/admin front end. Parses arguments and hands off to app.commands.
 
-Heavy imports (Qt, requests, psutil, jsonschema) happen inside the handlers, never here, so
-`offramp --help` and argument errors answer at once.
+Each command's options are defined beside its handler (`register` in app/commands/<name>.py); this module
+builds the top-level parser and turns an unexpected error into one line and exit code 70. Heavy imports
+(Qt, requests, psutil, jsonschema) happen inside the handlers, never here, so `offramp --help` and
+argument errors answer at once.
 """
 
 from __future__ import annotations

@@ -89,15 +89,8 @@ class WizardModel:
         return self.catalogue.vendor.name
 
     def headline(self) -> tuple[str, dt.date]:
-        """The vendor's name and the day its updates stopped, for the first page. Read from the shipped
-        data while the catalogue is not built yet, so the first page appears without waiting for it."""
-        from app.core.data import headline
-
-        if self.scan is None and self._catalogue is None:
-            quick = headline.from_shipped()
-            if quick is not None:
-                return quick
-        return self.vendor, self.catalogue.milestone(headline.CUTOFF_MARK).date
+        """The vendor's name and the day its updates stopped, for the first page."""
+        return self.vendor, self.catalogue.milestone("updates_cutoff").date
 
     # --- navigation -----------------------------------------------------------------------------------
     def start_page(self) -> str:

@@ -85,24 +85,11 @@ def test_the_recommended_choice_comes_first() -> None:
     assert silent == sorted(silent, reverse=True) or silent[0]  # guided installs come after silent ones
 
 
-def test_the_first_page_headline_matches_the_catalogue() -> None:
-    from app.core.data import headline
-
-    quick = headline.from_shipped()
-    assert quick == (CATALOGUE.vendor.name, CATALOGUE.milestone("updates_cutoff").date)
-    assert quick[1].isoformat() == "2024-09-29"
+def test_the_first_page_headline_comes_from_the_catalogue() -> None:
     model = WizardModel(support_code="AAA-AAA")
-    assert model.headline() == quick
-    assert model._catalogue is None  # the headline did not build the catalogue
-
-
-def test_the_headline_falls_back_to_the_catalogue_when_the_data_is_odd(monkeypatch) -> None:
-    from app.core.data import headline
-
-    monkeypatch.setattr(headline, "raw_documents", lambda folder: [{"vendor": {}, "timeline": []}])
-    assert headline.from_shipped() is None
-    model = WizardModel(support_code="AAA-AAA")
-    assert model.headline() == (CATALOGUE.vendor.name, CATALOGUE.milestone("updates_cutoff").date)
+    vendor, cutoff = model.headline()
+    assert (vendor, cutoff) == (CATALOGUE.vendor.name, CATALOGUE.milestone("updates_cutoff").date)
+    assert cutoff.isoformat() == "2024-09-29"
 
 
 KTS = {"name": "Kaspersky Total Security", "version": "21.2.16.590", "publisher": "Kaspersky Lab"}

@@ -3,13 +3,13 @@
 Loaded from playbooks/banned/*.yaml and validated first, so the rest of Offramp can trust its shape.
 Detection signatures stay plain mappings: the classifier and the osquery exporter read them as data.
 
-The types are NamedTuples rather than frozen dataclasses: equally read-only, but a dataclass writes and
-compiles its methods when the module is imported (about half a millisecond each, plus the `inspect`
-module), and every scan and the wizard's first page import this module.
+The types are NamedTuples rather than frozen dataclasses because every `offramp scan` imports them: as
+dataclasses, the records on the scan's path cost a scan 12 ms or more (docs/architecture.md, "Fast
+start"). They are built by keyword all the same, and tests/unit/test_record_types.py keeps it so.
 """
 
-# No `from __future__ import annotations` here: NamedTuple turns each text annotation into a ForwardRef,
-# compiling it, which made importing this module several times slower.
+from __future__ import annotations
+
 import datetime as dt
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -197,35 +197,42 @@ def from_data(data: dict[str, Any], path: Path) -> Catalogue:
         id=data["id"],
         path=path,
         vendor=Vendor(
-            v["name"],
-            _tuple(v["legal_names"]),
-            _tuple(v["publisher_names"]),
-            _tuple(v["sources"]),
-            v.get("blocked_removal_help", ""),
+            name=v["name"],
+            legal_names=_tuple(v["legal_names"]),
+            publisher_names=_tuple(v["publisher_names"]),
+            sources=_tuple(v["sources"]),
+            blocked_removal_help=v.get("blocked_removal_help", ""),
         ),
         timeline=tuple(sorted(timeline, key=lambda e: e.moment)),
         legal_status=LegalStatus(
-            legal["may_keep_using"],
-            legal["summary"],
-            legal["quote"],
-            _tuple(legal["sources"]),
-            _tuple(legal.get("not_covered")),
+            may_keep_using=legal["may_keep_using"],
+            summary=legal["summary"],
+            quote=legal["quote"],
+            sources=_tuple(legal["sources"]),
+            not_covered=_tuple(legal.get("not_covered")),
         ),
         products=products,
         data_at_risk=tuple(
-            DataAtRisk(d["id"], d["title"], d["risk"], d["action"], _tuple(d["sources"]), d.get("warning"))
+            DataAtRisk(
+                id=d["id"],
+                title=d["title"],
+                risk=d["risk"],
+                action=d["action"],
+                sources=_tuple(d["sources"]),
+                warning=d.get("warning"),
+            )
             for d in data["data_at_risk"]
         ),
         not_banned=tuple(
             NotBanned(
-                n["id"],
-                n["name"],
-                n["maker"],
-                n["reason"],
-                n["detect"],
-                _tuple(n["sources"]),
-                n.get("kind", "look-alike"),
-                n.get("security_product", False),
+                id=n["id"],
+                name=n["name"],
+                maker=n["maker"],
+                reason=n["reason"],
+                detect=n["detect"],
+                sources=_tuple(n["sources"]),
+                kind=n.get("kind", "look-alike"),
+                security_product=n.get("security_product", False),
             )
             for n in data["not_banned"]
         ),

@@ -1,7 +1,7 @@
 """Replacement playbooks as typed objects: what each product offers, how it installs, how to prove it protects."""
 
-# No `from __future__ import annotations` here: NamedTuple turns each text annotation into a ForwardRef,
-# compiling it, which made importing this module several times slower.
+from __future__ import annotations
+
 import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path

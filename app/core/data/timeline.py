@@ -1,6 +1,7 @@
 """Turns the catalogue's ban timeline into what a person needs today: how long ago updates stopped."""
 
-# No `from __future__ import annotations`: NamedTuple would compile each text annotation (see catalogue.py).
+from __future__ import annotations
+
 import datetime as dt
 from typing import NamedTuple
 

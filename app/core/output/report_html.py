@@ -14,13 +14,13 @@ Browsers get a little more through @media print, which QTextDocument leaves alon
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
 from pathlib import Path
 from typing import Any
 
 from app.core import exitcodes
 from app.core.data import platforms
+from app.core.output.page import Html, document, html, join
 from app.core.output.verdict import REBOOT_CODES, machine_state, verdict
 
 # status -> (icon, words, css class). Icons are text, not images, so the page stays self-contained
@@ -39,16 +39,11 @@ STATUS = {
 SEP = " \u00b7 "  # a middle dot between facts on one line
 NBSP = "\u00a0"  # keeps a status icon on the same line as its words when the column is narrow
 
-# Colours were picked for contrast on white and on a black-and-white printer: every text colour
-# reaches at least 4.5:1 against its background (WCAG AA), and the boxes carry a border, so
-# they stay distinguishable when the colour is lost.
+# On top of the shared rules (app/core/output/page.py). Every text colour reaches at least 4.5:1 against
+# its background (WCAG AA), and the boxes carry a border, so they stay distinguishable when the colour is lost.
 CSS = """
-body { font-family: "Segoe UI", "DejaVu Sans", Arial, Helvetica, sans-serif; font-size: 11pt;
-       color: #1a1a1a; background-color: #ffffff; margin: 0; }
-.page { max-width: 180mm; margin: 0 auto; padding: 8mm 6mm; }
-h1 { font-size: 20pt; margin-top: 0; margin-bottom: 2px; color: #0b3d66; }
-h2 { font-size: 13pt; margin-top: 18px; margin-bottom: 6px; color: #0b3d66; }
-p { margin-top: 2px; margin-bottom: 4px; }
+h1 { font-size: 20pt; margin-bottom: 2px; }
+h2 { margin-top: 18px; margin-bottom: 6px; }
 .meta { color: #3d3d3d; font-size: 10pt; }
 .label { color: #3d3d3d; font-size: 9pt; }
 .code { font-family: "DejaVu Sans Mono", Consolas, "Courier New", monospace; font-size: 24pt;
@@ -80,11 +75,7 @@ ul, ol { margin-top: 2px; margin-bottom: 4px; }
 li { margin-bottom: 2px; }
 table.footer { border-collapse: collapse; margin-top: 24px; }
 table.footer td { border-top: 1px solid #9fb3c8; padding-top: 6px; font-size: 8.5pt; color: #555555; }
-@page { size: A4; margin: 15mm; }
 @media print {
-  body { font-size: 10pt; }
-  .page { max-width: none; padding: 0; }
-  h2 { page-break-after: avoid; }
   tr { page-break-inside: avoid; }
 }
 """
@@ -129,11 +120,6 @@ def _shape_problem(data: Any) -> str | None:
         if data.get(key) is not None and not isinstance(data[key], dict):
             return f"'{key}' is not an object"
     return None
-
-
-def _e(value: Any) -> str:
-    """Escapes anything for HTML text and attribute values; None becomes an empty string."""
-    return "" if value is None else html.escape(str(value), quote=True)
 
 
 def _list(value: Any) -> list[Any]:
@@ -209,7 +195,7 @@ def _strip_verb(title: Any, verb: str) -> str:
     return text[len(verb) + 1 :] if text.startswith(verb + " ") else text
 
 
-def _steps_table(steps: list[dict[str, Any]]) -> str:
+def _steps_table(steps: list[dict[str, Any]]) -> Html:
     total = len(steps)
     rows = []
     for index, step in enumerate(steps, 1):
@@ -224,35 +210,45 @@ def _steps_table(steps: list[dict[str, Any]]) -> str:
         attempts = step.get("attempts")
         if isinstance(attempts, int) and attempts > 1:
             times.append(f"{attempts} attempts")
-        cell = f"<b>{_e(step.get('title') or step.get('id'))}</b>"
+        cell = [html("<b>{}</b>", step.get("title") or step.get("id"))]
         if step.get("message"):
-            cell += f'<br /><span class="msg">{_e(step["message"])}</span>'
+            cell.append(html('<br /><span class="msg">{}</span>', step["message"]))
         if times:
-            cell += f'<br /><span class="times">{_e(", ".join(times))}</span>'
+            cell.append(html('<br /><span class="times">{}</span>', ", ".join(times)))
         rows.append(
-            f'<tr><td class="num" width="14%">Step {_e(number)} of {total}</td>'
-            f'<td class="status {css}" width="19%">{_e(icon)}{NBSP}{_e(words)}</td>'
-            f"<td>{cell}</td></tr>"
+            html(
+                '<tr><td class="num" width="14%">Step {} of {}</td>'
+                '<td class="status {}" width="19%">{}{}{}</td><td>{}</td></tr>',
+                number,
+                total,
+                css,
+                icon,
+                NBSP,
+                words,
+                join(cell),
+            )
         )
-    head = '<tr><th width="14%">Step</th><th width="19%">Status</th><th>What Offramp did</th></tr>'
-    return '<table class="data" width="100%" cellspacing="0" cellpadding="4">' + head + "".join(rows) + "</table>"
+    head = Html('<tr><th width="14%">Step</th><th width="19%">Status</th><th>What Offramp did</th></tr>')
+    return html('<table class="data" width="100%" cellspacing="0" cellpadding="4">{}{}</table>', head, join(rows))
 
 
-def _box(css: str, inner: str) -> str:
+def _box(css: str, inner: Html) -> Html:
     # A one-cell table rather than a div: QTextDocument draws neither borders nor padding on a div,
     # so a boxed div would print as bare text.
-    return f'<table class="box {css}" width="100%" cellspacing="0" cellpadding="8"><tr><td>{inner}</td></tr></table>'
+    return html(
+        '<table class="box {}" width="100%" cellspacing="0" cellpadding="8"><tr><td>{}</td></tr></table>', css, inner
+    )
 
 
-def _bullets(items: list[Any], ordered: bool = False) -> str:
+def _bullets(items: list[Any], ordered: bool = False) -> Html:
     tag = "ol" if ordered else "ul"
-    return f"<{tag}>" + "".join(f"<li>{_e(item)}</li>" for item in items) + f"</{tag}>"
+    return html("<{0}>{1}</{0}>", tag, join(html("<li>{}</li>", item) for item in items))
 
 
-def _checks_table(verification: dict[str, Any]) -> str:
+def _checks_table(verification: dict[str, Any]) -> Html:
     checks = [c for c in _list(verification.get("checks")) if isinstance(c, dict)]
     if not checks:
-        return ""
+        return Html("")
     rows = []
     for check in checks:
         passed = check.get("passed")
@@ -263,28 +259,36 @@ def _checks_table(verification: dict[str, Any]) -> str:
         else:  # None: the check did not apply or could not be made on this system
             icon, words, css = "\u2013", "not checked", "muted"
         rows.append(
-            f'<tr><td>{_e(check.get("check"))}</td><td class="status {css}">{_e(icon)}{NBSP}{_e(words)}</td>'
-            f'<td class="msg">{_e(check.get("detail"))}</td></tr>'
+            html(
+                '<tr><td>{}</td><td class="status {}">{}{}{}</td><td class="msg">{}</td></tr>',
+                check.get("check"),
+                css,
+                icon,
+                NBSP,
+                words,
+                check.get("detail"),
+            )
         )
-    return (
+    return html(
         '<table class="data" width="100%" cellspacing="0" cellpadding="4">'
-        '<tr><th width="30%">Check</th><th width="18%">Result</th><th>Detail</th></tr>' + "".join(rows) + "</table>"
+        '<tr><th width="30%">Check</th><th width="18%">Result</th><th>Detail</th></tr>{}</table>',
+        join(rows),
     )
 
 
-def _rescan_section(rescan: dict[str, Any]) -> str:
+def _rescan_section(rescan: dict[str, Any]) -> Html:
     parts = []
     installed = _list(rescan.get("installed"))
     leftovers = _list(rescan.get("leftovers"))
     if rescan.get("verdict") is not None:
-        parts.append(f"<p>Result of the last scan: <b>{_e(rescan['verdict'])}</b></p>")
+        parts.append(html("<p>Result of the last scan: <b>{}</b></p>", rescan["verdict"]))
     if installed:
-        parts.append("<p>Still installed:</p>" + _bullets(installed))
+        parts.append(html("<p>Still installed:</p>{}", _bullets(installed)))
     else:
-        parts.append('<p class="ok">\u2713 Nothing banned is installed.</p>')
+        parts.append(Html('<p class="ok">\u2713 Nothing banned is installed.</p>'))
     if leftovers:
-        parts.append("<p>Leftovers that remain:</p>" + _bullets(leftovers))
-    return "".join(parts)
+        parts.append(html("<p>Leftovers that remain:</p>{}", _bullets(leftovers)))
+    return join(parts)
 
 
 def render_report(report: dict[str, Any]) -> str:
@@ -313,63 +317,53 @@ def render_report(report: dict[str, Any]) -> str:
     if report.get("dry_run"):
         meta.append("dry run")
 
-    out = [
-        "<!DOCTYPE html>",
-        '<html lang="en">',
-        "<head>",
-        '<meta charset="utf-8" />',
-        '<meta name="viewport" content="width=device-width, initial-scale=1" />',
-        f"<title>Offramp report {_e(code)}</title>",
-        f"<style>{CSS}</style>",
-        "</head>",
-        "<body>",
-        '<div class="page">',
-    ]
     # A two-cell table, not floats: it is the one side-by-side layout QTextDocument draws reliably.
-    out.append(
-        '<table class="head" width="100%" cellspacing="0" cellpadding="0"><tr>'
-        '<td valign="bottom"><h1>Offramp report</h1>'
-        f'<div class="meta">{_e(SEP.join(meta))}</div></td>'
-        '<td valign="bottom" align="right" width="40%"><div class="label">Support code</div>'
-        f'<div class="code">{_e(code)}</div></td></tr></table>'
-    )
-    out.append(
+    out = [
+        html(
+            '<table class="head" width="100%" cellspacing="0" cellpadding="0"><tr>'
+            '<td valign="bottom"><h1>Offramp report</h1><div class="meta">{}</div></td>'
+            '<td valign="bottom" align="right" width="40%"><div class="label">Support code</div>'
+            '<div class="code">{}</div></td></tr></table>',
+            SEP.join(meta),
+            code,
+        ),
         _box(
             css,
-            f'<span class="headline">{_e(headline)}</span>'
-            + (f'<br /><span class="detail">{_e(second)}</span>' if second else ""),
-        )
-    )
-    out.append(
-        '<p class="meta">Quote the support code when you contact your helpdesk: it finds this '
-        "migration in Offramp's records.</p>"
-    )
+            html('<span class="headline">{}</span>', headline)
+            + (html('<br /><span class="detail">{}</span>', second) if second else ""),
+        ),
+        Html(
+            '<p class="meta">Quote the support code when you contact your helpdesk: it finds this '
+            "migration in Offramp's records.</p>"
+        ),
+    ]
 
     if to_do:
-        out.append("<h2>To do by hand</h2>")
+        out.append(Html("<h2>To do by hand</h2>"))
         out.append(_box("todo", _bullets(to_do, ordered=True)))
 
-    out.append(f"<h2>Steps ({len(steps)})</h2>")
-    out.append(_steps_table(steps) if steps else "<p>No steps were recorded.</p>")
+    out.append(html("<h2>Steps ({})</h2>", len(steps)))
+    out.append(_steps_table(steps) if steps else Html("<p>No steps were recorded.</p>"))
 
-    out.append("<h2>What was removed</h2>")
-    out.append(_bullets([_strip_verb(t, "Remove") for t in removed]) if removed else "<p>Nothing.</p>")
-    out.append("<h2>What was installed</h2>")
-    out.append(_bullets([_strip_verb(t, "Install") for t in installed]) if installed else "<p>Nothing.</p>")
+    nothing = Html("<p>Nothing.</p>")
+    out.append(Html("<h2>What was removed</h2>"))
+    out.append(_bullets([_strip_verb(t, "Remove") for t in removed]) if removed else nothing)
+    out.append(Html("<h2>What was installed</h2>"))
+    out.append(_bullets([_strip_verb(t, "Install") for t in installed]) if installed else nothing)
 
     if verification is not None:
-        out.append("<h2>Protection checks</h2>")
+        out.append(Html("<h2>Protection checks</h2>"))
         protecting = verification.get("protecting")
         if protecting is True:
-            out.append('<p class="ok">\u2713 The replacement reports that it is protecting this computer.</p>')
+            out.append(Html('<p class="ok">\u2713 The replacement reports that it is protecting this computer.</p>'))
         elif protecting is False:
-            out.append('<p class="bad">\u2717 The replacement is not protecting this computer yet.</p>')
+            out.append(Html('<p class="bad">\u2717 The replacement is not protecting this computer yet.</p>'))
         out.append(_checks_table(verification))
     if rescan is not None:
-        out.append("<h2>Final scan</h2>")
+        out.append(Html("<h2>Final scan</h2>"))
         out.append(_rescan_section(rescan))
     if warnings:
-        out.append("<h2>Warnings</h2>")
+        out.append(Html("<h2>Warnings</h2>"))
         out.append(_bullets(warnings))
 
     footer = [f"Offramp {report.get('offramp_version') or ''}".strip()]
@@ -379,10 +373,11 @@ def render_report(report: dict[str, Any]) -> str:
         footer.append(f"exit code {report['exit_code']}")
     footer.append(f"support code {code}")
     out.append(
-        '<table class="footer" width="100%" cellspacing="0" cellpadding="0"><tr><td>'
-        f"{_e(SEP.join(footer))}<br />"
-        "This report contains no passwords. It lists program names and messages from this computer; "
-        "share it only with people helping you.</td></tr></table>"
+        html(
+            '<table class="footer" width="100%" cellspacing="0" cellpadding="0"><tr><td>{}<br />'
+            "This report contains no passwords. It lists program names and messages from this computer; "
+            "share it only with people helping you.</td></tr></table>",
+            SEP.join(footer),
+        )
     )
-    out += ["</div>", "</body>", "</html>"]
-    return "\n".join(out) + "\n"
+    return document(f"Offramp report {code}", CSS, out)

@@ -15,7 +15,6 @@ Offramp shows fewer steps: the script says so and the helpdesk follows the title
 from __future__ import annotations
 
 import datetime as dt
-import html
 import textwrap
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -26,6 +25,7 @@ from app.core.data.policy import Policy
 from app.core.data.replacements import InstallMethod, Replacement, find_replacement
 from app.core.migrate.plan import Plan, Step, make_plan
 from app.core.migrate.secrets import LABELS, needed_for
+from app.core.output.page import document, html, join
 from app.core.scan.findings import Findings, InstalledProduct
 
 # Servers and the vendor's portable tools are not what a person at home or at an office desk has:
@@ -668,13 +668,10 @@ def render_walkthrough_text(
     return "\n".join(out) + "\n"
 
 
+# On top of the shared rules (app/core/output/page.py).
 WALKTHROUGH_CSS = """
-body { font-family: "Segoe UI", "DejaVu Sans", Arial, Helvetica, sans-serif; font-size: 11pt; color: #1a1a1a;
-       background-color: #ffffff; margin: 0; }
-.page { max-width: 180mm; margin: 0 auto; padding: 8mm 6mm; }
-h1 { font-size: 18pt; margin-top: 0; margin-bottom: 6px; color: #0b3d66; }
-h2 { font-size: 13pt; margin-top: 20px; margin-bottom: 4px; color: #0b3d66; }
-p { margin-top: 2px; margin-bottom: 4px; }
+h1 { font-size: 18pt; margin-bottom: 6px; }
+h2 { margin-top: 20px; margin-bottom: 4px; }
 .only { font-style: italic; color: #3d3d3d; font-size: 10pt; }
 table.notes { border-collapse: collapse; margin-bottom: 6px; }
 table.notes td { padding: 8px 10px; border: 1px solid #9fb3c8; background-color: #eef2f6; }
@@ -686,11 +683,7 @@ table.step td.warn { font-weight: bold; color: #6b4000; background-color: #fff4e
 table.step td.warnlabel { font-weight: bold; color: #6b4000; background-color: #fff4e0; border: 2px solid #8a5300;
                           white-space: nowrap; }
 .footer { margin-top: 24px; font-size: 8.5pt; color: #555555; }
-@page { size: A4; margin: 15mm; }
 @media print {
-  body { font-size: 10pt; }
-  .page { max-width: none; padding: 0; }
-  h2 { page-break-after: avoid; }
   table.step { page-break-inside: avoid; }
 }
 """
@@ -702,49 +695,38 @@ def render_walkthrough_html(
     """The walkthrough as one self-contained, printable HTML5 document (inline CSS, no scripts)."""
     replacement, platform, sections = _prepare(replacement, platform, catalogue, include_test_only)
     title, notes = _introduction(replacement, platform, sections)
-
-    def e(value: object) -> str:
-        return html.escape(str(value), quote=True)
-
     out = [
-        "<!DOCTYPE html>",
-        '<html lang="en">',
-        "<head>",
-        '<meta charset="utf-8" />',
-        '<meta name="viewport" content="width=device-width, initial-scale=1" />',
-        f"<title>{e(title)}</title>",
-        f"<style>{WALKTHROUGH_CSS}</style>",
-        "</head>",
-        "<body>",
-        '<div class="page">',
-        f"<h1>{e(title)}</h1>",
+        html("<h1>{}</h1>", title),
         # A one-cell table: QTextDocument draws no border or padding around a div.
-        '<table class="notes" width="100%" cellspacing="0" cellpadding="8"><tr><td><ul>'
-        + "".join(f"<li>{e(note)}</li>" for note in notes)
-        + "</ul></td></tr></table>",
+        html(
+            '<table class="notes" width="100%" cellspacing="0" cellpadding="8"><tr><td><ul>{}</ul></td></tr></table>',
+            join(html("<li>{}</li>", note) for note in notes),
+        ),
     ]
     for section in sections:
-        out.append(f"<h2>Step {section.number} of {section.total}: {e(section.title)}</h2>")
+        out.append(html("<h2>Step {} of {}: {}</h2>", section.number, section.total, section.title))
         if section.only_if:
-            out.append(f'<p class="only">{e(section.only_if)}</p>')
+            out.append(html('<p class="only">{}</p>', section.only_if))
         rows = [("Say:", section.say, "label", "text")]
         if section.warning:
             rows.append(("Warning:", section.warning, "warnlabel", "warn"))
         rows.append(("Check:", section.check, "label", "text"))
-        cells = "".join(
-            f'<tr><td class="{label_css}" width="14%">{e(label)}</td><td class="{text_css}">{e(text)}</td></tr>'
+        cells = [
+            html('<tr><td class="{}" width="14%">{}</td><td class="{}">{}</td></tr>', label_css, label, text_css, text)
             for label, text, label_css, text_css in rows
-        )
+        ]
         # "If" rows span both columns: their situation is a whole clause, which a narrow label
         # column would break into a tall stack of short lines on an A4 page.
-        cells += "".join(
-            f'<tr><td class="if" colspan="2"><b>If {e(problem.when)}:</b> {e(problem.then)}</td></tr>'
+        cells += [
+            html('<tr><td class="if" colspan="2"><b>If {}:</b> {}</td></tr>', problem.when, problem.then)
             for problem in section.problems
-        )
-        out.append(f'<table class="step" width="100%" cellspacing="0" cellpadding="5">{cells}</table>')
+        ]
+        out.append(html('<table class="step" width="100%" cellspacing="0" cellpadding="5">{}</table>', join(cells)))
     out.append(
-        f'<p class="footer">Made by Offramp from the {e(replacement.id)} playbook (checked '
-        f"{e(replacement.verified_on.isoformat())}) and the banned-product catalogue.</p>"
+        html(
+            '<p class="footer">Made by Offramp from the {} playbook (checked {}) and the banned-product catalogue.</p>',
+            replacement.id,
+            replacement.verified_on.isoformat(),
+        )
     )
-    out += ["</div>", "</body>", "</html>"]
-    return "\n".join(out) + "\n"
+    return document(title, WALKTHROUGH_CSS, out)

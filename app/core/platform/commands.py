@@ -5,8 +5,8 @@ uninstall password passed to msiexec never reaches the log; on Windows no consol
 A program that outlives its timeout is killed with its whole process group and reported as timed out.
 """
 
-# No `from __future__ import annotations` here: NamedTuple turns each text annotation into a ForwardRef,
-# compiling it, which made importing this module several times slower.
+from __future__ import annotations
+
 import os
 import signal
 import subprocess
@@ -89,7 +89,14 @@ def run(
             **kwargs,
         )  # type: ignore[call-overload]
     except OSError as exc:
-        result = CommandResult(shown, None, "", "", time.monotonic() - started, error=exc.strerror or str(exc))
+        result = CommandResult(
+            argv=shown,
+            returncode=None,
+            stdout="",
+            stderr="",
+            seconds=time.monotonic() - started,
+            error=exc.strerror or str(exc),
+        )
         if log:
             eventlog.event(
                 "command.failed_to_start",
@@ -109,7 +116,12 @@ def run(
         if secret:
             out, err = out.replace(secret, REDACTED), err.replace(secret, REDACTED)
     result = CommandResult(
-        shown, None if timed_out else proc.returncode, out, err, time.monotonic() - started, timed_out=timed_out
+        argv=shown,
+        returncode=None if timed_out else proc.returncode,
+        stdout=out,
+        stderr=err,
+        seconds=time.monotonic() - started,
+        timed_out=timed_out,
     )
     if log:
         eventlog.event(

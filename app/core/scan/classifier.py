@@ -5,8 +5,8 @@ set aside first, so they can never count as evidence against the banned vendor. 
 installed when a signature marked `proves: installed` matches; otherwise what matched is a leftover.
 """
 
-# No `from __future__ import annotations` here: NamedTuple turns each text annotation into a ForwardRef,
-# compiling it, which made importing this module several times slower.
+from __future__ import annotations
+
 import datetime as dt
 import re
 from collections import defaultdict
@@ -95,7 +95,13 @@ class _Index:
 
 def _signatures(owner: str, detect: dict[str, list[dict[str, Any]]], platform: str) -> list[_Signature]:
     return [
-        _Signature(owner, f"{owner}/{platform}/{i}", s["table"], s["where"], s.get("proves", "trace"))
+        _Signature(
+            owner=owner,
+            label=f"{owner}/{platform}/{i}",
+            table=s["table"],
+            where=s["where"],
+            proves=s.get("proves", "trace"),
+        )
         for i, s in enumerate(detect.get(platform, []))
     ]
 
@@ -139,7 +145,7 @@ def _leftover(product: Product, table: str, row: dict[str, Any], evidence: Evide
     name = next((str(row[c]) for c in _NAME_COLUMNS if row.get(c)), "?")
     if table == "registry" and row.get("path"):
         name = str(row["path"])
-    return Leftover(product.id, product.name, kind, name, [evidence])
+    return Leftover(product_id=product.id, product_name=product.name, kind=kind, name=name, evidence=[evidence])
 
 
 _KSC_DATE = re.compile(r"^(\d{2})-(\d{2})-(\d{4}) (\d{2})-(\d{2})-(\d{2})$")
@@ -306,7 +312,9 @@ def classify(
             continue
         claimed |= {key for key, _ in hits}
         evidence = [Evidence(key[0], rows(inventory, key[0])[key[1]], sig.label) for key, sig in hits]
-        findings.notes.append(Note(item.id, item.name, item.maker, item.kind, item.reason, evidence))
+        findings.notes.append(
+            Note(id=item.id, name=item.name, maker=item.maker, kind=item.kind, reason=item.reason, evidence=evidence)
+        )
         if item.security_product:
             wsc = next((e.row for e in evidence if e.table == "windows_security_products"), {})
             up_to_date = wsc.get("signatures_up_to_date")
@@ -329,7 +337,7 @@ def classify(
         by_row: dict[RowKey, _Signature] = {}
         for key, sig in product_hits.get(product.id, []):
             if sig.proves == "installed" and not _row_installed(key[0], rows(inventory, key[0])[key[1]]):
-                sig = _Signature(sig.owner, sig.label, sig.table, sig.where, "trace")
+                sig = sig._replace(proves="trace")
             if key not in claimed and (key not in by_row or sig.proves == "installed"):
                 by_row[key] = sig
         hits = list(by_row.items())

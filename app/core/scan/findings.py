@@ -1,13 +1,13 @@
 """What a scan found, as plain data: installed banned products, leftovers, look-alike notes, other security products.
 
 These objects are what the planner, the wizard, the report and `offramp scan --json` all read, so
-each carries the exact inventory rows (evidence) that produced it. They are NamedTuples: `offramp scan`
-imports this module on every run, and dataclasses would generate and compile their methods each time.
+each carries the exact inventory rows (evidence) that produced it. They are NamedTuples, built by keyword,
+for the reason catalogue.py gives.
 The lists inside are the classifier's to fill; nothing changes a finding once the scan returns it.
 """
 
-# No `from __future__ import annotations` here: NamedTuple turns each text annotation into a ForwardRef,
-# compiling it, which made importing this module several times slower.
+from __future__ import annotations
+
 import datetime as dt
 from collections.abc import Sequence
 from typing import Any, NamedTuple
@@ -77,11 +77,17 @@ class Findings(NamedTuple):
     other_security_products: list[SecurityProduct]
 
     @classmethod
-    def empty(
-        cls, platform: str, scanned_at: dt.datetime, installed: list[InstalledProduct] | None = None
-    ) -> "Findings":
+    def empty(cls, platform: str, scanned_at: dt.datetime, installed: list[InstalledProduct] | None = None) -> Findings:
         """Findings with nothing in them yet (or only `installed`), for the classifier to fill."""
-        return cls(platform, scanned_at, installed if installed is not None else [], [], [], [], [])
+        return cls(
+            platform=platform,
+            scanned_at=scanned_at,
+            installed=installed if installed is not None else [],
+            leftovers=[],
+            shared=[],
+            notes=[],
+            other_security_products=[],
+        )
 
     @property
     def verdict(self) -> str:

@@ -5,8 +5,8 @@ maps osquery column names to values (osquery prints them all as text). It can al
 osquery's own output: a results log written by the pack `offramp export osquery-pack` generates.
 """
 
-# No `from __future__ import annotations` here: NamedTuple turns each text annotation into a ForwardRef,
-# compiling it, which made importing this module several times slower.
+from __future__ import annotations
+
 import json
 from pathlib import Path
 from typing import Any, NamedTuple

@@ -3,7 +3,8 @@
 The wizard, `offramp scan` and the migration's rescan all call `run_scan`, so what they report is the same.
 """
 
-# No `from __future__ import annotations`: NamedTuple would compile each text annotation (see catalogue.py).
+from __future__ import annotations
+
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
@@ -99,4 +100,4 @@ def run_scan(
     report("Comparing with the catalogue", 0.8)
     findings = classify(catalogue, inventory, now, known_security_products(inventory["platform"]))
     report("Done", 1.0)
-    return ScanResult(findings, inventory, source, catalogue)
+    return ScanResult(findings=findings, inventory=inventory, source=source, catalogue=catalogue)

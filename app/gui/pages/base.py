@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 # Label settings the first page needs, as Qt's own numbers set through its property system. The first use
 # of PySide6's `Qt` namespace turns all of its ~100 enums into Python enums (15 ms measured, as long as
 # the rest of the first page together), so the code that runs before the window appears does not touch it.
+# This is the one place the rule is written down; tests/gui/test_first_page.py fails when the first page uses it.
 RICH_TEXT = 1  # Qt::RichText
 SELECTABLE = 0x1  # Qt::TextSelectableByMouse
 SELECTABLE_WITH_LINKS = 0x1 | 0x4 | 0x8  # Qt::TextBrowserInteraction: selectable, links by mouse and keyboard

@@ -83,7 +83,9 @@ class FoundPage(Page):
             return
         from app.core.scan.run import run_scan
 
-        self._task = Task(run_scan, self, root=Path(self.model.root) if self.model.root else None)
+        # The catalogue the first page read its headline from: the scan does not build it again.
+        root = Path(self.model.root) if self.model.root else None
+        self._task = Task(run_scan, self, root=root, catalogue=self.model.catalogue)
         self._task.progress.connect(self._on_progress)
         self._task.finished.connect(self._on_finished)
         self._task.failed.connect(self._on_failed)
