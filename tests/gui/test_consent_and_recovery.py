@@ -279,3 +279,33 @@ def test_the_password_dialog_lets_the_person_say_there_is_none(qtbot) -> None:
 
     QTimer.singleShot(0, type_and_accept)
     assert dialog.answer() == "s3cret"
+
+
+@pytest.mark.slow
+def test_cancel_while_a_step_runs_closes_the_window_once_it_ends(qtbot, machine, monkeypatch) -> None:
+    import threading
+
+    from app.core.migrate import steps
+
+    started, go_on = threading.Event(), threading.Event()
+    check, act = steps.KINDS["preflight"]
+
+    def held_preflight(ctx, step):  # the first step waits for the test, so the run is busy when Cancel comes
+        started.set()
+        go_on.wait(timeout=60)
+        return act(ctx, step)
+
+    monkeypatch.setitem(steps.KINDS, "preflight", (check, held_preflight))
+    root, playbooks = machine
+    wizard = wizard_for(qtbot, root, playbooks)
+    to_ready(qtbot, wizard, WORKS)
+    wizard.next()
+    qtbot.waitUntil(started.is_set, timeout=60_000)
+    migrate = wizard.pages["migrate"]
+    assert isinstance(migrate, MigratePage) and migrate.running()
+    wizard.reject()  # Cancel (Escape and the close box come here too)
+    assert wizard.isVisible() and "Still running" in migrate.current.text()
+    go_on.set()
+    qtbot.waitUntil(lambda: not wizard.isVisible(), timeout=60_000)
+    assert wizard.model.exit_code == 1602  # stopped at the next safe point: cancelled
+    assert BANNED <= set(root.installed())  # it stopped before removing anything
