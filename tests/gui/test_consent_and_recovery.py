@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from PySide6.QtWidgets import QRadioButton
+from PySide6.QtWidgets import QLabel, QRadioButton
 
 from app.core.migrate import records
 from app.core.wizard_flow import WizardModel
@@ -104,6 +104,10 @@ def test_nothing_is_removed_before_the_action_button(qtbot, machine) -> None:
     assert "Kaspersky Endpoint Security for Linux" in text and WORKS in text and "Cannot be undone" in text
     assert action_button(wizard).text() == f"Remove Kaspersky and install {WORKS}"
     assert not wizard.model.may_start()
+    # On a mounted system, a replacement from the package repositories cannot be installed: shown, disabled.
+    radios = {r.accessibleName(): r for r in wizard.pages["choose"].findChildren(QRadioButton)}
+    assert not radios["ClamAV"].isEnabled() and radios[WORKS].isEnabled()
+    assert any("package repositories" in label.text() for label in wizard.pages["choose"].findChildren(QLabel))
     # Reaching the Migrating page any other way starts nothing.
     wizard.go_to("migrate")
     migrate = wizard.pages["migrate"]
@@ -300,12 +304,44 @@ def test_cancel_while_a_step_runs_closes_the_window_once_it_ends(qtbot, machine,
     wizard = wizard_for(qtbot, root, playbooks)
     to_ready(qtbot, wizard, WORKS)
     wizard.next()
-    qtbot.waitUntil(started.is_set, timeout=60_000)
     migrate = wizard.pages["migrate"]
-    assert isinstance(migrate, MigratePage) and migrate.running()
-    wizard.reject()  # Cancel (Escape and the close box come here too)
-    assert wizard.isVisible() and "Still running" in migrate.current.text()
-    go_on.set()
+    assert isinstance(migrate, MigratePage)
+    try:
+        qtbot.waitUntil(started.is_set, timeout=60_000)
+        qtbot.waitUntil(lambda: migrate.statuses.get("preflight") == "running", timeout=60_000)
+        assert migrate.running()
+        wizard.reject()  # Cancel (Escape and the close box come here too)
+        assert wizard.isVisible() and "Still running: Check this machine is ready" in migrate.current.text()
+    finally:
+        go_on.set()
     qtbot.waitUntil(lambda: not wizard.isVisible(), timeout=60_000)
     assert wizard.model.exit_code == 1602  # stopped at the next safe point: cancelled
     assert BANNED <= set(root.installed())  # it stopped before removing anything
+
+
+def test_a_clean_machine_can_save_a_nothing_found_report(qtbot, tmp_path: Path) -> None:
+    import datetime as dt
+
+    from app.core.data.catalogue import load_catalogue
+    from app.core.scan.classifier import classify
+    from app.core.scan.inventory import Source
+    from app.core.scan.run import ScanResult
+
+    catalogue = load_catalogue()
+    inventory = {"platform": "windows", "programs": [{"name": "Mozilla Firefox", "publisher": "Mozilla"}]}
+    model = WizardModel(support_code="CLN-777", platform="windows")
+    model.scan = ScanResult(
+        classify(catalogue, inventory, dt.datetime.now(dt.UTC)), inventory, Source("file", "t"), catalogue
+    )
+    wizard = OfframpWizard(model)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.next()
+    wizard.next()  # a clean scan goes straight to Done
+    done = wizard.pages["done"]
+    assert isinstance(done, DonePage) and wizard.currentId() == page_id("done")
+    assert done.save_html.isEnabled()
+    done.write(tmp_path / "clean.html", "html")
+    page = (tmp_path / "clean.html").read_text()
+    assert f"Nothing from {model.vendor} was found on this computer" in page and "CLN-777" in page
+    assert "Report saved" in done.saved.text()
