@@ -62,6 +62,11 @@ INVENTORY = {
 }
 
 
+def finished(step) -> str:
+    """How the runner records a finished step: a built-in replacement's "check it is here" is a skip."""
+    return "skipped" if step.kind == "stage" and step.params.get("method") == "builtin" else "done"
+
+
 def dark_palette():
     from PySide6.QtGui import QColor, QPalette
 
@@ -116,7 +121,7 @@ def render(scale: str, dark: bool = False) -> None:
         page.plan = plan
         page.plan_steps = plan.steps
         running = next(i for i, s in enumerate(plan.steps) if s.kind == "uninstall")
-        page.statuses = {s.id: "done" for s in plan.steps[:running]} | {plan.steps[running].id: "running"}
+        page.statuses = {s.id: finished(s) for s in plan.steps[:running]} | {plan.steps[running].id: "running"}
         page._render_steps()
         page.progress.setValue(int(running / len(plan.steps) * 100))
         page.current.setText(f"Step {running + 1} of {len(plan.steps)}: {plan.steps[running].title}")
@@ -175,7 +180,7 @@ def stopped(app, wizard, plan, scale: str) -> None:
     from app.core import exitcodes
 
     uninstalls = [s for s in plan.steps if s.kind == "uninstall"]
-    steps = {s.id: {"status": "done"} for s in plan.steps[: plan.steps.index(uninstalls[-1])]}
+    steps = {s.id: {"status": finished(s)} for s in plan.steps[: plan.steps.index(uninstalls[-1])]}
     steps[uninstalls[-1].id] = {"status": "failed"}
     wizard.back()  # from Done to Migrating
     page = wizard.page_named("migrate")
@@ -222,7 +227,7 @@ def relaunch_after_a_failure(app, model, plan, scale: str) -> None:
     from app.gui.wizard import OfframpWizard
 
     uninstalls = [s for s in plan.steps if s.kind == "uninstall"]
-    steps = {s.id: {"status": "done"} for s in plan.steps[: plan.steps.index(uninstalls[-1])]}
+    steps = {s.id: {"status": finished(s)} for s in plan.steps[: plan.steps.index(uninstalls[-1])]}
     steps[uninstalls[-1].id] = {
         "status": "failed",
         "message": f"{uninstalls[-1].title} was blocked: the uninstaller asks for the password set in the product.",

@@ -386,7 +386,13 @@ def verified_already(message: str) -> Callable[[Context, Step], Outcome]:
 ALREADY: dict[str, Callable[[Context, Step], Outcome]] = {
     "preflight": verified_already("already checked"),
     "rescue": verified_already("already confirmed"),
-    "stage": verified_already("already downloaded and checked"),
+    "stage": lambda ctx, step: (
+        # Nothing was looked at for a replacement that is part of the system: not a tick, a skip; the
+        # verify step after the removal is what checks it.
+        Outcome("skipped", "not needed: it is part of the system; Offramp checks it after the removal")
+        if step.params.get("method") == "builtin"
+        else Outcome.done("already downloaded and checked")
+    ),
     "uninstall": verified_already("already removed: the system no longer lists it"),
     "reboot": reboot_already,
     "install": verified_already("already installed: the system lists it"),
