@@ -20,7 +20,7 @@ from app.core import exitcodes
 def build_parser() -> argparse.ArgumentParser:
     # Each command module registers its own sub-parsers beside its handlers. It imports only the standard
     # library at the top, and its handlers import the core when they run, so the whole parser stays cheap.
-    from app.commands import export, migrate, playbooks, scan, timeline, walkthrough
+    from app.commands import export, journal, migrate, playbooks, scan, timeline, walkthrough
 
     parser = argparse.ArgumentParser(
         prog="offramp",
@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="also print debug messages to the terminal")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     # In the order --help lists them.
-    for module in (playbooks, timeline, scan, migrate, walkthrough, export):
+    for module in (playbooks, timeline, scan, migrate, journal, walkthrough, export):
         module.register(commands)
     return parser
 

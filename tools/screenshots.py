@@ -180,13 +180,15 @@ def stopped(app, wizard, plan, scale: str) -> None:
     from app.core import exitcodes
 
     uninstalls = [s for s in plan.steps if s.kind == "uninstall"]
-    steps = {s.id: {"status": finished(s)} for s in plan.steps[: plan.steps.index(uninstalls[-1])]}
-    steps[uninstalls[-1].id] = {"status": "failed"}
+    from app.core.migrate.statefile import MigrationState, StepRecord
+
+    steps = {s.id: StepRecord(finished(s)) for s in plan.steps[: plan.steps.index(uninstalls[-1])]}
+    steps[uninstalls[-1].id] = StepRecord("failed")
     wizard.back()  # from Done to Migrating
     page = wizard.page_named("migrate")
     page._on_finished(
         SimpleNamespace(
-            state={"steps": steps},
+            state=MigrationState("K7F-M4Q", plan.to_dict(), {}, steps=steps),
             exit_code=exitcodes.UNINSTALL_BLOCKED,
             message=f"{uninstalls[-1].title} was blocked: the uninstaller asks for the password set in the product",
         )
@@ -227,12 +229,14 @@ def relaunch_after_a_failure(app, model, plan, scale: str) -> None:
     from app.gui.wizard import OfframpWizard
 
     uninstalls = [s for s in plan.steps if s.kind == "uninstall"]
-    steps = {s.id: {"status": finished(s)} for s in plan.steps[: plan.steps.index(uninstalls[-1])]}
-    steps[uninstalls[-1].id] = {
-        "status": "failed",
-        "message": f"{uninstalls[-1].title} was blocked: the uninstaller asks for the password set in the product.",
-    }
-    state = {"plan": plan.to_dict(), "steps": steps, "support_code": model.support_code, "options": {}}
+    from app.core.migrate.statefile import MigrationState, StepRecord
+
+    steps = {s.id: StepRecord(finished(s)) for s in plan.steps[: plan.steps.index(uninstalls[-1])]}
+    steps[uninstalls[-1].id] = StepRecord(
+        "failed",
+        message=f"{uninstalls[-1].title} was blocked: the uninstaller asks for the password set in the product.",
+    )
+    state = MigrationState(model.support_code, plan.to_dict(), {}, steps=steps)
     wizard = OfframpWizard(WizardModel(support_code=model.support_code, platform="windows", resume_state=state))
     wizard.setWizardStyle(QWizard.WizardStyle.ModernStyle)
     wizard.show()

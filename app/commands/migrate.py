@@ -57,6 +57,11 @@ def register(commands: argparse._SubParsersAction) -> None:
         "from its first unfinished step.",
     )
     p.add_argument("--silent", action="store_true", help="never prompt (for deployment tools)")
+    p.add_argument(
+        "--abandon",
+        action="store_true",
+        help="clear a stuck migration instead of resuming it (journaled; its record is kept aside)",
+    )
     p.set_defaults(handler=run_resume)
 
 
@@ -113,9 +118,11 @@ def _ask_terminal(question: Any) -> bool:
         print(f"  Warning: {question.warning}")
     if question.url:
         print(f"  Open: {question.url}")
-    prompt = {"reboot": "Restart now? [y/N] ", "acknowledge": "Done, or not needed? [y/N] "}.get(
-        question.kind, "Done? [y/N] "
-    )
+    prompt = {
+        "reboot": "Restart now? [y/N] ",
+        "acknowledge": "Done, or not needed? [y/N] ",
+        "delete": "Remove them? [y/N] ",
+    }.get(question.kind, "Done? [y/N] ")
     return input(prompt).strip().lower() in ("y", "yes")
 
 
@@ -136,15 +143,29 @@ def _finish(result: Any, silent: bool) -> int:
     code = result.exit_code
     words = exitcodes.DESCRIPTIONS.get(code, "failed")
     print(f"{'Finished' if code == 0 else 'Stopped'}: {result.message} (exit {code}: {words})")
-    for item in result.state.get("to_do", []):
+    for item in result.state.to_do:
         print(f"  to do: {item}")
-    print(f"Support code: {result.state['support_code']}")
+    print(f"Support code: {result.state.support_code}")
     return code
+
+
+def _record_error(exc: Any) -> int:
+    """A damaged, locked or unwritable record: one sentence saying what to do, its documented exit code."""
+    import logging
+
+    from app.core import eventlog
+
+    eventlog.event(
+        "migrate.records.failed", str(exc), level=logging.ERROR, console=False, exit_code=exc.exit_code, path=exc.path
+    )
+    print(f"offramp: {exc}", file=sys.stderr)
+    return int(exc.exit_code)
 
 
 def run_migrate(args: argparse.Namespace) -> int:
     from app.core.migrate import session
     from app.core.migrate.plan import PlanError
+    from app.core.migrate.recorderrors import RecordError
 
     options = _options(args)
     if not options.silent and not sys.stdin.isatty() and not options.dry_run:
@@ -154,25 +175,33 @@ def run_migrate(args: argparse.Namespace) -> int:
         return exitcodes.USAGE
     try:
         runner, scan = session.start(options, progress=_progress, ask=_ask_terminal, prompt_secret=_prompt_secret)
+        if runner is None:
+            print("Nothing banned was found on this machine: nothing to do.")
+            return exitcodes.SUCCESS
+        if not options.silent:
+            _print_plan(runner.ctx.plan)
+        return _finish(runner.run(), options.silent)
     except (session.SessionError, PlanError) as exc:
         print(f"offramp: {exc}", file=sys.stderr)
         return exitcodes.USAGE
-    if runner is None:
-        print("Nothing banned was found on this machine: nothing to do.")
-        return exitcodes.SUCCESS
-    if not options.silent:
-        _print_plan(runner.ctx.plan)
-    return _finish(runner.run(), options.silent)
+    except RecordError as exc:
+        return _record_error(exc)
 
 
 def run_resume(args: argparse.Namespace) -> int:
     from app.core.migrate import session
+    from app.core.migrate.recorderrors import RecordError
 
     try:
+        if getattr(args, "abandon", False):
+            print(session.abandon())
+            return exitcodes.SUCCESS
         runner = session.resume(
             progress=_progress, ask=_ask_terminal, prompt_secret=_prompt_secret, silent=True if args.silent else None
         )
+        return _finish(runner.run(), args.silent)
     except session.SessionError as exc:
         print(f"offramp: {exc}", file=sys.stderr)
         return exitcodes.USAGE
-    return _finish(runner.run(), args.silent)
+    except RecordError as exc:
+        return _record_error(exc)

@@ -26,6 +26,8 @@ INSTALL_FAILED = 26  # the replacement's installer failed
 NOT_PROTECTING = 27  # the replacement is installed but not protecting
 STILL_FOUND = 28  # the final rescan still finds the banned product
 NEEDS_PERSON = 29  # a step needs a person (guided install, interactive uninstaller) in silent mode
+RECORD_DAMAGED = 30  # the saved state or journal was damaged (kept aside) or is from a newer Offramp
+RECORDS_INACCESSIBLE = 31  # the state folder cannot be read or written (full, read-only)
 
 # Any command.
 INTERNAL = 70  # sysexits' EX_SOFTWARE: a bug in Offramp, distinct from every documented outcome
@@ -51,4 +53,6 @@ DESCRIPTIONS = {
     NEEDS_PERSON: "a step needs a person at the machine",
     INTERNAL: "internal error (the details are in the log)",
     INTERRUPTED: "interrupted",
+    RECORD_DAMAGED: "the migration's saved record was damaged (kept aside) or is from a newer Offramp",
+    RECORDS_INACCESSIBLE: "the migration's record cannot be written (disk full or read-only)",
 }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from app.core.data.platforms import this_platform
 
@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # imported when used, so the wizard's first page appears soon
     from app.core.data.replacements import Replacement
     from app.core.migrate.context import Options
     from app.core.migrate.plan import Plan
+    from app.core.migrate.statefile import MigrationState
     from app.core.scan.run import ScanResult
 
 # The pages in the order a person meets them; "recover" is shown only on a relaunch after a failed run,
@@ -53,7 +54,7 @@ class WizardModel:
         helpdesk: bool = False,
         extra_playbooks: Path | None = None,
         allow_loopback_http: bool = False,
-        resume_state: dict[str, Any] | None = None,  # an unfinished migration found at start
+        resume_state: MigrationState | None = None,  # an unfinished migration found at start
     ):
         self.support_code = support_code
         self.root = root
@@ -136,7 +137,7 @@ class WizardModel:
         if self.resume_state:
             from app.core.migrate.plan import Plan
 
-            return Plan.from_dict(self.resume_state["plan"])
+            return Plan.from_dict(self.resume_state.plan)
         if self._plan is None:
             if self.scan is None:
                 raise ValueError("the migration is planned from a scan, and there is none yet")
@@ -206,19 +207,20 @@ class WizardModel:
     def stopped_step(self) -> tuple[int, str, str] | None:
         """(number, title, message) of the step a saved run stopped at on a failure or cancel, else None."""
         state = self.resume_state
-        if not state or not state.get("plan"):
+        if state is None:
             return None
-        for number, step in enumerate(state["plan"].get("steps", []), 1):
-            entry = state.get("steps", {}).get(step["id"], {})
-            if entry.get("status") in STOPPED:
-                return number, step["title"], entry.get("message") or ""
+        for number, step in enumerate(state.plan.get("steps", []), 1):
+            record = state.steps.get(step["id"])
+            if record is not None and record.status in STOPPED:
+                return number, step["title"], record.message or ""
         return None
 
     def start_over(self) -> None:
         """Sets the saved, stopped run aside (its record is kept) so a new plan can be made and run."""
-        from app.core.migrate import records
+        from app.core.migrate import records, session
 
-        records.abandon()
+        if records.state_path().exists():
+            session.abandon()  # journaled; the state is kept aside, a registered resume unregistered
         self.resume_state = None
         self.finished = False
         self.exit_code = None
@@ -319,5 +321,4 @@ class WizardModel:
 
     def resumed_statuses(self) -> dict[str, str]:
         """Each step's status as the unfinished migration left it (empty for a new one)."""
-        steps = self.resume_state["steps"] if self.resume_state else {}
-        return {step_id: record.get("status", "pending") for step_id, record in steps.items()}
+        return self.resume_state.statuses() if self.resume_state else {}

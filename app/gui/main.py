@@ -15,17 +15,20 @@ def build_wizard(args: argparse.Namespace, resume: bool = True):
     from app.core.wizard_flow import WizardModel
     from app.gui.wizard import OfframpWizard
 
-    state = session.in_progress() if resume else None
+    try:
+        state = session.in_progress() if resume else None
+    except session.RecordError:
+        state = None  # starting a migration sets a damaged record aside, and says so
     model = WizardModel(
-        support_code=state["support_code"] if state else session.new_support_code(),
+        support_code=state.support_code if state else session.new_support_code(),
         root=args.root,
         helpdesk=args.helpdesk,
         extra_playbooks=Path(args.playbooks) if args.playbooks else None,
         allow_loopback_http=os.environ.get("OFFRAMP_ALLOW_LOOPBACK_HTTP") == "1",
         resume_state=state,
     )
-    if state and state["options"].get("root"):
-        model.root = state["options"]["root"]
+    if state and state.options.get("root"):
+        model.root = state.options["root"]
     return OfframpWizard(model)
 
 

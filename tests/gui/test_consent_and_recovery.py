@@ -32,7 +32,7 @@ from tests.support.playbook_fixtures import pinned_playbook
 if TYPE_CHECKING:
     from tests.support.pkgbed_fixtures import BuiltPackages
 
-pytestmark = pytest.mark.gui
+pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("person_says_yes")]
 
 BANNED = {"kesl", "kesl-gui", "klnagent64"}
 WORKS = "Offramp Test Antivirus"
@@ -198,7 +198,7 @@ def test_a_relaunch_after_a_failure_offers_to_start_over(qtbot, machine) -> None
     again.next()
     assert again.currentId() == page_id("found")
     assert records.in_progress() is None  # the old run is set aside, its record kept
-    assert list(records.state_path().parent.glob("migration.set-aside-*.json"))
+    assert list(records.state_path().parent.glob("migration.json.abandoned-*"))
     qtbot.waitUntil(lambda: again.model.scan is not None, timeout=30_000)
     assert again.model.scan is not None and again.model.scan.findings.installed
 

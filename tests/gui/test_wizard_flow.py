@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pytest
 from PySide6.QtWidgets import QRadioButton
 
-from app.core.migrate import session
+from app.core.migrate import records
 from app.core.wizard_flow import WizardModel
 from app.gui.pages.base import page_id
 from app.gui.pages.confirm import ConfirmPage
@@ -28,7 +28,7 @@ from tests.support.playbook_fixtures import pinned_playbook
 if TYPE_CHECKING:
     from tests.support.pkgbed_fixtures import BuiltPackages
 
-pytestmark = pytest.mark.gui
+pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("person_says_yes")]
 
 
 @pytest.fixture
@@ -151,4 +151,4 @@ def test_a_killed_wizard_resumes_on_the_migrating_page(qtbot, machine, private_h
         del os.environ["OFFRAMP_ALLOW_LOOPBACK_HTTP"]
     assert wizard.model.exit_code == 0
     assert "offramp-test-av" in root.installed() and "klnagent64" not in root.installed()
-    assert session.in_progress() is None
+    assert records.in_progress() is None

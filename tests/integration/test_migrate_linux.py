@@ -63,11 +63,14 @@ def test_plan_lists_the_steps_in_a_safe_order(kaspersky_root: DpkgRoot, served_p
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("leftovers", ["report", "remove"])
 def test_silent_migration_end_to_end(
-    kaspersky_root: DpkgRoot, served_playbook, tmp_path: Path, private_home: Path
+    leftovers: str, kaspersky_root: DpkgRoot, served_playbook, tmp_path: Path, private_home: Path
 ) -> None:
     playbook, server = served_playbook
     report = tmp_path / "report.json"
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(f"kind: policy\nschema_version: 1\nleftovers: {{silent: {leftovers}}}\n")
     result = run_cli(
         "migrate",
         "--silent",
@@ -77,6 +80,8 @@ def test_silent_migration_end_to_end(
         str(playbook),
         "--report",
         str(report),
+        "--policy",
+        str(policy),
         env=LOOPBACK,
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -84,12 +89,11 @@ def test_silent_migration_end_to_end(
     assert "kesl" not in installed and "kesl-gui" not in installed and "klnagent64" not in installed
     assert installed["offramp-test-av"] == fx.OFFRAMP_TEST_AV.full_version
     assert "kleopatra" in installed  # the look-alike is left alone
-    assert not (kaspersky_root.path / "opt/kaspersky/kesl").exists()
+    assert not (kaspersky_root.path / "opt/kaspersky/kesl").exists()  # dpkg took the package's own files
 
     data = json.loads(report.read_text())
     assert data["exit_code"] == 0 and data["finished"] is True
     assert [s["status"] for s in data["steps"]] == ["done"] * len(data["steps"])
-    assert data["rescan"]["verdict"] == "clean"
     assert len(server.requests_for("/offramp-test-av_1.0_all.deb")) == 1
 
     journal = read_journal(private_home / "state" / "journal.jsonl")
@@ -100,7 +104,17 @@ def test_silent_migration_end_to_end(
     assert journal.events[-1]["event"] == "run.done"
 
     again = run_cli("scan", "--root", str(kaspersky_root.path))
-    assert again.returncode == 0, again.stdout
+    assert again.returncode == (1 if leftovers == "report" else 0), again.stdout
+    states = kaspersky_root.states()
+    if leftovers == "report":
+        # Nobody confirmed: the configuration dpkg keeps and the log folder stay, and the report says so.
+        assert data["rescan"]["verdict"] == "leftovers"
+        assert states["kesl"][1] == "deinstall ok config-files"
+        assert (kaspersky_root.path / "var/log/kaspersky/kesl/install.log").exists()
+    else:
+        assert data["rescan"]["verdict"] == "clean"
+        assert "kesl" not in states  # purged through dpkg, not deleted behind its back
+        assert not (kaspersky_root.path / "var/log/kaspersky").exists()
 
 
 def test_nothing_to_do_exits_zero(dpkg_root: DpkgRoot, served_playbook) -> None:

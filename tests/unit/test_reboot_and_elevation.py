@@ -34,7 +34,7 @@ def test_restart_required_registers_the_resume_and_exits_3010_then_finishes(tmp_
     ctx.backend.boot_id = lambda: "boot-1"  # type: ignore[method-assign]
     first = Runner(ctx, tmp_path / "state.json").run()
     assert first.exit_code == exitcodes.REBOOT_REQUIRED
-    assert ctx.state["steps"]["reboot"]["status"] == "waiting"
+    assert ctx.state.status("reboot") == "waiting"
     runonce = [a for a in tools.other if a[:2] == ["reg.exe", "add"]]
     assert runonce and "RunOnce" in runonce[0][2] and runonce[0][-2].endswith("resume --silent")
 
@@ -43,7 +43,7 @@ def test_restart_required_registers_the_resume_and_exits_3010_then_finishes(tmp_
     ctx.backend.boot_id = lambda: "boot-2"  # type: ignore[method-assign]
     second = Runner(ctx, tmp_path / "state.json").run()
     assert second.exit_code == exitcodes.SUCCESS, second.message
-    assert ctx.state["steps"]["reboot"]["status"] == "done"
+    assert ctx.state.status("reboot") == "done"
     assert [a for a in tools.other if a[:2] == ["reg.exe", "delete"]], "the resume entry must be removed when done"
     assert len([c for c in tools.calls()]) == 2  # each product removed once: no step ran twice
 
@@ -75,8 +75,8 @@ def test_a_restart_no_removal_asked_for_is_skipped_not_ticked(tmp_path: Path) ->
     ctx.plan.step("reboot").params["when"] = "maybe"
     result = Runner(ctx, tmp_path / "state.json").run()
     assert result.exit_code == exitcodes.SUCCESS, result.message
-    entry = ctx.state["steps"]["reboot"]
-    assert entry["status"] == "skipped" and entry["message"].startswith("not needed")
+    entry = ctx.state.steps["reboot"]
+    assert entry.status == "skipped" and (entry.message or "").startswith("not needed")
     assert not [a for a in tools.other if a[0] == "shutdown.exe"]
 
 

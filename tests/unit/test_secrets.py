@@ -60,12 +60,13 @@ def test_a_bad_password_file_stops_the_session_with_words_not_a_traceback(tmp_pa
     from app.core.migrate.context import Options
     from app.core.migrate.journal import Journal
     from app.core.migrate.plan import Plan, Step
+    from app.core.migrate.statefile import MigrationState
 
     secrets = tmp_path / "passwords.yaml"
     secrets.write_text("kes_pasword: typo\n")
     policy = Policy(password_source="file", password_file=str(secrets))
     plan = Plan("linux", None, [Step("uninstall.x", "uninstall", "Remove X", params={"password": "kes-login"})])
-    state = {"support_code": "AAA-AAA", "steps": {}, "reboot": {"pending": False}}
+    state = MigrationState("AAA-AAA", plan.to_dict(), {})
     with pytest.raises(session.SessionError, match="cannot read the uninstall passwords: .*unknown keys kes_pasword"):
         session._runner(
             plan,

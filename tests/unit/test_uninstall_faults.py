@@ -24,6 +24,7 @@ from app.core.migrate.context import Context, Options
 from app.core.migrate.journal import Journal
 from app.core.migrate.plan import make_plan
 from app.core.migrate.runner import Runner
+from app.core.migrate.statefile import MigrationState
 from app.core.migrate.steps import act_uninstall
 from app.core.platform import commands, msi
 from app.core.platform.registry import MemoryRegistry
@@ -104,7 +105,7 @@ def make_context(
     findings = classify(CATALOGUE, windows.collect(registry, scope_from(CATALOGUE)))
     policy = Policy(data_rescue="assume-done", password_source="env")
     plan = make_plan(findings, CATALOGUE, None, policy)
-    state = {"support_code": "TST-123", "steps": {}, "reboot": {"pending": False}, "finished": False, "exit_code": None}
+    state = MigrationState("TST-123", plan.to_dict(), {})
     clean = dt.datetime.now(dt.UTC)
     return Context(
         plan=plan,
@@ -146,7 +147,7 @@ def test_windows_installer_results_mean_what_they_are_documented_to(
     ctx = make_context(tmp_path, fake)
     outcome = act_uninstall(ctx, kes_step(ctx))
     assert (outcome.status, outcome.exit_code) == (status, exit_code)
-    assert ctx.state["reboot"]["pending"] is reboot
+    assert ctx.state.reboot.pending is reboot
     assert fake.calls()[0]["argv"][:4] == ["/x", KES_CODE, "/qn", "/norestart"]
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from app.core.data.catalogue import load_catalogue
+from app.core.migrate.statefile import MigrationState, StepRecord
 from app.core.scan.classifier import classify
 from app.core.scan.inventory import Source
 from app.core.scan.run import ScanResult
@@ -30,7 +31,7 @@ def test_pages_follow_in_order_and_a_clean_machine_skips_to_done() -> None:
 
 
 def test_an_unfinished_migration_reopens_on_the_migrating_page() -> None:
-    assert WizardModel(support_code="AAA-AAA", resume_state={"plan": {}}).start_page() == "migrate"
+    assert WizardModel(support_code="AAA-AAA", resume_state=MigrationState("AAA-AAA", {}, {})).start_page() == "migrate"
 
 
 def test_defender_is_the_default_on_windows_and_every_choice_fits_the_platform() -> None:
@@ -133,14 +134,19 @@ def test_a_replacement_from_repositories_is_unavailable_on_a_mounted_root() -> N
 
 def test_a_relaunch_after_a_failed_step_starts_on_recover_and_an_interrupted_one_carries_on() -> None:
     plan = {"steps": [{"id": "preflight", "title": "Check this machine is ready"}, {"id": "stage.x", "title": "T"}]}
-    failed = {"plan": plan, "steps": {"preflight": {"status": "done"}, "stage.x": {"status": "failed", "message": "m"}}}
+    failed = MigrationState(
+        "AAA-AAA",
+        plan,
+        {},
+        steps={"preflight": StepRecord("done"), "stage.x": StepRecord("failed", message="m")},
+    )
     model = WizardModel(support_code="AAA-AAA", resume_state=failed)
     assert model.start_page() == "recover"
     assert model.stopped_step() == (2, "T", "m")
     assert model.next_page("recover") == "migrate"
     model.continue_run = False
     assert model.next_page("recover") == "found"
-    killed = {"plan": plan, "steps": {"preflight": {"status": "running"}}}
+    killed = MigrationState("AAA-AAA", plan, {}, steps={"preflight": StepRecord("running")})
     assert WizardModel(support_code="AAA-AAA", resume_state=killed).start_page() == "migrate"
 
 
@@ -177,7 +183,7 @@ def test_the_session_runs_the_plan_the_wizard_showed(private_home) -> None:
     assert scan is model.scan
     assert runner is not None
     assert runner.ctx.plan.to_dict() == model.plan().to_dict()
-    assert runner.ctx.state["support_code"] == "AAA-AAA"
+    assert runner.ctx.state.support_code == "AAA-AAA"
 
 
 def test_a_clean_scan_gives_the_session_nothing_to_run(private_home) -> None:
@@ -193,7 +199,8 @@ def test_a_reopened_migration_shows_its_saved_plan_and_statuses() -> None:
     saved = _linux_with_kesl().plan()
     first = saved.steps[0].id
     model = WizardModel(
-        support_code="AAA-AAA", resume_state={"plan": saved.to_dict(), "steps": {first: {"status": "done"}}}
+        support_code="AAA-AAA",
+        resume_state=MigrationState("AAA-AAA", saved.to_dict(), {}, steps={first: StepRecord("done")}),
     )
     assert model.plan().to_dict() == saved.to_dict()
     assert model.resumed_statuses() == {first: "done"}

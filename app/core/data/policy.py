@@ -2,7 +2,7 @@
 
 A YAML file validated like the playbooks (playbooks/schema/policy.schema.json). Without a file the
 defaults are those of a careful person at the keyboard: remove every banned product found, allow no
-restart without asking, read no password from anywhere but a prompt.
+restart without asking, read no password from anywhere but a prompt, delete no leftover nobody confirmed.
 """
 
 from __future__ import annotations
@@ -32,6 +32,9 @@ class Policy:
     remove_families: tuple[str, ...] = ("consumer", "business", "server", "companion", "legacy", "tool")
     keep_products: tuple[str, ...] = ()
     data_rescue: str = "ask"  # ask: a person confirms each item; assume-done: the admin has taken care of it
+    # What the clean-up does with leftovers when no person is there to confirm (the catalogue says a person
+    # confirms): report them (the default), or remove them.
+    leftovers: str = "report"
     source: str = "defaults"
 
     def removes(self, family: str, product_id: str) -> bool:
@@ -53,6 +56,7 @@ def from_data(data: dict[str, Any], source: str) -> Policy:
         remove_families=tuple(removal.get("families", defaults.remove_families)),
         keep_products=tuple(removal.get("keep_products", ())),
         data_rescue=data.get("data_rescue", "ask"),
+        leftovers=data.get("leftovers", {}).get("silent", "report"),
         source=source,
     )
 

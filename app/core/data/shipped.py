@@ -16,9 +16,7 @@ the time to parse the YAML.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -74,21 +72,16 @@ def _parse(path: Path) -> Any:
 
 def _write_snapshot(root: Path, folder: str, files: dict[str, Any]) -> bool:
     """Replaces the snapshot atomically; False (and nothing changed) when the folder is not writable."""
-    import tempfile  # only when writing: a normal start reads
+    from app.core import atomicfile  # only when writing: a normal start reads
 
     target = snapshot_path(root, folder)
-    temporary: str | None = None
     try:
         target.parent.mkdir(exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        with open(handle, "w", encoding="utf-8") as out:
-            json.dump({"format": FORMAT, "files": files}, out, ensure_ascii=False, separators=(",", ":"))
-        os.replace(temporary, target)
+        text = json.dumps({"format": FORMAT, "files": files}, ensure_ascii=False, separators=(",", ":"))
+        # Readable by everyone, like the YAML beside it: a user's start reads what root's build wrote.
+        atomicfile.write_text(target, text, mode=0o644)
         return True
     except OSError:
-        if temporary is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
         return False
 
 

@@ -13,6 +13,7 @@ from app.core.data.policy import Policy
 from app.core.data.replacements import Replacement
 from app.core.migrate.journal import Journal
 from app.core.migrate.plan import Plan
+from app.core.migrate.statefile import MigrationState
 from app.core.platform.base import SystemBackend
 
 
@@ -20,7 +21,7 @@ from app.core.platform.base import SystemBackend
 class Question:
     """A request from the engine to the person at the machine; the GUI or the terminal answers it."""
 
-    kind: str  # acknowledge, confirm, reboot, open-url, password
+    kind: str  # acknowledge, confirm, delete, reboot, open-url, password
     title: str
     text: str
     url: str | None = None
@@ -52,7 +53,7 @@ class Context:
     policy: Policy
     backend: SystemBackend
     journal: Journal
-    state: dict[str, Any]
+    state: MigrationState
     options: Options
     downloads_dir: Path
     progress: Callable[[str, float], None] = lambda _m, _f: None
@@ -76,7 +77,7 @@ class Context:
         return run_scan(root=self.root_path, platform=self.plan.platform, catalogue=self.catalogue).findings
 
     def step_data(self, step_id: str) -> dict[str, Any]:
-        return self.state["steps"].setdefault(step_id, {}).setdefault("data", {})
+        return self.state.step(step_id).data
 
     @property
     def root_path(self) -> Path | None:

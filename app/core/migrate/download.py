@@ -39,7 +39,7 @@ from typing import IO, TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 from app import __version__
-from app.core import eventlog
+from app.core import atomicfile, eventlog
 
 if TYPE_CHECKING:  # requests is imported lazily: `import app.core.migrate.download` must stay cheap for the CLI.
     import requests
@@ -250,32 +250,6 @@ def _remove(path: Path) -> None:
     except OSError as exc:
         # Cleanup runs while another error is being raised; don't let it hide that error, but say so.
         eventlog.event("download.failed", f"could not delete {path}: {exc}", level=logging.WARNING, path=str(path))
-
-
-def _fsync_dir(directory: Path) -> None:
-    # On POSIX the rename itself only survives a power cut once the directory entry is on disk.
-    if os.name == "nt":
-        return
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass  # some filesystems refuse fsync on a directory; the file's own data is already synced
-    finally:
-        os.close(fd)
-
-
-def _replace(src: Path, dst: Path) -> None:
-    # Windows refuses the rename while another process (typically an AV scanner looking at the new
-    # file) holds it open; that lasts a moment, so retry briefly instead of failing the migration.
-    for pause in (0.1, 0.2, 0.4, 0.8, 0.0):
-        try:
-            os.replace(src, dst)
-            return
-        except PermissionError:
-            if os.name != "nt" or not pause:
-                raise
-            time.sleep(pause)
 
 
 # --- the transfer ---------------------------------------------------------------------------------------
@@ -787,8 +761,7 @@ def download(
                 transfer.run(session, attempts=attempts, backoff=backoff)
             handle.flush()
             os.fsync(handle.fileno())  # the data must be on disk before the name that vouches for it
-        _replace(part, final)
-        _fsync_dir(dest_dir)
+        atomicfile.replace(part, final)
     except DownloadError as exc:
         _remove(part)
         eventlog.event(

@@ -1,107 +1,251 @@
 """The migration report: every step with its times and outcome, what was removed and installed, what is left to do.
 
-Written as JSON for tools (Intune, ConfigMgr, a ticket system) from the state and the journal; it
-never contains a password, because neither of those does.
+A typed record (`Report`) with one writer (`to_json`) and one reader (`from_json`, which the HTML
+report and the GUI use to check a file before they show it). Written as JSON for tools (Intune,
+ConfigMgr, a ticket system) from the state and the journal; it never contains a password, because
+neither of those does. It keeps the journal's head (the hash of its last line) and its length, so
+`offramp journal verify --report` can prove the journal was not edited after the run.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app import __version__
 from app.core import exitcodes, paths
 from app.core.migrate import statefile
-from app.core.migrate.context import Context
+
+if TYPE_CHECKING:
+    from app.core.migrate.context import Context
 
 
-def build(ctx: Context) -> dict[str, Any]:
+class ReportShapeError(ValueError):
+    """JSON that is not an Offramp migration report; the message says which field is wrong."""
+
+
+@dataclass
+class ReportStep:
+    number: int
+    id: str
+    kind: str = ""
+    title: str = ""
+    status: str = "pending"
+    started: str | None = None
+    finished: str | None = None
+    attempts: int = 0
+    message: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class JournalHead:
+    head: str | None  # SHA-256 of the journal's last complete line when the report was written
+    lines: int  # how many complete lines it had then
+
+
+@dataclass
+class Report:
+    support_code: str
+    steps: list[ReportStep] = field(default_factory=list)
+    offramp_version: str | None = None
+    platform: str | None = None
+    root: str | None = None
+    replacement: str | None = None
+    plan_fingerprint: str | None = None
+    dry_run: bool = False
+    started: str | None = None
+    finished: bool = False
+    exit_code: int | None = None
+    outcome: str | None = None
+    removed: list[str] = field(default_factory=list)
+    installed: list[str] = field(default_factory=list)  # only what the verify step proved installed
+    installed_unverified: list[str] = field(default_factory=list)  # installed, not (yet) proven by verify
+    protection: str | None = None  # protected, unconfirmed, not-proven or none: see protection()
+    vendor: str | None = None  # set on a "nothing found" report, which has no steps to name it
+    nothing_found: bool = False
+    verification: dict[str, Any] | None = None
+    rescan: dict[str, Any] | None = None
+    warnings: list[str] = field(default_factory=list)
+    to_do_by_hand: list[str] = field(default_factory=list)
+    journal: JournalHead | None = None
+
+
+def build(ctx: Context) -> Report:
+    from app.core.migrate import journal
+
     state = ctx.state
     steps = []
     for number, step in enumerate(ctx.plan.steps, 1):
-        entry = state["steps"].get(step.id, {})
+        entry = state.steps.get(step.id) or statefile.StepRecord()
         steps.append(
-            {
-                "number": number,
-                "id": step.id,
-                "kind": step.kind,
-                "title": step.title,
-                "status": entry.get("status", "pending"),
-                "started": entry.get("started"),
-                "finished": entry.get("finished"),
-                "attempts": entry.get("attempts", 0),
-                "message": entry.get("message"),
-                "data": entry.get("data", {}),
-            }
+            ReportStep(
+                number=number,
+                id=step.id,
+                kind=step.kind,
+                title=step.title,
+                status=entry.status or "pending",
+                started=entry.started,
+                finished=entry.finished,
+                attempts=entry.attempts,
+                message=entry.message,
+                data=entry.data,
+            )
         )
     labels = {step.id: step.params.get("label", step.title) for step in ctx.plan.steps}
-    removed = [labels[s["id"]] for s in steps if s["kind"] == "uninstall" and s["status"] == "done"]
-    verify = next((s for s in steps if s["kind"] == "verify"), None)
-    rescan = next((s for s in steps if s["kind"] == "rescan"), None)
+    removed = [labels[s.id] for s in steps if s.kind == "uninstall" and s.status == "done"]
+    verify = next((s for s in steps if s.kind == "verify"), None)
+    rescan = next((s for s in steps if s.kind == "rescan"), None)
     # "Installed" is claimed only once the verify step proved it; an install the verify step has not
     # confirmed (or that it contradicted) is listed apart, so no reader takes it for protection.
-    proven = verify is not None and verify["status"] == "done"
-    install_done = [labels[s["id"]] for s in steps if s["kind"] == "install" and s["status"] == "done"]
-    code = state.get("exit_code")
-    return {
-        "offramp_version": __version__,
-        "support_code": state["support_code"],
-        "platform": ctx.plan.platform,
-        "root": ctx.plan.root,
-        "replacement": ctx.replacement.name if ctx.replacement else None,
-        "plan_fingerprint": ctx.plan.fingerprint,
-        "dry_run": ctx.options.dry_run,
-        "started": state.get("started"),
-        "finished": state.get("finished", False),
-        "exit_code": code,
-        "outcome": exitcodes.DESCRIPTIONS.get(code, "in progress") if code is not None else "in progress",
-        "removed": removed,
-        "installed": install_done if proven else [],
-        "installed_unverified": [] if proven else install_done,
-        "protection": protection(ctx, verify),
-        "verification": verify["data"] if verify else None,
-        "rescan": rescan["data"] if rescan else None,
-        "warnings": state.get("warnings", []) + ctx.plan.warnings,
-        "to_do_by_hand": state.get("to_do", []),
-        "steps": steps,
-    }
+    proven = verify is not None and verify.status == "done"
+    install_done = [labels[s.id] for s in steps if s.kind == "install" and s.status == "done"]
+    code = state.exit_code
+    head, lines = journal.head(ctx.journal.path)
+    return Report(
+        offramp_version=__version__,
+        support_code=state.support_code,
+        platform=ctx.plan.platform,
+        root=ctx.plan.root,
+        replacement=ctx.replacement.name if ctx.replacement else None,
+        plan_fingerprint=ctx.plan.fingerprint,
+        dry_run=ctx.options.dry_run,
+        started=state.started,
+        finished=state.finished,
+        exit_code=code,
+        outcome=exitcodes.DESCRIPTIONS.get(code, "in progress") if code is not None else "in progress",
+        removed=removed,
+        installed=install_done if proven else [],
+        installed_unverified=[] if proven else install_done,
+        protection=protection(ctx, verify),
+        verification=verify.data if verify else None,
+        rescan=rescan.data if rescan else None,
+        warnings=state.warnings + ctx.plan.warnings,
+        to_do_by_hand=state.to_do,
+        steps=steps,
+        journal=JournalHead(head, lines),
+    )
 
 
-def protection(ctx: Context, verify: dict[str, Any] | None) -> str:
+def to_json(report: Report) -> dict[str, Any]:
+    data = {f.name: getattr(report, f.name) for f in fields(Report)}
+    data["steps"] = [vars(step) for step in report.steps]
+    data["journal"] = vars(report.journal) if report.journal else None
+    return data
+
+
+def from_json(data: Any) -> Report:
+    """The typed report; ReportShapeError naming the first field that is wrong. Missing fields take defaults."""
+    if not isinstance(data, dict):
+        raise ReportShapeError("expected a JSON object")
+    if not isinstance(data.get("support_code"), str):
+        raise ReportShapeError("it has no support code")
+    raw_steps = data.get("steps")
+    if not isinstance(raw_steps, list) or not all(isinstance(s, dict) for s in raw_steps):
+        raise ReportShapeError("it has no list of steps")
+    for key in ("removed", "installed", "installed_unverified", "warnings", "to_do_by_hand"):
+        if data.get(key) is not None and not isinstance(data[key], list):
+            raise ReportShapeError(f"'{key}' is not a list")
+    for key in ("verification", "rescan"):
+        if data.get(key) is not None and not isinstance(data[key], dict):
+            raise ReportShapeError(f"'{key}' is not an object")
+    steps = [_step(raw, number) for number, raw in enumerate(raw_steps, 1)]
+    code = data.get("exit_code")
+
+    def text(key: str) -> str | None:
+        value = data.get(key)
+        return value if isinstance(value, str) else None
+
+    def optional_object(key: str) -> dict[str, Any] | None:
+        value = data.get(key)
+        return value if isinstance(value, dict) else None
+
+    def strings(key: str) -> list[str]:
+        return [str(item) for item in data.get(key) or []]
+
+    return Report(
+        support_code=data["support_code"],
+        steps=steps,
+        offramp_version=text("offramp_version"),
+        platform=text("platform"),
+        root=text("root"),
+        replacement=text("replacement"),
+        plan_fingerprint=text("plan_fingerprint"),
+        dry_run=data.get("dry_run") is True,
+        started=text("started"),
+        finished=data.get("finished") is True,
+        exit_code=code if isinstance(code, int) and not isinstance(code, bool) else None,
+        outcome=text("outcome"),
+        removed=strings("removed"),
+        installed=strings("installed"),
+        installed_unverified=strings("installed_unverified"),
+        protection=text("protection"),
+        vendor=text("vendor"),
+        nothing_found=data.get("nothing_found") is True,
+        verification=optional_object("verification"),
+        rescan=optional_object("rescan"),
+        warnings=strings("warnings"),
+        to_do_by_hand=strings("to_do_by_hand"),
+        journal=_journal(data.get("journal")),
+    )
+
+
+def _step(raw: dict[str, Any], number: int) -> ReportStep:
+    texts = {key: raw.get(key) if isinstance(raw.get(key), str) else None for key in ("started", "finished", "message")}
+    given = raw.get("number")
+    attempts = raw.get("attempts")
+    return ReportStep(
+        number=given if isinstance(given, int) and not isinstance(given, bool) else number,
+        id=str(raw.get("id") or ""),
+        kind=str(raw.get("kind") or ""),
+        title=str(raw.get("title") or ""),
+        status=str(raw.get("status") or "pending"),
+        attempts=attempts if isinstance(attempts, int) and not isinstance(attempts, bool) else 0,
+        data=raw["data"] if isinstance(raw.get("data"), dict) else {},
+        **texts,
+    )
+
+
+def _journal(raw: Any) -> JournalHead | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or not isinstance(raw.get("lines"), int):
+        raise ReportShapeError("'journal' is not a journal head")
+    head = raw.get("head")
+    if head is not None and not isinstance(head, str):
+        raise ReportShapeError("'journal.head' is not text")
+    return JournalHead(head, raw["lines"])
+
+
+def protection(ctx: Context, verify: ReportStep | None) -> str:
     """What the verify step proved: protected, unconfirmed (installed, but the replacement cannot say),
     not-proven (verification failed or never ran), or none (no replacement was chosen)."""
     if ctx.replacement is None:
         return "none"
-    if verify is None or verify["status"] != "done":
+    if verify is None or verify.status != "done":
         return "not-proven"
-    return "protected" if verify["data"].get("protecting") is True else "unconfirmed"
+    return "protected" if verify.data.get("protecting") is True else "unconfirmed"
 
 
 def nothing_found(findings: Any, vendor: str, support_code: str, root: str | None = None) -> dict[str, Any]:
-    """The report of a clean scan, so a person whose machine had nothing to remove can still hand the
-    helpdesk a record of what was looked at: no steps, nothing changed."""
-    return {
-        "offramp_version": __version__,
-        "support_code": support_code,
-        "platform": findings.platform,
-        "root": root,
-        "vendor": vendor,
-        "nothing_found": True,
-        "started": findings.scanned_at.isoformat(timespec="seconds"),
-        "finished": True,
-        "exit_code": exitcodes.SUCCESS,
-        "outcome": f"nothing from {vendor} was found",
-        "replacement": None,
-        "protection": "none",
-        "removed": [],
-        "installed": [],
-        "installed_unverified": [],
-        "verification": None,
-        "rescan": {"verdict": findings.verdict, "installed": [], "leftovers": []},
-        "warnings": [],
-        "to_do_by_hand": [],
-        "steps": [],
-    }
+    """The report of a clean scan (as JSON), so a person whose machine had nothing to remove can still hand
+    the helpdesk a record of what was looked at: no steps, nothing changed."""
+    report = Report(
+        support_code=support_code,
+        offramp_version=__version__,
+        platform=findings.platform,
+        root=root,
+        vendor=vendor,
+        nothing_found=True,
+        started=findings.scanned_at.isoformat(timespec="seconds"),
+        finished=True,
+        exit_code=exitcodes.SUCCESS,
+        outcome=f"nothing from {vendor} was found",
+        protection="none",
+        rescan={"verdict": findings.verdict, "installed": [], "leftovers": []},
+    )
+    return to_json(report)
 
 
 def write_report(ctx: Context) -> Path:
@@ -109,5 +253,5 @@ def write_report(ctx: Context) -> Path:
     target = Path(ctx.options.report_file) if ctx.options.report_file else paths.state_dir() / "report.json"
     if ctx.options.dry_run and not ctx.options.report_file:
         target = paths.state_dir() / "report.dry-run.json"
-    statefile.write(target, report)
+    statefile.write_json(target, to_json(report))
     return target

@@ -18,6 +18,9 @@ from app.core.migrate import statefile
 from app.core.migrate.context import Context
 from app.core.migrate.outcome import Outcome
 from app.core.migrate.plan import Step
+from app.core.migrate.recorderrors import RecordError
+from app.core.migrate.runlock import RunLock
+from app.core.migrate.statefile import MigrationState
 from app.core.migrate.steps import ALREADY, KINDS
 
 FINISHED = ("done", "skipped")
@@ -28,7 +31,7 @@ CRASH_ENV = "OFFRAMP_TEST_CRASH_AT"  # "<point>:<step id>", point = before | dur
 class RunResult:
     exit_code: int
     message: str
-    state: dict
+    state: MigrationState
 
 
 def _crash_point(point: str, step_id: str) -> None:
@@ -40,47 +43,57 @@ def _crash_point(point: str, step_id: str) -> None:
 
 
 class Runner:
-    def __init__(self, ctx: Context, state_path: Path):
+    def __init__(self, ctx: Context, state_path: Path, lock: RunLock | None = None):
         self.ctx = ctx
         self.state_path = state_path
+        self.lock = lock  # one migration at a time: held until this run returns
+
+    def close(self) -> None:
+        """Lets go of the migration lock without running (the person changed their mind)."""
+        if self.lock is not None:
+            self.lock.release()
 
     def _save(self) -> None:
         if not self.ctx.options.dry_run:
             statefile.write(self.state_path, self.ctx.state)
 
     def _record(self, step: Step, status: str, outcome: Outcome | None = None) -> None:
-        entry = self.ctx.state["steps"].setdefault(step.id, {})
+        state = self.ctx.state
+        entry = state.step(step.id)
         now = self.ctx.now().isoformat(timespec="seconds")
-        entry["status"] = status
+        entry.status = status
         if status == "running":
-            entry["started"] = entry.get("started") or now
-            entry["attempts"] = entry.get("attempts", 0) + 1
+            entry.started = entry.started or now
+            entry.attempts += 1
         else:
-            entry["finished"] = now
+            entry.finished = now
         if outcome is not None:
-            entry["message"] = outcome.message
-            entry.setdefault("data", {}).update(outcome.data)
-            for key in ("warnings", "to_do"):
-                items = getattr(outcome, key)
-                if items:
-                    self.ctx.state.setdefault(key, [])
-                    self.ctx.state[key] += [i for i in items if i not in self.ctx.state[key]]
+            entry.message = outcome.message
+            entry.data.update(outcome.data)
+            state.warnings += [i for i in outcome.warnings if i not in state.warnings]
+            state.to_do += [i for i in outcome.to_do if i not in state.to_do]
         self._save()
 
     def run(self) -> RunResult:
+        try:
+            return self._run()
+        finally:
+            self.close()
+
+    def _run(self) -> RunResult:
         ctx = self.ctx
         steps = ctx.plan.steps
-        resumed = any(s.get("status") for s in ctx.state["steps"].values())
+        resumed = any(s.status for s in ctx.state.steps.values())
         ctx.journal.append(
             "run.resume" if resumed else "run.start",
-            support_code=ctx.state["support_code"],
+            support_code=ctx.state.support_code,
             plan=ctx.plan.fingerprint,
             dry_run=ctx.options.dry_run,
             silent=ctx.options.silent,
         )
         for index, step in enumerate(steps):
-            entry = ctx.state["steps"].get(step.id, {})
-            if entry.get("status") in FINISHED:
+            status = ctx.state.status(step.id)
+            if status in FINISHED:
                 continue
             if ctx.cancelled() and step.cancellable:
                 return self._stop(
@@ -88,13 +101,11 @@ class Runner:
                 )
             ctx.progress(f"Step {index + 1} of {len(steps)}: {step.title}", index / len(steps))
             self._record(step, "running")
-            ctx.journal.append(
-                "step.start", step=step.id, title=step.title, attempt=ctx.state["steps"][step.id]["attempts"]
-            )
+            ctx.journal.append("step.start", step=step.id, title=step.title, attempt=ctx.state.step(step.id).attempts)
             _crash_point("before", step.id)
             check, act = KINDS[step.kind]
             ctx.checkpoint = lambda step_id=step.id: _crash_point("during", step_id)
-            if entry.get("status") == "waiting" or not check(ctx, step):
+            if not check(ctx, step):
                 if ctx.options.dry_run:
                     outcome = Outcome.done(f"dry run: would {step.title[0].lower()}{step.title[1:]}")
                 else:
@@ -114,7 +125,7 @@ class Runner:
     def _stop(self, step: Step, outcome: Outcome) -> RunResult:
         status = {"waiting": "waiting", "cancelled": "cancelled"}.get(outcome.status, "failed")
         self._record(step, status, outcome)
-        self.ctx.state["exit_code"] = outcome.exit_code
+        self.ctx.state.exit_code = outcome.exit_code
         self._save()
         self.ctx.journal.append(f"step.{status}", step=step.id, message=outcome.message, exit_code=outcome.exit_code)
         eventlog.event(
@@ -129,18 +140,18 @@ class Runner:
 
         try:
             write_report(self.ctx)
-        except OSError as exc:  # a report that cannot be written must not hide why the run stopped
+        except (OSError, RecordError) as exc:  # a report that cannot be written must not hide why the run stopped
             eventlog.event("migrate.report.failed", str(exc))
 
     def _finish(self) -> RunResult:
         ctx = self.ctx
-        if ctx.state["reboot"].get("resume_registered") and not ctx.options.dry_run:
+        if ctx.state.reboot.resume_registered and not ctx.options.dry_run:
             ctx.backend.unregister_resume()
-            ctx.state["reboot"]["resume_registered"] = None
-        ctx.state["finished"] = True
-        ctx.state["exit_code"] = exitcodes.SUCCESS
+            ctx.state.reboot.resume_registered = None
+        ctx.state.finished = True
+        ctx.state.exit_code = exitcodes.SUCCESS
         self._save()
-        self._write_report()  # again, now that the outcome is known
         ctx.journal.append("run.done", exit_code=exitcodes.SUCCESS)
+        self._write_report()  # again, now that the outcome is known, and after the journal's last line
         ctx.progress("Finished", 1.0)
         return RunResult(exitcodes.SUCCESS, "finished", ctx.state)

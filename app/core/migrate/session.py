@@ -7,10 +7,10 @@ make the same plan from the same scan and keep the same record.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 from app.core import paths
 from app.core.data.catalogue import Catalogue, load_catalogue
@@ -20,9 +20,12 @@ from app.core.migrate import statefile
 from app.core.migrate.context import Ask, Context, Options
 from app.core.migrate.journal import Journal
 from app.core.migrate.plan import Plan, make_plan
-from app.core.migrate.records import in_progress, journal_path, new_support_code, state_path
+from app.core.migrate.recorderrors import RecordDamaged, RecordsInaccessible
+from app.core.migrate.records import journal_path, lock_path, new_support_code, set_aside, state_path
+from app.core.migrate.runlock import RunLock
 from app.core.migrate.runner import Runner
 from app.core.migrate.secrets import SecretsError, gather, needed_for
+from app.core.migrate.statefile import MigrationState
 from app.core.platform.base import SystemBackend
 from app.core.scan.run import ScanResult, run_scan
 
@@ -96,12 +99,58 @@ def start(
     scan: ScanResult | None = None,
     support_code: str | None = None,
 ) -> tuple[Runner | None, ScanResult]:
-    """A runner for a new migration, or None when there is nothing to do.
+    """A runner for a new migration (holding the migration lock), or None when there is nothing to do.
 
     The plan comes from `scan` when the caller has just scanned (the wizard shows its findings first),
     otherwise from a scan made here; either way through `plan_from_scan`."""
-    if not options.dry_run and in_progress():
-        raise SessionError("a migration is already in progress on this machine: run 'offramp resume' to finish it")
+    lock = None if options.dry_run else RunLock(lock_path()).acquire()
+    try:
+        runner, scan = _start(
+            options,
+            progress=progress,
+            cancelled=cancelled,
+            ask=ask,
+            prompt_secret=prompt_secret,
+            scan=scan,
+            support_code=support_code,
+        )
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
+    if runner is None:
+        if lock is not None:
+            lock.release()
+    else:
+        runner.lock = lock
+    return runner, scan
+
+
+def _start(
+    options: Options,
+    *,
+    progress: Callable[[str, float], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+    ask: Ask | None = None,
+    prompt_secret: Callable[[str, bool], str | None] | None = None,
+    scan: ScanResult | None = None,
+    support_code: str | None = None,
+) -> tuple[Runner | None, ScanResult]:
+    """A runner for a new migration, or None when there is nothing to do."""
+    set_aside_note = None
+    if not options.dry_run:
+        try:
+            previous = statefile.read(state_path())
+        except RecordDamaged as exc:
+            # A fresh scan is the truth about the machine, so a damaged record need not stop a new
+            # migration: it is kept for a person to look at, and the new journal says where.
+            set_aside_note = {"kept_as": set_aside(state_path()).name, "reason": str(exc)}
+            previous = None
+        if previous is not None and not previous.finished:
+            raise SessionError(
+                "a migration is already in progress on this machine: run 'offramp resume' to finish it, "
+                "or 'offramp resume --abandon' to clear it"
+            )
     policy = policy_for(options)
     if scan is None:
         scan = run_scan(root=Path(options.root) if options.root else None, progress=progress)
@@ -110,20 +159,20 @@ def start(
     catalogue = scan.catalogue
     plan, replacement = plan_from_scan(scan, options, policy)
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    state: dict[str, Any] = {
-        "version": 1,
-        "support_code": support_code or new_support_code(),
-        "started": now,
-        "plan": plan.to_dict(),
-        "options": asdict(options),
-        "steps": {},
-        "reboot": {"pending": False},
-        "finished": False,
-        "exit_code": None,
-    }
+    state = MigrationState(
+        support_code=support_code or new_support_code(),
+        started=now,
+        plan=plan.to_dict(),
+        options=asdict(options),
+    )
     journal = Journal(journal_path() if not options.dry_run else paths.state_dir() / "journal.dry-run.jsonl")
-    if not options.dry_run and journal.path.exists():
-        journal.path.rename(journal.path.with_name(f"journal.{now.replace(':', '')}.jsonl"))
+    if not options.dry_run and os.path.lexists(journal.path):
+        try:
+            journal.path.rename(journal.path.with_name(f"journal.{now.replace(':', '')}.jsonl"))
+        except OSError as exc:
+            raise RecordsInaccessible.from_os_error(exc, journal.path, "set aside the last journal") from None
+    if set_aside_note:
+        journal.append("state.set_aside", **set_aside_note)
     return _runner(
         plan, state, options, policy, catalogue, replacement, journal, progress, cancelled, ask, prompt_secret
     ), scan
@@ -137,14 +186,28 @@ def resume(
     prompt_secret: Callable[[str, bool], str | None] | None = None,
     silent: bool | None = None,
 ) -> Runner:
-    state = statefile.read(state_path())
-    if not state or state.get("finished"):
-        raise SessionError("there is no unfinished migration to resume on this machine")
-    options = Options(**state["options"])
+    """A runner for the unfinished migration (holding the migration lock)."""
+    lock = RunLock(lock_path()).acquire()
+    try:
+        runner = _resume(progress, cancelled, ask, prompt_secret, silent)
+    except BaseException:
+        lock.release()
+        raise
+    runner.lock = lock
+    return runner
+
+
+def _resume(
+    progress: Callable[[str, float], None] | None,
+    cancelled: Callable[[], bool] | None,
+    ask: Ask | None,
+    prompt_secret: Callable[[str, bool], str | None] | None,
+    silent: bool | None,
+) -> Runner:
+    state, options, plan = _saved()
     if silent is not None:
         options.silent = silent
     policy = policy_for(options)
-    plan = Plan.from_dict(state["plan"])
     replacement = choose_replacement(options, policy, plan.platform)
     return _runner(
         plan,
@@ -161,9 +224,54 @@ def resume(
     )
 
 
+def _saved() -> tuple[MigrationState, Options, Plan]:
+    """The unfinished migration's state, options and plan; a damaged record is set aside and said so."""
+    try:
+        state = statefile.read(state_path())
+        if state is None or state.finished:
+            raise SessionError("there is no unfinished migration to resume on this machine")
+        try:
+            return state, Options(**state.options), Plan.from_dict(state.plan)
+        except (TypeError, KeyError, AttributeError) as exc:
+            raise RecordDamaged(f"{state_path()} is damaged: its plan or options do not read ({exc})") from None
+    except RecordDamaged as exc:
+        kept = set_aside(state_path())
+        Journal(journal_path()).append("state.set_aside", kept_as=kept.name, reason=str(exc))
+        raise RecordDamaged(
+            f"{exc}. It is kept as {kept}. Nothing is left to resume: run 'offramp migrate' again, "
+            "which scans the machine afresh and does only what is left",
+            str(kept),
+        ) from None
+
+
+def abandon() -> str:
+    """Clears an unfinished migration deliberately (journaled): its state is kept aside, its resume unregistered."""
+    with RunLock(lock_path()):
+        try:
+            state = statefile.read(state_path())
+        except RecordDamaged:
+            state = None
+            if not state_path().exists():
+                raise
+        if not state_path().exists():
+            raise SessionError("there is no unfinished migration to abandon on this machine")
+        if state is not None and state.reboot.resume_registered:
+            plan = state.plan
+            root = state.options.get("root")
+            backend_for(str(plan.get("platform")), root if isinstance(root, str) else None).unregister_resume()
+        kept = set_aside(state_path(), "abandoned")
+        Journal(journal_path()).append(
+            "run.abandoned",
+            support_code=state.support_code if state else None,
+            finished_steps=[k for k, v in state.steps.items() if v.status in ("done", "skipped")] if state else [],
+            kept_as=kept.name,
+        )
+        return f"the unfinished migration was cleared; its record is kept as {kept}"
+
+
 def _runner(
     plan: Plan,
-    state: dict[str, Any],
+    state: MigrationState,
     options: Options,
     policy: Policy,
     catalogue: Catalogue,
@@ -174,11 +282,7 @@ def _runner(
     ask: Ask | None,
     prompt_secret: Callable[[str, bool], str | None] | None,
 ) -> Runner:
-    pending = [
-        s.params
-        for s in plan.steps
-        if s.kind == "uninstall" and state["steps"].get(s.id, {}).get("status") not in ("done", "skipped")
-    ]
+    pending = [s.params for s in plan.steps if s.kind == "uninstall" and state.status(s.id) not in ("done", "skipped")]
     # A person at the window is asked only when a removal is refused without a password (most products
     # have none set, and asking up front for one that does not exist only confuses); the other sources
     # (environment, file) are read up front, as an unattended run needs them.

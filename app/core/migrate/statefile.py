@@ -1,71 +1,201 @@
-"""A small JSON state file replaced atomically: write a temporary file, fsync it, rename it over the old one.
+"""The saved migration state as typed records, with its one reader and its one writer.
 
-After a crash the file is either the old state or the new one, never half of each. On Windows the
-rename can fail for a moment while an antivirus scanner holds the file open, so it is retried.
+The state says which steps are finished, so `offramp resume` knows where to go on. It is replaced
+atomically (app/core/atomicfile.py): after a crash it is the old state or the new one, never half
+of each. The reader accepts every format an earlier Offramp wrote (so far one: format 1, whose files
+still resume) and refuses, with a sentence, a newer format, a file that is not JSON, and JSON of
+the wrong shape, saying which field is wrong.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-RETRIES = 10
-RETRY_DELAY = 0.1
+from app.core import atomicfile
+from app.core.migrate.recorderrors import RecordDamaged, RecordsInaccessible, RecordUnusable
+
+FORMAT = 1  # raise it when the shape changes, and teach from_json to read every older one
+READABLE = (1,)
+STATUSES = ("running", "done", "skipped", "failed", "waiting", "cancelled")
 
 
-class StateError(Exception):
-    """A state file that exists but cannot be read."""
+@dataclass
+class StepRecord:
+    """What happened to one step of the plan, by its stable id."""
+
+    status: str | None = None  # one of STATUSES; None before the step first ran
+    started: str | None = None
+    finished: str | None = None
+    attempts: int = 0
+    message: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)  # what the step's action found or did
 
 
-def write(path: Path, data: dict[str, Any]) -> None:
+@dataclass
+class RebootRecord:
+    pending: bool = False  # an uninstaller said a restart finishes its work
+    resume_registered: str | None = None  # what the back-end registered to run `resume` after the restart
+    requested_boot_id: str | None = None  # the boot the restart was asked from: another boot id means it happened
+
+
+@dataclass
+class MigrationState:
+    support_code: str
+    plan: dict[str, Any]  # Plan.to_dict(), read back by Plan.from_dict
+    options: dict[str, Any]  # the fields of migrate.context.Options
+    started: str | None = None
+    steps: dict[str, StepRecord] = field(default_factory=dict)
+    reboot: RebootRecord = field(default_factory=RebootRecord)
+    finished: bool = False
+    exit_code: int | None = None
+    warnings: list[str] = field(default_factory=list)
+    to_do: list[str] = field(default_factory=list)  # what a person must still do by hand
+    version: int = FORMAT
+
+    def step(self, step_id: str) -> StepRecord:
+        """The step's record, created empty the first time it is asked for."""
+        return self.steps.setdefault(step_id, StepRecord())
+
+    def status(self, step_id: str) -> str | None:
+        record = self.steps.get(step_id)
+        return record.status if record else None
+
+    def statuses(self) -> dict[str, str]:
+        return {step_id: record.status or "pending" for step_id, record in self.steps.items()}
+
+
+def to_json(state: MigrationState) -> dict[str, Any]:
+    """The state as the JSON object the file holds."""
+    return {
+        "version": FORMAT,
+        "support_code": state.support_code,
+        "started": state.started,
+        "plan": state.plan,
+        "options": state.options,
+        "steps": {step_id: vars(record) for step_id, record in state.steps.items()},
+        "reboot": vars(state.reboot),
+        "finished": state.finished,
+        "exit_code": state.exit_code,
+        "warnings": state.warnings,
+        "to_do": state.to_do,
+    }
+
+
+def from_json(data: Any, source: str = "the state") -> MigrationState:
+    """Builds the typed state; raises RecordDamaged naming the first field that is wrong."""
+
+    def wrong(what: str) -> RecordDamaged:
+        return RecordDamaged(f"{source} is damaged: {what}", source)
+
+    if not isinstance(data, dict):
+        raise wrong("not a JSON object")
+    version = data.get("version", 1)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise wrong("'version' is not a number")
+    if version not in READABLE:
+        raise RecordUnusable(
+            f"{source} was written by a newer Offramp (state format {version}; this one reads up to "
+            f"{READABLE[-1]}): finish the migration with that version, or clear it with "
+            "'offramp resume --abandon'",
+            source,
+        )
+    _need(data, "support_code", str, wrong)
+    _need(data, "plan", dict, wrong)
+    _need(data, "options", dict, wrong)
+    if not isinstance(data.get("steps", {}), dict):
+        raise wrong("'steps' is not an object")
+    if not isinstance(data["plan"].get("steps"), list):
+        raise wrong("'plan.steps' is not a list")
+    steps = {}
+    for step_id, entry in data.get("steps", {}).items():
+        steps[step_id] = _step(entry, f"steps.{step_id}", wrong)
+    reboot = data.get("reboot", {})
+    if not isinstance(reboot, dict):
+        raise wrong("'reboot' is not an object")
+    registered = reboot.get("resume_registered")
+    boot_id = reboot.get("requested_boot_id")
+    if registered is not None and not isinstance(registered, str):
+        raise wrong("'reboot.resume_registered' is not text")
+    if boot_id is not None and not isinstance(boot_id, str):
+        raise wrong("'reboot.requested_boot_id' is not text")
+    exit_code = data.get("exit_code")
+    if exit_code is not None and (not isinstance(exit_code, int) or isinstance(exit_code, bool)):
+        raise wrong("'exit_code' is not a number")
+    lists = {key: data.get(key, []) for key in ("warnings", "to_do")}
+    for key, items in lists.items():
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            raise wrong(f"'{key}' is not a list of text")
+    return MigrationState(
+        support_code=data["support_code"],
+        plan=data["plan"],
+        options=data["options"],
+        started=data.get("started") if isinstance(data.get("started"), str) else None,
+        steps=steps,
+        reboot=RebootRecord(bool(reboot.get("pending", False)), registered, boot_id),
+        finished=data.get("finished") is True,
+        exit_code=exit_code,
+        warnings=lists["warnings"],
+        to_do=lists["to_do"],
+    )
+
+
+def _need(data: dict[str, Any], key: str, kind: type, wrong: Any) -> None:
+    if not isinstance(data.get(key), kind):
+        raise wrong(f"'{key}' is missing or not {'text' if kind is str else 'an object'}")
+
+
+def _step(entry: Any, where: str, wrong: Any) -> StepRecord:
+    if not isinstance(entry, dict):
+        raise wrong(f"'{where}' is not an object")
+    status = entry.get("status")
+    if status is not None and status not in STATUSES:
+        raise wrong(f"'{where}.status' is {status!r}, not a step status")
+    attempts = entry.get("attempts", 0)
+    if not isinstance(attempts, int) or isinstance(attempts, bool) or attempts < 0:
+        raise wrong(f"'{where}.attempts' is not a count")
+    data = entry.get("data", {})
+    if not isinstance(data, dict):
+        raise wrong(f"'{where}.data' is not an object")
+    texts = {key: entry.get(key) for key in ("started", "finished", "message")}
+    for key, value in texts.items():
+        if value is not None and not isinstance(value, str):
+            raise wrong(f"'{where}.{key}' is not text")
+    return StepRecord(status, texts["started"], texts["finished"], attempts, texts["message"], data)
+
+
+def write(path: Path, state: MigrationState) -> None:
+    """Replaces the state file atomically; RecordsInaccessible (with what to do) when the folder refuses it."""
+    write_json(path, to_json(state))
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    """Writes a record Offramp keeps (the state, the JSON report) atomically, owner-only."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True, default=str)
-    import tempfile  # here, not at the top: reading the state is on the wizard's path to its first page
-
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        for attempt in range(RETRIES):
-            try:
-                os.replace(tmp, path)
-                break
-            except PermissionError:
-                if attempt == RETRIES - 1:
-                    raise
-                time.sleep(RETRY_DELAY * (attempt + 1))
-        _fsync_dir(path.parent)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomicfile.write_text(path, text)
+    except OSError as exc:
+        raise RecordsInaccessible.from_os_error(exc, path, "write") from None
 
 
-def _fsync_dir(folder: Path) -> None:
-    if os.name == "nt":
-        return  # Windows cannot open a directory for fsync; NTFS journals the rename itself
-    fd = os.open(folder, os.O_RDONLY)
+def read(path: Path) -> MigrationState | None:
+    """The state, or None when there is none. A file that is there but unusable raises a RecordError."""
+    path = Path(path)
     try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def read(path: Path) -> dict[str, Any] | None:
-    """The state, or None when there is none."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
+        raw = atomicfile.read_regular(path)
     except FileNotFoundError:
         return None
+    except OSError as exc:
+        raise RecordsInaccessible.from_os_error(exc, path, "read") from None
+    if raw is None:
+        raise RecordDamaged(f"{path} is damaged: something other than a file stands where it should be", str(path))
     try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise StateError(f"{path} is damaged: {exc}") from None
-    if not isinstance(data, dict):
-        raise StateError(f"{path} is damaged: not an object")
-    return data
+        data = json.loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        reason = "it is empty" if not raw.strip(b"\0 \n\r\t") else f"not JSON ({exc.__class__.__name__})"
+        raise RecordDamaged(f"{path} is damaged: {reason}", str(path)) from None
+    return from_json(data, str(path))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from app.core import exitcodes
@@ -172,7 +173,7 @@ def act_uninstall(ctx: Context, step: Step) -> Outcome:
         result = ctx.backend.uninstall(step.params, ctx.secrets, ctx.options.step_timeout, between=ctx.checkpoint)
     if result.ok:
         if result.reboot in ("required", "started"):
-            ctx.state["reboot"]["pending"] = True
+            ctx.state.reboot.pending = True
         return Outcome.done(result.message, data={"code": result.code})
     if result.retry_later:
         return Outcome.failed(
@@ -233,16 +234,15 @@ def _person_does_it(ctx: Context, step: Step, what: str, recheck: Callable[[], b
 
 # --- restart ----------------------------------------------------------------------------------------
 def check_reboot(ctx: Context, step: Step) -> bool:
-    reboot = ctx.state["reboot"]
-    requested = reboot.get("requested_boot_id")
-    if requested and requested != ctx.backend.boot_id():
+    reboot = ctx.state.reboot
+    if reboot.requested_boot_id and reboot.requested_boot_id != ctx.backend.boot_id():
         return True
-    return step.params.get("when") == "maybe" and not reboot.get("pending")
+    return step.params.get("when") == "maybe" and not reboot.pending
 
 
 def reboot_already(ctx: Context, step: Step) -> Outcome:
     """What a restart step that need not act was: a restart that happened, or none that was needed."""
-    requested = ctx.state["reboot"].get("requested_boot_id")
+    requested = ctx.state.reboot.requested_boot_id
     if requested and requested != ctx.backend.boot_id():
         return Outcome.done("the computer restarted")
     return Outcome("skipped", "not needed: no removal asked for a restart")
@@ -252,8 +252,8 @@ def act_reboot(ctx: Context, step: Step) -> Outcome:
     from app.core.platform.windows import executable_argv
 
     argv = [*executable_argv(), "resume"] + (["--silent"] if ctx.options.silent else [])
-    ctx.state["reboot"]["resume_registered"] = ctx.backend.register_resume(argv)
-    ctx.state["reboot"]["requested_boot_id"] = ctx.backend.boot_id()
+    ctx.state.reboot.resume_registered = ctx.backend.register_resume(argv)
+    ctx.state.reboot.requested_boot_id = ctx.backend.boot_id()
     if ctx.options.silent and ctx.policy.reboot_allowed:
         result = ctx.backend.request_reboot()
         if result.ok:
@@ -272,13 +272,32 @@ def act_reboot(ctx: Context, step: Step) -> Outcome:
 # --- clean-up, install, verify, rescan -----------------------------------------------------------------
 def act_cleanup(ctx: Context, step: Step) -> Outcome:
     findings = ctx.scan_again()
-    removed, kept = [], []
-    for leftover in sorted(findings.leftovers, key=lambda item: LEFTOVER_ORDER.get(item.kind, 99)):
-        if leftover.kind not in REMOVABLE:
-            kept.append(f"{leftover.kind} {leftover.name}")
-            continue
-        result = ctx.backend.remove_leftover(leftover.kind, leftover.name)
-        (removed if result.ok else kept).append(f"{leftover.kind} {leftover.name}")
+    leftovers = sorted(findings.leftovers, key=lambda item: LEFTOVER_ORDER.get(item.kind, 99))
+    removable = [item for item in leftovers if item.kind in REMOVABLE]
+    kept = [f"{item.kind} {item.name}" for item in leftovers if item.kind not in REMOVABLE]
+    if removable and not _may_remove(ctx, removable):
+        reported = [f"{item.kind} {item.name}" for item in removable]
+        ctx.journal.append("cleanup.reported", leftovers=reported, policy=ctx.policy.leftovers)
+        return Outcome.done(
+            f"{_count(len(reported), 'leftover')} reported, none removed: nobody confirmed their removal"
+            + (" (a policy with 'leftovers: {silent: remove}' lets Offramp remove them)" if ctx.options.silent else ""),
+            data={"removed": [], "kept": kept, "reported": reported},
+            to_do=[f"Remove by hand: {item}" for item in reported + kept],  # the same words as the rescan's
+        )
+    removed: list[str] = []
+    for leftover in removable:
+        label = f"{leftover.kind} {leftover.name}"
+        ctx.journal.append("cleanup.remove", kind=leftover.kind, name=leftover.name, product=leftover.product_id)
+        result = ctx.backend.remove_leftover(leftover.kind, _target(leftover), _named_by_catalogue(ctx, leftover))
+        # What each removal was (path, type, size) and what was kept and why: the journal keeps both.
+        ctx.journal.append(
+            "cleanup.removed" if result.ok else "cleanup.kept",
+            kind=leftover.kind,
+            name=leftover.name,
+            message=result.message,
+            deletions=result.data.get("deletions", []),
+        )
+        (removed if result.ok else kept).append(label if result.ok else f"{label} ({result.message})")
     message = f"removed {_count(len(removed), 'leftover')}" + (f"; could not remove {len(kept)}" if kept else "")
     return Outcome.done(
         message, data={"removed": removed, "kept": kept}, to_do=[f"Remove by hand: {item}" for item in kept]
@@ -288,6 +307,53 @@ def act_cleanup(ctx: Context, step: Step) -> Outcome:
 def _count(n: int, noun: str) -> str:
     """ "1 leftover", "3 leftovers": people read these messages in the report, where "(s)" reads as a form."""
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _may_remove(ctx: Context, leftovers: list[Any]) -> bool:
+    """The catalogue says a person confirms before leftovers go; silent mode has nobody, so the policy decides."""
+    if ctx.policy.leftovers == "remove":
+        return True
+    if ctx.ask is None or ctx.options.silent:
+        return False
+    listing = "\n".join(f"{item.kind} {item.name}" for item in leftovers)
+    return bool(
+        ctx.ask(
+            Question(
+                "delete",
+                "Remove what the uninstallers left behind?",
+                f"These belong to the banned product and are no longer needed:\n{listing}",
+                warning="Files you keep in these folders yourself are never deleted.",
+            )
+        )
+    )
+
+
+_NAME_COLUMNS = ("path", "name", "id", "key", "label", "identifier", "bundle_identifier", "package_id")
+# Leftovers named by a label or bundle id whose file is what goes: the row that matched says where it is.
+_BY_PATH = ("launchd", "app", "kext")
+
+
+def _target(leftover: Any) -> str:
+    if leftover.kind in _BY_PATH:
+        return next((str(e.row["path"]) for e in leftover.evidence if e.row.get("path")), leftover.name)
+    return str(leftover.name)
+
+
+def _named_by_catalogue(ctx: Context, leftover: Any) -> Callable[[str], bool]:
+    """True for a name one of the leftover's own product signatures names (exactly, by pattern, or below a folder)."""
+    from app.core.scan.matching import match_value, publisher_set
+
+    product = next((p for p in ctx.catalogue.products if p.id == leftover.product_id), None)
+    publishers = publisher_set(ctx.catalogue.vendor.publisher_names)
+    matchers = [
+        matcher
+        for sig in (product.detect.get(ctx.plan.platform, []) if product else [])
+        for column, matcher in sig["where"].items()
+        if column in _NAME_COLUMNS and not (isinstance(matcher, dict) and matcher.get("vendor"))
+    ]
+    # The file of a row a signature matched (a launchd job found by its label) is named through that row.
+    matched = {str(e.row["path"]) for e in leftover.evidence if leftover.kind in _BY_PATH and e.row.get("path")}
+    return lambda name: name in matched or any(match_value(name, matcher, publishers) for matcher in matchers)
 
 
 def check_install(ctx: Context, step: Step) -> bool:

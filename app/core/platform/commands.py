@@ -63,8 +63,12 @@ def run(
     secrets: Iterable[str] = (),
     cwd: str | None = None,
     log: bool = True,
+    stdin_text: str | None = None,
 ) -> CommandResult:
-    """Runs a program and waits for it. Never raises for the program's own failures: read the result."""
+    """Runs a program and waits for it. Never raises for the program's own failures: read the result.
+
+    `stdin_text` is for tools that take their data only on stdin (`dpkg --set-selections`); otherwise
+    stdin is closed, so nothing can wait for a person to type."""
     if isinstance(argv, str):
         raise TypeError("commands are argument lists, never shell strings")
     secrets = tuple(secrets)
@@ -78,7 +82,7 @@ def run(
     try:
         proc = subprocess.Popen(
             list(argv),
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL if stdin_text is None else subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -106,7 +110,7 @@ def run(
             )
         return result
     try:
-        out, err = proc.communicate(timeout=timeout)
+        out, err = proc.communicate(stdin_text, timeout=timeout)
         timed_out = False
     except subprocess.TimeoutExpired:
         _kill_tree(proc)

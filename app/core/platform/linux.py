@@ -13,11 +13,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from app.core.platform import commands
+from app.core.platform import commands, deletion
 from app.core.platform.base import ActionResult, PosixRoot, VerifyResult
+from app.core.platform.packagestate import DpkgStatus
 
 RESUME_UNIT = "offramp-resume.service"
+_LOCK_MESSAGES = ("dpkg frontend lock", "lock-frontend", "database is locked", "unable to lock", "is locked by")
 UNIT_DIRS = ("etc/systemd/system", "lib/systemd/system", "usr/lib/systemd/system")
+
+
+class PackageDatabaseError(OSError):
+    """The package database could not be read: nothing can be said about what is installed."""
 
 
 class LinuxBackend(PosixRoot):
@@ -56,23 +62,28 @@ class LinuxBackend(PosixRoot):
             base += ["--root", str(self._base), "--dbpath", "/" + db]
         return base
 
-    def installed_packages(self) -> dict[str, str]:
-        out: dict[str, str] = {}
+    def package_states(self) -> dict[str, tuple[str, DpkgStatus | None]]:
+        """Every package the database lists: name -> (version, dpkg status; None for rpm, which has no states)."""
+        out: dict[str, tuple[str, DpkgStatus | None]] = {}
         if self._uses_dpkg():
             result = commands.run(
                 [
                     "dpkg-query",
                     f"--admindir={self._base / 'var/lib/dpkg'}",
                     "-W",
-                    "--showformat=${Package}\t${Version}\t${db:Status-Abbrev}\n",
+                    "--showformat=${Package}\t${Version}\t${Status}\n",
                 ],
                 timeout=60,
                 log=False,
             )
+            if not result.ok:
+                raise PackageDatabaseError(
+                    f"dpkg-query could not read the package database: {_last_lines(result.stderr)}"
+                )
             for line in result.stdout.splitlines():
                 parts = line.split("\t")
-                if len(parts) == 3 and parts[2].startswith("i"):
-                    out[parts[0]] = parts[1]
+                if len(parts) == 3:
+                    out[parts[0]] = (parts[1], DpkgStatus.parse(parts[2]))
         elif shutil.which("rpm"):
             result = commands.run(
                 [*self._rpm(), "-qa", "--qf", "%{NAME}\t%{VERSION}-%{RELEASE}\n"], timeout=60, log=False
@@ -80,11 +91,18 @@ class LinuxBackend(PosixRoot):
             for line in result.stdout.splitlines():
                 name, _, version = line.partition("\t")
                 if name:
-                    out[name] = version
+                    out[name] = (version, None)
         return out
 
+    def installed_packages(self) -> dict[str, str]:
+        """Packages whose files or scripts may be on the machine, in whatever state (see packagestate)."""
+        return {name: v for name, (v, state) in self.package_states().items() if state is None or state.present}
+
     def product_present(self, params: dict[str, Any]) -> bool:
-        installed = self.installed_packages()
+        try:
+            installed = self.installed_packages()
+        except PackageDatabaseError:
+            return True  # a database that cannot be read proves nothing gone
         return any(p in installed for p in params.get("packages", []))
 
     def uninstall(
@@ -96,26 +114,60 @@ class LinuxBackend(PosixRoot):
     ) -> ActionResult:
         if params.get("method") != "package":
             return ActionResult(False, f"Offramp cannot run the '{params.get('method')}' removal method on Linux")
-        installed = self.installed_packages()
+        try:
+            return self._uninstall_packages(params, timeout, between)
+        except PackageDatabaseError as exc:
+            return ActionResult(False, str(exc))
+
+    def _uninstall_packages(self, params: dict[str, Any], timeout: float, between: Callable[[], None]) -> ActionResult:
         removed = []
         for package in params.get("packages", []):
-            if package not in installed:
-                continue  # already gone: removal is idempotent
-            argv = [*self._dpkg(), "-r", package] if self._uses_dpkg() else [*self._rpm(), "-e", package]
-            result = commands.run(argv, timeout=timeout)
-            if result.timed_out:
-                return ActionResult(
-                    False, f"removing {package} did not finish in {int(timeout)} s and was stopped", timed_out=True
-                )
-            if not result.ok:
-                return ActionResult(
-                    False, f"removing {package} failed: {_last_lines(result.stderr)}", code=result.returncode
-                )
+            state = self.package_states().get(package)
+            if state is None or (state[1] is not None and not state[1].present):
+                continue  # already gone (or only its configuration is left): removal is idempotent
+            failure = self._remove_package(package, state[1], timeout)
+            if failure is not None:
+                return failure
             removed.append(package)
             between()
+        # The package manager, not the file system, says whether the product is gone.
+        still = {p: self.package_states().get(p) for p in params.get("packages", [])}
+        listed = [f"{p} ({s[1] or 'installed'})" for p, s in still.items() if s and (s[1] is None or s[1].present)]
+        if listed:
+            return ActionResult(False, "the package database still lists " + ", ".join(listed))
         return ActionResult(
             True, "removed " + (", ".join(removed) or "nothing (already gone)"), code=0, data={"removed": removed}
         )
+
+    def _remove_package(self, package: str, state: DpkgStatus | None, timeout: float) -> ActionResult | None:
+        """Removes one package through its manager; None when it worked."""
+        if not self._uses_dpkg():
+            result = commands.run([*self._rpm(), "-e", package], timeout=timeout)
+        else:
+            result = commands.run(self._dpkg_remove(package, state), timeout=timeout)
+            if not result.ok and not result.timed_out and not _locked(result.stderr):
+                # An interrupted dpkg run (a power cut, a killed apt) leaves packages half-configured and
+                # dpkg's own advice is `dpkg --configure -a`; then the removal is tried once more.
+                commands.run([*self._dpkg(), "--configure", "-a"], timeout=timeout)
+                fresh = self.package_states().get(package)
+                if fresh is not None and fresh[1] is not None and not fresh[1].present:
+                    return None
+                result = commands.run(self._dpkg_remove(package, fresh[1] if fresh else state), timeout=timeout)
+        if result.timed_out:
+            return ActionResult(
+                False, f"removing {package} did not finish in {int(timeout)} s and was stopped", timed_out=True
+            )
+        if _locked(result.stderr) and not result.ok:
+            return ActionResult(False, "another package manager is running", code=result.returncode, retry_later=True)
+        if not result.ok:
+            return ActionResult(
+                False, f"removing {package} failed: {_last_lines(result.stderr)}", code=result.returncode
+            )
+        return None
+
+    def _dpkg_remove(self, package: str, state: DpkgStatus | None) -> list[str]:
+        force = ["--force-remove-reinstreq"] if state is not None and state.needs_reinstreq_force else []
+        return [*self._dpkg(), *force, "--remove", package]
 
     def stage_package(self, params: dict[str, Any], timeout: float) -> ActionResult:
         if self.sandbox:
@@ -134,8 +186,16 @@ class LinuxBackend(PosixRoot):
             result.ok, "downloaded" if result.ok else _last_lines(result.stderr), code=result.returncode
         )
 
+    def _fully_installed(self) -> dict[str, str]:
+        """Packages dpkg finished installing and configuring: what a replacement must be to count."""
+        return {
+            name: v
+            for name, (v, state) in self.package_states().items()
+            if state is None or state.status == "installed"
+        }
+
     def replacement_present(self, verify: dict[str, Any]) -> bool:
-        installed = self.installed_packages()
+        installed = self._fully_installed()
         return all(p in installed for p in verify.get("packages", []))
 
     def install(self, params: dict[str, Any], staged: Path | None, timeout: float) -> ActionResult:
@@ -182,7 +242,7 @@ class LinuxBackend(PosixRoot):
 
     def verify(self, verify: dict[str, Any]) -> VerifyResult:
         checks: list[tuple[str, bool | None, str]] = []
-        installed = self.installed_packages()
+        installed = self._fully_installed()
         for package in verify.get("packages", []):
             checks.append((f"package {package}", package in installed, installed.get(package, "not installed")))
         protecting: bool | None = None
@@ -201,23 +261,38 @@ class LinuxBackend(PosixRoot):
         )
 
     # --- leftovers, resume, restart ------------------------------------------------------------------
-    def remove_leftover(self, kind: str, name: str) -> ActionResult:
+    def remove_leftover(self, kind: str, name: str, named: Callable[[str], bool]) -> ActionResult:
         if kind in ("folder", "file"):
-            target = self._base / name.lstrip("/")
-            if target.is_dir():
-                shutil.rmtree(target)
-            elif target.exists():
-                target.unlink()
-            return ActionResult(True, f"removed {name}")
+            removal = deletion.delete(self._base, name, named=named)
+            return ActionResult(removal.ok, removal.summary(), data={"deletions": [removal.record()]})
         if kind == "unit":
-            path = self._unit_file(name)
-            if path:
-                path.unlink()
-            return ActionResult(True, f"removed unit {name}")
-        if kind == "package":  # removed with configuration files left: purge them
+            if not named(name):
+                return ActionResult(False, f"{name} is not a unit the catalogue names")
+            paths = [f"/{folder}/{name}" for folder in UNIT_DIRS]
+            results = [deletion.delete(self._base, path, named=paths.__contains__) for path in paths]
+            # A unit folder reached through a link that is not followed is another name for one of the others.
+            kept = [item for r in results for item in r.kept if "not followed" not in item[1]]
+            records = [r.record() for r in results if r.type != "absent"]
+            if kept:
+                return ActionResult(False, deletion.kept_message(kept), data={"deletions": records})
+            return ActionResult(True, f"removed unit {name}", data={"deletions": records})
+        if kind == "package":  # removed with configuration files left: dpkg purges them
+            if not named(name):
+                return ActionResult(False, f"{name} is not a package the catalogue names")
+            if self._uses_dpkg():
+                state = self.package_states().get(name, ("", None))[1]
+                if state is not None and state.want == "unknown":
+                    # dpkg ignores -P (and exits 0) for a package whose selection is unknown: select it first.
+                    commands.run([*self._dpkg(), "--set-selections"], timeout=60, stdin_text=f"{name} purge\n")
             argv = [*self._dpkg(), "--purge", name] if self._uses_dpkg() else [*self._rpm(), "-e", name]
             result = commands.run(argv, timeout=300)
-            return ActionResult(result.ok, f"purged {name}" if result.ok else _last_lines(result.stderr))
+            if not result.ok:
+                return ActionResult(False, _last_lines(result.stderr), code=result.returncode)
+            if name in self.package_states():
+                state = self.package_states()[name][1]
+                if state is None or state.status != "not-installed":
+                    return ActionResult(False, f"the package database still lists {name} ({state or 'installed'})")
+            return ActionResult(True, f"purged {name}")
         return ActionResult(False, f"Offramp does not remove {kind} leftovers on Linux")
 
     def register_resume(self, argv: list[str]) -> str:
@@ -237,12 +312,9 @@ class LinuxBackend(PosixRoot):
         return str(unit)
 
     def unregister_resume(self) -> None:
-        for path in (
-            self._base / "etc/systemd/system/multi-user.target.wants" / RESUME_UNIT,
-            self._base / "etc/systemd/system" / RESUME_UNIT,
-        ):
-            if path.is_symlink() or path.exists():
-                path.unlink()
+        ours = (f"/etc/systemd/system/multi-user.target.wants/{RESUME_UNIT}", f"/etc/systemd/system/{RESUME_UNIT}")
+        for path in ours:
+            deletion.delete(self._base, path, named=ours.__contains__)
 
     def request_reboot(self) -> ActionResult:
         if self.sandbox:
@@ -253,6 +325,10 @@ class LinuxBackend(PosixRoot):
 
 def _systemd_quote(arg: str) -> str:
     return '"' + arg.replace("\\", "\\\\").replace('"', '\\"') + '"' if any(c in arg for c in ' "\\') else arg
+
+
+def _locked(stderr: str) -> bool:
+    return any(m in stderr for m in _LOCK_MESSAGES)
 
 
 def _last_lines(text: str, n: int = 3) -> str:

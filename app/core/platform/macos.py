@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from app.core.platform import commands
+from app.core.platform import commands, deletion
 from app.core.platform.base import ActionResult, PosixRoot, VerifyResult
 
 RESUME_LABEL = "org.offramp.resume"
@@ -82,15 +82,13 @@ class MacBackend(PosixRoot):
             checks.append((f"app {bundle}", found, "found" if found else "not found"))
         return VerifyResult(installed=all(p for _, p, _ in checks) and bool(checks), protecting=None, checks=checks)
 
-    def remove_leftover(self, kind: str, name: str) -> ActionResult:
-        target = self._base / name.lstrip("/")
+    def remove_leftover(self, kind: str, name: str, named: Callable[[str], bool]) -> ActionResult:
         if kind in ("folder", "file", "launchd", "app", "kext"):
-            if target.is_dir():
-                shutil.rmtree(target)
-            elif target.exists():
-                target.unlink()
-            return ActionResult(True, f"removed {name}")
+            removal = deletion.delete(self._base, name, named=named)
+            return ActionResult(removal.ok, removal.summary(), data={"deletions": [removal.record()]})
         if kind == "receipt":
+            if not named(name):
+                return ActionResult(False, f"{name} is not a receipt the catalogue names")
             result = commands.run(["pkgutil", "--forget", name], timeout=60)
             return ActionResult(result.ok, f"forgot receipt {name}")
         return ActionResult(False, f"Offramp does not remove {kind} leftovers on macOS")
@@ -102,9 +100,8 @@ class MacBackend(PosixRoot):
         return str(path)
 
     def unregister_resume(self) -> None:
-        path = self._base / "Library/LaunchDaemons" / f"{RESUME_LABEL}.plist"
-        if path.exists():
-            path.unlink()
+        ours = f"/Library/LaunchDaemons/{RESUME_LABEL}.plist"
+        deletion.delete(self._base, ours, named=ours.__eq__)
 
     def request_reboot(self) -> ActionResult:
         result = commands.run(["/sbin/shutdown", "-r", "+1"], timeout=60)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from app.core.platform import commands, msi
+from app.core.platform import commands, deletion, msi
 from app.core.platform.base import ActionResult, VerifyResult
 from app.core.platform.registry import Registry
 
@@ -206,7 +206,9 @@ class WindowsBackend:
         installed = all(p is not False for _, p, _ in checks) and bool(checks)
         return VerifyResult(installed=installed, protecting=protecting, checks=checks)
 
-    def remove_leftover(self, kind: str, name: str) -> ActionResult:
+    def remove_leftover(self, kind: str, name: str, named: Callable[[str], bool]) -> ActionResult:
+        if not named(name):
+            return ActionResult(False, f"{name} is not a {kind} the catalogue names")
         if kind in ("service", "driver"):
             result = self._run(["sc.exe", "delete", name], timeout=60)
             # 1060: the service does not exist (already gone).
@@ -224,12 +226,8 @@ class WindowsBackend:
                 code=result.returncode,
             )
         if kind in ("folder", "file"):
-            target = Path(name)
-            if target.is_dir():
-                shutil.rmtree(target, ignore_errors=True)
-            elif target.exists():
-                target.unlink()
-            return ActionResult(not target.exists(), f"removed {name}")
+            removal = deletion.delete(None, name, named=named)
+            return ActionResult(removal.ok, removal.summary(), data={"deletions": [removal.record()]})
         return ActionResult(False, f"Offramp does not remove {kind} leftovers on Windows")
 
     def register_resume(self, argv: list[str]) -> str:

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from app.core.data.catalogue import Catalogue, Product
+from app.core.platform.packagestate import DpkgStatus
 from app.core.scan.findings import Evidence, Findings, InstalledProduct, Leftover, Note, SecurityProduct
 from app.core.scan.inventory import Inventory, rows
 from app.core.scan.matching import literal_prefix, match_row, publisher_set
@@ -196,9 +197,11 @@ def _definitions(
 
 
 def _row_installed(table: str, row: dict[str, Any]) -> bool:
-    """A package removed with its configuration kept ("rc") is a leftover, not an install."""
+    """dpkg's status decides, never its wish: `deinstall ok installed`, `install reinstreq half-installed`
+    and every other state with files or scripts left are installed; only a package whose configuration
+    alone is left (config-files) is a leftover."""
     if table == "deb_packages" and row.get("status"):
-        return str(row["status"]).endswith(" installed") and not str(row["status"]).startswith("deinstall")
+        return DpkgStatus.parse(str(row["status"])).present
     return True
 
 

@@ -2,26 +2,17 @@
 
 A folder that does not exist, or that holds no system, would otherwise scan as "nothing found": the
 most dangerous answer a scanner can give by mistake. The rule: the folder exists and holds at least
-one of the marks every Linux or macOS system has (a package database, an os-release file, or the
-macOS system folders).
+one of the folders every Linux or macOS system has at its top (etc, usr, var, opt; Library, System,
+Applications). An empty folder, a home folder or a mount point with nothing mounted fails it.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-# Relative paths of which any one marks a system: dpkg's and rpm's databases (old and new places), the
-# os-release file every systemd-era distribution has, and the folders every macOS volume has.
-SYSTEM_MARKS = (
-    "var/lib/dpkg",
-    "var/lib/rpm",
-    "usr/lib/sysimage/rpm",
-    "etc/os-release",
-    "usr/lib/os-release",
-    "System/Library",
-    "Library",
-    "Applications",
-)
+# Top-level folders of which any one marks a system. Not the package database alone: a system whose
+# packages were removed still has its leftovers under var and opt, and those must be found.
+SYSTEM_MARKS = ("etc", "usr", "var", "opt", "Library", "System", "Applications")
 
 
 class TargetError(ValueError):
@@ -36,12 +27,12 @@ def check_root(root: Path | str) -> Path:
     if not path.is_dir():
         raise TargetError(f"{path} is not a folder: give --root the folder where the other system is mounted")
     try:
-        marked = any((path / mark).exists() for mark in SYSTEM_MARKS)
+        marked = any((path / mark).is_dir() for mark in SYSTEM_MARKS)
     except OSError as exc:
         raise TargetError(f"{path} cannot be read: {exc.strerror or exc}") from None
     if not marked:
         raise TargetError(
-            f"{path} does not look like a Linux or macOS system (no package database, no os-release file, "
-            "no macOS system folders): check that the system is mounted there"
+            f"{path} does not look like a Linux or macOS system (it has no etc, usr, var or opt folder, nor "
+            "the macOS system folders): check that the system is mounted there"
         )
     return path

@@ -30,6 +30,7 @@ from app.gui.pages.base import Page
 from app.gui.worker import Task
 
 if TYPE_CHECKING:
+    from app.core.migrate.statefile import MigrationState
     from app.gui.wizard import OfframpWizard
 
 INTERNAL_ERROR = 70  # the exit code the command line gives a bug in Offramp (sysexits' EX_SOFTWARE)
@@ -79,7 +80,7 @@ class MigratePage(Page):
         self.bridge.asked.connect(self._answer)
         self.task: Task | None = None
         self._running = False
-        self._state: dict[str, Any] | None = None  # the runner's state, read for each step's status
+        self._state: MigrationState | None = None  # the runner's state, read for each step's status
         self.plan_steps: list[Any] = []
         self.statuses: dict[str, str] = {}
         self.helpdesk = False
@@ -180,8 +181,7 @@ class MigratePage(Page):
         self.current.setText(message)
         if STEP.match(message) and self._state is not None:
             # The runner's own record, not a guess from the step number: a skipped step stays skipped.
-            steps = dict(self._state.get("steps", {}))
-            self.statuses = {k: v.get("status", "pending") for k, v in steps.items()}
+            self.statuses = self._state.statuses()
             self._render_steps()
         if self.log.isVisible():
             self._refresh_log()
@@ -189,7 +189,7 @@ class MigratePage(Page):
     @Slot(object)
     def _on_finished(self, result) -> None:
         self._running = False
-        self.statuses = {k: v.get("status", "pending") for k, v in result.state["steps"].items()}
+        self.statuses = result.state.statuses()
         self._render_steps()
         self.model.exit_code = result.exit_code
         words = exitcodes.DESCRIPTIONS.get(result.exit_code, "")
@@ -321,6 +321,9 @@ class MigratePage(Page):
             box.addButton(self.tr("Later"), QMessageBox.ButtonRole.RejectRole)
             box.exec()
             request.reply(box.clickedButton() is now)
+        elif q.kind == "delete":
+            answer = QMessageBox.question(self, q.title, f"{q.text}\n\n{q.warning or ''}".strip())
+            request.reply(answer == QMessageBox.StandardButton.Yes)
         else:  # confirm / open-url: something only the person can do
             if q.url:
                 QDesktopServices.openUrl(QUrl(q.url))

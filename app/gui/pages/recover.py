@@ -32,20 +32,17 @@ class RecoverPage(Page):
         from app.core.output.verdict import machine_state
 
         stopped = self.model.stopped_step()
-        state = self.model.resume_state or {}
-        steps = state.get("plan", {}).get("steps", [])
-        statuses = state.get("steps", {})
+        state = self.model.resume_state
+        steps = state.plan.get("steps", []) if state else []
+        statuses = state.statuses() if state else {}
         removed = [
             s["params"].get("label", s["title"])
             for s in steps
-            if s["kind"] == "uninstall" and statuses.get(s["id"], {}).get("status") == "done"
+            if s["kind"] == "uninstall" and statuses.get(s["id"]) == "done"
         ]
         report = {
             "removed": removed,
-            "steps": [
-                {"kind": s["kind"], "title": s["title"], "status": statuses.get(s["id"], {}).get("status")}
-                for s in steps
-            ],
+            "steps": [{"kind": s["kind"], "title": s["title"], "status": statuses.get(s["id"])} for s in steps],
             "replacement": None,
         }
         e = html.escape

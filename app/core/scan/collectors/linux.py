@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.platform import commands
+from app.core.platform.packagestate import DpkgStatus
 from app.core.scan.collectors import files as file_rows
 from app.core.scan.collectors.scope import Scope
 from app.core.scan.inventory import Inventory
@@ -22,7 +23,11 @@ from app.core.scan.matching import match_value
 
 UNIT_DIRS = ("etc/systemd/system", "run/systemd/system", "lib/systemd/system", "usr/lib/systemd/system")
 RPM_DBPATHS = ("var/lib/rpm", "usr/lib/sysimage/rpm")
-_DPKG_FORMAT = "${Package}\t${Version}\t${Architecture}\t${db:Status-Abbrev}\t${Maintainer}\t${Source}\n"
+_DPKG_FORMAT = "${Package}\t${Version}\t${Architecture}\t${Status}\t${Maintainer}\t${Source}\n"
+
+
+class PackageDatabaseUnreadable(ValueError):
+    """dpkg-query failed on a database that exists: the scan stops rather than guess."""
 
 
 def _deb_packages(root: Path) -> list[dict[str, Any]]:
@@ -33,22 +38,28 @@ def _deb_packages(root: Path) -> list[dict[str, Any]]:
         ["dpkg-query", f"--admindir={admindir}", "-W", f"--showformat={_DPKG_FORMAT}"], timeout=60, log=False
     )
     if not result.ok:
-        return []
+        # An unreadable database must not read as "nothing installed": that would call the machine clean.
+        detail = " / ".join(result.stderr.strip().splitlines()[-2:]) or result.error or "no message"
+        raise PackageDatabaseUnreadable(
+            f"dpkg cannot read its package database in {admindir} ({detail}), so Offramp cannot tell what is "
+            "installed. Repair it (dpkg --configure -a, or restore status from status-old) and scan again."
+        )
     rows = []
     for line in result.stdout.splitlines():
         parts = line.split("\t")
         if len(parts) < 4:
             continue
         name, version, arch, status = parts[:4]
-        # "ii " is installed; "rc " is removed with its configuration files left: a leftover, not an install.
-        if not status.startswith(("ii", "hi", "iU", "iF", "rc")):
+        # Every state but not-installed is kept, with dpkg's own words (as osquery's `status` column):
+        # a half-installed or half-configured package is still installed (see platform/packagestate).
+        if DpkgStatus.parse(status).status == "not-installed":
             continue
         rows.append(
             {
                 "name": name,
                 "version": version,
                 "arch": arch,
-                "status": "install ok installed" if status[1] != "c" else "deinstall ok config-files",
+                "status": status,
                 "maintainer": parts[4] if len(parts) > 4 else "",
                 "source": parts[5] if len(parts) > 5 else "",
                 "admindir": str(admindir),

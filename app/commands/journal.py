@@ -1,0 +1,54 @@
+"""`offramp journal verify`: checks that a migration's journal is the one its report vouches for.
+
+Exit 0 when the chain is intact (and reaches the report's head), 1 when a line was changed, 2 for a
+report that cannot be read; a journal that cannot be read exits with its record code (30, 31).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser("journal", help="check a migration's journal", description="Check a migration's journal.")
+    actions = p.add_subparsers(dest="action", metavar="ACTION")
+    v = actions.add_parser(
+        "verify",
+        help="check the journal's hash chain, and that it is the journal a report vouches for",
+        description="Check that no line of the journal was changed: each line holds the hash of the one "
+        "before it, and a report holds the last one's. Exit 0 intact, 1 changed (the first such line "
+        "is named), 2 usage.",
+    )
+    v.add_argument("--report", type=Path, metavar="FILE", help="the JSON report of the same migration")
+    v.add_argument("--journal", type=Path, metavar="FILE", help="the journal (default: this machine's)")
+    v.set_defaults(handler=run_verify)
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    from app.core import exitcodes
+    from app.core.migrate import journal, records
+    from app.core.migrate.recorderrors import RecordError
+
+    path = args.journal or records.journal_path()
+    head = lines = None
+    if args.report:
+        try:
+            data = json.loads(args.report.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            print(f"offramp: cannot read the report {args.report}: {exc}", file=sys.stderr)
+            return exitcodes.USAGE
+        vouched = data.get("journal") if isinstance(data, dict) else None
+        if not isinstance(vouched, dict) or not isinstance(vouched.get("lines"), int):
+            print(f"offramp: {args.report} names no journal head (written by an older Offramp?)", file=sys.stderr)
+            return exitcodes.USAGE
+        head, lines = vouched.get("head"), vouched["lines"]
+    try:
+        verdict = journal.verify(path, head, lines)
+    except RecordError as exc:
+        print(f"offramp: {exc}", file=sys.stderr)
+        return int(exc.exit_code)
+    print(f"{path}: {'intact' if verdict.ok else 'CHANGED'}: {verdict.message}")
+    return exitcodes.SUCCESS if verdict.ok else 1

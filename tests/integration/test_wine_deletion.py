@@ -1,0 +1,45 @@
+"""The Windows branch of the one deletion function, in Windows CPython under Wine: a named folder goes, a path
+with `..` or one nobody named is refused, and a folder beside it is untouched.
+
+Wine 8 cannot make junctions or directory links a Windows program sees (CreateJunction fails, symlinks
+do not appear), so the reparse-point rules are tested on Linux through the same walker
+(tests/unit/test_deletion.py); here the real `os.name == "nt"` branch runs on a real tree.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.support.winebed import WineBed
+
+pytestmark = [pytest.mark.wine, pytest.mark.slow]
+
+SNIPPET = r"""
+import json, os
+from app.core.platform import deletion
+from app.core.scan.matching import is_under
+
+base = r"C:\ProgramData\Kaspersky Lab\offramp-test"
+os.makedirs(base + r"\sub", exist_ok=True)
+open(base + r"\sub\f.txt", "w").write("product")
+os.makedirs(r"C:\users\Public\offramp-keep", exist_ok=True)
+open(r"C:\users\Public\offramp-keep\user.txt", "w").write("mine")
+named = lambda path: is_under(path, r"C:\ProgramData\Kaspersky Lab")
+escape = deletion.delete(None, base + r"\..\..\..\users\Public\offramp-keep", named=named)
+unnamed = deletion.delete(None, r"C:\users\Public\offramp-keep", named=named)
+product = deletion.delete(None, base, named=named)
+print(json.dumps({
+    "escape": escape.ok, "unnamed": unnamed.ok, "product": product.record(),
+    "kept": os.path.exists(r"C:\users\Public\offramp-keep\user.txt"), "gone": not os.path.exists(base),
+}))
+"""
+
+
+def test_the_windows_branch_deletes_what_is_named_and_nothing_else(winebed: WineBed) -> None:
+    result = winebed.python(["-c", SNIPPET], cwd=winebed.repo, timeout=180)
+    assert result.returncode == 0, result.stdout + result.stderr
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert (found["escape"], found["unnamed"], found["kept"], found["gone"]) == (False, False, True, True)
+    assert (found["product"]["type"], found["product"]["removed"], found["product"]["size"]) == ("directory", 3, 7)
