@@ -73,6 +73,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             for problem in exc.problems:
                 print(problem, file=sys.stderr)
             return exitcodes.USAGE
+        # A --root that holds no system is the person's input, whichever command met it first.
+        target = sys.modules.get("app.core.scan.target")
+        if target is not None and isinstance(exc, target.TargetError):
+            print(f"offramp: {exc}", file=sys.stderr)
+            return exitcodes.USAGE
         # Looked up the same way: a wheel or package without its shipped data is a broken install, said loudly.
         shipped = sys.modules.get("app.core.data.shipped")
         if shipped is not None and isinstance(exc, shipped.ShippedDataMissing):

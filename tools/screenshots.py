@@ -2,10 +2,11 @@
 
 The machine is an inventory (the same format a scan reads), so the pages show what a home user with
 Kaspersky Total Security and its Password Manager would see. The Migrating and Done pages are shown
-mid-run and finished, from a recorded state, without running anything.
+mid-run and finished, from a recorded state, without running anything; so is the page a relaunch after a
+failed run opens on. The screen is a 1920x1080 one, so at 200% the window has the 960x540 a laptop at
+that scale gives it.
 
     python tools/screenshots.py            # both scales, light palette
-    python tools/screenshots.py --catalogue wps-office   # the first three pages for another catalogue
 """
 
 from __future__ import annotations
@@ -61,6 +62,11 @@ INVENTORY = {
 }
 
 
+def finished(step) -> str:
+    """How the runner records a finished step: a built-in replacement's "check it is here" is a skip."""
+    return "skipped" if step.kind == "stage" and step.params.get("method") == "builtin" else "done"
+
+
 def dark_palette():
     from PySide6.QtGui import QColor, QPalette
 
@@ -108,40 +114,44 @@ def render(scale: str, dark: bool = False) -> None:
     findings = classify(catalogue, INVENTORY, known_products=known_security_products("windows"))
     model = WizardModel(support_code="K7F-M4Q", platform="windows")
     model.scan = ScanResult(findings=findings, inventory=INVENTORY, source=Source("file", "demo"), catalogue=catalogue)
-    model.choice = model.default_choice()
-    if model.choice is None:
-        raise SystemExit("no replacement playbook fits Windows: nothing to show on the Choose page")
-    plan = model.plan()  # what the Migrating page would show
+    replacement = model.default_choice()
+    assert replacement is not None
+    model.choose(replacement)
+    plan = model.plan()
 
-    def preview(self: MigratePage) -> None:  # show a run in progress instead of starting one
-        self.plan_steps = plan.steps
+    def preview(page: MigratePage) -> None:  # show a run in progress instead of starting one
+        page.plan = plan
+        page.plan_steps = plan.steps
         running = next(i for i, s in enumerate(plan.steps) if s.kind == "uninstall")
-        self.statuses = {s.id: "done" for s in plan.steps[:running]} | {plan.steps[running].id: "running"}
-        self._render_steps()
-        self.progress.setValue(int(running / len(plan.steps) * 100))
-        self.current.setText(f"Step {running + 1} of {len(plan.steps)}: {plan.steps[running].title}")
+        page.statuses = {s.id: finished(s) for s in plan.steps[:running]} | {plan.steps[running].id: "running"}
+        page._render_steps()
+        page.progress.setValue(int(running / len(plan.steps) * 100))
+        page.current.setText(f"Step {running + 1} of {len(plan.steps)}: {plan.steps[running].title}")
 
-    MigratePage.initializePage = preview  # type: ignore[method-assign]  # the tool stages the page, no run
+    MigratePage.initializePage = preview  # type: ignore[method-assign,assignment]  # the tool stages the page
     wizard = OfframpWizard(model)
     wizard.setWizardStyle(QWizard.WizardStyle.ModernStyle)
     wizard.show()
-    for name in ("welcome", "found", "why", "choose", "rescue", "migrate", "done"):
+    for name in ("welcome", "found", "why", "choose", "rescue", "confirm", "migrate", "done"):
+        if name == "migrate":
+            model.consent()
         if name == "rescue":
             for box in list(wizard.page_as(RescuePage).boxes.values())[:2]:
                 box.setChecked(True)
         if name == "done":
             model.exit_code = 0
             done = wizard.page_as(DonePage)
-            done.initializePage = lambda: None  # type: ignore[method-assign]  # the summary is set just below
+            done.initializePage = lambda: None  # type: ignore[method-assign]
             done.summary.setText(
                 done.describe(
                     {
                         "exit_code": 0,
-                        "replacement": model.choice.name,
+                        "replacement": replacement.name,
                         "support_code": model.support_code,
+                        "protection": "protected",
                         "verification": {"protecting": True},
-                        "removed": ["Remove Kaspersky Total Security", "Remove Kaspersky Password Manager"],
-                        "installed": [f"Install {model.choice.name}"],
+                        "removed": [p.edition or p.name for p in findings.installed],
+                        "installed": [replacement.name],
                         "to_do_by_hand": [],
                     }
                 )
@@ -159,80 +169,98 @@ def render(scale: str, dark: bool = False) -> None:
         if dark and name not in ("found", "why", "choose"):
             continue  # three pages are enough to check contrast
         wizard.grab().save(str(OUT / f"{prefix}{page_id(name) + 1}-{name}@{scale}x.png"))
+    if not dark:
+        stopped(app, wizard, plan, scale)
+        unconfirmed(app, wizard, model, replacement, findings, scale)
+        relaunch_after_a_failure(app, model, plan, scale)
     print(f"saved the pages at {scale}x{' (dark)' if dark else ''} to {OUT}")
 
 
-# What a Linux machine with another catalogue's product shows: the package as dpkg lists it.
-OTHER_INVENTORIES = {
-    "wps-office": {
-        "platform": "linux",
-        "deb_packages": [
-            {"name": "wps-office", "version": "11.1.0.11698-1", "status": "install ok installed", "arch": "amd64"},
-            {"name": "libwps-0.4-7", "version": "0.4.12-2", "status": "install ok installed", "arch": "amd64"},
-        ],
-        "file": [{"path": "/opt/kingsoft/wps-office/office6/wps", "type": "regular"}],
-    }
-}
+def stopped(app, wizard, plan, scale: str) -> None:
+    """The Migrating page after the second removal was blocked: the machine's state and the ways on."""
+    from types import SimpleNamespace
+
+    from app.core import exitcodes
+
+    uninstalls = [s for s in plan.steps if s.kind == "uninstall"]
+    from app.core.migrate.statefile import MigrationState, StepRecord
+
+    steps = {s.id: StepRecord(finished(s)) for s in plan.steps[: plan.steps.index(uninstalls[-1])]}
+    steps[uninstalls[-1].id] = StepRecord("failed")
+    wizard.back()  # from Done to Migrating
+    page = wizard.page_named("migrate")
+    page._on_finished(
+        SimpleNamespace(
+            state=MigrationState("K7F-M4Q", plan.to_dict(), {}, steps=steps),
+            exit_code=exitcodes.UNINSTALL_BLOCKED,
+            message=f"{uninstalls[-1].title} was blocked: the uninstaller asks for the password set in the product",
+        )
+    )
+    for _ in range(5):
+        app.processEvents()
+    wizard.grab().save(str(OUT / f"7-migrate-stopped@{scale}x.png"))
+    wizard.next()
 
 
-def render_catalogue(catalogue_id: str) -> None:
-    """The welcome, found and why pages of the wizard for one catalogue, at 1x, into docs/screenshots/<id>/."""
-    from PySide6.QtWidgets import QApplication, QWizard
+def unconfirmed(app, wizard, model, replacement, findings, scale: str) -> None:
+    """The Done page when the replacement cannot say whether it is protecting: amber, with what to check."""
+    done = wizard.page_named("done")
+    done.summary.setText(
+        done.describe(
+            {
+                "exit_code": 0,
+                "replacement": replacement.name,
+                "support_code": model.support_code,
+                "protection": "unconfirmed",
+                "verification": {"protecting": None},
+                "removed": [p.edition or p.name for p in findings.installed],
+                "installed": [replacement.name],
+                "to_do_by_hand": [],
+            }
+        )
+    )
+    for _ in range(5):
+        app.processEvents()
+    wizard.grab().save(str(OUT / f"8-done-unconfirmed@{scale}x.png"))
 
-    from app.core import eventlog
-    from app.core.scan.inventory import Source
-    from app.core.scan.run import run_scan
+
+def relaunch_after_a_failure(app, model, plan, scale: str) -> None:
+    """The page a relaunch opens on after a run stopped: here, the second removal was blocked."""
+    from PySide6.QtWidgets import QWizard
+
     from app.core.wizard_flow import WizardModel
-    from app.gui.pages.base import page_id
     from app.gui.wizard import OfframpWizard
 
-    eventlog.setup(console=False)
-    app = QApplication([sys.argv[0]])
-    app.setStyleSheet((REPO / "resources" / "style.qss").read_text())
-    inventory = OTHER_INVENTORIES[catalogue_id]
-    path = REPO / "build" / f"{catalogue_id}-inventory.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    import json
+    uninstalls = [s for s in plan.steps if s.kind == "uninstall"]
+    from app.core.migrate.statefile import MigrationState, StepRecord
 
-    path.write_text(json.dumps(inventory), encoding="utf-8")
-    model = WizardModel(support_code="K7F-M4Q", platform=str(inventory["platform"]), catalogue_id=catalogue_id)
-    scan = run_scan(inventory_file=path, catalogue_id=catalogue_id)
-    model.scan = scan._replace(source=Source("file", "demo"))
-    wizard = OfframpWizard(model)
+    steps = {s.id: StepRecord(finished(s)) for s in plan.steps[: plan.steps.index(uninstalls[-1])]}
+    steps[uninstalls[-1].id] = StepRecord(
+        "failed",
+        message=f"{uninstalls[-1].title} was blocked: the uninstaller asks for the password set in the product.",
+    )
+    state = MigrationState(model.support_code, plan.to_dict(), {}, steps=steps)
+    wizard = OfframpWizard(WizardModel(support_code=model.support_code, platform="windows", resume_state=state))
     wizard.setWizardStyle(QWizard.WizardStyle.ModernStyle)
     wizard.show()
-    out = OUT / catalogue_id
-    out.mkdir(parents=True, exist_ok=True)
-    for name in ("welcome", "found", "why"):
-        while wizard.currentId() != page_id(name):
-            wizard.next()
-            app.processEvents()
-        for _ in range(5):
-            app.processEvents()
-        wizard.grab().save(str(out / f"{page_id(name) + 1}-{name}@1x.png"))
-    print(f"saved the first three pages for {catalogue_id} to {out}")
+    for _ in range(5):
+        app.processEvents()
+    wizard.grab().save(str(OUT / f"9-recover@{scale}x.png"))
 
 
 def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "--render":
         render(sys.argv[2], dark=sys.argv[3:] == ["dark"])
         return 0
-    if len(sys.argv) > 2 and sys.argv[1] == "--render-catalogue":
-        render_catalogue(sys.argv[2])
-        return 0
-    if len(sys.argv) > 2 and sys.argv[1] == "--catalogue":
-        env = {
-            **os.environ,
-            "QT_QPA_PLATFORM": "offscreen",
-            "QT_SCALE_FACTOR": "1",
-            "OFFRAMP_HOME": str(REPO / "build" / "screenshots-home"),
-        }
-        subprocess.run([sys.executable, __file__, "--render-catalogue", sys.argv[2]], check=True, env=env, cwd=REPO)
-        return 0
     for scale, look in (("1", "light"), ("2", "light"), ("1", "dark")):
+        screen = REPO / "build" / "screenshots-screen.json"
+        screen.parent.mkdir(parents=True, exist_ok=True)
+        screen.write_text(
+            '{"screens": [{"name": "laptop", "x": 0, "y": 0, "width": 1920, "height": 1080, "logicalDpi": 96}]}'
+        )
         env = {
             **os.environ,
-            "QT_QPA_PLATFORM": "offscreen",
+            "QT_QPA_PLATFORM": f"offscreen:configfile={screen}",
             "QT_SCALE_FACTOR": scale,
             "OFFRAMP_HOME": str(REPO / "build" / "screenshots-home"),
         }

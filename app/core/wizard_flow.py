@@ -1,14 +1,15 @@
 """The wizard's logic without Qt: which page comes next, what each page needs before the person can go on.
 
 The Qt wizard only renders this model, so the decisions (skip to Done when nothing was found, the
-default replacement, which data must be acknowledged) are tested here and shared with the CLI.
+default replacement, which data must be acknowledged, that nothing is removed before the person
+pressed the action button on "Ready to remove", what a failed run offers next) are tested here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from app.core.data.platforms import this_platform
 
@@ -20,7 +21,24 @@ if TYPE_CHECKING:  # imported when used, so the wizard's first page appears soon
     from app.core.migrate.statefile import MigrationState
     from app.core.scan.run import ScanResult
 
-PAGES = ("welcome", "found", "why", "choose", "rescue", "migrate", "done")
+# The pages in the order a person meets them; "recover" is shown only on a relaunch after a failed run,
+# so it comes last and is not counted in "Page N of M".
+PAGES = ("welcome", "found", "why", "choose", "rescue", "confirm", "migrate", "done", "recover")
+NUMBERED = PAGES[:-1]
+STOPPED = ("failed", "cancelled")  # a step status after which a relaunch asks: continue or start over?
+
+
+class Ready(NamedTuple):
+    """What the "Ready to remove" page lists before the person agrees."""
+
+    removed: list[tuple[str, list[str]]]  # each product to remove, with the data it can take with it
+    leftovers: int  # parts left behind by earlier removals that will be cleaned up
+    installed: str | None  # the replacement, or None for remove-only
+    guided: bool  # the replacement is installed by the person, from its maker's page
+    builtin: bool  # the replacement is part of the system: it is switched on, not installed
+    irreversible: list[str]  # what cannot be undone, in words
+    restart: str  # required, maybe or none
+    action: str  # the button's text: the action itself
 
 
 class WizardModel:
@@ -49,13 +67,17 @@ class WizardModel:
         self.catalogue_id = catalogue_id
         self.scan: ScanResult | None = None
         self.choice: Replacement | None = None
+        self.remove_only = False  # the person chose to remove without installing anything
         self.acknowledged: set[str] = set()
         # Probable findings the person confirmed (product ids, "kind name" of leftovers): only these and the
         # certain ones are removed.
         self.confirmed: set[str] = set()
         self.finished = False
         self.exit_code: int | None = None
+        self.continue_run = True  # on "recover": carry on with the saved run, or start over
         self._catalogue: Catalogue | None = None
+        self._plan: Plan | None = None
+        self._consented: str | None = None  # the fingerprint of the plan the person agreed to
 
     # --- what the banned product is (from the catalogue, never from code) ------------------------------
     @property
@@ -82,26 +104,152 @@ class WizardModel:
 
     # --- navigation -----------------------------------------------------------------------------------
     def start_page(self) -> str:
-        return "migrate" if self.resume_state else "welcome"
+        if not self.resume_state:
+            return "welcome"
+        # A run that stopped on a failure or a cancel is not simply retried: the person decides first.
+        # A run interrupted mid-step (a crash, a power cut) or waiting for a restart carries on.
+        return "recover" if self.stopped_step() is not None else "migrate"
 
     def next_page(self, current: str) -> str | None:
         if current == "found" and self.scan is not None and self.scan.findings.clean:
             return "done"
-        index = PAGES.index(current)
-        return PAGES[index + 1] if index + 1 < len(PAGES) else None
+        if current == "recover":
+            return "migrate" if self.continue_run else "found"
+        if current in ("done", "recover"):
+            return None
+        return PAGES[PAGES.index(current) + 1]
 
     def can_leave(self, page: str) -> bool:
         if page == "found":
             return self.scan is not None
         if page == "choose":
-            return self.choice is not None
+            return self.choice is not None or self.remove_only
         if page == "rescue":
             return all(risk.id in self.acknowledged for risk in self.risks())
         if page == "migrate":
             return self.finished
         return True
 
+    # --- the choice, the plan and the consent to it ---------------------------------------------------------
+    def choose(self, replacement: Replacement | None) -> None:
+        """The person's choice: a replacement, or None to remove only. Any change makes a new plan, and
+        the consent given to the old one no longer counts."""
+        self.choice = replacement
+        self.remove_only = replacement is None
+        self._plan = None
+        self._consented = None
+
+    def plan(self) -> Plan:
+        """The steps the run will take: the saved plan when an unfinished migration reopens, else the plan
+        the session makes from this scan and choice (the one `offramp migrate` would make), made once per
+        choice so the plan shown on "Ready to remove" is the plan agreed to."""
+        if self.resume_state:
+            from app.core.migrate.plan import Plan
+
+            return Plan.from_dict(self.resume_state.plan)
+        if self._plan is None:
+            if self.scan is None:
+                raise ValueError("the migration is planned from a scan, and there is none yet")
+            from app.core.migrate import session
+
+            options = self.options()
+            self._plan, _replacement = session.plan_from_scan(self.scan, options, session.policy_for(options))
+        return self._plan
+
+    def consent(self) -> None:
+        """The person pressed the action button on "Ready to remove": this plan, and only it, may run."""
+        self._consented = self.plan().fingerprint
+
+    def may_start(self) -> bool:
+        """True when the removal may start: the person agreed to exactly the plan that would run."""
+        return self._consented is not None and self._plan is not None and self._consented == self._plan.fingerprint
+
+    def action(self) -> str:
+        """The action button's words, naming what it does: the vendor and the replacement come from the data."""
+        plan = self.plan()
+        removes = any(s.kind == "uninstall" for s in plan.steps)
+        if self.choice is None:
+            return f"Remove {self.vendor}" if removes else f"Clean up what {self.vendor} left behind"
+        verb = "switch on" if self._builtin(plan) else "install"
+        if removes:
+            return f"Remove {self.vendor} and {verb} {self.choice.name}"
+        return f"Clean up {self.vendor} and {verb} {self.choice.name}"
+
+    @staticmethod
+    def _builtin(plan: Plan) -> bool:
+        return any(s.kind == "install" and s.params.get("method") == "builtin" for s in plan.steps)
+
+    def ready(self) -> Ready:
+        plan = self.plan()
+        risks = {r.id: r.title for r in self.risks()}
+        assert self.scan is not None
+        by_id = {p.product_id: p for p in self.scan.findings.installed}
+        removed = []
+        for step in plan.steps:
+            if step.kind == "uninstall":
+                product = by_id.get(step.params["product_id"])
+                at_risk = [risks[r] for r in (product.data_at_risk if product else ()) if r in risks]
+                removed.append((step.params.get("label") or step.title, at_risk))
+        install = next((s for s in plan.steps if s.kind == "install"), None)
+        irreversible = []
+        if removed:
+            irreversible.append(
+                f"Removing {self.vendor} cannot be undone: to have it back you would need its installer and licence."
+            )
+        if self.risks():
+            irreversible.append("What you did not save from it is gone once it is removed.")
+        if self.scan.findings.leftovers:
+            irreversible.append(f"The parts {self.vendor} left behind are deleted.")
+        reboot = next((s.params.get("when", "required") for s in plan.steps if s.kind == "reboot"), "none")
+        return Ready(
+            removed=removed,
+            leftovers=len(self.scan.findings.leftovers),
+            installed=self.choice.name if self.choice else None,
+            guided=bool(install and install.needs_person),
+            builtin=self._builtin(plan),
+            irreversible=irreversible,
+            restart=reboot,
+            action=self.action(),
+        )
+
+    # --- after a run stopped -----------------------------------------------------------------------------------
+    def stopped_step(self) -> tuple[int, str, str] | None:
+        """(number, title, message) of the step a saved run stopped at on a failure or cancel, else None."""
+        state = self.resume_state
+        if state is None:
+            return None
+        for number, step in enumerate(state.plan.get("steps", []), 1):
+            record = state.steps.get(step["id"])
+            if record is not None and record.status in STOPPED:
+                return number, step["title"], record.message or ""
+        return None
+
+    def start_over(self) -> None:
+        """Sets the saved, stopped run aside (its record is kept) so a new plan can be made and run."""
+        from app.core.migrate import records, session
+
+        if records.state_path().exists():
+            session.abandon()  # journaled; the state is kept aside, a registered resume unregistered
+        self.resume_state = None
+        self.finished = False
+        self.exit_code = None
+        self._plan = None
+        self._consented = None
+
     # --- what pages show ----------------------------------------------------------------------------------
+    def unavailable(self, replacement: Replacement) -> str | None:
+        """Why this replacement cannot be installed on this target, in words, or None when it can."""
+        platform = self.scan.findings.platform if self.scan else self.platform
+        methods = replacement.install.get(platform, ())
+        if not methods:
+            return f"{replacement.name} has no way to install on this system."
+        if self.root and methods[0].method == "package":
+            return (
+                "It installs from the system's package repositories, which Offramp cannot reach for a system "
+                "mounted from another computer."
+            )
+        return None
+
     def replacements(self) -> list[Replacement]:
         from app.core.data.replacements import load_replacements
 
@@ -117,7 +265,7 @@ class WizardModel:
 
     def default_choice(self) -> Replacement | None:
         platform = self.scan.findings.platform if self.scan else self.platform
-        options = self.replacements()
+        options = [r for r in self.replacements() if self.unavailable(r) is None]
         return next((r for r in options if platform in r.recommended_on), options[0] if options else None)
 
     def features_had(self) -> set[str]:
@@ -168,20 +316,18 @@ class WizardModel:
             confirmed=tuple(sorted(self.confirmed)),
         )
 
-    def plan(self) -> Plan:
-        """The steps the Migrating page shows: the saved plan when an unfinished migration reopens, else the
-        plan the session makes from this scan and choice, the same one `offramp migrate` would make."""
-        if self.resume_state:
-            from app.core.migrate.plan import Plan
-
-            return Plan.from_dict(self.resume_state.plan)
-        if self.scan is None:
-            raise ValueError("the migration is planned from a scan, and there is none yet")
-        from app.core.migrate import session
-
-        options = self.options()
-        plan, _replacement = session.plan_from_scan(self.scan, options, session.policy_for(options))
-        return plan
+    def ways_on(self) -> list[str]:
+        """What the person can do after a failed run: another replacement, remove only, start over. The
+        helpdesk (with the support code) is always offered beside these."""
+        if self.exit_code in (None, 0) or self.scan is None:
+            return ["start-over"] if self.exit_code not in (None, 0) else []
+        ways = []
+        if any(self.unavailable(r) is None and r != self.choice for r in self.replacements()):
+            ways.append("another")
+        if self.choice is not None:
+            ways.append("remove-only")
+        ways.append("start-over")
+        return ways
 
     def resumed_statuses(self) -> dict[str, str]:
         """Each step's status as the unfinished migration left it (empty for a new one)."""

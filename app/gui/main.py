@@ -86,6 +86,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         qt = QTranslator(app)
         if qt.load(QLocale(), "qtbase", "_", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
             app.installTranslator(qt)
+    if args.root:
+        refused = root_refused(args.root)
+        if refused:
+            return refuse(refused, window=not args.smoke_test)
     style = paths.resources_dir() / "style.qss"
     if style.exists():
         app.setStyleSheet(style.read_text(encoding="utf-8"))
@@ -105,6 +109,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.smoke_test:
         return _smoke_test(app, wizard)
     return app.exec()
+
+
+def root_refused(root: str) -> str | None:
+    """Why the --root cannot be read, or None: a folder that is not a system must never read as clean."""
+    from app.core.scan.target import TargetError, check_root
+
+    try:
+        check_root(root)
+    except TargetError as exc:
+        return str(exc)
+    return None
+
+
+def refuse(message: str, *, window: bool = True) -> int:
+    """Says, in a window and on stderr, why Offramp cannot start, and gives the usage error's exit code."""
+    from PySide6.QtWidgets import QMessageBox
+
+    print(f"offramp-gui: {message}", file=sys.stderr)
+    if window:  # not in a smoke test, which must never wait on a dialog
+        QMessageBox.critical(
+            None, "Offramp", f"Offramp cannot look at this system.\n\n{message[0].upper()}{message[1:]}."
+        )
+    return 2
 
 
 FIRST_PAGE_SHOWN = "first page shown"

@@ -1,4 +1,5 @@
-"""The Offramp wizard: seven pages over one WizardModel, a helpdesk view, and a Cancel that is safe mid-migration.
+"""The Offramp wizard: its pages over one WizardModel, a helpdesk view, a window that fits the screen, and a
+Cancel that is safe mid-migration and still lets the window close.
 
 Only the first page is built before the window appears. Each later page, and the modules behind it (the
 migration engine, the timeline chart), is built when the person first moves towards it: building all
@@ -15,7 +16,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QWidget, QWizard
 
 from app.core import paths
-from app.core.wizard_flow import PAGES, WizardModel
+from app.core.wizard_flow import NUMBERED, PAGES, WizardModel
 from app.gui.pages.base import Page, page_id
 
 P = TypeVar("P", bound=Page)
@@ -27,6 +28,8 @@ PAGE_CLASSES = {
     "why": "app.gui.pages.why:WhyPage",
     "choose": "app.gui.pages.choose:ChoosePage",
     "rescue": "app.gui.pages.rescue:RescuePage",
+    "confirm": "app.gui.pages.confirm:ConfirmPage",
+    "recover": "app.gui.pages.recover:RecoverPage",
     "migrate": "app.gui.pages.migrate:MigratePage",
     "done": "app.gui.pages.done:DonePage",
 }
@@ -68,7 +71,8 @@ class OfframpWizard(QWizard):
         self.page_named(start)
         self.setStartId(page_id(start))
         self.currentIdChanged.connect(self._page_changed)
-        self.resize(820, 640)
+        self.close_when_done = False  # Cancel or the close box was pressed while a step could not stop
+        self.fit_to_screen(820, 640)
         if model.helpdesk:
             helpdesk.setChecked(True)
 
@@ -78,6 +82,31 @@ class OfframpWizard(QWizard):
         if not isinstance(page, kind):
             raise TypeError(f"the {kind.name!r} page is a {type(page).__name__}, not a {kind.__name__}")
         return page
+
+    def fit_to_screen(self, width: int, height: int) -> None:
+        """Opens at the wanted size, or smaller: never larger than the screen's available area (at 200% a
+        1920x1080 screen has 960x540 minus its panels), so Next and Cancel are always on screen."""
+        screen = self.screen() or self.window().screen()
+        if screen is not None:
+            area = screen.availableGeometry()
+            frame = 40  # the window manager's title bar and borders, which availableGeometry includes
+            width = min(width, area.width() - frame // 4)
+            height = min(height, area.height() - frame)
+        self.resize(width, height)
+
+    def go_to(self, name: str, *, fresh: bool = False) -> None:
+        """Shows the page `name`, starting the wizard's history there (Qt only steps; this jumps, as an
+        installer's "try another replacement" must). `fresh` rebuilds it and the pages before the run,
+        so starting over scans again and shows nothing of the old answers."""
+        if fresh:
+            for stale in PAGES[PAGES.index(name) : PAGES.index("migrate")]:
+                page = self.pages.pop(stale, None)
+                if page is not None:
+                    self.removePage(page_id(stale))
+                    page.deleteLater()
+        self.page_named(name)
+        self.setStartId(page_id(name))
+        self.restart()
 
     def page_named(self, name: str) -> Page:
         """The page called `name`, built and added to the wizard the first time it is asked for."""
@@ -112,22 +141,25 @@ class OfframpWizard(QWizard):
             return
         base = self.tr("Offramp")
         self.setWindowTitle(
-            f"{base} — {self.tr('Page {0} of {1}').format(current + 1, len(PAGES))}" if self.model.helpdesk else base
+            f"{base} — {self.tr('Page {0} of {1}').format(current + 1, len(NUMBERED))}"
+            if self.model.helpdesk and PAGES[current] in NUMBERED
+            else base
         )
 
     def reject(self) -> None:
-        page = self.currentPage()
-        # A page whose work is still running (the migration) is asked to stop at a safe point; the wizard stays.
-        if isinstance(page, Page) and page.cancel():
-            from PySide6.QtWidgets import QMessageBox
+        """Cancel, Escape and the close box. Before the removal starts it closes; during a run it stops at
+        the next point the core calls safe and, when a step cannot be stopped, says what is still running
+        and closes once it has finished. The window can always be closed."""
+        from app.gui.pages.migrate import MigratePage
 
-            QMessageBox.information(
-                self,
-                self.tr("Stopping safely"),
-                self.tr(
-                    "Offramp stops after the current step, so nothing is left half "
-                    "done. You can start it again later to carry on."
-                ),
-            )
+        migrate = self.pages.get("migrate")
+        if not isinstance(migrate, MigratePage) or not migrate.running():
+            super().reject()
             return
-        super().reject()
+        self.close_when_done = True
+        migrate.cancel()  # the page says what is still running and that the window closes after it
+
+    def run_ended(self) -> None:
+        """The migration's worker has stopped: close now if the person asked to while it ran."""
+        if self.close_when_done:
+            super().reject()

@@ -85,7 +85,7 @@ def test_helpdesk_view_numbers_pages_and_opens_details(wizard) -> None:
     wizard.next()
     assert "Page" not in wizard.windowTitle()
     wizard.set_helpdesk(True)
-    assert wizard.windowTitle().endswith("Page 2 of 7")
+    assert wizard.windowTitle().endswith("Page 2 of 8")
     found = wizard.pages["found"]
     assert found.details.isVisible()
     assert "Kaspersky Total Security" in found.details.toPlainText()
@@ -109,3 +109,32 @@ def test_text_scales_with_the_system_font(wizard, qtbot) -> None:
         assert grown.height() > small.height() or grown.width() > small.width()
     finally:
         QApplication.setFont(font)
+
+
+def test_each_label_gives_assistive_technology_its_own_text(wizard) -> None:
+    """Through Qt's accessibility API (what the AT-SPI bridge reads): a short name never replaces a label's text."""
+    from PySide6.QtGui import QAccessible, QTextDocument
+    from PySide6.QtWidgets import QLabel
+
+    for name in ("welcome", "found", "why", "choose", "rescue", "confirm"):
+        while wizard.currentId() != page_id(name):
+            wizard.next()
+        for label in wizard.currentPage().findChildren(QLabel):
+            if not label.isVisible() or not label.text():
+                continue
+            shown = QTextDocument()
+            shown.setHtml(label.text())
+            words = " ".join(shown.toPlainText().split())[:40]
+            spoken = " ".join(QAccessible.queryAccessibleInterface(label).text(QAccessible.Text.Name).split())
+            assert words in spoken, f"{name}: {spoken!r} hides {words!r}"
+
+
+def test_the_found_table_is_a_table_and_the_timeline_a_chart(wizard) -> None:
+    from PySide6.QtGui import QAccessible
+
+    wizard.next()
+    table = QAccessible.queryAccessibleInterface(wizard.pages["found"].products)
+    assert table.role() == QAccessible.Role.Table
+    wizard.next()
+    chart = QAccessible.queryAccessibleInterface(wizard.pages["why"].chart)
+    assert chart.role() == QAccessible.Role.Chart and chart.state().focusable

@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from app.gui.pages.base import page_id
+from app.gui.pages.found import FoundPage
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.gui
@@ -59,8 +60,6 @@ def test_pages_built_later_follow_the_helpdesk_view(qtbot) -> None:
     qtbot.addWidget(wizard)
     wizard.show()
     assert list(wizard.pages) == ["welcome"]
-    from app.gui.pages.found import FoundPage
-
     found = wizard.page_as(FoundPage)
     assert wizard.page_named("found") is found
     assert wizard.page(page_id("found")) is found
@@ -79,12 +78,12 @@ def test_ctrl_h_toggles_the_helpdesk_view(qtbot) -> None:
     qtbot.addWidget(wizard)
     wizard.show()
     wizard.activateWindow()
-    qtbot.waitUntil(wizard.isActiveWindow, timeout=10_000)  # shortcuts reach the active window only
+    qtbot.waitUntil(wizard.isActiveWindow, timeout=2000)  # shortcuts reach the active window only
     qtbot.keyClick(wizard, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: wizard.model.helpdesk, timeout=10_000)
-    assert wizard.windowTitle().endswith("Page 1 of 7")
+    qtbot.waitUntil(lambda: wizard.model.helpdesk, timeout=2000)
+    assert wizard.windowTitle().endswith("Page 1 of 8")
     qtbot.keyClick(wizard, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: not wizard.model.helpdesk, timeout=10_000)
+    qtbot.waitUntil(lambda: not wizard.model.helpdesk, timeout=2000)
 
 
 def test_the_smoke_test_fails_when_a_later_page_cannot_be_built(tmp_path) -> None:

@@ -27,7 +27,7 @@ def advance(wizard) -> None:
     if current == page_id("rescue"):
         for box in wizard.pages["rescue"].boxes.values():
             box.setChecked(True)
-    if current != page_id("migrate") and wizard.currentPage().isComplete():
+    if current != page_id("migrate") and wizard.currentPage().isComplete():  # on "confirm": the action button
         wizard.next()
     if not model.finished:
         QTimer.singleShot(50, lambda: advance(wizard))

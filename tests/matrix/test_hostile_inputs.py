@@ -115,8 +115,9 @@ def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[bool, int
 
 def test_every_reader_refuses_hostile_files_with_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     tally = Tally("hostile input files")
+    # A system with nothing installed (a root with no system at all is refused before any file is read).
     root = tmp_path / "empty-root"
-    root.mkdir()
+    (root / "var" / "lib" / "dpkg").mkdir(parents=True)
     readers: dict[str, tuple[Callable[[Path], list[str]], dict[str, Callable[[Path], object]], str]] = {
         "scan --inventory": (
             lambda f: ["scan", "--inventory", str(f)],

@@ -66,3 +66,26 @@ def test_without_administrator_rights_nothing_is_touched(tmp_path: Path) -> None
     assert result.exit_code == exitcodes.NOT_ELEVATED
     assert tools.calls() == []
     assert "administrator" in result.message
+
+
+def test_a_restart_no_removal_asked_for_is_skipped_not_ticked(tmp_path: Path) -> None:
+    tools = Tools(tmp_path)
+    tools.code = 0  # the uninstallers finished without asking for a restart
+    ctx = make_context(tmp_path, tools)
+    ctx.plan.step("reboot").params["when"] = "maybe"
+    result = Runner(ctx, tmp_path / "state.json").run()
+    assert result.exit_code == exitcodes.SUCCESS, result.message
+    entry = ctx.state.steps["reboot"]
+    assert entry.status == "skipped" and (entry.message or "").startswith("not needed")
+    assert not [a for a in tools.other if a[0] == "shutdown.exe"]
+
+
+def test_a_built_in_replacement_is_not_ticked_as_checked_before_the_removal(tmp_path: Path) -> None:
+    from app.core.migrate.plan import Step
+    from app.core.migrate.steps import ALREADY
+
+    ctx = make_context(tmp_path, Tools(tmp_path))
+    builtin = Step("stage.defender", "stage", "Check Defender is on this computer", params={"method": "builtin"})
+    assert ALREADY["stage"](ctx, builtin).status == "skipped"
+    downloaded = Step("stage.x", "stage", "Download and check X first", params={"method": "download"})
+    assert ALREADY["stage"](ctx, downloaded).status == "done"

@@ -55,7 +55,7 @@ def successful_report() -> dict[str, Any]:
         ),
         _step(4, "uninstall.kaspersky-consumer-windows", "uninstall", f"Remove {EVIL}", "done", f"removed {EVIL}"),
         _step(5, "reboot", "reboot", "Restart the computer", "done", "already done"),
-        _step(6, "cleanup", "cleanup", "Remove what the uninstallers left behind", "done", "removed 3 leftover(s)"),
+        _step(6, "cleanup", "cleanup", "Remove what the uninstallers left behind", "done", "removed 3 leftovers"),
         _step(
             7,
             "install.microsoft-defender-antivirus",

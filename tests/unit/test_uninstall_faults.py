@@ -197,3 +197,45 @@ def test_passwords_reach_the_uninstaller_and_nothing_else(tmp_path: Path) -> Non
 
 def test_utf16le_hex_matches_the_documented_encoding() -> None:
     assert msi.utf16le_hex("Ab1") == "410062003100"
+
+
+def interactive(ctx: Context, prompt) -> None:
+    """An interactive run: passwords are asked through `prompt` once a removal is refused."""
+    ctx.options = Options(remove_only=True, report_file=ctx.options.report_file, step_timeout=60)
+    ctx.prompt_secret = prompt
+
+
+def test_a_password_is_asked_only_after_the_removal_was_refused(tmp_path: Path) -> None:
+    from app.core.migrate.steps import act_uninstall
+
+    fake = FakeMsiexec(tmp_path)
+    asked: list[str] = []
+    ctx = make_context(tmp_path, fake)
+    interactive(ctx, lambda label, secret: asked.append(label))
+    assert act_uninstall(ctx, kes_step(ctx)).status == "done"
+    assert asked == []  # removed without one: nobody is asked for a password that may not exist
+
+    fake.code = 1603  # refused: the product is protected
+
+    def prompt(label: str, secret: bool) -> str:
+        asked.append(label)
+        fake.code = 0
+        return "s3cret" if secret else "KLAdmin"
+
+    ctx = make_context(tmp_path, fake)
+    interactive(ctx, prompt)
+    assert act_uninstall(ctx, kes_step(ctx)).status == "done"
+    assert len(asked) == 2  # the account and the password, then the removal tried again
+    assert "KLPASSWD=s3cret" in " ".join(fake.calls()[-1]["argv"])
+
+
+def test_there_is_no_password_ends_as_a_blocked_removal(tmp_path: Path) -> None:
+    from app.core.migrate.steps import act_uninstall
+
+    fake = FakeMsiexec(tmp_path)
+    fake.code = 1603
+    ctx = make_context(tmp_path, fake)
+    interactive(ctx, lambda label, secret: None)
+    outcome = act_uninstall(ctx, kes_step(ctx))
+    assert outcome.status == "failed" and outcome.exit_code == exitcodes.UNINSTALL_BLOCKED
+    assert len(fake.calls()) == 1  # not tried again without anything new

@@ -66,6 +66,9 @@ class Context:
     cancelled: Callable[[], bool] = lambda: False
     ask: Ask | None = None
     secrets: dict[str, str] = field(default_factory=dict)
+    # Asks the person for one uninstall password (label, hidden?) -> the text, or None for "there is none".
+    # Set for interactive runs, where passwords are asked only once a removal was refused without one.
+    prompt_secret: Callable[[str, bool], str | None] | None = None
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
     # Called in the middle of long actions (between packages, during a download): a test hook point.
     checkpoint: Callable[[], None] = lambda: None

@@ -62,7 +62,11 @@ class Report:
     exit_code: int | None = None
     outcome: str | None = None
     removed: list[str] = field(default_factory=list)
-    installed: list[str] = field(default_factory=list)
+    installed: list[str] = field(default_factory=list)  # only what the verify step proved installed
+    installed_unverified: list[str] = field(default_factory=list)  # installed, not (yet) proven by verify
+    protection: str | None = None  # protected, unconfirmed, not-proven or none: see protection()
+    vendor: str | None = None  # set on a "nothing found" report, which has no steps to name it
+    nothing_found: bool = False
     verification: dict[str, Any] | None = None
     rescan: dict[str, Any] | None = None
     warnings: list[str] = field(default_factory=list)
@@ -97,9 +101,12 @@ def build(ctx: Context) -> Report:
         )
     labels = {step.id: step.params.get("label", step.title) for step in ctx.plan.steps}
     removed = [labels[s.id] for s in steps if s.kind == "uninstall" and s.status == "done"]
-    installed = [labels[s.id] for s in steps if s.kind == "install" and s.status == "done"]
     verify = next((s for s in steps if s.kind == "verify"), None)
     rescan = next((s for s in steps if s.kind == "rescan"), None)
+    # "Installed" is claimed only once the verify step proved it; an install the verify step has not
+    # confirmed (or that it contradicted) is listed apart, so no reader takes it for protection.
+    proven = verify is not None and verify.status == "done"
+    install_done = [labels[s.id] for s in steps if s.kind == "install" and s.status == "done"]
     code = state.exit_code
     head, lines = journal.head(ctx.journal.path)
     return Report(
@@ -116,7 +123,9 @@ def build(ctx: Context) -> Report:
         exit_code=code,
         outcome=exitcodes.DESCRIPTIONS.get(code, "in progress") if code is not None else "in progress",
         removed=removed,
-        installed=installed,
+        installed=install_done if proven else [],
+        installed_unverified=[] if proven else install_done,
+        protection=protection(ctx, verify),
         verification=verify.data if verify else None,
         rescan=rescan.data if rescan else None,
         warnings=state.warnings + ctx.plan.warnings,
@@ -168,7 +177,7 @@ def from_json(data: Any) -> Report:
     raw_steps = data.get("steps")
     if not isinstance(raw_steps, list) or not all(isinstance(s, dict) for s in raw_steps):
         raise ReportShapeError("it has no list of steps")
-    for key in ("removed", "installed", "warnings", "to_do_by_hand"):
+    for key in ("removed", "installed", "installed_unverified", "warnings", "to_do_by_hand"):
         if data.get(key) is not None and not isinstance(data[key], list):
             raise ReportShapeError(f"'{key}' is not a list")
     for key in ("verification", "rescan"):
@@ -204,6 +213,10 @@ def from_json(data: Any) -> Report:
         outcome=text("outcome"),
         removed=strings("removed"),
         installed=strings("installed"),
+        installed_unverified=strings("installed_unverified"),
+        protection=text("protection"),
+        vendor=text("vendor"),
+        nothing_found=data.get("nothing_found") is True,
         verification=optional_object("verification"),
         rescan=optional_object("rescan"),
         warnings=strings("warnings"),
@@ -239,6 +252,36 @@ def _journal(raw: Any) -> JournalHead | None:
     if head is not None and not isinstance(head, str):
         raise ReportShapeError("'journal.head' is not text")
     return JournalHead(head, raw["lines"])
+
+
+def protection(ctx: Context, verify: ReportStep | None) -> str:
+    """What the verify step proved: protected, unconfirmed (installed, but the replacement cannot say),
+    not-proven (verification failed or never ran), or none (no replacement was chosen)."""
+    if ctx.replacement is None:
+        return "none"
+    if verify is None or verify.status != "done":
+        return "not-proven"
+    return "protected" if verify.data.get("protecting") is True else "unconfirmed"
+
+
+def nothing_found(findings: Any, vendor: str, support_code: str, root: str | None = None) -> dict[str, Any]:
+    """The report of a clean scan (as JSON), so a person whose machine had nothing to remove can still hand
+    the helpdesk a record of what was looked at: no steps, nothing changed."""
+    report = Report(
+        support_code=support_code,
+        offramp_version=__version__,
+        platform=findings.platform,
+        root=root,
+        vendor=vendor,
+        nothing_found=True,
+        started=findings.scanned_at.isoformat(timespec="seconds"),
+        finished=True,
+        exit_code=exitcodes.SUCCESS,
+        outcome=f"nothing from {vendor} was found",
+        protection="none",
+        rescan={"verdict": findings.verdict, "installed": [], "leftovers": []},
+    )
+    return to_json(report)
 
 
 def write_report(ctx: Context) -> Path:

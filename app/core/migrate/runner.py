@@ -22,7 +22,7 @@ from app.core.migrate.plan import Step
 from app.core.migrate.recorderrors import RecordError
 from app.core.migrate.runlock import RunLock
 from app.core.migrate.statefile import MigrationState
-from app.core.migrate.steps import KINDS
+from app.core.migrate.steps import ALREADY, KINDS
 
 FINISHED = ("done", "skipped")
 CRASH_ENV = "OFFRAMP_TEST_CRASH_AT"  # "<point>:<step id>", point = before | during | after-action | after
@@ -114,11 +114,11 @@ class Runner:
                     outcome = act(ctx, step)
                     _crash_point("after-action", step.id)
             else:
-                outcome = Outcome.done("already done")
-            if outcome.status != "done":
+                outcome = ALREADY[step.kind](ctx, step) if step.kind in ALREADY else Outcome.done("already done")
+            if outcome.status not in FINISHED:
                 return self._stop(step, outcome)
-            self._record(step, "done", outcome)
-            ctx.journal.append("step.done", step=step.id, message=outcome.message)
+            self._record(step, outcome.status, outcome)
+            ctx.journal.append(f"step.{outcome.status}", step=step.id, message=outcome.message)
             eventlog.event("migrate.step.done", f"{step.title}: {outcome.message}", step=step.id)
             _crash_point("after", step.id)
         return self._finish()

@@ -155,6 +155,7 @@ def _start(
     scan: ScanResult | None = None,
     support_code: str | None = None,
 ) -> tuple[Runner | None, ScanResult]:
+    """A runner for a new migration, or None when there is nothing to do."""
     set_aside_note = None
     if not options.dry_run:
         try:
@@ -302,8 +303,12 @@ def _runner(
     prompt_secret: Callable[[str, bool], str | None] | None,
 ) -> Runner:
     pending = [s.params for s in plan.steps if s.kind == "uninstall" and state.status(s.id) not in ("done", "skipped")]
+    # A person at the window is asked only when a removal is refused without a password (most products
+    # have none set, and asking up front for one that does not exist only confuses); the other sources
+    # (environment, file) are read up front, as an unattended run needs them.
+    lazy = not options.silent and policy.password_source == "prompt" and prompt_secret is not None
     try:
-        secrets = gather(policy, needed_for(pending), prompt_secret if not options.silent else None)
+        secrets = {} if lazy else gather(policy, needed_for(pending), prompt_secret if not options.silent else None)
     except SecretsError as exc:
         raise SessionError(f"cannot read the uninstall passwords: {exc}") from None
     ctx = Context(
@@ -317,6 +322,7 @@ def _runner(
         options=options,
         downloads_dir=paths.cache_dir() / "downloads",
         secrets=secrets,
+        prompt_secret=prompt_secret if lazy else None,
     )
     if progress:
         ctx.progress = progress

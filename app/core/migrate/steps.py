@@ -241,6 +241,8 @@ def act_uninstall(ctx: Context, step: Step) -> Outcome:
     if step.needs_person:
         return _person_does_it(ctx, step, "removal", recheck=lambda: not ctx.backend.product_present(step.params))
     result = ctx.backend.uninstall(step.params, ctx.secrets, ctx.options.step_timeout, between=ctx.checkpoint)
+    if result.blocked and _ask_passwords(ctx, step):
+        result = ctx.backend.uninstall(step.params, ctx.secrets, ctx.options.step_timeout, between=ctx.checkpoint)
     if result.ok:
         if result.reboot in ("required", "started"):
             ctx.state.reboot.pending = True
@@ -269,6 +271,24 @@ def act_uninstall(ctx: Context, step: Step) -> Outcome:
     return Outcome.failed(f"{step.title} failed: {result.message}", exitcodes.UNINSTALL_FAILED)
 
 
+def _ask_passwords(ctx: Context, step: Step) -> bool:
+    """After a removal was refused: asks the person for the passwords this product may be protected with.
+    True when they gave at least one (so the removal is tried again); False when they said there is none,
+    or when no one can be asked."""
+    from app.core.migrate.secrets import LABELS, needed_for
+
+    if ctx.prompt_secret is None or ctx.options.silent:
+        return False
+    missing = sorted(needed_for([step.params]) - set(ctx.secrets))
+    given = False
+    for key in missing:
+        value = ctx.prompt_secret(LABELS[key], key.endswith("password"))
+        if value:
+            ctx.secrets[key] = value
+            given = given or key.endswith("password")
+    return given
+
+
 def _person_does_it(ctx: Context, step: Step, what: str, recheck: Callable[[], bool]) -> Outcome:
     if ctx.ask is None:
         return Outcome.failed(
@@ -291,6 +311,14 @@ def check_reboot(ctx: Context, step: Step) -> bool:
     if reboot.requested_boot_id and reboot.requested_boot_id != ctx.backend.boot_id():
         return True
     return step.params.get("when") == "maybe" and not reboot.pending
+
+
+def reboot_already(ctx: Context, step: Step) -> Outcome:
+    """What a restart step that need not act was: a restart that happened, or none that was needed."""
+    requested = ctx.state.reboot.requested_boot_id
+    if requested and requested != ctx.backend.boot_id():
+        return Outcome.done("the computer restarted")
+    return Outcome("skipped", "not needed: no removal asked for a restart")
 
 
 def act_reboot(ctx: Context, step: Step) -> Outcome:
@@ -340,7 +368,7 @@ def act_cleanup(ctx: Context, step: Step) -> Outcome:
         reported = [f"{item.kind} {item.name}" for item in removable]
         ctx.journal.append("cleanup.reported", leftovers=reported, policy=ctx.policy.leftovers)
         return Outcome.done(
-            f"{len(reported)} leftover(s) reported, none removed: nobody confirmed their removal"
+            f"{_count(len(reported), 'leftover')} reported, none removed: nobody confirmed their removal"
             + (" (a policy with 'leftovers: {silent: remove}' lets Offramp remove them)" if ctx.options.silent else ""),
             data={"removed": [], "kept": kept, "reported": reported},
             to_do=[f"Remove by hand: {item}" for item in reported + kept],  # the same words as the rescan's
@@ -359,10 +387,15 @@ def act_cleanup(ctx: Context, step: Step) -> Outcome:
             deletions=result.data.get("deletions", []),
         )
         (removed if result.ok else kept).append(label if result.ok else f"{label} ({result.message})")
-    message = f"removed {len(removed)} leftover(s)" + (f"; could not remove {len(kept)}" if kept else "")
+    message = f"removed {_count(len(removed), 'leftover')}" + (f"; could not remove {len(kept)}" if kept else "")
     return Outcome.done(
         message, data={"removed": removed, "kept": kept}, to_do=[f"Remove by hand: {item}" for item in kept]
     )
+
+
+def _count(n: int, noun: str) -> str:
+    """ "1 leftover", "3 leftovers": people read these messages in the report, where "(s)" reads as a form."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _may_remove(ctx: Context, leftovers: list[Any]) -> bool:
@@ -490,7 +523,9 @@ def act_rescan(ctx: Context, step: Step) -> Outcome:
         )
     to_do = [f"Remove by hand: {item}" for item in data["leftovers"]]
     return Outcome.done(
-        "nothing banned is left" + (f"; {len(to_do)} leftover(s) remain" if to_do else ""), data=data, to_do=to_do
+        "nothing banned is left" + (f"; {_count(len(to_do), 'leftover')} remain" if to_do else ""),
+        data=data,
+        to_do=to_do,
     )
 
 
@@ -503,6 +538,29 @@ def act_report(ctx: Context, step: Step) -> Outcome:
 
 def never_done(ctx: Context, step: Step) -> bool:
     return False
+
+
+def verified_already(message: str) -> Callable[[Context, Step], Outcome]:
+    """The outcome of a step whose check proved its work was already done (what the check saw, in words)."""
+    return lambda ctx, step: Outcome.done(message)
+
+
+# What a step whose check passed comes to: for most kinds the check verified the work ("done"); a restart
+# that was never needed is "skipped", so no one reads a tick as "the computer restarted".
+ALREADY: dict[str, Callable[[Context, Step], Outcome]] = {
+    "preflight": verified_already("already checked"),
+    "rescue": verified_already("already confirmed"),
+    "stage": lambda ctx, step: (
+        # Nothing was looked at for a replacement that is part of the system: not a tick, a skip; the
+        # verify step after the removal is what checks it.
+        Outcome("skipped", "not needed: it is part of the system; Offramp checks it after the removal")
+        if step.params.get("method") == "builtin"
+        else Outcome.done("already downloaded and checked")
+    ),
+    "uninstall": verified_already("already removed: the system no longer lists it"),
+    "reboot": reboot_already,
+    "install": verified_already("already installed: the system lists it"),
+}
 
 
 KINDS: dict[str, tuple[Callable[[Context, Step], bool], Callable[[Context, Step], Outcome]]] = {

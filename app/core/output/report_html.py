@@ -22,6 +22,7 @@ from typing import Any
 from app.core import exitcodes
 from app.core.data import platforms
 from app.core.output.page import Html, document, html, join
+from app.core.output.verdict import REBOOT_CODES, machine_state, verdict
 
 MAX_REPORT_BYTES = 64 * 1024 * 1024
 
@@ -40,7 +41,6 @@ STATUS = {
 }
 SEP = " \u00b7 "  # a middle dot between facts on one line
 NBSP = "\u00a0"  # keeps a status icon on the same line as its words when the column is narrow
-REBOOT_CODES = (exitcodes.REBOOT_REQUIRED, exitcodes.REBOOT_STARTED)  # a pause, not a failure
 
 # On top of the shared rules (app/core/output/page.py). Every text colour reaches at least 4.5:1 against
 # its background (WCAG AA), and the boxes carry a border, so they stay distinguishable when the colour is lost.
@@ -58,6 +58,7 @@ table.box td { padding: 8px 10px; border: 2px solid #555555; background-color: #
 .headline { font-size: 14pt; font-weight: bold; }
 table.outcome-ok td { border-color: #1b5e20; background-color: #e8f5e9; color: #1b5e20; }
 table.outcome-bad td { border-color: #b71c1c; background-color: #fdecea; color: #8e0000; }
+table.outcome-warn td { border-color: #8a5300; background-color: #fff4e0; color: #6b4000; }
 table.outcome-wait td { border-color: #8a5300; background-color: #fff4e0; color: #6b4000; }
 table.todo td { border-color: #8a5300; background-color: #fffaf0; }
 .detail { font-size: 11pt; font-weight: normal; color: #1a1a1a; }
@@ -154,11 +155,10 @@ def _stop_step(steps: list[dict[str, Any]]) -> tuple[int, dict[str, Any]] | None
 
 
 def outcome_line(report: dict[str, Any]) -> tuple[str, str, str | None]:
-    """(css class, the plain-language outcome, a second line or None) for the top of the report."""
+    """(css class, the plain-language outcome, a second line or None) for the top of the report. What it may
+    claim follows app/core/output/verdict.py, the rule the wizard's last page follows too."""
     steps = [s for s in _list(report.get("steps")) if isinstance(s, dict)]
     total = len(steps)
-    code = report.get("exit_code")
-    replacement = report.get("replacement")
     stop = _stop_step(steps)
     where = ""
     message = None
@@ -166,32 +166,18 @@ def outcome_line(report: dict[str, Any]) -> tuple[str, str, str | None]:
         number, step = stop
         where = f"step {step.get('number') or number} of {total}: {step.get('title') or step.get('id') or '?'}"
         message = step.get("message")
-    if report.get("dry_run") and code == 0:
-        return "outcome-ok", "Dry run finished: nothing was changed on this computer", None
-    if code == 0:
-        found = report.get("verification")
-        verification: dict[str, Any] = found if isinstance(found, dict) else {}
-        if not replacement:
-            return (
-                "outcome-ok",
-                "The banned software was removed; no replacement was installed",
-                ("This computer now relies on the protection its system provides."),
-            )
-        if verification.get("protecting") is None and verification:
-            return (
-                "outcome-ok",
-                f"{replacement} is installed",
-                ("This system cannot report whether it is protecting: open it once to check it is switched on."),
-            )
-        return "outcome-ok", f"Your computer is protected by {replacement}", None
+    found = verdict(report)
+    code = report.get("exit_code")
+    if found.tone in ("ok", "warn"):
+        return f"outcome-{found.tone}", found.headline, found.detail
     if code in REBOOT_CODES:
-        text = "Waiting for a restart" + (f" at {where}" if where else "")
-        return "outcome-wait", text, "Offramp carries on by itself after the restart."
+        return "outcome-wait", "Waiting for a restart" + (f" at {where}" if where else ""), found.detail
     if code is None:
         return "outcome-wait", "Not finished yet" + (f": next is {where}" if where else ""), message
     words = report.get("outcome") or exitcodes.DESCRIPTIONS.get(code, "failed")
     text = f"Stopped at {where}, exit {code}: {words}" if where else f"Stopped, exit {code}: {words}"
-    return "outcome-bad", text, message
+    second = " ".join(part for part in (message, machine_state(report)) if part)
+    return "outcome-bad", text, second or None
 
 
 def _strip_verb(title: Any, verb: str) -> str:

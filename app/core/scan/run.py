@@ -68,6 +68,10 @@ def collect(
 ) -> tuple[inv.Inventory, inv.Source]:
     """Collects this machine's inventory, or a mounted system's when `root` is given."""
     scope = scope_from(catalogue)
+    if root is not None:
+        from app.core.scan.target import check_root
+
+        root = check_root(root)  # a folder that is not a system must not scan as "nothing found"
     if platform is None and root is not None:
         from app.core.scan.collectors import macos
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget, QWizardPage
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget, QWizardPage
 
 from app.core.wizard_flow import PAGES, WizardModel
 
@@ -38,14 +38,27 @@ class Page(QWizardPage):
     def __init__(self, model: WizardModel, parent: QWidget | None = None):
         super().__init__(parent)
         self.model = model
-        self.layout_ = QVBoxLayout(self)
+        # The page's content scrolls, so the window fits any screen (200% on a laptop leaves ~500 px of
+        # height) with Back, Next and Cancel always visible; the body sits at the top of the page.
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.body_scroll = QScrollArea(self)
+        self.body_scroll.setWidgetResizable(True)
+        self.body_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.body = QWidget(self.body_scroll)
+        self.layout_ = QVBoxLayout(self.body)
         self.layout_.setSpacing(10)
+        self.layout_.setContentsMargins(0, 0, 0, 0)
+        self.body_scroll.setWidget(self.body)
+        outer.addWidget(self.body_scroll)
 
     def text(self, html: str, *, links: bool = False, name: str | None = None) -> QLabel:
+        """A label of rich text. `name` is only a description for assistive technology: the label's own
+        text is what a screen reader reads, so no short name ever replaces it."""
         label = rich_label(QLabel(html, self), links=links)
         label.setWordWrap(True)
         if name:
-            label.setAccessibleName(name)
+            label.setAccessibleDescription(name)
         self.layout_.addWidget(label)
         return label
 

@@ -1,4 +1,5 @@
-"""Page 4: the replacements for this system as cards: free or paid, what each includes, silent or guided install."""
+"""Page 4: the replacements for this system as cards: free or paid, what each includes, silent or guided install;
+those that cannot work on this target shown disabled with the reason, and "remove only" as the last card."""
 
 from __future__ import annotations
 
@@ -60,10 +61,38 @@ class ChoosePage(Page):
             )
             self.filter.setProperty("feature", wanted)
             self.filter.setVisible(True)
-        default = self.model.choice or self.model.default_choice()
+        default = self.model.choice or (None if self.model.remove_only else self.model.default_choice())
         for index, option in enumerate(self.options):
             self._add_card(index, option, default is not None and option.id == default.id)
+        self._add_remove_only(len(self.options), self.model.remove_only)
         self.cards.addStretch(1)
+
+    def _add_remove_only(self, index: int, checked: bool) -> None:
+        frame = QFrame(self.cards_host)
+        frame.setFrameShape(QFrame.Shape.StyledPanel)
+        frame.setObjectName("card")
+        layout = QVBoxLayout(frame)
+        radio = QRadioButton(self.tr("Remove only, install nothing"), frame)
+        font = radio.font()
+        font.setBold(True)
+        radio.setFont(font)
+        self.group.addButton(radio, index)
+        layout.addWidget(radio)
+        detail = QLabel(
+            self.tr(
+                "Not recommended for most people: {0} is removed and nothing takes its place, so this computer "
+                "relies on the protection its system provides. Choose this if you will install something "
+                "yourself."
+            ).format(self.model.vendor),
+            frame,
+        )
+        detail.setWordWrap(True)
+        detail.setContentsMargins(24, 0, 0, 0)
+        detail.setBuddy(radio)
+        layout.addWidget(detail)
+        self.cards.addWidget(frame)
+        self.remove_only_frame = frame
+        radio.setChecked(checked)
 
     def _add_card(self, index: int, option: Replacement, checked: bool) -> None:
         platform = self.model.scan.findings.platform if self.model.scan else self.model.platform
@@ -73,6 +102,7 @@ class ChoosePage(Page):
         layout = QVBoxLayout(frame)
         radio = QRadioButton(f"{option.name}  —  {self.tr(PRICE[option.price])}", frame)
         radio.setAccessibleName(option.name)
+        blocked = self.model.unavailable(option)
         font = radio.font()
         font.setBold(True)
         radio.setFont(font)
@@ -92,8 +122,12 @@ class ChoosePage(Page):
             self.tr("<b>Installing:</b> {0}").format(install),
             self.tr("<b>Made by:</b> {0} — {1}").format(option.vendor, option.vendor_country),
         ]
-        if platform in option.recommended_on and option.recommended_reason:
+        if platform in option.recommended_on and option.recommended_reason and not blocked:
             lines.insert(0, "<b>" + self.tr("Recommended: ") + option.recommended_reason + "</b>")
+        if blocked:
+            lines.insert(0, "<b>" + self.tr("Not available here: ") + blocked + "</b>")
+            radio.setEnabled(False)
+            checked = False
         detail = QLabel("<br>".join(lines), frame)
         detail.setWordWrap(True)
         detail.setTextFormat(Qt.TextFormat.RichText)
@@ -107,7 +141,8 @@ class ChoosePage(Page):
     @Slot(int, bool)
     def _chosen(self, index: int, on: bool) -> None:
         if on:
-            self.model.choice = self.options[index]
+            # Through the model, so a changed choice makes a new plan and asks for consent again.
+            self.model.choose(self.options[index] if index < len(self.options) else None)
             self.completeChanged.emit()
 
     @Slot(bool)
@@ -115,3 +150,4 @@ class ChoosePage(Page):
         feature = self.filter.property("feature")
         for option, frame in zip(self.options, self.frames, strict=True):
             frame.setVisible(not on or bool(option.includes.get(feature)))
+        self.remove_only_frame.setVisible(not on)

@@ -1,7 +1,12 @@
-"""Page 7: the verified protection state, what was removed and installed, what is left to do, and the report."""
+"""Page 8: the verified protection state, what was removed and installed, what is left to do, and the report.
+
+What it claims follows app/core/output/verdict.py, the rule the HTML report follows: green only for
+protection the verify step proved, amber (with what to check, and how) for the rest.
+"""
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 from typing import Any
@@ -10,7 +15,7 @@ from PySide6.QtCore import QUrl, Slot
 from PySide6.QtGui import QDesktopServices, QPageSize, QPdfWriter, QTextDocument
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPushButton
 
-from app.core import exitcodes, paths
+from app.core import paths
 from app.gui.pages.base import Page
 
 
@@ -39,8 +44,9 @@ class DonePage(Page):
     def __init__(self, model, parent=None):
         super().__init__(model, parent)
         self.setTitle(self.tr("Done"))
-        self.summary = self.text("", name=self.tr("Result"))
-        self.layout_.addStretch(1)
+        self.summary = self.text("")
+        self.saved = self.text("")  # where the last report went, said once it is written
+        self.saved.setVisible(False)
         buttons = QHBoxLayout()
         self.save_html = QPushButton(self.tr("Save report (HTML)…"), self)
         self.save_pdf = QPushButton(self.tr("Save report (PDF)…"), self)
@@ -50,6 +56,7 @@ class DonePage(Page):
             buttons.addWidget(button)
         buttons.addStretch(1)
         self.layout_.addLayout(buttons)
+        self.layout_.addStretch(1)
         self.save_html.clicked.connect(lambda: self._save("html"))
         self.save_pdf.clicked.connect(lambda: self._save("pdf"))
         self.open_logs.clicked.connect(self._open_logs)
@@ -61,44 +68,54 @@ class DonePage(Page):
     def initializePage(self) -> None:
         scan = self.model.scan
         if scan is not None and scan.findings.clean and self.model.exit_code is None:
-            self.setSubTitle(self.tr("Nothing to do"))
-            self.summary.setText(
-                self.tr("<p><b>Nothing from {0} was found on this computer.</b></p><p>Nothing was changed.</p>").format(
-                    self.model.vendor
-                )
-            )
-            self.save_html.setEnabled(False)
-            self.save_pdf.setEnabled(False)
-            return
-        self.report = load_report()
+            from app.core.migrate.report import nothing_found
+
+            self.report = nothing_found(scan.findings, self.model.vendor, self.model.support_code, self.model.root)
+        else:
+            self.report = load_report()
         self.summary.setText(self.describe(self.report))
 
     def describe(self, report: dict[str, Any] | None) -> str:
+        from app.core.output.verdict import verdict
+
         if report is None:
+            self.setSubTitle(self.tr("Not finished"))
             return self.tr("The report could not be read. The log folder has every step.")
-        ok = report.get("exit_code") == exitcodes.SUCCESS
-        self.setSubTitle(self.tr("You are protected again") if ok else self.tr("Not finished"))
-        parts = []
-        verification = report.get("verification") or {}
-        if ok and report.get("replacement"):
-            state = (
-                self.tr("is protecting this computer")
-                if verification.get("protecting")
-                else self.tr("is installed (this system cannot report whether it is protecting)")
-            )
-            parts.append(f"<p><b>{report['replacement']}</b> {state}.</p>")
-        elif not ok:
-            parts.append(self.tr("<p><b>Offramp stopped before the end</b>: {0}.</p>").format(report.get("outcome")))
+        e = html.escape
+        found = verdict(report)
+        titles = {"ok": self.tr("Done"), "warn": self.tr("Done: please check one thing")}
+        self.setTitle(titles.get(found.tone, self.tr("Not finished")))
+        # The headline is in the page itself, coloured and marked; the subtitle keeps the code to quote.
+        self.setSubTitle(self.tr("Support code: {0}").format(report.get("support_code")))
+        colour = {"ok": "#1b5e20", "warn": "#6b4000", "wait": "#6b4000", "bad": "#8e0000"}[found.tone]
+        icon = {"ok": "✓", "warn": "!", "wait": "…", "bad": "✗"}[found.tone]
+        parts = [f"<p style='color:{colour}'><b>{icon} {e(found.headline)}</b></p>"]
+        if found.detail:
+            label = self.tr("What to check:") if found.tone == "warn" else ""
+            parts.append(f"<p>{'<b>' + label + '</b> ' if label else ''}{e(found.detail)}</p>")
         if report.get("removed"):
-            parts.append(self.tr("<p><b>Removed:</b> {0}</p>").format(", ".join(report["removed"])))
+            parts.append(self.tr("<p><b>Removed:</b> {0}</p>").format(e(", ".join(report["removed"]))))
         if report.get("installed"):
-            parts.append(self.tr("<p><b>Installed:</b> {0}</p>").format(", ".join(report["installed"])))
+            parts.append(self.tr("<p><b>Installed:</b> {0}</p>").format(e(", ".join(report["installed"]))))
+        elif report.get("installed_unverified"):
+            parts.append(
+                self.tr("<p><b>Installed, not confirmed:</b> {0}</p>").format(
+                    e(", ".join(report["installed_unverified"]))
+                )
+            )
         todo = report.get("to_do_by_hand") or []
         if todo:
             parts.append(
-                self.tr("<p><b>Left for you to do:</b></p><ul>") + "".join(f"<li>{t}</li>" for t in todo) + "</ul>"
+                self.tr("<p><b>Left for you to do:</b></p><ul>") + "".join(f"<li>{e(t)}</li>" for t in todo) + "</ul>"
             )
-        parts.append(self.tr("<p>Support code: <b>{0}</b></p>").format(report.get("support_code")))
+        if found.tone == "bad":
+            parts.append(
+                self.tr(
+                    "<p>Start Offramp again to try again or start over, or call your helpdesk and read them "
+                    "the support code.</p>"
+                )
+            )
+        parts.append(self.tr("<p>Support code: <b>{0}</b></p>").format(e(str(report.get("support_code")))))
         return "".join(parts)
 
     @Slot()
@@ -115,11 +132,21 @@ class DonePage(Page):
     def write(self, target: Path, kind: str) -> None:
         from app.core.output.report_html import render_report
 
-        html = render_report(self.report or {})
-        if kind == "pdf":
-            save_pdf(html, target)
+        page = render_report(self.report or {})
+        try:
+            if kind == "pdf":
+                save_pdf(page, target)
+            else:
+                target.write_text(page, encoding="utf-8")
+        except OSError as exc:
+            self.saved.setText(
+                self.tr("<b>The report could not be saved</b> to {0}: {1}").format(
+                    html.escape(str(target)), html.escape(exc.strerror or str(exc))
+                )
+            )
         else:
-            target.write_text(html, encoding="utf-8")
+            self.saved.setText(self.tr("<b>Report saved</b> to {0}").format(html.escape(str(target))))
+        self.saved.setVisible(True)
 
     @Slot()
     def _open_logs(self) -> None:

@@ -6,15 +6,26 @@ import json
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtWidgets import QCheckBox, QHeaderView, QLabel, QProgressBar, QTreeWidget, QTreeWidgetItem
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QCheckBox,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QTableWidget,
+    QTableWidgetItem,
+)
 
 from app.gui.pages.base import Page
 from app.gui.worker import Task
 
+UNREADABLE = "not readable"  # explained under the table: a "?" alone would leave the person guessing
+
 
 def _age(days: int | None, date: str | None) -> str:
     if date is None:
-        return "?"
+        return UNREADABLE
     return f"{date[:10]} ({days} days old)"
 
 
@@ -32,20 +43,32 @@ class FoundPage(Page):
         self.progress.setRange(0, 100)
         self.progress.setAccessibleName(self.tr("Scan progress"))
         self.layout_.addWidget(self.progress)
-        self.products = QTreeWidget(self)
-        self.products.setHeaderLabels(
+        # A table, not a tree: rows and columns are what assistive technology should announce.
+        self.products = QTableWidget(0, 4, self)
+        self.products.setHorizontalHeaderLabels(
             [self.tr("Product"), self.tr("Version"), self.tr("Running"), self.tr("Virus definitions")]
         )
-        self.products.setRootIsDecorated(False)
+        rows = self.products.verticalHeader()
+        rows.setVisible(False)
+        rows.setMinimumSectionSize(1)
+        rows.setDefaultSectionSize(self.fontMetrics().height() + 8)  # a line of text, not Qt's 30 px
+        self.products.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.products.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.products.setShowGrid(False)
+        self.products.setCornerButtonEnabled(False)
+        for corner in self.products.findChildren(QAbstractButton):  # the "select all" corner, unused and hidden
+            corner.setAccessibleName(self.tr("Select all rows"))
         self.products.setAccessibleName(self.tr("{0} products found").format(model.vendor))
-        self.products.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.products.header().setStretchLastSection(False)
+        header = self.products.horizontalHeader()
+        header.setDefaultAlignment(header.defaultAlignment().AlignLeft | header.defaultAlignment().AlignVCenter)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
         for column in (1, 2, 3):
-            self.products.header().setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.layout_.addWidget(self.products)
         self.others = QLabel(self)
         self.others.setWordWrap(True)
-        self.others.setAccessibleName(self.tr("Leftovers and other security software"))
+        self.others.setAccessibleDescription(self.tr("Leftovers and other security software"))
         self.layout_.addWidget(self.others)
         # Probable leftovers (a file known only by its name) are removed only when the person ticks this.
         self.probable = QCheckBox(self)
@@ -54,6 +77,7 @@ class FoundPage(Page):
         self.layout_.addWidget(self.probable)
         self.details_button, self.details = self.expandable(self.tr("Technical details"), self.tr("Evidence rows"))
         self.details_button.toggled.connect(self._show_details)
+        self.layout_.addStretch(1)  # the content sits at the top, not spread down the page
         self._task: Task | None = None
         self.error: str | None = None
 
@@ -76,20 +100,6 @@ class FoundPage(Page):
         self._task.finished.connect(self._on_finished)
         self._task.failed.connect(self._on_failed)
         self._task.start()
-
-    @Slot(QTreeWidgetItem, int)
-    def _confirm_product(self, item: QTreeWidgetItem, _column: int) -> None:
-        product_id = item.data(0, Qt.ItemDataRole.UserRole)
-        if product_id:
-            if item.checkState(0) == Qt.CheckState.Checked:
-                self.model.confirmed.add(product_id)
-            else:
-                self.model.confirmed.discard(product_id)
-
-    @Slot(bool)
-    def _confirm_leftovers(self, on: bool) -> None:
-        for label in getattr(self, "_unsure", []):
-            (self.model.confirmed.add if on else self.model.confirmed.discard)(label)
 
     def set_helpdesk(self, on: bool) -> None:
         self.details_button.setChecked(on)
@@ -126,6 +136,20 @@ class FoundPage(Page):
             ).format(message)
         )
 
+    @Slot(QTableWidgetItem)
+    def _confirm_product(self, item: QTableWidgetItem) -> None:
+        product_id = item.data(Qt.ItemDataRole.UserRole)
+        if product_id:
+            if item.checkState() == Qt.CheckState.Checked:
+                self.model.confirmed.add(product_id)
+            else:
+                self.model.confirmed.discard(product_id)
+
+    @Slot(bool)
+    def _confirm_leftovers(self, on: bool) -> None:
+        for label in getattr(self, "_unsure", []):
+            (self.model.confirmed.add if on else self.model.confirmed.discard)(label)
+
     def _fill(self, result) -> None:
         import html
 
@@ -135,18 +159,26 @@ class FoundPage(Page):
             return html.escape(printable(text))
 
         f = result.findings
+        vendor = self.model.vendor
         if f.installed:
+            found = (
+                self.tr("<b>Found one {0} product.</b> It").format(vendor)
+                if len(f.installed) == 1
+                else self.tr("<b>Found {0} {1} products.</b> They").format(len(f.installed), vendor)
+            )
             self.status.setText(
-                self.tr(
-                    "<b>Found {0} {1} product(s).</b> They will be removed only after "
-                    "you choose a replacement and agree."
-                ).format(len(f.installed), self.model.vendor)
+                found
+                + self.tr(
+                    " will be removed only after you choose a replacement and press the button on the "
+                    "Ready to remove page."
+                )
             )
         elif f.leftovers:
+            parts = self.tr("one part") if len(f.leftovers) == 1 else self.tr("{0} parts").format(len(f.leftovers))
             self.status.setText(
-                self.tr(
-                    "<b>{1} is not installed</b>, but it left {0} part(s) behind. Offramp can clean them up."
-                ).format(len(f.leftovers), self.model.vendor)
+                self.tr("<b>{1} is not installed</b>, but it left {0} behind. Offramp can clean them up.").format(
+                    parts, vendor
+                )
             )
         else:
             self.status.setText(
@@ -155,35 +187,48 @@ class FoundPage(Page):
                 )
             )
         self.products.setVisible(bool(f.installed))
-        for p in f.installed:
+        self.products.setRowCount(len(f.installed))
+        for row, p in enumerate(f.installed):
             label = p.edition if p.edition and p.edition != p.name else p.name
             age = _age(p.definitions_age_days, p.definitions_date) if p.protects else self.tr("does not apply")
             if p.certainty != "certain":
                 label = self.tr("{0} (probably: tick to confirm it is {1}'s)").format(label, p.name)
-            running = self.tr("yes") if p.running else self.tr("no")
-            item = QTreeWidgetItem([printable(label), printable(p.version or "?"), running, age])
-            if p.certainty != "certain":
-                # Only certain findings are removed without a person saying so.
-                item.setData(0, Qt.ItemDataRole.UserRole, p.product_id)
-                item.setCheckState(
-                    0, Qt.CheckState.Checked if p.product_id in self.model.confirmed else Qt.CheckState.Unchecked
-                )
-            self.products.addTopLevelItem(item)
+            version = printable(p.version) if p.version else self.tr(UNREADABLE)
+            cells = [printable(label), version, self.tr("yes") if p.running else self.tr("no"), age]
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if column == 0 and p.certainty != "certain":
+                    # Only certain findings are removed without a person saying so.
+                    item.setData(Qt.ItemDataRole.UserRole, p.product_id)
+                    item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                    confirmed = p.product_id in self.model.confirmed
+                    item.setCheckState(Qt.CheckState.Checked if confirmed else Qt.CheckState.Unchecked)
+                self.products.setItem(row, column, item)
         self.products.itemChanged.connect(self._confirm_product)
         unsure = [x for x in f.leftovers if x.certainty != "certain"]
+        listed = ", ".join(shown(f"{x.kind} {x.name}") for x in unsure[:4]) + (" …" if len(unsure) > 4 else "")
         self.probable.setText(
-            self.tr("Also remove the {0} probable leftover(s): {1}").format(
-                len(unsure), ", ".join(f"{x.kind} {x.name}" for x in unsure[:4]) + (" …" if len(unsure) > 4 else "")
-            )
+            self.tr("Also remove the probable leftover: {0}").format(listed)
+            if len(unsure) == 1
+            else self.tr("Also remove the {0} probable leftovers: {1}").format(len(unsure), listed)
         )
         self.probable.setVisible(bool(unsure))
         self._unsure = [f"{x.kind} {x.name}" for x in unsure]
-        # As tall as its rows: an empty table would look like something is missing.
-        rows = sum(self.products.sizeHintForRow(0) for _ in range(max(1, len(f.installed))))
-        self.products.setMaximumHeight(
-            self.products.header().sizeHint().height() + rows + 2 * self.products.frameWidth() + 4
-        )
+        # As tall as its rows, no taller and no shorter: every product visible without scrolling.
+        rows = sum(self.products.rowHeight(r) for r in range(len(f.installed))) or self.products.sizeHintForRow(0)
+        height = self.products.horizontalHeader().sizeHint().height() + rows + 2 * self.products.frameWidth() + 2
+        self.products.setMinimumHeight(height)
+        self.products.setMaximumHeight(height)
         lines = []
+        if any(p.protects and p.definitions_date is None for p in f.installed) or any(
+            not p.version for p in f.installed
+        ):
+            lines.append(
+                self.tr(
+                    "<b>Not readable</b> means {0} did not record it where Offramp can read it. It does not "
+                    "change what happens next."
+                ).format(vendor)
+            )
         if f.leftovers:
             lines.append(
                 self.tr("<b>Left behind:</b> ")

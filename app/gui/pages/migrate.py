@@ -1,17 +1,27 @@
-"""Page 6: the plan's steps as a numbered checklist with live state, progress, cancel where safe and the log on demand.
+"""Page 7: the plan's steps as a numbered checklist with live state, progress, cancel where safe and the log on demand.
 
 The migration runs in a worker thread through the same session and runner as silent mode; the
 person is asked things (a restart, a password, a guided install) through the request/reply bridge.
+It starts only for the plan the person agreed to on "Ready to remove" (or the saved run they chose to
+carry on), and after a failure it offers the ways on: another replacement, remove only, start over.
 """
 
 from __future__ import annotations
 
+import html
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QUrl, Slot
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QInputDialog, QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QProgressBar
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+)
 
 from app.core import exitcodes
 from app.core.migrate.context import Question
@@ -19,8 +29,21 @@ from app.gui.asking import AskBridge, Request
 from app.gui.pages.base import Page
 from app.gui.worker import Task
 
+if TYPE_CHECKING:
+    from app.core.migrate.statefile import MigrationState
+    from app.gui.wizard import OfframpWizard
+
+INTERNAL_ERROR = 70  # the exit code the command line gives a bug in Offramp (sysexits' EX_SOFTWARE)
 STEP = re.compile(r"^Step (\d+) of (\d+): ")
-MARKS = {"done": "✓", "running": "▶", "failed": "✗", "waiting": "⏸", "cancelled": "✗", "pending": "•"}
+MARKS = {"done": "✓", "skipped": "–", "running": "▶", "failed": "✗", "waiting": "⏸", "cancelled": "✗", "pending": "•"}
+# Words beside the mark, so no state is told by a symbol alone (and a skip never reads as a tick).
+STATE_WORDS = {
+    "skipped": "skipped: not needed",
+    "failed": "failed",
+    "cancelled": "not done",
+    "waiting": "waiting for a restart",
+    "running": "in progress",
+}
 
 
 class MigratePage(Page):
@@ -38,28 +61,61 @@ class MigratePage(Page):
         self.steps = QListWidget(self)
         self.steps.setAccessibleName(self.tr("Steps"))
         self.layout_.addWidget(self.steps, 2)
-        self.outcome = self.text("", name=self.tr("Outcome"))
+        self.outcome = self.text("")
+        ways = QHBoxLayout()
+        self.another = QPushButton(self.tr("Try another replacement"), self)
+        self.remove_only = QPushButton(self.tr("Remove only, install nothing"), self)
+        self.start_over = QPushButton(self.tr("Start over"), self)
+        for button in (self.another, self.remove_only, self.start_over):
+            button.setVisible(False)
+            ways.addWidget(button)
+        ways.addStretch(1)
+        self.layout_.addLayout(ways)
+        self.another.clicked.connect(self._another)
+        self.remove_only.clicked.connect(self._remove_only)
+        self.start_over.clicked.connect(self._start_over)
         self.log_button, self.log = self.expandable(self.tr("Show the log"), self.tr("Log"))
         self.log_button.toggled.connect(self._toggle_log)
         self.bridge = AskBridge(self)
         self.bridge.asked.connect(self._answer)
         self.task: Task | None = None
+        self._running = False
+        self._state: MigrationState | None = None  # the runner's state, read for each step's status
         self.plan_steps: list[Any] = []
         self.statuses: dict[str, str] = {}
         self.helpdesk = False
 
     # --- start ------------------------------------------------------------------------------------------
     def initializePage(self) -> None:
-        if self.task is not None:
+        if self._running:
             return
+        resuming = bool(self.model.resume_state)
+        if not resuming and not self.model.may_start():
+            # Defence in depth: only the action button on "Ready to remove" gives consent.
+            self.current.setText(self.tr("Nothing was started: go back and press the button on Ready to remove."))
+            return
+        self.model.finished = False
+        self.model.exit_code = None
+        self._show_ways([])
+        self.outcome.setText("")
         self.statuses = self.model.resumed_statuses()
-        self.plan_steps = self.model.plan().steps
+        self.plan = self.model.plan()
+        self.plan_steps = self.plan.steps
         self._render_steps()
         self.task = Task(self._work, self)
         self.task.progress.connect(self._on_progress)
         self.task.finished.connect(self._on_finished)
         self.task.failed.connect(self._on_failed)
+        self._running = True
         self.task.start()
+
+    def running(self) -> bool:
+        return self._running
+
+    def still_running(self) -> str:
+        """The step that is running, in words, for the person who asked to close the window."""
+        step = next((s for s in self.plan_steps if self.statuses.get(s.id) == "running"), None)
+        return self.tr("Still running: {0}.").format(step.title) if step else self.tr("Still finishing a step.")
 
     def _work(self, progress, **_: Any):
         """Runs in the worker thread: the same session and runner as `offramp migrate`."""
@@ -72,6 +128,7 @@ class MigratePage(Page):
             runner = session.resume(
                 progress=progress, cancelled=lambda: cancel.cancelled, ask=self.bridge.ask, prompt_secret=prompt
             )
+            self._state = runner.ctx.state
         else:
             started, _scan = session.start(
                 self.model.options(),
@@ -84,15 +141,23 @@ class MigratePage(Page):
             )
             if started is None:  # session.start returns no runner only when it scanned and found nothing
                 raise session.SessionError("there is nothing to migrate on this machine")
+            if started.ctx.plan.fingerprint != self.plan.fingerprint:
+                # Only the plan the person agreed to may run; a plan made differently is refused, not run.
+                raise session.SessionError("the plan changed since you agreed to it: go back to Ready to remove")
             runner = started
+            self._state = runner.ctx.state
         return runner.run()
 
     def cancel(self) -> bool:
         """Asks the run to stop at the next safe point. False when it is not running."""
-        if self.task is None or self.model.finished:
+        if self.task is None or not self._running:
             return False
         self.task.cancel_token.cancel()
-        self.current.setText(self.tr("Stopping after the current step…"))
+        self.current.setText(
+            self.tr("Stopping. {0} Offramp stops when it has finished, then this window closes.").format(
+                self.still_running()
+            )
+        )
         return True
 
     # --- progress ----------------------------------------------------------------------------------------
@@ -102,6 +167,8 @@ class MigratePage(Page):
         for number, step in enumerate(self.plan_steps, 1):
             status = self.statuses.get(step.id, "pending")
             text = f"{MARKS.get(status, '•')}  " + self.tr("Step {0} of {1}: {2}").format(number, total, step.title)
+            if status in STATE_WORDS:
+                text += f" ({self.tr(STATE_WORDS[status])})"
             if self.helpdesk and step.detail:
                 text += f"\n     {step.detail}  [{step.id}]"
             item = QListWidgetItem(text)
@@ -113,20 +180,16 @@ class MigratePage(Page):
     def _on_progress(self, message: str, fraction: float) -> None:
         self.progress.setValue(int(fraction * 100))
         self.current.setText(message)
-        match = STEP.match(message)
-        if match:
-            number = int(match.group(1))
-            for index, step in enumerate(self.plan_steps, 1):
-                if index < number and self.statuses.get(step.id) != "done":
-                    self.statuses[step.id] = "done"
-                elif index == number:
-                    self.statuses[step.id] = "running"
+        if STEP.match(message) and self._state is not None:
+            # The runner's own record, not a guess from the step number: a skipped step stays skipped.
+            self.statuses = self._state.statuses()
             self._render_steps()
         if self.log.isVisible():
             self._refresh_log()
 
     @Slot(object)
     def _on_finished(self, result) -> None:
+        self._running = False
         self.statuses = result.state.statuses()
         self._render_steps()
         self.model.exit_code = result.exit_code
@@ -144,17 +207,35 @@ class MigratePage(Page):
             )
         else:
             self.model.finished = True
+            stop = next(
+                (n for n, s in enumerate(self.plan_steps, 1) if self.statuses.get(s.id) in ("failed", "cancelled")),
+                None,
+            )
+            if stop is not None:
+                self.current.setText(self.tr("Stopped at step {0} of {1}.").format(stop, len(self.plan_steps)))
+            reason = f" ({words})" if words else ""
             self.outcome.setText(
                 self.tr(
-                    "<b>Offramp stopped:</b> {0}<br>{1}. Nothing more will be changed. Click Next "
-                    "for the report, or call for help with your support code."
-                ).format(result.message, words)
+                    "<b>Offramp stopped:</b> {0}{1}. Nothing more will be changed.<br><b>Now:</b> {2}<br>"
+                    "<b>What next?</b> Try another replacement, remove only, or start over; Next shows the report. "
+                    "Or call your helpdesk with your support code <b>{3}</b>."
+                ).format(
+                    html.escape(result.message.rstrip(".")),
+                    reason,
+                    html.escape(self._machine_state()),
+                    self.model.support_code,
+                )
             )
+            self._show_ways(self.model.ways_on())
         self.completeChanged.emit()
+        self._ended()
 
     @Slot(str, str)
     def _on_failed(self, message: str, details: str) -> None:
         from app.core import eventlog
+
+        self._running = False
+        self.model.exit_code = INTERNAL_ERROR
 
         eventlog.get("gui").error(
             "migration crashed: %s",
@@ -163,9 +244,61 @@ class MigratePage(Page):
         )
         self.outcome.setText(
             self.tr(
-                "<b>Offramp hit a problem:</b> {0}<br>Close Offramp and start it again: it carries on where it stopped."
-            ).format(message)
+                "<b>Offramp hit a problem:</b> {0}<br>You can close Offramp and start it again (it offers to carry "
+                "on or start over), start over now, or call your helpdesk with your support code <b>{1}</b>."
+            ).format(html.escape(message), self.model.support_code)
         )
+        self._show_ways(["start-over"])
+        self._ended()
+
+    # --- after a stop: the ways on ---------------------------------------------------------------------
+    def _machine_state(self) -> str:
+        from app.core.output.verdict import machine_state
+
+        labels = {s.id: s.params.get("label", s.title) for s in self.plan_steps}
+        done = [s for s in self.plan_steps if self.statuses.get(s.id) == "done"]
+        report = {
+            "removed": [labels[s.id] for s in done if s.kind == "uninstall"],
+            "steps": [{"kind": s.kind, "title": s.title, "status": self.statuses.get(s.id)} for s in self.plan_steps],
+            "replacement": self.model.choice.name if self.model.choice else None,
+            "installed_unverified": [labels[s.id] for s in done if s.kind == "install"],
+        }
+        return machine_state(report)
+
+    def _show_ways(self, ways: list[str]) -> None:
+        self.another.setVisible("another" in ways)
+        self.remove_only.setVisible("remove-only" in ways)
+        self.start_over.setVisible("start-over" in ways)
+
+    def offramp(self) -> OfframpWizard:
+        from app.gui.wizard import OfframpWizard
+
+        wizard = self.wizard()
+        assert isinstance(wizard, OfframpWizard)
+        return wizard
+
+    def _ended(self) -> None:
+        self.offramp().run_ended()
+
+    @Slot()
+    def _another(self) -> None:
+        self.model.start_over()  # the old plan and the consent to it are gone; the choice stays until changed
+        self.offramp().go_to("choose")
+
+    @Slot()
+    def _remove_only(self) -> None:
+        self.model.start_over()
+        self.model.choose(None)
+        self.offramp().go_to("confirm")
+
+    @Slot()
+    def _start_over(self) -> None:
+        self.model.start_over()
+        self.model.scan = None
+        self.model.acknowledged.clear()
+        self.model.choose(None)
+        self.model.remove_only = False
+        self.offramp().go_to("found", fresh=True)
 
     # --- questions from the engine --------------------------------------------------------------------
     @Slot(object)
@@ -175,13 +308,9 @@ class MigratePage(Page):
             # The person ticked these off on the previous page; only those count.
             request.reply(any(r.title == q.title for r in self.model.risks() if r.id in self.model.acknowledged))
         elif q.kind == "password":
-            text, ok = QInputDialog.getText(
-                self,
-                self.tr("Password needed"),
-                q.title,
-                QLineEdit.EchoMode.Password if q.secret else QLineEdit.EchoMode.Normal,
-            )
-            request.reply(text if ok and text else None)
+            from app.gui.password import PasswordDialog
+
+            request.reply(PasswordDialog(q.title, q.secret, self).answer())
         elif q.kind == "reboot":
             box = QMessageBox(
                 QMessageBox.Icon.Question,

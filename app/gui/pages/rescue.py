@@ -14,14 +14,9 @@ class RescuePage(Page):
     def __init__(self, model, parent=None):
         super().__init__(model, parent)
         self.setTitle(self.tr("Before we remove anything"))
-        self.setSubTitle(
-            self.tr(
-                "Some things live only inside {0}. Save them now; tick each one when it is "
-                "done or does not apply to you."
-            ).format(model.vendor)
-        )
+        self.setSubTitle(self.tr("Nothing has been removed yet."))
         self.boxes: dict[str, QCheckBox] = {}
-        self.reboot_note = self.text("", name=self.tr("Restart"))
+        self.reboot_note = self.text("")
 
     def initializePage(self) -> None:
         if self.boxes:
@@ -44,8 +39,16 @@ class RescuePage(Page):
             self.layout_.insertWidget(self.layout_.count() - 1, box)
             self.layout_.insertWidget(self.layout_.count() - 1, label)
             self.boxes[risk.id] = box
-        if not risks:
-            self.text(self.tr("Nothing needs saving for the products found."))
+        if risks:
+            self.setSubTitle(
+                self.tr(
+                    "Some things live only inside {0}. Save them now; tick each one when it is done or does not "
+                    "apply to you. Nothing has been removed yet."
+                ).format(self.model.vendor)
+            )
+        else:
+            nothing = self.text(self.tr("Nothing needs saving for the products found. Click Next to see what happens."))
+            self.layout_.insertWidget(0, nothing)
         self.reboot_note.setText(
             self.tr(
                 "<b>The computer will need to restart</b> once during the removal. "

@@ -38,7 +38,7 @@ class WelcomePage(Page):
         )
         rich_label(self.code)
         self.code.setWordWrap(True)
-        self.code.setAccessibleName(self.tr("Support code {0}").format(model.support_code))
+        self.code.setAccessibleDescription(self.tr("Your support code"))
         self.code.setObjectName("supportCode")
         self.layout_.addSpacing(12)
         self.layout_.addWidget(self.code)

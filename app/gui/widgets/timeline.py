@@ -9,8 +9,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QHelpEvent, QPainter, QPalette, QPen, QPolygonF
-from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+from PySide6.QtGui import (
+    QAccessible,
+    QAccessibleInterface,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QHelpEvent,
+    QPainter,
+    QPalette,
+    QPen,
+    QPolygonF,
+)
+from PySide6.QtWidgets import QAccessibleWidget, QSizePolicy, QToolTip, QWidget
 
 from app.core.data.catalogue import Event
 
@@ -136,6 +147,8 @@ class BanTimeline(QWidget):
         policy.setHeightForWidth(True)
         self.setSizePolicy(policy)
         self.setAccessibleName(self.tr("Ban timeline"))
+        # Reachable with Tab, so a keyboard or screen-reader user meets the chart and hears its summary.
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._changed()
 
     def set_definitions(self, day: dt.date | None) -> None:
@@ -414,4 +427,27 @@ class BanTimeline(QWidget):
             p.setFont(bold if lab.bold else self.font())
             p.setPen(ink(lab)[1])
             p.drawText(lab.rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, lab.text)
+        if self.hasFocus():  # where the keyboard is, drawn as the style's own colour
+            p.resetTransform()
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.setPen(QPen(pal.color(QPalette.ColorRole.Highlight), 2, Qt.PenStyle.DotLine))
+            p.drawRect(QRectF(self.rect()).adjusted(1, 1, -1, -1))
         p.end()
+
+
+# Assistive technology sees the timeline as a chart (Qt would call a plain widget a "filler"). Qt owns the
+# interfaces a factory returns; the Python wrappers are kept here so they live exactly as long.
+_INTERFACES: dict[int, QAccessibleInterface] = {}
+
+
+def _accessible(classname: str, widget: object) -> QAccessibleInterface | None:
+    if isinstance(widget, BanTimeline):
+        interface = _INTERFACES.get(id(widget))
+        if interface is None:
+            interface = _INTERFACES[id(widget)] = QAccessibleWidget(widget, QAccessible.Role.Chart)
+            widget.destroyed.connect(lambda *_: _INTERFACES.pop(id(widget), None))
+        return interface
+    return None
+
+
+QAccessible.installFactory(_accessible)

@@ -1,0 +1,106 @@
+"""What a migration report may honestly claim, in one rule shared by the wizard's last page and the HTML report.
+
+A green "protected" needs the verify step's proof; an install the replacement cannot confirm, or a
+removal with nothing installed after it, is amber and says what the person must check and how; a
+stop says what state the machine is in. Names come from the report, never from code.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from app.core import exitcodes
+
+REBOOT_CODES = (exitcodes.REBOOT_REQUIRED, exitcodes.REBOOT_STARTED)  # a pause, not a failure
+
+
+class Verdict(NamedTuple):
+    tone: str  # ok (green), warn (amber: the person must check something), wait, bad
+    headline: str
+    detail: str | None = None  # what the person must check, and how; or where the run stopped
+
+
+def protection_of(report: dict[str, Any]) -> str:
+    """The report's protection state; older reports without the field are read from their verification."""
+    if report.get("protection"):
+        return str(report["protection"])
+    if not report.get("replacement"):
+        return "none"
+    verification = report.get("verification")
+    if not isinstance(verification, dict) or not verification:
+        return "not-proven"
+    return "protected" if verification.get("protecting") is True else "unconfirmed"
+
+
+def still_installed(report: dict[str, Any]) -> list[str]:
+    """The products the plan was to remove and that were not removed (their steps did not finish)."""
+    steps = [s for s in report.get("steps") or [] if isinstance(s, dict)]
+    removed = set(report.get("removed") or [])
+    names = []
+    for step in steps:
+        if step.get("kind") == "uninstall" and step.get("status") not in ("done", "skipped"):
+            title = str(step.get("title") or "")
+            name = title[len("Remove ") :] if title.startswith("Remove ") else title
+            if name and name not in removed:
+                names.append(name)
+    return names
+
+
+def how_to_check(replacement: str) -> str:
+    return (
+        f"Open {replacement} and check that it says its protection is on and its virus definitions are up to "
+        "date. If it does not, start its update or ask your helpdesk."
+    )
+
+
+def verdict(report: dict[str, Any]) -> Verdict:
+    code = report.get("exit_code")
+    replacement = report.get("replacement")
+    if report.get("nothing_found"):
+        vendor = report.get("vendor") or "the banned software"
+        return Verdict("ok", f"Nothing from {vendor} was found on this computer", "Nothing was changed.")
+    if report.get("dry_run") and code == exitcodes.SUCCESS:
+        return Verdict("ok", "Dry run finished: nothing was changed on this computer")
+    if code == exitcodes.SUCCESS:
+        state = protection_of(report)
+        if state == "protected":
+            return Verdict("ok", f"Your computer is protected by {replacement}")
+        if state == "unconfirmed":
+            return Verdict(
+                "warn",
+                f"{replacement} is installed, but Offramp could not confirm that it is protecting this computer",
+                how_to_check(str(replacement)),
+            )
+        if state == "none":
+            return Verdict(
+                "warn",
+                "The banned software was removed; no replacement was installed",
+                "This computer now relies on the protection its system provides. Check in the system's security "
+                "settings that it is switched on, or run Offramp again to install a replacement.",
+            )
+        return Verdict(
+            "warn",
+            "The run finished, but the replacement's protection was not checked",
+            how_to_check(str(replacement)) if replacement else None,
+        )
+    if code in REBOOT_CODES:
+        return Verdict("wait", "Waiting for a restart", "Offramp carries on by itself after the restart.")
+    if code is None:
+        return Verdict("wait", "Not finished yet")
+    return Verdict("bad", "Offramp stopped before the end", machine_state(report))
+
+
+def machine_state(report: dict[str, Any]) -> str:
+    """What the machine is like after a stop, in words: what is still installed, removed, installed."""
+    parts = []
+    left = still_installed(report)
+    if left:
+        parts.append("Still installed: " + ", ".join(left) + ".")
+    if report.get("removed"):
+        parts.append("Removed: " + ", ".join(report["removed"]) + ".")
+    installed = list(report.get("installed") or []) + list(report.get("installed_unverified") or [])
+    if installed:
+        parts.append("Installed, not yet checked: " + ", ".join(installed) + ".")
+    elif report.get("replacement"):
+        parts.append(f"{report['replacement']} is not set up yet.")
+    return " ".join(parts) or "Nothing was changed."

@@ -1,0 +1,69 @@
+"""Shown on a relaunch after a run stopped on a failure: what happened, what state the machine is in, and a
+choice between carrying on (trying the step again) and starting over with a fresh scan."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import QRadioButton
+
+from app.gui.pages.base import Page
+
+
+class RecoverPage(Page):
+    name = "recover"
+
+    def __init__(self, model, parent=None):
+        super().__init__(model, parent)
+        self.setTitle(self.tr("Offramp stopped last time"))
+        self.setSubTitle(self.tr("Choose how to go on. Nothing happens until you press Next."))
+        self.what = self.text("")
+        self.carry_on = QRadioButton(self.tr("Try again from the step that stopped"), self)
+        self.start_over = QRadioButton(self.tr("Start over: look at this computer again and choose again"), self)
+        self.layout_.addWidget(self.carry_on)
+        self.layout_.addWidget(self.start_over)
+        self.help = self.text("")
+        self.layout_.addStretch(1)
+        self.carry_on.toggled.connect(self._chosen)
+        self.carry_on.setChecked(True)
+
+    def initializePage(self) -> None:
+        from app.core.output.verdict import machine_state
+
+        stopped = self.model.stopped_step()
+        state = self.model.resume_state
+        steps = state.plan.get("steps", []) if state else []
+        statuses = state.statuses() if state else {}
+        removed = [
+            s["params"].get("label", s["title"])
+            for s in steps
+            if s["kind"] == "uninstall" and statuses.get(s["id"]) == "done"
+        ]
+        report = {
+            "removed": removed,
+            "steps": [{"kind": s["kind"], "title": s["title"], "status": statuses.get(s["id"])} for s in steps],
+            "replacement": None,
+        }
+        e = html.escape
+        if stopped:
+            number, title, message = stopped
+            self.what.setText(
+                self.tr("<p><b>It stopped at step {0} of {1}: {2}.</b></p><p>{3}</p><p>{4}</p>").format(
+                    number, len(steps), e(title), e(message), e(machine_state(report))
+                )
+            )
+        self.help.setText(
+            self.tr("If it stops again, call your helpdesk and read them your support code: <b>{0}</b>").format(
+                e(self.model.support_code)
+            )
+        )
+
+    @Slot(bool)
+    def _chosen(self, carry_on: bool) -> None:
+        self.model.continue_run = carry_on
+
+    def validatePage(self) -> bool:
+        if not self.model.continue_run:
+            self.model.start_over()
+        return True

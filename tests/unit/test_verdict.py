@@ -1,0 +1,44 @@
+"""What a report may claim: green only for proven protection, amber with what to check, a stop in words."""
+
+from __future__ import annotations
+
+from app.core.output.report_html import outcome_line
+from app.core.output.verdict import verdict
+
+
+def report(**kw):
+    base = {"exit_code": 0, "replacement": "ClamAV", "support_code": "AAA-AAA", "steps": []}
+    return base | kw
+
+
+def test_only_proven_protection_is_green() -> None:
+    assert verdict(report(protection="protected")).tone == "ok"
+    unconfirmed = verdict(report(protection="unconfirmed"))
+    assert unconfirmed.tone == "warn" and "could not confirm" in unconfirmed.headline
+    assert unconfirmed.detail and "Open ClamAV" in unconfirmed.detail
+    assert verdict(report(protection="none", replacement=None)).tone == "warn"
+    assert verdict(report(protection="not-proven")).tone == "warn"
+    # Reports written before the field existed are read from their verification.
+    assert verdict(report(verification={"protecting": None, "checks": []})).tone == "warn"
+    assert verdict(report(verification={"protecting": True})).tone == "ok"
+    assert outcome_line(report(protection="unconfirmed"))[0] == "outcome-warn"
+
+
+def test_a_stop_says_what_is_still_installed() -> None:
+    stopped = report(
+        exit_code=23,
+        removed=[],
+        steps=[
+            {"kind": "stage", "title": "Download and check ClamAV first", "status": "failed"},
+            {"kind": "uninstall", "title": "Remove Kaspersky Total Security", "status": "pending"},
+        ],
+    )
+    found = verdict(stopped)
+    assert found.tone == "bad"
+    assert "Still installed: Kaspersky Total Security" in (found.detail or "")
+    assert "ClamAV is not set up yet" in (found.detail or "")
+
+
+def test_a_clean_machine_has_a_report_of_its_own() -> None:
+    found = verdict({"nothing_found": True, "vendor": "Kaspersky", "exit_code": 0})
+    assert found.tone == "ok" and found.headline == "Nothing from Kaspersky was found on this computer"
