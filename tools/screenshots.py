@@ -7,6 +7,7 @@ failed run opens on. The screen is a 1920x1080 one, so at 200% the window has th
 that scale gives it.
 
     python tools/screenshots.py            # both scales, light palette
+    python tools/screenshots.py --catalogue wps-office   # the first three pages for another catalogue
 """
 
 from __future__ import annotations
@@ -248,9 +249,72 @@ def relaunch_after_a_failure(app, model, plan, scale: str) -> None:
     wizard.grab().save(str(OUT / f"9-recover@{scale}x.png"))
 
 
+# What a Linux machine with another catalogue's product shows: the package as dpkg lists it.
+OTHER_INVENTORIES = {
+    "wps-office": {
+        "platform": "linux",
+        "deb_packages": [
+            {"name": "wps-office", "version": "11.1.0.11698-1", "status": "install ok installed", "arch": "amd64"},
+            {"name": "libwps-0.4-7", "version": "0.4.12-2", "status": "install ok installed", "arch": "amd64"},
+        ],
+        "file": [{"path": "/opt/kingsoft/wps-office/office6/wps", "type": "regular"}],
+    }
+}
+
+
+def render_catalogue(catalogue_id: str) -> None:
+    """The welcome, found and why pages of the wizard for one catalogue, at 1x, into docs/screenshots/<id>/."""
+    from PySide6.QtWidgets import QApplication, QWizard
+
+    from app.core import eventlog
+    from app.core.scan.inventory import Source
+    from app.core.scan.run import run_scan
+    from app.core.wizard_flow import WizardModel
+    from app.gui.pages.base import page_id
+    from app.gui.wizard import OfframpWizard
+
+    eventlog.setup(console=False)
+    app = QApplication([sys.argv[0]])
+    app.setStyleSheet((REPO / "resources" / "style.qss").read_text())
+    inventory = OTHER_INVENTORIES[catalogue_id]
+    path = REPO / "build" / f"{catalogue_id}-inventory.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    import json
+
+    path.write_text(json.dumps(inventory), encoding="utf-8")
+    model = WizardModel(support_code="K7F-M4Q", platform=str(inventory["platform"]), catalogue_id=catalogue_id)
+    scan = run_scan(inventory_file=path, catalogue_id=catalogue_id)
+    model.scan = scan._replace(source=Source("file", "demo"))
+    wizard = OfframpWizard(model)
+    wizard.setWizardStyle(QWizard.WizardStyle.ModernStyle)
+    wizard.show()
+    out = OUT / catalogue_id
+    out.mkdir(parents=True, exist_ok=True)
+    for name in ("welcome", "found", "why"):
+        while wizard.currentId() != page_id(name):
+            wizard.next()
+            app.processEvents()
+        for _ in range(5):
+            app.processEvents()
+        wizard.grab().save(str(out / f"{page_id(name) + 1}-{name}@1x.png"))
+    print(f"saved the first three pages for {catalogue_id} to {out}")
+
+
 def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "--render":
         render(sys.argv[2], dark=sys.argv[3:] == ["dark"])
+        return 0
+    if len(sys.argv) > 2 and sys.argv[1] == "--render-catalogue":
+        render_catalogue(sys.argv[2])
+        return 0
+    if len(sys.argv) > 2 and sys.argv[1] == "--catalogue":
+        env = {
+            **os.environ,
+            "QT_QPA_PLATFORM": "offscreen",
+            "QT_SCALE_FACTOR": "1",
+            "OFFRAMP_HOME": str(REPO / "build" / "screenshots-home"),
+        }
+        subprocess.run([sys.executable, __file__, "--render-catalogue", sys.argv[2]], check=True, env=env, cwd=REPO)
         return 0
     for scale, look in (("1", "light"), ("2", "light"), ("1", "dark")):
         screen = REPO / "build" / "screenshots-screen.json"
