@@ -92,7 +92,16 @@ class WizardModel:
 
     @property
     def vendor(self) -> str:
-        return self.catalogue.vendor.name
+        """The vendor the pages speak of: of what the scan found when several catalogues were scanned (the
+        button says "Remove Kaspersky", not every vendor Offramp knows), else the catalogue's."""
+        catalogue = self.catalogue
+        if self.scan is not None and catalogue.parts:
+            found = self.scan.findings
+            ids = {p.catalogue for p in found.installed} | {x.catalogue for x in found.leftovers}
+            names = [part.vendor.name for part in catalogue.parts if part.id in ids]
+            if names:
+                return " / ".join(dict.fromkeys(names))
+        return catalogue.vendor.name
 
     def headline(self) -> tuple[str, dt.date]:
         """The vendor's name and the day of the catalogue's headline event, for the first page."""
