@@ -93,7 +93,7 @@ class WizardModel:
     @property
     def vendor(self) -> str:
         """The vendor the pages speak of: of what the scan found when several catalogues were scanned (the
-        button says "Remove Kaspersky", not every vendor Offramp knows), else the catalogue's."""
+        button names the vendor whose product is there, not every vendor Offramp knows), else the catalogue's."""
         catalogue = self.catalogue
         if self.scan is not None and catalogue.parts:
             found = self.scan.findings
