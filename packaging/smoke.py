@@ -82,10 +82,37 @@ def check_gui(bundle: Path) -> list[str]:
     return found
 
 
+# Two hosts of an osquery results log, one with a Kaspersky uninstall entry: enough to start the fleet scan's
+# worker processes, which a frozen program must be able to become (multiprocessing and concurrent.futures).
+FLEET_LOG = (
+    '{"name":"pack_offramp_programs","hostIdentifier":"host-a","unixTime":1764700000,"action":"snapshot",'
+    '"snapshot":[{"name":"Kaspersky Endpoint Security for Windows","version":"12.5.0.539",'
+    '"publisher":"AO Kaspersky Lab"}]}\n'
+    '{"name":"pack_offramp_programs","hostIdentifier":"host-b","unixTime":1764700000,"action":"snapshot",'
+    '"snapshot":[{"name":"7-Zip 23.01 (x64)","version":"23.01","publisher":"Igor Pavlov"}]}\n'
+)
+
+
+def check_fleet(bundle: Path) -> list[str]:
+    with tempfile.TemporaryDirectory() as folder:
+        log = Path(folder) / "results.log"
+        log.write_text(FLEET_LOG, encoding="utf-8")
+        proc = run(layout.executable(bundle, layout.CLI_NAME), "fleet", "scan", "--json", str(log))
+    found = _problems(proc, ok_codes=(1,))  # 1: one host has banned software
+    try:
+        hosts = json.loads(proc.stdout)["summary"]["hosts"]
+        if hosts != 2:
+            found.append(f"fleet scan counted {hosts} hosts, expected 2")
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        found.append(f"fleet scan --json printed no summary ({exc}): {proc.stdout[:200]!r}")
+    return found
+
+
 CHECKS: dict[str, Callable[[Path], list[str]]] = {
     "offramp --version": check_version,
     "offramp scan --json": check_scan,
     "offramp playbooks validate": check_playbooks,
+    "offramp fleet scan": check_fleet,
     "wizard --smoke-test": check_gui,
 }
 
