@@ -223,6 +223,10 @@ def run_resume(args: argparse.Namespace) -> int:
             progress=_progress, ask=_ask_terminal, prompt_secret=_prompt_secret, silent=True if args.silent else None
         )
         return _finish(runner.run(), args.silent)
+    except session.AlreadyFinished as exc:
+        code = exc.exit_code
+        say(f"{str(exc)[0].upper()}{str(exc)[1:]} (exit {code}: {exitcodes.DESCRIPTIONS.get(code, 'failed')})")
+        return code
     except session.SessionError as exc:
         print(f"offramp: {exc}", file=sys.stderr)
         return exitcodes.USAGE

@@ -103,6 +103,13 @@ def test_silent_migration_end_to_end(
     assert acted.index("uninstall.kaspersky-network-agent") < acted.index("install.offramp-test-av")
     assert journal.events[-1]["event"] == "run.done"
 
+    # A deployment tool that resumes after this run (its first try was cut off once the run had finished)
+    # gets the outcome again, not a usage error, and nothing runs twice.
+    resumed = run_cli("resume", "--silent", env=LOOPBACK)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert "already finished" in resumed.stdout and result.stdout.split("Support code: ")[1].strip() in resumed.stdout
+    assert read_journal(private_home / "state" / "journal.jsonl").events == journal.events
+
     again = run_cli("scan", "--root", str(kaspersky_root.path))
     assert again.returncode == (1 if leftovers == "report" else 0), again.stdout
     states = kaspersky_root.states()

@@ -68,7 +68,9 @@ def test_a_pinned_signer_refuses_before_anything_is_removed(
             "--policy", str(policy), "--report", str(report), env=LOOPBACK,
         )  # fmt: skip
     assert result.returncode == expected, result.stdout + result.stderr
-    assert dpkg_root.installed() == before  # nothing removed, nothing installed
+    # nothing removed, nothing installed; on a failure, what dpkg and the report say, to tell the two apart
+    steps = [(s["id"], s["status"]) for s in json.loads(report.read_text())["steps"]] if report.exists() else None
+    assert dpkg_root.installed() == before, (dpkg_root.states(), steps, result.stdout)
     downloads = private_home / "cache" / "downloads"
     assert not downloads.exists() or list(downloads.iterdir()) == []
     if expected == 32:

@@ -34,6 +34,22 @@ class SessionError(Exception):
     """A migration cannot start or resume; the message says why and what to do."""
 
 
+class AlreadyFinished(SessionError):
+    """`resume` found the last migration finished: a crash or power cut after its last save, or a second resume.
+
+    Not an error for the caller: the migration's outcome is known and is reported again, so a deployment
+    tool that re-runs `resume` after an interrupted run gets the exit code the run itself would have given.
+    """
+
+    def __init__(self, state: MigrationState) -> None:
+        self.exit_code = state.exit_code if state.exit_code is not None else 0
+        self.support_code = state.support_code
+        super().__init__(
+            f"the last migration on this machine (support code {state.support_code}) already finished; "
+            "nothing is left to resume"
+        )
+
+
 def backend_for(platform: str, root: str | None) -> SystemBackend:
     if platform == "linux":
         from app.core.platform.linux import LinuxBackend
@@ -248,8 +264,10 @@ def _saved() -> tuple[MigrationState, Options, Plan]:
     """The unfinished migration's state, options and plan; a damaged record is set aside and said so."""
     try:
         state = statefile.read(state_path())
-        if state is None or state.finished:
+        if state is None:
             raise SessionError("there is no unfinished migration to resume on this machine")
+        if state.finished:
+            raise AlreadyFinished(state)
         try:
             return state, Options(**state.options), Plan.from_dict(state.plan)
         except (TypeError, KeyError, AttributeError) as exc:
