@@ -158,6 +158,16 @@ def test_a_removal_that_needs_a_restart_gets_one_step_before_the_clean_up() -> N
     assert "reboot" not in kinds(plan(linux(), None))
 
 
+def test_a_policy_can_ask_for_a_restart_after_the_removals_where_no_uninstaller_needs_one() -> None:
+    asked = Policy(reboot_after_removal=True)
+    p = plan(linux(), None, asked)
+    assert p.step("reboot").params == {"when": "required"} and "policy" in p.step("reboot").detail
+    assert kinds(p).index("reboot") == kinds(p).index("cleanup") - 1
+    # Where a removal already needs one, it stays that removal's restart; with nothing removed there is none.
+    assert "policy" not in plan(windows(), None, asked).step("reboot").detail
+    assert "reboot" not in kinds(plan(linux([]), None, asked))
+
+
 def test_the_policy_keeps_what_it_is_told_to_keep_and_says_so() -> None:
     keep = Policy(keep_products=("kaspersky-network-agent",))
     p = plan(linux(), None, keep)

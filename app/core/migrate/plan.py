@@ -265,15 +265,22 @@ def make_plan(
         level = step.params.get("reboot", "none")
         if level == "required" or (level == "maybe" and reboot == "none"):
             reboot = level
+    by_policy = bool(uninstalls) and policy.reboot_after_removal and reboot != "required"
+    if by_policy:
+        reboot = "required"
     if reboot != "none":
+        if by_policy:
+            detail = "The policy asks for a restart after the removals; Offramp carries on after it"
+        elif platform == "windows":
+            detail = "The removal finishes when Windows starts again; Offramp carries on by itself after the restart"
+        else:
+            detail = "The removal finishes after a restart; Offramp carries on after it"
         steps.append(
             Step(
                 "reboot",
                 "reboot",
                 "Restart the computer",
-                "The removal finishes when Windows starts again; Offramp carries on by itself after the restart"
-                if platform == "windows"
-                else "The removal finishes after a restart; Offramp carries on after it",
+                detail,
                 params={"when": reboot},
                 cancellable=True,
             )
