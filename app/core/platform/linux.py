@@ -41,10 +41,20 @@ class LinuxBackend(PosixRoot):
         return False
 
     def boot_id(self) -> str:
-        try:
-            return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
-        except OSError:
-            return "unknown"
+        """The boot the system at the root is in, which tells whether it restarted since a restart was asked.
+
+        Read from the root, as pending_reboot reads the root's own flag: a system under a root that keeps its
+        own /proc counts its own restarts. A mounted disk has an empty /proc, so it counts this kernel's."""
+        for proc in dict.fromkeys((self._base / "proc", Path("/proc"))):
+            path = proc / "sys/kernel/random/boot_id"
+            try:
+                # A regular file only, and its first line: a FIFO or a device in a mounted system never hangs us.
+                if path.is_file():
+                    with path.open("rb") as handle:
+                        return handle.read(64).decode("ascii", "replace").strip()
+            except OSError:
+                continue
+        return "unknown"
 
     # --- packages ----------------------------------------------------------------------------------
     def _dpkg(self) -> list[str]:
