@@ -1,7 +1,8 @@
 # Intune Remediations, remediation: the silent migration. Runs as SYSTEM; Offramp registers its own
 # resume after a restart (3010), so a restart-needed result is a success here.
 param([string]$To = 'microsoft-defender-antivirus')
-$offramp = Join-Path $env:ProgramFiles 'Offramp\offramp.exe'
+# ProgramW6432: the 64-bit Program Files the installer uses, also in a 32-bit PowerShell.
+$offramp = Join-Path $env:ProgramW6432 'Offramp\offramp.exe'
 $report = Join-Path $env:ProgramData 'Offramp\report.json'
 & $offramp migrate --silent --to $To --report $report
 $code = $LASTEXITCODE
