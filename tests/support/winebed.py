@@ -79,6 +79,14 @@ _WINE_SYSTEM_PROCESSES = frozenset(
 _EXIT_CODE_LAUNCHER = (
     "import subprocess, sys\ncode = subprocess.call(sys.argv[2:])\nopen(sys.argv[1], 'w').write(str(code))\n"
 )
+# A whole command line, read from the file in argv[2], started as a deployment engine starts one: CreateProcess
+# with the line as written, %VARIABLES% expanded, in the folder argv[3]; the exit code goes to argv[1].
+_COMMAND_LINE_LAUNCHER = (
+    "import os, subprocess, sys\n"
+    "line = os.path.expandvars(open(sys.argv[2], encoding='utf-8').read())\n"
+    "code = subprocess.call(line, cwd=sys.argv[3])\n"
+    "open(sys.argv[1], 'w').write(str(code))\n"
+)
 ServiceKind = Literal["own", "share", "kernel", "filesys"]
 ServiceStart = Literal["boot", "system", "auto", "demand", "disabled"]
 
@@ -262,6 +270,25 @@ class WineBed:
         code = int(code_file.read_text(encoding="ascii"))
         code_file.unlink()
         return WineResult(tuple(argv), code, result.stdout, result.stderr)
+
+    def run_command_line(
+        self, line: str, *, cwd: Path, env: Mapping[str, str] | None = None, timeout: float = 180
+    ) -> WineResult:
+        """Run ``line``, one Windows command line as written (``cmd /c a.exe /S && "b.exe" c``), in the folder
+        ``cwd``, the way Intune and ConfigMgr start an install or uninstall command: no shell of its own,
+        ``%VARIABLES%`` expanded from the Windows environment. Returns the full exit code."""
+        self._serial += 1
+        code_file = self._scratch / f"exit-{self._serial}.txt"
+        line_file = self._scratch / f"line-{self._serial}.txt"
+        line_file.write_text(line, encoding="utf-8")
+        paths = [to_windows_path(p) for p in (code_file, line_file, cwd)]
+        result = self.python(["-c", _COMMAND_LINE_LAUNCHER, *paths], env=env, timeout=timeout)
+        line_file.unlink()
+        if not code_file.is_file():
+            raise WineBedError(f"could not start {line!r} from Windows Python", result)
+        code = int(code_file.read_text(encoding="ascii"))
+        code_file.unlink()
+        return WineResult((line,), code, result.stdout, result.stderr)
 
     # ---- Windows Installer ------------------------------------------------------------------------------
 
