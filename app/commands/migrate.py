@@ -70,6 +70,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     p.set_defaults(handler=run_resume)
 
+    # The elevated half of the window (app/core/migrate/remote.py): started by the window through the system's
+    # own prompt, never by a person, so it is left out of the help.
+    p = commands.add_parser("migrate-worker", description="Run one migration for Offramp's window.")
+    p.add_argument("--connect", required=True, metavar="SOCKET", help="the window's socket")
+    p.set_defaults(handler=run_worker)
+
 
 def _options(args: argparse.Namespace) -> Any:
     from app.core.migrate.context import Options
@@ -232,3 +238,9 @@ def run_resume(args: argparse.Namespace) -> int:
         return exitcodes.USAGE
     except RecordError as exc:
         return _record_error(exc)
+
+
+def run_worker(args: argparse.Namespace) -> int:
+    from app.core.migrate import remote
+
+    return remote.serve(args.connect)

@@ -237,7 +237,9 @@ def test_the_deb_carries_the_documentation_and_desktop_metadata_debian_expects(u
     check = subprocess.run(["desktop-file-validate", str(desktop)], capture_output=True, text=True)
     assert check.returncode == 0 and not check.stdout.strip(), check.stdout + check.stderr
     policy = (share / "polkit-1/actions/org.offramp.Offramp.policy").read_text(encoding="utf-8")
-    assert '<annotate key="org.freedesktop.policykit.exec.path">/usr/lib/offramp/Offramp</annotate>' in policy
+    # The console program's worker is what runs as root (app/core/platform/elevation.py), never the window.
+    assert '<annotate key="org.freedesktop.policykit.exec.path">/usr/lib/offramp/offramp</annotate>' in policy
+    assert "allow_gui" not in policy
     assert (unpacked / f"usr/lib/offramp/{layout.GUI_NAME}").is_file()
 
 
