@@ -140,7 +140,10 @@ def test_an_elevated_worker_refuses_options_that_widen_what_root_trusts(
     before = kaspersky_root.installed()
     with pytest.raises(remote.RemoteError) as caught:
         remote.run("start", _options(kaspersky_root, playbook, tmp_path), elevation=elevation.DIRECT, worker=WORKER)
-    assert "does not take allow_loopback_http" in str(caught.value)
+    # Each thing that would let the user's own process choose what root trusts, deletes or installs.
+    for widened in ("allow_loopback_http", "root", "policy_file", "a playbook file from outside"):
+        assert widened in str(caught.value)
+    assert "sudo offramp migrate" in str(caught.value)
     assert kaspersky_root.installed() == before
 
 

@@ -217,11 +217,33 @@ def _options_from_json(data: Any, elevated: bool) -> Options:
     for key in ("trust_crls", "confirmed"):
         values[key] = tuple(values.get(key) or ())
     if elevated:
-        widened = [key for key, default in TEST_ONLY_OPTIONS.items() if values.get(key, default) != default]
-        if widened:
-            raise RemoteError(f"an elevated worker does not take {', '.join(sorted(widened))}", exitcodes.USAGE)
+        _refuse_widening(values)
     values["silent"] = False  # the person at the window answers the questions
     return Options(**values)
+
+
+def _refuse_widening(values: dict[str, Any]) -> None:
+    """What an unprivileged window may not ask of a root worker: test-only trust, files of its own choosing.
+
+    The window runs the migration of this machine with a shipped (or signed-update) playbook; a policy,
+    a mounted root, a report path, an offline bundle or a playbook file from the user's own folders would
+    let any process of that user choose what root installs, deletes or writes. Those runs are for an
+    administrator's terminal (`sudo offramp migrate …`), which says so."""
+    from app.core import paths
+
+    widened = sorted(key for key, default in TEST_ONLY_OPTIONS.items() if values.get(key, default) != default)
+    widened += sorted(key for key in ("root", "policy_file", "report_file", "offline_dir") if values.get(key))
+    ref = values.get("replacement_ref")
+    if isinstance(ref, str) and Path(ref).suffix in (".yaml", ".yml"):
+        trusted = (paths.playbooks_dir().resolve(), paths.playbook_updates_dir().resolve())
+        if not any(Path(ref).resolve().is_relative_to(folder) for folder in trusted):
+            widened.append("a playbook file from outside Offramp's own playbooks")
+    if widened:
+        raise RemoteError(
+            f"Offramp's administrator part does not take {', '.join(widened)} from the window; "
+            "an administrator can run 'sudo offramp migrate' with them instead",
+            exitcodes.USAGE,
+        )
 
 
 # ------------------------------------------------------------------------------------------ the worker's side
