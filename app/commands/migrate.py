@@ -63,12 +63,24 @@ def register(commands: argparse._SubParsersAction) -> None:
         "from its first unfinished step.",
     )
     p.add_argument("--silent", action="store_true", help="never prompt (for deployment tools)")
-    p.add_argument(
+    what = p.add_mutually_exclusive_group()
+    what.add_argument(
         "--abandon",
         action="store_true",
         help="clear a stuck migration instead of resuming it (journaled; its record is kept aside)",
     )
+    what.add_argument(
+        "--pending",
+        action="store_true",
+        help="only say whether an unfinished migration is recorded: exit 0 if one is, 1 if none (for uninstallers)",
+    )
     p.set_defaults(handler=run_resume)
+
+    # The elevated half of the window (app/core/migrate/remote.py): started by the window through the system's
+    # own prompt, never by a person, so it is left out of the help.
+    p = commands.add_parser("migrate-worker", description="Run one migration for Offramp's window.")
+    p.add_argument("--connect", required=True, metavar="SOCKET", help="the window's socket")
+    p.set_defaults(handler=run_worker)
 
 
 def _options(args: argparse.Namespace) -> Any:
@@ -219,6 +231,18 @@ def run_resume(args: argparse.Namespace) -> int:
         if getattr(args, "abandon", False):
             print(session.abandon())
             return exitcodes.SUCCESS
+        if getattr(args, "pending", False):
+            state = session.pending()
+            if state is None:
+                say("No unfinished migration is recorded on this machine.")
+                return exitcodes.NOTHING_PENDING
+            done = sum(1 for record in state.steps.values() if record.status in ("done", "skipped"))
+            say(
+                f"An unfinished migration is recorded (support code {state.support_code}, started "
+                f"{state.started or 'at an unknown time'}, {done} of {len(state.plan.get('steps', []))} steps done): "
+                "'offramp resume' carries it on, 'offramp resume --abandon' clears it."
+            )
+            return exitcodes.SUCCESS
         runner = session.resume(
             progress=_progress, ask=_ask_terminal, prompt_secret=_prompt_secret, silent=True if args.silent else None
         )
@@ -232,3 +256,9 @@ def run_resume(args: argparse.Namespace) -> int:
         return exitcodes.USAGE
     except RecordError as exc:
         return _record_error(exc)
+
+
+def run_worker(args: argparse.Namespace) -> int:
+    from app.core.migrate import remote
+
+    return remote.serve(args.connect)

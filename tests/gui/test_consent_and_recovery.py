@@ -345,3 +345,49 @@ def test_a_clean_machine_can_save_a_nothing_found_report(qtbot, tmp_path: Path) 
     page = (tmp_path / "clean.html").read_text()
     assert f"Nothing from {model.vendor} was found on this computer" in page and "CLN-777" in page
     assert "Report saved" in done.saved.text()
+
+
+@pytest.mark.slow
+def test_without_rights_the_migration_runs_in_the_elevated_worker(qtbot, machine, monkeypatch) -> None:
+    from app.core.platform import elevation
+
+    # As on a desktop without rights: the system's prompt is the test one, which starts the real worker.
+    monkeypatch.setattr(elevation, "needed", lambda root: True)
+    monkeypatch.setattr(elevation, "for_this_system", lambda: elevation.DIRECT)
+    root, playbooks = machine
+    wizard = wizard_for(qtbot, root, playbooks)
+    to_ready(qtbot, wizard, WORKS)
+    wizard.next()  # the action button
+    qtbot.waitUntil(lambda: wizard.model.finished, timeout=60_000)
+    assert wizard.model.exit_code == 0
+    assert not BANNED & set(root.installed()) and "offramp-test-av" in root.installed()
+    migrate = wizard.pages["migrate"]
+    assert isinstance(migrate, MigratePage)
+    texts = [migrate.steps.item(i).text() for i in range(migrate.steps.count())]
+    assert texts and all(t.startswith(("✓", "–")) for t in texts), texts  # the worker's states reached the list
+    wizard.next()
+    done = wizard.pages["done"]
+    assert isinstance(done, DonePage)
+    assert "Removed:</b> Kaspersky Endpoint Security for Linux" in done.summary.text()
+
+
+@pytest.mark.slow
+def test_a_dismissed_password_prompt_is_a_clear_stop_not_a_crash(qtbot, machine, monkeypatch) -> None:
+    from app.core.platform import elevation
+
+    dismissed = elevation.Elevation("pkexec", ("/bin/sh", "-c", f"exit {elevation.PKEXEC_DISMISSED}", "pkexec"))
+    monkeypatch.setattr(elevation, "needed", lambda root: True)
+    monkeypatch.setattr(elevation, "for_this_system", lambda: dismissed)
+    root, playbooks = machine
+    wizard = wizard_for(qtbot, root, playbooks)
+    to_ready(qtbot, wizard, WORKS)
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.model.finished, timeout=60_000)
+    assert wizard.model.exit_code == 20
+    assert BANNED <= set(root.installed())
+    migrate = wizard.pages["migrate"]
+    assert isinstance(migrate, MigratePage)
+    text = migrate.outcome.text()
+    assert "not given administrator rights" in text and "nothing was changed" in text
+    assert "hit a problem" not in text  # not the crash message
+    assert migrate.start_over.isVisible() or migrate.another.isVisible()

@@ -257,14 +257,21 @@ def test_a_newer_format_is_refused_and_left_alone(bed: Bed) -> None:
 @pytest.mark.slow
 def test_abandon_clears_a_stuck_migration_deliberately(bed: Bed) -> None:
     bed.old_state()
+    support_code = json.loads((bed.state / "migration.json").read_text())["support_code"]
+    pending = run_cli("resume", "--pending")  # what an uninstaller asks before it offers to clear it
+    calm(pending, exitcodes.SUCCESS)
+    assert "An unfinished migration is recorded" in pending.stdout and support_code in pending.stdout
+    assert (bed.state / "migration.json").exists()  # asking changes nothing
     abandoned = run_cli("resume", "--abandon")
     calm(abandoned, exitcodes.SUCCESS)
     assert not (bed.state / "migration.json").exists()
     assert any(p.name.startswith("migration.json.abandoned-") for p in bed.state.iterdir())
     assert journal.read(bed.state / "journal.jsonl").events[-1]["event"] == "run.abandoned"
     calm(run_cli("resume", "--silent"), exitcodes.USAGE)  # nothing left to resume
+    calm(run_cli("resume", "--pending"), exitcodes.NOTHING_PENDING)
     calm(run_cli(*bed.migrate_argv(), env=LOOPBACK), exitcodes.SUCCESS)
     bed.assert_migrated()
+    calm(run_cli("resume", "--pending"), exitcodes.NOTHING_PENDING)  # a finished migration is not pending
 
 
 # --- full and read-only state folders, for real ----------------------------------------------------

@@ -237,14 +237,29 @@ def test_the_deb_carries_the_documentation_and_desktop_metadata_debian_expects(u
     check = subprocess.run(["desktop-file-validate", str(desktop)], capture_output=True, text=True)
     assert check.returncode == 0 and not check.stdout.strip(), check.stdout + check.stderr
     policy = (share / "polkit-1/actions/org.offramp.Offramp.policy").read_text(encoding="utf-8")
-    assert '<annotate key="org.freedesktop.policykit.exec.path">/usr/lib/offramp/Offramp</annotate>' in policy
+    # The console program's worker is what runs as root (app/core/platform/elevation.py), never the window.
+    assert '<annotate key="org.freedesktop.policykit.exec.path">/usr/lib/offramp/offramp</annotate>' in policy
+    assert "allow_gui" not in policy
     assert (unpacked / f"usr/lib/offramp/{layout.GUI_NAME}").is_file()
 
 
 @pytest.mark.slow
 def test_the_same_bundle_always_makes_the_same_deb(built: Built, tmp_path: Path) -> None:
     again = deb.build_deb(built.bundle, tmp_path, tmp_path / "work")
-    assert again.read_bytes() == built.deb.read_bytes()
+    if again.read_bytes() != built.deb.read_bytes():
+        # Say what differs (the control fields or which files, with their sizes and times), not only that it does.
+        def listing(package: Path) -> list[str]:
+            info = subprocess.run(["dpkg-deb", "--info", str(package)], capture_output=True, text=True).stdout
+            files = subprocess.run(["dpkg-deb", "--contents", str(package)], capture_output=True, text=True).stdout
+            return info.splitlines() + files.splitlines()
+
+        first, second = listing(built.deb), listing(again)
+        pytest.fail(
+            "the same bundle made a different .deb:\n"
+            + "\n".join(f"- {line}" for line in first if line not in second)
+            + "\n"
+            + "\n".join(f"+ {line}" for line in second if line not in first)
+        )
 
 
 @pytest.mark.slow

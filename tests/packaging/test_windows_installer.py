@@ -182,6 +182,38 @@ def test_silent_install_runs_the_installed_programs_and_uninstalls_without_a_tra
         bed.msi_uninstall(KES)
 
 
+def test_uninstalling_keeps_an_unfinished_migration_unless_told_to_clear_it(
+    windows_build, installer_bed: WineBed, tmp_path: Path
+) -> None:
+    from app.core.migrate import statefile
+
+    bed = installer_bed
+    setup = to_windows_path(windows_build.installer)
+    home = tmp_path / "home"
+    env = {"WINEDLLOVERRIDES": NATIVE_RUNTIME, "OFFRAMP_HOME": to_windows_path(home)}
+    record = home / "state" / "migration.json"
+    # An unfinished migration, as a run that stopped at its first step leaves it.
+    plan = {"platform": "windows", "replacement_id": None, "steps": [{"id": "preflight", "kind": "preflight"}]}
+    statefile.write(record, statefile.MigrationState(support_code="UNF-7QX", plan=plan, options={}))
+    uninstall = [f"{INSTALL_DIR}\\uninstall.exe", "/S"]
+    for clear in (False, True):
+        installed = bed.run_windows([setup, "/S"], timeout=300)
+        assert installed.returncode == 0, installed.stdout + installed.stderr
+        bed.wait_idle()
+        pending = bed.run_windows([f"{INSTALL_DIR}\\offramp.exe", "resume", "--pending"], env=env)
+        assert pending.returncode == 0 and "UNF-7QX" in pending.stdout, pending.stdout + pending.stderr
+        removed = bed.run_windows([*uninstall, *(["/CLEARMIGRATION"] if clear else [])], env=env, timeout=300)
+        assert removed.returncode == 0, removed.stdout + removed.stderr
+        bed.wait_idle(120)
+        assert not bed.host_path(INSTALL_DIR).exists()
+        if not clear:
+            # A silent uninstall keeps it: the reinstalled Offramp can carry it on.
+            assert statefile.read(record) is not None
+    # Cleared: journaled, and its record kept aside for the helpdesk.
+    assert not record.exists()
+    assert any(p.name.startswith("migration.json.abandoned-") for p in record.parent.iterdir())
+
+
 def test_the_intune_and_configmgr_command_lines_install_migrate_and_uninstall(
     windows_build, installer_bed: WineBed, tmp_path: Path
 ) -> None:

@@ -55,7 +55,7 @@ def update(repository_url: str, trusted_root: Path, folder: Path, *, shipped: Pa
     metadata_dir = folder / "tuf-metadata"
     download_dir = folder / "tuf-downloads"
     for directory in (metadata_dir, download_dir):
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        paths.make_dirs(directory)
     base = repository_url.rstrip("/")
     updater = Updater(
         metadata_dir=str(metadata_dir),
@@ -86,7 +86,7 @@ def update(repository_url: str, trusted_root: Path, folder: Path, *, shipped: Pa
                     result.skipped.append(f"{name}: older than the shipped playbook ({new} < {old})")
                     continue
             target = folder / name
-            target.parent.mkdir(parents=True, exist_ok=True)
+            paths.make_dirs(target.parent)
             shutil.copyfile(path, target)
             result.taken.append(name)
     except exceptions.RepositoryError as exc:

@@ -21,6 +21,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
+from app.core import paths
+
 MANIFEST = "offramp-bundle.json"
 KIND = "offramp-bundle"
 SCHEMA_VERSION = 1
@@ -198,7 +200,7 @@ def stage_from(bundle_dir: Path, replacement_id: str, dest: Path) -> Path:
     entry = open_bundle(bundle_dir).entry(replacement_id)
     if entry.installer is None:
         raise BundleError(f"The bundle holds no installer for {replacement_id}.")
-    dest.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    paths.make_dirs(dest.parent)
     part = dest.with_name(dest.name + ".part")
     shutil.copyfile(entry.installer, part)
     if os.name != "nt":

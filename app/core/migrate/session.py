@@ -282,6 +282,12 @@ def _saved() -> tuple[MigrationState, Options, Plan]:
         ) from None
 
 
+def pending() -> MigrationState | None:
+    """The unfinished migration's state, or None; read only (uninstallers and status checks ask this)."""
+    state = statefile.read(state_path())
+    return None if state is None or state.finished else state
+
+
 def abandon() -> str:
     """Clears an unfinished migration deliberately (journaled): its state is kept aside, its resume unregistered."""
     with RunLock(lock_path()):

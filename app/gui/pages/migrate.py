@@ -9,6 +9,7 @@ carry on), and after a failure it offers the ways on: another replacement, remov
 from __future__ import annotations
 
 import html
+import os
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from app.core import exitcodes
 from app.core.migrate.context import Question
+from app.core.platform import elevation
 from app.gui.asking import AskBridge, Request
 from app.gui.pages.base import Page
 from app.gui.worker import Task
@@ -124,6 +126,9 @@ class MigratePage(Page):
         assert self.task is not None, "runs only inside the task initializePage starts"
         cancel = self.task.cancel_token
         prompt = lambda label, secret: self.bridge.ask(Question("password", label, label, secret=secret))  # noqa: E731
+        options = self.model.options()
+        if elevation.needed(options.root):
+            return self._work_elevated(options, progress, lambda: cancel.cancelled, prompt)
         if self.model.resume_state:
             runner = session.resume(
                 progress=progress, cancelled=lambda: cancel.cancelled, ask=self.bridge.ask, prompt_secret=prompt
@@ -147,6 +152,40 @@ class MigratePage(Page):
             runner = started
             self._state = runner.ctx.state
         return runner.run()
+
+    def _work_elevated(self, options, progress, cancelled, prompt):
+        """The same migration in the worker the system's own password prompt starts; this window stays unprivileged."""
+        from app.core import paths
+        from app.core.migrate import remote
+        from app.core.migrate.runner import RunResult
+        from app.core.migrate.statefile import MigrationState
+
+        def remember(state: MigrationState) -> None:
+            self._state = state
+
+        try:
+            # The worker's own output (its log goes to the system's log folder): kept beside the window's log.
+            worker_log = paths.private_dir(paths.log_dir()) / "worker.log"
+            with os.fdopen(paths.open_private(worker_log), "ab") as log:
+                return remote.run(
+                    "resume" if self.model.resume_state else "start",
+                    options,
+                    elevation=elevation.for_this_system(),
+                    worker=elevation.worker_command(),
+                    fingerprint=None if self.model.resume_state else self.plan.fingerprint,
+                    support_code=self.model.support_code,
+                    progress=progress,
+                    on_state=remember,
+                    cancelled=cancelled,
+                    ask=self.bridge.ask,
+                    prompt_secret=prompt,
+                    log=log,
+                    keep_report=paths.state_dir() / "report.json",  # where the Done page reads it
+                )
+        except (remote.RightsRefused, elevation.ElevationUnavailable) as exc:
+            # Not a crash: nothing ran. The page says why and the ways on, as after any stop.
+            nothing = MigrationState(support_code=self.model.support_code, plan=self.plan.to_dict(), options={})
+            return RunResult(exitcodes.NOT_ELEVATED, str(exc), nothing)
 
     def cancel(self) -> bool:
         """Asks the run to stop at the next safe point. False when it is not running."""
