@@ -229,7 +229,7 @@ if sys.platform == "win32":
             if kind in (0x5, 0x6, 0xB, 0xC):  # object entries: Flags, then the GUIDs that Flags say are there
                 object_flags = ctypes.cast(sid_at, ctypes.POINTER(wintypes.DWORD))[0]
                 sid_at += 4 + 16 * bin(object_flags & 0x3).count("1")
-            aces.append(Ace(kind, flags, mask, _sid_text(sid_at) or ""))
+            aces.append(Ace(kind=kind, flags=flags, mask=mask, sid=_sid_text(sid_at) or ""))
         return tuple(aces)
 
     def _security(descriptor: int) -> Security:
