@@ -59,9 +59,11 @@ def test_every_offramp_command_line_parses() -> None:
     parser = build_parser()
     for where, words in calls:
         args = parser.parse_args(words)
-        assert args.command in ("scan", "migrate"), (where, words)
+        assert args.command in ("scan", "migrate", "resume"), (where, words)
         if args.command == "migrate":
             assert args.silent and args.report is not None, (where, words)
+        if args.command == "resume":  # carrying on a run that stopped: never prompting, or only asking
+            assert args.silent or args.pending, (where, words)
 
 
 def test_each_script_exits_only_with_the_codes_it_lists() -> None:
