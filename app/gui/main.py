@@ -19,8 +19,12 @@ def build_wizard(args: argparse.Namespace, resume: bool = True):
         state = session.in_progress() if resume else None
     except session.RecordError:
         state = None  # starting a migration sets a damaged record aside, and says so
+    if state:
+        code = state.support_code
+    else:  # a smoke test keeps nothing: it is not a person's migration
+        code = session.kept_support_code() if resume else session.new_support_code()
     model = WizardModel(
-        support_code=state.support_code if state else session.new_support_code(),
+        support_code=code,
         root=args.root,
         helpdesk=args.helpdesk,
         extra_playbooks=Path(args.playbooks) if args.playbooks else None,
