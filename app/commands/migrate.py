@@ -211,10 +211,9 @@ def run_migrate(args: argparse.Namespace) -> int:
         if not options.silent:
             _print_plan(runner.ctx.plan)
         if runner.ctx.replacement:
-            from app.core.migrate.report import provenance
+            from app.core.migrate.report import playbook_line, provenance
 
-            used = provenance(runner.ctx.replacement)
-            print(f"Playbook: {used['id']}, verified {used['verified_on']} ({used['source']})")
+            print(playbook_line(provenance(runner.ctx.replacement, options.offline_dir)))
         return _finish(runner.run(), options.silent)
     except (session.SessionError, PlanError) as exc:
         say(f"offramp: {exc}", file=sys.stderr)

@@ -115,6 +115,7 @@ class OfframpWizard(QWizard):
             module, cls = PAGE_CLASSES[name].split(":")
             page = getattr(importlib.import_module(module), cls)(self.model, self)
             page.set_helpdesk(self.model.helpdesk)
+            page.refresh_header()
             self.pages[name] = page
             self.setPage(page_id(name), page)
         return page

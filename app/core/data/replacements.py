@@ -109,6 +109,25 @@ def load_replacements(folder: Path | None = None, *, include_test_only: bool = F
     return sorted((r for r in found if include_test_only or not r.test_only), key=lambda r: r.name.lower())
 
 
+def current_replacements(*, include_test_only: bool = False) -> list[Replacement]:
+    """The replacements on offer: the shipped playbooks, each replaced by the one a signed update took for its
+    id (as `find_replacement` prefers it), and any the updates added. An update file that no longer
+    validates is left out, so the shipped playbook stands, as it would if the update had not happened."""
+    from app.core import eventlog, paths
+    from app.core.data.validation import InvalidPlaybook
+
+    by_id = {r.id: r for r in load_replacements(include_test_only=True)}
+    for path in sorted((paths.playbook_updates_dir() / "replacements").glob("*.yaml")):
+        try:
+            updated = load_replacement(path)
+        except (InvalidPlaybook, OSError) as exc:
+            eventlog.event("playbooks.update.unusable", f"{path.name} is not used: {exc}", console=False)
+            continue
+        by_id[updated.id] = updated
+    found = (r for r in by_id.values() if include_test_only or not r.test_only)
+    return sorted(found, key=lambda r: r.name.lower())
+
+
 def find_replacement(ref: str, *, include_test_only: bool = True) -> Replacement:
     """A playbook by id, or by path to a YAML file (admins may ship their own)."""
     candidate = Path(ref)

@@ -22,8 +22,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from app.core import paths
+from app.core.migrate.bundlefind import MANIFEST
 
-MANIFEST = "offramp-bundle.json"
 KIND = "offramp-bundle"
 SCHEMA_VERSION = 1
 # Methods whose installer a folder can carry; the others need a package manager or a person online.
@@ -53,6 +53,7 @@ class Bundle:
     folder: Path
     platform: str
     entries: tuple[Entry, ...]
+    created: str | None = None  # when `bundle create` wrote it (ISO 8601, UTC), as the manifest says
 
     def entry(self, ref: str | None) -> Entry:
         """The entry for a playbook id (or the only one when ``ref`` is None)."""
@@ -192,7 +193,8 @@ def open_bundle(folder: Path) -> Bundle:
         entries.append(Entry(str(record.get("id")), playbook, installer, record.get("installer_sha256")))
     if not entries:
         raise BundleError("The bundle holds no playbook.")
-    return Bundle(folder, str(manifest.get("platform")), tuple(entries))
+    created = manifest.get("created")
+    return Bundle(folder, str(manifest.get("platform")), tuple(entries), created if isinstance(created, str) else None)
 
 
 def stage_from(bundle_dir: Path, replacement_id: str, dest: Path) -> Path:

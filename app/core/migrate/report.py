@@ -115,7 +115,7 @@ def build(ctx: Context) -> Report:
         platform=ctx.plan.platform,
         root=ctx.plan.root,
         replacement=ctx.replacement.name if ctx.replacement else None,
-        playbook=provenance(ctx.replacement) if ctx.replacement else None,
+        playbook=provenance(ctx.replacement, ctx.options.offline_dir) if ctx.replacement else None,
         plan_fingerprint=ctx.plan.fingerprint,
         dry_run=ctx.options.dry_run,
         started=state.started,
@@ -137,12 +137,24 @@ def build(ctx: Context) -> Report:
     )
 
 
-def provenance(replacement: Any) -> dict[str, Any]:
-    """Which playbook the migration followed: shipped, from the signed update repository, or a file given to it."""
+# What each source of a playbook is called where people read it: the CLI's line, the wizard, the HTML report.
+SOURCE_WORDS = {
+    "shipped": "shipped with Offramp",
+    "signed update": "signed update",
+    "offline bundle": "offline bundle",
+    "file": "playbook file",
+}
+
+
+def provenance(replacement: Any, offline_dir: str | Path | None = None) -> dict[str, Any]:
+    """Which playbook the migration followed: shipped, from the signed update repository, from the offline
+    bundle `offline_dir`, or a file given to it."""
     import hashlib
 
     path = Path(replacement.path).resolve()
-    if path.is_relative_to(paths.playbook_updates_dir().resolve()):
+    if offline_dir is not None and path.is_relative_to(Path(offline_dir).resolve()):
+        source = "offline bundle"
+    elif path.is_relative_to(paths.playbook_updates_dir().resolve()):
         source = "signed update"
     elif path.is_relative_to(paths.playbooks_dir().resolve()):
         source = "shipped"
@@ -159,6 +171,12 @@ def provenance(replacement: Any) -> dict[str, Any]:
         "path": str(path),
         "sha256": digest,
     }
+
+
+def playbook_line(used: dict[str, Any]) -> str:
+    """ "Playbook: clamav, verified 2025-01-10 (shipped with Offramp)", from a report's `playbook` field."""
+    source = str(used.get("source") or "")
+    return f"Playbook: {used.get('id')}, verified {used.get('verified_on')} ({SOURCE_WORDS.get(source, source)})"
 
 
 def to_json(report: Report) -> dict[str, Any]:

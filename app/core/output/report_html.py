@@ -349,6 +349,11 @@ def render_report(report: dict[str, Any]) -> str:
             "migration in Offramp's records.</p>"
         ),
     ]
+    used = report.get("playbook")
+    if isinstance(used, dict) and used.get("id"):
+        from app.core.migrate.report import playbook_line
+
+        out.append(html('<p class="meta">{}</p>', playbook_line(used)))
 
     if to_do:
         out.append(Html("<h2>To do by hand</h2>"))

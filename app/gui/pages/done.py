@@ -103,6 +103,12 @@ class DonePage(Page):
                     e(", ".join(report["installed_unverified"]))
                 )
             )
+        used = report.get("playbook")
+        if isinstance(used, dict) and used.get("id"):
+            from app.core.migrate.report import playbook_line  # the line `offramp migrate` prints
+
+            label, _, said = playbook_line(used).partition(": ")
+            parts.append(f"<p><b>{e(label)}:</b> {e(said)}</p>")
         todo = report.get("to_do_by_hand") or []
         if todo:
             parts.append(

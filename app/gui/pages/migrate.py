@@ -86,6 +86,14 @@ class MigratePage(Page):
         self.plan_steps: list[Any] = []
         self.statuses: dict[str, str] = {}
         self.helpdesk = False
+        self.step_now: tuple[int, int] | None = None  # (number, of how many) of the step running now
+
+    def where(self) -> list[str]:
+        """The page, and while a step runs, which one: "Step 3 of 11"."""
+        shown = super().where()
+        if self._running and self.step_now is not None:
+            shown.append(self.tr("Step {0} of {1}").format(*self.step_now))
+        return shown
 
     # --- start ------------------------------------------------------------------------------------------
     def initializePage(self) -> None:
@@ -219,6 +227,9 @@ class MigratePage(Page):
     def _on_progress(self, message: str, fraction: float) -> None:
         self.progress.setValue(int(fraction * 100))
         self.current.setText(message)
+        if step := STEP.match(message):
+            self.step_now = (int(step.group(1)), int(step.group(2)))
+            self.refresh_header()
         if STEP.match(message) and self._state is not None:
             # The runner's own record, not a guess from the step number: a skipped step stays skipped.
             self.statuses = self._state.statuses()
@@ -317,6 +328,7 @@ class MigratePage(Page):
         return wizard
 
     def _ended(self) -> None:
+        self.refresh_header()  # no step runs any more
         self.offramp().run_ended()
 
     @Slot()
