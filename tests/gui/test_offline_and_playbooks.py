@@ -246,7 +246,7 @@ def test_an_offline_wizard_migrates_from_the_bundle_alone(
     stage = next(s for s in report["steps"] if s["id"].startswith("stage."))
     assert "offline bundle" in stage["message"]
     done = wizard.page_as(DonePage)
-    assert "Playbook: offramp-test-av, verified" in done.summary.text()
+    assert "<b>Playbook:</b> offramp-test-av, verified" in done.summary.text()
     assert "(offline bundle)" in done.summary.text()
     done.write(tmp_path / "report.html", "html")
     assert "(offline bundle)" in (tmp_path / "report.html").read_text()
