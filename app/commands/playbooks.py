@@ -39,7 +39,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="print the JSON Schema of a YAML kind",
         description="Print the JSON Schema for a kind of YAML file (for editors and reviewers).",
     )
-    p.add_argument("kind", nargs="?", choices=["banned-catalogue", "replacement", "policy"])
+    p.add_argument("kind", nargs="?", choices=["banned-catalogue", "replacement", "policy", "walkthrough"])
     p.set_defaults(handler=run_schema)
     p = actions.add_parser(
         "update",
