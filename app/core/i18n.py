@@ -275,7 +275,18 @@ def shown(value: Any) -> str:
         return translations(current()).gettext(value) if value else value
     if isinstance(value, int | float) and not isinstance(value, bool):
         return format_number(value)
+    if isinstance(value, BaseException) and len(value.args) == 1 and isinstance(value.args[0], str):
+        # An error whose words are a message (a Text, or a text the catalogue knows), unless it words itself.
+        if type(value).__str__ is BaseException.__str__:
+            return shown(value.args[0])
     return str(value)
+
+
+def join_or(names: list[str]) -> str:
+    """'A', 'A or B', 'A, B or C' in the reader's language."""
+    if len(names) <= 1:
+        return "".join(names)
+    return _("{items} or {last}", items=_(", ").join(names[:-1]), last=names[-1])
 
 
 def _english(msgid: str, fields: dict[str, Any]) -> str:
@@ -411,3 +422,17 @@ def format_number(number: int | float) -> str:
     from babel.numbers import format_decimal
 
     return str(format_decimal(number, locale=language_))
+
+
+def compile_all() -> list[Path]:
+    """Compiles every language's catalogue where it lies (the build runs this: `python -m app.core.i18n`)."""
+    written = []
+    for language in available()[1:]:
+        compile_catalogue(language)
+        written.append(compiled_path(language))
+    return written
+
+
+if __name__ == "__main__":
+    for written_path in compile_all():
+        print(written_path)
