@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: run test venv system-packages lint bench clean
+.PHONY: run test venv system-packages lint bench clean translations
 
 # The runtime venv: created or updated whenever pyproject.toml changes.
 $(VENV)/.stamp-run: pyproject.toml
@@ -45,6 +45,11 @@ test: $(VENV)/.stamp-test system-packages
 	@QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing on purpose" >&2; exit 1; fi; \
 	exit $$rc
+
+# Every message a person reads, from app/ and the shipped YAML, into resources/translations/offramp.pot; each
+# language's .po brought up to date and compiled (tools/translations.py). NEW=de starts a new language.
+translations: $(VENV)/.stamp-run
+	$(PY) tools/translations.py $(if $(NEW),--new $(NEW))
 
 bench: $(VENV)/.stamp-test
 	$(PY) bench/run.py

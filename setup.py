@@ -25,7 +25,7 @@ def data_packages() -> list[str]:
     for package, folder in DATA_FOLDERS.items():
         found.append(package)
         for sub in sorted(p for p in (HERE / folder).rglob("*") if p.is_dir() and p.name != "__pycache__"):
-            if sub.relative_to(HERE / folder).parts[0] == "compiled":
+            if "compiled" in sub.relative_to(HERE / folder).parts:
                 continue  # written fresh by the build below, never taken from the checkout
             found.append(".".join([package, *sub.relative_to(HERE / folder).parts]))
     return found
@@ -44,6 +44,13 @@ class BuildWithSnapshot(build_py):
         finally:
             sys.path.remove(str(HERE))
         compile_snapshots(Path(self.build_lib) / "app" / "playbooks")
+        # The compiled translations likewise, next to the .po files they come from.
+        from app.core import i18n
+
+        built = Path(self.build_lib) / "app" / "resources" / "translations"
+        (built / i18n.COMPILED_DIR).mkdir(exist_ok=True)
+        for po in sorted(built.glob("*.po")):
+            (built / i18n.COMPILED_DIR / f"{po.stem}.mo").write_bytes(i18n.compile_po(po.read_bytes()))
 
 
 setup(

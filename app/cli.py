@@ -37,6 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the JSON Lines event log here instead of the per-user log folder",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="also print debug messages to the terminal")
+    parser.add_argument(
+        "--lang",
+        metavar="LANG",
+        help="the language of what Offramp says (en, es, ru; default: the system's). JSON, exit codes and the "
+        "log stay in English",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     # In the order --help lists them.
     for module in (playbooks, timeline, scan, migrate, bundle, journal, walkthrough, fleet, export):
@@ -50,18 +56,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return exitcodes.USAGE
-    from app.core import eventlog, paths
+    from app.core import eventlog, i18n, paths
+    from app.core.i18n import _
 
+    try:
+        # A page's own --lang (walkthrough, report) wins over the top-level one for everything the command says.
+        i18n.set_language(getattr(args, "page_lang", None) or args.lang)
+    except ValueError as exc:
+        print(f"offramp: {exc}", file=sys.stderr)
+        return exitcodes.USAGE
     try:
         paths.check_override()  # before any file is written: an elevated run trusts only root's folders
     except paths.UntrustedFolder as exc:
-        print(f"offramp: {exc}", file=sys.stderr)
+        print(_("offramp: {problem}", problem=exc), file=sys.stderr)
         return exitcodes.USAGE
     log_file = eventlog.setup(args.log_file, verbose=args.verbose)
     try:
         return args.handler(args)
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(_("interrupted"), file=sys.stderr)
         return exitcodes.INTERRUPTED
     except BrokenPipeError:
         return exitcodes.SUCCESS
@@ -76,17 +89,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         # A --root that holds no system is the person's input, whichever command met it first.
         target = sys.modules.get("app.core.scan.target")
         if target is not None and isinstance(exc, target.TargetError):
-            print(f"offramp: {exc}", file=sys.stderr)
+            print(_("offramp: {problem}", problem=exc), file=sys.stderr)
             return exitcodes.USAGE
         # Looked up the same way: a wheel or package without its shipped data is a broken install, said loudly.
         shipped = sys.modules.get("app.core.data.shipped")
         if shipped is not None and isinstance(exc, shipped.ShippedDataMissing):
             eventlog.get().error(str(exc), extra={"event": "install.incomplete", "console": False})
-            print(f"offramp: {exc}", file=sys.stderr)
+            print(_("offramp: {problem}", problem=exc), file=sys.stderr)
             return exitcodes.INTERNAL
         eventlog.get().exception("unexpected error", extra={"event": "internal.error", "console": False})
         print(
-            f"offramp: internal error: {exc.__class__.__name__}: {exc}\nThe details are in the log: {log_file}",
+            _(
+                "offramp: internal error: {error}: {problem}\nThe details are in the log: {log}",
+                error=exc.__class__.__name__,
+                problem=exc,
+                log=log_file,
+            ),
             file=sys.stderr,
         )
         return exitcodes.INTERNAL

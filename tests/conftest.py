@@ -104,7 +104,26 @@ def _checkout() -> _Checkout:
     for folder in shipped.SHIPPED_FOLDERS:
         shipped.raw_documents(folder)
     shipped.forget()
+    # The same for the compiled translations, a cache of the .po files that a start writes when it is stale.
+    from app.core import i18n
+
+    for language in i18n.available()[1:]:
+        i18n.compile_catalogue(language)
+    i18n.forget()
     return _Checkout()
+
+
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every test, and every Offramp it starts, speaks English unless it asks for a language: a developer's
+    Spanish or Russian desktop must not change what the tests read."""
+    from app.core import i18n
+
+    monkeypatch.setenv("LANGUAGE", "en")
+    before = i18n.current()
+    i18n.set_language("en")
+    yield
+    i18n.set_language(before)
 
 
 @pytest.fixture(autouse=True)

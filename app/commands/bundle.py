@@ -33,6 +33,7 @@ def run_create(args: argparse.Namespace) -> int:
     from app.core import exitcodes
     from app.core.data import platforms
     from app.core.data.policy import load_policy
+    from app.core.i18n import _
     from app.core.migrate import bundle
     from app.core.migrate.download import DownloadError, download
     from app.core.migrate.signer import SignerError, check_signer
@@ -41,10 +42,12 @@ def run_create(args: argparse.Namespace) -> int:
     proxies = {"https": policy.proxy, "http": policy.proxy} if policy.proxy else None
 
     def fetch(url: str, folder: Path, details: dict[str, Any]) -> Path:
+        from app.core.i18n import _
+
         pin = details.get("signer")
         accept = (lambda path: check_signer(path, pin)) if pin and policy.accept_new_hash_if_signed else None
         size = int(details["size"])
-        print(f"downloading {url}", file=sys.stderr)
+        print(_("downloading {address}", address=url), file=sys.stderr)
         return download(
             url,
             folder,
@@ -66,14 +69,14 @@ def run_create(args: argparse.Namespace) -> int:
             check_signer=lambda path, pin: check_signer(path, pin),
         )
     except bundle.BundleError as exc:
-        print(f"offramp: {exc}", file=sys.stderr)
+        print(_("offramp: {problem}", problem=exc), file=sys.stderr)
         return exc.exit_code
     except DownloadError as exc:
-        print(f"offramp: {exc}", file=sys.stderr)
+        print(_("offramp: {problem}", problem=exc), file=sys.stderr)
         return exitcodes.HASH_MISMATCH if exc.kind == "hash-mismatch" else exitcodes.DOWNLOAD_FAILED
     except SignerError as exc:
-        print(f"offramp: the installer was refused: {exc}", file=sys.stderr)
+        print(_("offramp: the installer was refused: {problem}", problem=exc), file=sys.stderr)
         return exitcodes.SIGNER_MISMATCH
-    print(f"Bundle written: {manifest.parent} (manifest {manifest.name}).")
-    print(f"On each machine: offramp migrate --silent --offline {manifest.parent}")
+    print(_("Bundle written: {folder} (manifest {manifest}).", folder=manifest.parent, manifest=manifest.name))
+    print(_("On each machine: offramp migrate --silent --offline {folder}", folder=manifest.parent))
     return exitcodes.SUCCESS

@@ -45,11 +45,12 @@ def run_osquery_pack(args: argparse.Namespace) -> int:
 
     from app.core.data.catalogue import combine, load_catalogues
     from app.core.export.osquery_pack import ExportError, build_pack
+    from app.core.i18n import _
 
     try:
         pack = build_pack(combine(load_catalogues(getattr(args, "catalogue", None))))
     except ExportError as exc:
-        print(f"offramp: cannot export the osquery pack: {exc}", file=sys.stderr)
+        print(_("offramp: cannot export the osquery pack: {problem}", problem=exc), file=sys.stderr)
         return exitcodes.USAGE
     # Sorted keys and a trailing newline: the same catalogue always gives the same bytes, so a pack
     # kept in version control only changes when the catalogue does.
@@ -60,7 +61,9 @@ def run_osquery_pack(args: argparse.Namespace) -> int:
     try:
         args.output.write_text(text, encoding="utf-8")
     except OSError as exc:
-        print(f"offramp: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        print(
+            _("offramp: cannot write {file}: {problem}", file=args.output, problem=exc.strerror or exc), file=sys.stderr
+        )
         return exitcodes.USAGE
     return exitcodes.SUCCESS
 
@@ -69,13 +72,14 @@ def run_fleet_policies(args: argparse.Namespace) -> int:
     from app.core.data.catalogue import combine, load_catalogues
     from app.core.export.fleet_policies import build_policies, to_yaml
     from app.core.export.osquery_pack import ExportError
+    from app.core.i18n import _
     from app.core.scan.run import known_security_products
 
     try:
         replacements = {p: known_security_products(p) for p in ("windows", "darwin", "linux")}
         text = to_yaml(build_policies(combine(load_catalogues(getattr(args, "catalogue", None))), replacements))
     except ExportError as exc:
-        print(f"offramp: cannot export the Fleet policies: {exc}", file=sys.stderr)
+        print(_("offramp: cannot export the Fleet policies: {problem}", problem=exc), file=sys.stderr)
         return exitcodes.USAGE
     if args.output is None:
         sys.stdout.write(text)
@@ -83,6 +87,8 @@ def run_fleet_policies(args: argparse.Namespace) -> int:
     try:
         args.output.write_text(text, encoding="utf-8")
     except OSError as exc:
-        print(f"offramp: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        print(
+            _("offramp: cannot write {file}: {problem}", file=args.output, problem=exc.strerror or exc), file=sys.stderr
+        )
         return exitcodes.USAGE
     return exitcodes.SUCCESS

@@ -69,11 +69,12 @@ def run_scan(args: argparse.Namespace) -> int:
     from app.core.data.catalogue import combine, load_catalogues
     from app.core.fleet import render
     from app.core.fleet.scan import FleetInputError, scan_fleet
+    from app.core.i18n import _, ngettext
 
     try:
         result = scan_fleet(args.logs, jobs=args.jobs, stale_days=args.stale_days)
     except FleetInputError as exc:
-        print(f"offramp: {exc}", file=sys.stderr)
+        print(_("offramp: {problem}", problem=exc), file=sys.stderr)
         return exitcodes.USAGE
     s = result.summary
     eventlog.event("fleet.scan", f"fleet scan: {s.hosts} hosts", hosts=s.hosts, **s.by_verdict)
@@ -88,7 +89,15 @@ def run_scan(args: argparse.Namespace) -> int:
     else:
         _write(render.to_text(result, combine(load_catalogues()).vendor.name), args.output)
     if s.unreadable_lines and args.format != "text":
-        print(f"offramp: {s.unreadable_lines} lines could not be read; first: {s.problems[0]}", file=sys.stderr)
+        print(
+            ngettext(
+                "offramp: {n} line could not be read; first: {problem}",
+                "offramp: {n} lines could not be read; first: {problem}",
+                s.unreadable_lines,
+                problem=s.problems[0],
+            ),
+            file=sys.stderr,
+        )
     return exitcodes.SUCCESS if s.clean else exitcodes.FOUND
 
 
@@ -98,10 +107,11 @@ def run_report(args: argparse.Namespace) -> int:
     import json
 
     from app.core.fleet import reports
+    from app.core.i18n import _
 
     files = reports.expand(args.reports)
     if not files:
-        print("offramp: no report files found", file=sys.stderr)
+        print(_("offramp: no report files found"), file=sys.stderr)
         return exitcodes.USAGE
     migrations = reports.ordered([reports.read_one(path, hint) for path, hint in files])
     if args.format == "json":

@@ -31,6 +31,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run_verify(args: argparse.Namespace) -> int:
     import json  # here, not at the top: `offramp --help` builds every command's parser
 
+    from app.core.i18n import _
     from app.core.migrate import journal, records
     from app.core.migrate.recorderrors import RecordError
 
@@ -40,17 +41,22 @@ def run_verify(args: argparse.Namespace) -> int:
         try:
             data = json.loads(args.report.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            print(f"offramp: cannot read the report {args.report}: {exc}", file=sys.stderr)
+            print(
+                _("offramp: cannot read the report {file}: {problem}", file=args.report, problem=exc), file=sys.stderr
+            )
             return exitcodes.USAGE
         vouched = data.get("journal") if isinstance(data, dict) else None
         if not isinstance(vouched, dict) or not isinstance(vouched.get("lines"), int):
-            print(f"offramp: {args.report} names no journal head (written by an older Offramp?)", file=sys.stderr)
+            print(
+                _("offramp: {file} names no journal head (written by an older Offramp?)", file=args.report),
+                file=sys.stderr,
+            )
             return exitcodes.USAGE
         head, lines = vouched.get("head"), vouched["lines"]
     try:
         verdict = journal.verify(path, head, lines)
     except RecordError as exc:
-        print(f"offramp: {exc}", file=sys.stderr)
+        print(_("offramp: {problem}", problem=exc), file=sys.stderr)
         return int(exc.exit_code)
-    print(f"{path}: {'intact' if verdict.ok else 'CHANGED'}: {verdict.message}")
+    print(f"{path}: {_('intact') if verdict.ok else _('CHANGED')}: {verdict.message}")
     return exitcodes.SUCCESS if verdict.ok else exitcodes.JOURNAL_CHANGED

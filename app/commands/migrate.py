@@ -99,17 +99,28 @@ def _options(args: argparse.Namespace) -> Any:
 
 
 def _print_plan(plan: Any) -> None:
-    say(f"Plan for this {plan.platform} machine ({len(plan.steps)} steps):")
+    from app.core.i18n import _, ngettext, shown
+
+    n = len(plan.steps)
+    say(
+        ngettext(
+            "Plan for this {system} machine ({n} step):",
+            "Plan for this {system} machine ({n} steps):",
+            n,
+            system=plan.platform,
+        )
+    )
     for number, step in enumerate(plan.steps, 1):
-        marker = "  [needs you]" if step.needs_person else ""
-        say(f"  {number:2}. {step.title}{marker}")
+        marker = "  " + _("[needs you]") if step.needs_person else ""
+        say(f"  {number:2}. {shown(step.title)}{marker}")
         if step.detail:
-            say(f"      {step.detail}")
+            say(f"      {shown(step.detail)}")
     for warning in plan.warnings:
-        say(f"  note: {warning}")
+        say("  " + _("note: {warning}", warning=warning))
 
 
 def run_plan(args: argparse.Namespace) -> int:
+    from app.core.i18n import _
     from app.core.migrate.plan import PlanError
     from app.core.migrate.session import SessionError, plan_for, policy_for
 
@@ -117,33 +128,37 @@ def run_plan(args: argparse.Namespace) -> int:
     try:
         plan, scan, _replacement = plan_for(options, policy_for(options))
     except (SessionError, PlanError) as exc:
-        say(f"offramp: {exc}", file=sys.stderr)
+        say(_("offramp: {problem}", problem=exc), file=sys.stderr)
         return exitcodes.USAGE
     if args.json:
         emit_json({**plan.to_dict(), "verdict": scan.findings.verdict})
     elif scan.findings.clean:
-        print("Nothing banned was found on this machine: there is nothing to migrate.")
+        print(_("Nothing banned was found on this machine: there is nothing to migrate."))
     else:
         _print_plan(plan)
     return exitcodes.SUCCESS
 
 
 def _ask_terminal(question: Any) -> bool:
+    from app.core.i18n import _, shown
+
     if not sys.stdin.isatty():
         return False
     say()
-    say(question.title)
-    say(f"  {question.text}")
+    say(shown(question.title))
+    say(f"  {shown(question.text)}")
     if question.warning:
-        say(f"  Warning: {question.warning}")
+        say("  " + _("Warning: {warning}", warning=question.warning))
     if question.url:
-        say(f"  Open: {question.url}")
+        say("  " + _("Open: {url}", url=question.url))
     prompt = {
-        "reboot": "Restart now? [y/N] ",
-        "acknowledge": "Done, or not needed? [y/N] ",
-        "delete": "Remove them? [y/N] ",
-    }.get(question.kind, "Done? [y/N] ")
-    return input(prompt).strip().lower() in ("y", "yes")
+        "reboot": _("Restart now? [y/N] "),
+        "acknowledge": _("Done, or not needed? [y/N] "),
+        "delete": _("Remove them? [y/N] "),
+    }.get(question.kind, _("Done? [y/N] "))
+    # "y" and "yes" always work, whatever the language, as a script typing them expects.
+    yes = {"y", "yes", *(_("y"), _("yes"))}
+    return input(prompt).strip().lower() in yes
 
 
 def _prompt_secret(label: str, secret: bool) -> str | None:
@@ -151,21 +166,34 @@ def _prompt_secret(label: str, secret: bool) -> str | None:
         return None
     import getpass
 
-    value = getpass.getpass(f"{label} (leave empty if none): ") if secret else input(f"{label}: ")
+    from app.core.i18n import _
+
+    value = (
+        getpass.getpass(_("{label} (leave empty if none): ", label=label))
+        if secret
+        else input(_("{label}: ", label=label))
+    )
     return value or None
 
 
 def _progress(message: str, fraction: float) -> None:
-    say(f"[{int(fraction * 100):3}%] {message}", file=sys.stderr)
+    from app.core.i18n import shown
+
+    say(f"[{int(fraction * 100):3}%] {shown(message)}", file=sys.stderr)
 
 
 def _finish(result: Any, silent: bool) -> int:
+    from app.core.i18n import _
+
     code = result.exit_code
     words = exitcodes.DESCRIPTIONS.get(code, "failed")
-    say(f"{'Finished' if code == 0 else 'Stopped'}: {result.message} (exit {code}: {words})")
+    if code == 0:
+        say(_("Finished: {message} (exit {code}: {words})", message=result.message, code=str(code), words=words))
+    else:
+        say(_("Stopped: {message} (exit {code}: {words})", message=result.message, code=str(code), words=words))
     for item in result.state.to_do:
-        say(f"  to do: {item}")
-    say(f"Support code: {result.state.support_code}")
+        say("  " + _("to do: {item}", item=item))
+    say(_("Support code: {code}", code=result.state.support_code))
     return code
 
 
@@ -178,11 +206,14 @@ def _record_error(exc: Any) -> int:
     eventlog.event(
         "migrate.records.failed", str(exc), level=logging.ERROR, console=False, exit_code=exc.exit_code, path=exc.path
     )
-    print(f"offramp: {exc}", file=sys.stderr)
+    from app.core.i18n import _
+
+    print(_("offramp: {problem}", problem=exc), file=sys.stderr)
     return int(exc.exit_code)
 
 
 def run_migrate(args: argparse.Namespace) -> int:
+    from app.core.i18n import _
     from app.core.migrate import session
     from app.core.migrate.plan import PlanError
     from app.core.migrate.recorderrors import RecordError
@@ -195,18 +226,19 @@ def run_migrate(args: argparse.Namespace) -> int:
             # Checked here, before the scan, and again by the stage step before the installer is used.
             entry = open_bundle(args.offline).entry(args.to)
         except BundleError as exc:
-            print(f"offramp: {exc}", file=sys.stderr)
+            print(_("offramp: {problem}", problem=exc), file=sys.stderr)
             return exc.exit_code
         options.replacement_ref, options.offline_dir = str(entry.playbook), str(args.offline)
     if not options.silent and not sys.stdin.isatty() and not options.dry_run:
         print(
-            "offramp: no terminal to ask questions on: add --silent (and a --policy) to run unattended", file=sys.stderr
+            _("offramp: no terminal to ask questions on: add --silent (and a --policy) to run unattended"),
+            file=sys.stderr,
         )
         return exitcodes.USAGE
     try:
         runner, scan = session.start(options, progress=_progress, ask=_ask_terminal, prompt_secret=_prompt_secret)
         if runner is None:
-            print("Nothing banned was found on this machine: nothing to do.")
+            print(_("Nothing banned was found on this machine: nothing to do."))
             return exitcodes.SUCCESS
         if not options.silent:
             _print_plan(runner.ctx.plan)
@@ -216,19 +248,20 @@ def run_migrate(args: argparse.Namespace) -> int:
             print(playbook_line(provenance(runner.ctx.replacement, options.offline_dir)))
         return _finish(runner.run(), options.silent)
     except (session.SessionError, PlanError) as exc:
-        say(f"offramp: {exc}", file=sys.stderr)
+        say(_("offramp: {problem}", problem=exc), file=sys.stderr)
         return exitcodes.USAGE
     except RecordError as exc:
         return _record_error(exc)
 
 
 def run_resume(args: argparse.Namespace) -> int:
+    from app.core.i18n import _, shown
     from app.core.migrate import session
     from app.core.migrate.recorderrors import RecordError
 
     try:
         if getattr(args, "abandon", False):
-            print(session.abandon())
+            print(shown(session.abandon()))
             return exitcodes.SUCCESS
         if getattr(args, "pending", False):
             state = session.pending()
@@ -248,10 +281,12 @@ def run_resume(args: argparse.Namespace) -> int:
         return _finish(runner.run(), args.silent)
     except session.AlreadyFinished as exc:
         code = exc.exit_code
-        say(f"{str(exc)[0].upper()}{str(exc)[1:]} (exit {code}: {exitcodes.DESCRIPTIONS.get(code, 'failed')})")
+        text = shown(exc)
+        words = exitcodes.DESCRIPTIONS.get(code, "failed")
+        say(_("{message} (exit {code}: {words})", message=text[:1].upper() + text[1:], code=str(code), words=words))
         return code
     except session.SessionError as exc:
-        print(f"offramp: {exc}", file=sys.stderr)
+        print(_("offramp: {problem}", problem=exc), file=sys.stderr)
         return exitcodes.USAGE
     except RecordError as exc:
         return _record_error(exc)

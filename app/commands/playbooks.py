@@ -39,7 +39,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="print the JSON Schema of a YAML kind",
         description="Print the JSON Schema for a kind of YAML file (for editors and reviewers).",
     )
-    p.add_argument("kind", nargs="?", choices=["banned-catalogue", "replacement", "policy"])
+    p.add_argument("kind", nargs="?", choices=["banned-catalogue", "replacement", "policy", "walkthrough"])
     p.set_defaults(handler=run_schema)
     p = actions.add_parser(
         "update",
@@ -56,6 +56,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run_list(args: argparse.Namespace) -> int:
     from app.core.data import platforms
     from app.core.data.replacements import load_replacements
+    from app.core.i18n import _
 
     platform = platforms.from_typed(args.platform) if args.platform else None
     found = [r for r in load_replacements() if platform is None or platform in r.platforms]
@@ -83,38 +84,41 @@ def run_list(args: argparse.Namespace) -> int:
     rows = []
     for r in found:
         shown = [p for p in r.platforms if platform in (None, p)]
-        silent = ", ".join(f"{platforms.typed_name(p)}:{'yes' if r.silent_on(p) else 'guided'}" for p in shown)
+        silent = ", ".join(f"{platforms.typed_name(p)}:{_('yes') if r.silent_on(p) else _('guided')}" for p in shown)
         rows.append([r.id, r.name, r.price, silent, ", ".join(r.features())])
-    print(table(rows, ["ID", "NAME", "PRICE", "SILENT INSTALL", "INCLUDES"]))
+    print(table(rows, [_("ID"), _("NAME"), _("PRICE"), _("SILENT INSTALL"), _("INCLUDES")]))
     return exitcodes.SUCCESS
 
 
 def run_validate(args: argparse.Namespace) -> int:
     from app.core.data.validation import validate_paths
+    from app.core.i18n import _, ngettext
 
     count, problems = validate_paths([Path(p) for p in args.paths])
     for problem in problems:
         print(problem, file=sys.stderr)
     if count == 0:
-        print("no YAML files found in: " + " ".join(args.paths), file=sys.stderr)
+        print(_("no YAML files found in: {paths}", paths=" ".join(args.paths)), file=sys.stderr)
         return exitcodes.USAGE
     if problems:
         bad = len({p.path for p in problems})
-        print(f"{bad} of {count} file(s) invalid, {len(problems)} problem(s)", file=sys.stderr)
+        files = ngettext("{bad} of {n} file invalid", "{bad} of {n} files invalid", count, bad=bad)
+        print(ngettext("{files}, {n} problem", "{files}, {n} problems", len(problems), files=files), file=sys.stderr)
         return exitcodes.USAGE
-    print(f"{count} file(s) valid")
+    print(ngettext("{n} file valid", "{n} files valid", count))
     return exitcodes.SUCCESS
 
 
 def run_schema(args: argparse.Namespace) -> int:
     from app.core.data.validation import KINDS, schema_text
+    from app.core.i18n import _
 
     kinds = [args.kind] if args.kind else list(KINDS)
     for kind in kinds:
         try:
             sys.stdout.write(schema_text(kind))
         except FileNotFoundError:
-            print(f"no schema is installed for {kind!r}", file=sys.stderr)
+            print(_("no schema is installed for {kind}", kind=repr(kind)), file=sys.stderr)
             return exitcodes.USAGE
     return exitcodes.SUCCESS
 
@@ -122,18 +126,27 @@ def run_schema(args: argparse.Namespace) -> int:
 def run_update(args: argparse.Namespace) -> int:
     from app.core import paths
     from app.core.data.updates import UpdateError, update
+    from app.core.i18n import _, ngettext
 
     try:
         result = update(args.repository, args.trusted_root, paths.playbook_updates_dir())
     except UpdateError as exc:
-        print(f"offramp: {exc}", file=sys.stderr)
+        print(_("offramp: {problem}", problem=exc), file=sys.stderr)
         return exitcodes.UPDATE_REFUSED
     except OSError as exc:
-        print(f"offramp: cannot read the trusted root or write the updates: {exc}", file=sys.stderr)
+        print(_("offramp: cannot read the trusted root or write the updates: {problem}", problem=exc), file=sys.stderr)
         return exitcodes.USAGE
     for name in result.taken:
-        print(f"updated: {name}")
+        print(_("updated: {name}", name=name))
     for line in result.skipped:
-        print(f"skipped: {line}")
-    print(f"{len(result.taken)} playbook(s) updated into {paths.playbook_updates_dir()}")
+        print(_("skipped: {reason}", reason=line))
+    folder = paths.playbook_updates_dir()
+    print(
+        ngettext(
+            "{n} playbook updated into {folder}",
+            "{n} playbooks updated into {folder}",
+            len(result.taken),
+            folder=folder,
+        )
+    )
     return exitcodes.SUCCESS

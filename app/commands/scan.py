@@ -47,85 +47,157 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def _yes_no(value: bool | None) -> str:
-    return "unknown" if value is None else ("yes" if value else "no")
+    from app.core.i18n import _
+
+    return _("unknown") if value is None else (_("yes") if value else _("no"))
 
 
 def _certainty(value: str) -> str:
-    return "certain" if value == "certain" else "probable (removed only once a person confirms it)"
+    from app.core.i18n import _
+
+    return _("certain") if value == "certain" else _("probable (removed only once a person confirms it)")
+
+
+def _kind(kind: str) -> str:
+    """A leftover's kind as a word of the reader's language (the JSON keeps the English one)."""
+    from app.core.i18n import _
+
+    words = {
+        "service": _("service"),
+        "driver": _("driver"),
+        "folder": _("folder"),
+        "file": _("file"),
+        "key": _("registry key"),
+        "process": _("process"),
+        "unit": _("systemd unit"),
+        "launchd": _("launchd job"),
+        "kext": _("kernel extension"),
+        "extension": _("system extension"),
+        "receipt": _("package receipt"),
+        "app": _("app"),
+        "package": _("package"),
+        "program": _("program"),
+        "security-center-entry": _("Security Center entry"),
+    }
+    return words.get(kind, kind)
+
+
+def _restart(level: str) -> str:
+    from app.core.i18n import _
+
+    return {"required": _("required"), "maybe": _("maybe"), "none": _("none")}.get(level, level)
 
 
 def print_summary(result: object) -> None:
+    from app.core import i18n
+    from app.core.data import timeline
+    from app.core.i18n import _, ngettext, shown
     from app.core.scan.run import ScanResult
 
     assert isinstance(result, ScanResult)
     f = result.findings
-    vendor = " or ".join(c.vendor.name for c in result.scanned)
-    say(f"Offramp scan of {result.source.detail} ({f.platform}), {f.scanned_at:%Y-%m-%d %H:%M} UTC")
-    for each in result.to_dict()["catalogues"]:
-        say(f"{each['headline']['text']} ({each['headline']['days_ago']} days ago)")
+    vendor = i18n.join_or([c.vendor.name for c in result.scanned])
+    say(
+        _(
+            "Offramp scan of {source} ({system}), {date} {time} UTC",
+            source=result.source.detail,
+            system=f.platform,
+            date=i18n.format_date(f.scanned_at.date()),
+            time=f.scanned_at.strftime("%H:%M"),
+        )
+    )
+    for catalogue in result.scanned:
+        ago = timeline.updates_stopped(catalogue, f.scanned_at.date()).phrase()
+        say(f"{catalogue.headline_shown()} ({ago})")
     say()
     if f.installed:
-        say(f"Banned software installed ({len(f.installed)}):")
+        say(_("Banned software installed ({n}):", n=len(f.installed)))
         for n, p in enumerate(f.installed, 1):
             label = p.edition if p.edition and p.edition != p.name else p.name
             say(f"  {n}. {label}" + (f" {p.version}" if p.version else "") + f"  [{p.product_id}]")
-            say(f"     certainty: {_certainty(p.certainty)}")
+            say("     " + _("certainty: {certainty}", certainty=_certainty(p.certainty)))
             age = (
-                f"{p.definitions_date[:10]} ({p.definitions_age_days} days old)"
+                ngettext(
+                    "{date} ({n} day old)",
+                    "{date} ({n} days old)",
+                    p.definitions_age_days or 0,
+                    date=p.definitions_date[:10],
+                )
                 if p.definitions_date
-                else "not readable"
+                else _("not readable")
             )
-            say(f"     running: {_yes_no(p.running)}   protecting: {_yes_no(p.protecting)}   definitions: {age}")
+            say(
+                "     "
+                + _(
+                    "running: {running}   protecting: {protecting}   definitions: {definitions}",
+                    running=_yes_no(p.running),
+                    protecting=_yes_no(p.protecting),
+                    definitions=age,
+                )
+            )
             if p.removal_methods:
-                say(f"     removal: {', '.join(p.removal_methods)}; restart: {p.reboot}")
+                say(
+                    "     "
+                    + _(
+                        "removal: {methods}; restart: {restart}",
+                        methods=", ".join(p.removal_methods),
+                        restart=_restart(p.reboot or "none"),
+                    )
+                )
         say()
     if f.leftovers:
-        say(f"Leftovers of removed {vendor} software ({len(f.leftovers)}):")
+        say(_("Leftovers of removed {vendor} software ({n}):", vendor=vendor, n=len(f.leftovers)))
         for item in f.leftovers:
-            say(f"  - {item.kind} {item.name}  ({item.product_name}; {_certainty(item.certainty)})")
+            say(f"  - {_kind(item.kind)} {item.name}  ({item.product_name}; {_certainty(item.certainty)})")
         say()
     if f.shared:
-        say(f"Shared {vendor} parts, removed with the products above ({len(f.shared)}):")
+        say(_("Shared {vendor} parts, removed with the products above ({n}):", vendor=vendor, n=len(f.shared)))
         for item in f.shared:
-            say(f"  - {item.kind} {item.name}  ({_certainty(item.certainty)})")
+            say(f"  - {_kind(item.kind)} {item.name}  ({_certainty(item.certainty)})")
         say()
     if f.guest_installs:
-        say("Installed inside a virtual machine, not on this system (remove it in the guest):")
+        say(_("Installed inside a virtual machine, not on this system (remove it in the guest):"))
         for note in f.guest_installs:
             say(f"  - {note.name}: {', '.join(str(e.row.get('path') or e.row.get('name')) for e in note.evidence)}")
         say()
     if f.notes:
-        say(f"Seen but not {vendor}, left alone:")
+        say(_("Seen but not {vendor}, left alone:", vendor=vendor))
         for note in f.notes:
-            say(f"  - {note.name} ({note.maker}): {note.reason}")
+            say(f"  - {note.name} ({note.maker}): {shown(note.reason)}")
         say()
     if f.other_security_products:
-        say(
-            "Other security products: "
-            + ", ".join(p.name + (f" ({p.state})" if p.state else "") for p in f.other_security_products)
-        )
+        products = ", ".join(p.name + (f" ({p.state})" if p.state else "") for p in f.other_security_products)
+        say(_("Other security products: {products}", products=products))
         say()
+    count = len(f.installed)
     verdict = {
-        "banned-installed": f"Result: banned {vendor} software is installed. "
-        "See the steps with 'offramp plan --to REPLACEMENT' ('offramp playbooks list').",
-        "leftovers": f"Result: no {vendor} product is installed, but it left parts behind.",
-        "clean": f"Result: nothing from {vendor} was found.",
+        "banned-installed": ngettext(
+            "Result: {n} banned {vendor} product is installed. "
+            "See the steps with 'offramp plan --to REPLACEMENT' ('offramp playbooks list').",
+            "Result: {n} banned {vendor} products are installed. "
+            "See the steps with 'offramp plan --to REPLACEMENT' ('offramp playbooks list').",
+            count,
+            vendor=vendor,
+        ),
+        "leftovers": _("Result: no {vendor} product is installed, but it left parts behind.", vendor=vendor),
+        "clean": _("Result: nothing from {vendor} was found.", vendor=vendor),
     }[f.verdict]
     say(verdict)
 
 
 def run(args: argparse.Namespace) -> int:
     from app.core import eventlog
+    from app.core.i18n import _
     from app.core.scan.inventory import InventoryError
     from app.core.scan.run import run_scan
 
     try:
         result = run_scan(root=args.root, inventory_file=args.inventory, catalogue_id=args.catalogue)
     except InventoryError as exc:
-        say(f"offramp: bad inventory: {exc}", file=sys.stderr)
+        say(_("offramp: bad inventory: {problem}", problem=exc), file=sys.stderr)
         return exitcodes.USAGE
     except ValueError as exc:
-        print(f"offramp: {exc}", file=sys.stderr)
+        print(_("offramp: {problem}", problem=exc), file=sys.stderr)
         return exitcodes.USAGE
     f = result.findings
     eventlog.event(
@@ -145,12 +217,13 @@ def run(args: argparse.Namespace) -> int:
 
 def run_collect(args: argparse.Namespace) -> int:
     from app.core.data.catalogue import combine, load_catalogues
+    from app.core.i18n import _
     from app.core.scan.run import collect
 
     try:
         inventory, _source = collect(combine(load_catalogues(args.catalogue)), root=args.root)
     except ValueError as exc:
-        print(f"offramp: {exc}", file=sys.stderr)
+        print(_("offramp: {problem}", problem=exc), file=sys.stderr)
         return exitcodes.USAGE
     emit_json(inventory)
     return exitcodes.SUCCESS

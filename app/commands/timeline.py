@@ -20,7 +20,9 @@ def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+        from app.core.i18n import _
+
+        raise argparse.ArgumentTypeError(_("expected a date as YYYY-MM-DD, got {text}", text=repr(text))) from None
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -40,11 +42,12 @@ def run(args: argparse.Namespace) -> int:
 
     from app.core.data import timeline
     from app.core.data.catalogue import load_catalogues
+    from app.core.i18n import _
 
     try:
         catalogues = load_catalogues(getattr(args, "catalogue", None))
     except ValueError as exc:
-        print(f"offramp: {exc}", file=sys.stderr)
+        print(_("offramp: {problem}", problem=exc), file=sys.stderr)
         return exitcodes.USAGE
     today = args.today or timeline.today_local()
     if args.json:
@@ -86,19 +89,21 @@ def _data(catalogue: Catalogue, today: dt.date) -> dict[str, Any]:
 
 def _print(catalogue: Catalogue, today: dt.date) -> None:
     from app.core.data import timeline
+    from app.core.i18n import _, format_date, shown
 
-    print(f"{catalogue.vendor.name}: the ban, step by step (today is {today.isoformat()})\n")
+    print(_("{vendor}: the ban, step by step (today is {date})", vendor=catalogue.vendor.name, date=format_date(today)))
+    print()
     for e in catalogue.timeline:
-        when = e.date.isoformat() + (f" {e.time} (UTC{e.utc_offset})" if e.time else "")
-        approx = " (approximate)" if e.approximate else ""
-        print(f"{when}{approx} — {e.title} [{timeline.distance(e, today).phrase()}]")
-        print(f"    {e.meaning}")
+        when = format_date(e.date) + (f" {e.time} (UTC{e.utc_offset})" if e.time else "")
+        approx = " " + _("(approximate)") if e.approximate else ""
+        print(f"{when}{approx} — {shown(e.title)} [{timeline.distance(e, today).phrase()}]")
+        print(f"    {shown(e.meaning)}")
         for source in e.sources:
-            print(f"    source: {source}")
+            print("    " + _("source: {address}", address=source))
         print()
     headline = timeline.updates_stopped(catalogue, today)
-    print(f"{catalogue.headline_text('{:%Y-%m-%d}')} ({headline.phrase()})")
-    print(catalogue.legal_status.summary)
+    print(f"{catalogue.headline_shown()} ({headline.phrase()})")
+    print(shown(catalogue.legal_status.summary))
     print()
 
 

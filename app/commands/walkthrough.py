@@ -35,6 +35,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of printing")
     p.add_argument("--catalogue", metavar="ID", help="only this banned-product catalogue (default: every shipped one)")
+    _language_argument(p)
     p.set_defaults(handler=run_walkthrough)
 
     p = commands.add_parser(
@@ -52,19 +53,32 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="the JSON report to read (default: report.json in Offramp's state folder)",
     )
     p.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of printing")
+    _language_argument(p)
     p.set_defaults(handler=run_report)
 
 
+def _language_argument(p: argparse.ArgumentParser) -> None:
+    # Its own name: a sub-command's default would otherwise overwrite the top-level --lang. app/cli.py reads both.
+    p.add_argument(
+        "--lang",
+        dest="page_lang",
+        metavar="LANG",
+        help="the language of the page (en, es, ru; default: offramp's --lang, or the system's)",
+    )
+
+
 def _write(text: str, output: Path | None) -> int:
+    from app.core.i18n import _
+
     if output is None:
         sys.stdout.write(text)
         return exitcodes.SUCCESS
     try:
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
-        print(f"offramp: cannot write {output}: {exc.strerror or exc}", file=sys.stderr)
+        print(_("offramp: cannot write {file}: {problem}", file=output, problem=exc.strerror or exc), file=sys.stderr)
         return exitcodes.USAGE
-    print(f"Written to {output}", file=sys.stderr)
+    print(_("Written to {file}", file=output), file=sys.stderr)
     return exitcodes.SUCCESS
 
 
@@ -72,19 +86,23 @@ def run_walkthrough(args: argparse.Namespace) -> int:
     from app.core.data.catalogue import combine, load_catalogues
     from app.core.data.platforms import this_platform
     from app.core.data.replacements import find_replacement
+    from app.core.i18n import _
     from app.core.output.walkthrough import WalkthroughError, render_walkthrough_html, render_walkthrough_text
 
     try:
         replacement = find_replacement(args.to)
     except KeyError:
-        print(f"offramp: unknown playbook {args.to!r}: see 'offramp playbooks list'", file=sys.stderr)
+        print(
+            _("offramp: unknown playbook {playbook}: see 'offramp playbooks list'", playbook=repr(args.to)),
+            file=sys.stderr,
+        )
         return exitcodes.USAGE
     render = render_walkthrough_html if args.format == "html" else render_walkthrough_text
     try:
         catalogue = combine(load_catalogues(getattr(args, "catalogue", None)))
         text = render(replacement, args.os or this_platform(), catalogue)
     except (WalkthroughError, ValueError) as exc:
-        print(f"offramp: {exc}", file=sys.stderr)
+        print(_("offramp: {problem}", problem=exc), file=sys.stderr)
         return exitcodes.USAGE
     return _write(text, args.output)
 
@@ -93,13 +111,14 @@ def run_report(args: argparse.Namespace) -> int:
     import json  # here, not at the top: `offramp --help` builds every command's parser
 
     from app.core import paths
+    from app.core.i18n import _
     from app.core.output.report_html import ReportError, load_report, render_report
 
     source = args.input or paths.state_dir() / "report.json"
     try:
         report = load_report(source)
     except ReportError as exc:
-        print(f"offramp: {exc}", file=sys.stderr)
+        print(_("offramp: {problem}", problem=exc), file=sys.stderr)
         return exitcodes.USAGE
     if args.format == "json":
         text = json.dumps(report, indent=2, ensure_ascii=False, sort_keys=True) + "\n"

@@ -38,27 +38,34 @@ SIGNER_MISMATCH = 32  # the installer is not signed by the signer its playbook p
 INTERNAL = 70  # sysexits' EX_SOFTWARE: a bug in Offramp, distinct from every documented outcome
 INTERRUPTED = 130  # Ctrl+C, as a shell reports a process ended by SIGINT
 
+
+def N_(text: str) -> str:
+    """Marks a text for the translation catalogue without translating it: these words are shown through
+    app.core.i18n.shown(), and this module stays one that `offramp --help` can import for nothing."""
+    return text
+
+
 DESCRIPTIONS = {
-    SUCCESS: "success",
-    REBOOT_REQUIRED: "restart required; Offramp resumes after it",
-    REBOOT_STARTED: "restart started",
-    RETRY_LATER: "another installation is in progress; try again later",
-    CANCELLED: "cancelled",
-    FAILURE: "failed",
-    USAGE: "usage or input error",
-    NOT_ELEVATED: "needs administrator rights",
-    PREFLIGHT_FAILED: "the machine is not ready (see the report)",
-    DOWNLOAD_FAILED: "the replacement could not be downloaded",
-    HASH_MISMATCH: "the download did not match the playbook's SHA-256; nothing was run",
-    SIGNER_MISMATCH: "the installer is not signed by the publisher the playbook pins; nothing was run",
-    UNINSTALL_BLOCKED: "removal blocked by a password or self-defence",
-    UNINSTALL_FAILED: "the uninstaller failed",
-    INSTALL_FAILED: "the replacement's installer failed",
-    NOT_PROTECTING: "the replacement is installed but not protecting",
-    STILL_FOUND: "banned software is still present after removal",
-    NEEDS_PERSON: "a step needs a person at the machine",
-    RECORD_DAMAGED: "the migration's saved record was damaged (kept aside) or is from a newer Offramp",
-    RECORDS_INACCESSIBLE: "the migration's record cannot be written (disk full or read-only)",
-    INTERNAL: "internal error (the details are in the log)",
-    INTERRUPTED: "interrupted",
+    SUCCESS: N_("success"),
+    REBOOT_REQUIRED: N_("restart required; Offramp resumes after it"),
+    REBOOT_STARTED: N_("restart started"),
+    RETRY_LATER: N_("another installation is in progress; try again later"),
+    CANCELLED: N_("cancelled"),
+    FAILURE: N_("failed"),
+    USAGE: N_("usage or input error"),
+    NOT_ELEVATED: N_("needs administrator rights"),
+    PREFLIGHT_FAILED: N_("the machine is not ready (see the report)"),
+    DOWNLOAD_FAILED: N_("the replacement could not be downloaded"),
+    HASH_MISMATCH: N_("the download did not match the playbook's SHA-256; nothing was run"),
+    SIGNER_MISMATCH: N_("the installer is not signed by the publisher the playbook pins; nothing was run"),
+    UNINSTALL_BLOCKED: N_("removal blocked by a password or self-defence"),
+    UNINSTALL_FAILED: N_("the uninstaller failed"),
+    INSTALL_FAILED: N_("the replacement's installer failed"),
+    NOT_PROTECTING: N_("the replacement is installed but not protecting"),
+    STILL_FOUND: N_("banned software is still present after removal"),
+    NEEDS_PERSON: N_("a step needs a person at the machine"),
+    RECORD_DAMAGED: N_("the migration's saved record was damaged (kept aside) or is from a newer Offramp"),
+    RECORDS_INACCESSIBLE: N_("the migration's record cannot be written (disk full or read-only)"),
+    INTERNAL: N_("internal error (the details are in the log)"),
+    INTERRUPTED: N_("interrupted"),
 }

@@ -36,14 +36,14 @@ def test_every_malformed_file_is_reported_and_nothing_runs(tmp_path: Path) -> No
     assert "Traceback" not in result.stderr + result.stdout
     for name in MALFORMED:
         assert any(line.startswith(f"{tmp_path / name}:") for line in result.stderr.splitlines()), name
-    assert f"{len(MALFORMED)} of {len(MALFORMED)} file(s) invalid" in result.stderr
+    assert f"{len(MALFORMED)} of {len(MALFORMED)} files invalid" in result.stderr
     assert not marker.exists()
 
 
 def test_a_valid_file_exits_zero(tmp_path: Path) -> None:
     (tmp_path / "good.yaml").write_text(GOOD)
     result = run_cli("playbooks", "validate", str(tmp_path / "good.yaml"))
-    assert (result.returncode, result.stdout.strip()) == (0, "1 file(s) valid")
+    assert (result.returncode, result.stdout.strip()) == (0, "1 file valid")
 
 
 def test_missing_path_is_an_input_error(tmp_path: Path) -> None:

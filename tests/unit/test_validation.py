@@ -95,7 +95,7 @@ def test_unknown_kind_is_refused(tmp_path: Path) -> None:
     found = problems_for(tmp_path, "kind: recipe\n")
     assert found == [
         f"{tmp_path / 'sample.yaml'}:1:7: kind: expected one of 'banned-catalogue', 'replacement', "
-        "'policy', got 'recipe'"
+        "'policy', 'walkthrough', got 'recipe'"
     ]
 
 
@@ -133,3 +133,13 @@ def test_load_checked_raises_with_all_problems(tmp_path: Path) -> None:
 )
 def test_detection_patterns_must_be_exact_shapes(pattern: str, ok: bool) -> None:
     assert (check_pattern(pattern) is None) is ok
+
+
+def test_a_walkthrough_text_counted_in_two_forms_fills_in_the_same_names(tmp_path: Path) -> None:
+    good = "kind: walkthrough\nschema_version: 1\ntexts:\n  steps: {one: '{n} step, {x}', other: '{n} steps, {x}'}\n"
+    assert problems_for(tmp_path, good) == []
+    bad = "kind: walkthrough\nschema_version: 1\ntexts:\n  steps: {one: 'one step', other: '{n} steps'}\n"
+    assert problems_for(tmp_path, bad) == [
+        f"{tmp_path / 'sample.yaml'}:4:10: texts.steps: 'one' and 'other' must fill in the same {{names}}, "
+        "{n} among them"
+    ]

@@ -144,6 +144,15 @@ class Catalogue(NamedTuple):
             return f"{event.title} ({date})."
         return self.headline.text.format(vendor=self.vendor.name, date=date)
 
+    def headline_shown(self) -> str:
+        """The headline in the reader's language (app.core.i18n), its date written their way (ISO in English)."""
+        from app.core.i18n import _, format_date
+
+        event = self.headline_event()
+        if not self.headline.text:
+            return _("{title} ({date}).", title=event.title, date=format_date(event.date))
+        return _(self.headline.text, vendor=self.vendor.name, date=format_date(event.date))
+
     def milestone(self, mark: str) -> Event:
         for event in self.timeline:
             if event.marks == mark:

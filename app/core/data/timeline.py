@@ -13,11 +13,14 @@ class Distance(NamedTuple):
     days: int  # positive: the event is in the past
 
     def phrase(self) -> str:
+        """'613 days ago', 'today', 'in 3 days', in the reader's language (the JSON keeps the number)."""
+        from app.core.i18n import _, ngettext
+
         if self.days == 0:
-            return "today"
-        n = abs(self.days)
-        unit = "day" if n == 1 else "days"
-        return f"{n} {unit} ago" if self.days > 0 else f"in {n} {unit}"
+            return _("today")
+        if self.days > 0:
+            return ngettext("{n} day ago", "{n} days ago", self.days)
+        return ngettext("in {n} day", "in {n} days", -self.days)
 
 
 def today_local() -> dt.date:

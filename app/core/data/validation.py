@@ -26,6 +26,7 @@ KINDS = {
     "banned-catalogue": "catalogue.schema.json",
     "replacement": "replacement.schema.json",
     "policy": "policy.schema.json",
+    "walkthrough": "walkthrough.schema.json",
 }
 
 
@@ -312,7 +313,22 @@ def _replacement_rules(doc: Document) -> Iterator[Problem]:
             )
 
 
-RULES = {"banned-catalogue": _catalogue_rules, "replacement": _replacement_rules}
+def _walkthrough_rules(doc: Document) -> Iterator[Problem]:
+    """A counted text's two forms fill in the same names, and both say the count."""
+    for key, text in doc.data["texts"].items():
+        if not isinstance(text, dict):
+            continue
+        fields = {form: set(re.findall(r"\{([A-Za-z_][A-Za-z0-9_]*)\}", text[form])) for form in ("one", "other")}
+        if fields["one"] != fields["other"] or "n" not in fields["other"]:
+            yield Problem(
+                doc.path,
+                doc.where(("texts", key)),
+                field_name(("texts", key)),
+                "'one' and 'other' must fill in the same {names}, {n} among them",
+            )
+
+
+RULES = {"banned-catalogue": _catalogue_rules, "replacement": _replacement_rules, "walkthrough": _walkthrough_rules}
 
 
 def problems_in(doc: Document) -> list[Problem]:

@@ -18,6 +18,7 @@ from typing import Any
 from app.core.data.catalogue import Catalogue
 from app.core.data.policy import Policy
 from app.core.data.replacements import Replacement
+from app.core.i18n import Text
 from app.core.scan.findings import Findings, InstalledProduct
 
 STAGEABLE = {"download", "package", "winget", "builtin"}
@@ -27,7 +28,7 @@ STAGEABLE = {"download", "package", "winget", "builtin"}
 class Step:
     id: str  # stable across runs: the journal and the state file refer to steps by it
     kind: str  # preflight, rescue, stage, uninstall, reboot, cleanup, install, verify, rescan, report
-    title: str
+    title: str  # English, a Text (app.core.i18n) where the planner wrote it: i18n.shown() gives the reader's words
     detail: str = ""
     params: dict[str, Any] = field(default_factory=dict)
     cancellable: bool = True  # cancelling before or during this step leaves the machine consistent
@@ -94,8 +95,8 @@ def _uninstall_step(product: InstalledProduct, catalogue: Catalogue, platform: s
         return Step(
             f"uninstall.{product.product_id}",
             "uninstall",
-            f"Remove {product.edition or product.name}",
-            "Offramp has no removal method for this product on this system: remove it by hand.",
+            Text("Remove {product}", product=product.edition or product.name),
+            Text("Offramp has no removal method for this product on this system: remove it by hand."),
             params={"product_id": product.product_id, "method": "manual"},
             needs_person=True,
         )
@@ -130,18 +131,25 @@ def _uninstall_step(product: InstalledProduct, catalogue: Catalogue, platform: s
         params["url"] = chosen.url
     label = product.edition or product.name
     detail = {
-        "msi": "Windows Installer removes it silently"
-        + (" (the uninstall password is needed)" if chosen.password != "none" else ""),
-        "package": "The package manager removes " + ", ".join(params.get("packages", [])),
-        "uninstall-string": f"{vendor}'s own uninstaller opens: follow it, and keep your licence if it offers to",
-        "script": f"{vendor}'s uninstall script removes it",
-        "vendor-tool": f"{vendor}'s removal tool must be run by a person. " + (chosen.instructions or ""),
-        "manual": chosen.instructions or "Remove it by hand",
+        "msi": Text("Windows Installer removes it silently (the uninstall password is needed)")
+        if chosen.password != "none"
+        else Text("Windows Installer removes it silently"),
+        "package": Text("The package manager removes {packages}", packages=", ".join(params.get("packages", []))),
+        "uninstall-string": Text(
+            "{vendor}'s own uninstaller opens: follow it, and keep your licence if it offers to", vendor=vendor
+        ),
+        "script": Text("{vendor}'s uninstall script removes it", vendor=vendor),
+        "vendor-tool": Text(
+            "{vendor}'s removal tool must be run by a person. {instructions}",
+            vendor=vendor,
+            instructions=chosen.instructions or "",
+        ),
+        "manual": chosen.instructions or Text("Remove it by hand"),
     }[chosen.kind]
     return Step(
         f"uninstall.{product.product_id}",
         "uninstall",
-        f"Remove {label}",
+        Text("Remove {product}", product=label),
         detail,
         params=params,
         cancellable=False,
@@ -162,8 +170,12 @@ def make_plan(
     platform = findings.platform
     if replacement is not None and platform not in replacement.platforms:
         raise PlanError(
-            f"{replacement.name} is not available for {platform}; "
-            f"choose one with 'offramp playbooks list --platform {platform}'"
+            Text(
+                "{replacement} is not available for {system}; choose one with 'offramp playbooks list --platform "
+                "{system}'",
+                replacement=replacement.name,
+                system=platform,
+            )
         )
     install_methods = replacement.install.get(platform, ()) if replacement else ()
     method = install_methods[0] if install_methods else None
@@ -177,11 +189,19 @@ def make_plan(
     for p in findings.installed:
         if p not in wanted:
             warnings.append(
-                f"{p.name} is kept: the policy does not remove {catalogue.product(p.product_id).family} products"
+                Text(
+                    "{product} is kept: the policy does not remove {family} products",
+                    product=p.name,
+                    family=catalogue.product(p.product_id).family,
+                )
             )
         elif p not in to_remove:
             warnings.append(
-                f"{p.edition or p.name} is probably installed ({p.rule}): it is removed once a person confirms it"
+                Text(
+                    "{product} is probably installed ({rule}): it is removed once a person confirms it",
+                    product=p.edition or p.name,
+                    rule=p.rule,
+                )
             )
     leftovers_ok = [
         f"{item.kind} {item.name}" for item in findings.leftovers if sure(item.certainty, f"{item.kind} {item.name}")
@@ -189,7 +209,12 @@ def make_plan(
     for item in findings.leftovers:
         if f"{item.kind} {item.name}" not in leftovers_ok:
             warnings.append(
-                f"{item.kind} {item.name} is probably a leftover ({item.rule}): it is kept until a person confirms it"
+                Text(
+                    "{kind} {name} is probably a leftover ({rule}): it is kept until a person confirms it",
+                    kind=item.kind,
+                    name=item.name,
+                    rule=item.rule,
+                )
             )
     found = [
         {
@@ -217,9 +242,11 @@ def make_plan(
         Step(
             "preflight",
             "preflight",
-            "Check this machine is ready",
-            "Administrator rights, a pending restart, free disk space, the edition of the system, "
-            "and whether the replacement can be downloaded",
+            Text("Check this machine is ready"),
+            Text(
+                "Administrator rights, a pending restart, free disk space, the edition of the system, "
+                "and whether the replacement can be downloaded"
+            ),
             params={
                 "needs_download": bool(method and method.method == "download"),
                 "download_size": (method.details.get("size") if method else None) or 0,
@@ -250,10 +277,10 @@ def make_plan(
             Step(
                 f"stage.{replacement.id}",
                 "stage",
-                f"Check {replacement.name} is on this computer"
+                Text("Check {replacement} is on this computer", replacement=replacement.name)
                 if builtin
-                else f"Download and check {replacement.name} first",
-                "Nothing is removed until the replacement is on this machine and ready",
+                else Text("Download and check {replacement} first", replacement=replacement.name),
+                Text("Nothing is removed until the replacement is on this machine and ready"),
                 params={"replacement_id": replacement.id, "method": method.method, **_recordable(method.details)},
             )
         )
@@ -270,16 +297,18 @@ def make_plan(
         reboot = "required"
     if reboot != "none":
         if by_policy:
-            detail = "The policy asks for a restart after the removals; Offramp carries on after it"
+            detail = Text("The policy asks for a restart after the removals; Offramp carries on after it")
         elif platform == "windows":
-            detail = "The removal finishes when Windows starts again; Offramp carries on by itself after the restart"
+            detail = Text(
+                "The removal finishes when Windows starts again; Offramp carries on by itself after the restart"
+            )
         else:
-            detail = "The removal finishes after a restart; Offramp carries on after it"
+            detail = Text("The removal finishes after a restart; Offramp carries on after it")
         steps.append(
             Step(
                 "reboot",
                 "reboot",
-                "Restart the computer",
+                Text("Restart the computer"),
                 detail,
                 params={"when": reboot},
                 cancellable=True,
@@ -291,8 +320,8 @@ def make_plan(
             Step(
                 "cleanup",
                 "cleanup",
-                "Remove what the uninstallers left behind",
-                "Only services, drivers, folders and keys that certainly belong to the banned product",
+                Text("Remove what the uninstallers left behind"),
+                Text("Only services, drivers, folders and keys that certainly belong to the banned product"),
                 params={"leftovers": leftovers_ok},
                 cancellable=False,
             )
@@ -303,7 +332,9 @@ def make_plan(
             Step(
                 f"install.{replacement.id}",
                 "install",
-                f"Switch on {replacement.name}" if method.method == "builtin" else f"Install {replacement.name}",
+                Text("Switch on {replacement}", replacement=replacement.name)
+                if method.method == "builtin"
+                else Text("Install {replacement}", replacement=replacement.name),
                 _install_detail(replacement, method.method),
                 params={
                     "replacement_id": replacement.id,
@@ -319,15 +350,17 @@ def make_plan(
             Step(
                 f"verify.{replacement.id}",
                 "verify",
-                f"Check {replacement.name} is protecting this computer",
+                Text("Check {replacement} is protecting this computer", replacement=replacement.name),
                 params={"replacement_id": replacement.id},
             )
         )
     elif not replacement:
-        warnings.append("No replacement was chosen: after removal this machine relies on what the system provides")
+        warnings.append(
+            Text("No replacement was chosen: after removal this machine relies on what the system provides")
+        )
 
-    steps.append(Step("rescan", "rescan", "Scan again to prove nothing banned is left"))
-    steps.append(Step("report", "report", "Write the report"))
+    steps.append(Step("rescan", "rescan", Text("Scan again to prove nothing banned is left")))
+    steps.append(Step("report", "report", Text("Write the report")))
     return Plan(
         platform=platform,
         replacement_id=replacement.id if replacement else None,
@@ -352,9 +385,11 @@ def _recordable(details: Any) -> dict[str, Any]:
 
 def _install_detail(replacement: Replacement, method: str) -> str:
     return {
-        "builtin": f"{replacement.name} is part of the system: Offramp makes sure it is switched on",
-        "winget": "Windows Package Manager installs it silently",
-        "package": "The system's package manager installs it",
-        "download": "The verified installer runs silently",
-        "vendor-page": f"{replacement.vendor}'s page opens: install it from there, then come back",
+        "builtin": Text(
+            "{replacement} is part of the system: Offramp makes sure it is switched on", replacement=replacement.name
+        ),
+        "winget": Text("Windows Package Manager installs it silently"),
+        "package": Text("The system's package manager installs it"),
+        "download": Text("The verified installer runs silently"),
+        "vendor-page": Text("{vendor}'s page opens: install it from there, then come back", vendor=replacement.vendor),
     }.get(method, method)

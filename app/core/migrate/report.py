@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app import __version__
-from app.core import exitcodes, paths
+from app.core import exitcodes, i18n, paths
 from app.core.migrate import statefile
 
 if TYPE_CHECKING:
@@ -183,13 +183,15 @@ def to_json(report: Report) -> dict[str, Any]:
     data = {f.name: getattr(report, f.name) for f in fields(Report)}
     data["steps"] = [vars(step) for step in report.steps]
     data["journal"] = vars(report.journal) if report.journal else None
-    return data
+    # The words are English; `texts` keeps how each message was made, so a page can show it in any language.
+    return {**data, "texts": i18n.recipes(data)}
 
 
 def from_json(data: Any) -> Report:
     """The typed report; ReportShapeError naming the first field that is wrong. Missing fields take defaults."""
     if not isinstance(data, dict):
         raise ReportShapeError("expected a JSON object")
+    data = i18n.revive({k: v for k, v in data.items() if k != "texts"}, data.get("texts"))
     if not isinstance(data.get("support_code"), str):
         raise ReportShapeError("it has no support code")
     raw_steps = data.get("steps")
@@ -213,7 +215,7 @@ def from_json(data: Any) -> Report:
         return value if isinstance(value, dict) else None
 
     def strings(key: str) -> list[str]:
-        return [str(item) for item in data.get(key) or []]
+        return [item if isinstance(item, str) else str(item) for item in data.get(key) or []]
 
     return Report(
         support_code=data["support_code"],
@@ -253,7 +255,7 @@ def _step(raw: dict[str, Any], number: int) -> ReportStep:
         number=given if isinstance(given, int) and not isinstance(given, bool) else number,
         id=str(raw.get("id") or ""),
         kind=str(raw.get("kind") or ""),
-        title=str(raw.get("title") or ""),
+        title=raw["title"] if isinstance(raw.get("title"), str) else "",  # a revived Text stays one
         status=str(raw.get("status") or "pending"),
         attempts=attempts if isinstance(attempts, int) and not isinstance(attempts, bool) else 0,
         data=raw["data"] if isinstance(raw.get("data"), dict) else {},
@@ -295,7 +297,7 @@ def nothing_found(findings: Any, vendor: str, support_code: str, root: str | Non
         started=findings.scanned_at.isoformat(timespec="seconds"),
         finished=True,
         exit_code=exitcodes.SUCCESS,
-        outcome=f"nothing from {vendor} was found",
+        outcome=i18n.Text("nothing from {vendor} was found", vendor=vendor),
         protection="none",
         rescan={"verdict": findings.verdict, "installed": [], "leftovers": []},
     )

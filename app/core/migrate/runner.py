@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.core import eventlog, exitcodes
+from app.core.i18n import Text
 from app.core.migrate import statefile
 from app.core.migrate.context import Context
 from app.core.migrate.outcome import Outcome
@@ -98,9 +99,12 @@ class Runner:
                 continue
             if ctx.cancelled() and step.cancellable:
                 return self._stop(
-                    step, Outcome("cancelled", "cancelled before this step", exit_code=exitcodes.CANCELLED)
+                    step, Outcome("cancelled", Text("cancelled before this step"), exit_code=exitcodes.CANCELLED)
                 )
-            ctx.progress(f"Step {index + 1} of {len(steps)}: {step.title}", index / len(steps))
+            ctx.progress(
+                Text("Step {number} of {total}: {title}", number=index + 1, total=len(steps), title=step.title),
+                index / len(steps),
+            )
             self._record(step, "running")
             ctx.journal.append("step.start", step=step.id, title=step.title, attempt=ctx.state.step(step.id).attempts)
             _crash_point("before", step.id)
@@ -108,13 +112,13 @@ class Runner:
             ctx.checkpoint = functools.partial(_crash_point, "during", step.id)
             if not check(ctx, step):
                 if ctx.options.dry_run:
-                    outcome = Outcome.done(f"dry run: would {step.title[0].lower()}{step.title[1:]}")
+                    outcome = Outcome.done(Text("dry run, not done: {title}", title=step.title))
                 else:
                     ctx.journal.append("step.act", step=step.id)
                     outcome = act(ctx, step)
                     _crash_point("after-action", step.id)
             else:
-                outcome = ALREADY[step.kind](ctx, step) if step.kind in ALREADY else Outcome.done("already done")
+                outcome = ALREADY[step.kind](ctx, step) if step.kind in ALREADY else Outcome.done(Text("already done"))
             if outcome.status not in FINISHED:
                 return self._stop(step, outcome)
             self._record(step, outcome.status, outcome)
@@ -157,5 +161,5 @@ class Runner:
         # unfinished state, so `resume` finishes again and rewrites the report, instead of a finished state
         # beside a report that still says the run is under way.
         self._save()
-        ctx.progress("Finished", 1.0)
-        return RunResult(exitcodes.SUCCESS, "finished", ctx.state)
+        ctx.progress(Text("Finished"), 1.0)
+        return RunResult(exitcodes.SUCCESS, Text("finished"), ctx.state)

@@ -16,6 +16,7 @@ from app.core import paths
 from app.core.data.catalogue import Catalogue, combine, load_catalogues
 from app.core.data.policy import Policy, load_policy, silent_defaults
 from app.core.data.replacements import Replacement, find_replacement
+from app.core.i18n import Text
 from app.core.migrate import statefile
 from app.core.migrate.context import Ask, Context, Options
 from app.core.migrate.journal import Journal
@@ -45,8 +46,10 @@ class AlreadyFinished(SessionError):
         self.exit_code = state.exit_code if state.exit_code is not None else 0
         self.support_code = state.support_code
         super().__init__(
-            f"the last migration on this machine (support code {state.support_code}) already finished; "
-            "nothing is left to resume"
+            Text(
+                "the last migration on this machine (support code {code}) already finished; nothing is left to resume",
+                code=state.support_code,
+            )
         )
 
 
@@ -71,13 +74,17 @@ def choose_replacement(options: Options, policy: Policy, platform: str) -> Repla
     ref = options.replacement_ref or policy.replacement.get(platform)
     if not ref:
         raise SessionError(
-            "choose a replacement with --to PLAYBOOK (see 'offramp playbooks list'), "
-            "name one in the policy, or use --remove-only"
+            Text(
+                "choose a replacement with --to PLAYBOOK (see 'offramp playbooks list'), "
+                "name one in the policy, or use --remove-only"
+            )
         )
     try:
         return find_replacement(ref)
     except KeyError:
-        raise SessionError(f"no replacement playbook named {ref!r}; see 'offramp playbooks list'") from None
+        raise SessionError(
+            Text("no replacement playbook named {playbook}; see 'offramp playbooks list'", playbook=repr(ref))
+        ) from None
 
 
 def policy_for(options: Options) -> Policy:
@@ -116,11 +123,17 @@ def _check_installable(plan: Plan, backend: SystemBackend) -> None:
         fmt = str(step.params.get("format", ""))
         takes = backend.install_formats()
         if fmt not in takes:
-            able = ", ".join(f".{f}" for f in sorted(takes)) or "none of the formats Offramp installs"
+            able = ", ".join(f".{f}" for f in sorted(takes)) or Text("none of the formats Offramp installs")
             raise SessionError(
-                f"{step.params.get('label', 'the replacement')} comes as a .{fmt} installer, which this "
-                f"{plan.platform} system cannot install (it takes {able}); nothing was changed. Choose a "
-                "replacement offered for this system ('offramp playbooks list')."
+                Text(
+                    "{replacement} comes as a .{format} installer, which this {system} system cannot install (it "
+                    "takes {formats}); nothing was changed. Choose a replacement offered for this system "
+                    "('offramp playbooks list').",
+                    replacement=step.params.get("label") or Text("the replacement"),
+                    format=fmt,
+                    system=plan.platform,
+                    formats=able,
+                )
             )
 
 
@@ -265,7 +278,7 @@ def _saved() -> tuple[MigrationState, Options, Plan]:
     try:
         state = statefile.read(state_path())
         if state is None:
-            raise SessionError("there is no unfinished migration to resume on this machine")
+            raise SessionError(Text("there is no unfinished migration to resume on this machine"))
         if state.finished:
             raise AlreadyFinished(state)
         try:
@@ -276,8 +289,12 @@ def _saved() -> tuple[MigrationState, Options, Plan]:
         kept = set_aside(state_path())
         Journal(journal_path()).append("state.set_aside", kept_as=kept.name, reason=str(exc))
         raise RecordDamaged(
-            f"{exc}. It is kept as {kept}. Nothing is left to resume: run 'offramp migrate' again, "
-            "which scans the machine afresh and does only what is left",
+            Text(
+                "{problem}. It is kept as {kept}. Nothing is left to resume: run 'offramp migrate' again, "
+                "which scans the machine afresh and does only what is left",
+                problem=str(exc),
+                kept=str(kept),
+            ),
             str(kept),
         ) from None
 
@@ -298,7 +315,7 @@ def abandon() -> str:
             if not state_path().exists():
                 raise
         if not state_path().exists():
-            raise SessionError("there is no unfinished migration to abandon on this machine")
+            raise SessionError(Text("there is no unfinished migration to abandon on this machine"))
         if state is not None and state.reboot.resume_registered:
             plan = state.plan
             root = state.options.get("root")
@@ -310,7 +327,7 @@ def abandon() -> str:
             finished_steps=[k for k, v in state.steps.items() if v.status in ("done", "skipped")] if state else [],
             kept_as=kept.name,
         )
-        return f"the unfinished migration was cleared; its record is kept as {kept}"
+        return Text("the unfinished migration was cleared; its record is kept as {kept}", kept=str(kept))
 
 
 def _runner(
@@ -334,7 +351,7 @@ def _runner(
     try:
         secrets = {} if lazy else gather(policy, needed_for(pending), prompt_secret if not options.silent else None)
     except SecretsError as exc:
-        raise SessionError(f"cannot read the uninstall passwords: {exc}") from None
+        raise SessionError(Text("cannot read the uninstall passwords: {problem}", problem=str(exc))) from None
     ctx = Context(
         plan=plan,
         catalogue=catalogue,

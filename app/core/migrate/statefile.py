@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.core import atomicfile
+from app.core import atomicfile, i18n
 from app.core.migrate.recorderrors import RecordDamaged, RecordsInaccessible, RecordUnusable
 
 FORMAT = 1  # raise it when the shape changes, and teach from_json to read every older one
@@ -68,8 +68,9 @@ class MigrationState:
 
 
 def to_json(state: MigrationState) -> dict[str, Any]:
-    """The state as the JSON object the file holds."""
-    return {
+    """The state as the JSON object the file holds. Its texts are English; `texts` keeps how each message was
+    made (app.core.i18n.recipes), so a resumed migration still speaks the person's language."""
+    data = {
         "version": FORMAT,
         "support_code": state.support_code,
         "started": state.started,
@@ -82,6 +83,7 @@ def to_json(state: MigrationState) -> dict[str, Any]:
         "warnings": state.warnings,
         "to_do": state.to_do,
     }
+    return {**data, "texts": i18n.recipes(data)}
 
 
 def from_json(data: Any, source: str = "the state") -> MigrationState:
@@ -92,6 +94,9 @@ def from_json(data: Any, source: str = "the state") -> MigrationState:
 
     if not isinstance(data, dict):
         raise wrong("not a JSON object")
+    # Messages it kept the recipes of become Text again; a state without them (format 1 before translations) reads
+    # as English.
+    data = i18n.revive({k: v for k, v in data.items() if k != "texts"}, data.get("texts"))
     version = data.get("version", 1)
     if not isinstance(version, int) or isinstance(version, bool):
         raise wrong("'version' is not a number")

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from app.core import exitcodes
+from app.core.i18n import PluralText, Text
 from app.core.migrate import pinned
 from app.core.migrate.context import Context, Question
 from app.core.migrate.outcome import Outcome
@@ -34,29 +35,39 @@ def act_preflight(ctx: Context, step: Step) -> Outcome:
     warnings = []
     if not backend.is_elevated():
         return Outcome.failed(
-            "Offramp needs administrator rights to remove and install security software. "
-            "Run it again as an administrator (or with sudo).",
+            Text(
+                "Offramp needs administrator rights to remove and install security software. "
+                "Run it again as an administrator (or with sudo)."
+            ),
             exitcodes.NOT_ELEVATED,
         )
     if backend.pending_reboot():
-        warnings.append("Windows is waiting for a restart from an earlier update; installers may ask for one too")
+        warnings.append(Text("Windows is waiting for a restart from an earlier update; installers may ask for one too"))
     if backend.is_server():
-        warnings.append("This is a Server edition: it has no Security Center, so protection is checked by service")
+        warnings.append(
+            Text("This is a Server edition: it has no Security Center, so protection is checked by service")
+        )
     from app.core import paths
 
     try:
         paths.private_dir(ctx.downloads_dir)
     except (UntrustedFolder, OSError) as exc:
         return Outcome.failed(
-            f"Offramp cannot keep the replacement's installer safely: {exc}. Nothing was changed.",
+            Text(
+                "Offramp cannot keep the replacement's installer safely: {problem}. Nothing was changed.",
+                problem=str(exc),
+            ),
             exitcodes.PREFLIGHT_FAILED,
         )
     need = 2 * int(step.params.get("download_size") or 0) + SAFETY_MARGIN
     free = backend.free_bytes(ctx.downloads_dir)
     if free < need:
         return Outcome.failed(
-            f"Not enough free disk space: {free // 2**20} MB free, {need // 2**20} MB needed. "
-            "Free some space and run Offramp again.",
+            Text(
+                "Not enough free disk space: {free} MB free, {need} MB needed. Free some space and run Offramp again.",
+                free=free // 2**20,
+                need=need // 2**20,
+            ),
             exitcodes.PREFLIGHT_FAILED,
         )
     stage = next((s for s in ctx.plan.steps if s.kind == "stage"), None)
@@ -64,11 +75,17 @@ def act_preflight(ctx: Context, step: Step) -> Outcome:
         url = str(stage.params.get("url", ""))
         if not _reachable(url):
             return Outcome.failed(
-                f"Cannot reach {urlsplit(url).hostname} to download the replacement. Nothing was "
-                "changed. Check the network or the proxy, then run Offramp again.",
+                Text(
+                    "Cannot reach {host} to download the replacement. Nothing was changed. Check the network or "
+                    "the proxy, then run Offramp again.",
+                    host=str(urlsplit(url).hostname),
+                ),
                 exitcodes.DOWNLOAD_FAILED,
             )
-    return Outcome.done("ready" + ("; " + "; ".join(warnings) if warnings else ""), warnings=warnings)
+    ready = Text("ready")
+    for warning in warnings:  # each one a message of its own, so each is shown in the reader's language
+        ready = Text("{before}; {warning}", before=ready, warning=warning)
+    return Outcome.done(ready, warnings=warnings)
 
 
 def _reachable(url: str, timeout: float = 5.0) -> bool:
@@ -89,18 +106,21 @@ def check_rescue(ctx: Context, step: Step) -> bool:
 def act_rescue(ctx: Context, step: Step) -> Outcome:
     if ctx.policy.data_rescue == "assume-done":
         ctx.step_data(step.id)["acknowledged"] = "policy"
-        return Outcome.done("taken care of by the administrator (policy: data_rescue assume-done)")
+        return Outcome.done(Text("taken care of by the administrator (policy: data_rescue assume-done)"))
     if ctx.ask is None:
         return Outcome.failed(
-            f"'{step.title}' needs a person to confirm it. Run Offramp interactively, or set "
-            "data_rescue: assume-done in the policy.",
+            Text(
+                "'{title}' needs a person to confirm it. Run Offramp interactively, or set "
+                "data_rescue: assume-done in the policy.",
+                title=step.title,
+            ),
             exitcodes.NEEDS_PERSON,
         )
     answer = ctx.ask(Question("acknowledge", step.title, step.detail, warning=step.params.get("warning")))
     if not answer:
-        return Outcome("cancelled", f"not confirmed: {step.title}", exit_code=exitcodes.CANCELLED)
+        return Outcome("cancelled", Text("not confirmed: {title}", title=step.title), exit_code=exitcodes.CANCELLED)
     ctx.step_data(step.id)["acknowledged"] = "person"
-    return Outcome.done("confirmed by the person at the machine")
+    return Outcome.done(Text("confirmed by the person at the machine"))
 
 
 # --- staging ----------------------------------------------------------------------------------------
@@ -142,7 +162,8 @@ def act_stage(ctx: Context, step: Step) -> Outcome:
         result = ctx.backend.stage_package(step.params, ctx.options.step_timeout)
         if not result.ok:
             return Outcome.failed(
-                f"Could not download the replacement: {result.message}. Nothing was removed.", exitcodes.DOWNLOAD_FAILED
+                Text("Could not download the replacement: {problem}. Nothing was removed.", problem=result.message),
+                exitcodes.DOWNLOAD_FAILED,
             )
         ctx.step_data(step.id)["staged"] = True
         return Outcome.done(result.message)
@@ -160,7 +181,11 @@ def act_stage(ctx: Context, step: Step) -> Outcome:
             ctx.checkpoint()
         fraction = received / (expected or size or 1)
         ctx.progress(
-            f"Downloading {ctx.replacement.name if ctx.replacement else ''}: {int(fraction * 100)}%",
+            Text(
+                "Downloading {replacement}: {percent}%",
+                replacement=ctx.replacement.name if ctx.replacement else "",
+                percent=int(fraction * 100),
+            ),
             (index + min(fraction, 1.0)) / total,
         )
 
@@ -183,22 +208,23 @@ def act_stage(ctx: Context, step: Step) -> Outcome:
         return pinned.signer_failure(ctx, step, _staged_path(ctx, step), exc)
     except (UntrustedFolder, OSError) as exc:
         return Outcome.failed(
-            f"The replacement could not be staged: {exc}. Nothing was removed.", exitcodes.DOWNLOAD_FAILED
+            Text("The replacement could not be staged: {problem}. Nothing was removed.", problem=str(exc)),
+            exitcodes.DOWNLOAD_FAILED,
         )
     except ValueError as exc:  # a file name or hash a playbook validation would have refused
-        message = f"The replacement's playbook cannot be used: {exc}. Nothing was removed."
+        message = Text("The replacement's playbook cannot be used: {problem}. Nothing was removed.", problem=str(exc))
         return Outcome.failed(message, exitcodes.USAGE)
     except DownloadError as exc:
         code = {"hash-mismatch": exitcodes.HASH_MISMATCH, "cancelled": exitcodes.CANCELLED}.get(
             exc.kind, exitcodes.DOWNLOAD_FAILED
         )
         status = "cancelled" if exc.kind == "cancelled" else "failed"
-        return Outcome(status, f"{exc} Nothing was removed.", exit_code=code)
+        return Outcome(status, Text("{problem} Nothing was removed.", problem=str(exc)), exit_code=code)
     if refused := pinned.refusal(ctx, step, path):
         path.unlink(missing_ok=True)  # like a hash mismatch: nothing unverified stays staged
         return refused
     ctx.step_data(step.id)["path"] = str(path)
-    return Outcome.done(f"downloaded and verified {path.name}")
+    return Outcome.done(Text("downloaded and verified {file}", file=path.name))
 
 
 def _stage_offline(ctx: Context, step: Step) -> Outcome:
@@ -215,13 +241,16 @@ def _stage_offline(ctx: Context, step: Step) -> Outcome:
             if vouch is None:
                 path.unlink()
                 return Outcome.failed(
-                    f"The bundle's {path.name} does not match the SHA-256 in its playbook; it was not run and "
-                    "nothing was removed. Make the bundle again from a current playbook.",
+                    Text(
+                        "The bundle's {file} does not match the SHA-256 in its playbook; it was not run and "
+                        "nothing was removed. Make the bundle again from a current playbook.",
+                        file=path.name,
+                    ),
                     exitcodes.HASH_MISMATCH,
                 )
             vouch(path)
     except BundleError as exc:
-        return Outcome.failed(f"{exc} Nothing was removed.", exc.exit_code)
+        return Outcome.failed(Text("{problem} Nothing was removed.", problem=str(exc)), exc.exit_code)
     except SignerError as exc:
         path.unlink(missing_ok=True)
         return pinned.signer_failure(ctx, step, path, exc)
@@ -229,7 +258,7 @@ def _stage_offline(ctx: Context, step: Step) -> Outcome:
         path.unlink(missing_ok=True)
         return refused
     ctx.step_data(step.id)["path"] = str(path)
-    return Outcome.done(f"took {path.name} from the offline bundle and verified it")
+    return Outcome.done(Text("took {file} from the offline bundle and verified it", file=path.name))
 
 
 # --- removal ----------------------------------------------------------------------------------------
@@ -239,7 +268,7 @@ def check_uninstall(ctx: Context, step: Step) -> bool:
 
 def act_uninstall(ctx: Context, step: Step) -> Outcome:
     if step.needs_person:
-        return _person_does_it(ctx, step, "removal", recheck=lambda: not ctx.backend.product_present(step.params))
+        return _person_does_it(ctx, step, Text("removal"), recheck=lambda: not ctx.backend.product_present(step.params))
     result = ctx.backend.uninstall(step.params, ctx.secrets, ctx.options.step_timeout, between=ctx.checkpoint)
     if result.blocked and _ask_passwords(ctx, step):
         result = ctx.backend.uninstall(step.params, ctx.secrets, ctx.options.step_timeout, between=ctx.checkpoint)
@@ -249,26 +278,40 @@ def act_uninstall(ctx: Context, step: Step) -> Outcome:
         return Outcome.done(result.message, data={"code": result.code})
     if result.retry_later:
         return Outcome.failed(
-            "Another installation is running. Offramp stopped before changing anything more; run it again later.",
+            Text("Another installation is running. Offramp stopped before changing anything more; run it again later."),
             exitcodes.RETRY_LATER,
         )
     if result.code == 1602:
-        return Outcome("cancelled", f"{step.title}: the uninstaller was cancelled", exit_code=exitcodes.CANCELLED)
+        return Outcome(
+            "cancelled", Text("{title}: the uninstaller was cancelled", title=step.title), exit_code=exitcodes.CANCELLED
+        )
     if result.blocked:
         env = ", ".join(ctx.policy.password_env.values())
         vendor = ctx.catalogue.part_of(str(step.params.get("product_id", ""))).vendor
         return Outcome.failed(
-            f"{step.title} was blocked: {result.message}. {vendor.blocked_removal_help} "
-            f"(Offramp reads the passwords from the environment variables {env}.)",
+            Text(
+                "{title} was blocked: {problem}. {help} (Offramp reads the passwords from the environment "
+                "variables {variables}.)",
+                title=step.title,
+                problem=result.message,
+                help=vendor.blocked_removal_help,
+                variables=env,
+            ),
             exitcodes.UNINSTALL_BLOCKED,
         )
     if result.timed_out:
         return Outcome.failed(
-            f"{step.title}: the uninstaller hung and was stopped after "
-            f"{int(ctx.options.step_timeout)} s. Restart the computer and run Offramp again.",
+            Text(
+                "{title}: the uninstaller hung and was stopped after {seconds} s. Restart the computer and run "
+                "Offramp again.",
+                title=step.title,
+                seconds=int(ctx.options.step_timeout),
+            ),
             exitcodes.UNINSTALL_FAILED,
         )
-    return Outcome.failed(f"{step.title} failed: {result.message}", exitcodes.UNINSTALL_FAILED)
+    return Outcome.failed(
+        Text("{title} failed: {problem}", title=step.title, problem=result.message), exitcodes.UNINSTALL_FAILED
+    )
 
 
 def _ask_passwords(ctx: Context, step: Step) -> bool:
@@ -292,17 +335,24 @@ def _ask_passwords(ctx: Context, step: Step) -> bool:
 def _person_does_it(ctx: Context, step: Step, what: str, recheck: Callable[[], bool]) -> Outcome:
     if ctx.ask is None:
         return Outcome.failed(
-            f"{step.title}: this {what} needs a person at the machine ({step.detail}).",
+            Text(
+                "{title}: this {what} needs a person at the machine ({detail}).",
+                title=step.title,
+                what=what,
+                detail=step.detail,
+            ),
             exitcodes.NEEDS_PERSON,
-            to_do=[f"{step.title}: {step.detail}"],
+            to_do=[Text("{title}: {detail}", title=step.title, detail=step.detail)],
         )
     url = step.params.get("url")
     answer = ctx.ask(Question("open-url" if url else "confirm", step.title, step.detail, url=url))
     if not answer:
-        return Outcome("cancelled", f"not done: {step.title}", exit_code=exitcodes.CANCELLED)
+        return Outcome("cancelled", Text("not done: {title}", title=step.title), exit_code=exitcodes.CANCELLED)
     if not recheck():
-        return Outcome.failed(f"{step.title}: Offramp still sees it on this machine.", exitcodes.FAILURE)
-    return Outcome.done("done by the person at the machine")
+        return Outcome.failed(
+            Text("{title}: Offramp still sees it on this machine.", title=step.title), exitcodes.FAILURE
+        )
+    return Outcome.done(Text("done by the person at the machine"))
 
 
 # --- restart ----------------------------------------------------------------------------------------
@@ -317,8 +367,8 @@ def reboot_already(ctx: Context, step: Step) -> Outcome:
     """What a restart step that need not act was: a restart that happened, or none that was needed."""
     requested = ctx.state.reboot.requested_boot_id
     if requested and requested != ctx.backend.boot_id():
-        return Outcome.done("the computer restarted")
-    return Outcome("skipped", "not needed: no removal asked for a restart")
+        return Outcome.done(Text("the computer restarted"))
+    return Outcome("skipped", Text("not needed: no removal asked for a restart"))
 
 
 def act_reboot(ctx: Context, step: Step) -> Outcome:
@@ -329,8 +379,11 @@ def act_reboot(ctx: Context, step: Step) -> Outcome:
         ctx.state.reboot.resume_registered = ctx.backend.register_resume(argv)
     except OSError as exc:
         return Outcome.failed(
-            f"Offramp could not register itself to carry on after the restart ({exc}); restart the computer "
-            "and run 'offramp resume' by hand.",
+            Text(
+                "Offramp could not register itself to carry on after the restart ({problem}); restart the computer "
+                "and run 'offramp resume' by hand.",
+                problem=str(exc),
+            ),
             exitcodes.FAILURE,
         )
     ctx.state.reboot.requested_boot_id = ctx.backend.boot_id()
@@ -338,15 +391,17 @@ def act_reboot(ctx: Context, step: Step) -> Outcome:
         result = ctx.backend.request_reboot()
         if result.ok:
             return Outcome(
-                "waiting", "restart started; Offramp carries on after it", exit_code=exitcodes.REBOOT_STARTED
+                "waiting", Text("restart started; Offramp carries on after it"), exit_code=exitcodes.REBOOT_STARTED
             )
     if ctx.ask is not None and ctx.ask(Question("reboot", step.title, step.detail)):
         result = ctx.backend.request_reboot()
         if result.ok:
             return Outcome(
-                "waiting", "restart started; Offramp carries on after it", exit_code=exitcodes.REBOOT_STARTED
+                "waiting", Text("restart started; Offramp carries on after it"), exit_code=exitcodes.REBOOT_STARTED
             )
-    return Outcome("waiting", "a restart is needed; Offramp carries on after it", exit_code=exitcodes.REBOOT_REQUIRED)
+    return Outcome(
+        "waiting", Text("a restart is needed; Offramp carries on after it"), exit_code=exitcodes.REBOOT_REQUIRED
+    )
 
 
 # --- clean-up, install, verify, rescan -----------------------------------------------------------------
@@ -363,15 +418,26 @@ def act_cleanup(ctx: Context, step: Step) -> Outcome:
         if item.certainty != "certain" and not ctx.policy.remove_probable and f"{item.kind} {item.name}" not in agreed
     ]
     removable = [item for item in removable if item not in unsure]
-    kept += [f"{item.kind} {item.name} (probable: nobody confirmed it)" for item in unsure]
+    kept += [Text("{kind} {name} (probable: nobody confirmed it)", kind=item.kind, name=item.name) for item in unsure]
     if removable and not _may_remove(ctx, removable):
         reported = [f"{item.kind} {item.name}" for item in removable]
         ctx.journal.append("cleanup.reported", leftovers=reported, policy=ctx.policy.leftovers)
         return Outcome.done(
-            f"{_count(len(reported), 'leftover')} reported, none removed: nobody confirmed their removal"
-            + (" (a policy with 'leftovers: {silent: remove}' lets Offramp remove them)" if ctx.options.silent else ""),
+            PluralText(
+                "{n} leftover reported, none removed: nobody confirmed their removal (a policy with "
+                "'leftovers: {{silent: remove}}' lets Offramp remove them)",
+                "{n} leftovers reported, none removed: nobody confirmed their removal (a policy with "
+                "'leftovers: {{silent: remove}}' lets Offramp remove them)",
+                len(reported),
+            )
+            if ctx.options.silent
+            else PluralText(
+                "{n} leftover reported, none removed: nobody confirmed their removal",
+                "{n} leftovers reported, none removed: nobody confirmed their removal",
+                len(reported),
+            ),
             data={"removed": [], "kept": kept, "reported": reported},
-            to_do=[f"Remove by hand: {item}" for item in reported + kept],  # the same words as the rescan's
+            to_do=[_by_hand(item) for item in reported + kept],  # the same words as the rescan's
         )
     removed: list[str] = []
     for leftover in removable:
@@ -387,15 +453,15 @@ def act_cleanup(ctx: Context, step: Step) -> Outcome:
             deletions=result.data.get("deletions", []),
         )
         (removed if result.ok else kept).append(label if result.ok else f"{label} ({result.message})")
-    message = f"removed {_count(len(removed), 'leftover')}" + (f"; could not remove {len(kept)}" if kept else "")
-    return Outcome.done(
-        message, data={"removed": removed, "kept": kept}, to_do=[f"Remove by hand: {item}" for item in kept]
-    )
+    # Counted words, never "leftover(s)": people read these messages in the report.
+    message: Text = PluralText("removed {n} leftover", "removed {n} leftovers", len(removed))
+    if kept:
+        message = Text("{removed}; could not remove {kept}", removed=message, kept=len(kept))
+    return Outcome.done(message, data={"removed": removed, "kept": kept}, to_do=[_by_hand(item) for item in kept])
 
 
-def _count(n: int, noun: str) -> str:
-    """ "1 leftover", "3 leftovers": people read these messages in the report, where "(s)" reads as a form."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+def _by_hand(item: str) -> Text:
+    return Text("Remove by hand: {item}", item=item)
 
 
 def _may_remove(ctx: Context, leftovers: list[Any]) -> bool:
@@ -409,9 +475,9 @@ def _may_remove(ctx: Context, leftovers: list[Any]) -> bool:
         ctx.ask(
             Question(
                 "delete",
-                "Remove what the uninstallers left behind?",
-                f"These belong to the banned product and are no longer needed:\n{listing}",
-                warning="Files you keep in these folders yourself are never deleted.",
+                Text("Remove what the uninstallers left behind?"),
+                Text("These belong to the banned product and are no longer needed:\n{listing}", listing=listing),
+                warning=Text("Files you keep in these folders yourself are never deleted."),
             )
         )
     )
@@ -453,7 +519,7 @@ def check_install(ctx: Context, step: Step) -> bool:
 def act_install(ctx: Context, step: Step) -> Outcome:
     verify = ctx.replacement.verify.get(ctx.plan.platform, {}) if ctx.replacement else {}
     if step.needs_person:
-        return _person_does_it(ctx, step, "installation", recheck=lambda: ctx.backend.replacement_present(verify))
+        return _person_does_it(ctx, step, Text("installation"), recheck=lambda: ctx.backend.replacement_present(verify))
     if step.params.get("method") == "download":
         from app.core.migrate.sealed import SealError, sealed_copy
 
@@ -471,8 +537,11 @@ def act_install(ctx: Context, step: Step) -> Outcome:
             return Outcome.failed(str(exc), exitcodes.HASH_MISMATCH)
         except (OSError, UntrustedFolder) as exc:
             return Outcome.failed(
-                f"The staged installer could not be prepared to run ({exc}); nothing was run. "
-                "Run Offramp again to download it afresh.",
+                Text(
+                    "The staged installer could not be prepared to run ({problem}); nothing was run. "
+                    "Run Offramp again to download it afresh.",
+                    problem=str(exc),
+                ),
                 exitcodes.HASH_MISMATCH,
             )
     else:
@@ -480,9 +549,13 @@ def act_install(ctx: Context, step: Step) -> Outcome:
     if result.ok:
         return Outcome.done(result.message)
     if result.retry_later:
-        return Outcome.failed("Another installation is running; run Offramp again later.", exitcodes.RETRY_LATER)
+        return Outcome.failed(Text("Another installation is running; run Offramp again later."), exitcodes.RETRY_LATER)
     return Outcome.failed(
-        f"Installing {ctx.replacement.name if ctx.replacement else ''} failed: {result.message}",
+        Text(
+            "Installing {replacement} failed: {problem}",
+            replacement=ctx.replacement.name if ctx.replacement else "",
+            problem=result.message,
+        ),
         exitcodes.INSTALL_FAILED,
     )
 
@@ -493,19 +566,29 @@ def act_verify(ctx: Context, step: Step) -> Outcome:
     checks = [{"check": name, "passed": passed, "detail": detail} for name, passed, detail in result.checks]
     if not result.installed:
         return Outcome.failed(
-            f"{ctx.replacement.name} is not installed correctly: "
-            + "; ".join(f"{c['check']}: {c['detail']}" for c in checks if c["passed"] is False),
+            Text(
+                "{replacement} is not installed correctly: {problems}",
+                replacement=ctx.replacement.name,
+                problems="; ".join(f"{c['check']}: {c['detail']}" for c in checks if c["passed"] is False),
+            ),
             exitcodes.NOT_PROTECTING,
             data={"checks": checks},
         )
     if result.protecting is False:
         return Outcome.failed(
-            f"{ctx.replacement.name} is installed but not protecting this computer yet.",
+            Text("{replacement} is installed but not protecting this computer yet.", replacement=ctx.replacement.name),
             exitcodes.NOT_PROTECTING,
             data={"checks": checks},
         )
-    note = "protecting" if result.protecting else "installed (this system cannot report whether it is protecting)"
-    return Outcome.done(f"{ctx.replacement.name}: {note}", data={"checks": checks, "protecting": result.protecting})
+    note = (
+        Text("{replacement}: protecting", replacement=ctx.replacement.name)
+        if result.protecting
+        else Text(
+            "{replacement}: installed (this system cannot report whether it is protecting)",
+            replacement=ctx.replacement.name,
+        )
+    )
+    return Outcome.done(note, data={"checks": checks, "protecting": result.protecting})
 
 
 def act_rescan(ctx: Context, step: Step) -> Outcome:
@@ -519,11 +602,17 @@ def act_rescan(ctx: Context, step: Step) -> Outcome:
     }
     if still:
         return Outcome.failed(
-            "Still found after removal: " + ", ".join(p.name for p in still), exitcodes.STILL_FOUND, data=data
+            Text("Still found after removal: {products}", products=", ".join(p.name for p in still)),
+            exitcodes.STILL_FOUND,
+            data=data,
         )
-    to_do = [f"Remove by hand: {item}" for item in data["leftovers"]]
+    to_do = [_by_hand(item) for item in data["leftovers"]]
     return Outcome.done(
-        "nothing banned is left" + (f"; {_count(len(to_do), 'leftover')} remain" if to_do else ""),
+        PluralText(
+            "nothing banned is left; {n} leftover remains", "nothing banned is left; {n} leftovers remain", len(to_do)
+        )
+        if to_do
+        else Text("nothing banned is left"),
         data=data,
         to_do=to_do,
     )
@@ -533,7 +622,7 @@ def act_report(ctx: Context, step: Step) -> Outcome:
     from app.core.migrate.report import write_report
 
     path = write_report(ctx)
-    return Outcome.done(f"report written to {path}", data={"path": str(path)})
+    return Outcome.done(Text("report written to {path}", path=str(path)), data={"path": str(path)})
 
 
 def never_done(ctx: Context, step: Step) -> bool:

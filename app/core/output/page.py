@@ -63,11 +63,12 @@ p { margin-top: 2px; margin-bottom: 4px; }
 """
 
 
-def document(title: object, css: str, body: Iterable[Html]) -> str:
-    """A whole self-contained HTML5 document: inline CSS only, no scripts, nothing fetched from anywhere."""
+def document(title: object, css: str, body: Iterable[Html], lang: str = "en") -> str:
+    """A whole self-contained HTML5 document: inline CSS only, no scripts, nothing fetched from anywhere.
+    `lang` is the language of its words, for screen readers and hyphenation."""
     head = [
         Html("<!DOCTYPE html>"),
-        Html('<html lang="en">'),
+        html('<html lang="{}">', lang),
         Html("<head>"),
         Html('<meta charset="utf-8" />'),
         Html('<meta name="viewport" content="width=device-width, initial-scale=1" />'),

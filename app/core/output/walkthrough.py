@@ -10,6 +10,10 @@ app.core.migrate.plan.make_plan puts them (preflight, data rescue, staging, remo
 clean-up, install, verify, rescan, report), and every name, address, password prompt and fallback comes
 from the catalogue and the playbook, never from this file. A real machine carries fewer products, so
 Offramp shows fewer steps: the script says so and the helpdesk follows the titles.
+
+The words are data: playbooks/walkthrough/walkthrough.yaml holds every sentence, in English, and the
+translations of each are in the one catalogue (app/core/i18n.py). This module only chooses which sentences a
+step needs and fills in their names.
 """
 
 from __future__ import annotations
@@ -17,12 +21,16 @@ from __future__ import annotations
 import datetime as dt
 import textwrap
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
+from app.core import i18n, paths
 from app.core.data import platforms
 from app.core.data.catalogue import Catalogue, Product, RemovalMethod
 from app.core.data.policy import Policy
 from app.core.data.replacements import InstallMethod, Replacement, find_replacement
+from app.core.i18n import _, shown
 from app.core.migrate.plan import Plan, Step, make_plan
 from app.core.migrate.secrets import LABELS, needed_for
 from app.core.output.page import document, html, join
@@ -33,9 +41,34 @@ from app.core.scan.findings import Findings, InstalledProduct
 SKIPPED_FAMILIES = ("server", "tool")
 TEXT_WIDTH = 96
 
+_texts: dict[str, Any] | None = None
+
 
 class WalkthroughError(ValueError):
     """The walkthrough cannot be made: unknown OS, a test-only playbook, or a playbook without this OS."""
+
+
+def texts_path() -> Path:
+    return paths.playbooks_dir() / "walkthrough" / "walkthrough.yaml"
+
+
+def texts() -> dict[str, Any]:
+    """The script's sentences in English, by name: a text, or {one, other} for a count."""
+    global _texts
+    if _texts is None:
+        from app.core.data.yamlstrict import load
+
+        _texts = dict(load(texts_path(), trusted=True).data["texts"])
+    return _texts
+
+
+def say(key: str, /, n: int | None = None, **fields: Any) -> str:
+    """The sentence named `key` in the reader's language, its {fields} filled (and {n}, for a count)."""
+    text = texts()[key]
+    if isinstance(text, dict):
+        assert n is not None, key
+        return i18n.ngettext(text["one"], text["other"], n, **fields)
+    return _(text, **fields)
 
 
 @dataclass(frozen=True)
@@ -73,7 +106,9 @@ def normalise_platform(platform: str) -> str:
     try:
         return platforms.from_typed(platform)
     except KeyError:
-        raise WalkthroughError(f"unknown system {platform!r}: choose windows, macos or linux") from None
+        raise WalkthroughError(
+            _("unknown system {system}: choose windows, macos or linux", system=repr(platform))
+        ) from None
 
 
 def _resolve(replacement: Replacement | str, include_test_only: bool) -> Replacement:
@@ -81,9 +116,13 @@ def _resolve(replacement: Replacement | str, include_test_only: bool) -> Replace
         try:
             replacement = find_replacement(replacement, include_test_only=True)
         except KeyError:
-            raise WalkthroughError(f"unknown playbook {replacement!r}: see 'offramp playbooks list'") from None
+            raise WalkthroughError(
+                _("unknown playbook {playbook}: see 'offramp playbooks list'", playbook=repr(replacement))
+            ) from None
     if replacement.test_only and not include_test_only:
-        raise WalkthroughError(f"{replacement.id} is a test playbook, not something to walk a person through")
+        raise WalkthroughError(
+            _("{playbook} is a test playbook, not something to walk a person through", playbook=replacement.id)
+        )
     return replacement
 
 
@@ -139,15 +178,23 @@ def _plan(replacement: Replacement, platform: str, catalogue: Catalogue) -> tupl
     return make_plan(findings, catalogue, replacement, Policy()), products
 
 
-def _join(names: list[str], conjunction: str = "or") -> str:
+def _join(names: list[str], conjunction: str = "list_or") -> str:
     if len(names) <= 1:
         return "".join(names)
-    return ", ".join(names[:-1]) + f" {conjunction} " + names[-1]
+    return say(conjunction, items=say("list_separator").join(names[:-1]), last=names[-1])
 
 
 def _sentence(text: str) -> str:
     text = " ".join(text.split())
     return text if not text or text[-1] in ".!?:" else text + "."
+
+
+def _sentences(*parts: str) -> str:
+    return " ".join(part for part in parts if part)
+
+
+def _price(replacement: Replacement) -> str:
+    return say(f"price_{replacement.price}")
 
 
 class _Writer:
@@ -184,38 +231,29 @@ class _Writer:
         tool = next((p for p in self.catalogue.products if p.family == "tool" and self.platform in p.platforms), None)
         if url is None and tool is None:
             return None
-        return (tool.name if tool else f"{self.catalogue.vendor.name}'s removal tool"), url
+        return (tool.name if tool else say("removal_tool", vendor=self.catalogue.vendor.name)), url
 
     def _password_reset(self) -> list[str]:
         """The catalogue's instructions for a forgotten uninstall or settings password on this OS."""
         # The catalogue has no field for "what to do when the password is forgotten"; its removal
         # instructions say it in words, so they are found by what they talk about rather than by
-        # naming a product or tool here (a catalogue for another vendor then brings its own).
+        # naming a product or tool here (a catalogue for another vendor then brings its own). They are
+        # found in the catalogue's own English and shown in the reader's language.
         found: list[str] = []
         for product in self._on_platform():
             for method in product.removal[self.platform].methods:
                 text = (method.instructions or "").lower()
                 if method.instructions and "password" in text and "forgot" in text and method.instructions not in found:
                     found.append(method.instructions)
-        return found
+        return [shown(text) for text in found]
 
     def _admin_rights(self) -> str:
-        return {
-            "windows": 'Close Offramp, right-click it, choose "Run as administrator" and answer Yes when '
-            "Windows asks. On a work PC without an administrator account, the IT department has to do it.",
-            "darwin": "The user must be signed in to an administrator account of this Mac (or type one's name and "
-            "password when macOS asks). Then start Offramp again.",
-            "linux": "Start Offramp again with administrator rights, for example with sudo in a terminal.",
-        }[self.platform]
+        return say(f"admin_rights_{self.platform}")
 
     def _retry_later(self) -> Problem | None:
         if self.platform != "windows":
             return None
-        return Problem(
-            "Offramp says another installation is running",
-            "Windows Update or another installer is busy. Wait until it finishes (a restart often "
-            "helps), then start Offramp again: it carries on where it stopped.",
-        )
+        return Problem(say("retry_later_when"), say("retry_later_then"))
 
     # --- one method per step kind, in plan order -----------------------------------------------
     def preflight(self, step: Step) -> _Parts:
@@ -223,39 +261,21 @@ class _Writer:
         stage = next((s for s in self.plan.steps if s.kind == "stage"), None)
         host = urlsplit(str(stage.params.get("url", ""))).hostname if stage else None
         problems = [
-            Problem("Offramp says it needs administrator rights", self._admin_rights()),
-            Problem(
-                "Offramp says there is not enough free disk space",
-                "Free the space it names (empty the Recycle Bin or Trash, delete large downloads), "
-                "then start Offramp again. Nothing has been changed yet.",
-            ),
+            Problem(say("preflight_admin_when"), self._admin_rights()),
+            Problem(say("preflight_disk_when"), say("preflight_disk_then")),
         ]
         if needs_download:
             problems.append(
                 Problem(
-                    f"Offramp says it cannot reach {host or 'the download site'}",
-                    "Check the internet connection, and the proxy on a work network, then start "
-                    "Offramp again. Nothing has been changed yet.",
+                    say("preflight_reach_host_when", host=host) if host else say("preflight_reach_when"),
+                    say("preflight_reach_then"),
                 )
             )
         if self.platform == "windows":
-            problems.append(
-                Problem(
-                    "Offramp warns that Windows is waiting for a restart from an earlier update",
-                    "Best restart now and start Offramp again, so no installer asks for a restart half-way through.",
-                )
-            )
+            problems.append(Problem(say("preflight_pending_when"), say("preflight_pending_then")))
         return _Parts(
-            say=(
-                "Start Offramp. Its first page shows a support code: ask the user to read it to you and note it "
-                "in the ticket. Offramp then scans the computer and says what it found; when it lists the "
-                f"replacements, the user chooses {self.r.name}. When the migration starts, Offramp first checks "
-                "that this computer is ready: administrator rights, a restart left over from updates, free disk "
-                "space"
-                + (" and the connection to the download site" if needs_download else "")
-                + ". Nothing is changed yet."
-            ),
-            check=f'Offramp shows "{step.title}" as its first step and goes on by itself.',
+            say=say("preflight_say_download" if needs_download else "preflight_say", replacement=self.r.name),
+            check=say("preflight_check", title=step.title),
             problems=problems,
         )
 
@@ -263,58 +283,30 @@ class _Writer:
         risk = self.catalogue.risk(str(step.params["risk_id"]))
         owners = [p.name for p in self.products if risk.id in p.data_at_risk]
         return _Parts(
-            say=f"{_sentence(risk.risk)} Before anything is removed: {_sentence(risk.action)}",
-            check=f'Before anything is removed, Offramp shows "{risk.title}" with these instructions, and the '
-            "user ticks it off (or confirms) once it is done or does not apply.",
-            warning=risk.warning,
-            only_if=f"Only when Offramp found {_join(owners)}." if owners else None,
-            problems=[
-                Problem(
-                    "the user cannot do it now",
-                    "Leave it unconfirmed: Offramp does not go on to the removal without it, and nothing "
-                    "has been changed. The user can close Offramp and start again when ready.",
-                )
-            ],
+            say=say("rescue_say", risk=_sentence(shown(risk.risk)), action=_sentence(shown(risk.action))),
+            check=say("rescue_check", title=risk.title),
+            warning=shown(risk.warning) if risk.warning else None,
+            only_if=say("only_when_found", products=_join(owners)) if owners else None,
+            problems=[Problem(say("rescue_later_when"), say("rescue_later_then"))],
         )
 
     def stage(self, step: Step) -> _Parts:
         method = str(step.params.get("method"))
         size = int(step.params.get("size") or 0)
-        say = {
-            "builtin": f"Nothing to download: {self.r.name} is part of {self.os}. Offramp only makes sure it is "
-            "there before it removes anything.",
-            "download": f"Offramp downloads {self.r.name}"
-            + (f" (about {max(1, size // 2**20)} MB)" if size else "")
-            + " and checks it is exactly the expected file before it removes anything, so the "
-            "computer is never left without protection.",
-            "winget": f"Offramp has Windows Package Manager fetch {self.r.name} before it removes anything, so the "
-            "computer is never left without protection.",
-            "package": f"Offramp has the system's package manager fetch {self.r.name} before it removes anything, "
-            "so the computer is never left without protection.",
-        }.get(method, step.detail)
+        name = self.r.name
+        if method == "download" and size:
+            text = say("stage_download_size", replacement=name, size=max(1, size // 2**20))
+        elif method in ("builtin", "download", "winget", "package"):
+            text = say(f"stage_{method}", replacement=name, os=self.os)
+        else:
+            text = shown(step.detail)
         problems = []
         if method != "builtin":
-            problems.append(
-                Problem(
-                    f"Offramp says it could not download {self.r.name}",
-                    "Nothing was removed. Check the internet connection (and the proxy on a work "
-                    "network), then start Offramp again.",
-                )
-            )
+            problems.append(Problem(say("stage_failed_when", replacement=name), say("stage_failed_then")))
         if method == "download":
-            problems.append(
-                Problem(
-                    "Offramp says the download did not match",
-                    "Nothing was run and nothing was removed. Try again later; if it happens again, "
-                    "note the support code and pass it on: the playbook needs updating.",
-                )
-            )
-        check = (
-            f'Offramp shows "{step.title}"'
-            + (" with the download's progress" if method == "download" else "")
-            + " and goes on by itself."
-        )
-        return _Parts(say=say, check=check, problems=problems)
+            problems.append(Problem(say("stage_mismatch_when"), say("stage_mismatch_then")))
+        check = say("stage_check_download" if method == "download" else "goes_on", title=step.title)
+        return _Parts(say=text, check=check, problems=problems)
 
     def uninstall(self, step: Step) -> _Parts:
         product = self.catalogue.product(str(step.params["product_id"]))
@@ -327,85 +319,60 @@ class _Writer:
         problems: list[Problem] = []
 
         if step.needs_person:
-            say = (
-                f"{_sentence(step.detail)} Offramp cannot do this one alone, so stay with the user while they "
-                "go through it."
+            text = _sentences(
+                say("uninstall_person_say", detail=_sentence(shown(step.detail))),
+                say("uninstall_details", instructions=_sentence(shown(chosen.instructions)))
+                if chosen and chosen.instructions
+                else "",
+                say("uninstall_tool_from", url=chosen.url) if chosen and chosen.url else "",
+                say("uninstall_script", path=chosen.path) if chosen and chosen.path else "",
             )
-            if chosen and chosen.instructions:
-                say += f" Details: {_sentence(chosen.instructions)}"
-            if chosen and chosen.url:
-                say += f" The tool comes from {chosen.url}."
-            if chosen and chosen.path:
-                say += f" The script is {chosen.path}."
-            check = (
-                f'Offramp shows "{step.title}" and asks the user to do it. When they confirm, Offramp '
-                "checks that it is really gone before it goes on."
-            )
+            check = say("uninstall_person_check", title=step.title)
         else:
-            say = (
-                f"Offramp removes {product.name} by itself. This can take several minutes: keep the computer "
-                "on and do not close Offramp." + (" It may ask for a restart afterwards." if restart else "")
+            text = _sentences(
+                say("uninstall_auto_say", product=product.name), say("uninstall_may_restart") if restart else ""
             )
-            check = f'Offramp shows "{step.title}" and goes on by itself when it is done.'
+            check = say("uninstall_auto_check", title=step.title)
 
         secrets = needed_for([step.params])
         if secrets:
-            labels = [LABELS[key] for key in sorted(secrets)]
+            labels = [shown(LABELS[key]) for key in sorted(secrets)]
             problems.append(
                 Problem(
-                    f"Offramp asks for the {_join(labels, 'and the')}",
-                    f"The administrator who set up {product.name} has it. The user types it into "
-                    "Offramp; Offramp keeps it only in memory and never writes it into its files or "
-                    "the report. Do not have it read out on the phone.",
+                    say("uninstall_password_when", labels=_join(labels, "list_and_the")),
+                    say("uninstall_password_then", product=product.name),
                 )
             )
-            remedy = ["If the password is known, start Offramp again and type it when asked."]
+            remedy = [say("uninstall_password_known")]
             # The vendor's own words on blocked removals (its usual account name, its reset tool).
             help_text = self.catalogue.part_of(product.id).vendor.blocked_removal_help
             if help_text:
-                remedy.append(_sentence(help_text))
+                remedy.append(_sentence(shown(help_text)))
             remedy += [_sentence(text) for text in self._password_reset()]
             tool = self._removal_tool()
             if tool:
                 remedy.append(
-                    f"If the removal still fails, the user runs {tool[0]}"
-                    + (f" ({tool[1]})" if tool[1] else "")
-                    + ": it asks them to type a code shown on "
-                    "screen, so nobody can do it for them. Then start Offramp again."
+                    say("uninstall_tool_url", tool=tool[0], url=tool[1])
+                    if tool[1]
+                    else say("uninstall_tool", tool=tool[0])
                 )
-            problems.append(
-                Problem(
-                    "Offramp stops and says the removal was blocked by a password or self-defence (exit 24)",
-                    " ".join(remedy),
-                )
-            )
+            problems.append(Problem(say("uninstall_blocked_when"), " ".join(remedy)))
         if fallbacks:
             ways = []
             for number, method in enumerate(fallbacks, 1):
-                text = _sentence(method.instructions or method.kind)
+                way = _sentence(shown(method.instructions) if method.instructions else method.kind)
                 if method.url:
-                    text += f" ({method.url})"
-                ways.append(f"({number}) {text}" if len(fallbacks) > 1 else text)
+                    way += f" ({method.url})"
+                ways.append(f"({number}) {way}" if len(fallbacks) > 1 else way)
             problems.append(
-                Problem(
-                    "the removal does not work",
-                    "Other ways, from Offramp's catalogue: "
-                    + " ".join(ways)
-                    + " Then start Offramp again: it carries on where it stopped.",
-                )
+                Problem(say("uninstall_fallback_when"), say("uninstall_fallback_then", ways=" ".join(ways)))
             )
         if not step.needs_person:
             retry = self._retry_later()
             if retry:
                 problems.append(retry)
-            problems.append(
-                Problem(
-                    "the uninstaller hangs or fails",
-                    "Offramp stops it and says so. Restart the computer and start Offramp again: it "
-                    "carries on at this step.",
-                )
-            )
-        return _Parts(say=say, check=check, problems=problems, only_if=f"Only when Offramp found {product.name}.")
+            problems.append(Problem(say("uninstall_hangs_when"), say("uninstall_hangs_then")))
+        return _Parts(say=text, check=check, problems=problems, only_if=say("only_when_found", products=product.name))
 
     def reboot(self, step: Step) -> _Parts:
         uninstalls = [s for s in self.plan.steps if s.kind == "uninstall"]
@@ -414,169 +381,122 @@ class _Writer:
             for s in uninstalls
             if s.params.get("reboot") == "required"
         ]
-        only_if = (
-            f"Always after removing {_join(always)}; otherwise only when an uninstaller asked for a restart."
-            if always
-            else "Only when an uninstaller asked for a restart."
-        )
+        only_if = say("reboot_only_always", products=_join(always)) if always else say("reboot_only")
         return _Parts(
-            say=f"{_sentence(step.detail)} Ask the user to save any open work first, and agree how you will "
-            "reach each other again after the restart.",
-            check="Offramp asks whether to restart now. After the restart and sign-in, Offramp opens again and "
-            "goes on with the next step.",
+            say=say("reboot_say", detail=_sentence(shown(step.detail))),
+            check=say("reboot_check"),
             only_if=only_if,
             problems=[
-                Problem(
-                    "the user wants to restart later",
-                    "That is fine: Offramp waits, and carries on by itself after the next restart.",
-                ),
-                Problem(
-                    "Offramp does not come back after the restart",
-                    "Start Offramp again: it finds the unfinished migration and carries on from the first "
-                    "unfinished step (administrators: 'offramp resume').",
-                ),
+                Problem(say("reboot_later_when"), say("reboot_later_then")),
+                Problem(say("reboot_not_back_when"), say("reboot_not_back_then")),
             ],
         )
 
     def cleanup(self, step: Step) -> _Parts:
         tool = self._removal_tool()
-        then = (
-            'They are listed under "To do by hand" in the report. They do not stop the migration, and '
-            "Offramp only ever removes parts that certainly belong to the banned product."
-        )
+        then = say("cleanup_failed_then")
         if tool:
-            then += f" {tool[0]} can remove them later" + (f" ({tool[1]})." if tool[1] else ".")
+            then = _sentences(
+                then,
+                say("cleanup_tool_url", tool=tool[0], url=tool[1]) if tool[1] else say("cleanup_tool", tool=tool[0]),
+            )
         return _Parts(
-            say="Offramp now removes, by itself, what the uninstallers left behind: only parts that "
-            "certainly belong to the banned product.",
-            check=f'Offramp shows "{step.title}" and says how many leftovers it removed.',
-            problems=[Problem("Offramp says it could not remove some leftovers", then)],
+            say=say("cleanup_say"),
+            check=say("cleanup_check", title=step.title),
+            problems=[Problem(say("cleanup_failed_when"), then)],
         )
 
     def install(self, step: Step) -> _Parts:
         method = self.method
         assert method is not None  # the planner makes an install step only from a method
         url = method.details.get("url")
+        name = self.r.name
         problems: list[Problem] = []
         alternatives = [m.details["url"] for m in self.other_methods if m.details.get("url")]
         if not step.needs_person:
-            how = {
-                "builtin": f"Nothing to install: {self.r.name} is part of {self.os}. Offramp switches it on "
-                "automatically",
-                "winget": f"Offramp installs {self.r.name} automatically with Windows Package Manager",
-                "package": f"Offramp installs {self.r.name} automatically with the system's package manager",
-                "download": f"Offramp installs {self.r.name} automatically from the file it downloaded and checked",
-            }.get(method.method, f"Offramp installs {self.r.name} automatically")
-            say = how + ": the user does not need to click anything."
-            check = f'Offramp shows "{step.title}" and goes on by itself.'
+            known = method.method in ("builtin", "winget", "package", "download")
+            text = say(f"install_{method.method}" if known else "install_automatic", replacement=name, os=self.os)
+            check = say("goes_on", title=step.title)
             if method.method != "builtin":
                 retry = self._retry_later()
                 if retry:
                     problems.append(retry)
                 problems.append(
                     Problem(
-                        f"Offramp says installing {self.r.name} failed (exit 26)",
-                        "The old product is already gone, so do not leave it there: start Offramp "
-                        "again, which retries the install"
-                        + (f", or install it by hand from {alternatives[0]}." if alternatives else "."),
+                        say("install_failed_when", replacement=name),
+                        say("install_failed_then_url", url=alternatives[0])
+                        if alternatives
+                        else say("install_failed_then"),
                     )
                 )
         else:
-            if url:
-                say = (
-                    f"Offramp opens the {self.r.vendor} page, {url}. Help the user install {self.r.name} from "
-                    "there, then come back to Offramp and confirm."
-                )
-            else:
-                say = (
-                    f"{self.r.name} needs a person to install it: Offramp asks the user to do it and to confirm "
-                    "when it is done."
-                )
-            if self.r.price != "free":
-                say += f" {self.r.name} is {self.r.price.replace('-', ' ')}: the user may need to sign in or buy it."
-            if method.notes:
-                say += " " + _sentence(method.notes)
-            check = (
-                f"The web browser opens {url}. " if url else ""
-            ) + f"Offramp waits until the user confirms, then checks that {self.r.name} is installed."
-            if url:
-                problems.append(Problem("the page does not open", f"Read the address to the user: {url}"))
-            problems.append(
-                Problem(
-                    f"Offramp still does not see {self.r.name} after the user confirms",
-                    "Make sure the installer has finished (and restart if it asked to), then confirm again.",
-                )
+            text = _sentences(
+                say("install_page_say", vendor=self.r.vendor, url=url, replacement=name)
+                if url
+                else say("install_person_say", replacement=name),
+                say("install_price", replacement=name, price=_price(self.r)) if self.r.price != "free" else "",
+                _sentence(shown(method.notes)) if method.notes else "",
             )
-        return _Parts(say=say, check=check, problems=problems)
+            check = _sentences(
+                say("install_browser_opens", url=url) if url else "", say("install_waits", replacement=name)
+            )
+            if url:
+                problems.append(Problem(say("install_page_when"), say("install_page_then", url=url)))
+            problems.append(Problem(say("install_not_seen_when", replacement=name), say("install_not_seen_then")))
+        return _Parts(say=text, check=check, problems=problems)
 
     def verify(self, step: Step) -> _Parts:
         checks = self.r.verify.get(self.platform, {})
-        check = f'Offramp says "{self.r.name}: protecting".'
+        name = self.r.name
+        more = ""
         if checks.get("security_center"):
-            check += (
-                " In Windows Security > Virus & threat protection the user sees "
-                f"{_join([str(n) for n in checks['security_center']])} as the active antivirus."
-            )
+            more = say("verify_security_center", names=_join([str(n) for n in checks["security_center"]]))
         elif checks.get("services"):
             services = [str(s) for s in checks["services"]]
-            check += (
-                f" The service {services[0]} is running."
+            more = (
+                say("verify_service", service=services[0])
                 if len(services) == 1
-                else f" The services {_join(services, 'and')} are running."
+                else say("verify_services", services=_join(services, "list_and"))
             )
         return _Parts(
-            say=f"Offramp checks that {self.r.name} is really protecting the computer.",
-            check=check,
-            problems=[
-                Problem(
-                    f"Offramp says {self.r.name} is installed but not protecting yet (exit 27)",
-                    "It can take a few minutes to switch on. Wait, then start Offramp again: it repeats "
-                    f"the check. If it stays off, open {self.r.name} and switch its protection on.",
-                )
-            ],
+            say=say("verify_say", replacement=name),
+            check=_sentences(say("verify_check", replacement=name), more),
+            problems=[Problem(say("verify_off_when", replacement=name), say("verify_off_then", replacement=name))],
         )
 
     def rescan(self, step: Step) -> _Parts:
         return _Parts(
-            say="Offramp scans the computer once more to prove that nothing banned is left.",
-            check="Offramp says nothing banned is left, and lists any leftovers it could not remove.",
-            problems=[
-                Problem(
-                    "Offramp still finds something (exit 28)",
-                    "Restart the computer and start Offramp again. If it still finds it, note the "
-                    "support code and escalate.",
-                )
-            ],
+            say=say("rescan_say"),
+            check=say("rescan_check"),
+            problems=[Problem(say("rescan_found_when"), say("rescan_found_then"))],
         )
 
     def report(self, step: Step) -> _Parts:
         return _Parts(
-            say="Offramp writes its report. Its last page shows the result: what was removed and "
-            "installed, and anything still to do by hand. Go through the to-do list with the user.",
-            check="The support code is at the top of the report, the same one as on the first page; it "
-            "finds this migration in Offramp's records.",
-            problems=[
-                Problem(
-                    "you need the whole report",
-                    "The user can save it as HTML or PDF on Offramp's last page. On the command "
-                    "line: 'offramp report --output report.html'.",
-                )
-            ],
+            say=say("report_say"),
+            check=say("report_check"),
+            problems=[Problem(say("report_whole_when"), say("report_whole_then"))],
         )
 
 
 def walkthrough(
     replacement: Replacement | str, platform: str, catalogue: Catalogue, *, include_test_only: bool = False
 ) -> list[Section]:
-    """The numbered sections for migrating to `replacement` (a playbook or its id) on `platform`."""
+    """The numbered sections for migrating to `replacement` (a playbook or its id) on `platform`, in the
+    current language (app.core.i18n)."""
     platform = normalise_platform(platform)
     replacement = _resolve(replacement, include_test_only)
     if platform not in replacement.platforms:
         offered = _join([platforms.display_name(p) for p in replacement.platforms])
         raise WalkthroughError(
-            f"{replacement.name} is not available for {platforms.display_name(platform)} "
-            f"(only for {offered}): see 'offramp playbooks list --platform "
-            f"{platforms.typed_name(platform)}'"
+            _(
+                "{replacement} is not available for {os} (only for {offered}): "
+                "see 'offramp playbooks list --platform {system}'",
+                replacement=replacement.name,
+                os=platforms.display_name(platform),
+                offered=offered,
+                system=platforms.typed_name(platform),
+            )
         )
     plan, products = _plan(replacement, platform, catalogue)
     writer = _Writer(replacement, platform, catalogue, plan, products)
@@ -590,7 +510,7 @@ def walkthrough(
                 total=total,
                 step_id=step.id,
                 kind=step.kind,
-                title=step.title,
+                title=shown(step.title),
                 say=parts.say,
                 check=parts.check,
                 problems=tuple(parts.problems),
@@ -603,22 +523,17 @@ def walkthrough(
 
 def _introduction(replacement: Replacement, platform: str, sections: list[Section]) -> tuple[str, list[str]]:
     os_name = platforms.display_name(platform)
-    title = f"Phone walkthrough: moving to {replacement.name} on {os_name}"
+    title = say("title", replacement=replacement.name, os=os_name)
+    restart = any(s.kind == "reboot" for s in sections)
     notes = [
-        f"{len(sections)} steps, in the order Offramp runs them. Offramp shows only the steps this computer needs "
-        "(for example, only for the products it found), so its step numbers can be smaller than here: follow "
-        "the step titles.",
-        f"{_sentence(replacement.summary)}",
-        f"Nothing is removed until {replacement.name} is ready, and every removal is recorded, so a restart or a "
-        "dropped call never leaves the computer half-done: starting Offramp again carries on where it stopped.",
-        "Before you start: the user needs an administrator account on this computer, the computer should be "
-        "plugged in, and the user should save and close their work. Allow about half an hour"
-        + (" and a restart." if any(s.kind == "reboot" for s in sections) else "."),
+        say("intro_steps", n=len(sections)),
+        _sentence(shown(replacement.summary)),
+        say("intro_nothing_removed", replacement=replacement.name),
+        say("intro_before_restart" if restart else "intro_before"),
     ]
     if replacement.price != "free":
         notes.append(
-            f"{replacement.name} is {replacement.price.replace('-', ' ')}: the user needs their "
-            f"{replacement.vendor} account or a way to pay."
+            say("intro_price", replacement=replacement.name, price=_price(replacement), vendor=replacement.vendor)
         )
     return title, notes
 
@@ -630,12 +545,20 @@ def _prepare(
     return _resolve(replacement, include_test_only), normalise_platform(platform), sections
 
 
+def _heading(section: Section) -> str:
+    return say("step_heading", number=section.number, total=section.total, title=section.title)
+
+
 def render_walkthrough_text(
     replacement: Replacement | str, platform: str, catalogue: Catalogue, *, include_test_only: bool = False
 ) -> str:
     """The walkthrough as plain text, wrapped for a terminal or a ticket."""
     replacement, platform, sections = _prepare(replacement, platform, catalogue, include_test_only)
     title, notes = _introduction(replacement, platform, sections)
+    # "Say:" and "Check:" are padded to one width, so what follows them starts in one column.
+    width = max(len(say("label_say")), len(say("label_check"))) + 1
+    label_say, label_check = say("label_say").ljust(width), say("label_check").ljust(width)
+    label_warning = say("label_warning_text") + " "
 
     def para(label: str, text: str, indent: str = "   ") -> list[str]:
         # No breaks at hyphens or inside long words: package names, file names and addresses must stay whole.
@@ -659,16 +582,16 @@ def render_walkthrough_text(
             break_long_words=False,
         )
     for section in sections:
-        heading = f"Step {section.number} of {section.total}: {section.title}"
+        heading = _heading(section)
         out += ["", heading, "-" * min(len(heading), TEXT_WIDTH)]
         if section.only_if:
             out += para("", f"({section.only_if})")
-        out += para("Say:   ", section.say)
+        out += para(label_say, section.say)
         if section.warning:
-            out += para("WARNING: ", section.warning)
-        out += para("Check: ", section.check)
+            out += para(label_warning, section.warning)
+        out += para(label_check, section.check)
         for problem in section.problems:
-            out += para("If ", f"{problem.when}: {problem.then}")
+            out += para("", f"{say('label_if', when=problem.when)} {problem.then}")
     return "\n".join(out) + "\n"
 
 
@@ -708,13 +631,13 @@ def render_walkthrough_html(
         ),
     ]
     for section in sections:
-        out.append(html("<h2>Step {} of {}: {}</h2>", section.number, section.total, section.title))
+        out.append(html("<h2>{}</h2>", _heading(section)))
         if section.only_if:
             out.append(html('<p class="only">{}</p>', section.only_if))
-        rows = [("Say:", section.say, "label", "text")]
+        rows = [(say("label_say"), section.say, "label", "text")]
         if section.warning:
-            rows.append(("Warning:", section.warning, "warnlabel", "warn"))
-        rows.append(("Check:", section.check, "label", "text"))
+            rows.append((say("label_warning_html"), section.warning, "warnlabel", "warn"))
+        rows.append((say("label_check"), section.check, "label", "text"))
         cells = [
             html('<tr><td class="{}" width="14%">{}</td><td class="{}">{}</td></tr>', label_css, label, text_css, text)
             for label, text, label_css, text_css in rows
@@ -722,15 +645,14 @@ def render_walkthrough_html(
         # "If" rows span both columns: their situation is a whole clause, which a narrow label
         # column would break into a tall stack of short lines on an A4 page.
         cells += [
-            html('<tr><td class="if" colspan="2"><b>If {}:</b> {}</td></tr>', problem.when, problem.then)
+            html(
+                '<tr><td class="if" colspan="2"><b>{}</b> {}</td></tr>',
+                say("label_if", when=problem.when),
+                problem.then,
+            )
             for problem in section.problems
         ]
         out.append(html('<table class="step" width="100%" cellspacing="0" cellpadding="5">{}</table>', join(cells)))
-    out.append(
-        html(
-            '<p class="footer">Made by Offramp from the {} playbook (checked {}) and the banned-product catalogue.</p>',
-            replacement.id,
-            replacement.verified_on.isoformat(),
-        )
-    )
-    return document(title, WALKTHROUGH_CSS, out)
+    footer = say("footer", playbook=replacement.id, date=i18n.format_date(replacement.verified_on))
+    out.append(html('<p class="footer">{}</p>', footer))
+    return document(title, WALKTHROUGH_CSS, out, lang=i18n.current())
