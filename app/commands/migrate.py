@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from app.commands.output import emit_json, say
-from app.core import exitcodes
+from offramp.commands.output import emit_json, say
+from offramp.core import exitcodes
 
 LOOPBACK_SWITCH = "OFFRAMP_ALLOW_LOOPBACK_HTTP"  # tests only: lets downloads use plain HTTP to 127.0.0.1
 
@@ -84,7 +84,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def _options(args: argparse.Namespace) -> Any:
-    from app.core.migrate.context import Options
+    from offramp.core.migrate.context import Options
 
     return Options(
         silent=getattr(args, "silent", False),
@@ -99,7 +99,7 @@ def _options(args: argparse.Namespace) -> Any:
 
 
 def _print_plan(plan: Any) -> None:
-    from app.core.i18n import _, ngettext, shown
+    from offramp.core.i18n import _, ngettext, shown
 
     n = len(plan.steps)
     say(
@@ -120,9 +120,9 @@ def _print_plan(plan: Any) -> None:
 
 
 def run_plan(args: argparse.Namespace) -> int:
-    from app.core.i18n import _
-    from app.core.migrate.plan import PlanError
-    from app.core.migrate.session import SessionError, plan_for, policy_for
+    from offramp.core.i18n import _
+    from offramp.core.migrate.plan import PlanError
+    from offramp.core.migrate.session import SessionError, plan_for, policy_for
 
     options = _options(args)
     try:
@@ -140,7 +140,7 @@ def run_plan(args: argparse.Namespace) -> int:
 
 
 def _ask_terminal(question: Any) -> bool:
-    from app.core.i18n import _, shown
+    from offramp.core.i18n import _, shown
 
     if not sys.stdin.isatty():
         return False
@@ -166,7 +166,7 @@ def _prompt_secret(label: str, secret: bool) -> str | None:
         return None
     import getpass
 
-    from app.core.i18n import _
+    from offramp.core.i18n import _
 
     value = (
         getpass.getpass(_("{label} (leave empty if none): ", label=label))
@@ -177,13 +177,13 @@ def _prompt_secret(label: str, secret: bool) -> str | None:
 
 
 def _progress(message: str, fraction: float) -> None:
-    from app.core.i18n import shown
+    from offramp.core.i18n import shown
 
     say(f"[{int(fraction * 100):3}%] {shown(message)}", file=sys.stderr)
 
 
 def _finish(result: Any, silent: bool) -> int:
-    from app.core.i18n import _
+    from offramp.core.i18n import _
 
     code = result.exit_code
     words = exitcodes.DESCRIPTIONS.get(code, "failed")
@@ -201,26 +201,26 @@ def _record_error(exc: Any) -> int:
     """A damaged, locked or unwritable record: one sentence saying what to do, its documented exit code."""
     import logging
 
-    from app.core import eventlog
+    from offramp.core import eventlog
 
     eventlog.event(
         "migrate.records.failed", str(exc), level=logging.ERROR, console=False, exit_code=exc.exit_code, path=exc.path
     )
-    from app.core.i18n import _
+    from offramp.core.i18n import _
 
     print(_("offramp: {problem}", problem=exc), file=sys.stderr)
     return int(exc.exit_code)
 
 
 def run_migrate(args: argparse.Namespace) -> int:
-    from app.core.i18n import _
-    from app.core.migrate import session
-    from app.core.migrate.plan import PlanError
-    from app.core.migrate.recorderrors import RecordError
+    from offramp.core.i18n import _
+    from offramp.core.migrate import session
+    from offramp.core.migrate.plan import PlanError
+    from offramp.core.migrate.recorderrors import RecordError
 
     options = _options(args)
     if getattr(args, "offline", None):
-        from app.core.migrate.bundle import BundleError, open_bundle
+        from offramp.core.migrate.bundle import BundleError, open_bundle
 
         try:
             # Checked here, before the scan, and again by the stage step before the installer is used.
@@ -243,7 +243,7 @@ def run_migrate(args: argparse.Namespace) -> int:
         if not options.silent:
             _print_plan(runner.ctx.plan)
         if runner.ctx.replacement:
-            from app.core.migrate.report import playbook_line, provenance
+            from offramp.core.migrate.report import playbook_line, provenance
 
             print(playbook_line(provenance(runner.ctx.replacement, options.offline_dir)))
         return _finish(runner.run(), options.silent)
@@ -255,9 +255,9 @@ def run_migrate(args: argparse.Namespace) -> int:
 
 
 def run_resume(args: argparse.Namespace) -> int:
-    from app.core.i18n import _, shown
-    from app.core.migrate import session
-    from app.core.migrate.recorderrors import RecordError
+    from offramp.core.i18n import _, shown
+    from offramp.core.migrate import session
+    from offramp.core.migrate.recorderrors import RecordError
 
     try:
         if getattr(args, "abandon", False):
@@ -293,6 +293,6 @@ def run_resume(args: argparse.Namespace) -> int:
 
 
 def run_worker(args: argparse.Namespace) -> int:
-    from app.core.migrate import remote
+    from offramp.core.migrate import remote
 
     return remote.serve(args.connect)

@@ -41,7 +41,7 @@ INTERRUPTED = 130  # Ctrl+C, as a shell reports a process ended by SIGINT
 
 def N_(text: str) -> str:
     """Marks a text for the translation catalogue without translating it: these words are shown through
-    app.core.i18n.shown(), and this module stays one that `offramp --help` can import for nothing."""
+    offramp.core.i18n.shown(), and this module stays one that `offramp --help` can import for nothing."""
     return text
 
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from app.core import winacl
+    from offramp.core import winacl
 
 APP_NAME = "Offramp"
 APP_AUTHOR = "Offramp"
@@ -229,7 +229,7 @@ def _windows_private_tree(
     may have been made by one to plant files; what Offramp made itself is read back and judged the same way.
 
     `describe` and `make_dir` are winacl's; a test elsewhere than Windows hands in stand-ins."""
-    from app.core import winacl
+    from offramp.core import winacl
 
     describe = describe or winacl.describe
     make_dir = make_dir or winacl.make_admin_dir

@@ -11,16 +11,16 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from app.core.data.platforms import this_platform
+from offramp.core.data.platforms import this_platform
 
 if TYPE_CHECKING:  # imported when used, so the wizard's first page appears sooner
-    from app.core.data.catalogue import Catalogue, DataAtRisk
-    from app.core.data.replacements import Replacement
-    from app.core.migrate.bundle import Bundle
-    from app.core.migrate.context import Options
-    from app.core.migrate.plan import Plan
-    from app.core.migrate.statefile import MigrationState
-    from app.core.scan.run import ScanResult
+    from offramp.core.data.catalogue import Catalogue, DataAtRisk
+    from offramp.core.data.replacements import Replacement
+    from offramp.core.migrate.bundle import Bundle
+    from offramp.core.migrate.context import Options
+    from offramp.core.migrate.plan import Plan
+    from offramp.core.migrate.statefile import MigrationState
+    from offramp.core.scan.run import ScanResult
 
 # The pages in the order a person meets them; "recover" is shown only on a relaunch after a failed run,
 # so it comes last and is not counted in "Page N of M".
@@ -99,7 +99,7 @@ class WizardModel:
         if self.scan is not None:
             return self.scan.catalogue
         if self._catalogue is None:
-            from app.core.data.catalogue import load_catalogues
+            from offramp.core.data.catalogue import load_catalogues
 
             self._catalogue = load_catalogues(self.catalogue_id)[0]
         return self._catalogue
@@ -164,10 +164,10 @@ class WizardModel:
         """Opens the offline bundle and checks every file in it against its manifest, as `migrate --offline`
         does, then reads its playbooks; changes nothing here. Hashing a large installer takes a while, so the
         wizard calls this away from its window's thread and hands the answer to `take_bundle` on it."""
-        from app.core.data.platforms import display_name
-        from app.core.data.replacements import load_replacement
-        from app.core.data.validation import InvalidPlaybook
-        from app.core.migrate.bundle import BundleError, open_bundle
+        from offramp.core.data.platforms import display_name
+        from offramp.core.data.replacements import load_replacement
+        from offramp.core.data.validation import InvalidPlaybook
+        from offramp.core.migrate.bundle import BundleError, open_bundle
 
         if self.offline is None:
             return BundleCheck(None, [], None)
@@ -194,7 +194,7 @@ class WizardModel:
     def playbook_used(self, replacement: Replacement) -> dict[str, object]:
         """Which playbook `replacement` is (id, verified date, and whether it is shipped, a signed update or
         the offline bundle's), as the report will record it."""
-        from app.core.migrate.report import provenance
+        from offramp.core.migrate.report import provenance
 
         return provenance(replacement, self.offline)
 
@@ -212,13 +212,13 @@ class WizardModel:
         the session makes from this scan and choice (the one `offramp migrate` would make), made once per
         choice so the plan shown on "Ready to remove" is the plan agreed to."""
         if self.resume_state:
-            from app.core.migrate.plan import Plan
+            from offramp.core.migrate.plan import Plan
 
             return Plan.from_dict(self.resume_state.plan)
         if self._plan is None:
             if self.scan is None:
                 raise ValueError("the migration is planned from a scan, and there is none yet")
-            from app.core.migrate import session
+            from offramp.core.migrate import session
 
             options = self.options()
             self._plan, _replacement = session.plan_from_scan(self.scan, options, session.policy_for(options))
@@ -294,7 +294,7 @@ class WizardModel:
 
     def start_over(self) -> None:
         """Sets the saved, stopped run aside (its record is kept) so a new plan can be made and run."""
-        from app.core.migrate import records, session
+        from offramp.core.migrate import records, session
 
         if records.state_path().exists():
             session.abandon()  # journaled; the state is kept aside, a registered resume unregistered
@@ -321,7 +321,7 @@ class WizardModel:
     def replacements(self) -> list[Replacement]:
         """What the Choose page offers: the offline bundle's playbooks and nothing else when there is one,
         else the shipped ones as signed updates left them, and those of `extra_playbooks`."""
-        from app.core.data.replacements import current_replacements, load_replacements
+        from offramp.core.data.replacements import current_replacements, load_replacements
 
         if self.offline is not None:
             if self.bundle is None and self.bundle_problem is None:
@@ -380,7 +380,7 @@ class WizardModel:
         return self.scan is not None and any(p.reboot in ("required", "maybe") for p in self.scan.findings.installed)
 
     def options(self) -> Options:
-        from app.core.migrate.context import Options
+        from offramp.core.migrate.context import Options
 
         return Options(
             silent=False,

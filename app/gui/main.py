@@ -11,9 +11,9 @@ from pathlib import Path
 
 def build_wizard(args: argparse.Namespace, resume: bool = True):
     """The wizard for these arguments, resuming an unfinished migration if there is one (and `resume`)."""
-    from app.core.migrate import records as session
-    from app.core.wizard_flow import WizardModel
-    from app.gui.wizard import OfframpWizard
+    from offramp.core.migrate import records as session
+    from offramp.core.wizard_flow import WizardModel
+    from offramp.gui.wizard import OfframpWizard
 
     try:
         state = session.in_progress() if resume else None
@@ -47,7 +47,7 @@ def offline_bundle(args: argparse.Namespace) -> Path | None:
         return Path(args.offline)
     if args.smoke_test:
         return None  # a smoke test checks the build, not the folder it was copied into
-    from app.core.migrate.bundlefind import find_bundle
+    from offramp.core.migrate.bundlefind import find_bundle
 
     program = Path(sys.executable if getattr(sys, "frozen", False) else sys.argv[0])
     return find_bundle([program, Path(".")])  # "." resolves to the working folder
@@ -95,8 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
     from PySide6.QtWidgets import QApplication, QWizard
 
-    from app.core import eventlog, paths
-    from app.gui import errors
+    from offramp.core import eventlog, paths
+    from offramp.gui import errors
 
     log_file = eventlog.setup(console=False)
 
@@ -139,7 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def root_refused(root: str) -> str | None:
     """Why the --root cannot be read, or None: a folder that is not a system must never read as clean."""
-    from app.core.scan.target import TargetError, check_root
+    from offramp.core.scan.target import TargetError, check_root
 
     try:
         check_root(root)
@@ -170,7 +170,7 @@ def _smoke_test(app, wizard) -> int:
     benchmark times the start-up to that line), checks it, then builds the pages a person would only
     reach later, so a module missing from the bundle fails here rather than in front of someone
     mid-migration, and prints "ok"."""
-    from app.core.wizard_flow import PAGES
+    from offramp.core.wizard_flow import PAGES
 
     app.processEvents()
     print(FIRST_PAGE_SHOWN, flush=True)  # the moment the benchmark times; what follows checks it

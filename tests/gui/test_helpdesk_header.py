@@ -14,15 +14,15 @@ from typing import TYPE_CHECKING
 import pytest
 from PySide6.QtWidgets import QRadioButton
 
-from app.core.data.catalogue import load_catalogue
-from app.core.migrate import records, statefile
-from app.core.scan.classifier import classify
-from app.core.scan.inventory import Source
-from app.core.scan.run import ScanResult
-from app.core.wizard_flow import NUMBERED, WizardModel
-from app.gui.pages.base import page_id
-from app.gui.pages.migrate import MigratePage
-from app.gui.wizard import OfframpWizard
+from offramp.core.data.catalogue import load_catalogue
+from offramp.core.migrate import records, statefile
+from offramp.core.scan.classifier import classify
+from offramp.core.scan.inventory import Source
+from offramp.core.scan.run import ScanResult
+from offramp.core.wizard_flow import NUMBERED, WizardModel
+from offramp.gui.pages.base import page_id
+from offramp.gui.pages.migrate import MigratePage
+from offramp.gui.wizard import OfframpWizard
 from tests.conftest import REPO
 from tests.support import linux_fixtures as fx
 from tests.support.http_server import HttpServer
@@ -64,7 +64,7 @@ def test_every_page_says_where_it_is_and_the_support_code(qtbot) -> None:
 LAUNCH = """
 import json
 from PySide6.QtWidgets import QApplication
-from app.gui.main import build_wizard, parse
+from offramp.gui.main import build_wizard, parse
 app = QApplication([])
 wizard = build_wizard(parse([])[0])
 welcome = wizard.pages["welcome"]

@@ -22,17 +22,17 @@ from typing import TYPE_CHECKING
 import pytest
 from PySide6.QtWidgets import QLabel, QRadioButton, QWizard
 
-from app.core import paths
-from app.core.data.catalogue import load_catalogue
-from app.core.scan.classifier import classify
-from app.core.scan.inventory import Source
-from app.core.scan.run import ScanResult
-from app.core.wizard_flow import WizardModel
-from app.gui.pages.base import page_id
-from app.gui.pages.choose import ChoosePage
-from app.gui.pages.done import DonePage
-from app.gui.pages.welcome import WelcomePage
-from app.gui.wizard import OfframpWizard
+from offramp.core import paths
+from offramp.core.data.catalogue import load_catalogue
+from offramp.core.scan.classifier import classify
+from offramp.core.scan.inventory import Source
+from offramp.core.scan.run import ScanResult
+from offramp.core.wizard_flow import WizardModel
+from offramp.gui.pages.base import page_id
+from offramp.gui.pages.choose import ChoosePage
+from offramp.gui.pages.done import DonePage
+from offramp.gui.pages.welcome import WelcomePage
+from offramp.gui.wizard import OfframpWizard
 from tests.conftest import REPO, run_cli
 from tests.support import linux_fixtures as fx
 from tests.support.http_server import HttpServer
@@ -134,7 +134,7 @@ def test_each_card_names_its_playbook_as_shipped(qtbot) -> None:
 
 
 def test_a_signed_update_is_offered_named_and_used(qtbot, tmp_path: Path) -> None:
-    from app.core.data.updates import update
+    from offramp.core.data.updates import update
     from tests.support.tufrepo import Repo
 
     name = "replacements/microsoft-defender-antivirus.yaml"
@@ -196,7 +196,7 @@ def test_started_inside_a_bundle_folder_the_wizard_uses_it(bundle: Path) -> None
     script = (
         "import json\n"
         "from PySide6.QtWidgets import QApplication\n"
-        "from app.gui.main import build_wizard, parse\n"
+        "from offramp.gui.main import build_wizard, parse\n"
         "app = QApplication([])\n"
         "args, _ = parse([])\n"
         "wizard = build_wizard(args)\n"

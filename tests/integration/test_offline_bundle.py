@@ -88,7 +88,7 @@ def test_an_offline_migration_uses_only_the_bundle(
     result = _no_network(
         sys.executable,
         "-m",
-        "app",
+        "offramp",
         "migrate",
         "--silent",
         "--offline",

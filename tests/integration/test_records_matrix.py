@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from app.core import exitcodes
-from app.core.migrate import journal
+from offramp.core import exitcodes
+from offramp.core.migrate import journal
 from tests.conftest import REPO, run_cli
 from tests.support import linux_fixtures as fx
 from tests.support.http_server import HttpServer
@@ -97,7 +97,8 @@ def assert_journal_sound(state: Path) -> None:
 def hold_lock(home: Path) -> subprocess.Popen[str]:
     """Another Offramp process holding the migration lock, until its stdin closes."""
     code = (
-        "import sys\nfrom app.core.migrate.records import lock_path\nfrom app.core.migrate.runlock import RunLock\n"
+        "import sys\nfrom offramp.core.migrate.records import lock_path\n"
+        "from offramp.core.migrate.runlock import RunLock\n"
         "lock = RunLock(lock_path()).acquire()\nprint('held', flush=True)\nsys.stdin.read()\n"
     )
     holder = subprocess.Popen(
@@ -135,7 +136,7 @@ def test_two_real_migrations_racing_never_both_run(bed: Bed, attempt: int) -> No
     import os
 
     env = {**os.environ, **LOOPBACK}
-    argv = [sys.executable, "-m", "app", *bed.migrate_argv()]
+    argv = [sys.executable, "-m", "offramp", *bed.migrate_argv()]
     both = [
         subprocess.Popen(argv, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for _ in range(2)
@@ -293,7 +294,7 @@ def in_small_tmpfs(
         script.append(f"dd if=/dev/zero of={shlex.quote(str(bed.state / 'filler'))} bs=4k 2>/dev/null || true")
     if read_only:
         script.append(f"mount -o remount,ro {shlex.quote(str(bed.state))}")
-    script.append(" ".join(shlex.quote(a) for a in [sys.executable, "-m", "app", *argv]))
+    script.append(" ".join(shlex.quote(a) for a in [sys.executable, "-m", "offramp", *argv]))
     probe = subprocess.run(["unshare", "-rm", "true"], capture_output=True)
     if probe.returncode != 0:
         unavailable("this kernel does not allow private mount namespaces (unshare -rm)")

@@ -1,6 +1,6 @@
 """The window's migration through the worker process (app/core/migrate/remote.py) on a private dpkg root.
 
-The worker is the real console program (`python -m app migrate-worker`), started through the test
+The worker is the real console program (`python -m offramp migrate-worker`), started through the test
 elevation (`elevation.DIRECT`: a private root needs no rights), so everything but the system's password
 dialog is the real path: the socket, the protocol, the questions, the state, the exit code, dpkg.
 """
@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from app.core import exitcodes
-from app.core.migrate import remote
-from app.core.migrate.context import Options, Question
-from app.core.platform import elevation
+from offramp.core import exitcodes
+from offramp.core.migrate import remote
+from offramp.core.migrate.context import Options, Question
+from offramp.core.platform import elevation
 from tests.support import linux_fixtures as fx
 from tests.support.http_server import HttpServer
 from tests.support.pkgbed import DpkgRoot
@@ -28,7 +28,7 @@ from tests.support.playbook_fixtures import pinned_playbook
 if TYPE_CHECKING:
     from tests.support.pkgbed_fixtures import BuiltPackages
 
-WORKER = [sys.executable, "-m", "app", "migrate-worker"]
+WORKER = [sys.executable, "-m", "offramp", "migrate-worker"]
 
 
 @pytest.fixture

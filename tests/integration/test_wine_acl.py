@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from app.core import exitcodes
+from offramp.core import exitcodes
 from tests.matrix.tally import Tally
 from tests.support.winebed import WineBed
 
@@ -70,7 +70,7 @@ VERDICTS = [
 
 JUDGE = r"""
 import json, sys
-from app.core import winacl
+from offramp.core import winacl
 cases = json.loads(sys.argv[1])
 print(json.dumps({label: winacl.problems(winacl.parse_sddl(sddl)) for label, sddl in cases}))
 """
@@ -96,7 +96,7 @@ sys.exit(advapi32.SetNamedSecurityInfoW(path, 1, 4, None, None, dacl, None))
 
 DESCRIBE = r"""
 import json, sys
-from app.core import winacl
+from offramp.core import winacl
 print(json.dumps({path: winacl.describe(path).security.dacl for path in sys.argv[1:]}))
 """
 

@@ -22,8 +22,8 @@ pytestmark = [pytest.mark.wine, pytest.mark.slow]
 
 SNIPPET = r"""
 import json, os
-from app.core.platform import deletion
-from app.core.scan.matching import is_under
+from offramp.core.platform import deletion
+from offramp.core.scan.matching import is_under
 
 base = r"C:\ProgramData\Kaspersky Lab\offramp-test"
 os.makedirs(base + r"\sub", exist_ok=True)
@@ -51,8 +51,8 @@ def test_the_windows_branch_deletes_what_is_named_and_nothing_else(winebed: Wine
 
 KEEP_SNIPPET = r"""
 import json
-from app.core.platform import deletion
-from app.core.scan.matching import is_under
+from offramp.core.platform import deletion
+from offramp.core.scan.matching import is_under
 
 base = r"C:\ProgramData\Kaspersky Lab\offramp-owners"
 result = deletion.delete(None, base, named=lambda path: is_under(path, r"C:\ProgramData\Kaspersky Lab"))

@@ -82,7 +82,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
 
 def test_the_wizard_smoke_test_option_runs_unfrozen() -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "app.gui.main", "--smoke-test"],
+        [sys.executable, "-m", "offramp.gui.main", "--smoke-test"],
         cwd=REPO,
         capture_output=True,
         text=True,

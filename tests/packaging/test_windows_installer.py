@@ -25,7 +25,7 @@ from types import ModuleType
 
 import pytest
 
-from app.core import exitcodes
+from offramp.core import exitcodes
 from tests.conftest import REPO
 from tests.support.msibuild import WIXL, build_msi
 from tests.support.testbeds import fresh_wine_bed, unavailable
@@ -185,7 +185,7 @@ def test_silent_install_runs_the_installed_programs_and_uninstalls_without_a_tra
 def test_uninstalling_keeps_an_unfinished_migration_unless_told_to_clear_it(
     windows_build, installer_bed: WineBed, tmp_path: Path
 ) -> None:
-    from app.core.migrate import statefile
+    from offramp.core.migrate import statefile
 
     bed = installer_bed
     setup = to_windows_path(windows_build.installer)

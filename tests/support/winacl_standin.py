@@ -13,7 +13,7 @@ import os
 import stat
 from pathlib import Path
 
-from app.core import winacl
+from offramp.core import winacl
 
 USER_DOMAIN = "S-1-5-21-1111111111-2222222222-3333333333"
 READ = 0x1200A9  # FILE_GENERIC_READ | FILE_GENERIC_EXECUTE, as Wine gives a readable mode

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.core.migrate.bundlefind import MANIFEST, find_bundle
+from offramp.core.migrate.bundlefind import MANIFEST, find_bundle
 
 posix = pytest.mark.skipif(os.name == "nt", reason="POSIX permission bits")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.core.platform import deletion
+from offramp.core.platform import deletion
 from tests.support import winacl_standin
 
 ANYTHING = lambda _path: True  # noqa: E731 - these tests are about the other rules

@@ -10,12 +10,12 @@ import datetime as dt
 
 import pytest
 
-from app.core.data.catalogue import load_catalogue
-from app.core.data.policy import Policy
-from app.core.data.replacements import Replacement, find_replacement
-from app.core.migrate.plan import Plan, PlanError, make_plan
-from app.core.scan.classifier import classify
-from app.core.scan.findings import Findings
+from offramp.core.data.catalogue import load_catalogue
+from offramp.core.data.policy import Policy
+from offramp.core.data.replacements import Replacement, find_replacement
+from offramp.core.migrate.plan import Plan, PlanError, make_plan
+from offramp.core.scan.classifier import classify
+from offramp.core.scan.findings import Findings
 
 CATALOGUE = load_catalogue(catalogue_id="kaspersky")
 NOW = dt.datetime(2026, 11, 29, tzinfo=dt.UTC)

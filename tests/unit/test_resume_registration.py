@@ -6,8 +6,8 @@ import os
 import plistlib
 from pathlib import Path
 
-from app.core.platform.linux import RESUME_UNIT, LinuxBackend
-from app.core.platform.macos import RESUME_LABEL, MacBackend
+from offramp.core.platform.linux import RESUME_UNIT, LinuxBackend
+from offramp.core.platform.macos import RESUME_LABEL, MacBackend
 
 ARGV = ["/opt/offramp/offramp", "resume", "--silent"]
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from app.core import paths, winacl
-from app.core.winacl import Ace, Security
+from offramp.core import paths, winacl
+from offramp.core.winacl import Ace, Security
 from tests.support import winacl_standin
 
 FA = 0x1F01FF

@@ -15,8 +15,8 @@ import importlib.util
 import re
 import shlex
 
-from app.cli import build_parser
-from app.core import exitcodes
+from offramp.cli import build_parser
+from offramp.core import exitcodes
 from tests.conftest import REPO
 from tests.support.windows_integrations import WINDOWS, command_lines, offramp_calls, return_codes, scripts
 

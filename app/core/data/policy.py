@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.core.data.validation import load_checked
+from offramp.core.data.validation import load_checked
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ class UpdateResult:
 
 
 def _verified_on(path: Path) -> dt.date | None:
-    from app.core.data.validation import load_checked
+    from offramp.core.data.validation import load_checked
 
     data = load_checked(path).data
     value = data.get("verified_on") if isinstance(data, dict) else None
@@ -47,8 +47,8 @@ def update(repository_url: str, trusted_root: Path, folder: Path, *, shipped: Pa
     from tuf.api import exceptions
     from tuf.ngclient import Updater
 
-    from app.core import paths
-    from app.core.data.validation import InvalidPlaybook, load_checked
+    from offramp.core import paths
+    from offramp.core.data.validation import InvalidPlaybook, load_checked
 
     shipped = shipped or paths.playbooks_dir()
     folder = Path(folder)

@@ -21,8 +21,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
-from app.core import paths
-from app.core.migrate.bundlefind import MANIFEST
+from offramp.core import paths
+from offramp.core.migrate.bundlefind import MANIFEST
 
 KIND = "offramp-bundle"
 SCHEMA_VERSION = 1
@@ -34,7 +34,7 @@ class BundleError(Exception):
     """A bundle that cannot be made or used; the message says what to do, ``exit_code`` how silent mode ends."""
 
     def __init__(self, message: str, exit_code: int | None = None) -> None:
-        from app.core import exitcodes
+        from offramp.core import exitcodes
 
         super().__init__(message)
         self.exit_code = exitcodes.USAGE if exit_code is None else exit_code
@@ -91,7 +91,7 @@ def create(
     ``fetch(url, folder, details)`` downloads and hash-verifies one installer (the caller decides the
     network rules); ``check_signer(path, pin)`` raises when a pinned signer does not match.
     """
-    from app.core.data.replacements import find_replacement
+    from offramp.core.data.replacements import find_replacement
 
     output = Path(output)
     if output.exists() and any(output.iterdir()):
@@ -161,7 +161,7 @@ def _inside(folder: Path, relative: Any) -> Path:
 def _checked(folder: Path, relative: Any, sha256: Any) -> Path:
     path = _inside(folder, relative)
     if sha256_of(path) != sha256:
-        from app.core import exitcodes
+        from offramp.core import exitcodes
 
         raise BundleError(
             f"{relative} in the bundle does not match its SHA-256 in the manifest: it was changed or damaged "

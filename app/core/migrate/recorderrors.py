@@ -9,8 +9,8 @@ from __future__ import annotations
 import errno
 from pathlib import Path
 
-from app.core import exitcodes
-from app.core.paths import UntrustedFolder
+from offramp.core import exitcodes
+from offramp.core.paths import UntrustedFolder
 
 
 class RecordError(Exception):

@@ -17,11 +17,11 @@ import random
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.core import paths
-from app.core.migrate.recorderrors import RecordError
+from offramp.core import paths
+from offramp.core.migrate.recorderrors import RecordError
 
 if TYPE_CHECKING:
-    from app.core.migrate.statefile import MigrationState
+    from offramp.core.migrate.statefile import MigrationState
 
 __all__ = [
     "RecordError",
@@ -59,7 +59,7 @@ def set_aside(path: Path, why: str = "damaged") -> Path:
 
     The suffix carries the time, so a second damaged record never replaces the first.
     """
-    from app.core.migrate.recorderrors import RecordsInaccessible
+    from offramp.core.migrate.recorderrors import RecordsInaccessible
 
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%fZ")
     target = path.with_name(f"{path.name}.{why}-{stamp}")
@@ -91,7 +91,7 @@ def kept_support_code() -> str:
     if _looks_like_a_code(kept) and not _finished_with(kept):
         return kept
     code = new_support_code()
-    from app.core import atomicfile
+    from offramp.core import atomicfile
 
     try:
         paths.private_dir(path.parent)
@@ -109,7 +109,7 @@ def _finished_with(code: str) -> bool:
     """True when the last migration recorded here used `code` and has finished: the code is used up."""
     if not os.path.lexists(state_path()):
         return False
-    from app.core.migrate import statefile
+    from offramp.core.migrate import statefile
 
     try:
         state = statefile.read(state_path())
@@ -123,7 +123,7 @@ def in_progress() -> MigrationState | None:
     path = state_path()
     if not os.path.lexists(path):
         return None
-    from app.core.migrate import statefile
+    from offramp.core.migrate import statefile
 
     state = statefile.read(path)
     return state if state and not state.finished else None

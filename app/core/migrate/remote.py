@@ -39,11 +39,11 @@ from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from app.core import exitcodes
-from app.core.migrate import statefile
-from app.core.migrate.context import Ask, Options, Question
-from app.core.migrate.runner import RunResult
-from app.core.platform.elevation import Elevation
+from offramp.core import exitcodes
+from offramp.core.migrate import statefile
+from offramp.core.migrate.context import Ask, Options, Question
+from offramp.core.migrate.runner import RunResult
+from offramp.core.platform.elevation import Elevation
 
 MAX_LINE = 16 * 1024 * 1024  # a state with a long journal of steps is far below this; a bigger line is an attack
 # Options a person cannot choose in the window: refused by an elevated worker (see the module docstring).
@@ -193,7 +193,7 @@ def _drive(
 
 
 def _keep(target: Path, report: dict[str, Any]) -> None:
-    from app.core import atomicfile, paths
+    from offramp.core import atomicfile, paths
 
     paths.private_dir(target.parent)
     atomicfile.write_text(target, json.dumps(report, ensure_ascii=False, indent=2), mode=0o600)
@@ -229,7 +229,7 @@ def _refuse_widening(values: dict[str, Any]) -> None:
     a mounted root, a report path, an offline bundle or a playbook file from the user's own folders would
     let any process of that user choose what root installs, deletes or writes. Those runs are for an
     administrator's terminal (`sudo offramp migrate …`), which says so."""
-    from app.core import paths
+    from offramp.core import paths
 
     widened = sorted(key for key, default in TEST_ONLY_OPTIONS.items() if values.get(key, default) != default)
     widened += sorted(key for key in ("root", "policy_file", "report_file", "offline_dir") if values.get(key))
@@ -256,8 +256,8 @@ def crosses_rights(address: str) -> bool:
 
 def serve(address: str) -> int:
     """`offramp migrate-worker --connect ADDRESS`: runs one migration for the window at ADDRESS; its exit code."""
-    from app.core.migrate import session
-    from app.core.migrate.recorderrors import RecordError
+    from offramp.core.migrate import session
+    from offramp.core.migrate.recorderrors import RecordError
 
     elevated = crosses_rights(address)
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -327,7 +327,7 @@ def serve(address: str) -> int:
     except Exception as exc:  # noqa: BLE001 - the window gets one sentence; the log keeps the traceback
         import logging
 
-        from app.core import eventlog
+        from offramp.core import eventlog
 
         eventlog.get("worker").log(logging.ERROR, "the worker failed", exc_info=True)
         message = f"Offramp's worker failed ({type(exc).__name__}); the log in {eventlog.default_log_file()} says more"
@@ -340,7 +340,7 @@ def serve(address: str) -> int:
 
 def _written_report(options: Options) -> Any:
     """The report the run just wrote, for the window to keep: it cannot read the system's folders."""
-    from app.core import paths
+    from offramp.core import paths
 
     target = Path(options.report_file) if options.report_file else paths.state_dir() / "report.json"
     try:

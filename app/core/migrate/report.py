@@ -14,12 +14,12 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app import __version__
-from app.core import exitcodes, i18n, paths
-from app.core.migrate import statefile
+from offramp import __version__
+from offramp.core import exitcodes, i18n, paths
+from offramp.core.migrate import statefile
 
 if TYPE_CHECKING:
-    from app.core.migrate.context import Context
+    from offramp.core.migrate.context import Context
 
 
 class ReportShapeError(ValueError):
@@ -79,7 +79,7 @@ class Report:
 
 
 def build(ctx: Context) -> Report:
-    from app.core.migrate import journal
+    from offramp.core.migrate import journal
 
     state = ctx.state
     steps = []

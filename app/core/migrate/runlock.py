@@ -11,8 +11,8 @@ import os
 import sys
 from pathlib import Path
 
-from app.core import paths
-from app.core.migrate.recorderrors import MigrationLocked, RecordsInaccessible
+from offramp.core import paths
+from offramp.core.migrate.recorderrors import MigrationLocked, RecordsInaccessible
 
 
 class RunLock:

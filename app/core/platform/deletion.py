@@ -42,7 +42,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PureWindowsPath
 
-from app.core import winacl
+from offramp.core import winacl
 
 MAX_LINK_HOPS = 8
 SYSTEM_UID_MAX = 999  # Debian policy: 0-999 are the system's own accounts (macOS: below 500)

@@ -99,4 +99,4 @@ def worker_command() -> list[str]:
         # Both programs sit side by side in the bundle; the console one is "offramp" (packaging/layout.py).
         console = Path(sys.executable).with_name("offramp.exe" if os.name == "nt" else "offramp")
         return [str(console), "migrate-worker"]
-    return [sys.executable, "-m", "app", "migrate-worker"]
+    return [sys.executable, "-m", "offramp", "migrate-worker"]

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from app.core import paths
-from app.core.platform import commands, deletion
-from app.core.platform.base import ActionResult, PosixRoot, VerifyResult
-from app.core.platform.packagestate import DpkgStatus
+from offramp.core import paths
+from offramp.core.platform import commands, deletion
+from offramp.core.platform.base import ActionResult, PosixRoot, VerifyResult
+from offramp.core.platform.packagestate import DpkgStatus
 
 RESUME_UNIT = "offramp-resume.service"
 _LOCK_MESSAGES = ("dpkg frontend lock", "lock-frontend", "database is locked", "unable to lock", "is locked by")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget, QWizardPage
 
-from app.core.wizard_flow import NUMBERED, PAGES, WizardModel
+from offramp.core.wizard_flow import NUMBERED, PAGES, WizardModel
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QPlainTextEdit, QToolButton

@@ -9,8 +9,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QButtonGroup, QCheckBox, QFrame, QLabel, QRadioButton, QScrollArea, QVBoxLayout, QWidget
 
-from app.core.data.replacements import Replacement
-from app.gui.pages.base import Page
+from offramp.core.data.replacements import Replacement
+from offramp.gui.pages.base import Page
 
 FEATURE_NAMES = {
     "antivirus": "antivirus",
@@ -79,7 +79,7 @@ class ChoosePage(Page):
             return
         import html
 
-        from app.core.textsafe import printable
+        from offramp.core.textsafe import printable
 
         name = html.escape(printable(self.model.offline.name or str(self.model.offline)))
         made = self.tr(", made on {0}").format(bundle.created[:10]) if bundle and bundle.created else ""
@@ -97,7 +97,7 @@ class ChoosePage(Page):
 
     def playbook_text(self, option: Replacement) -> str:
         """Which playbook Offramp follows for `option`, as the report will record it."""
-        from app.core.migrate.report import SOURCE_WORDS
+        from offramp.core.migrate.report import SOURCE_WORDS
 
         used = self.model.playbook_used(option)
         source = str(used["source"])

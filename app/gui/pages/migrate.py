@@ -24,16 +24,16 @@ from PySide6.QtWidgets import (
     QPushButton,
 )
 
-from app.core import exitcodes
-from app.core.migrate.context import Question
-from app.core.platform import elevation
-from app.gui.asking import AskBridge, Request
-from app.gui.pages.base import Page
-from app.gui.worker import Task
+from offramp.core import exitcodes
+from offramp.core.migrate.context import Question
+from offramp.core.platform import elevation
+from offramp.gui.asking import AskBridge, Request
+from offramp.gui.pages.base import Page
+from offramp.gui.worker import Task
 
 if TYPE_CHECKING:
-    from app.core.migrate.statefile import MigrationState
-    from app.gui.wizard import OfframpWizard
+    from offramp.core.migrate.statefile import MigrationState
+    from offramp.gui.wizard import OfframpWizard
 
 INTERNAL_ERROR = 70  # the exit code the command line gives a bug in Offramp (sysexits' EX_SOFTWARE)
 STEP = re.compile(r"^Step (\d+) of (\d+): ")
@@ -129,7 +129,7 @@ class MigratePage(Page):
 
     def _work(self, progress, **_: Any):
         """Runs in the worker thread: the same session and runner as `offramp migrate`."""
-        from app.core.migrate import session
+        from offramp.core.migrate import session
 
         assert self.task is not None, "runs only inside the task initializePage starts"
         cancel = self.task.cancel_token
@@ -163,10 +163,10 @@ class MigratePage(Page):
 
     def _work_elevated(self, options, progress, cancelled, prompt):
         """The same migration in the worker the system's own password prompt starts; this window stays unprivileged."""
-        from app.core import paths
-        from app.core.migrate import remote
-        from app.core.migrate.runner import RunResult
-        from app.core.migrate.statefile import MigrationState
+        from offramp.core import paths
+        from offramp.core.migrate import remote
+        from offramp.core.migrate.runner import RunResult
+        from offramp.core.migrate.statefile import MigrationState
 
         def remember(state: MigrationState) -> None:
             self._state = state
@@ -282,7 +282,7 @@ class MigratePage(Page):
 
     @Slot(str, str)
     def _on_failed(self, message: str, details: str) -> None:
-        from app.core import eventlog
+        from offramp.core import eventlog
 
         self._running = False
         self.model.exit_code = INTERNAL_ERROR
@@ -303,7 +303,7 @@ class MigratePage(Page):
 
     # --- after a stop: the ways on ---------------------------------------------------------------------
     def _machine_state(self) -> str:
-        from app.core.output.verdict import machine_state
+        from offramp.core.output.verdict import machine_state
 
         labels = {s.id: s.params.get("label", s.title) for s in self.plan_steps}
         done = [s for s in self.plan_steps if self.statuses.get(s.id) == "done"]
@@ -321,7 +321,7 @@ class MigratePage(Page):
         self.start_over.setVisible("start-over" in ways)
 
     def offramp(self) -> OfframpWizard:
-        from app.gui.wizard import OfframpWizard
+        from offramp.gui.wizard import OfframpWizard
 
         wizard = self.wizard()
         assert isinstance(wizard, OfframpWizard)
@@ -359,7 +359,7 @@ class MigratePage(Page):
             # The person ticked these off on the previous page; only those count.
             request.reply(any(r.title == q.title for r in self.model.risks() if r.id in self.model.acknowledged))
         elif q.kind == "password":
-            from app.gui.password import PasswordDialog
+            from offramp.gui.password import PasswordDialog
 
             request.reply(PasswordDialog(q.title, q.secret, self).answer())
         elif q.kind == "reboot":
@@ -396,8 +396,8 @@ class MigratePage(Page):
             self._refresh_log()
 
     def _refresh_log(self) -> None:
-        from app.core.migrate.journal import read
-        from app.core.migrate.session import journal_path
+        from offramp.core.migrate.journal import read
+        from offramp.core.migrate.session import journal_path
 
         events = read(journal_path()).events[-40:]
         self.log.setPlainText(

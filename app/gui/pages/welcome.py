@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel
 
-from app.core.wizard_flow import BundleCheck
-from app.gui.pages.base import Page, rich_label
+from offramp.core.wizard_flow import BundleCheck
+from offramp.gui.pages.base import Page, rich_label
 
 
 class WelcomePage(Page):
@@ -63,7 +63,7 @@ class WelcomePage(Page):
         if self.offline is None or self._check is not None or self.model.bundle is not None:
             self._show_bundle()
             return
-        from app.gui.worker import Task  # only an offline start needs a thread before the first Next
+        from offramp.gui.worker import Task  # only an offline start needs a thread before the first Next
 
         self._show_bundle()
         self._check = Task(lambda progress: self.model.open_offline(), self)
@@ -77,7 +77,7 @@ class WelcomePage(Page):
         self.completeChanged.emit()
 
     def _check_failed(self, message: str, details: str) -> None:
-        from app.core import eventlog
+        from offramp.core import eventlog
 
         eventlog.get("gui").error(
             "bundle check failed: %s",
@@ -92,7 +92,7 @@ class WelcomePage(Page):
             return
         import html
 
-        from app.core.textsafe import printable
+        from offramp.core.textsafe import printable
 
         folder = self.model.offline
         where = html.escape(printable(str(folder)))
