@@ -115,10 +115,13 @@ def test_the_bundle_holds_what_offramp_loads_and_nothing_it_does_not(built: Buil
     # The window icon is drawn at build time, so neither Qt's svg icon engine nor QtSvg is needed.
     assert "resources/icons/window/offramp-32.png" in files and not any("Svg" in f for f in files)
     unwanted = re.compile(
-        r"Qt/translations/|QtNetwork|QtDBus\.abi3|QtOpenGL|QtQml|Wayland|EglFS|libgtk|libcairo"
-        r"|libpango|tkinter|_tkinter|libtcl|libtk"
+        r"QtNetwork|QtDBus\.abi3|QtOpenGL|QtQml|Wayland|EglFS|libgtk|libcairo|libpango|tkinter|_tkinter|libtcl|libtk"
     )
     assert not sorted(f for f in files if unwanted.search(f))
+    # Qt's own translations only for the languages Offramp itself speaks (its Back/Next/Cancel buttons).
+    languages = sorted(p.stem for p in (REPO / "resources" / "translations").glob("*.po"))
+    qt_translations = sorted(f for f in files if "Qt/translations/" in f)
+    assert qt_translations == [f"PySide6/Qt/translations/qtbase_{lang}.qm" for lang in languages]
     # Stripped: the build machine's libpython alone is 22 MB with its symbols.
     assert (internal / "libpython3.11.so.1.0").stat().st_size < 10 * 2**20
     assert {layout.GUI_NAME, layout.CLI_NAME, "_internal"} == {p.name for p in built.bundle.iterdir()}
