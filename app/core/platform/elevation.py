@@ -5,9 +5,9 @@ migration starts on Linux or macOS without rights, Offramp starts its console pr
 (`offramp migrate-worker`, app/core/migrate/remote.py) through the system's authorization prompt:
 
 - Linux: `pkexec`, polkit's own password dialog. The packages ship a polkit action for the installed
-  console program (packaging/debian/org.offramp.Offramp.policy), so the dialog names Offramp and what it
-  is about to do. pkexec gives the child a clean environment and exits 126 when the person dismisses
-  the dialog, 127 when they are not authorised.
+  console program's worker, and for it alone (packaging/debian/org.offramp.Offramp.policy), so the
+  dialog names Offramp and what it is about to do. pkexec gives the child a clean environment and exits
+  126 when the person dismisses the dialog, 127 when they are not authorised.
 - macOS: `osascript`'s `do shell script … with administrator privileges`, the system's own
   authorization dialog. It waits for the command to end, so the worker is started in the background
   and reports over the socket; osascript exits 1 ("User canceled", error -128) when the dialog is
