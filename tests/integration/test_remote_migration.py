@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import socket
 import stat
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -124,27 +128,102 @@ def test_a_dismissed_password_dialog_says_so_and_changes_nothing(
     assert kaspersky_root.installed() == before
 
 
-@pytest.mark.skipif(os.name == "nt" or os.geteuid() != 0, reason="needs root to stand for an elevated worker")
+NOBODY = 65534
+# A window of another user, in the standard library alone (the test's interpreter may be out of that user's reach):
+# it listens on the socket (made by itself, or handed over already bound), sends the start request and prints
+# the worker's first answer.
+OTHER_USERS_WINDOW = r"""
+import json, socket, sys
+address, bound, request = sys.argv[1], sys.argv[2], sys.argv[3]
+if bound == "-":
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(address)
+else:
+    listener = socket.socket(fileno=int(bound))
+listener.listen(1)
+print("listening", flush=True)
+conn, _ = listener.accept()
+conn.sendall(request.encode() + b"\n")
+reply = b""
+while not reply.endswith(b"\n"):
+    chunk = conn.recv(65536)
+    if not chunk:
+        break
+    reply += chunk
+print(reply.decode(), end="", flush=True)
+"""
+
+
+@pytest.fixture
+def other_users_window(tmp_path: Path):
+    """Runs OTHER_USERS_WINDOW as `nobody`, then the real worker as root against it; returns the worker's reply."""
+    if os.name == "nt" or os.geteuid() != 0:
+        pytest.skip("needs root to stand for an elevated worker")
+    python = shutil.which("python3", path="/usr/bin:/bin")
+    if python is None or subprocess.run([python, "-c", ""], user=NOBODY, check=False).returncode != 0:
+        pytest.skip("no Python that another user may run")
+    # /tmp, not tmp_path: the other user must be able to reach its own folder.
+    folder = Path(tempfile.mkdtemp(prefix="offramp-window-"))
+    os.chown(folder, NOBODY, NOBODY)
+
+    def run(options: Options, *, bound_by_root: bool = False) -> tuple[dict[str, Any], int]:
+        address = str(folder / "socket")
+        request = json.dumps({"t": "start", "mode": "start", "options": remote._options_json(options)})
+        handed: list[int] = []
+        if bound_by_root:
+            # The socket file is root's, but the process that listens (the one the worker talks to) is not.
+            made = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            made.bind(address)
+            handed = [made.fileno()]
+        with subprocess.Popen(
+            [python, "-I", "-c", OTHER_USERS_WINDOW, address, str(handed[0]) if handed else "-", request],
+            user=NOBODY,
+            pass_fds=handed,
+            stdout=subprocess.PIPE,
+            text=True,
+        ) as window:
+            assert window.stdout is not None
+            try:
+                assert window.stdout.readline() == "listening\n"
+                worker = subprocess.run([*WORKER, "--connect", address], capture_output=True, check=False)
+                reply = window.stdout.read()
+            finally:
+                window.kill()
+                if handed:
+                    made.close()
+                os.unlink(address)
+        assert reply, worker.stderr
+        return json.loads(reply), worker.returncode
+
+    try:
+        yield run
+    finally:
+        shutil.rmtree(folder)
+
+
 def test_an_elevated_worker_refuses_options_that_widen_what_root_trusts(
-    kaspersky_root: DpkgRoot, playbook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    kaspersky_root: DpkgRoot, playbook: Path, tmp_path: Path, other_users_window
 ) -> None:
-    # The window is another user's process: its socket belongs to that user, as under pkexec.
-    real_bind = remote.socket.socket.bind
-
-    def bind_as_nobody(self: Any, address: Any) -> None:
-        real_bind(self, address)
-        os.chown(address, 65534, 65534)
-        os.chown(os.path.dirname(address), 65534, 65534)
-
-    monkeypatch.setattr(remote.socket.socket, "bind", bind_as_nobody)
     before = kaspersky_root.installed()
-    with pytest.raises(remote.RemoteError) as caught:
-        remote.run("start", _options(kaspersky_root, playbook, tmp_path), elevation=elevation.DIRECT, worker=WORKER)
+    reply, code = other_users_window(_options(kaspersky_root, playbook, tmp_path))
+    assert reply["t"] == "error" and code == reply["exit_code"] == exitcodes.USAGE, reply
     # Each thing that would let the user's own process choose what root trusts, deletes or installs.
     for widened in ("allow_loopback_http", "root", "policy_file", "a playbook file from outside"):
-        assert widened in str(caught.value)
-    assert "sudo offramp migrate" in str(caught.value)
+        assert widened in reply["message"]
+    assert "sudo offramp migrate" in reply["message"]
     assert kaspersky_root.installed() == before
+
+
+def test_the_worker_judges_its_window_by_who_listens_not_by_who_owns_the_socket_file(
+    dpkg_root: DpkgRoot, tmp_path: Path, other_users_window
+) -> None:
+    # The window's user can swap what sits at the socket's name between a look at the file and the connect;
+    # the process at the other end of the connection is what cannot be swapped.
+    dpkg_root.path.mkdir(parents=True, exist_ok=True)
+    options = Options(root=str(dpkg_root.path), policy_file=str(tmp_path / "mine.yaml"), allow_loopback_http=True)
+    reply, code = other_users_window(options, bound_by_root=True)
+    assert "does not take allow_loopback_http" in reply["message"], reply
+    assert reply["t"] == "error" and code == exitcodes.USAGE
 
 
 def test_the_elevations_wrap_the_worker_as_each_system_expects() -> None:

@@ -19,8 +19,8 @@ speak JSON lines over a Unix socket that the window creates in a folder only its
 The worker scans again with its own rights (an unprivileged scan may see less) and runs only the plan
 the person agreed to: a plan with another fingerprint is refused, not run. It takes only the options a
 person can choose in the window; the test-only ones (loopback HTTP, other signing roots) are refused
-when it runs with rights its window lacks (root, for a socket another user made), so a process that
-reaches the prompt cannot widen what root will trust.
+when it runs with rights its window lacks (root, for a window whose process, as the kernel reports the
+socket's peer, is another user's), so a process that reaches the prompt cannot widen what root will trust.
 """
 
 from __future__ import annotations
@@ -30,7 +30,9 @@ import os
 import queue
 import select
 import socket
+import struct
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -249,9 +251,24 @@ def _refuse_widening(values: dict[str, Any]) -> None:
 # ------------------------------------------------------------------------------------------ the worker's side
 
 
-def crosses_rights(address: str) -> bool:
-    """True when this worker has rights its window lacks: it runs as root, and another user made the socket."""
-    return os.name != "nt" and os.geteuid() == 0 and os.stat(address).st_uid != 0
+def peer_uid(conn: socket.socket) -> int | None:
+    """The user id of the process at the other end of a Unix socket, as the kernel recorded it; None if unknown.
+
+    For the connecting side, that is whoever called listen(): not the owner of the file at the socket's name,
+    which the window's user can swap between a look at it and the connect."""
+    if hasattr(socket, "SO_PEERCRED"):  # Linux: struct ucred {pid, uid, gid}
+        pid_uid_gid = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+        return int(struct.unpack("3i", pid_uid_gid)[1])
+    if sys.platform == "darwin":  # LOCAL_PEERCRED (sys/un.h, level SOL_LOCAL 0): struct xucred {version, uid, ...}
+        level, option = getattr(socket, "SOL_LOCAL", 0), getattr(socket, "LOCAL_PEERCRED", 1)
+        xucred = conn.getsockopt(level, option, struct.calcsize("IIh16I"))
+        return int(struct.unpack_from("II", xucred)[1])
+    return None
+
+
+def crosses_rights(conn: socket.socket) -> bool:
+    """True when this worker has rights its window lacks: it runs as root, and its window does not (or may not)."""
+    return os.name != "nt" and os.geteuid() == 0 and peer_uid(conn) != 0
 
 
 def serve(address: str) -> int:
@@ -259,9 +276,9 @@ def serve(address: str) -> int:
     from offramp.core.migrate import session
     from offramp.core.migrate.recorderrors import RecordError
 
-    elevated = crosses_rights(address)
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     conn.connect(address)
+    elevated = crosses_rights(conn)
     channel = _Channel(conn)
     inbox = _Inbox(channel)
     try:
