@@ -226,6 +226,33 @@ def test_the_worker_judges_its_window_by_who_listens_not_by_who_owns_the_socket_
     assert reply["t"] == "error" and code == exitcodes.USAGE
 
 
+# Another process of the window's own user, quicker than the worker: it takes the connection and reports a
+# migration that never happened (and could then ask the person for an uninstall password).
+IMPOSTOR = r"""
+import socket, sys
+conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+conn.connect(sys.argv[-1])
+conn.sendall(sys.argv[1].encode() + b"\n")
+while conn.recv(65536):
+    pass
+"""
+
+
+def test_the_window_talks_only_to_a_worker_running_as_the_user_the_prompt_gives(
+    kaspersky_root: DpkgRoot, playbook: Path, tmp_path: Path
+) -> None:
+    from offramp.core.migrate.statefile import MigrationState, to_json
+
+    nothing_done = to_json(MigrationState("X", {"steps": []}, {}))
+    fake = {"t": "result", "exit_code": 0, "message": "finished", "state": nothing_done}
+    # The prompt gives the worker another user's rights (root's, for pkexec); whoever connects as the window's own
+    # user is not the worker, and the window waits on for the real one (here: none comes).
+    impostor = elevation.Elevation("test-impostor", (sys.executable, "-c", IMPOSTOR, json.dumps(fake)), runs_as=NOBODY)
+    with pytest.raises(remote.RemoteError) as caught:
+        remote.run("start", _options(kaspersky_root, playbook, tmp_path), elevation=impostor, worker=WORKER)
+    assert "stopped before it started" in str(caught.value)
+
+
 def test_the_elevations_wrap_the_worker_as_each_system_expects() -> None:
     worker = ["/usr/lib/offramp/offramp", "migrate-worker", "--connect", "/tmp/x y/socket"]
     assert elevation.Elevation("pkexec", ("/usr/bin/pkexec",)).wrap(worker) == ["/usr/bin/pkexec", *worker]

@@ -4,7 +4,9 @@ Why a second process: the window must not run as root (Qt, the user's fonts, the
 yet removing a security product needs administrator rights. So when the window has none, it starts
 `offramp migrate-worker` through the system's own prompt (app/core/platform/elevation.py) and the worker
 runs exactly what `offramp migrate` runs: session.start or session.resume, then the runner. The two
-speak JSON lines over a Unix socket that the window creates in a folder only its user can enter:
+speak JSON lines over a Unix socket that the window creates in a folder only its user can enter; any
+process of that user can enter it too, so each side asks the kernel who is at the other end (the window
+talks only to a peer running as the user the prompt gives, root):
 
     window -> worker   {"t": "start", "mode": "start"|"resume", "options": {...}, "fingerprint": ...,
                         "support_code": ...}                        the one request, first
@@ -26,6 +28,7 @@ socket's peer, is another user's), so a process that reaches the prompt cannot w
 from __future__ import annotations
 
 import json
+import logging
 import os
 import queue
 import select
@@ -138,13 +141,24 @@ def run(
 
 
 def _accept(listener: socket.socket, child: subprocess.Popen[bytes], elevation: Elevation, timeout: float):
-    """The worker's connection; RightsRefused when the prompt was dismissed, RemoteError when it died first."""
+    """The worker's connection; RightsRefused when the prompt was dismissed, RemoteError when it died first.
+
+    Any process of this user can enter the folder and connect first; only a peer running as the user the
+    prompt gives the worker (root) is the worker, and another is closed unheard while the wait goes on."""
     deadline = time.monotonic() + timeout
     while True:
         ready, _, _ = select.select([listener], [], [], 0.2)
         if ready:
             conn, _ = listener.accept()
-            return conn
+            uid = peer_uid(conn)
+            if uid == elevation.worker_uid():
+                return conn
+            conn.close()
+            from offramp.core import eventlog
+
+            message = f"a process of user id {uid} connected instead of the worker"
+            eventlog.event("migrate.worker.impostor", message, level=logging.WARNING)
+            continue
         code = child.poll()
         if code is not None and not (elevation.background_shell and code == 0):
             if elevation.refused(code):
@@ -342,8 +356,6 @@ def serve(address: str) -> int:
         channel.send({"t": "error", "exit_code": exc.exit_code, "message": str(exc)})
         return exc.exit_code
     except Exception as exc:  # noqa: BLE001 - the window gets one sentence; the log keeps the traceback
-        import logging
-
         from offramp.core import eventlog
 
         eventlog.get("worker").log(logging.ERROR, "the worker failed", exc_info=True)

@@ -44,6 +44,13 @@ class Elevation:
     name: str
     prefix: tuple[str, ...] = ()
     background_shell: bool = False  # macOS: the command goes, quoted, into an AppleScript shell command
+    runs_as: int | None = 0  # the user id the worker gets (root's); None: the caller's own
+
+    def worker_uid(self) -> int | None:
+        """The user id the worker runs as, which the window checks its connection against (None on Windows)."""
+        if os.name == "nt":
+            return None
+        return os.geteuid() if self.runs_as is None else self.runs_as
 
     def wrap(self, argv: Sequence[str]) -> list[str]:
         if not self.background_shell:
@@ -61,7 +68,7 @@ class Elevation:
         return False
 
 
-DIRECT = Elevation("direct")  # the test implementation: no prompt, the worker runs as the caller
+DIRECT = Elevation("direct", runs_as=None)  # the test implementation: no prompt, the worker runs as the caller
 
 
 def _applescript_string(text: str) -> str:
