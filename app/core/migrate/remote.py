@@ -19,10 +19,11 @@ talks only to a peer running as the user the prompt gives, root):
                        {"t": "error", "exit_code": N, "message": ...}  it could not start (one sentence)
 
 The worker scans again with its own rights (an unprivileged scan may see less) and runs only the plan
-the person agreed to: a plan with another fingerprint is refused, not run. It takes only the options a
-person can choose in the window; the test-only ones (loopback HTTP, other signing roots) are refused
-when it runs with rights its window lacks (root, for a window whose process, as the kernel reports the
-socket's peer, is another user's), so a process that reaches the prompt cannot widen what root will trust.
+the person agreed to: a plan with another fingerprint is refused, not run. When it runs with rights its
+window lacks (root, for a window whose process the kernel reports as another user's), it takes only the
+options a person can choose in the window (the replacement, remove only, the findings they confirmed)
+and every other one at its default: no test-only trust, no file of the user's, no step timeout. So a
+process that reaches the prompt cannot widen what root will trust.
 """
 
 from __future__ import annotations
@@ -51,8 +52,9 @@ from offramp.core.migrate.runner import RunResult
 from offramp.core.platform.elevation import Elevation
 
 MAX_LINE = 16 * 1024 * 1024  # a state with a long journal of steps is far below this; a bigger line is an attack
-# Options a person cannot choose in the window: refused by an elevated worker (see the module docstring).
-TEST_ONLY_OPTIONS = {"allow_loopback_http": False, "trust_roots": None, "trust_crls": ()}
+# What the person chooses in the window (`silent` is always False there); a root worker for another user's
+# window takes every other option at its default only (see the module docstring and _refuse_widening).
+PERSON_CHOOSES = frozenset({"replacement_ref", "remove_only", "confirmed", "silent"})
 
 
 class RemoteError(Exception):
@@ -225,35 +227,58 @@ def _options_json(options: Options) -> dict[str, Any]:
 def _options_from_json(data: Any, elevated: bool) -> Options:
     if not isinstance(data, dict):
         raise RemoteError("the window sent no options", exitcodes.USAGE)
-    known = {f.name for f in fields(Options)}
-    unknown = set(data) - known
+    defaults = {f.name: f.default for f in fields(Options)}
+    unknown = set(data) - set(defaults)
     if unknown:
         raise RemoteError(f"the window sent options this Offramp does not know: {sorted(unknown)}", exitcodes.USAGE)
-    values = dict(data)
-    for key in ("trust_crls", "confirmed"):
-        values[key] = tuple(values.get(key) or ())
+    values: dict[str, Any] = {key: tuple(value) if isinstance(value, list) else value for key, value in data.items()}
+    wrong = sorted(key for key, value in values.items() if not _well_typed(value, defaults[key]))
+    if wrong:
+        raise RemoteError(f"the window sent options of the wrong type: {wrong}", exitcodes.USAGE)
     if elevated:
-        _refuse_widening(values)
+        _refuse_widening(values, defaults)
     values["silent"] = False  # the person at the window answers the questions
     return Options(**values)
 
 
-def _refuse_widening(values: dict[str, Any]) -> None:
-    """What an unprivileged window may not ask of a root worker: test-only trust, files of its own choosing.
+def _well_typed(value: Any, default: Any) -> bool:
+    """Whether an option's value has its default's type (a text or nothing, for those that default to nothing)."""
+    if isinstance(default, bool):
+        return isinstance(value, bool)
+    if isinstance(default, float):
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if isinstance(default, tuple):
+        return isinstance(value, tuple) and all(isinstance(item, str) for item in value)
+    return value is None or isinstance(value, str)
+
+
+def _refuse_widening(values: dict[str, Any], defaults: dict[str, Any]) -> None:
+    """What an unprivileged window may not ask of a root worker: anything but what the person chooses there.
 
     The window runs the migration of this machine with a shipped (or signed-update) playbook; a policy,
     a mounted root, a report path, an offline bundle or a playbook file from the user's own folders would
-    let any process of that user choose what root installs, deletes or writes. Those runs are for an
-    administrator's terminal (`sudo offramp migrate …`), which says so."""
+    let any process of that user choose what root installs, deletes or writes, and test-only trust or a
+    step timeout of its choosing would widen what root trusts or have it kill a package manager midway.
+    So every option but PERSON_CHOOSES stays at its default, and the playbook is a shipped or signed one
+    that is not a test fixture. Those runs are for an administrator's terminal (`sudo offramp migrate …`),
+    which says so."""
     from offramp.core import paths
+    from offramp.core.data.replacements import find_replacement
 
-    widened = sorted(key for key, default in TEST_ONLY_OPTIONS.items() if values.get(key, default) != default)
-    widened += sorted(key for key in ("root", "policy_file", "report_file", "offline_dir") if values.get(key))
+    widened = sorted(key for key, value in values.items() if key not in PERSON_CHOOSES and value != defaults[key])
     ref = values.get("replacement_ref")
+    trusted_file = True
     if isinstance(ref, str) and Path(ref).suffix in (".yaml", ".yml"):
         trusted = (paths.playbooks_dir().resolve(), paths.playbook_updates_dir().resolve())
-        if not any(Path(ref).resolve().is_relative_to(folder) for folder in trusted):
+        trusted_file = any(Path(ref).resolve().is_relative_to(folder) for folder in trusted)
+        if not trusted_file:
             widened.append("a playbook file from outside Offramp's own playbooks")
+    if isinstance(ref, str) and trusted_file:
+        try:
+            if find_replacement(ref).test_only:
+                widened.append("a test-only playbook")
+        except KeyError:
+            pass  # no such playbook: session.start says so
     if widened:
         raise RemoteError(
             f"Offramp's administrator part does not take {', '.join(widened)} from the window; "
