@@ -3,7 +3,11 @@ the system's prompt covers (the polkit action), checked without migrating anythi
 
 from __future__ import annotations
 
+import json
+import socket
+import threading
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -73,3 +77,109 @@ def test_a_playbook_path_is_judged_where_it_leads(tmp_path: Path, private_home: 
     updates.mkdir(parents=True)
     (updates / "clamav.yaml").symlink_to(mine)
     assert "outside Offramp's own playbooks" in _refusal({"replacement_ref": str(updates / "clamav.yaml")})
+
+
+# --- the worker's inbox: what the window sends while the migration runs --------------------------------------
+@pytest.fixture
+def window_and_inbox() -> Iterator[tuple[socket.socket, remote._Inbox]]:
+    """The window's end of a socket pair, and the worker's inbox on the other end, past the start request."""
+    window, worker = socket.socketpair()
+    inbox = remote._Inbox(remote._Channel(worker))
+    _send(window, {"t": "start", "mode": "start", "options": {}})
+    assert inbox.first()["mode"] == "start"
+    yield window, inbox
+    inbox.close()
+    window.close()
+    worker.close()
+
+
+def _send(window: socket.socket, message: Any) -> None:
+    window.sendall(message if isinstance(message, bytes) else json.dumps(message).encode() + b"\n")
+
+
+def _read_line(window: socket.socket) -> dict[str, Any]:
+    line = b""
+    while not line.endswith(b"\n"):
+        line += window.recv(1)
+    message: dict[str, Any] = json.loads(line)
+    return message
+
+
+def _ask_in_background(inbox: remote._Inbox) -> tuple[threading.Thread, list[Any]]:
+    """The runner asking a question (it blocks until answered); daemon, so a worker that hangs cannot hang pytest."""
+    answers: list[Any] = []
+    asker = threading.Thread(target=lambda: answers.append(inbox.ask({"t": "ask", "question": {}})), daemon=True)
+    asker.start()
+    return asker, answers
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        pytest.param(lambda number: {"t": "answer", "id": [number], "value": True}, id="an id that is a list"),
+        pytest.param(lambda _number: b"[" * 100_000 + b"]" * 100_000 + b"\n", id="JSON nested past any stack"),
+        pytest.param(lambda _number: b"\xff not JSON\n", id="not JSON"),
+        pytest.param(lambda _number: {"t": "start", "mode": "start", "options": {}}, id="a second start"),
+    ],
+)
+def test_a_window_that_sends_what_it_should_not_stops_the_run_and_leaves_no_question_waiting(
+    window_and_inbox: tuple[socket.socket, remote._Inbox], broken: Any
+) -> None:
+    window, inbox = window_and_inbox
+    asker, answers = _ask_in_background(inbox)
+    number = _read_line(window)["id"]
+    _send(window, broken(number))
+    _send(window, {"t": "answer", "id": number, "value": True})  # not heard: the window is not trusted any more
+    window.close()
+    inbox.thread.join()
+    assert inbox.cancelled()  # the runner stops at its next safe point
+    asker.join()
+    assert answers == [None]  # the question waiting gets no answer: "no"
+    assert inbox.ask({"t": "ask", "question": {}}) is None  # and so does every later one, at once
+
+
+def test_an_unexpected_message_is_not_queued_and_the_answer_after_it_is_not_taken(
+    window_and_inbox: tuple[socket.socket, remote._Inbox],
+) -> None:
+    # A window that floods the worker with messages it has no use for must not fill root's memory with them.
+    window, inbox = window_and_inbox
+    asker, answers = _ask_in_background(inbox)
+    number = _read_line(window)["id"]
+    _send(window, {"t": "progress", "message": "from the window?"})
+    _send(window, {"t": "answer", "id": number, "value": True})
+    asker.join()
+    assert answers == [None] and inbox.cancelled()
+
+
+def test_a_question_asked_after_the_window_went_away_is_answered_no_at_once(
+    window_and_inbox: tuple[socket.socket, remote._Inbox],
+) -> None:
+    window, inbox = window_and_inbox
+    window.close()
+    inbox.thread.join()
+    assert inbox.cancelled()
+    assert inbox.ask({"t": "ask", "question": {}}) is None
+
+
+def test_a_cancel_flood_is_one_cancel_and_answers_still_count(
+    window_and_inbox: tuple[socket.socket, remote._Inbox],
+) -> None:
+    window, inbox = window_and_inbox
+    asker, answers = _ask_in_background(inbox)
+    number = _read_line(window)["id"]
+    _send(window, b'{"t": "cancel"}\n' * 10_000)
+    _send(window, {"t": "answer", "id": number, "value": True})
+    asker.join()
+    assert answers == [True] and inbox.cancelled()
+
+
+def test_a_window_that_never_sends_its_request_is_told_so() -> None:
+    window, worker = socket.socketpair()
+    inbox = remote._Inbox(remote._Channel(worker))
+    try:
+        with pytest.raises(remote.RemoteError, match="no start request"):
+            inbox.first(timeout=0)
+    finally:
+        inbox.close()
+        window.close()
+        worker.close()

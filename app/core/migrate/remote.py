@@ -429,21 +429,30 @@ class _Channel:
             if len(self.buffer) > MAX_LINE:
                 raise RemoteError("a message between the window and its worker was too long")
         line, self.buffer = self.buffer.split(b"\n", 1)
-        message = json.loads(line)
+        try:
+            message = json.loads(line)
+        except (ValueError, RecursionError):  # not UTF-8, not JSON, or nested deeper than any message is
+            raise RemoteError("a message between the window and its worker was not JSON") from None
         if not isinstance(message, dict):
             raise RemoteError("a message between the window and its worker was not an object")
         return message
 
 
 class _Inbox:
-    """The worker's reader thread: answers go to whoever asked, a cancel sets a flag the runner polls."""
+    """The worker's reader thread: answers go to whoever asked, a cancel sets a flag the runner polls.
+
+    After the start request the window may send only answers (to a question still waiting, by its number)
+    and cancels. Anything else, a line that is not a JSON object, or the window going away ends the
+    reading: the run stops at its next safe point, and every question, waiting or to come, gets no answer
+    (None), so the worker never waits for a window that can no longer be heard."""
 
     def __init__(self, channel: _Channel) -> None:
         self.channel = channel
-        self.messages: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self.request: queue.Queue[dict[str, Any] | None] = queue.Queue(maxsize=1)
         self.answers: dict[int, queue.Queue[Any]] = {}
         self.next_id = 0
         self.lock = threading.Lock()
+        self._gone = False
         self._cancel = threading.Event()
         self._closed = threading.Event()
         self.thread = threading.Thread(target=self._read, name="offramp-worker-inbox", daemon=True)
@@ -451,35 +460,51 @@ class _Inbox:
 
     def _read(self) -> None:
         try:
-            while not self._closed.is_set():
-                message = self.channel.receive(timeout=0.5)
-                if message is None:
-                    continue
-                if message.get("t") == "cancel":
-                    self._cancel.set()
-                elif message.get("t") == "answer":
-                    with self.lock:
-                        waiting = self.answers.get(message.get("id"))  # type: ignore[arg-type]
-                    if waiting is not None:
-                        waiting.put(message.get("value"))
-                else:
-                    self.messages.put(message)
-        except (OSError, ValueError, RemoteError):
-            # The window went away: stop at the next safe point, as a cancel from the window would.
+            self._listen()
+        except Exception:  # noqa: BLE001 - whatever broke the reading, the window cannot be heard any more
             self._cancel.set()
-            self.messages.put(None)
+        finally:
             with self.lock:
+                self._gone = True
                 for waiting in self.answers.values():
                     waiting.put(None)
+                self.answers.clear()
+            if self.request.empty():
+                self.request.put(None)
 
-    def first(self) -> dict[str, Any]:
-        message = self.messages.get(timeout=60)
-        if message is None or message.get("t") != "start":
+    def _listen(self) -> None:
+        started = False
+        while not self._closed.is_set():
+            message = self.channel.receive(timeout=0.5)
+            if message is None:
+                continue
+            kind = message.get("t")
+            if kind == "start" and not started:
+                started = True
+                self.request.put(message)
+            elif kind == "cancel" and started:
+                self._cancel.set()
+            elif kind == "answer" and started and type(message.get("id")) is int:
+                with self.lock:
+                    waiting = self.answers.pop(message["id"], None)  # one answer per question
+                if waiting is not None:
+                    waiting.put(message.get("value"))
+            else:
+                raise RemoteError(f"the window sent something it should not ({kind!r})")
+
+    def first(self, timeout: float = 60.0) -> dict[str, Any]:
+        try:
+            message = self.request.get(timeout=timeout)
+        except queue.Empty:
+            message = None
+        if message is None:
             raise RemoteError("the window sent no start request", exitcodes.USAGE)
         return message
 
     def ask(self, message: dict[str, Any]) -> Any:
         with self.lock:
+            if self._gone:
+                return None
             self.next_id += 1
             number = self.next_id
             waiting: queue.Queue[Any] = queue.Queue()
