@@ -115,6 +115,24 @@ def test_a_plan_other_than_the_one_agreed_to_is_refused_and_nothing_changes(
     assert kaspersky_root.installed() == before
 
 
+def test_only_a_yes_from_the_window_counts_as_yes(kaspersky_root: DpkgRoot, playbook: Path, tmp_path: Path) -> None:
+    # A window that answers in words (or with anything but true) has not said yes: "no" is a true value in Python.
+    leftover = kaspersky_root.path / "var/log/kaspersky/kesl/old-scan.log"  # beside the package's own files
+    leftover.write_text("what the uninstaller left behind\n")
+    asked: list[str] = []
+
+    def in_words(question: Question) -> Any:
+        asked.append(question.kind)
+        return "no"
+
+    options = _options(kaspersky_root, playbook, tmp_path)
+    options.policy_file = str(tmp_path / "asks.yaml")  # the default policy: the person decides about leftovers
+    Path(options.policy_file).write_text("kind: policy\nschema_version: 1\n")
+    result = remote.run("start", options, elevation=elevation.DIRECT, worker=WORKER, ask=in_words)
+    assert "delete" in asked, (asked, result.message, result.state.statuses())
+    assert leftover.exists()  # "no" kept them
+
+
 def test_a_dismissed_password_dialog_says_so_and_changes_nothing(
     kaspersky_root: DpkgRoot, playbook: Path, tmp_path: Path
 ) -> None:

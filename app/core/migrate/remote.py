@@ -10,7 +10,8 @@ talks only to a peer running as the user the prompt gives, root):
 
     window -> worker   {"t": "start", "mode": "start"|"resume", "options": {...}, "fingerprint": ...,
                         "support_code": ...}                        the one request, first
-                       {"t": "answer", "id": N, "value": ...}       a question's answer
+                       {"t": "answer", "id": N, "value": ...}       an answer: true is yes (anything
+                                                                    else no), a password is text or null
                        {"t": "cancel"}                              stop at the next safe point
     worker -> window   {"t": "progress", "message": ..., "fraction": ..., "state": {...}|null}
                        {"t": "ask", "id": N, "question": {...}}     a Question, answered by the person
@@ -330,8 +331,9 @@ def serve(address: str) -> int:
             state = statefile.to_json(runner.ctx.state) if runner is not None else None
             channel.send({"t": "progress", "message": message, "fraction": fraction, "state": state})
 
-        def ask(question: Question) -> Any:
-            return inbox.ask({"t": "ask", "question": asdict(question)})
+        def ask(question: Question) -> bool:
+            # Every question the runner asks is yes or no: only an explicit yes counts ("no" is a true value).
+            return inbox.ask({"t": "ask", "question": asdict(question)}) is True
 
         def prompt_secret(label: str, secret: bool) -> str | None:
             value = inbox.ask({"t": "secret", "label": label, "secret": secret})
