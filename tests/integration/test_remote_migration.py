@@ -133,6 +133,39 @@ def test_only_a_yes_from_the_window_counts_as_yes(kaspersky_root: DpkgRoot, play
     assert leftover.exists()  # "no" kept them
 
 
+def test_a_window_that_goes_away_mid_run_leaves_a_migration_stopped_at_a_safe_point_to_resume(
+    kaspersky_root: DpkgRoot, playbook: Path, tmp_path: Path
+) -> None:
+    from offramp.core.migrate import records, statefile
+
+    options = _options(kaspersky_root, playbook, tmp_path)
+    folder = tmp_path / "window"
+    folder.mkdir(mode=0o700)
+    address = str(folder / "socket")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener, (tmp_path / "worker.log").open("wb") as log:
+        listener.bind(address)
+        listener.listen(1)
+        worker = subprocess.Popen([*WORKER, "--connect", address], stdout=log, stderr=log)
+        conn, _ = listener.accept()
+        with conn, conn.makefile("rb") as lines:
+            conn.sendall(json.dumps({"t": "start", "mode": "start", "options": remote._options_json(options)}).encode())
+            conn.sendall(b"\n")
+            # The window closes (it crashed, or the person killed it) once the run is under way.
+            while not json.loads(lines.readline()).get("message", "").startswith("Step 2 of"):
+                pass
+        code = worker.wait()
+    state = statefile.read(records.state_path())
+    assert state is not None and not state.finished
+    statuses = state.statuses()
+    assert "running" not in statuses.values() and "cancelled" in statuses.values(), statuses
+    # Its exit code says so too (as POSIX keeps it: the low 8 bits), not "success" nor a crash.
+    assert code == exitcodes.CANCELLED & 0xFF, (tmp_path / "worker.log").read_text()
+    # The next window carries it on from where it stopped.
+    resumed = remote.run("resume", options, elevation=elevation.DIRECT, worker=WORKER)
+    assert resumed.exit_code == exitcodes.SUCCESS, resumed.message
+    assert "kesl" not in kaspersky_root.installed() and "offramp-test-av" in kaspersky_root.installed()
+
+
 def test_a_dismissed_password_dialog_says_so_and_changes_nothing(
     kaspersky_root: DpkgRoot, playbook: Path, tmp_path: Path
 ) -> None:

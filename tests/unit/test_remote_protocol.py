@@ -183,3 +183,20 @@ def test_a_window_that_never_sends_its_request_is_told_so() -> None:
         inbox.close()
         window.close()
         worker.close()
+
+
+def test_a_window_that_stops_reading_stops_the_run_instead_of_holding_the_worker(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(remote, "SEND_TIMEOUT", 0.05)
+    window, worker = socket.socketpair()
+    inbox = remote._Inbox(remote._Channel(worker))
+    try:
+        # Far more than a socket holds: the send waits on a window that never reads.
+        assert inbox.tell({"t": "progress", "message": "x" * 8_000_000, "fraction": 0.5, "state": None}) is False
+        assert inbox.cancelled()
+        assert inbox.ask({"t": "ask", "question": {}}) is None
+    finally:
+        inbox.close()
+        window.close()
+        worker.close()

@@ -19,6 +19,9 @@ talks only to a peer running as the user the prompt gives, root):
                        {"t": "result", "exit_code": N, "message": ..., "state": {...}}
                        {"t": "error", "exit_code": N, "message": ...}  it could not start (one sentence)
 
+A window that goes away, stops reading or sends what it should not is a cancel: the worker stops at the
+run's next safe point, answers no to what it would ask, and leaves a migration `resume` carries on.
+
 The worker scans again with its own rights (an unprivileged scan may see less) and runs only the plan
 the person agreed to: a plan with another fingerprint is refused, not run. When it runs with rights its
 window lacks (root, for a window whose process the kernel reports as another user's), it takes only the
@@ -52,6 +55,9 @@ from offramp.core.migrate.context import Ask, Options, Question
 from offramp.core.migrate.runner import RunResult
 from offramp.core.platform.elevation import Elevation
 
+# The window reads all the time (it waits only for the person, while the worker waits for the answer), so a
+# send the window leaves unread this long means it is stuck or hostile: the worker stops as if cancelled.
+SEND_TIMEOUT = 120.0
 MAX_LINE = 16 * 1024 * 1024  # a state with a long journal of steps is far below this; a bigger line is an attack
 # What the person chooses in the window (`silent` is always False there); a root worker for another user's
 # window takes every other option at its default only (see the module docstring and _refuse_widening).
@@ -329,7 +335,7 @@ def serve(address: str) -> int:
         def progress(message: str, fraction: float) -> None:
             runner = runner_box.get("runner")
             state = statefile.to_json(runner.ctx.state) if runner is not None else None
-            channel.send({"t": "progress", "message": message, "fraction": fraction, "state": state})
+            inbox.tell({"t": "progress", "message": message, "fraction": fraction, "state": state})
 
         def ask(question: Question) -> bool:
             # Every question the runner asks is yes or no: only an explicit yes counts ("no" is a true value).
@@ -365,11 +371,11 @@ def serve(address: str) -> int:
                 runner = started
         except (session.SessionError, RecordError) as exc:
             code = getattr(exc, "exit_code", exitcodes.USAGE)
-            channel.send({"t": "error", "exit_code": code, "message": str(exc)})
+            inbox.last({"t": "error", "exit_code": code, "message": str(exc)})
             return int(code)
         runner_box["runner"] = runner
         result = runner.run()
-        channel.send(
+        inbox.last(
             {
                 "t": "result",
                 "exit_code": result.exit_code,
@@ -380,14 +386,14 @@ def serve(address: str) -> int:
         )
         return result.exit_code
     except RemoteError as exc:
-        channel.send({"t": "error", "exit_code": exc.exit_code, "message": str(exc)})
+        inbox.last({"t": "error", "exit_code": exc.exit_code, "message": str(exc)})
         return exc.exit_code
     except Exception as exc:  # noqa: BLE001 - the window gets one sentence; the log keeps the traceback
         from offramp.core import eventlog
 
         eventlog.get("worker").log(logging.ERROR, "the worker failed", exc_info=True)
         message = f"Offramp's worker failed ({type(exc).__name__}); the log in {eventlog.default_log_file()} says more"
-        channel.send({"t": "error", "exit_code": exitcodes.INTERNAL, "message": message})
+        inbox.last({"t": "error", "exit_code": exitcodes.INTERNAL, "message": message})
         return exitcodes.INTERNAL
     finally:
         inbox.close()
@@ -450,6 +456,7 @@ class _Inbox:
 
     def __init__(self, channel: _Channel) -> None:
         self.channel = channel
+        channel.conn.settimeout(SEND_TIMEOUT)  # reads wait in select; this bounds a send to a window that stalls
         self.request: queue.Queue[dict[str, Any] | None] = queue.Queue(maxsize=1)
         self.answers: dict[int, queue.Queue[Any]] = {}
         self.next_id = 0
@@ -463,8 +470,13 @@ class _Inbox:
     def _read(self) -> None:
         try:
             self._listen()
-        except Exception:  # noqa: BLE001 - whatever broke the reading, the window cannot be heard any more
+        except Exception as exc:  # noqa: BLE001 - whatever broke the reading, the window cannot be heard any more
             self._cancel.set()
+            if not self._closed.is_set():  # not the window closing after the last message
+                from offramp.core import eventlog
+
+                message = f"the window went away or sent what it should not ({exc}); stopping at the next safe point"
+                eventlog.event("migrate.worker.window_lost", message, level=logging.WARNING)
         finally:
             with self.lock:
                 self._gone = True
@@ -511,12 +523,28 @@ class _Inbox:
             number = self.next_id
             waiting: queue.Queue[Any] = queue.Queue()
             self.answers[number] = waiting
-        self.channel.send({**message, "id": number})
         try:
+            if not self.tell({**message, "id": number}):
+                return None
             return waiting.get()
         finally:
             with self.lock:
                 self.answers.pop(number, None)
+
+    def last(self, message: dict[str, Any]) -> None:
+        """Sends the run's last message (its result, or why it could not start); the window closes after it."""
+        self._closed.set()
+        self.tell(message)
+
+    def tell(self, message: dict[str, Any]) -> bool:
+        """Sends to the window; False when it is gone or has stopped reading, which stops the run as a cancel
+        would (the runner reaches its next safe point; nothing it sends or asks waits on the window)."""
+        try:
+            self.channel.send(message)
+            return True
+        except OSError:  # a broken pipe, or a full socket for SEND_TIMEOUT: nobody reads any more
+            self._cancel.set()
+            return False
 
     def cancelled(self) -> bool:
         return self._cancel.is_set()
