@@ -166,6 +166,28 @@ def test_a_window_that_goes_away_mid_run_leaves_a_migration_stopped_at_a_safe_po
     assert "kesl" not in kaspersky_root.installed() and "offramp-test-av" in kaspersky_root.installed()
 
 
+def test_a_window_that_fails_mid_run_lets_the_worker_stop_at_a_safe_point_instead_of_killing_it(
+    kaspersky_root: DpkgRoot, playbook: Path, tmp_path: Path
+) -> None:
+    from offramp.core.migrate import records, statefile
+
+    (kaspersky_root.path / "var/log/kaspersky/kesl/old-scan.log").write_text("left behind\n")
+    options = _options(kaspersky_root, playbook, tmp_path)
+    options.policy_file = str(tmp_path / "asks.yaml")  # the default policy: the person decides about leftovers
+    Path(options.policy_file).write_text("kind: policy\nschema_version: 1\n")
+
+    def broken(_question: Question) -> Any:
+        raise RuntimeError("the window's own bug")
+
+    with pytest.raises(RuntimeError, match="the window's own bug"):
+        remote.run("start", options, elevation=elevation.DIRECT, worker=WORKER, ask=broken)
+    # The worker (root's: the window could not kill it, and must not kill it mid-step) heard the window go,
+    # took the question as a no and stopped by itself: no step is left half done.
+    state = statefile.read(records.state_path())
+    assert state is not None
+    assert "running" not in state.statuses().values(), state.statuses()
+
+
 def test_a_dismissed_password_dialog_says_so_and_changes_nothing(
     kaspersky_root: DpkgRoot, playbook: Path, tmp_path: Path
 ) -> None:

@@ -128,8 +128,8 @@ def run(
                 raise
         finally:
             listener.close()
-        with conn:
-            try:
+        try:
+            with conn:
                 channel = _Channel(conn)
                 request = {
                     "t": "start",
@@ -140,13 +140,11 @@ def run(
                 }
                 channel.send(request)
                 return _drive(channel, progress, on_state, cancelled, ask, prompt_secret, keep_report)
-            finally:
-                # The worker ends when the run does; never leave it behind a closed window.
-                try:
-                    child.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    child.kill()
-                    child.wait()
+        finally:
+            # The worker ends when the run does. If the window fails first, closing the connection (above) is
+            # its cancel: it stops at the next safe point and ends, and this waits for that. It is never
+            # killed: it is root's (the window could not), and a kill could land in the middle of a step.
+            child.wait()
 
 
 def _accept(listener: socket.socket, child: subprocess.Popen[bytes], elevation: Elevation, timeout: float):
