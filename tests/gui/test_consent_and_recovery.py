@@ -391,3 +391,26 @@ def test_a_dismissed_password_prompt_is_a_clear_stop_not_a_crash(qtbot, machine,
     assert "not given administrator rights" in text and "nothing was changed" in text
     assert "hit a problem" not in text  # not the crash message
     assert migrate.start_over.isVisible() or migrate.another.isVisible()
+
+
+@pytest.mark.slow
+def test_cancel_while_the_password_prompt_is_open_stops_at_once_and_changes_nothing(
+    qtbot, machine, monkeypatch
+) -> None:
+    from offramp.core.platform import elevation
+
+    # A prompt the person has not answered yet (or a pkexec that hangs): Cancel in the window is heard.
+    unanswered = elevation.Elevation("pkexec", ("/bin/sh", "-c", "exec sleep 600", "pkexec"))
+    monkeypatch.setattr(elevation, "needed", lambda root: True)
+    monkeypatch.setattr(elevation, "for_this_system", lambda: unanswered)
+    root, playbooks = machine
+    wizard = wizard_for(qtbot, root, playbooks)
+    to_ready(qtbot, wizard, WORKS)
+    wizard.next()
+    migrate = wizard.pages["migrate"]
+    assert isinstance(migrate, MigratePage)
+    qtbot.waitUntil(migrate.running, timeout=60_000)
+    wizard.reject()  # Cancel
+    qtbot.waitUntil(lambda: wizard.model.finished or not wizard.isVisible(), timeout=60_000)
+    assert wizard.model.exit_code == 1602
+    assert BANNED <= set(root.installed())

@@ -227,6 +227,26 @@ print(reply.decode(), end="", flush=True)
 """
 
 
+def test_cancelling_while_the_password_dialog_is_up_stops_at_once_and_changes_nothing(
+    kaspersky_root: DpkgRoot, playbook: Path, tmp_path: Path
+) -> None:
+    # A prompt nobody answers (or a pkexec that hangs): the person's Cancel is heard while it waits.
+    unanswered = elevation.Elevation("pkexec", ("/bin/sh", "-c", "exec sleep 600", "pkexec"))
+    before = kaspersky_root.installed()
+    with pytest.raises(remote.RemoteError) as caught:
+        remote.run(
+            "start",
+            _options(kaspersky_root, playbook, tmp_path),
+            elevation=unanswered,
+            worker=WORKER,
+            cancelled=lambda: True,
+            connect_timeout=5,
+        )
+    assert isinstance(caught.value, remote.NotStarted) and caught.value.exit_code == exitcodes.CANCELLED
+    assert "nothing was changed" in str(caught.value)
+    assert kaspersky_root.installed() == before
+
+
 @pytest.fixture
 def other_users_window(tmp_path: Path):
     """Runs OTHER_USERS_WINDOW as `nobody`, then the real worker as root against it; returns the worker's reply."""

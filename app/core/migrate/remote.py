@@ -72,7 +72,11 @@ class RemoteError(Exception):
         self.exit_code = exit_code
 
 
-class RightsRefused(RemoteError):
+class NotStarted(RemoteError):
+    """The worker never ran, so nothing was changed: a stop with its reason and the ways on, not a crash."""
+
+
+class RightsRefused(NotStarted):
     """The person dismissed the system's prompt, or is not allowed to give administrator rights."""
 
     def __init__(self) -> None:
@@ -80,6 +84,15 @@ class RightsRefused(RemoteError):
             "Offramp was not given administrator rights, so nothing was changed. To try again, press the "
             "button again and enter an administrator's password; if you are not an administrator, ask one",
             exitcodes.NOT_ELEVATED,
+        )
+
+
+class CancelledBeforeStart(NotStarted):
+    """The person pressed Cancel while the system's prompt was still open."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "You cancelled before Offramp got administrator rights, so nothing was changed", exitcodes.CANCELLED
         )
 
 
@@ -120,11 +133,10 @@ def run(
                 stderr=log or subprocess.DEVNULL,
             )
             try:
-                conn = _accept(listener, child, elevation, connect_timeout)
+                conn = _accept(listener, child, elevation, connect_timeout, cancelled)
             except BaseException:
-                if child.poll() is None:
-                    child.kill()
-                child.wait()
+                listener.close()  # first: a worker that comes now cannot connect, and ends
+                _stop_prompt(child)
                 raise
         finally:
             listener.close()
@@ -147,8 +159,25 @@ def run(
             child.wait()
 
 
-def _accept(listener: socket.socket, child: subprocess.Popen[bytes], elevation: Elevation, timeout: float):
-    """The worker's connection; RightsRefused when the prompt was dismissed, RemoteError when it died first.
+def _stop_prompt(child: subprocess.Popen[bytes]) -> None:
+    """Ends the prompt (pkexec is the person's own process while it asks) and reaps it."""
+    if child.poll() is None:
+        try:
+            child.kill()
+        except PermissionError:
+            pass  # too late: it is the worker now, root's; with no one listening it cannot connect, and ends
+    child.wait()
+
+
+def _accept(
+    listener: socket.socket,
+    child: subprocess.Popen[bytes],
+    elevation: Elevation,
+    timeout: float,
+    cancelled: Callable[[], bool] | None,
+) -> socket.socket:
+    """The worker's connection; RightsRefused when the prompt was dismissed, CancelledBeforeStart when the
+    person cancelled while it was open, RemoteError when the worker died first or did not come in time.
 
     Any process of this user can enter the folder and connect first; only a peer running as the user the
     prompt gives the worker (root) is the worker, and another is closed unheard while the wait goes on."""
@@ -171,6 +200,8 @@ def _accept(listener: socket.socket, child: subprocess.Popen[bytes], elevation: 
             if elevation.refused(code):
                 raise RightsRefused()
             raise RemoteError(f"Offramp's worker stopped before it started (exit {code}); see the log")
+        if cancelled is not None and cancelled():
+            raise CancelledBeforeStart()
         if time.monotonic() > deadline:
             raise RemoteError("Offramp's worker did not start in time; nothing was changed")
 

@@ -190,10 +190,11 @@ class MigratePage(Page):
                     log=log,
                     keep_report=paths.state_dir() / "report.json",  # where the Done page reads it
                 )
-        except (remote.RightsRefused, elevation.ElevationUnavailable) as exc:
-            # Not a crash: nothing ran. The page says why and the ways on, as after any stop.
+        except (remote.NotStarted, elevation.ElevationUnavailable) as exc:
+            # Not a crash: nothing ran (no rights, or Cancel while the prompt was open). The page says why
+            # and the ways on, as after any stop.
             nothing = MigrationState(support_code=self.model.support_code, plan=self.plan.to_dict(), options={})
-            return RunResult(exitcodes.NOT_ELEVATED, str(exc), nothing)
+            return RunResult(getattr(exc, "exit_code", exitcodes.NOT_ELEVATED), str(exc), nothing)
 
     def cancel(self) -> bool:
         """Asks the run to stop at the next safe point. False when it is not running."""
