@@ -346,13 +346,54 @@ def test_the_window_talks_only_to_a_worker_running_as_the_user_the_prompt_gives(
     assert "stopped before it started" in str(caught.value)
 
 
+def _applescript_text(literal: str) -> str:
+    """What AppleScript makes of a string literal: the text between the quotes, its escapes undone."""
+    assert literal.startswith('"') and literal.endswith('"')
+    escapes = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
+    out, chars = [], iter(literal[1:-1])
+    for char in chars:
+        if char == "\\":
+            out.append(escapes[next(chars)])
+        else:
+            assert char != '"', "an unescaped quote ends the literal early"
+            out.append(char)
+    return "".join(out)
+
+
+def test_the_macos_command_reaches_the_worker_intact_and_with_a_clean_environment(tmp_path: Path) -> None:
+    # The socket's folder comes from TMPDIR, which is the user's: any character may be in it.
+    hostile = str(tmp_path / "a b'c\"d\\e$(touch pwned)`id`;&|\nf\\ng" / "socket")
+    read, write = os.pipe()
+    reporter = (
+        f"import json, os, sys; os.write({write}, json.dumps([sys.argv[1:], dict(os.environ), os.getcwd()]).encode())"
+    )
+    mac = elevation.Elevation("osascript", ("/usr/bin/osascript",), background_shell=True)
+    argv = mac.wrap([sys.executable, "-c", reporter, "migrate-worker", "--connect", hostile])
+    literal = argv[2].removeprefix("do shell script ").removesuffix(" with administrator privileges")
+    # What `do shell script` hands to /bin/sh; the worker runs in the background, so read until it is done.
+    with subprocess.Popen(["/bin/sh", "-c", _applescript_text(literal)], pass_fds=[write], cwd=tmp_path) as shell:
+        os.close(write)
+        with os.fdopen(read, "rb") as output:
+            seen_argv, seen_env, seen_cwd = json.loads(output.read())
+    assert shell.returncode == 0
+    assert seen_argv == ["migrate-worker", "--connect", hostile]
+    assert not (tmp_path / "pwned").exists() and not Path("pwned").exists()
+    # As under pkexec: nothing of the user's session (OFFRAMP_*, PYTHON*, SSL_CERT_FILE, proxies, TMPDIR, HOME)
+    # reaches root, and it does not start in a folder of the user's.
+    if seen_env.get("LC_CTYPE") == "C.UTF-8":
+        del seen_env["LC_CTYPE"]  # Python's own, under the C locale (PEP 538), not the user's
+    assert seen_env == {"PATH": "/usr/bin:/bin:/usr/sbin:/sbin"}
+    assert seen_cwd == "/"
+
+
 def test_the_elevations_wrap_the_worker_as_each_system_expects() -> None:
     worker = ["/usr/lib/offramp/offramp", "migrate-worker", "--connect", "/tmp/x y/socket"]
     assert elevation.Elevation("pkexec", ("/usr/bin/pkexec",)).wrap(worker) == ["/usr/bin/pkexec", *worker]
     mac = elevation.Elevation("osascript", ("/usr/bin/osascript",), background_shell=True).wrap(worker)
     assert mac[:2] == ["/usr/bin/osascript", "-e"]
     assert mac[2] == (
-        "do shell script \"/usr/lib/offramp/offramp migrate-worker --connect '/tmp/x y/socket' >/dev/null 2>&1 &\" "
+        'do shell script "cd / && exec /usr/bin/env -i PATH=/usr/bin:/bin:/usr/sbin:/sbin '
+        "/usr/lib/offramp/offramp migrate-worker --connect '/tmp/x y/socket' >/dev/null 2>&1 &\" "
         "with administrator privileges"
     )
     assert elevation.Elevation("pkexec").refused(126) and elevation.Elevation("pkexec").refused(127)

@@ -11,7 +11,8 @@ migration starts on Linux or macOS without rights, Offramp starts its console pr
 - macOS: `osascript`'s `do shell script … with administrator privileges`, the system's own
   authorization dialog. It waits for the command to end, so the worker is started in the background
   and reports over the socket; osascript exits 1 ("User canceled", error -128) when the dialog is
-  dismissed.
+  dismissed. The window's environment and folder can reach the command, so the worker starts, as under
+  pkexec, in / with a clean environment (`env -i`).
 - Windows asks through the programs' manifest before they start, so nothing is wrapped there.
 
 Each wrapper is an `Elevation`; `Direct` is the test one beside them: it runs the worker as it is, for
@@ -31,6 +32,7 @@ from pathlib import Path
 # dialog", 127 "the user is not authorized" (or the authentication failed).
 PKEXEC_DISMISSED = 126
 PKEXEC_NOT_AUTHORIZED = 127
+SAFE_PATH = "/usr/bin:/bin:/usr/sbin:/sbin"  # the system's own programs only (macOS's `do shell script` PATH)
 
 
 class ElevationUnavailable(Exception):
@@ -55,7 +57,10 @@ class Elevation:
     def wrap(self, argv: Sequence[str]) -> list[str]:
         if not self.background_shell:
             return [*self.prefix, *argv]
-        command = " ".join(shlex.quote(a) for a in argv) + " >/dev/null 2>&1 &"
+        # As pkexec does: root starts in / with a clean environment, whatever the window's session holds (it can
+        # reach the command through osascript): no OFFRAMP_*, PYTHON*, SSL_CERT_FILE, proxy, TMPDIR or HOME of it.
+        command = f"cd / && exec /usr/bin/env -i PATH={SAFE_PATH} " + " ".join(shlex.quote(a) for a in argv)
+        command += " >/dev/null 2>&1 &"
         script = f"do shell script {_applescript_string(command)} with administrator privileges"
         return [*self.prefix, "-e", script]
 
