@@ -57,6 +57,14 @@ def _options(root: DpkgRoot, playbook: Path, tmp_path: Path, **extra: Any) -> Op
     )
 
 
+def _agreed(options: Options) -> str:
+    """The fingerprint of the plan the window shows for these options: the one the person agrees to."""
+    from offramp.core.migrate import session
+
+    plan, _scan, _replacement = session.plan_for(options, session.policy_for(options))
+    return plan.fingerprint
+
+
 def test_the_worker_runs_the_migration_and_the_window_hears_every_step(
     kaspersky_root: DpkgRoot, playbook: Path, tmp_path: Path, private_home: Path
 ) -> None:
@@ -68,12 +76,14 @@ def test_the_worker_runs_the_migration_and_the_window_hears_every_step(
         questions.append(question)
         return True  # the person agrees to each question (deleting the leftovers Offramp names)
 
+    options = _options(kaspersky_root, playbook, tmp_path)
     with (tmp_path / "worker.log").open("wb") as log:
         result = remote.run(
             "start",
-            _options(kaspersky_root, playbook, tmp_path),
+            options,
             elevation=elevation.DIRECT,
             worker=WORKER,
+            fingerprint=_agreed(options),
             support_code="ABC-DEF",
             progress=lambda _message, fraction: fractions.append(fraction),
             on_state=lambda state: seen_states.append(state.statuses()),
@@ -128,7 +138,8 @@ def test_only_a_yes_from_the_window_counts_as_yes(kaspersky_root: DpkgRoot, play
     options = _options(kaspersky_root, playbook, tmp_path)
     options.policy_file = str(tmp_path / "asks.yaml")  # the default policy: the person decides about leftovers
     Path(options.policy_file).write_text("kind: policy\nschema_version: 1\n")
-    result = remote.run("start", options, elevation=elevation.DIRECT, worker=WORKER, ask=in_words)
+    agreed = _agreed(options)
+    result = remote.run("start", options, elevation=elevation.DIRECT, worker=WORKER, fingerprint=agreed, ask=in_words)
     assert "delete" in asked, (asked, result.message, result.state.statuses())
     assert leftover.exists()  # "no" kept them
 
@@ -148,8 +159,8 @@ def test_a_window_that_goes_away_mid_run_leaves_a_migration_stopped_at_a_safe_po
         worker = subprocess.Popen([*WORKER, "--connect", address], stdout=log, stderr=log)
         conn, _ = listener.accept()
         with conn, conn.makefile("rb") as lines:
-            conn.sendall(json.dumps({"t": "start", "mode": "start", "options": remote._options_json(options)}).encode())
-            conn.sendall(b"\n")
+            request = {"t": "start", "mode": "start", "options": remote._options_json(options)}
+            conn.sendall(json.dumps({**request, "fingerprint": _agreed(options)}).encode() + b"\n")
             # The window closes (it crashed, or the person killed it) once the run is under way.
             while not json.loads(lines.readline()).get("message", "").startswith("Step 2 of"):
                 pass
@@ -179,13 +190,38 @@ def test_a_window_that_fails_mid_run_lets_the_worker_stop_at_a_safe_point_instea
     def broken(_question: Question) -> Any:
         raise RuntimeError("the window's own bug")
 
+    agreed = _agreed(options)
+
     with pytest.raises(RuntimeError, match="the window's own bug"):
-        remote.run("start", options, elevation=elevation.DIRECT, worker=WORKER, ask=broken)
+        remote.run("start", options, elevation=elevation.DIRECT, worker=WORKER, fingerprint=agreed, ask=broken)
     # The worker (root's: the window could not kill it, and must not kill it mid-step) heard the window go,
     # took the question as a no and stopped by itself: no step is left half done.
     state = statefile.read(records.state_path())
     assert state is not None
     assert "running" not in state.statuses().values(), state.statuses()
+
+
+@pytest.mark.parametrize(
+    ("mode", "fingerprint", "refusal"),
+    [
+        ("restart", "any", "neither start nor resume"),  # a typo must not start a migration
+        ("start", None, "no plan the person agreed to"),  # no agreement: nothing to run
+    ],
+)
+def test_a_request_without_an_agreed_plan_or_with_an_unknown_mode_is_refused_and_nothing_changes(
+    mode: str, fingerprint: str | None, refusal: str, kaspersky_root: DpkgRoot, playbook: Path, tmp_path: Path
+) -> None:
+    before = kaspersky_root.installed()
+    with pytest.raises(remote.RemoteError) as caught:
+        remote.run(
+            mode,
+            _options(kaspersky_root, playbook, tmp_path),
+            elevation=elevation.DIRECT,
+            worker=WORKER,
+            fingerprint=fingerprint,
+        )
+    assert refusal in str(caught.value) and caught.value.exit_code == exitcodes.USAGE
+    assert kaspersky_root.installed() == before
 
 
 def test_a_dismissed_password_dialog_says_so_and_changes_nothing(
@@ -261,7 +297,8 @@ def other_users_window(tmp_path: Path):
 
     def run(options: Options, *, bound_by_root: bool = False) -> tuple[dict[str, Any], int]:
         address = str(folder / "socket")
-        request = json.dumps({"t": "start", "mode": "start", "options": remote._options_json(options)})
+        start = {"t": "start", "mode": "start", "fingerprint": "shown-in-the-window"}
+        request = json.dumps({**start, "options": remote._options_json(options)})
         handed: list[int] = []
         if bound_by_root:
             # The socket file is root's, but the process that listens (the one the worker talks to) is not.

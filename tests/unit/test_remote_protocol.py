@@ -85,7 +85,7 @@ def window_and_inbox() -> Iterator[tuple[socket.socket, remote._Inbox]]:
     """The window's end of a socket pair, and the worker's inbox on the other end, past the start request."""
     window, worker = socket.socketpair()
     inbox = remote._Inbox(remote._Channel(worker))
-    _send(window, {"t": "start", "mode": "start", "options": {}})
+    _send(window, {"t": "start", "mode": "start", "options": {}, "fingerprint": "agreed"})
     assert inbox.first()["mode"] == "start"
     yield window, inbox
     inbox.close()

@@ -23,11 +23,11 @@ A window that goes away, stops reading or sends what it should not is a cancel: 
 run's next safe point, answers no to what it would ask, and leaves a migration `resume` carries on.
 
 The worker scans again with its own rights (an unprivileged scan may see less) and runs only the plan
-the person agreed to: a plan with another fingerprint is refused, not run. When it runs with rights its
-window lacks (root, for a window whose process the kernel reports as another user's), it takes only the
-options a person can choose in the window (the replacement, remove only, the findings they confirmed)
-and every other one at its default: no test-only trust, no file of the user's, no step timeout. So a
-process that reaches the prompt cannot widen what root will trust.
+the person agreed to: a start without a fingerprint, or a plan with another one, is refused, not run.
+When it runs with rights its window lacks (root, for a window whose process the kernel reports as
+another user's), it takes only the options a person can choose in the window (the replacement, remove
+only, the findings they confirmed) and every other one at its default: no test-only trust, no file of
+the user's, no step timeout. So a process that reaches the prompt cannot widen what root will trust.
 """
 
 from __future__ import annotations
@@ -357,7 +357,7 @@ def serve(address: str) -> int:
     channel = _Channel(conn)
     inbox = _Inbox(channel)
     try:
-        request = inbox.first()
+        request = _checked_request(inbox.first())
         options = _options_from_json(request.get("options"), elevated)
         runner_box: dict[str, Any] = {}
 
@@ -390,8 +390,7 @@ def serve(address: str) -> int:
                 )
                 if started is None:
                     raise session.SessionError("there is nothing to migrate on this machine")
-                wanted = request.get("fingerprint")
-                if wanted is not None and started.ctx.plan.fingerprint != wanted:
+                if started.ctx.plan.fingerprint != request["fingerprint"]:
                     started.close()
                     raise session.SessionError(
                         "the plan changed since you agreed to it (Offramp scanned again with administrator "
@@ -427,6 +426,18 @@ def serve(address: str) -> int:
     finally:
         inbox.close()
         conn.close()
+
+
+def _checked_request(request: dict[str, Any]) -> dict[str, Any]:
+    """The start request, if it is one the window can mean: a known mode, and for a new migration the
+    fingerprint of the plan the person agreed to (without one, nobody agreed to anything)."""
+    if request.get("mode") not in ("start", "resume"):
+        raise RemoteError(f"the window asked for {request.get('mode')!r}, neither start nor resume", exitcodes.USAGE)
+    if request["mode"] == "start" and not isinstance(request.get("fingerprint"), str):
+        raise RemoteError("the window sent no plan the person agreed to, so nothing was started", exitcodes.USAGE)
+    if not isinstance(request.get("support_code"), str | None):
+        raise RemoteError("the window sent a support code that is not text", exitcodes.USAGE)
+    return request
 
 
 def _written_report(options: Options) -> Any:
