@@ -108,6 +108,23 @@ def test_the_worker_runs_the_migration_and_the_window_hears_every_step(
     assert json.loads(kept.read_text())["exit_code"] == 0 and stat.S_IMODE(kept.stat().st_mode) == 0o600
 
 
+def test_the_window_keeps_the_report_of_this_run_not_an_older_one(
+    kaspersky_root: DpkgRoot, playbook: Path, tmp_path: Path, private_home: Path
+) -> None:
+    # A dry run writes its report beside the real one, never over it: the window must be sent the dry run's.
+    older = private_home / "state" / "report.json"
+    older.parent.mkdir(parents=True, exist_ok=True)
+    older.write_text(json.dumps({"support_code": "OLD-RUN", "dry_run": False}))
+    options = _options(kaspersky_root, playbook, tmp_path, dry_run=True)
+    kept = tmp_path / "window" / "report.json"
+    result = remote.run(
+        "start", options, elevation=elevation.DIRECT, worker=WORKER, fingerprint=_agreed(options), keep_report=kept
+    )
+    assert result.exit_code == exitcodes.SUCCESS, result.message
+    report = json.loads(kept.read_text())
+    assert report["dry_run"] is True and report["support_code"] == result.state.support_code
+
+
 def test_a_plan_other_than_the_one_agreed_to_is_refused_and_nothing_changes(
     kaspersky_root: DpkgRoot, playbook: Path, tmp_path: Path
 ) -> None:

@@ -442,11 +442,10 @@ def _checked_request(request: dict[str, Any]) -> dict[str, Any]:
 
 def _written_report(options: Options) -> Any:
     """The report the run just wrote, for the window to keep: it cannot read the system's folders."""
-    from offramp.core import paths
+    from offramp.core.migrate.report import report_path
 
-    target = Path(options.report_file) if options.report_file else paths.state_dir() / "report.json"
     try:
-        return json.loads(target.read_bytes())
+        return json.loads(report_path(options).read_bytes())
     except (OSError, ValueError):
         return None
 

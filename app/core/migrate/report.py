@@ -19,7 +19,7 @@ from offramp.core import exitcodes, i18n, paths
 from offramp.core.migrate import statefile
 
 if TYPE_CHECKING:
-    from offramp.core.migrate.context import Context
+    from offramp.core.migrate.context import Context, Options
 
 
 class ReportShapeError(ValueError):
@@ -304,10 +304,15 @@ def nothing_found(findings: Any, vendor: str, support_code: str, root: str | Non
     return to_json(report)
 
 
+def report_path(options: Options) -> Path:
+    """Where a run with these options writes its JSON report (a dry run's never replaces a real run's)."""
+    if options.report_file:
+        return Path(options.report_file)
+    return paths.state_dir() / ("report.dry-run.json" if options.dry_run else "report.json")
+
+
 def write_report(ctx: Context) -> Path:
     report = build(ctx)
-    target = Path(ctx.options.report_file) if ctx.options.report_file else paths.state_dir() / "report.json"
-    if ctx.options.dry_run and not ctx.options.report_file:
-        target = paths.state_dir() / "report.dry-run.json"
+    target = report_path(ctx.options)
     statefile.write_json(target, to_json(report))
     return target
