@@ -15,6 +15,7 @@ import pytest
 
 from offramp.core import exitcodes, paths
 from offramp.core.migrate import remote
+from offramp.core.migrate.context import Options
 from offramp.core.platform import elevation
 from tests.conftest import REPO
 
@@ -200,3 +201,15 @@ def test_a_window_that_stops_reading_stops_the_run_instead_of_holding_the_worker
         inbox.close()
         window.close()
         worker.close()
+
+
+def test_a_root_worker_sends_another_users_window_no_file_an_administrators_report_path_names(tmp_path: Path) -> None:
+    # A migration an administrator started with --report in a folder the user can change, resumed from the
+    # window: root would read whatever the user links there (a JSON file only root may read) and send it.
+    secret = tmp_path / "root-only.json"
+    secret.write_text('{"token": "s3cret"}')
+    link = tmp_path / "report.json"
+    link.symlink_to(secret)
+    options = Options(report_file=str(link))
+    assert remote._written_report(options, elevated=True) is None
+    assert remote._written_report(options, elevated=False) == {"token": "s3cret"}  # a window of root's own

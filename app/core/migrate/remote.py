@@ -409,7 +409,7 @@ def serve(address: str) -> int:
                 "exit_code": result.exit_code,
                 "message": result.message,
                 "state": statefile.to_json(result.state),
-                "report": _written_report(runner.ctx.options),
+                "report": _written_report(runner.ctx.options, elevated),
             }
         )
         return result.exit_code
@@ -440,10 +440,15 @@ def _checked_request(request: dict[str, Any]) -> dict[str, Any]:
     return request
 
 
-def _written_report(options: Options) -> Any:
-    """The report the run just wrote, for the window to keep: it cannot read the system's folders."""
+def _written_report(options: Options, elevated: bool) -> Any:
+    """The report the run just wrote, for the window to keep: it cannot read the system's folders.
+
+    Not when an administrator's --report path names it (a resumed run) and the window is another user's:
+    that path may lie in a folder the user can change, and root would send whatever is linked there."""
     from offramp.core.migrate.report import report_path
 
+    if elevated and options.report_file:
+        return None
     try:
         return json.loads(report_path(options).read_bytes())
     except (OSError, ValueError):
