@@ -440,6 +440,22 @@ def test_the_macos_command_reaches_the_worker_intact_and_with_a_clean_environmen
     assert seen_cwd == "/"
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pkexec is Linux's prompt")
+def test_pkexec_is_the_systems_own_not_one_first_on_the_users_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A program of the user's named pkexec could show a look-alike dialog and keep the administrator's password.
+    fake = tmp_path / "pkexec"
+    fake.write_text("#!/bin/sh\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    try:
+        chosen = elevation.for_this_system().prefix[0]
+    except elevation.ElevationUnavailable:
+        return  # this system has no pkexec of its own, and nothing of the user's was taken instead
+    assert chosen in ("/usr/bin/pkexec", "/bin/pkexec", "/usr/sbin/pkexec", "/sbin/pkexec")
+
+
 def test_the_elevations_wrap_the_worker_as_each_system_expects() -> None:
     worker = ["/usr/lib/offramp/offramp", "migrate-worker", "--connect", "/tmp/x y/socket"]
     assert elevation.Elevation("pkexec", ("/usr/bin/pkexec",)).wrap(worker) == ["/usr/bin/pkexec", *worker]

@@ -6,8 +6,9 @@ migration starts on Linux or macOS without rights, Offramp starts its console pr
 
 - Linux: `pkexec`, polkit's own password dialog. The packages ship a polkit action for the installed
   console program's worker, and for it alone (packaging/debian/org.offramp.Offramp.policy), so the
-  dialog names Offramp and what it is about to do. pkexec gives the child a clean environment and exits
-  126 when the person dismisses the dialog, 127 when they are not authorised.
+  dialog names Offramp and what it is about to do. pkexec is looked for in the system's folders, never
+  on the user's PATH. It gives the child a clean environment and exits 126 when the person dismisses the
+  dialog, 127 when they are not authorised.
 - macOS: `osascript`'s `do shell script … with administrator privileges`, the system's own
   authorization dialog. It waits for the command to end, so the worker is started in the background
   and reports over the socket; osascript exits 1 ("User canceled", error -128) when the dialog is
@@ -91,7 +92,9 @@ def for_this_system(which: Callable[[str], str | None] | None = None) -> Elevati
     """The system's own prompt, or ElevationUnavailable saying what to do instead."""
     import shutil
 
-    find = which or shutil.which
+    # In the system's own folders only: a program of the user's named pkexec, first on their PATH, could show
+    # a look-alike dialog and keep the administrator's password.
+    find = which or (lambda name: shutil.which(name, path=SAFE_PATH))
     if sys.platform == "darwin":
         return Elevation("osascript", ("/usr/bin/osascript",), background_shell=True)
     if os.name == "nt":
