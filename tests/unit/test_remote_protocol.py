@@ -213,3 +213,13 @@ def test_a_root_worker_sends_another_users_window_no_file_an_administrators_repo
     options = Options(report_file=str(link))
     assert remote._written_report(options, elevated=True) is None
     assert remote._written_report(options, elevated=False) == {"token": "s3cret"}  # a window of root's own
+
+
+def test_a_line_longer_than_any_message_is_not_buffered_without_end(
+    window_and_inbox: tuple[socket.socket, remote._Inbox], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(remote, "MAX_LINE", 100_000)
+    window, inbox = window_and_inbox
+    _send(window, b"x" * 150_000)  # and never a newline
+    inbox.thread.join()
+    assert inbox.cancelled() and inbox.ask({"t": "ask", "question": {}}) is None
