@@ -308,7 +308,7 @@ def other_users_window(tmp_path: Path):
     python = shutil.which("python3", path="/usr/bin:/bin")
     if python is None or subprocess.run([python, "-c", ""], user=NOBODY, check=False).returncode != 0:
         pytest.skip("no Python that another user may run")
-    # /tmp, not tmp_path: the other user must be able to reach its own folder.
+    # The system's temporary folder, not tmp_path: the other user must be able to reach its own folder.
     folder = Path(tempfile.mkdtemp(prefix="offramp-window-"))
     os.chown(folder, NOBODY, NOBODY)
 
