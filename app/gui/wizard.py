@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from typing import TypeVar
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import QEvent, Slot
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QWidget, QWizard
 
@@ -66,6 +66,7 @@ class OfframpWizard(QWizard):
         # without building PySide6's QKeySequence class (its enums) before the first page appears. Set after
         # the button's text, because setting a button's text clears its shortcut.
         helpdesk.setProperty("shortcut", "Ctrl+H")
+        self.fit_colours()
         self.pages: dict[str, Page] = {}  # the pages built so far, by name
         start = model.start_page()
         self.page_named(start)
@@ -75,6 +76,23 @@ class OfframpWizard(QWizard):
         self.fit_to_screen(820, 640)
         if model.helpdesk:
             helpdesk.setChecked(True)
+
+    def fit_colours(self) -> None:
+        """Links readable on the system's palette (a dark mode's accent colour can be too dark to read on its
+        window); every other colour stays the system's. Set on the application, not the window: under a style
+        sheet, Qt gives each widget the application's palette rather than its parent's."""
+        from PySide6.QtWidgets import QApplication
+
+        from offramp.gui.colours import fit_links
+
+        palette = QApplication.palette()  # a copy
+        if fit_links(palette):  # once fitted, the change this causes finds nothing left to fit
+            QApplication.setPalette(palette)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.ApplicationPaletteChange:  # the system switched between light and dark
+            self.fit_colours()
+        super().changeEvent(event)
 
     def page_as(self, kind: type[P]) -> P:
         """The page of class `kind`, built the first time it is asked for, as that class (for its widgets)."""
