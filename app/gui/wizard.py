@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from PySide6.QtCore import QEvent, Slot
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QWidget, QWizard
+from PySide6.QtWidgets import QCheckBox, QWidget, QWizard
 
 from offramp.core import paths
 from offramp.core.wizard_flow import NUMBERED, PAGES, WizardModel
@@ -55,10 +55,10 @@ class OfframpWizard(QWizard):
         self.setWindowTitle(self.tr("Offramp"))
         self.setWindowIcon(window_icon())
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
+        # A tick box in the button row, not a toggled push button: it shows whether the view is on.
+        helpdesk = QCheckBox(self.tr("Helpdesk view"), self)
+        self.setButton(QWizard.WizardButton.CustomButton1, helpdesk)
         self.setOption(QWizard.WizardOption.HaveCustomButton1, True)
-        self.setButtonText(QWizard.WizardButton.CustomButton1, self.tr("Helpdesk view"))
-        helpdesk = self.button(QWizard.WizardButton.CustomButton1)
-        helpdesk.setCheckable(True)
         helpdesk.setAccessibleName(self.tr("Helpdesk view: show step numbers and technical details"))
         helpdesk.setToolTip(self.tr("Show step numbers and technical details (Ctrl+H)"))
         helpdesk.toggled.connect(self.set_helpdesk)
