@@ -42,6 +42,7 @@ class Ready(NamedTuple):
 
     removed: list[tuple[str, list[str]]]  # each product to remove, with the data it can take with it
     leftovers: int  # parts left behind by earlier removals that will be cleaned up
+    cleanup: bool  # the run cleans up after the uninstallers: the person may keep what they leave instead
     installed: str | None  # the replacement, or None for remove-only
     guided: bool  # the replacement is installed by the person, from its maker's page
     builtin: bool  # the replacement is part of the system: it is switched on, not installed
@@ -86,6 +87,9 @@ class WizardModel:
         # Probable findings the person confirmed (product ids, "kind name" of leftovers): only these and the
         # certain ones are removed.
         self.confirmed: set[str] = set()
+        # What the uninstallers leave behind (and earlier removals left): deleted, or kept and listed in the
+        # report. The person says on "Ready to remove"; the clean-up then asks nothing more.
+        self.clear_leftovers = True
         self.finished = False
         self.exit_code: int | None = None
         self.continue_run = True  # on "recover": carry on with the saved run, or start over
@@ -266,12 +270,14 @@ class WizardModel:
             )
         if self.risks():
             irreversible.append("What you did not save from it is gone once it is removed.")
-        if self.scan.findings.leftovers:
-            irreversible.append(f"The parts {self.vendor} left behind are deleted.")
+        cleanup = any(s.kind == "cleanup" for s in plan.steps)
+        if cleanup and self.clear_leftovers:
+            irreversible.append(f"What {self.vendor} leaves behind is deleted: its own folders, services and settings.")
         reboot = next((s.params.get("when", "required") for s in plan.steps if s.kind == "reboot"), "none")
         return Ready(
             removed=removed,
             leftovers=len(self.scan.findings.leftovers),
+            cleanup=cleanup,
             installed=self.choice.name if self.choice else None,
             guided=bool(install and install.needs_person),
             builtin=self._builtin(plan),
@@ -390,6 +396,7 @@ class WizardModel:
             offline_dir=str(self.offline) if self.offline else None,
             remove_only=self.choice is None,
             confirmed=tuple(sorted(self.confirmed)),
+            leftovers="remove" if self.clear_leftovers else "keep",
         )
 
     def ways_on(self) -> list[str]:

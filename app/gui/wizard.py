@@ -11,9 +11,9 @@ from __future__ import annotations
 import importlib
 from typing import TypeVar
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import QEvent, Slot
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QWidget, QWizard
+from PySide6.QtWidgets import QCheckBox, QWidget, QWizard
 
 from offramp.core import paths
 from offramp.core.wizard_flow import NUMBERED, PAGES, WizardModel
@@ -55,10 +55,10 @@ class OfframpWizard(QWizard):
         self.setWindowTitle(self.tr("Offramp"))
         self.setWindowIcon(window_icon())
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
+        # A tick box in the button row, not a toggled push button: it shows whether the view is on.
+        helpdesk = QCheckBox(self.tr("Helpdesk view"), self)
+        self.setButton(QWizard.WizardButton.CustomButton1, helpdesk)
         self.setOption(QWizard.WizardOption.HaveCustomButton1, True)
-        self.setButtonText(QWizard.WizardButton.CustomButton1, self.tr("Helpdesk view"))
-        helpdesk = self.button(QWizard.WizardButton.CustomButton1)
-        helpdesk.setCheckable(True)
         helpdesk.setAccessibleName(self.tr("Helpdesk view: show step numbers and technical details"))
         helpdesk.setToolTip(self.tr("Show step numbers and technical details (Ctrl+H)"))
         helpdesk.toggled.connect(self.set_helpdesk)
@@ -66,6 +66,7 @@ class OfframpWizard(QWizard):
         # without building PySide6's QKeySequence class (its enums) before the first page appears. Set after
         # the button's text, because setting a button's text clears its shortcut.
         helpdesk.setProperty("shortcut", "Ctrl+H")
+        self.fit_colours()
         self.pages: dict[str, Page] = {}  # the pages built so far, by name
         start = model.start_page()
         self.page_named(start)
@@ -75,6 +76,23 @@ class OfframpWizard(QWizard):
         self.fit_to_screen(820, 640)
         if model.helpdesk:
             helpdesk.setChecked(True)
+
+    def fit_colours(self) -> None:
+        """Links readable on the system's palette (a dark mode's accent colour can be too dark to read on its
+        window); every other colour stays the system's. Set on the application, not the window: under a style
+        sheet, Qt gives each widget the application's palette rather than its parent's."""
+        from PySide6.QtWidgets import QApplication
+
+        from offramp.gui.colours import fit_links
+
+        palette = QApplication.palette()  # a copy
+        if fit_links(palette):  # once fitted, the change this causes finds nothing left to fit
+            QApplication.setPalette(palette)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.ApplicationPaletteChange:  # the system switched between light and dark
+            self.fit_colours()
+        super().changeEvent(event)
 
     def page_as(self, kind: type[P]) -> P:
         """The page of class `kind`, built the first time it is asked for, as that class (for its widgets)."""

@@ -76,3 +76,17 @@ def test_who_decides_that_leftovers_go(
     else:
         assert [e["event"] for e in events] == ["cleanup.reported"]
         assert any(LEFTOVER.rsplit("/", 1)[0] in item for item in outcome.to_do)
+
+
+@pytest.mark.parametrize("chosen, policy", [("keep", "remove"), ("remove", "report")])
+def test_the_answer_given_before_the_run_is_followed_without_asking(tmp_path: Path, chosen: str, policy: str) -> None:
+    """The wizard asks on "Ready to remove"; that answer wins over the policy, and nothing is asked again."""
+    ctx, asked = _context(tmp_path, silent=False, leftovers=policy, answer=True)
+    ctx.options.leftovers = chosen
+    outcome = act_cleanup(ctx, ctx.plan.step("cleanup"))
+    assert asked == []
+    assert (tmp_path / "root" / LEFTOVER).exists() is (chosen == "keep")
+    if chosen == "keep":
+        assert "chose to keep" in outcome.message
+        [reported] = [e for e in ctx.journal.read().events if e["event"] == "cleanup.reported"]
+        assert reported["chosen"] == "keep"

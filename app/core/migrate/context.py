@@ -48,6 +48,9 @@ class Options:
     # Probable findings a person confirmed (product ids, "kind name" of leftovers): planned for removal too.
     confirmed: tuple[str, ...] = ()
     remove_only: bool = False
+    # What the person at the machine chose, before the run, for what the uninstallers leave behind: "remove"
+    # or "keep". None: the clean-up asks then (interactive), or the policy decides (silent).
+    leftovers: str | None = None
     step_timeout: float = 1800.0
 
 

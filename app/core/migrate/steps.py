@@ -421,9 +421,17 @@ def act_cleanup(ctx: Context, step: Step) -> Outcome:
     kept += [Text("{kind} {name} (probable: nobody confirmed it)", kind=item.kind, name=item.name) for item in unsure]
     if removable and not _may_remove(ctx, removable):
         reported = [f"{item.kind} {item.name}" for item in removable]
-        ctx.journal.append("cleanup.reported", leftovers=reported, policy=ctx.policy.leftovers)
+        ctx.journal.append(
+            "cleanup.reported", leftovers=reported, policy=ctx.policy.leftovers, chosen=ctx.options.leftovers
+        )
         return Outcome.done(
             PluralText(
+                "{n} leftover reported, none removed: the person at the machine chose to keep it",
+                "{n} leftovers reported, none removed: the person at the machine chose to keep them",
+                len(reported),
+            )
+            if ctx.options.leftovers == "keep"
+            else PluralText(
                 "{n} leftover reported, none removed: nobody confirmed their removal (a policy with "
                 "'leftovers: {{silent: remove}}' lets Offramp remove them)",
                 "{n} leftovers reported, none removed: nobody confirmed their removal (a policy with "
@@ -465,7 +473,10 @@ def _by_hand(item: str) -> Text:
 
 
 def _may_remove(ctx: Context, leftovers: list[Any]) -> bool:
-    """The catalogue says a person confirms before leftovers go; silent mode has nobody, so the policy decides."""
+    """The catalogue says a person confirms before leftovers go: the answer they gave before the run (the wizard's
+    "Ready to remove" page asks), else their answer now; silent mode has nobody, so the policy decides."""
+    if ctx.options.leftovers is not None:
+        return ctx.options.leftovers == "remove"
     if ctx.policy.leftovers == "remove":
         return True
     if ctx.ask is None or ctx.options.silent:

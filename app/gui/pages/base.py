@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget,
 from offramp.core.wizard_flow import NUMBERED, PAGES, WizardModel
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QPlainTextEdit, QToolButton
+    from PySide6.QtWidgets import QCheckBox, QPlainTextEdit
 
 # Label settings the first page needs, as Qt's own numbers set through its property system. The first use
 # of PySide6's `Qt` namespace turns all of its ~100 enums into Python enums (15 ms measured, as long as
@@ -89,21 +89,20 @@ class Page(QWizardPage):
         self.layout_.addWidget(label)
         return label
 
-    def expandable(self, label: str, name: str) -> tuple[QToolButton, QPlainTextEdit]:
-        """A toggle button and the read-only text it shows or hides (technical details, the log)."""
-        from PySide6.QtWidgets import QPlainTextEdit, QToolButton  # here: the first page has neither
+    def expandable(self, label: str, name: str) -> tuple[QCheckBox, QPlainTextEdit]:
+        """A tick box and the read-only text it shows or hides (technical details, the log): a box that says
+        whether the text is shown, where a toggled button would leave the person guessing."""
+        from PySide6.QtWidgets import QCheckBox, QPlainTextEdit  # here: the first page has neither
 
-        button = QToolButton(self)
-        button.setText(label)
-        button.setCheckable(True)
-        button.setAccessibleName(label)
-        box = QPlainTextEdit(self)
-        box.setReadOnly(True)
-        box.setAccessibleName(name)
-        box.setVisible(False)
-        self.layout_.addWidget(button)
-        self.layout_.addWidget(box, 1)
-        return button, box
+        box = QCheckBox(label, self)
+        box.setAccessibleName(label)
+        text = QPlainTextEdit(self)
+        text.setReadOnly(True)
+        text.setAccessibleName(name)
+        text.setVisible(False)
+        self.layout_.addWidget(box)
+        self.layout_.addWidget(text, 1)
+        return box, text
 
     def set_helpdesk(self, on: bool) -> None:
         """Helpdesk view: step numbers and technical details everywhere. Pages override to show more."""

@@ -1,11 +1,14 @@
 """Page 6, "Ready to remove": what will be removed and installed, what cannot be undone, whether a restart is
-needed, and one button named after the action. Nothing irreversible happens before it is pressed."""
+needed, whether what the uninstallers leave behind is deleted or kept (a tick box: the clean-up asks
+nothing more once the run has started), and one button named after the action. Nothing irreversible
+happens before it is pressed."""
 
 from __future__ import annotations
 
 import html
 
-from PySide6.QtWidgets import QWizard
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import QCheckBox, QWizard
 
 from offramp.gui.pages.base import Page
 
@@ -20,10 +23,34 @@ class ConfirmPage(Page):
         # A commit page: once its button is pressed, Back no longer leads behind it, as in an installer.
         self.setCommitPage(True)
         self.summary = self.text("")
+        self.clean_up = QCheckBox(self)
+        self.clean_up.setChecked(model.clear_leftovers)
+        self.clean_up.toggled.connect(self._clean_up)
+        self.layout_.addWidget(self.clean_up)
+        # The explanation wraps in a label of its own: a tick box's text never wraps, and would widen the page.
+        self.clean_up_note = self.text("")
+        self.clean_up_note.setContentsMargins(24, 0, 0, 0)
+        self.clean_up_note.setBuddy(self.clean_up)
         self.layout_.addStretch(1)
+
+    @Slot(bool)
+    def _clean_up(self, on: bool) -> None:
+        self.model.clear_leftovers = on
+        self.initializePage()  # what cannot be undone changes with it
 
     def initializePage(self) -> None:
         ready = self.model.ready()
+        vendor = self.model.vendor
+        self.clean_up.setText(self.tr("Also delete what {0} leaves behind").format(vendor))
+        self.clean_up_note.setText(
+            self.tr(
+                "Its own folders, services and settings, once it is removed. Files you keep in those folders "
+                "yourself are never deleted. Untick this to keep them: the report then lists them for you."
+            )
+        )
+        self.clean_up.setAccessibleDescription(self.clean_up_note.text())  # read with the box, not after it
+        self.clean_up.setVisible(ready.cleanup)
+        self.clean_up_note.setVisible(ready.cleanup)
         e = html.escape
         parts = []
         if ready.removed:
@@ -37,7 +64,7 @@ class ConfirmPage(Page):
         if ready.leftovers:
             parts.append(
                 "<p><b>"
-                + self.tr("Will be cleaned up:")
+                + (self.tr("Will be cleaned up:") if self.model.clear_leftovers else self.tr("Will be kept:"))
                 + "</b> "
                 + (
                     self.tr("one part {0} left behind").format(e(self.model.vendor))

@@ -11,11 +11,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QUrl, Slot
+from PySide6.QtCore import QEvent, QUrl, Slot
 from PySide6.QtGui import QDesktopServices, QPageSize, QPdfWriter, QTextDocument
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPushButton
 
 from offramp.core import paths
+from offramp.gui.colours import tone
 from offramp.gui.pages.base import Page
 
 
@@ -75,6 +76,11 @@ class DonePage(Page):
             self.report = load_report()
         self.summary.setText(self.describe(self.report))
 
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange and self.report is not None:
+            self.summary.setText(self.describe(self.report))  # the headline's colour follows light or dark
+        super().changeEvent(event)
+
     def describe(self, report: dict[str, Any] | None) -> str:
         from offramp.core.output.verdict import verdict
 
@@ -87,7 +93,7 @@ class DonePage(Page):
         self.setTitle(titles.get(found.tone, self.tr("Not finished")))
         # The headline is in the page itself, coloured and marked; the subtitle keeps the code to quote.
         self.setSubTitle(self.tr("Support code: {0}").format(report.get("support_code")))
-        colour = {"ok": "#1b5e20", "warn": "#6b4000", "wait": "#6b4000", "bad": "#8e0000"}[found.tone]
+        colour = tone(found.tone, self.palette()).name()  # readable on this window, light or dark
         icon = {"ok": "✓", "warn": "!", "wait": "…", "bad": "✗"}[found.tone]
         parts = [f"<p style='color:{colour}'><b>{icon} {e(found.headline)}</b></p>"]
         if found.detail:

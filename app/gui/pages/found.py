@@ -75,7 +75,9 @@ class FoundPage(Page):
         self.probable.setVisible(False)
         self.probable.toggled.connect(self._confirm_leftovers)
         self.layout_.addWidget(self.probable)
-        self.details_button, self.details = self.expandable(self.tr("Technical details"), self.tr("Evidence rows"))
+        self.details_button, self.details = self.expandable(
+            self.tr("Show the technical details"), self.tr("Evidence rows")
+        )
         self.details_button.toggled.connect(self._show_details)
         self.layout_.addStretch(1)  # the content sits at the top, not spread down the page
         self._task: Task | None = None

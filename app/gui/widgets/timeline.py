@@ -24,6 +24,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QAccessibleWidget, QSizePolicy, QToolTip, QWidget
 
 from offramp.core.data.catalogue import Event
+from offramp.gui.colours import band, contrast, mix, tone
 
 ABOVE, BELOW = -1, 1
 GAP = 6.0  # px kept free between a label and its neighbours or any leader line
@@ -31,33 +32,9 @@ HIT = 6.0  # px either side of a marker that still counts as pointing at it
 MAX_ROWS = 6  # rows for the labels that must be shown; the short names of minor events get at most 2
 
 
-def contrast(a: QColor, b: QColor) -> float:
-    """WCAG contrast ratio of two opaque colours (1 to 21)."""
-
-    def luminance(c: QColor) -> float:
-        rgb = (c.redF(), c.greenF(), c.blueF())
-        lin = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in rgb]
-        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
-
-    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
-    return (hi + 0.05) / (lo + 0.05)
-
-
-def mix(a: QColor, b: QColor, t: float) -> QColor:
-    """t of colour a over 1 - t of colour b."""
-    return QColor.fromRgbF(
-        a.redF() * t + b.redF() * (1 - t), a.greenF() * t + b.greenF() * (1 - t), a.blueF() * t + b.blueF() * (1 - t)
-    )
-
-
 def warning_colour(palette: QPalette) -> QColor:
-    """A red-orange with at least 4.5:1 contrast against the window, in light and in dark palettes."""
-    window = palette.color(QPalette.ColorRole.Window)
-    light = window.lightnessF() >= 0.5
-    for name in ("#b3261e", "#8c1d18", "#5c0f0b") if light else ("#ff8a65", "#ffab91", "#ffd6c9"):
-        if contrast(QColor(name), window) >= 4.5:
-            return QColor(name)
-    return palette.color(QPalette.ColorRole.WindowText)
+    """The red-orange of the no-updates marker, readable on the window (see app/gui/colours.py)."""
+    return tone("warning", palette)
 
 
 def axis_span(dates: Sequence[dt.date], today: dt.date) -> tuple[dt.date, dt.date]:
@@ -371,6 +348,8 @@ class BanTimeline(QWidget):
         lay, pal = self.layout_for(self.width()), self.palette()
         text, window = pal.color(QPalette.ColorRole.WindowText), pal.color(QPalette.ColorRole.Window)
         muted, line, warn = mix(text, window, 0.72), mix(text, window, 0.5), warning_colour(pal)
+        # The band's words sit on the band's tint, lighter (or darker) than the window: measured against both.
+        warn_text, band_fill = band(pal)
         mine = pal.color(QPalette.ColorRole.Highlight)
         mine = mine if contrast(mine, window) >= 3 else text  # Highlight can be too pale for thin lines
         bold = QFont(self.font())
@@ -382,10 +361,8 @@ class BanTimeline(QWidget):
 
         cutoff, x_today = self.milestone("updates_cutoff"), lay.x(self._today)
         if cutoff and self._today > cutoff.date:
-            band = QColor(warn)
-            band.setAlphaF(0.14 if window.lightnessF() >= 0.5 else 0.22)
             top = lay.top + 3  # level with the tops of the leader lines that bound it
-            p.fillRect(QRectF(lay.x(cutoff.date), top, x_today - lay.x(cutoff.date), y - top), band)
+            p.fillRect(QRectF(lay.x(cutoff.date), top, x_today - lay.x(cutoff.date), y - top), band_fill)
         p.setPen(QPen(line, 1.5, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
         p.drawLine(QPointF(lay.left, y), QPointF(lay.right, y))
         p.setFont(self.font())
@@ -398,7 +375,7 @@ class BanTimeline(QWidget):
 
         def ink(lab: Label) -> tuple[QColor, QColor]:  # (leader line, text)
             if lab.role == "band" or (lab.event and lab.event.marks == "updates_cutoff"):
-                return warn, warn
+                return warn_text, warn_text
             return {"definitions": (mine, text), "minor": (line, muted)}.get(lab.role, (text, text))
 
         for lab in lay.labels:  # leader lines first, so that the markers sit on top of them
