@@ -234,12 +234,17 @@ def run_migrate(args: argparse.Namespace) -> int:
             from app.core.migrate.report import provenance
 
             used = provenance(runner.ctx.replacement)
+            import datetime as dt
+
+            from app.core.i18n import format_date
+
+            sources = {"shipped": _("shipped"), "signed update": _("signed update"), "file": _("file")}
             print(
                 _(
                     "Playbook: {playbook}, verified {date} ({source})",
                     playbook=used["id"],
-                    date=used["verified_on"],
-                    source=used["source"],
+                    date=format_date(dt.date.fromisoformat(used["verified_on"])),
+                    source=sources.get(used["source"], used["source"]),
                 )
             )
         return _finish(runner.run(), options.silent)
