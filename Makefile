@@ -41,6 +41,7 @@ system-packages:
 test: $(VENV)/.stamp-test system-packages
 	$(VENV)/bin/ruff check --quiet .
 	$(VENV)/bin/ruff format --check --quiet .
+	@$(PY) packaging/layout.py >/dev/null  # build/importroot: app/ as `offramp`, the name mypy checks it under
 	$(VENV)/bin/mypy
 	@QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing on purpose" >&2; exit 1; fi; \

@@ -1,7 +1,7 @@
-"""Lets `python -m app` run the command-line front end."""
+"""Lets `python -m offramp` run the command-line front end."""
 
 import sys
 
-from app.cli import main
+from offramp.cli import main
 
 sys.exit(main())

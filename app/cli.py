@@ -1,4 +1,4 @@
-"""Offramp's command line: the silent/admin front end. Parses arguments and hands off to app.commands.
+"""Offramp's command line: the silent/admin front end. Parses arguments and hands off to offramp.commands.
 
 Each command's options are defined beside its handler (`register` in app/commands/<name>.py); this module
 builds the top-level parser and turns an unexpected error into one line and exit code 70. Heavy imports
@@ -13,14 +13,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from app import __version__
-from app.core import exitcodes
+from offramp import __version__
+from offramp.core import exitcodes
 
 
 def build_parser() -> argparse.ArgumentParser:
     # Each command module registers its own sub-parsers beside its handlers. It imports only the standard
     # library at the top, and its handlers import the core when they run, so the whole parser stays cheap.
-    from app.commands import bundle, export, fleet, journal, migrate, playbooks, scan, timeline, walkthrough
+    from offramp.commands import bundle, export, fleet, journal, migrate, playbooks, scan, timeline, walkthrough
 
     parser = argparse.ArgumentParser(
         prog="offramp",
@@ -56,8 +56,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return exitcodes.USAGE
-    from app.core import eventlog, i18n, paths
-    from app.core.i18n import _
+    from offramp.core import eventlog, i18n, paths
+    from offramp.core.i18n import _
 
     try:
         # A page's own --lang (walkthrough, report) wins over the top-level one for everything the command says.
@@ -81,18 +81,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the last line of defence: words for the user, the traceback for the log
         # Looked up, not imported: the validator brings the YAML parser, which a normal scan never needs, and
         # an InvalidPlaybook can only come from a validator that is already loaded.
-        validation = sys.modules.get("app.core.data.validation")
+        validation = sys.modules.get("offramp.core.data.validation")
         if validation is not None and isinstance(exc, validation.InvalidPlaybook):
             for problem in exc.problems:
                 print(problem, file=sys.stderr)
             return exitcodes.USAGE
         # A --root that holds no system is the person's input, whichever command met it first.
-        target = sys.modules.get("app.core.scan.target")
+        target = sys.modules.get("offramp.core.scan.target")
         if target is not None and isinstance(exc, target.TargetError):
             print(_("offramp: {problem}", problem=exc), file=sys.stderr)
             return exitcodes.USAGE
         # Looked up the same way: a wheel or package without its shipped data is a broken install, said loudly.
-        shipped = sys.modules.get("app.core.data.shipped")
+        shipped = sys.modules.get("offramp.core.data.shipped")
         if shipped is not None and isinstance(exc, shipped.ShippedDataMissing):
             eventlog.get().error(str(exc), extra={"event": "install.incomplete", "console": False})
             print(_("offramp: {problem}", problem=exc), file=sys.stderr)

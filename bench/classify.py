@@ -53,8 +53,8 @@ def synthetic_inventory(programs: int = 10_000, services: int = 2_000) -> dict:
 
 
 def main(runs: int = 15) -> None:
-    from app.core.data.catalogue import load_catalogue
-    from app.core.scan.classifier import classify
+    from offramp.core.data.catalogue import load_catalogue
+    from offramp.core.scan.classifier import classify
 
     catalogue = load_catalogue(catalogue_id="kaspersky")
     inventory = synthetic_inventory()
@@ -69,7 +69,7 @@ def main(runs: int = 15) -> None:
     print(f"{'classify 10,000 programs + 2,000 services':<38} {median * 1000:8.1f} ms   (target <= 50 ms: {verdict})")
 
     compile_bytecode()
-    commands = {"bare": [python(), "-c", "pass"], "scan": [python(), "-m", "app", "scan", "--json"]}
+    commands = {"bare": [python(), "-c", "pass"], "scan": [python(), "-m", "offramp", "scan", "--json"]}
     if shutil.which("dpkg-query"):
         commands["floor"] = [python(), "-c", FLOOR]
     times = time_interleaved(commands, 2 * runs + 1, ok_codes=(0, 1))

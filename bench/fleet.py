@@ -119,7 +119,7 @@ def bench_size(hosts: int, runs: int, folder: Path) -> dict[str, float]:
     made = time.perf_counter() - started
     commands = {
         "baseline": ([python(), "-c", BASELINE, str(log)], (0,)),
-        "fleet": ([python(), "-m", "app", "fleet", "scan", "--json", "--output", os.devnull, str(log)], (0, 1)),
+        "fleet": ([python(), "-m", "offramp", "fleet", "scan", "--json", "--output", os.devnull, str(log)], (0, 1)),
     }
     samples: dict[str, list[tuple[float, int]]] = {name: [] for name in commands}
     try:

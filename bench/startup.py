@@ -9,7 +9,7 @@ def main(runs: int = 15) -> None:
     compile_bytecode()
     commands = {"bare": [python(), "-c", "pass"]}
     for args in (["--help"], ["--version"], ["playbooks", "--help"]):
-        commands["offramp " + " ".join(args)] = [python(), "-m", "app", *args]
+        commands["offramp " + " ".join(args)] = [python(), "-m", "offramp", *args]
     times = time_interleaved(commands, runs)
     bare = times.pop("bare")
     print(f"{'baseline: python -c pass':<38} {bare * 1000:8.1f} ms")

@@ -133,8 +133,8 @@ def _manual_pages(version: str, date: str) -> dict[str, str]:
 
     sys.path.insert(0, str(layout.ROOT))
     try:
-        from app.cli import build_parser as cli_parser
-        from app.gui.main import build_parser as gui_parser
+        from offramp.cli import build_parser as cli_parser
+        from offramp.gui.main import build_parser as gui_parser
     finally:
         sys.path.remove(str(layout.ROOT))
     pages = {}

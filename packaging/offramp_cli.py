@@ -7,6 +7,6 @@ import sys
 # not a second command line (a no-op where processes fork).
 multiprocessing.freeze_support()
 
-from app.cli import main  # noqa: E402
+from offramp.cli import main  # noqa: E402
 
 sys.exit(main())

@@ -2,6 +2,6 @@
 
 import sys
 
-from app.gui.main import main
+from offramp.gui.main import main
 
 sys.exit(main())

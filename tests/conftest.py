@@ -99,13 +99,13 @@ class _Checkout:
 def _checkout() -> _Checkout:
     # A start from the source tree brings the shipped playbooks' snapshot up to date (as `make run` would); do
     # it before the picture is taken, so the first test to read the playbooks is not blamed for it.
-    from app.core.data import shipped
+    from offramp.core.data import shipped
 
     for folder in shipped.SHIPPED_FOLDERS:
         shipped.raw_documents(folder)
     shipped.forget()
     # The same for the compiled translations, a cache of the .po files that a start writes when it is stale.
-    from app.core import i18n
+    from offramp.core import i18n
 
     for language in i18n.available()[1:]:
         i18n.compile_catalogue(language)
@@ -117,7 +117,7 @@ def _checkout() -> _Checkout:
 def _english(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Every test, and every Offramp it starts, speaks English unless it asks for a language: a developer's
     Spanish or Russian desktop must not change what the tests read."""
-    from app.core import i18n
+    from offramp.core import i18n
 
     monkeypatch.setenv("LANGUAGE", "en")
     before = i18n.current()
@@ -145,10 +145,10 @@ def private_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
 def run_cli(
     *args: str, env: dict[str, str] | None = None, timeout: float = 60, input_text: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Runs `python -m app ARGS` as a separate process, the way a user or an admin's script would."""
+    """Runs `python -m offramp ARGS` as a separate process, the way a user or an admin's script would."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "app", *args],
+        [sys.executable, "-m", "offramp", *args],
         cwd=REPO,
         env=full_env,
         capture_output=True,

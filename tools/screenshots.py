@@ -92,17 +92,17 @@ def dark_palette():
 def render(scale: str, dark: bool = False) -> None:
     from PySide6.QtWidgets import QApplication, QWizard
 
-    from app.core import eventlog
-    from app.core.data.catalogue import load_catalogue
-    from app.core.scan.classifier import classify
-    from app.core.scan.inventory import Source
-    from app.core.scan.run import ScanResult, known_security_products
-    from app.core.wizard_flow import WizardModel
-    from app.gui.pages.base import page_id
-    from app.gui.pages.done import DonePage
-    from app.gui.pages.migrate import MigratePage
-    from app.gui.pages.rescue import RescuePage
-    from app.gui.wizard import OfframpWizard
+    from offramp.core import eventlog
+    from offramp.core.data.catalogue import load_catalogue
+    from offramp.core.scan.classifier import classify
+    from offramp.core.scan.inventory import Source
+    from offramp.core.scan.run import ScanResult, known_security_products
+    from offramp.core.wizard_flow import WizardModel
+    from offramp.gui.pages.base import page_id
+    from offramp.gui.pages.done import DonePage
+    from offramp.gui.pages.migrate import MigratePage
+    from offramp.gui.pages.rescue import RescuePage
+    from offramp.gui.wizard import OfframpWizard
 
     eventlog.setup(console=False)
     app = QApplication([sys.argv[0]])
@@ -181,10 +181,10 @@ def stopped(app, wizard, plan, scale: str) -> None:
     """The Migrating page after the second removal was blocked: the machine's state and the ways on."""
     from types import SimpleNamespace
 
-    from app.core import exitcodes
+    from offramp.core import exitcodes
 
     uninstalls = [s for s in plan.steps if s.kind == "uninstall"]
-    from app.core.migrate.statefile import MigrationState, StepRecord
+    from offramp.core.migrate.statefile import MigrationState, StepRecord
 
     steps = {s.id: StepRecord(finished(s)) for s in plan.steps[: plan.steps.index(uninstalls[-1])]}
     steps[uninstalls[-1].id] = StepRecord("failed")
@@ -229,11 +229,11 @@ def relaunch_after_a_failure(app, model, plan, scale: str) -> None:
     """The page a relaunch opens on after a run stopped: here, the second removal was blocked."""
     from PySide6.QtWidgets import QWizard
 
-    from app.core.wizard_flow import WizardModel
-    from app.gui.wizard import OfframpWizard
+    from offramp.core.wizard_flow import WizardModel
+    from offramp.gui.wizard import OfframpWizard
 
     uninstalls = [s for s in plan.steps if s.kind == "uninstall"]
-    from app.core.migrate.statefile import MigrationState, StepRecord
+    from offramp.core.migrate.statefile import MigrationState, StepRecord
 
     steps = {s.id: StepRecord(finished(s)) for s in plan.steps[: plan.steps.index(uninstalls[-1])]}
     steps[uninstalls[-1].id] = StepRecord(
@@ -266,12 +266,12 @@ def render_catalogue(catalogue_id: str) -> None:
     """The welcome, found and why pages of the wizard for one catalogue, at 1x, into docs/screenshots/<id>/."""
     from PySide6.QtWidgets import QApplication, QWizard
 
-    from app.core import eventlog
-    from app.core.scan.inventory import Source
-    from app.core.scan.run import run_scan
-    from app.core.wizard_flow import WizardModel
-    from app.gui.pages.base import page_id
-    from app.gui.wizard import OfframpWizard
+    from offramp.core import eventlog
+    from offramp.core.scan.inventory import Source
+    from offramp.core.scan.run import run_scan
+    from offramp.core.wizard_flow import WizardModel
+    from offramp.gui.pages.base import page_id
+    from offramp.gui.wizard import OfframpWizard
 
     eventlog.setup(console=False)
     app = QApplication([sys.argv[0]])

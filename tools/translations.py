@@ -30,7 +30,7 @@ from babel.messages.catalog import Catalog  # noqa: E402
 from babel.messages.extract import extract_from_file  # noqa: E402
 from babel.messages.pofile import read_po, write_po  # noqa: E402
 
-from app.core import i18n  # noqa: E402
+from offramp.core import i18n  # noqa: E402
 
 KEYWORDS = {"_": None, "N_": None, "Text": None, "ngettext": (1, 2), "PluralText": (1, 2)}
 TEMPLATE = "offramp.pot"
@@ -54,10 +54,10 @@ def python_messages() -> Iterator[tuple[str | tuple[str, str], str, list[str]]]:
 
 def yaml_messages() -> Iterator[tuple[str | tuple[str, str], str, list[str]]]:
     """(message, where, comments) for every text of the shipped YAML that a person reads."""
-    from app.core.data.catalogue import load_catalogues
-    from app.core.data.replacements import load_replacements
-    from app.core.data.yamlstrict import load
-    from app.core.output.walkthrough import texts_path
+    from offramp.core.data.catalogue import load_catalogues
+    from offramp.core.data.replacements import load_replacements
+    from offramp.core.data.yamlstrict import load
+    from offramp.core.output.walkthrough import texts_path
 
     for catalogue in load_catalogues(None):
         where = str(catalogue.path.relative_to(ROOT))

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from app.commands.migrate import LOOPBACK_SWITCH
-from app.core.data.platforms import CHOICES
+from offramp.commands.migrate import LOOPBACK_SWITCH
+from offramp.core.data.platforms import CHOICES
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -30,19 +30,19 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_create(args: argparse.Namespace) -> int:
-    from app.core import exitcodes
-    from app.core.data import platforms
-    from app.core.data.policy import load_policy
-    from app.core.i18n import _
-    from app.core.migrate import bundle
-    from app.core.migrate.download import DownloadError, download
-    from app.core.migrate.signer import SignerError, check_signer
+    from offramp.core import exitcodes
+    from offramp.core.data import platforms
+    from offramp.core.data.policy import load_policy
+    from offramp.core.i18n import _
+    from offramp.core.migrate import bundle
+    from offramp.core.migrate.download import DownloadError, download
+    from offramp.core.migrate.signer import SignerError, check_signer
 
     policy = load_policy(args.policy)
     proxies = {"https": policy.proxy, "http": policy.proxy} if policy.proxy else None
 
     def fetch(url: str, folder: Path, details: dict[str, Any]) -> Path:
-        from app.core.i18n import _
+        from offramp.core.i18n import _
 
         pin = details.get("signer")
         accept = (lambda path: check_signer(path, pin)) if pin and policy.accept_new_hash_if_signed else None

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from app.core import exitcodes
+from offramp.core import exitcodes
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -43,9 +43,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run_osquery_pack(args: argparse.Namespace) -> int:
     import json  # here, not at the top: `offramp --help` builds every command's parser
 
-    from app.core.data.catalogue import combine, load_catalogues
-    from app.core.export.osquery_pack import ExportError, build_pack
-    from app.core.i18n import _
+    from offramp.core.data.catalogue import combine, load_catalogues
+    from offramp.core.export.osquery_pack import ExportError, build_pack
+    from offramp.core.i18n import _
 
     try:
         pack = build_pack(combine(load_catalogues(getattr(args, "catalogue", None))))
@@ -69,11 +69,11 @@ def run_osquery_pack(args: argparse.Namespace) -> int:
 
 
 def run_fleet_policies(args: argparse.Namespace) -> int:
-    from app.core.data.catalogue import combine, load_catalogues
-    from app.core.export.fleet_policies import build_policies, to_yaml
-    from app.core.export.osquery_pack import ExportError
-    from app.core.i18n import _
-    from app.core.scan.run import known_security_products
+    from offramp.core.data.catalogue import combine, load_catalogues
+    from offramp.core.export.fleet_policies import build_policies, to_yaml
+    from offramp.core.export.osquery_pack import ExportError
+    from offramp.core.i18n import _
+    from offramp.core.scan.run import known_security_products
 
     try:
         replacements = {p: known_security_products(p) for p in ("windows", "darwin", "linux")}

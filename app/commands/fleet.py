@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from app.core import exitcodes
+from offramp.core import exitcodes
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -65,11 +65,11 @@ def _write(text: str, output: Path | None) -> None:
 def run_scan(args: argparse.Namespace) -> int:
     import json
 
-    from app.core import eventlog
-    from app.core.data.catalogue import combine, load_catalogues
-    from app.core.fleet import render
-    from app.core.fleet.scan import FleetInputError, scan_fleet
-    from app.core.i18n import _, ngettext
+    from offramp.core import eventlog
+    from offramp.core.data.catalogue import combine, load_catalogues
+    from offramp.core.fleet import render
+    from offramp.core.fleet.scan import FleetInputError, scan_fleet
+    from offramp.core.i18n import _, ngettext
 
     try:
         result = scan_fleet(args.logs, jobs=args.jobs, stale_days=args.stale_days)
@@ -83,7 +83,7 @@ def run_scan(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         _write(render.to_csv(result), args.output)
     elif args.format == "html":
-        from app.core.output import fleet_html
+        from offramp.core.output import fleet_html
 
         _write(fleet_html.render(result, combine(load_catalogues()).vendor.name), args.output)
     else:
@@ -106,8 +106,8 @@ def run_report(args: argparse.Namespace) -> int:
     import io
     import json
 
-    from app.core.fleet import reports
-    from app.core.i18n import _
+    from offramp.core.fleet import reports
+    from offramp.core.i18n import _
 
     files = reports.expand(args.reports)
     if not files:

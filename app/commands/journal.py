@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from app.core import exitcodes
+from offramp.core import exitcodes
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -31,9 +31,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run_verify(args: argparse.Namespace) -> int:
     import json  # here, not at the top: `offramp --help` builds every command's parser
 
-    from app.core.i18n import _
-    from app.core.migrate import journal, records
-    from app.core.migrate.recorderrors import RecordError
+    from offramp.core.i18n import _
+    from offramp.core.migrate import journal, records
+    from offramp.core.migrate.recorderrors import RecordError
 
     path = args.journal or records.journal_path()
     head = lines = None

@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from app.commands.output import emit_json, say
-from app.core import exitcodes
+from offramp.commands.output import emit_json, say
+from offramp.core import exitcodes
 
 LOOPBACK_SWITCH = "OFFRAMP_ALLOW_LOOPBACK_HTTP"  # tests only: lets downloads use plain HTTP to 127.0.0.1
 
@@ -63,16 +63,28 @@ def register(commands: argparse._SubParsersAction) -> None:
         "from its first unfinished step.",
     )
     p.add_argument("--silent", action="store_true", help="never prompt (for deployment tools)")
-    p.add_argument(
+    what = p.add_mutually_exclusive_group()
+    what.add_argument(
         "--abandon",
         action="store_true",
         help="clear a stuck migration instead of resuming it (journaled; its record is kept aside)",
     )
+    what.add_argument(
+        "--pending",
+        action="store_true",
+        help="only say whether an unfinished migration is recorded: exit 0 if one is, 1 if none (for uninstallers)",
+    )
     p.set_defaults(handler=run_resume)
+
+    # The elevated half of the window (app/core/migrate/remote.py): started by the window through the system's
+    # own prompt, never by a person, so it is left out of the help.
+    p = commands.add_parser("migrate-worker", description="Run one migration for Offramp's window.")
+    p.add_argument("--connect", required=True, metavar="SOCKET", help="the window's socket")
+    p.set_defaults(handler=run_worker)
 
 
 def _options(args: argparse.Namespace) -> Any:
-    from app.core.migrate.context import Options
+    from offramp.core.migrate.context import Options
 
     return Options(
         silent=getattr(args, "silent", False),
@@ -87,7 +99,7 @@ def _options(args: argparse.Namespace) -> Any:
 
 
 def _print_plan(plan: Any) -> None:
-    from app.core.i18n import _, ngettext, shown
+    from offramp.core.i18n import _, ngettext, shown
 
     n = len(plan.steps)
     say(
@@ -108,9 +120,9 @@ def _print_plan(plan: Any) -> None:
 
 
 def run_plan(args: argparse.Namespace) -> int:
-    from app.core.i18n import _
-    from app.core.migrate.plan import PlanError
-    from app.core.migrate.session import SessionError, plan_for, policy_for
+    from offramp.core.i18n import _
+    from offramp.core.migrate.plan import PlanError
+    from offramp.core.migrate.session import SessionError, plan_for, policy_for
 
     options = _options(args)
     try:
@@ -128,7 +140,7 @@ def run_plan(args: argparse.Namespace) -> int:
 
 
 def _ask_terminal(question: Any) -> bool:
-    from app.core.i18n import _, shown
+    from offramp.core.i18n import _, shown
 
     if not sys.stdin.isatty():
         return False
@@ -154,7 +166,7 @@ def _prompt_secret(label: str, secret: bool) -> str | None:
         return None
     import getpass
 
-    from app.core.i18n import _
+    from offramp.core.i18n import _
 
     value = (
         getpass.getpass(_("{label} (leave empty if none): ", label=label))
@@ -165,13 +177,13 @@ def _prompt_secret(label: str, secret: bool) -> str | None:
 
 
 def _progress(message: str, fraction: float) -> None:
-    from app.core.i18n import shown
+    from offramp.core.i18n import shown
 
     say(f"[{int(fraction * 100):3}%] {shown(message)}", file=sys.stderr)
 
 
 def _finish(result: Any, silent: bool) -> int:
-    from app.core.i18n import _
+    from offramp.core.i18n import _
 
     code = result.exit_code
     words = exitcodes.DESCRIPTIONS.get(code, "failed")
@@ -189,26 +201,26 @@ def _record_error(exc: Any) -> int:
     """A damaged, locked or unwritable record: one sentence saying what to do, its documented exit code."""
     import logging
 
-    from app.core import eventlog
+    from offramp.core import eventlog
 
     eventlog.event(
         "migrate.records.failed", str(exc), level=logging.ERROR, console=False, exit_code=exc.exit_code, path=exc.path
     )
-    from app.core.i18n import _
+    from offramp.core.i18n import _
 
     print(_("offramp: {problem}", problem=exc), file=sys.stderr)
     return int(exc.exit_code)
 
 
 def run_migrate(args: argparse.Namespace) -> int:
-    from app.core.i18n import _
-    from app.core.migrate import session
-    from app.core.migrate.plan import PlanError
-    from app.core.migrate.recorderrors import RecordError
+    from offramp.core.i18n import _
+    from offramp.core.migrate import session
+    from offramp.core.migrate.plan import PlanError
+    from offramp.core.migrate.recorderrors import RecordError
 
     options = _options(args)
     if getattr(args, "offline", None):
-        from app.core.migrate.bundle import BundleError, open_bundle
+        from offramp.core.migrate.bundle import BundleError, open_bundle
 
         try:
             # Checked here, before the scan, and again by the stage step before the installer is used.
@@ -231,22 +243,9 @@ def run_migrate(args: argparse.Namespace) -> int:
         if not options.silent:
             _print_plan(runner.ctx.plan)
         if runner.ctx.replacement:
-            from app.core.migrate.report import provenance
+            from offramp.core.migrate.report import playbook_line, provenance
 
-            used = provenance(runner.ctx.replacement)
-            import datetime as dt
-
-            from app.core.i18n import format_date
-
-            sources = {"shipped": _("shipped"), "signed update": _("signed update"), "file": _("file")}
-            print(
-                _(
-                    "Playbook: {playbook}, verified {date} ({source})",
-                    playbook=used["id"],
-                    date=format_date(dt.date.fromisoformat(used["verified_on"])),
-                    source=sources.get(used["source"], used["source"]),
-                )
-            )
+            print(playbook_line(provenance(runner.ctx.replacement, options.offline_dir)))
         return _finish(runner.run(), options.silent)
     except (session.SessionError, PlanError) as exc:
         say(_("offramp: {problem}", problem=exc), file=sys.stderr)
@@ -256,13 +255,32 @@ def run_migrate(args: argparse.Namespace) -> int:
 
 
 def run_resume(args: argparse.Namespace) -> int:
-    from app.core.i18n import _, shown
-    from app.core.migrate import session
-    from app.core.migrate.recorderrors import RecordError
+    from offramp.core.i18n import _, ngettext, shown
+    from offramp.core.migrate import session
+    from offramp.core.migrate.recorderrors import RecordError
 
     try:
         if getattr(args, "abandon", False):
             print(shown(session.abandon()))
+            return exitcodes.SUCCESS
+        if getattr(args, "pending", False):
+            state = session.pending()
+            if state is None:
+                say(_("No unfinished migration is recorded on this machine."))
+                return exitcodes.NOTHING_PENDING
+            done = sum(1 for record in state.steps.values() if record.status in ("done", "skipped"))
+            say(
+                ngettext(
+                    "An unfinished migration is recorded (support code {code}, started {started}, {done} of {n} "
+                    "step done): 'offramp resume' carries it on, 'offramp resume --abandon' clears it.",
+                    "An unfinished migration is recorded (support code {code}, started {started}, {done} of {n} "
+                    "steps done): 'offramp resume' carries it on, 'offramp resume --abandon' clears it.",
+                    len(state.plan.get("steps", [])),
+                    code=state.support_code,
+                    started=state.started or _("at an unknown time"),
+                    done=done,
+                )
+            )
             return exitcodes.SUCCESS
         runner = session.resume(
             progress=_progress, ask=_ask_terminal, prompt_secret=_prompt_secret, silent=True if args.silent else None
@@ -279,3 +297,9 @@ def run_resume(args: argparse.Namespace) -> int:
         return exitcodes.USAGE
     except RecordError as exc:
         return _record_error(exc)
+
+
+def run_worker(args: argparse.Namespace) -> int:
+    from offramp.core.migrate import remote
+
+    return remote.serve(args.connect)

@@ -9,7 +9,7 @@ from typing import Any
 def say(text: str = "", *, file: Any = None) -> None:
     """Prints one line whose parts may come from data: control characters and terminal escapes are shown
     as escapes (app/core/textsafe.py), never sent to the terminal. Trailing blank lines are kept."""
-    from app.core.textsafe import printable
+    from offramp.core.textsafe import printable
 
     body = text.rstrip("\n")
     print(printable(body) + "\n" * (len(text) - len(body)), file=file)

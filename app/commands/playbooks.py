@@ -6,9 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from app.commands.output import emit_json, table
-from app.core import exitcodes
-from app.core.data.platforms import CHOICES
+from offramp.commands.output import emit_json, table
+from offramp.core import exitcodes
+from offramp.core.data.platforms import CHOICES
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -54,9 +54,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from app.core.data import platforms
-    from app.core.data.replacements import load_replacements
-    from app.core.i18n import _
+    from offramp.core.data import platforms
+    from offramp.core.data.replacements import load_replacements
+    from offramp.core.i18n import _
 
     platform = platforms.from_typed(args.platform) if args.platform else None
     found = [r for r in load_replacements() if platform is None or platform in r.platforms]
@@ -91,8 +91,8 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    from app.core.data.validation import validate_paths
-    from app.core.i18n import _, ngettext
+    from offramp.core.data.validation import validate_paths
+    from offramp.core.i18n import _, ngettext
 
     count, problems = validate_paths([Path(p) for p in args.paths])
     for problem in problems:
@@ -110,8 +110,8 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def run_schema(args: argparse.Namespace) -> int:
-    from app.core.data.validation import KINDS, schema_text
-    from app.core.i18n import _
+    from offramp.core.data.validation import KINDS, schema_text
+    from offramp.core.i18n import _
 
     kinds = [args.kind] if args.kind else list(KINDS)
     for kind in kinds:
@@ -124,9 +124,9 @@ def run_schema(args: argparse.Namespace) -> int:
 
 
 def run_update(args: argparse.Namespace) -> int:
-    from app.core import paths
-    from app.core.data.updates import UpdateError, update
-    from app.core.i18n import _, ngettext
+    from offramp.core import paths
+    from offramp.core.data.updates import UpdateError, update
+    from offramp.core.i18n import _, ngettext
 
     try:
         result = update(args.repository, args.trusted_root, paths.playbook_updates_dir())

@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from app.commands.output import emit_json, say
-from app.core import exitcodes
+from offramp.commands.output import emit_json, say
+from offramp.core import exitcodes
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -47,20 +47,20 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def _yes_no(value: bool | None) -> str:
-    from app.core.i18n import _
+    from offramp.core.i18n import _
 
     return _("unknown") if value is None else (_("yes") if value else _("no"))
 
 
 def _certainty(value: str) -> str:
-    from app.core.i18n import _
+    from offramp.core.i18n import _
 
     return _("certain") if value == "certain" else _("probable (removed only once a person confirms it)")
 
 
 def _kind(kind: str) -> str:
     """A leftover's kind as a word of the reader's language (the JSON keeps the English one)."""
-    from app.core.i18n import _
+    from offramp.core.i18n import _
 
     words = {
         "service": _("service"),
@@ -83,16 +83,16 @@ def _kind(kind: str) -> str:
 
 
 def _restart(level: str) -> str:
-    from app.core.i18n import _
+    from offramp.core.i18n import _
 
     return {"required": _("required"), "maybe": _("maybe"), "none": _("none")}.get(level, level)
 
 
 def print_summary(result: object) -> None:
-    from app.core import i18n
-    from app.core.data import timeline
-    from app.core.i18n import _, ngettext, shown
-    from app.core.scan.run import ScanResult
+    from offramp.core import i18n
+    from offramp.core.data import timeline
+    from offramp.core.i18n import _, ngettext, shown
+    from offramp.core.scan.run import ScanResult
 
     assert isinstance(result, ScanResult)
     f = result.findings
@@ -186,10 +186,10 @@ def print_summary(result: object) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.core import eventlog
-    from app.core.i18n import _
-    from app.core.scan.inventory import InventoryError
-    from app.core.scan.run import run_scan
+    from offramp.core import eventlog
+    from offramp.core.i18n import _
+    from offramp.core.scan.inventory import InventoryError
+    from offramp.core.scan.run import run_scan
 
     try:
         result = run_scan(root=args.root, inventory_file=args.inventory, catalogue_id=args.catalogue)
@@ -216,9 +216,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_collect(args: argparse.Namespace) -> int:
-    from app.core.data.catalogue import combine, load_catalogues
-    from app.core.i18n import _
-    from app.core.scan.run import collect
+    from offramp.core.data.catalogue import combine, load_catalogues
+    from offramp.core.i18n import _
+    from offramp.core.scan.run import collect
 
     try:
         inventory, _source = collect(combine(load_catalogues(args.catalogue)), root=args.root)

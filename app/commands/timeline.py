@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from app.commands.output import emit_json
-from app.core import exitcodes
+from offramp.commands.output import emit_json
+from offramp.core import exitcodes
 
 if TYPE_CHECKING:
     import datetime as dt
 
-    from app.core.data.catalogue import Catalogue
+    from offramp.core.data.catalogue import Catalogue
 
 
 def _date(text: str) -> dt.date:
@@ -20,7 +20,7 @@ def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        from app.core.i18n import _
+        from offramp.core.i18n import _
 
         raise argparse.ArgumentTypeError(_("expected a date as YYYY-MM-DD, got {text}", text=repr(text))) from None
 
@@ -40,9 +40,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import sys
 
-    from app.core.data import timeline
-    from app.core.data.catalogue import load_catalogues
-    from app.core.i18n import _
+    from offramp.core.data import timeline
+    from offramp.core.data.catalogue import load_catalogues
+    from offramp.core.i18n import _
 
     try:
         catalogues = load_catalogues(getattr(args, "catalogue", None))
@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _data(catalogue: Catalogue, today: dt.date) -> dict[str, Any]:
-    from app.core.data import timeline
+    from offramp.core.data import timeline
 
     data: dict[str, Any] = {"today": today.isoformat(), "catalogue": catalogue.id}
     for mark, key in _MARKS.items():
@@ -88,8 +88,8 @@ def _data(catalogue: Catalogue, today: dt.date) -> dict[str, Any]:
 
 
 def _print(catalogue: Catalogue, today: dt.date) -> None:
-    from app.core.data import timeline
-    from app.core.i18n import _, format_date, shown
+    from offramp.core.data import timeline
+    from offramp.core.i18n import _, format_date, shown
 
     print(_("{vendor}: the ban, step by step (today is {date})", vendor=catalogue.vendor.name, date=format_date(today)))
     print()

@@ -11,8 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from app.core import exitcodes
-from app.core.data.platforms import CHOICES
+from offramp.core import exitcodes
+from offramp.core.data.platforms import CHOICES
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -68,7 +68,7 @@ def _language_argument(p: argparse.ArgumentParser) -> None:
 
 
 def _write(text: str, output: Path | None) -> int:
-    from app.core.i18n import _
+    from offramp.core.i18n import _
 
     if output is None:
         sys.stdout.write(text)
@@ -83,11 +83,11 @@ def _write(text: str, output: Path | None) -> int:
 
 
 def run_walkthrough(args: argparse.Namespace) -> int:
-    from app.core.data.catalogue import combine, load_catalogues
-    from app.core.data.platforms import this_platform
-    from app.core.data.replacements import find_replacement
-    from app.core.i18n import _
-    from app.core.output.walkthrough import WalkthroughError, render_walkthrough_html, render_walkthrough_text
+    from offramp.core.data.catalogue import combine, load_catalogues
+    from offramp.core.data.platforms import this_platform
+    from offramp.core.data.replacements import find_replacement
+    from offramp.core.i18n import _
+    from offramp.core.output.walkthrough import WalkthroughError, render_walkthrough_html, render_walkthrough_text
 
     try:
         replacement = find_replacement(args.to)
@@ -110,9 +110,9 @@ def run_walkthrough(args: argparse.Namespace) -> int:
 def run_report(args: argparse.Namespace) -> int:
     import json  # here, not at the top: `offramp --help` builds every command's parser
 
-    from app.core import paths
-    from app.core.i18n import _
-    from app.core.output.report_html import ReportError, load_report, render_report
+    from offramp.core import paths
+    from offramp.core.i18n import _
+    from offramp.core.output.report_html import ReportError, load_report, render_report
 
     source = args.input or paths.state_dir() / "report.json"
     try:

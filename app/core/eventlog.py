@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from app.core import paths
-from app.core.textsafe import printable
+from offramp.core import paths
+from offramp.core.textsafe import printable
 
 LOGGER_NAME = "offramp"
 LOG_FILE_NAME = "offramp.jsonl"

@@ -11,6 +11,7 @@ FOUND = 1  # `scan` and `fleet scan` only: banned software or its leftovers were
 JOURNAL_CHANGED = 1  # `journal verify` only: a line of the journal was changed
 UPDATE_REFUSED = 1  # `playbooks update` only: the update repository was refused or unreachable
 NOT_ALL_FINISHED = 1  # `fleet report` only: some migration did not finish
+NOTHING_PENDING = 1  # `resume --pending` only: no unfinished migration is recorded
 REBOOT_REQUIRED = 3010  # finished so far; a restart is needed and the resume is registered
 REBOOT_STARTED = 1641  # Offramp started the restart itself
 RETRY_LATER = 1618  # another installation is in progress
@@ -40,7 +41,7 @@ INTERRUPTED = 130  # Ctrl+C, as a shell reports a process ended by SIGINT
 
 def N_(text: str) -> str:
     """Marks a text for the translation catalogue without translating it: these words are shown through
-    app.core.i18n.shown(), and this module stays one that `offramp --help` can import for nothing."""
+    offramp.core.i18n.shown(), and this module stays one that `offramp --help` can import for nothing."""
     return text
 
 

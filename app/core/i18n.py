@@ -36,7 +36,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.core import paths
+from offramp.core import paths
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -219,7 +219,7 @@ def compile_catalogue(language: str, write: bool = True) -> bytes:
         pass
     data = compile_po(raw_po)
     if write:
-        from app.core import atomicfile
+        from offramp.core import atomicfile
 
         try:
             target.parent.mkdir(exist_ok=True)
@@ -433,7 +433,7 @@ def format_number(number: int | float) -> str:
 
 
 def compile_all() -> list[Path]:
-    """Compiles every language's catalogue where it lies (the build runs this: `python -m app.core.i18n`)."""
+    """Compiles every language's catalogue where it lies (the build runs this: `python -m offramp.core.i18n`)."""
     written = []
     for language in available()[1:]:
         compile_catalogue(language)

@@ -8,7 +8,9 @@ the system's own folders (/var/lib, /var/cache and /var/log on Linux; /Library o
 %ProgramData% on Windows), never in folders named by the caller's HOME or XDG_* variables, which
 `sudo -E` keeps. OFFRAMP_HOME still works when elevated, but only for a folder that no one but root
 can change. Folders are created 0700 and files 0600 whatever the umask; a symlink, FIFO or device
-found at one of Offramp's names is refused, never followed or opened.
+found at one of Offramp's names is refused, never followed or opened. On Windows, an elevated Offramp makes
+its folders under %ProgramData%\\Offramp for SYSTEM and Administrators alone, and refuses one it finds there
+that is a link or junction, or that anyone else owns or may change (app/core/winacl.py judges it).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from offramp.core import winacl
 
 APP_NAME = "Offramp"
 APP_AUTHOR = "Offramp"
@@ -108,10 +112,7 @@ def _folder(kind: str) -> Path:
         return override / kind
     if elevated():
         if os.name == "nt":
-            import platformdirs
-
-            # %ProgramData% as Windows reports it (a known folder), not as the caller's environment says.
-            return Path(platformdirs.site_data_dir(APP_NAME, appauthor=False)) / kind
+            return _windows_system_base() / kind
         return Path(_SYSTEM_DIRS[_posix_system()][kind])
     # Imported here so `offramp --help` does not pay for it.
     import platformdirs
@@ -122,6 +123,14 @@ def _folder(kind: str) -> Path:
         "cache": platformdirs.user_cache_dir,
     }
     return Path(finders[kind](APP_NAME, APP_AUTHOR))
+
+
+def _windows_system_base() -> Path:
+    """%ProgramData%\\Offramp, with %ProgramData% as Windows reports it (a known folder), not as the caller's
+    environment says."""
+    import platformdirs
+
+    return Path(platformdirs.site_data_dir(APP_NAME, appauthor=False))
 
 
 def state_dir() -> Path:
@@ -175,8 +184,16 @@ def check_trusted(path: Path, *, what: str = "folder") -> None:
 
 def make_dirs(path: Path) -> Path:
     """Creates the missing folders of `path` mode 0700 whatever the umask; folders that exist are left as they
-    are (an admin's --report folder is theirs). For Offramp's own folders use private_dir."""
+    are (an admin's --report folder is theirs). For Offramp's own folders use private_dir.
+
+    Elevated on Windows, a folder under %ProgramData%\\Offramp is different: every folder from there down is
+    made for administrators alone, or checked when it exists (see _windows_private_tree)."""
     path = Path(path)
+    if os.name == "nt" and elevated():
+        base = _windows_system_base()
+        if path == base or base in path.parents:
+            _windows_private_tree(base, path)
+            return path
     created = []
     probe = path
     while not os.path.lexists(probe) and probe != probe.parent:
@@ -194,9 +211,60 @@ def make_dirs(path: Path) -> Path:
     return path
 
 
+_UNTRUSTED_ADVICE = (
+    "Someone other than an administrator may have made it: look at what it holds, then delete it as an "
+    "administrator (Offramp makes it again, for administrators only) and run Offramp again."
+)
+
+
+def _windows_private_tree(
+    base: Path,
+    path: Path,
+    describe: Callable[[Path], winacl.Entry] | None = None,
+    make_dir: Callable[[Path], bool] | None = None,
+) -> None:
+    """Makes each missing folder from `base` down to `path` with an access list for SYSTEM and Administrators
+    alone, and refuses (UntrustedFolder) any of them that is a link or junction, not a folder, owned by anyone
+    else or changeable by anyone else. %ProgramData% lets every user create folders, so a folder found there
+    may have been made by one to plant files; what Offramp made itself is read back and judged the same way.
+
+    `describe` and `make_dir` are winacl's; a test elsewhere than Windows hands in stand-ins."""
+    from offramp.core import winacl
+
+    describe = describe or winacl.describe
+    make_dir = make_dir or winacl.make_admin_dir
+    try:
+        volume_owner = describe(Path(base.anchor)).security.owner
+    except OSError:
+        volume_owner = None
+    trusted = winacl.trusted_with(volume_owner)
+    parts = path.relative_to(base).parts
+    for depth in range(len(parts) + 1):
+        folder = base.joinpath(*parts[:depth])
+        try:
+            entry = describe(folder)
+        except FileNotFoundError:
+            make_dir(folder)
+            entry = describe(folder)
+        if entry.is_reparse_point:
+            raise UntrustedFolder(
+                f"{folder} is a link or junction, not a folder: an elevated Offramp never keeps its records "
+                f"through one. {_UNTRUSTED_ADVICE}"
+            )
+        if not entry.is_dir:
+            raise UntrustedFolder(
+                f"{folder} is not a folder (a file sits at Offramp's folder name). {_UNTRUSTED_ADVICE}"
+            )
+        found = winacl.problems(entry.security, trusted)
+        if found:
+            problems = "; ".join(found)
+            raise UntrustedFolder(f"{folder} is not safe for an elevated Offramp: {problems}. {_UNTRUSTED_ADVICE}")
+
+
 def private_dir(path: Path) -> Path:
     """Creates `path` (and missing parents) mode 0700 whatever the umask, and checks it is a real folder of
-    ours that no one else can enter. Elevated, every folder above it must be root's too (check_trusted)."""
+    ours that no one else can enter. Elevated, every folder above it must be root's too (check_trusted); on
+    Windows, every folder of Offramp's own below %ProgramData% must be the administrators' alone (make_dirs)."""
     path = make_dirs(path)
     if os.name == "nt":
         return path

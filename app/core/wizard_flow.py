@@ -11,21 +11,30 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from app.core.data.platforms import this_platform
+from offramp.core.data.platforms import this_platform
 
 if TYPE_CHECKING:  # imported when used, so the wizard's first page appears sooner
-    from app.core.data.catalogue import Catalogue, DataAtRisk
-    from app.core.data.replacements import Replacement
-    from app.core.migrate.context import Options
-    from app.core.migrate.plan import Plan
-    from app.core.migrate.statefile import MigrationState
-    from app.core.scan.run import ScanResult
+    from offramp.core.data.catalogue import Catalogue, DataAtRisk
+    from offramp.core.data.replacements import Replacement
+    from offramp.core.migrate.bundle import Bundle
+    from offramp.core.migrate.context import Options
+    from offramp.core.migrate.plan import Plan
+    from offramp.core.migrate.statefile import MigrationState
+    from offramp.core.scan.run import ScanResult
 
 # The pages in the order a person meets them; "recover" is shown only on a relaunch after a failed run,
 # so it comes last and is not counted in "Page N of M".
 PAGES = ("welcome", "found", "why", "choose", "rescue", "confirm", "migrate", "done", "recover")
 NUMBERED = PAGES[:-1]
 STOPPED = ("failed", "cancelled")  # a step status after which a relaunch asks: continue or start over?
+
+
+class BundleCheck(NamedTuple):
+    """What checking the offline bundle found: the bundle and its replacements, or the problem in words."""
+
+    bundle: Bundle | None
+    replacements: list[Replacement]
+    problem: str | None
 
 
 class Ready(NamedTuple):
@@ -56,6 +65,7 @@ class WizardModel:
         allow_loopback_http: bool = False,
         resume_state: MigrationState | None = None,  # an unfinished migration found at start
         catalogue_id: str | None = None,  # which banned product to move off; None: the first shipped, by id
+        offline: Path | None = None,  # an offline bundle: its replacements only, and no network
     ):
         self.support_code = support_code
         self.root = root
@@ -65,6 +75,10 @@ class WizardModel:
         self.allow_loopback_http = allow_loopback_http
         self.resume_state = resume_state
         self.catalogue_id = catalogue_id
+        self.offline = Path(offline) if offline else None
+        self.bundle: Bundle | None = None  # the offline bundle once every file in it checked out
+        self.bundle_problem: str | None = None  # why the offline bundle cannot be used, in words
+        self._bundled: list[Replacement] = []  # the bundle's playbooks, read when it was checked
         self.scan: ScanResult | None = None
         self.choice: Replacement | None = None
         self.remove_only = False  # the person chose to remove without installing anything
@@ -85,7 +99,7 @@ class WizardModel:
         if self.scan is not None:
             return self.scan.catalogue
         if self._catalogue is None:
-            from app.core.data.catalogue import load_catalogues
+            from offramp.core.data.catalogue import load_catalogues
 
             self._catalogue = load_catalogues(self.catalogue_id)[0]
         return self._catalogue
@@ -129,6 +143,8 @@ class WizardModel:
         return PAGES[PAGES.index(current) + 1]
 
     def can_leave(self, page: str) -> bool:
+        if page == "welcome":
+            return self.offline is None or self.bundle is not None
         if page == "found":
             return self.scan is not None
         if page == "choose":
@@ -138,6 +154,49 @@ class WizardModel:
         if page == "migrate":
             return self.finished
         return True
+
+    # --- the offline bundle ------------------------------------------------------------------------------
+    def check_bundle(self) -> None:
+        """Checks the offline bundle (see `open_offline`) and takes what the check found."""
+        self.take_bundle(self.open_offline())
+
+    def open_offline(self) -> BundleCheck:
+        """Opens the offline bundle and checks every file in it against its manifest, as `migrate --offline`
+        does, then reads its playbooks; changes nothing here. Hashing a large installer takes a while, so the
+        wizard calls this away from its window's thread and hands the answer to `take_bundle` on it."""
+        from offramp.core.data.platforms import display_name
+        from offramp.core.data.replacements import load_replacement
+        from offramp.core.data.validation import InvalidPlaybook
+        from offramp.core.migrate.bundle import BundleError, open_bundle
+
+        if self.offline is None:
+            return BundleCheck(None, [], None)
+        try:
+            bundle = open_bundle(self.offline)
+            if self.root is None and bundle.platform != self.platform:
+                raise BundleError(
+                    f"This bundle was made for {display_name(bundle.platform)}, and this computer runs "
+                    f"{display_name(self.platform)}: it needs a bundle made for {display_name(self.platform)}."
+                )
+            return BundleCheck(bundle, [load_replacement(entry.playbook) for entry in bundle.entries], None)
+        except BundleError as exc:
+            return BundleCheck(None, [], str(exc))
+        except InvalidPlaybook as exc:
+            first = exc.problems[0] if exc.problems else exc
+            return BundleCheck(None, [], f"A playbook in the bundle cannot be used ({first}). Make the bundle again.")
+        except OSError as exc:
+            return BundleCheck(None, [], f"The bundle cannot be read: {exc.strerror or exc}.")
+
+    def take_bundle(self, check: BundleCheck) -> None:
+        """What the bundle's check found: the bundle and its playbooks, or why it cannot be used."""
+        self.bundle, self._bundled, self.bundle_problem = check
+
+    def playbook_used(self, replacement: Replacement) -> dict[str, object]:
+        """Which playbook `replacement` is (id, verified date, and whether it is shipped, a signed update or
+        the offline bundle's), as the report will record it."""
+        from offramp.core.migrate.report import provenance
+
+        return provenance(replacement, self.offline)
 
     # --- the choice, the plan and the consent to it ---------------------------------------------------------
     def choose(self, replacement: Replacement | None) -> None:
@@ -153,13 +212,13 @@ class WizardModel:
         the session makes from this scan and choice (the one `offramp migrate` would make), made once per
         choice so the plan shown on "Ready to remove" is the plan agreed to."""
         if self.resume_state:
-            from app.core.migrate.plan import Plan
+            from offramp.core.migrate.plan import Plan
 
             return Plan.from_dict(self.resume_state.plan)
         if self._plan is None:
             if self.scan is None:
                 raise ValueError("the migration is planned from a scan, and there is none yet")
-            from app.core.migrate import session
+            from offramp.core.migrate import session
 
             options = self.options()
             self._plan, _replacement = session.plan_from_scan(self.scan, options, session.policy_for(options))
@@ -235,7 +294,7 @@ class WizardModel:
 
     def start_over(self) -> None:
         """Sets the saved, stopped run aside (its record is kept) so a new plan can be made and run."""
-        from app.core.migrate import records, session
+        from offramp.core.migrate import records, session
 
         if records.state_path().exists():
             session.abandon()  # journaled; the state is kept aside, a registered resume unregistered
@@ -260,11 +319,18 @@ class WizardModel:
         return None
 
     def replacements(self) -> list[Replacement]:
-        from app.core.data.replacements import load_replacements
+        """What the Choose page offers: the offline bundle's playbooks and nothing else when there is one,
+        else the shipped ones as signed updates left them, and those of `extra_playbooks`."""
+        from offramp.core.data.replacements import current_replacements, load_replacements
 
-        found = load_replacements()
-        if self.extra_playbooks:
-            found += load_replacements(self.extra_playbooks, include_test_only=True)
+        if self.offline is not None:
+            if self.bundle is None and self.bundle_problem is None:
+                self.check_bundle()  # a relaunch that started over never showed the first page, which checks it
+            found = list(self._bundled)
+        else:
+            found = current_replacements()
+            if self.extra_playbooks:
+                found += load_replacements(self.extra_playbooks, include_test_only=True)
         platform = self.scan.findings.platform if self.scan else self.platform
         fitting = [r for r in found if platform in r.platforms]
         # The recommended choice first, then those that install by themselves, then by name.
@@ -314,13 +380,14 @@ class WizardModel:
         return self.scan is not None and any(p.reboot in ("required", "maybe") for p in self.scan.findings.installed)
 
     def options(self) -> Options:
-        from app.core.migrate.context import Options
+        from offramp.core.migrate.context import Options
 
         return Options(
             silent=False,
             root=self.root,
             replacement_ref=str(self.choice.path) if self.choice else None,
             allow_loopback_http=self.allow_loopback_http,
+            offline_dir=str(self.offline) if self.offline else None,
             remove_only=self.choice is None,
             confirmed=tuple(sorted(self.confirmed)),
         )

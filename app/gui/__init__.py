@@ -1,1 +1,1 @@
-"""Offramp's Qt front end. The only package that imports Qt; it renders what app.core decides."""
+"""Offramp's Qt front end. The only package that imports Qt; it renders what offramp.core decides."""

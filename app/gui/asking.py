@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from app.core.migrate.context import Question
+from offramp.core.migrate.context import Question
 
 
 class Request:

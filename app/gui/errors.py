@@ -9,7 +9,7 @@ from types import TracebackType
 
 from PySide6.QtWidgets import QApplication
 
-from app.core import eventlog
+from offramp.core import eventlog
 
 
 def install(log_file: Path) -> None:

@@ -11,26 +11,46 @@ from pathlib import Path
 
 def build_wizard(args: argparse.Namespace, resume: bool = True):
     """The wizard for these arguments, resuming an unfinished migration if there is one (and `resume`)."""
-    from app.core.migrate import records as session
-    from app.core.wizard_flow import WizardModel
-    from app.gui.wizard import OfframpWizard
+    from offramp.core.migrate import records as session
+    from offramp.core.wizard_flow import WizardModel
+    from offramp.gui.wizard import OfframpWizard
 
     try:
         state = session.in_progress() if resume else None
     except session.RecordError:
         state = None  # starting a migration sets a damaged record aside, and says so
+    if state:
+        code = state.support_code
+    else:  # a smoke test keeps nothing: it is not a person's migration
+        code = session.kept_support_code() if resume else session.new_support_code()
     model = WizardModel(
-        support_code=state.support_code if state else session.new_support_code(),
+        support_code=code,
         root=args.root,
         helpdesk=args.helpdesk,
         extra_playbooks=Path(args.playbooks) if args.playbooks else None,
         allow_loopback_http=os.environ.get("OFFRAMP_ALLOW_LOOPBACK_HTTP") == "1",
         resume_state=state,
         catalogue_id=getattr(args, "catalogue", None),
+        offline=offline_bundle(args),
     )
     if state and state.options.get("root"):
         model.root = state.options["root"]
+    if state and state.options.get("offline_dir"):
+        model.offline = Path(state.options["offline_dir"])
     return OfframpWizard(model)
+
+
+def offline_bundle(args: argparse.Namespace) -> Path | None:
+    """The offline bundle to work from: --offline, else the bundle folder Offramp was started in (its own
+    program, or the working folder, lies inside one), so an admin's carried folder works with a double-click."""
+    if getattr(args, "offline", None):
+        return Path(args.offline)
+    if args.smoke_test:
+        return None  # a smoke test checks the build, not the folder it was copied into
+    from offramp.core.migrate.bundlefind import find_bundle
+
+    program = Path(sys.executable if getattr(sys, "frozen", False) else sys.argv[0])
+    return find_bundle([program, Path(".")])  # "." resolves to the working folder
 
 
 def parse(argv: Sequence[str] | None) -> tuple[argparse.Namespace, list[str]]:
@@ -43,6 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--helpdesk", action="store_true", help="show step numbers and technical details")
     parser.add_argument("--root", help="work on a mounted Linux or macOS system instead of this machine")
     parser.add_argument("--playbooks", metavar="DIR", help="also offer the replacement playbooks in DIR")
+    parser.add_argument(
+        "--offline",
+        metavar="DIR",
+        help="use only the replacements in this offline bundle (see 'offramp bundle create'); no network. "
+        "Started from inside a bundle folder, Offramp uses that bundle by itself",
+    )
     parser.add_argument(
         "--catalogue",
         metavar="ID",
@@ -69,8 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
     from PySide6.QtWidgets import QApplication, QWizard
 
-    from app.core import eventlog, paths
-    from app.gui import errors
+    from offramp.core import eventlog, paths
+    from offramp.gui import errors
 
     log_file = eventlog.setup(console=False)
 
@@ -113,7 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def root_refused(root: str) -> str | None:
     """Why the --root cannot be read, or None: a folder that is not a system must never read as clean."""
-    from app.core.scan.target import TargetError, check_root
+    from offramp.core.scan.target import TargetError, check_root
 
     try:
         check_root(root)
@@ -144,7 +170,7 @@ def _smoke_test(app, wizard) -> int:
     benchmark times the start-up to that line), checks it, then builds the pages a person would only
     reach later, so a module missing from the bundle fails here rather than in front of someone
     mid-migration, and prints "ok"."""
-    from app.core.wizard_flow import PAGES
+    from offramp.core.wizard_flow import PAGES
 
     app.processEvents()
     print(FIRST_PAGE_SHOWN, flush=True)  # the moment the benchmark times; what follows checks it

@@ -15,23 +15,23 @@ from PySide6.QtCore import Slot
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QWidget, QWizard
 
-from app.core import paths
-from app.core.wizard_flow import NUMBERED, PAGES, WizardModel
-from app.gui.pages.base import Page, page_id
+from offramp.core import paths
+from offramp.core.wizard_flow import NUMBERED, PAGES, WizardModel
+from offramp.gui.pages.base import Page, page_id
 
 P = TypeVar("P", bound=Page)
 
 # Where each page's class lives, imported on first use.
 PAGE_CLASSES = {
-    "welcome": "app.gui.pages.welcome:WelcomePage",
-    "found": "app.gui.pages.found:FoundPage",
-    "why": "app.gui.pages.why:WhyPage",
-    "choose": "app.gui.pages.choose:ChoosePage",
-    "rescue": "app.gui.pages.rescue:RescuePage",
-    "confirm": "app.gui.pages.confirm:ConfirmPage",
-    "recover": "app.gui.pages.recover:RecoverPage",
-    "migrate": "app.gui.pages.migrate:MigratePage",
-    "done": "app.gui.pages.done:DonePage",
+    "welcome": "offramp.gui.pages.welcome:WelcomePage",
+    "found": "offramp.gui.pages.found:FoundPage",
+    "why": "offramp.gui.pages.why:WhyPage",
+    "choose": "offramp.gui.pages.choose:ChoosePage",
+    "rescue": "offramp.gui.pages.rescue:RescuePage",
+    "confirm": "offramp.gui.pages.confirm:ConfirmPage",
+    "recover": "offramp.gui.pages.recover:RecoverPage",
+    "migrate": "offramp.gui.pages.migrate:MigratePage",
+    "done": "offramp.gui.pages.done:DonePage",
 }
 
 
@@ -115,6 +115,7 @@ class OfframpWizard(QWizard):
             module, cls = PAGE_CLASSES[name].split(":")
             page = getattr(importlib.import_module(module), cls)(self.model, self)
             page.set_helpdesk(self.model.helpdesk)
+            page.refresh_header()
             self.pages[name] = page
             self.setPage(page_id(name), page)
         return page
@@ -150,7 +151,7 @@ class OfframpWizard(QWizard):
         """Cancel, Escape and the close box. Before the removal starts it closes; during a run it stops at
         the next point the core calls safe and, when a step cannot be stopped, says what is still running
         and closes once it has finished. The window can always be closed."""
-        from app.gui.pages.migrate import MigratePage
+        from offramp.gui.pages.migrate import MigratePage
 
         migrate = self.pages.get("migrate")
         if not isinstance(migrate, MigratePage) or not migrate.running():

@@ -131,6 +131,22 @@ Function un.onInit
 FunctionEnd
 
 Section "Uninstall"
+  ; An unfinished migration outlives Offramp unless someone clears it, and a reinstalled Offramp would carry
+  ; it on. So ask, while offramp.exe is still here to answer: keep it (the default, and what /S does) or clear
+  ; it (journaled, its record kept aside). Silent uninstalls clear it with /CLEARMIGRATION.
+  nsExec::ExecToStack '"$INSTDIR\${CLI_EXE}" resume --pending'
+  Pop $0
+  Pop $1
+  ${If} $0 == 0
+    ClearErrors
+    ${GetOptions} $CMDLINE "/CLEARMIGRATION" $2
+    ${If} ${Errors}
+      MessageBox MB_YESNO|MB_ICONQUESTION "$1$\r$\n$\r$\nKeep this migration, so that ${APPNAME} can carry it on when it is installed again?$\r$\n$\r$\nYes keeps it. No clears it (its record is kept aside for the helpdesk)." /SD IDYES IDYES keep_migration
+    ${EndIf}
+    nsExec::ExecToLog '"$INSTDIR\${CLI_EXE}" resume --abandon'
+    Pop $0
+  ${EndIf}
+  keep_migration:
   Delete "$SMPROGRAMS\${APPNAME}.lnk"
   !include "${UNINSTALL_LIST}"
   Delete "$INSTDIR\${UNINSTALL_EXE}"

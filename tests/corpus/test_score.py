@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 import yaml
 
-from app.core.data.catalogue import Catalogue, load_catalogues
-from app.core.scan.classifier import classify
+from offramp.core.data.catalogue import Catalogue, load_catalogues
+from offramp.core.scan.classifier import classify
 
 from .conftest import SCORE
 

@@ -26,14 +26,14 @@ INVENTORY = {
 def main(argv: list[str]) -> int:
     app = QApplication([sys.argv[0]])
     app.setApplicationName("Offramp")
-    from app.core import eventlog
-    from app.core.data.catalogue import load_catalogue
-    from app.core.scan.classifier import classify
-    from app.core.scan.inventory import Source
-    from app.core.scan.run import ScanResult
-    from app.core.wizard_flow import WizardModel
-    from app.gui.pages.base import page_id
-    from app.gui.wizard import OfframpWizard
+    from offramp.core import eventlog
+    from offramp.core.data.catalogue import load_catalogue
+    from offramp.core.scan.classifier import classify
+    from offramp.core.scan.inventory import Source
+    from offramp.core.scan.run import ScanResult
+    from offramp.core.wizard_flow import WizardModel
+    from offramp.gui.pages.base import page_id
+    from offramp.gui.wizard import OfframpWizard
 
     eventlog.setup(console=False)
     catalogue = load_catalogue(catalogue_id="kaspersky")
@@ -45,7 +45,7 @@ def main(argv: list[str]) -> int:
     while wizard.currentId() != page_id(argv[0]):
         wizard.next()
     if "--hide-label-text" in argv:
-        from app.gui.pages.found import FoundPage
+        from offramp.gui.pages.found import FoundPage
 
         found = wizard.pages["found"]
         assert isinstance(found, FoundPage)

@@ -16,13 +16,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.data.catalogue import load_catalogue
-from app.core.scan.classifier import classify
-from app.core.scan.inventory import Source
-from app.core.scan.run import ScanResult
-from app.core.wizard_flow import WizardModel
-from app.gui.pages.base import page_id
-from app.gui.wizard import OfframpWizard
+from offramp.core.data.catalogue import load_catalogue
+from offramp.core.scan.classifier import classify
+from offramp.core.scan.inventory import Source
+from offramp.core.scan.run import ScanResult
+from offramp.core.wizard_flow import WizardModel
+from offramp.gui.pages.base import page_id
+from offramp.gui.wizard import OfframpWizard
 
 pytestmark = pytest.mark.gui
 INVENTORY = {

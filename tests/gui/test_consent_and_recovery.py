@@ -14,15 +14,15 @@ from typing import TYPE_CHECKING
 import pytest
 from PySide6.QtWidgets import QLabel, QRadioButton
 
-from app.core.migrate import records
-from app.core.wizard_flow import WizardModel
-from app.gui.pages.base import page_id
-from app.gui.pages.confirm import ConfirmPage
-from app.gui.pages.done import DonePage
-from app.gui.pages.migrate import MigratePage
-from app.gui.pages.recover import RecoverPage
-from app.gui.pages.rescue import RescuePage
-from app.gui.wizard import OfframpWizard
+from offramp.core.migrate import records
+from offramp.core.wizard_flow import WizardModel
+from offramp.gui.pages.base import page_id
+from offramp.gui.pages.confirm import ConfirmPage
+from offramp.gui.pages.done import DonePage
+from offramp.gui.pages.migrate import MigratePage
+from offramp.gui.pages.recover import RecoverPage
+from offramp.gui.pages.rescue import RescuePage
+from offramp.gui.wizard import OfframpWizard
 from tests.conftest import REPO, run_cli
 from tests.support import linux_fixtures as fx
 from tests.support.http_server import HttpServer
@@ -183,7 +183,7 @@ def test_a_relaunch_after_a_failure_offers_to_start_over(qtbot, machine) -> None
     qtbot.waitUntil(lambda: first.model.finished, timeout=60_000)
     first.close()
 
-    from app.gui.main import build_wizard, parse
+    from offramp.gui.main import build_wizard, parse
 
     args, _ = parse(["--root", str(root.path), "--playbooks", str(playbooks)])
     again = build_wizard(args)
@@ -207,7 +207,7 @@ def test_a_root_that_is_not_a_system_is_refused(tmp_path: Path) -> None:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     for root in ("/nonexistent", str(tmp_path)):  # missing, and a folder with no system in it
         gui = subprocess.run(
-            [sys.executable, "-m", "app.gui.main", "--smoke-test", "--root", root],
+            [sys.executable, "-m", "offramp.gui.main", "--smoke-test", "--root", root],
             cwd=REPO,
             env=env,
             capture_output=True,
@@ -224,8 +224,8 @@ FIT_PROBE = """
 import json, sys
 from PySide6.QtWidgets import QApplication
 app = QApplication(sys.argv)
-from app.core.wizard_flow import WizardModel
-from app.gui.wizard import OfframpWizard
+from offramp.core.wizard_flow import WizardModel
+from offramp.gui.wizard import OfframpWizard
 wizard = OfframpWizard(WizardModel(support_code="FIT-777", platform="windows"))
 wizard.show()
 app.processEvents()
@@ -269,7 +269,7 @@ def test_the_window_fits_the_screen(qtbot) -> None:
 def test_the_password_dialog_lets_the_person_say_there_is_none(qtbot) -> None:
     from PySide6.QtCore import QTimer
 
-    from app.gui.password import PasswordDialog
+    from offramp.gui.password import PasswordDialog
 
     dialog = PasswordDialog("Uninstall password", True)
     qtbot.addWidget(dialog)
@@ -289,7 +289,7 @@ def test_the_password_dialog_lets_the_person_say_there_is_none(qtbot) -> None:
 def test_cancel_while_a_step_runs_closes_the_window_once_it_ends(qtbot, machine, monkeypatch) -> None:
     import threading
 
-    from app.core.migrate import steps
+    from offramp.core.migrate import steps
 
     started, go_on = threading.Event(), threading.Event()
     check, act = steps.KINDS["preflight"]
@@ -322,10 +322,10 @@ def test_cancel_while_a_step_runs_closes_the_window_once_it_ends(qtbot, machine,
 def test_a_clean_machine_can_save_a_nothing_found_report(qtbot, tmp_path: Path) -> None:
     import datetime as dt
 
-    from app.core.data.catalogue import load_catalogue
-    from app.core.scan.classifier import classify
-    from app.core.scan.inventory import Source
-    from app.core.scan.run import ScanResult
+    from offramp.core.data.catalogue import load_catalogue
+    from offramp.core.scan.classifier import classify
+    from offramp.core.scan.inventory import Source
+    from offramp.core.scan.run import ScanResult
 
     catalogue = load_catalogue(catalogue_id="kaspersky")
     inventory = {"platform": "windows", "programs": [{"name": "Mozilla Firefox", "publisher": "Mozilla"}]}
@@ -345,3 +345,49 @@ def test_a_clean_machine_can_save_a_nothing_found_report(qtbot, tmp_path: Path) 
     page = (tmp_path / "clean.html").read_text()
     assert f"Nothing from {model.vendor} was found on this computer" in page and "CLN-777" in page
     assert "Report saved" in done.saved.text()
+
+
+@pytest.mark.slow
+def test_without_rights_the_migration_runs_in_the_elevated_worker(qtbot, machine, monkeypatch) -> None:
+    from offramp.core.platform import elevation
+
+    # As on a desktop without rights: the system's prompt is the test one, which starts the real worker.
+    monkeypatch.setattr(elevation, "needed", lambda root: True)
+    monkeypatch.setattr(elevation, "for_this_system", lambda: elevation.DIRECT)
+    root, playbooks = machine
+    wizard = wizard_for(qtbot, root, playbooks)
+    to_ready(qtbot, wizard, WORKS)
+    wizard.next()  # the action button
+    qtbot.waitUntil(lambda: wizard.model.finished, timeout=60_000)
+    assert wizard.model.exit_code == 0
+    assert not BANNED & set(root.installed()) and "offramp-test-av" in root.installed()
+    migrate = wizard.pages["migrate"]
+    assert isinstance(migrate, MigratePage)
+    texts = [migrate.steps.item(i).text() for i in range(migrate.steps.count())]
+    assert texts and all(t.startswith(("✓", "–")) for t in texts), texts  # the worker's states reached the list
+    wizard.next()
+    done = wizard.pages["done"]
+    assert isinstance(done, DonePage)
+    assert "Removed:</b> Kaspersky Endpoint Security for Linux" in done.summary.text()
+
+
+@pytest.mark.slow
+def test_a_dismissed_password_prompt_is_a_clear_stop_not_a_crash(qtbot, machine, monkeypatch) -> None:
+    from offramp.core.platform import elevation
+
+    dismissed = elevation.Elevation("pkexec", ("/bin/sh", "-c", f"exit {elevation.PKEXEC_DISMISSED}", "pkexec"))
+    monkeypatch.setattr(elevation, "needed", lambda root: True)
+    monkeypatch.setattr(elevation, "for_this_system", lambda: dismissed)
+    root, playbooks = machine
+    wizard = wizard_for(qtbot, root, playbooks)
+    to_ready(qtbot, wizard, WORKS)
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.model.finished, timeout=60_000)
+    assert wizard.model.exit_code == 20
+    assert BANNED <= set(root.installed())
+    migrate = wizard.pages["migrate"]
+    assert isinstance(migrate, MigratePage)
+    text = migrate.outcome.text()
+    assert "not given administrator rights" in text and "nothing was changed" in text
+    assert "hit a problem" not in text  # not the crash message
+    assert migrate.start_over.isVisible() or migrate.another.isVisible()

@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from app.gui.pages.base import page_id
-from app.gui.pages.found import FoundPage
+from offramp.gui.pages.base import page_id
+from offramp.gui.pages.found import FoundPage
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.gui
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.gui
 FIRST_PAGE = """
 import json, sys
 from PySide6.QtWidgets import QApplication
-from app.gui.main import build_wizard, parse
+from offramp.gui.main import build_wizard, parse
 
 app = QApplication([])
 args, _ = parse(["--smoke-test"])
@@ -27,8 +27,9 @@ wizard = build_wizard(args, resume=False)
 wizard.show()
 app.processEvents()
 seen = {"built": sorted(wizard.pages), "current": wizard.currentPage().name,
-        "loaded": sorted(m for m in ("app.core.migrate.plan", "app.core.migrate.context", "app.core.scan.run",
-                                     "app.gui.widgets.timeline", "yaml", "jsonschema", "psutil")
+        "loaded": sorted(m for m in ("offramp.core.migrate.plan", "offramp.core.migrate.context",
+                                     "offramp.core.scan.run", "offramp.gui.widgets.timeline", "yaml", "jsonschema",
+                                     "psutil")
                          if m in sys.modules),
         # PySide6 adds `Qt` to QtCore's namespace on its first use, when it builds every one of its enums.
         "qt_namespace_used": "Qt" in vars(sys.modules["PySide6.QtCore"])}
@@ -53,8 +54,8 @@ def test_only_the_first_page_and_what_it_needs_are_loaded_before_it_shows(tmp_pa
 
 
 def test_pages_built_later_follow_the_helpdesk_view(qtbot) -> None:
-    from app.core.wizard_flow import WizardModel
-    from app.gui.wizard import OfframpWizard
+    from offramp.core.wizard_flow import WizardModel
+    from offramp.gui.wizard import OfframpWizard
 
     wizard = OfframpWizard(WizardModel(support_code="LZY-777", platform="windows", helpdesk=True))
     qtbot.addWidget(wizard)
@@ -71,8 +72,8 @@ def test_pages_built_later_follow_the_helpdesk_view(qtbot) -> None:
 def test_ctrl_h_toggles_the_helpdesk_view(qtbot) -> None:
     from PySide6.QtCore import Qt
 
-    from app.core.wizard_flow import WizardModel
-    from app.gui.wizard import OfframpWizard
+    from offramp.core.wizard_flow import WizardModel
+    from offramp.gui.wizard import OfframpWizard
 
     wizard = OfframpWizard(WizardModel(support_code="KEY-777", platform="windows"))
     qtbot.addWidget(wizard)
@@ -89,11 +90,11 @@ def test_ctrl_h_toggles_the_helpdesk_view(qtbot) -> None:
 def test_the_smoke_test_fails_when_a_later_page_cannot_be_built(tmp_path) -> None:
     # As in a bundle that lacks a module only the Why page imports: the first page still appears.
     code = (
-        "import sys\nsys.modules['app.gui.widgets.timeline'] = None\n"
-        "from app.gui.main import main\nsys.exit(main(['--smoke-test']))"
+        "import sys\nsys.modules['offramp.gui.widgets.timeline'] = None\n"
+        "from offramp.gui.main import main\nsys.exit(main(['--smoke-test']))"
     )
     env = {**os.environ, "OFFRAMP_HOME": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"}
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode != 0
     assert out.stdout.splitlines() == ["first page shown"]
-    assert "app.gui.widgets.timeline" in out.stderr
+    assert "offramp.gui.widgets.timeline" in out.stderr

@@ -11,8 +11,8 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize
 from PySide6.QtGui import QColor, QFont, QHelpEvent, QImage, QPalette
 from PySide6.QtWidgets import QApplication, QToolTip
 
-from app.core.data.catalogue import load_catalogue
-from app.gui.widgets.timeline import (
+from offramp.core.data.catalogue import load_catalogue
+from offramp.gui.widgets.timeline import (
     ABOVE,
     BanTimeline,
     Label,

@@ -14,18 +14,18 @@ from typing import TYPE_CHECKING
 import pytest
 from PySide6.QtWidgets import QRadioButton
 
-from app.core.migrate import records
-from app.core.wizard_flow import WizardModel
-from app.gui.pages.base import page_id
-from app.gui.pages.choose import ChoosePage
-from app.gui.pages.confirm import ConfirmPage
-from app.gui.pages.done import DonePage
-from app.gui.pages.found import FoundPage
-from app.gui.pages.migrate import MigratePage
-from app.gui.pages.rescue import RescuePage
-from app.gui.pages.welcome import WelcomePage
-from app.gui.pages.why import WhyPage
-from app.gui.wizard import OfframpWizard
+from offramp.core.migrate import records
+from offramp.core.wizard_flow import WizardModel
+from offramp.gui.pages.base import page_id
+from offramp.gui.pages.choose import ChoosePage
+from offramp.gui.pages.confirm import ConfirmPage
+from offramp.gui.pages.done import DonePage
+from offramp.gui.pages.found import FoundPage
+from offramp.gui.pages.migrate import MigratePage
+from offramp.gui.pages.rescue import RescuePage
+from offramp.gui.pages.welcome import WelcomePage
+from offramp.gui.pages.why import WhyPage
+from offramp.gui.wizard import OfframpWizard
 from tests.conftest import REPO
 from tests.support import linux_fixtures as fx
 from tests.support.http_server import HttpServer
@@ -144,7 +144,7 @@ def test_a_killed_wizard_resumes_on_the_migrating_page(qtbot, machine, private_h
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     assert "kesl" not in root.installed() and "klnagent64" in root.installed()  # stopped half way
 
-    from app.gui.main import build_wizard, parse
+    from offramp.gui.main import build_wizard, parse
 
     os.environ["OFFRAMP_ALLOW_LOOPBACK_HTTP"] = "1"
     try:

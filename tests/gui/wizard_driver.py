@@ -13,8 +13,8 @@ import sys
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QRadioButton
 
-from app.gui.main import build_wizard, parse
-from app.gui.pages.base import page_id
+from offramp.gui.main import build_wizard, parse
+from offramp.gui.pages.base import page_id
 
 
 def advance(wizard) -> None:
@@ -38,7 +38,7 @@ def main(argv: list[str]) -> int:
     cli.add_argument("root")
     cli.add_argument("playbooks")
     known = cli.parse_args(argv)
-    from app.core import eventlog
+    from offramp.core import eventlog
 
     eventlog.setup(console=False)
     app = QApplication([sys.argv[0]])

@@ -5,6 +5,10 @@ Hosts: Kaspersky-shaped packages on some, nothing on others, one whose kesl refu
 password-protected install does, one whose replacement download is missing. Check mode must show the
 plan and change nothing; the first run migrates; a second run changes nothing; the reports the role
 fetched feed `offramp fleet scan`'s sibling, `offramp fleet report`.
+
+The restart path has a host of its own: a policy that asks for a restart after the removals makes the
+migration exit 3010, the role runs its restart tasks (a test file in place of ansible.builtin.reboot, through
+offramp_reboot_tasks: it gives the host's root a new boot id, as a restart would) and then `offramp resume`.
 """
 
 from __future__ import annotations
@@ -42,6 +46,32 @@ PROTECTED_KESL = dataclasses.replace(
     scripts={**fx.KESL.scripts, "prerm": 'echo "kesl: removal is protected by a password" >&2\nexit 1\n'},
 )
 RECAP = re.compile(r"^(\S+)\s+:\s+((?:\w+=\d+\s*)+)$", re.M)
+TASK = re.compile(r"^TASK \[(?:[^\]:]+ : )?([^\]]+)\] \**\n(\w+): \[(\S+)\]", re.M)
+# The restart the restart test gives its host in place of ansible.builtin.reboot (which refuses to restart the
+# controller over the local connection): a new boot id in the host's root, as a real restart gives the kernel
+# one, and a line saying which exit code asked for it.
+RESTART_TASKS = """\
+- name: Restart the simulated host
+  ansible.builtin.copy:
+    content: "{{ lookup('ansible.builtin.pipe', 'cat /proc/sys/kernel/random/uuid') }}\\n"
+    dest: "{{ offramp_root }}/proc/sys/kernel/random/boot_id"
+    mode: "0644"
+
+- name: Note the restart
+  ansible.builtin.lineinfile:
+    path: "{{ restarts_log }}"
+    line: "{{ inventory_hostname }} restarted after exit {{ offramp_migration.exit_code }}"
+    create: true
+    mode: "0644"
+"""
+# An admin who wants Kaspersky's kernel modules gone before the replacement goes in.
+RESTART_POLICY = """\
+kind: policy
+schema_version: 1
+reboot: {after_removal: true}
+data_rescue: assume-done
+passwords: {source: env}
+"""
 
 
 def recap(output: str) -> dict[str, dict[str, int]]:
@@ -51,6 +81,11 @@ def recap(output: str) -> dict[str, dict[str, int]]:
         host: {k: int(v) for k, v in (pair.split("=") for pair in counters.split())}
         for host, counters in RECAP.findall(tail)
     }
+
+
+def task_results(output: str) -> list[tuple[str, str, str]]:
+    """(task name, status, host) for each task's first result line, in the order they ran."""
+    return TASK.findall(output)
 
 
 def kind_of(i: int) -> str:
@@ -207,3 +242,59 @@ def test_the_collection_passes_ansible_lint_and_its_module_documents_itself() ->
     assert doc.returncode == 0, doc.stderr
     options = json.loads(doc.stdout)["offramp.migrate.offramp"]["doc"]["options"]
     assert {"to", "report", "root", "environment", "command"} <= set(options)
+
+
+def test_a_host_whose_migration_needs_a_restart_is_restarted_and_resumed(
+    tmp_path: Path, built_packages: BuiltPackages
+) -> None:
+    """The role's restart path: Offramp exits 3010, the role runs its restart tasks (overridden, as
+    offramp_reboot_tasks allows), then `offramp resume`, which finishes the migration after the restart."""
+    require_tools(DPKG_TOOLS, "the dpkg test bed")
+    if not (BIN / "ansible-playbook").exists():
+        unavailable("ansible-core is not installed (pip install -e '.[test]')")
+    name = "restarts-01"
+    root = DpkgRoot(tmp_path / "root")
+    root.install(built_packages.deb(fx.KESL), built_packages.deb(fx.KESL_GUI))
+    boot_id = root.path / "proc/sys/kernel/random/boot_id"
+    boot_id.parent.mkdir(parents=True)
+    boot_id.write_text("0b0e1d2c-0000-4000-8000-000000000001\n")
+    (tmp_path / "restart.yml").write_text(RESTART_TASKS)
+    (tmp_path / "policy.yaml").write_text(RESTART_POLICY)
+    restarts = tmp_path / "restarts.log"
+    payload = built_packages.deb(fx.OFFRAMP_TEST_AV).read_bytes()
+    with HttpServer() as server:
+        url = server.add("/offramp-test-av_1.0_all.deb", payload)
+        host = {
+            "ansible_connection": "local",
+            "ansible_python_interpreter": sys.executable,
+            "offramp_executable": str(BIN / "offramp"),
+            "offramp_root": str(root.path),
+            "offramp_to": str(pinned_playbook(tmp_path, "linux", url, payload)),
+            "offramp_policy": str(tmp_path / "policy.yaml"),
+            "offramp_report": str(tmp_path / "home" / "report.json"),
+            "offramp_reboot_tasks": str(tmp_path / "restart.yml"),
+            "offramp_reports_dir": str(tmp_path / "collected"),
+            "offramp_environment": {"OFFRAMP_HOME": str(tmp_path / "home"), "OFFRAMP_ALLOW_LOOPBACK_HTTP": "1"},
+            "restarts_log": str(restarts),
+        }
+        inventory = tmp_path / "inventory.json"
+        inventory.write_text(json.dumps({"restarting": {"hosts": {name: host}}}))
+        site = tmp_path / "site.yml"
+        site.write_text("- hosts: restarting\n  gather_facts: false\n  roles:\n    - offramp.migrate.offramp\n")
+        run = playbook(inventory, site)
+
+    print("restart run recap:\n" + run.stdout.split("PLAY RECAP", 1)[-1])
+    counts = recap(run.stdout)
+    assert counts[name]["failed"] == 0 and counts[name]["changed"] == 4, run.stdout[-4000:]
+    ran = [(task, status) for task, status, _ in task_results(run.stdout)]
+    assert ran.index(("Migrate", "changed")) < ran.index(("Restart the simulated host", "changed"))
+    assert ran.index(("Restart the simulated host", "changed")) < ran.index(("Resume after the restart", "changed"))
+    assert restarts.read_text().splitlines() == [f"{name} restarted after exit 3010"]
+
+    report = json.loads((tmp_path / "collected" / name / "report.json").read_text())
+    assert (report["finished"], report["exit_code"]) == (True, 0), report["outcome"]
+    restart = next(s for s in report["steps"] if s["kind"] == "reboot")
+    assert (restart["status"], restart["message"]) == ("done", "the computer restarted")
+    installed = root.installed()
+    assert "offramp-test-av" in installed and not {"kesl", "kesl-gui"} & set(installed)
+    assert not (root.path / "etc/systemd/system/offramp-resume.service").exists()  # the resume entry is gone

@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from app.core.migrate import download as dl
-from app.core.migrate.download import DownloadError, download, verify_file
+from offramp.core.migrate import download as dl
+from offramp.core.migrate.download import DownloadError, download, verify_file
 from tests.support.http_server import (
     Fault,
     HttpServer,

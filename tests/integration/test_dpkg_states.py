@@ -199,7 +199,7 @@ def test_a_reinstreq_package_is_installed_to_the_scan(dpkg_root: DpkgRoot, built
 
 
 def test_a_database_dpkg_cannot_read_proves_nothing_gone(dpkg_root: DpkgRoot, built_packages: BuiltPackages) -> None:
-    from app.core.platform.linux import LinuxBackend
+    from offramp.core.platform.linux import LinuxBackend
 
     dpkg_root.install(built_packages.deb(fx.KESL))
     status = dpkg_root.admindir / "status"

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from app.core.migrate.journal import read as read_journal
+from offramp.core.migrate.journal import read as read_journal
 from tests.conftest import REPO, run_cli
 from tests.support import linux_fixtures as fx
 from tests.support import matrix
@@ -194,7 +194,7 @@ def _snapshot(folder: Path) -> dict[str, str]:
 
 
 def _resume(case: Case, root: Path, out: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    argv = [sys.executable, "-m", "app", "resume", "--silent"]
+    argv = [sys.executable, "-m", "offramp", "resume", "--silent"]
     if case.mount is None:
         return subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False)
     script = f'{case.mount} || exit 99; "$@"; rc=$?; {case.check or "true"} || exit 98; exit $rc'
@@ -281,8 +281,8 @@ def test_clean_up_survives_a_hostile_machine(
 _MOUNTED_VAR = """
 import sys
 from pathlib import Path
-from app.core.platform import deletion
-from app.core.scan.matching import is_under
+from offramp.core.platform import deletion
+from offramp.core.scan.matching import is_under
 
 root, target = Path(sys.argv[1]), "/var/opt/kaspersky/kesl"
 (root / "var/opt/kaspersky/kesl/common").mkdir(parents=True)

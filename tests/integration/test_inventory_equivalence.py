@@ -12,8 +12,8 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.core.data.catalogue import load_catalogue
-from app.core.export.osquery_pack import build_pack
+from offramp.core.data.catalogue import load_catalogue
+from offramp.core.export.osquery_pack import build_pack
 from tests.conftest import run_cli
 from tests.support import linux_fixtures as fx
 from tests.support.pkgbed import DpkgRoot

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from app.core.scan.collectors import linux
-from app.core.scan.collectors.scope import Scope
+from offramp.core.scan.collectors import linux
+from offramp.core.scan.collectors.scope import Scope
 from tests.support import linux_fixtures as fx
 from tests.support.pkgbed import DpkgRoot, RpmRoot
 
@@ -60,9 +60,9 @@ def test_empty_root_gives_an_empty_inventory(tmp_path) -> None:
 def test_the_definitions_date_comes_from_the_vendor_tool_when_allowed(
     dpkg_root: DpkgRoot, built_packages: BuiltPackages
 ) -> None:
-    from app.core.data.catalogue import load_catalogue
-    from app.core.scan.classifier import classify
-    from app.core.scan.collectors.scope import scope_from
+    from offramp.core.data.catalogue import load_catalogue
+    from offramp.core.scan.classifier import classify
+    from offramp.core.scan.collectors.scope import scope_from
 
     dpkg_root.install(built_packages.deb(fx.KESL))
     catalogue = load_catalogue(catalogue_id="kaspersky")
@@ -78,8 +78,8 @@ def test_the_definitions_date_comes_from_the_vendor_tool_when_allowed(
 
 
 def test_only_the_units_the_catalogue_names_are_read(dpkg_root: DpkgRoot, built_packages: BuiltPackages) -> None:
-    from app.core.data.catalogue import load_catalogue
-    from app.core.scan.collectors.scope import scope_from
+    from offramp.core.data.catalogue import load_catalogue
+    from offramp.core.scan.collectors.scope import scope_from
 
     dpkg_root.install(built_packages.deb(fx.KESL), built_packages.deb(fx.KLNAGENT64))
     units = dpkg_root.path / "lib/systemd/system"

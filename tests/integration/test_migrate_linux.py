@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from app.core.migrate.journal import read as read_journal
+from offramp.core.migrate.journal import read as read_journal
 from tests.conftest import run_cli
 from tests.support import linux_fixtures as fx
 from tests.support.http_server import HttpServer

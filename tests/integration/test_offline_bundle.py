@@ -88,7 +88,7 @@ def test_an_offline_migration_uses_only_the_bundle(
     result = _no_network(
         sys.executable,
         "-m",
-        "app",
+        "offramp",
         "migrate",
         "--silent",
         "--offline",
@@ -105,7 +105,8 @@ def test_an_offline_migration_uses_only_the_bundle(
     stage = next(s for s in data["steps"] if s["id"].startswith("stage."))
     assert "offline bundle" in stage["message"]
     assert data["playbook"]["id"] == "offramp-test-av" and data["playbook"]["path"].startswith(str(out))
-    assert "Playbook: offramp-test-av, verified " in result.stdout
+    assert "Playbook: offramp-test-av, verified " in result.stdout and "(offline bundle)" in result.stdout
+    assert data["playbook"]["source"] == "offline bundle"
 
 
 @pytest.mark.parametrize("damage", ["installer", "playbook"])

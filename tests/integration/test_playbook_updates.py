@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from app.core import paths
-from app.core.data.updates import UpdateError, update
+from offramp.core import paths
+from offramp.core.data.updates import UpdateError, update
 from tests.support import matrix
 from tests.support.http_server import HttpServer
 from tests.support.tufrepo import Repo
@@ -116,7 +116,7 @@ def test_every_attack_is_refused(tmp_path: Path, request: pytest.FixtureRequest)
 
 
 def test_the_command_takes_the_update_and_the_migration_uses_it(tmp_path: Path, private_home: Path) -> None:
-    from app.core.data.replacements import find_replacement
+    from offramp.core.data.replacements import find_replacement
     from tests.conftest import run_cli
 
     repo = Repo(tmp_path / "repo")
@@ -127,7 +127,7 @@ def test_the_command_takes_the_update_and_the_migration_uses_it(tmp_path: Path, 
         assert done.returncode == 0, done.stdout + done.stderr
         assert f"updated: {NAME}" in done.stdout
         assert find_replacement("offramp-test-av").summary == "Updated test playbook"
-        from app.core.migrate.report import provenance
+        from offramp.core.migrate.report import provenance
 
         used = provenance(find_replacement("offramp-test-av"))
         assert (used["source"], used["verified_on"]) == ("signed update", "2099-01-01")

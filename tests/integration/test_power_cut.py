@@ -139,7 +139,7 @@ def _bed(base: Path, built: BuiltPackages) -> tuple[DpkgRoot, Path, Path]:
 
 def _migrate_argv(bed: DpkgRoot, policy: Path, report: Path) -> list[str]:
     return [
-        sys.executable, "-m", "app", "migrate", "--silent", "--remove-only", "--root", str(bed.path),
+        sys.executable, "-m", "offramp", "migrate", "--silent", "--remove-only", "--root", str(bed.path),
         "--policy", str(policy), "--report", str(report),
     ]  # fmt: skip
 

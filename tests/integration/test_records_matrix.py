@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from app.core import exitcodes
-from app.core.migrate import journal
+from offramp.core import exitcodes
+from offramp.core.migrate import journal
 from tests.conftest import REPO, run_cli
 from tests.support import linux_fixtures as fx
 from tests.support.http_server import HttpServer
@@ -97,7 +97,8 @@ def assert_journal_sound(state: Path) -> None:
 def hold_lock(home: Path) -> subprocess.Popen[str]:
     """Another Offramp process holding the migration lock, until its stdin closes."""
     code = (
-        "import sys\nfrom app.core.migrate.records import lock_path\nfrom app.core.migrate.runlock import RunLock\n"
+        "import sys\nfrom offramp.core.migrate.records import lock_path\n"
+        "from offramp.core.migrate.runlock import RunLock\n"
         "lock = RunLock(lock_path()).acquire()\nprint('held', flush=True)\nsys.stdin.read()\n"
     )
     holder = subprocess.Popen(
@@ -135,7 +136,7 @@ def test_two_real_migrations_racing_never_both_run(bed: Bed, attempt: int) -> No
     import os
 
     env = {**os.environ, **LOOPBACK}
-    argv = [sys.executable, "-m", "app", *bed.migrate_argv()]
+    argv = [sys.executable, "-m", "offramp", *bed.migrate_argv()]
     both = [
         subprocess.Popen(argv, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for _ in range(2)
@@ -257,14 +258,21 @@ def test_a_newer_format_is_refused_and_left_alone(bed: Bed) -> None:
 @pytest.mark.slow
 def test_abandon_clears_a_stuck_migration_deliberately(bed: Bed) -> None:
     bed.old_state()
+    support_code = json.loads((bed.state / "migration.json").read_text())["support_code"]
+    pending = run_cli("resume", "--pending")  # what an uninstaller asks before it offers to clear it
+    calm(pending, exitcodes.SUCCESS)
+    assert "An unfinished migration is recorded" in pending.stdout and support_code in pending.stdout
+    assert (bed.state / "migration.json").exists()  # asking changes nothing
     abandoned = run_cli("resume", "--abandon")
     calm(abandoned, exitcodes.SUCCESS)
     assert not (bed.state / "migration.json").exists()
     assert any(p.name.startswith("migration.json.abandoned-") for p in bed.state.iterdir())
     assert journal.read(bed.state / "journal.jsonl").events[-1]["event"] == "run.abandoned"
     calm(run_cli("resume", "--silent"), exitcodes.USAGE)  # nothing left to resume
+    calm(run_cli("resume", "--pending"), exitcodes.NOTHING_PENDING)
     calm(run_cli(*bed.migrate_argv(), env=LOOPBACK), exitcodes.SUCCESS)
     bed.assert_migrated()
+    calm(run_cli("resume", "--pending"), exitcodes.NOTHING_PENDING)  # a finished migration is not pending
 
 
 # --- full and read-only state folders, for real ----------------------------------------------------
@@ -286,7 +294,7 @@ def in_small_tmpfs(
         script.append(f"dd if=/dev/zero of={shlex.quote(str(bed.state / 'filler'))} bs=4k 2>/dev/null || true")
     if read_only:
         script.append(f"mount -o remount,ro {shlex.quote(str(bed.state))}")
-    script.append(" ".join(shlex.quote(a) for a in [sys.executable, "-m", "app", *argv]))
+    script.append(" ".join(shlex.quote(a) for a in [sys.executable, "-m", "offramp", *argv]))
     probe = subprocess.run(["unshare", "-rm", "true"], capture_output=True)
     if probe.returncode != 0:
         unavailable("this kernel does not allow private mount namespaces (unshare -rm)")

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from app.core.migrate.download import download
-from app.core.migrate.signer import SignerError, Trust, check_signer
+from offramp.core.migrate.download import download
+from offramp.core.migrate.signer import SignerError, Trust, check_signer
 from tests.conftest import run_cli
 from tests.support import authenticode
 from tests.support import linux_fixtures as fx

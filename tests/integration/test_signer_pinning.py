@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from app.core.migrate.signer import SignerError, Trust, check_signer
+from offramp.core.migrate.signer import SignerError, Trust, check_signer
 from tests.support import authenticode, matrix
 
 pytestmark = pytest.mark.skipif(bool(authenticode.missing_tools()), reason="needs openssl, osslsigncode, mingw-w64")
@@ -49,7 +49,7 @@ class Bed:
         self.trust = Trust(roots=self.ca.root, crls=(self.ca.crl,))
 
     def thumbprint(self) -> str:
-        from app.core.migrate.signer import _verify_chains
+        from offramp.core.migrate.signer import _verify_chains
 
         return str(_verify_chains(self.files["right"], self.trust)[0][-1].sha256_fingerprint)
 

@@ -13,15 +13,15 @@ from typing import Any
 
 import pytest
 
-from app.core.data.catalogue import load_catalogue
-from app.core.data.policy import Policy
-from app.core.migrate.context import Context, Options
-from app.core.migrate.journal import Journal
-from app.core.migrate.plan import Plan, Step
-from app.core.migrate.statefile import MigrationState
-from app.core.migrate.steps import act_install, act_stage
-from app.core.platform.base import ActionResult
-from app.core.platform.linux import LinuxBackend
+from offramp.core.data.catalogue import load_catalogue
+from offramp.core.data.policy import Policy
+from offramp.core.migrate.context import Context, Options
+from offramp.core.migrate.journal import Journal
+from offramp.core.migrate.plan import Plan, Step
+from offramp.core.migrate.statefile import MigrationState
+from offramp.core.migrate.steps import act_install, act_stage
+from offramp.core.platform.base import ActionResult
+from offramp.core.platform.linux import LinuxBackend
 from tests.support import authenticode
 from tests.support.http_server import HttpServer
 

@@ -99,14 +99,14 @@ def uninstall_args(package_id: str) -> tuple[str, ...]:
 
 def test_windows_python_runs_offramp_source_and_dependencies(winebed: WineBed) -> None:
     probe = r"""
-import json, platform, sys, winreg, yaml, jsonschema, requests, psutil, platformdirs, app
+import json, platform, sys, winreg, yaml, jsonschema, requests, psutil, platformdirs, offramp
 try:
     jsonschema.validate({"n": "x"}, {"type": "object", "properties": {"n": {"type": "integer"}}})
     rejected = False
 except jsonschema.ValidationError:
     rejected = True
 print(json.dumps({"platform": sys.platform, "version": list(sys.version_info[:2]), "system": platform.system(),
-                  "libyaml": yaml.__with_libyaml__, "rejected": rejected, "app": app.__file__,
+                  "libyaml": yaml.__with_libyaml__, "rejected": rejected, "app": offramp.__file__,
                   "release": platform.release()}))
 """
     info = windows_json(winebed, probe)
@@ -116,7 +116,8 @@ print(json.dumps({"platform": sys.platform, "version": list(sys.version_info[:2]
     assert info["release"] == "10"
     assert info["libyaml"] is True
     assert info["rejected"] is True
-    assert info["app"].lower() == to_windows_path(REPO / "app" / "__init__.py").lower()
+    # The working tree's source, imported as `offramp` through the import root (its link to app/).
+    assert info["app"].lower() == (to_windows_path(REPO / "build" / "importroot") + "\\offramp\\__init__.py").lower()
 
 
 def test_64bit_msi_registers_in_native_uninstall_view(

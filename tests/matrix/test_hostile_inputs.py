@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from app import cli
-from app.core.data.policy import Policy
-from app.core.migrate.secrets import SecretsError, gather
+from offramp import cli
+from offramp.core.data.policy import Policy
+from offramp.core.migrate.secrets import SecretsError, gather
 from tests.matrix.tally import Tally, bounded
 from tests.support import linux_fixtures as fx
 from tests.support.playbook_fixtures import TEST_PLAYBOOK

@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.core import exitcodes
-from app.core.migrate.download import verify_file
-from app.core.migrate.plan import Step
-from app.core.migrate.steps import act_install
-from app.core.platform import commands
+from offramp.core import exitcodes
+from offramp.core.migrate.download import verify_file
+from offramp.core.migrate.plan import Step
+from offramp.core.migrate.steps import act_install
+from offramp.core.platform import commands
 from tests.matrix.tally import Tally
 
 TRIES = 300
@@ -41,7 +41,7 @@ class RunsWhatItIsGiven:
     ran: list[str] = field(default_factory=list)
 
     def install(self, params: dict[str, Any], staged: Path | None, timeout: float) -> Any:
-        from app.core.platform.base import ActionResult
+        from offramp.core.platform.base import ActionResult
 
         result = commands.run(["sha256sum", str(staged)], timeout=30, log=False)
         self.ran.append(result.stdout.split(" ")[0] if result.ok else "")

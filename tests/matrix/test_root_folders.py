@@ -14,14 +14,14 @@ from typing import Any
 
 import pytest
 
-from app import cli
-from app.core import eventlog, paths
-from app.core.migrate import statefile
-from app.core.migrate.download import download
-from app.core.migrate.journal import Journal
-from app.core.migrate.recorderrors import RecordError
-from app.core.migrate.sealed import SealError, sealed_copy
-from app.core.platform.linux import RESUME_UNIT, LinuxBackend
+from offramp import cli
+from offramp.core import eventlog, paths
+from offramp.core.migrate import statefile
+from offramp.core.migrate.download import download
+from offramp.core.migrate.journal import Journal
+from offramp.core.migrate.recorderrors import RecordError
+from offramp.core.migrate.sealed import SealError, sealed_copy
+from offramp.core.platform.linux import RESUME_UNIT, LinuxBackend
 from tests.matrix.tally import Tally, bounded
 from tests.support.http_server import HttpServer
 

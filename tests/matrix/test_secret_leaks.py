@@ -14,11 +14,11 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from app.core import eventlog
-from app.core.data.policy import Policy
-from app.core.migrate.secrets import SecretsError, gather
-from app.core.platform import commands
-from app.core.platform.linux import LinuxBackend
+from offramp.core import eventlog
+from offramp.core.data.policy import Policy
+from offramp.core.migrate.secrets import SecretsError, gather
+from offramp.core.platform import commands
+from offramp.core.platform.linux import LinuxBackend
 from tests.conftest import run_cli
 from tests.matrix.tally import Tally
 from tests.support import linux_fixtures as fx

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from app.core.migrate.download import DownloadError, download
+from offramp.core.migrate.download import DownloadError, download
 from tests.conftest import run_cli
 from tests.matrix.tally import Tally
 from tests.support import linux_fixtures as fx
@@ -81,7 +81,7 @@ def test_a_good_transfer_is_not_a_stall(tmp_path: Path) -> None:
 
 
 def test_the_policy_sets_the_stall_window(tmp_path: Path) -> None:
-    from app.core.data.policy import Policy, load_policy
+    from offramp.core.data.policy import Policy, load_policy
 
     policy = tmp_path / "policy.yaml"
     policy.write_text("kind: policy\nschema_version: 1\ndownload:\n  stall_seconds: 15\n")

@@ -82,7 +82,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
 
 def test_the_wizard_smoke_test_option_runs_unfrozen() -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "app.gui.main", "--smoke-test"],
+        [sys.executable, "-m", "offramp.gui.main", "--smoke-test"],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -115,10 +115,13 @@ def test_the_bundle_holds_what_offramp_loads_and_nothing_it_does_not(built: Buil
     # The window icon is drawn at build time, so neither Qt's svg icon engine nor QtSvg is needed.
     assert "resources/icons/window/offramp-32.png" in files and not any("Svg" in f for f in files)
     unwanted = re.compile(
-        r"Qt/translations/|QtNetwork|QtDBus\.abi3|QtOpenGL|QtQml|Wayland|EglFS|libgtk|libcairo"
-        r"|libpango|tkinter|_tkinter|libtcl|libtk"
+        r"QtNetwork|QtDBus\.abi3|QtOpenGL|QtQml|Wayland|EglFS|libgtk|libcairo|libpango|tkinter|_tkinter|libtcl|libtk"
     )
     assert not sorted(f for f in files if unwanted.search(f))
+    # Qt's own translations only for the languages Offramp itself speaks (its Back/Next/Cancel buttons).
+    languages = sorted(p.stem for p in (REPO / "resources" / "translations").glob("*.po"))
+    qt_translations = sorted(f for f in files if "Qt/translations/" in f)
+    assert qt_translations == [f"PySide6/Qt/translations/qtbase_{lang}.qm" for lang in languages]
     # Stripped: the build machine's libpython alone is 22 MB with its symbols.
     assert (internal / "libpython3.11.so.1.0").stat().st_size < 10 * 2**20
     assert {layout.GUI_NAME, layout.CLI_NAME, "_internal"} == {p.name for p in built.bundle.iterdir()}
@@ -237,14 +240,29 @@ def test_the_deb_carries_the_documentation_and_desktop_metadata_debian_expects(u
     check = subprocess.run(["desktop-file-validate", str(desktop)], capture_output=True, text=True)
     assert check.returncode == 0 and not check.stdout.strip(), check.stdout + check.stderr
     policy = (share / "polkit-1/actions/org.offramp.Offramp.policy").read_text(encoding="utf-8")
-    assert '<annotate key="org.freedesktop.policykit.exec.path">/usr/lib/offramp/Offramp</annotate>' in policy
+    # The console program's worker is what runs as root (app/core/platform/elevation.py), never the window.
+    assert '<annotate key="org.freedesktop.policykit.exec.path">/usr/lib/offramp/offramp</annotate>' in policy
+    assert "allow_gui" not in policy
     assert (unpacked / f"usr/lib/offramp/{layout.GUI_NAME}").is_file()
 
 
 @pytest.mark.slow
 def test_the_same_bundle_always_makes_the_same_deb(built: Built, tmp_path: Path) -> None:
     again = deb.build_deb(built.bundle, tmp_path, tmp_path / "work")
-    assert again.read_bytes() == built.deb.read_bytes()
+    if again.read_bytes() != built.deb.read_bytes():
+        # Say what differs (the control fields or which files, with their sizes and times), not only that it does.
+        def listing(package: Path) -> list[str]:
+            info = subprocess.run(["dpkg-deb", "--info", str(package)], capture_output=True, text=True).stdout
+            files = subprocess.run(["dpkg-deb", "--contents", str(package)], capture_output=True, text=True).stdout
+            return info.splitlines() + files.splitlines()
+
+        first, second = listing(built.deb), listing(again)
+        pytest.fail(
+            "the same bundle made a different .deb:\n"
+            + "\n".join(f"- {line}" for line in first if line not in second)
+            + "\n"
+            + "\n".join(f"+ {line}" for line in second if line not in first)
+        )
 
 
 @pytest.mark.slow

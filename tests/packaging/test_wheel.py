@@ -131,14 +131,14 @@ def from_pipx(artifacts: Artifacts, tmp_path_factory: pytest.TempPathFactory) ->
 def test_the_wheel_holds_the_shipped_data_and_one_package_of_ours(artifacts: Artifacts) -> None:
     names = zipfile.ZipFile(artifacts.wheel).namelist()
     tops = {name.split("/")[0] for name in names if not name.startswith("offramp-")}
-    assert tops == {"app"}
+    assert tops == {"offramp"}
     for needed in (
-        "app/playbooks/banned/kaspersky.yaml",
-        "app/playbooks/schema/catalogue.schema.json",
-        "app/playbooks/compiled/banned.json",
-        "app/playbooks/compiled/replacements.json",
-        "app/resources/style.qss",
-        "app/resources/icons/offramp.svg",
+        "offramp/playbooks/banned/kaspersky.yaml",
+        "offramp/playbooks/schema/catalogue.schema.json",
+        "offramp/playbooks/compiled/banned.json",
+        "offramp/playbooks/compiled/replacements.json",
+        "offramp/resources/style.qss",
+        "offramp/resources/icons/offramp.svg",
     ):
         assert needed in names, needed
     assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names)
@@ -173,7 +173,11 @@ def test_an_install_missing_its_playbooks_says_so_instead_of_reporting_clean(
     _pip(env / "bin" / "python", str(artifacts.wheel))
     site = Path(
         subprocess.run(
-            [str(env / "bin" / "python"), "-c", "import app, pathlib; print(pathlib.Path(app.__file__).parent)"],
+            [
+                str(env / "bin" / "python"),
+                "-c",
+                "import offramp, pathlib; print(pathlib.Path(offramp.__file__).parent)",
+            ],
             cwd=tmp_path,
             capture_output=True,
             text=True,

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.core.data.catalogue import load_catalogue
-from app.core.export.osquery_pack import build_pack
+from offramp.core.data.catalogue import load_catalogue
+from offramp.core.export.osquery_pack import build_pack
 
 Row = dict[str, Any]
 START = 1_795_910_400  # 2026-11-29 00:00 UTC

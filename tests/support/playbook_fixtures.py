@@ -6,7 +6,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from app.core import paths
+from offramp.core import paths
 
 TEST_PLAYBOOK = paths.playbooks_dir() / "replacements" / "offramp-test-av.yaml"
 

@@ -7,7 +7,7 @@ against real MSI packages (``msibuild``) installed by Wine's real msiexec.
 ``WineBed.create(folder, runtime)`` makes a fresh prefix in ``folder`` (about 5 s), copies the cached runtime
 from ``winpython`` to ``C:\\Python313`` and lists Offramp's repository in its ``python313._pth`` (the only way
 to extend sys.path: the ._pth file puts Python in isolated mode, which ignores PYTHONPATH), so
-``bed.offramp("scan")`` runs ``python -m app scan`` on the working tree. Share one bed per test session, and
+``bed.offramp("scan")`` runs ``python -m offramp scan`` on the working tree. Share one bed per test session, and
 run one command at a time in it.
 
 Things learned the hard way, which the code below relies on:
@@ -34,6 +34,7 @@ Things learned the hard way, which the code below relies on:
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import signal
@@ -57,6 +58,17 @@ __all__ = [
 ]
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+def _import_root(repo: Path) -> Path:
+    """The repository's import root (packaging/layout.py), loaded by path: packaging/ is no importable package."""
+    spec = importlib.util.spec_from_file_location("offramp_packaging_layout", repo / "packaging" / "layout.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return Path(module.import_root())
+
+
 # Everything the bed and its fixtures run on the Linux side (Debian packages: tools/apt/wine.txt).
 WINEBED_TOOLS: tuple[str, ...] = ("wine", "wineserver", "wixl", MINGW_GCC)
 PYTHON_DIR = "C:\\Python313"
@@ -78,6 +90,14 @@ _WINE_SYSTEM_PROCESSES = frozenset(
 # Prints nothing itself, so the child's own output is all the caller sees; the code goes to argv[1].
 _EXIT_CODE_LAUNCHER = (
     "import subprocess, sys\ncode = subprocess.call(sys.argv[2:])\nopen(sys.argv[1], 'w').write(str(code))\n"
+)
+# A whole command line, read from the file in argv[2], started as a deployment engine starts one: CreateProcess
+# with the line as written, %VARIABLES% expanded, in the folder argv[3]; the exit code goes to argv[1].
+_COMMAND_LINE_LAUNCHER = (
+    "import os, subprocess, sys\n"
+    "line = os.path.expandvars(open(sys.argv[2], encoding='utf-8').read())\n"
+    "code = subprocess.call(line, cwd=sys.argv[3])\n"
+    "open(sys.argv[1], 'w').write(str(code))\n"
 )
 ServiceKind = Literal["own", "share", "kernel", "filesys"]
 ServiceStart = Literal["boot", "system", "auto", "demand", "disabled"]
@@ -171,7 +191,9 @@ class WineBed:
             shutil.copy2(shim, self.drive_c / "windows" / "system32" / shim.name)
         python_dir = self.host_path(PYTHON_DIR)
         shutil.copytree(self.runtime.python_dir, python_dir)
-        pth = ["python313.zip", ".", "Lib\\site-packages", to_windows_path(self.repo), "import site"]
+        # The repository (for tests.support) and its import root, where app/ imports as `offramp`.
+        repo, import_root = to_windows_path(self.repo), to_windows_path(_import_root(self.repo))
+        pth = ["python313.zip", ".", "Lib\\site-packages", repo, import_root, "import site"]
         (python_dir / "python313._pth").write_text("\r\n".join(pth) + "\r\n", encoding="ascii")
 
     def close(self, remove: bool = False) -> None:
@@ -247,8 +269,8 @@ class WineBed:
     def offramp(
         self, *args: str, env: Mapping[str, str] | None = None, timeout: float = 120, utf8_mode: bool = False
     ) -> WineResult:
-        """``python -m app ARGS`` in Windows CPython on the repository's source, from the repository folder."""
-        return self.python(["-m", "app", *args], env=env, timeout=timeout, cwd=self.repo, utf8_mode=utf8_mode)
+        """``python -m offramp ARGS`` in Windows CPython on the repository's source, from the repository folder."""
+        return self.python(["-m", "offramp", *args], env=env, timeout=timeout, cwd=self.repo, utf8_mode=utf8_mode)
 
     def run_windows(
         self, argv: Sequence[str], *, env: Mapping[str, str] | None = None, timeout: float = 180
@@ -262,6 +284,25 @@ class WineBed:
         code = int(code_file.read_text(encoding="ascii"))
         code_file.unlink()
         return WineResult(tuple(argv), code, result.stdout, result.stderr)
+
+    def run_command_line(
+        self, line: str, *, cwd: Path, env: Mapping[str, str] | None = None, timeout: float = 180
+    ) -> WineResult:
+        """Run ``line``, one Windows command line as written (``cmd /c a.exe /S && "b.exe" c``), in the folder
+        ``cwd``, the way Intune and ConfigMgr start an install or uninstall command: no shell of its own,
+        ``%VARIABLES%`` expanded from the Windows environment. Returns the full exit code."""
+        self._serial += 1
+        code_file = self._scratch / f"exit-{self._serial}.txt"
+        line_file = self._scratch / f"line-{self._serial}.txt"
+        line_file.write_text(line, encoding="utf-8")
+        paths = [to_windows_path(p) for p in (code_file, line_file, cwd)]
+        result = self.python(["-c", _COMMAND_LINE_LAUNCHER, *paths], env=env, timeout=timeout)
+        line_file.unlink()
+        if not code_file.is_file():
+            raise WineBedError(f"could not start {line!r} from Windows Python", result)
+        code = int(code_file.read_text(encoding="ascii"))
+        code_file.unlink()
+        return WineResult((line,), code, result.stdout, result.stderr)
 
     # ---- Windows Installer ------------------------------------------------------------------------------
 

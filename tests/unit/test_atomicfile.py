@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.core import atomicfile
+from offramp.core import atomicfile
 
 
 def test_write_replaces_the_file_and_leaves_no_temporary(tmp_path: Path) -> None:

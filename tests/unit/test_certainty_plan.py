@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from app.core.data.catalogue import load_catalogue
-from app.core.data.policy import Policy, load_policy
-from app.core.migrate.plan import make_plan
-from app.core.output.report_html import render_report
-from app.core.scan.classifier import classify
+from offramp.core.data.catalogue import load_catalogue
+from offramp.core.data.policy import Policy, load_policy
+from offramp.core.migrate.plan import make_plan
+from offramp.core.output.report_html import render_report
+from offramp.core.scan.classifier import classify
 
 CATALOGUE = load_catalogue(catalogue_id="kaspersky")
 NOW = dt.datetime(2026, 11, 29, tzinfo=dt.UTC)

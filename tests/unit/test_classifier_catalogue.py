@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from app.core.data.catalogue import load_catalogue
-from app.core.scan.classifier import classify, parse_definitions_date
+from offramp.core.data.catalogue import load_catalogue
+from offramp.core.scan.classifier import classify, parse_definitions_date
 
 CATALOGUE = load_catalogue(catalogue_id="kaspersky")
 NOW = dt.datetime(2026, 11, 29, tzinfo=dt.UTC)

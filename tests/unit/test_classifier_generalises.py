@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from app.core.data.catalogue import load_catalogue
-from app.core.scan.classifier import classify
+from offramp.core.data.catalogue import load_catalogue
+from offramp.core.scan.classifier import classify
 from tests.conftest import run_cli
 
 CATALOGUE = load_catalogue(catalogue_id="kaspersky")

@@ -8,15 +8,15 @@ from typing import Any
 
 import pytest
 
-from app.core.data.catalogue import load_catalogue
-from app.core.data.policy import Policy
-from app.core.migrate.context import Context, Options, Question
-from app.core.migrate.journal import Journal
-from app.core.migrate.plan import make_plan
-from app.core.migrate.statefile import MigrationState
-from app.core.migrate.steps import act_cleanup
-from app.core.platform.linux import LinuxBackend
-from app.core.scan.run import run_scan
+from offramp.core.data.catalogue import load_catalogue
+from offramp.core.data.policy import Policy
+from offramp.core.migrate.context import Context, Options, Question
+from offramp.core.migrate.journal import Journal
+from offramp.core.migrate.plan import make_plan
+from offramp.core.migrate.statefile import MigrationState
+from offramp.core.migrate.steps import act_cleanup
+from offramp.core.platform.linux import LinuxBackend
+from offramp.core.scan.run import run_scan
 
 CATALOGUE = load_catalogue(catalogue_id="kaspersky")
 LEFTOVER = "var/log/kaspersky/kesl/install.log"

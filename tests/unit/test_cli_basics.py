@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app import __version__
+from offramp import __version__
 from tests.conftest import REPO, run_cli
 
 
@@ -21,7 +21,7 @@ def test_version() -> None:
 
 def test_help_imports_no_heavy_library() -> None:
     code = (
-        "import sys, contextlib, io\nfrom app import cli\n"
+        "import sys, contextlib, io\nfrom offramp import cli\n"
         "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
         "    cli.main(['--help'])\n"
         "print(sorted(m for m in ('PySide6', 'requests', 'psutil', 'jsonschema', 'yaml') if m in sys.modules))"
@@ -33,11 +33,11 @@ def test_help_imports_no_heavy_library() -> None:
 def test_building_the_parser_leaves_the_core_to_the_handlers() -> None:
     """Every command module registers its options at start, so none may pull in the core at import time."""
     code = (
-        "import sys\nfrom app import cli\ncli.build_parser()\n"
-        "print(sorted(m for m in sys.modules if m.startswith('app.core.')))"
+        "import sys\nfrom offramp import cli\ncli.build_parser()\n"
+        "print(sorted(m for m in sys.modules if m.startswith('offramp.core.')))"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == str(["app.core.data", "app.core.data.platforms", "app.core.exitcodes"])
+    assert out.stdout.strip() == str(["offramp.core.data", "offramp.core.data.platforms", "offramp.core.exitcodes"])
 
 
 @pytest.mark.parametrize(
@@ -81,9 +81,9 @@ def test_schema_prints_json_schema() -> None:
 def test_a_bug_in_a_handler_is_one_line_and_the_internal_error_code(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from app import cli
-    from app.commands import timeline
-    from app.core import exitcodes
+    from offramp import cli
+    from offramp.commands import timeline
+    from offramp.core import exitcodes
 
     def broken(_args: object) -> int:
         raise RuntimeError("a bug")

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from app.core.platform import commands
+from offramp.core.platform import commands
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="uses sh")
 

@@ -37,7 +37,7 @@ def test_the_checker_would_catch_an_import() -> None:
 
 def test_importing_every_core_module_loads_no_qt() -> None:
     modules = sorted(
-        ".".join(("app", "core", *path.relative_to(CORE).with_suffix("").parts))
+        ".".join(("offramp", "core", *path.relative_to(CORE).with_suffix("").parts))
         for path in CORE.rglob("*.py")
         if path.name != "__init__.py"
     )

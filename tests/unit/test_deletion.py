@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from app.core.platform import deletion
+from offramp.core.platform import deletion
+from tests.support import winacl_standin
 
 ANYTHING = lambda _path: True  # noqa: E731 - these tests are about the other rules
 
@@ -109,15 +110,44 @@ def test_the_by_path_walker_for_windows_keeps_to_the_same_rules(root: Path, tmp_
     _tree(outside, {"user.txt": "mine"})
     (root / "opt/vendor/product/junction").symlink_to(outside)
     result = deletion.Deletion(str(root / "opt/vendor/product"))
-    deletion._delete_by_path(root / "opt/vendor/product", result)
+    deletion._delete_by_path(root / "opt/vendor/product", result, winacl_standin.owner_of)
     assert result.ok and not (root / "opt/vendor/product").exists()
     assert (outside / "user.txt").exists()
     (root / "opt/link").symlink_to(outside)
     through = deletion.Deletion(str(root / "opt/link/user.txt"))
-    deletion._delete_by_path(root / "opt/link/user.txt", through)
+    deletion._delete_by_path(root / "opt/link/user.txt", through, winacl_standin.owner_of)
     assert not through.ok and (outside / "user.txt").exists()
 
 
 def test_a_root_that_is_not_there_is_reported_not_raised(tmp_path: Path) -> None:
     result = deletion.delete(tmp_path / "missing", "/opt/vendor", named=ANYTHING)
     assert not result.ok and result.kept[0][1]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another user needs root")
+def test_the_windows_walker_keeps_a_users_file_and_the_folders_holding_it(root: Path) -> None:
+    mine = root / "opt/vendor/product/data/notes.txt"
+    mine.write_text("a user's notes")
+    os.chown(mine, 4321, 4321)
+    result = deletion.Deletion(str(root / "opt/vendor/product"))
+    deletion._delete_by_path(root / "opt/vendor/product", result, winacl_standin.owner_of)
+    user = f"{winacl_standin.USER_DOMAIN}-4321"
+    assert result.kept == [(str(mine), f"it belongs to {user}, not to the system or the product")]
+    assert mine.read_text() == "a user's notes" and (root / "opt/vendor/product/data").is_dir()
+    assert not (root / "opt/vendor/product/bin").exists() and not (root / "opt/vendor/product/data/db").exists()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another user needs root")
+def test_the_windows_walker_trusts_the_targets_own_service_account_only(root: Path) -> None:
+    product = root / "opt/vendor/product"
+    for path in (product, *product.rglob("*")):
+        os.chown(path, 123, 123)  # a service's own account (NT SERVICE\<name> on Windows)
+    stranger = root / "opt/vendor/other"
+    _tree(stranger, {"f": "x"})
+    os.chown(stranger / "f", 124, 124)  # another service's file
+    owned = deletion.Deletion(str(product))
+    deletion._delete_by_path(product, owned, winacl_standin.owner_of)
+    assert owned.ok and not product.exists()
+    other = deletion.Deletion(str(stranger))
+    deletion._delete_by_path(stranger, other, winacl_standin.owner_of)
+    assert other.kept == [(str(stranger / "f"), "it belongs to S-1-5-80-124, not to the system or the product")]

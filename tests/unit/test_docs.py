@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from app.core.data.policy import load_policy
+from offramp.core.data.policy import load_policy
 from tests.conftest import REPO, run_cli
 
 README = (REPO / "README.md").read_text()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.core import eventlog
+from offramp.core import eventlog
 
 
 @pytest.fixture(autouse=True)

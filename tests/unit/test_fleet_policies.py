@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import yaml
 
-from app.core.data.catalogue import load_catalogue
-from app.core.export.fleet_policies import build_policies
-from app.core.scan.run import known_security_products
+from offramp.core.data.catalogue import load_catalogue
+from offramp.core.export.fleet_policies import build_policies
+from offramp.core.scan.run import known_security_products
 from tests.conftest import run_cli
 from tests.unit import test_osquery_pack as op
 

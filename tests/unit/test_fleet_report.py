@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from app.core import exitcodes
+from offramp.core import exitcodes
 from tests.conftest import run_cli
 
 

@@ -18,15 +18,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.core.data.catalogue import load_catalogue
-from app.core.fleet import render
-from app.core.fleet.relevance import RowFilter, known_products_everywhere
-from app.core.fleet.scan import FleetInputError, scan_fleet
-from app.core.fleet.verdicts import from_findings
-from app.core.output import fleet_html
-from app.core.scan import inventory as inv
-from app.core.scan.classifier import classify
-from app.core.scan.run import known_security_products
+from offramp.core.data.catalogue import load_catalogue
+from offramp.core.fleet import render
+from offramp.core.fleet.relevance import RowFilter, known_products_everywhere
+from offramp.core.fleet.scan import FleetInputError, scan_fleet
+from offramp.core.fleet.verdicts import from_findings
+from offramp.core.output import fleet_html
+from offramp.core.scan import inventory as inv
+from offramp.core.scan.classifier import classify
+from offramp.core.scan.run import known_security_products
 from tests.conftest import run_cli
 from tests.support.osquery_logs import HostSpec, noise_rows, profiles, write_host_log, write_log
 

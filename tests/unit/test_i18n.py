@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from app.core import i18n
-from app.core.i18n import PluralText, Text
-from app.core.migrate import statefile
+from offramp.core import i18n
+from offramp.core.i18n import PluralText, Text
+from offramp.core.migrate import statefile
 
 VERDICT_ONE = (
     "Result: {n} banned {vendor} product is installed. "
@@ -68,8 +68,8 @@ def test_russian_counts_take_cldrs_three_forms(n: int, russian: str) -> None:
 
 @pytest.mark.parametrize("days, russian", [(1, "1 день назад"), (3, "3 дня назад"), (795, "795 дней назад")])
 def test_how_long_ago_is_counted_in_the_readers_words(days: int, russian: str) -> None:
-    from app.core.data.catalogue import load_catalogue
-    from app.core.data.timeline import distance
+    from offramp.core.data.catalogue import load_catalogue
+    from offramp.core.data.timeline import distance
 
     event = load_catalogue(catalogue_id="kaspersky").headline_event()
     with i18n.language("ru"):
@@ -90,7 +90,7 @@ def test_dates_and_numbers_in_each_languages_forms() -> None:
 
 
 def test_the_headline_ends_one_sentence_whatever_the_dates_own_full_stop() -> None:
-    from app.core.data.catalogue import load_catalogue
+    from offramp.core.data.catalogue import load_catalogue
 
     catalogue = load_catalogue(catalogue_id="kaspersky")
     with i18n.language("ru"):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.core.scan.inventory import InventoryError, load
+from offramp.core.scan.inventory import InventoryError, load
 from tests.conftest import run_cli
 
 KES = {"name": "Kaspersky Endpoint Security for Windows", "publisher": "AO Kaspersky Lab"}

@@ -43,7 +43,7 @@ def imported_units(path: Path) -> set[str]:
             names = [alias.name for alias in node.names]
         for name in names:
             parts = name.split(".")
-            if parts[:2] == ["app", "core"] and len(parts) > 2:
+            if parts[:2] == ["offramp", "core"] and len(parts) > 2:
                 first = parts[2]
                 if (CORE / first).is_dir() or (CORE / f"{first}.py").is_file():
                     found.add(unit_of(first))
@@ -69,7 +69,7 @@ def test_the_check_sees_an_upward_import(tmp_path: Path) -> None:
     module = CORE / "scan" / "run.py"
     assert "migrate" not in imported_units(module)
     fake = tmp_path / "probe.py"
-    fake.write_text("def later():\n    from app.core.migrate import plan\n", encoding="utf-8")
+    fake.write_text("def later():\n    from offramp.core.migrate import plan\n", encoding="utf-8")
     assert imported_units(fake) == {"migrate"}
 
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from app.core.scan.collectors import macos
-from app.core.scan.collectors.scope import Scope
-from app.core.scan.run import run_scan
+from offramp.core.scan.collectors import macos
+from offramp.core.scan.collectors.scope import Scope
+from offramp.core.scan.run import run_scan
 from tests.conftest import run_cli
 from tests.support import macos_tree as mac
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from app.core.data.catalogue import load_catalogues
+from offramp.core.data.catalogue import load_catalogues
 
 APP = Path(__file__).resolve().parents[2] / "app"
 

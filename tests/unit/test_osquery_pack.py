@@ -27,14 +27,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.core.data.catalogue import Catalogue, NotBanned, Product, combine, load_catalogue, load_catalogues
-from app.core.data.osquery_tables import TABLES
-from app.core.export.osquery_pack import build_pack
-from app.core.export.osquery_regex import ExportError, ecmascript_patterns
-from app.core.export.osquery_sql import signature_terms
-from app.core.scan import inventory as inv
-from app.core.scan.classifier import classify
-from app.core.scan.matching import match_row, publisher_set
+from offramp.core.data.catalogue import Catalogue, NotBanned, Product, combine, load_catalogue, load_catalogues
+from offramp.core.data.osquery_tables import TABLES
+from offramp.core.export.osquery_pack import build_pack
+from offramp.core.export.osquery_regex import ExportError, ecmascript_patterns
+from offramp.core.export.osquery_sql import signature_terms
+from offramp.core.scan import inventory as inv
+from offramp.core.scan.classifier import classify
+from offramp.core.scan.matching import match_row, publisher_set
 from tests.conftest import run_cli
 
 NOW = dt.datetime(2026, 11, 29, tzinfo=dt.UTC)

@@ -8,9 +8,9 @@ import itertools
 
 import pytest
 
-from app.core.data.catalogue import load_catalogue
-from app.core.platform.packagestate import FLAGS, STATUSES, WANTS, DpkgStatus
-from app.core.scan.classifier import classify
+from offramp.core.data.catalogue import load_catalogue
+from offramp.core.platform.packagestate import FLAGS, STATUSES, WANTS, DpkgStatus
+from offramp.core.scan.classifier import classify
 
 CATALOGUE = load_catalogue(catalogue_id="kaspersky")
 NOW = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.core.data.catalogue import load_catalogue
-from app.core.output.page import Html, document, escape, html, join
-from app.core.output.report_html import render_report
-from app.core.output.walkthrough import render_walkthrough_html
+from offramp.core.data.catalogue import load_catalogue
+from offramp.core.output.page import Html, document, escape, html, join
+from offramp.core.output.report_html import render_report
+from offramp.core.output.walkthrough import render_walkthrough_html
 from tests.unit.test_report_html import successful_report
 
 HOSTILE = "<script>alert('x')</script> & \"q\""

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from app.core.data.catalogue import load_catalogues
-from app.core.data.patterns import Boundary, Cls, PatternError, Seq, check_pattern, parse_pattern
-from app.core.export.osquery_regex import ExportError, ecmascript_patterns
+from offramp.core.data.catalogue import load_catalogues
+from offramp.core.data.patterns import Boundary, Cls, PatternError, Seq, check_pattern, parse_pattern
+from offramp.core.export.osquery_regex import ExportError, ecmascript_patterns
 from tests.conftest import REPO
 
 
@@ -66,7 +66,8 @@ def test_a_dot_is_told_apart_from_the_class_it_stands_for() -> None:
 
 def test_validation_does_not_reach_up_into_the_export() -> None:
     code = (
-        "import sys\nimport app.core.data.validation\nprint(any(m.startswith('app.core.export') for m in sys.modules))"
+        "import sys\nimport offramp.core.data.validation\n"
+        "print(any(m.startswith('offramp.core.export') for m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -10,12 +10,12 @@ import datetime as dt
 
 import pytest
 
-from app.core.data.catalogue import load_catalogue
-from app.core.data.policy import Policy
-from app.core.data.replacements import Replacement, find_replacement
-from app.core.migrate.plan import Plan, PlanError, make_plan
-from app.core.scan.classifier import classify
-from app.core.scan.findings import Findings
+from offramp.core.data.catalogue import load_catalogue
+from offramp.core.data.policy import Policy
+from offramp.core.data.replacements import Replacement, find_replacement
+from offramp.core.migrate.plan import Plan, PlanError, make_plan
+from offramp.core.scan.classifier import classify
+from offramp.core.scan.findings import Findings
 
 CATALOGUE = load_catalogue(catalogue_id="kaspersky")
 NOW = dt.datetime(2026, 11, 29, tzinfo=dt.UTC)
@@ -156,6 +156,16 @@ def test_a_removal_that_needs_a_restart_gets_one_step_before_the_clean_up() -> N
     assert p.step("reboot").params == {"when": "required"}
     assert kinds(p).index("reboot") == kinds(p).index("cleanup") - 1
     assert "reboot" not in kinds(plan(linux(), None))
+
+
+def test_a_policy_can_ask_for_a_restart_after_the_removals_where_no_uninstaller_needs_one() -> None:
+    asked = Policy(reboot_after_removal=True)
+    p = plan(linux(), None, asked)
+    assert p.step("reboot").params == {"when": "required"} and "policy" in p.step("reboot").detail
+    assert kinds(p).index("reboot") == kinds(p).index("cleanup") - 1
+    # Where a removal already needs one, it stays that removal's restart; with nothing removed there is none.
+    assert "policy" not in plan(windows(), None, asked).step("reboot").detail
+    assert "reboot" not in kinds(plan(linux([]), None, asked))
 
 
 def test_the_policy_keeps_what_it_is_told_to_keep_and_says_so() -> None:

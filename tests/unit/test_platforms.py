@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app.core.data import platforms
+from offramp.core.data import platforms
 
 APP = Path(__file__).resolve().parents[2] / "app"
 

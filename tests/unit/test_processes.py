@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from app.core.scan.collectors import processes
+from offramp.core.scan.collectors import processes
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 

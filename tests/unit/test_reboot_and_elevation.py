@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.core import exitcodes
-from app.core.data.policy import Policy
-from app.core.migrate.runner import Runner
+from offramp.core import exitcodes
+from offramp.core.data.policy import Policy
+from offramp.core.migrate.runner import Runner
 from tests.unit.test_uninstall_faults import FakeMsiexec, make_context
 
 
@@ -19,7 +19,7 @@ class Tools(FakeMsiexec):
         self.other: list[list[str]] = []
 
     def run(self, argv, **kwargs):
-        from app.core.platform.commands import CommandResult
+        from offramp.core.platform.commands import CommandResult
 
         if argv[0] in ("reg.exe", "shutdown.exe"):
             self.other.append(list(argv))
@@ -81,8 +81,8 @@ def test_a_restart_no_removal_asked_for_is_skipped_not_ticked(tmp_path: Path) ->
 
 
 def test_a_built_in_replacement_is_not_ticked_as_checked_before_the_removal(tmp_path: Path) -> None:
-    from app.core.migrate.plan import Step
-    from app.core.migrate.steps import ALREADY
+    from offramp.core.migrate.plan import Step
+    from offramp.core.migrate.steps import ALREADY
 
     ctx = make_context(tmp_path, Tools(tmp_path))
     builtin = Step("stage.defender", "stage", "Check Defender is on this computer", params={"method": "builtin"})

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.core.migrate import journal, statefile
-from app.core.migrate.journal import Journal
-from app.core.migrate.recorderrors import RecordDamaged, RecordUnusable
-from app.core.migrate.statefile import MigrationState, StepRecord
+from offramp.core.migrate import journal, statefile
+from offramp.core.migrate.journal import Journal
+from offramp.core.migrate.recorderrors import RecordDamaged, RecordUnusable
+from offramp.core.migrate.statefile import MigrationState, StepRecord
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "records" / "v1"
 
@@ -177,9 +177,9 @@ def test_a_one_byte_edit_anywhere_is_caught(tmp_path_factory: pytest.TempPathFac
 def test_the_lock_admits_one_holder_and_names_it(tmp_path: Path) -> None:
     import os
 
-    from app.core import exitcodes
-    from app.core.migrate.recorderrors import MigrationLocked
-    from app.core.migrate.runlock import RunLock
+    from offramp.core import exitcodes
+    from offramp.core.migrate.recorderrors import MigrationLocked
+    from offramp.core.migrate.runlock import RunLock
 
     first = RunLock(tmp_path / "migration.lock").acquire()
     with pytest.raises(MigrationLocked, match=f"process {os.getpid()}") as refused:
@@ -192,8 +192,8 @@ def test_the_lock_admits_one_holder_and_names_it(tmp_path: Path) -> None:
 
 
 def test_the_report_is_one_typed_record_with_the_journal_head(tmp_path: Path) -> None:
-    from app.core.migrate import report
-    from app.core.migrate.runner import Runner
+    from offramp.core.migrate import report
+    from offramp.core.migrate.runner import Runner
     from tests.unit.test_uninstall_faults import FakeMsiexec, make_context
 
     ctx = make_context(tmp_path, FakeMsiexec(tmp_path))

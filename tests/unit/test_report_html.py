@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from app.core.output.report_html import ReportError, load_report, outcome_line, render_report
+from offramp.core.output.report_html import ReportError, load_report, outcome_line, render_report
 from tests.conftest import run_cli
 
 EVIL = "Kaspersky <script>alert('x')</script> & \"Friends\""
@@ -266,7 +266,7 @@ def test_a_partial_report_still_renders() -> None:
 def test_a_real_runner_report_renders(tmp_path: Path) -> None:
     # The same helpers the uninstall-fault tests use: a Windows machine with KES and Network Agent, and a
     # stand-in msiexec that fails with 1603, so the report comes from the real runner and report builder.
-    from app.core.migrate.runner import Runner
+    from offramp.core.migrate.runner import Runner
     from tests.unit.test_uninstall_faults import FakeMsiexec, make_context
 
     fake = FakeMsiexec(tmp_path)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.core.data.catalogue import Catalogue, load_catalogue
-from app.core.scan.collectors.scope import scope_from
+from offramp.core.data.catalogue import Catalogue, load_catalogue
+from offramp.core.scan.collectors.scope import scope_from
 
 CATALOGUE = load_catalogue(catalogue_id="kaspersky")
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from app.core.data.policy import Policy
-from app.core.migrate.secrets import SecretsError, gather, needed_for
+from offramp.core.data.policy import Policy
+from offramp.core.migrate.secrets import SecretsError, gather, needed_for
 
 
 def test_only_what_the_plan_needs_is_read() -> None:
@@ -57,12 +57,12 @@ def test_from_a_prompt_and_never_in_silent_mode() -> None:
 
 
 def test_a_bad_password_file_stops_the_session_with_words_not_a_traceback(tmp_path: Path) -> None:
-    from app.core.data.catalogue import load_catalogue
-    from app.core.migrate import session
-    from app.core.migrate.context import Options
-    from app.core.migrate.journal import Journal
-    from app.core.migrate.plan import Plan, Step
-    from app.core.migrate.statefile import MigrationState
+    from offramp.core.data.catalogue import load_catalogue
+    from offramp.core.migrate import session
+    from offramp.core.migrate.context import Options
+    from offramp.core.migrate.journal import Journal
+    from offramp.core.migrate.plan import Plan, Step
+    from offramp.core.migrate.statefile import MigrationState
 
     secrets = tmp_path / "passwords.yaml"
     secrets.write_text("kes_pasword: typo\n")

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from app.core import paths
-from app.core.data.replacements import load_replacements
-from app.core.data.validation import problems_in, yaml_files
-from app.core.data.yamlstrict import load
+from offramp.core import paths
+from offramp.core.data.replacements import load_replacements
+from offramp.core.data.validation import problems_in, yaml_files
+from offramp.core.data.yamlstrict import load
 
 SHIPPED = sorted(yaml_files([paths.playbooks_dir()]))
 
@@ -47,8 +47,8 @@ def test_every_claim_has_a_source_and_a_verified_date() -> None:
 def test_a_broken_shipped_file_still_gets_a_precise_error(tmp_path, monkeypatch) -> None:
     import shutil
 
-    from app.core.data.catalogue import load_catalogue
-    from app.core.data.validation import InvalidPlaybook
+    from offramp.core.data.catalogue import load_catalogue
+    from offramp.core.data.validation import InvalidPlaybook
 
     fake_root = tmp_path / "data"
     shutil.copytree(paths.playbooks_dir(), fake_root / "playbooks")

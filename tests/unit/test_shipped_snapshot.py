@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from app.core import paths
-from app.core.data import catalogue, replacements, shipped
-from app.core.data.validation import InvalidPlaybook
+from offramp.core import paths
+from offramp.core.data import catalogue, replacements, shipped
+from offramp.core.data.validation import InvalidPlaybook
 from tests.conftest import REPO
 
 
@@ -51,8 +51,8 @@ def test_each_folder_gets_a_snapshot_of_its_own_files_when_first_read(playbooks:
 def test_a_current_snapshot_is_read_without_the_yaml_parser() -> None:
     shipped.compile_snapshots()
     code = (
-        "import sys\nfrom app.core.data.catalogue import load_catalogue\nfrom app.core.data.replacements import "
-        "load_replacements\nc = load_catalogue(catalogue_id='kaspersky')\n"
+        "import sys\nfrom offramp.core.data.catalogue import load_catalogue\n"
+        "from offramp.core.data.replacements import load_replacements\nc = load_catalogue(catalogue_id='kaspersky')\n"
         "r = load_replacements(include_test_only=True)\n"
         "print(c.vendor.name, len(r), 'yaml' in sys.modules, 'jsonschema' in sys.modules)"
     )

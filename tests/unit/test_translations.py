@@ -24,7 +24,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
-from app.core import i18n
+from offramp.core import i18n
 from tests.conftest import REPO, run_cli
 
 sys.path.insert(0, str(REPO / "tools"))

@@ -17,19 +17,19 @@ from typing import Any
 
 import pytest
 
-from app.core import eventlog, exitcodes
-from app.core.data.catalogue import load_catalogue
-from app.core.data.policy import Policy
-from app.core.migrate.context import Context, Options
-from app.core.migrate.journal import Journal
-from app.core.migrate.plan import make_plan
-from app.core.migrate.runner import Runner
-from app.core.migrate.statefile import MigrationState
-from app.core.migrate.steps import act_uninstall
-from app.core.platform import commands, msi
-from app.core.platform.registry import MemoryRegistry
-from app.core.platform.windows import WindowsBackend
-from app.core.scan.classifier import classify
+from offramp.core import eventlog, exitcodes
+from offramp.core.data.catalogue import load_catalogue
+from offramp.core.data.policy import Policy
+from offramp.core.migrate.context import Context, Options
+from offramp.core.migrate.journal import Journal
+from offramp.core.migrate.plan import make_plan
+from offramp.core.migrate.runner import Runner
+from offramp.core.migrate.statefile import MigrationState
+from offramp.core.migrate.steps import act_uninstall
+from offramp.core.platform import commands, msi
+from offramp.core.platform.registry import MemoryRegistry
+from offramp.core.platform.windows import WindowsBackend
+from offramp.core.scan.classifier import classify
 
 CATALOGUE = load_catalogue(catalogue_id="kaspersky")
 UNINSTALL = "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall"
@@ -98,8 +98,8 @@ def machine() -> MemoryRegistry:
 def make_context(
     tmp_path: Path, fake: FakeMsiexec, secrets: dict[str, str] | None = None, timeout: float = 60
 ) -> Context:
-    from app.core.scan.collectors import windows
-    from app.core.scan.collectors.scope import scope_from
+    from offramp.core.scan.collectors import windows
+    from offramp.core.scan.collectors.scope import scope_from
 
     registry = machine()
     findings = classify(CATALOGUE, windows.collect(registry, scope_from(CATALOGUE)))
@@ -206,7 +206,7 @@ def interactive(ctx: Context, prompt) -> None:
 
 
 def test_a_password_is_asked_only_after_the_removal_was_refused(tmp_path: Path) -> None:
-    from app.core.migrate.steps import act_uninstall
+    from offramp.core.migrate.steps import act_uninstall
 
     fake = FakeMsiexec(tmp_path)
     asked: list[str] = []
@@ -230,7 +230,7 @@ def test_a_password_is_asked_only_after_the_removal_was_refused(tmp_path: Path) 
 
 
 def test_there_is_no_password_ends_as_a_blocked_removal(tmp_path: Path) -> None:
-    from app.core.migrate.steps import act_uninstall
+    from offramp.core.migrate.steps import act_uninstall
 
     fake = FakeMsiexec(tmp_path)
     fake.code = 1603

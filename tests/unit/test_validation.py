@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app.core.data.validation import InvalidPlaybook, check_pattern, load_checked, validate_paths
+from offramp.core.data.validation import InvalidPlaybook, check_pattern, load_checked, validate_paths
 
 GOOD = """\
 kind: replacement

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.core.output.report_html import outcome_line
-from app.core.output.verdict import verdict
+from offramp.core.output.report_html import outcome_line
+from offramp.core.output.verdict import verdict
 
 
 def report(**kw):

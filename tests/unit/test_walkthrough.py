@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from app.core.data.catalogue import load_catalogue
-from app.core.data.replacements import find_replacement
-from app.core.output import walkthrough as wt
-from app.core.output.walkthrough import (
+from offramp.core.data.catalogue import load_catalogue
+from offramp.core.data.replacements import find_replacement
+from offramp.core.output import walkthrough as wt
+from offramp.core.output.walkthrough import (
     WalkthroughError,
     render_walkthrough_html,
     render_walkthrough_text,
@@ -20,7 +20,7 @@ from app.core.output.walkthrough import (
 from tests.conftest import run_cli
 
 CATALOGUE = load_catalogue(catalogue_id="kaspersky")
-# The order app.core.migrate.plan.make_plan builds; a walkthrough section may never go back in it.
+# The order offramp.core.migrate.plan.make_plan builds; a walkthrough section may never go back in it.
 PLAN_ORDER = ["preflight", "rescue", "stage", "uninstall", "reboot", "cleanup", "install", "verify", "rescan", "report"]
 
 

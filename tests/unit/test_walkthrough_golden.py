@@ -17,10 +17,10 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from app.core import i18n
-from app.core.data.catalogue import Catalogue, combine, load_catalogues
-from app.core.data.replacements import load_replacements
-from app.core.output.walkthrough import WalkthroughError, render_walkthrough_html, render_walkthrough_text
+from offramp.core import i18n
+from offramp.core.data.catalogue import Catalogue, combine, load_catalogues
+from offramp.core.data.replacements import load_replacements
+from offramp.core.output.walkthrough import WalkthroughError, render_walkthrough_html, render_walkthrough_text
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "walkthrough"
 DIGESTS = FIXTURES / "digests.json"

@@ -5,9 +5,9 @@ The same code runs against the real registry in Windows CPython under Wine (test
 
 from __future__ import annotations
 
-from app.core.platform.registry import MemoryRegistry
-from app.core.scan.collectors import windows
-from app.core.scan.collectors.scope import Scope
+from offramp.core.platform.registry import MemoryRegistry
+from offramp.core.scan.collectors import windows
+from offramp.core.scan.collectors.scope import Scope
 
 HKLM_UNINSTALL = "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall"
 WOW_UNINSTALL = "HKEY_LOCAL_MACHINE\\SOFTWARE\\WOW6432Node\\Microsoft\\Windows\\CurrentVersion\\Uninstall"

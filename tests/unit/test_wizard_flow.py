@@ -6,12 +6,12 @@ import datetime as dt
 
 import pytest
 
-from app.core.data.catalogue import load_catalogue
-from app.core.migrate.statefile import MigrationState, StepRecord
-from app.core.scan.classifier import classify
-from app.core.scan.inventory import Source
-from app.core.scan.run import ScanResult
-from app.core.wizard_flow import NUMBERED, WizardModel
+from offramp.core.data.catalogue import load_catalogue
+from offramp.core.migrate.statefile import MigrationState, StepRecord
+from offramp.core.scan.classifier import classify
+from offramp.core.scan.inventory import Source
+from offramp.core.scan.run import ScanResult
+from offramp.core.wizard_flow import NUMBERED, WizardModel
 
 CATALOGUE = load_catalogue(catalogue_id="kaspersky")
 
@@ -159,8 +159,8 @@ def _linux_with_kesl() -> WizardModel:
 
 
 def test_the_wizard_plans_what_the_command_line_plans_from_the_same_findings() -> None:
-    from app.core.migrate import session
-    from app.core.migrate.context import Options
+    from offramp.core.migrate import session
+    from offramp.core.migrate.context import Options
 
     model = _linux_with_kesl()
     assert model.scan is not None
@@ -176,7 +176,7 @@ def test_the_wizard_plans_what_the_command_line_plans_from_the_same_findings() -
 def test_the_session_runs_the_plan_the_wizard_showed(private_home) -> None:
     import dataclasses
 
-    from app.core.migrate import session
+    from offramp.core.migrate import session
 
     model = _linux_with_kesl()
     options = dataclasses.replace(model.options(), dry_run=True)
@@ -188,7 +188,7 @@ def test_the_session_runs_the_plan_the_wizard_showed(private_home) -> None:
 
 
 def test_a_clean_scan_gives_the_session_nothing_to_run(private_home) -> None:
-    from app.core.migrate import session
+    from offramp.core.migrate import session
 
     model = WizardModel(support_code="AAA-AAA", platform="linux")
     model.scan = scanned("linux")

@@ -10,8 +10,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.core.data import yamlstrict
-from app.core.data.yamlstrict import YamlError, load
+from offramp.core.data import yamlstrict
+from offramp.core.data.yamlstrict import YamlError, load
 
 
 def write(tmp_path: Path, content: str | bytes, name: str = "f.yaml") -> Path:

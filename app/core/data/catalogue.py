@@ -14,7 +14,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from app.core import paths
+from offramp.core import paths
 
 
 class Event(NamedTuple):
@@ -145,8 +145,8 @@ class Catalogue(NamedTuple):
         return self.headline.text.format(vendor=self.vendor.name, date=date)
 
     def headline_shown(self) -> str:
-        """The headline in the reader's language (app.core.i18n), its date written their way (ISO in English)."""
-        from app.core.i18n import _, format_date
+        """The headline in the reader's language (offramp.core.i18n), its date written their way (ISO in English)."""
+        from offramp.core.i18n import _, format_date
 
         event = self.headline_event()
         if not self.headline.text:
@@ -307,7 +307,7 @@ def combine(catalogues: tuple[Catalogue, ...]) -> Catalogue:
 
 def load_catalogues(only: str | None = None) -> tuple[Catalogue, ...]:
     """Every shipped catalogue, in id order, or only the one whose id is `only`."""
-    from app.core.data.shipped import load_shipped
+    from offramp.core.data.shipped import load_shipped
 
     shipped = tuple(sorted(load_shipped("banned", from_data), key=lambda c: c.id))
     if not shipped:
@@ -331,7 +331,7 @@ def load_catalogue(path: Path | None = None, *, catalogue_id: str | None = None)
         if len(shipped) != 1:
             raise ValueError(f"several catalogues are shipped ({', '.join(c.id for c in shipped)}): name one")
         return shipped[0]
-    from app.core.data.validation import load_checked
+    from offramp.core.data.validation import load_checked
 
     doc = load_checked(path, expect_kind="banned-catalogue")
     return from_data(doc.data, Path(path))

@@ -7,7 +7,7 @@ Columns are the subset of osquery's schema Offramp reads or reports.
 
 from __future__ import annotations
 
-from app.core.data import platforms
+from offramp.core.data import platforms
 
 ALL = platforms.ALL
 

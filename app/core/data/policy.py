@@ -1,4 +1,4 @@
-"""The admin policy: which replacement per platform, whether restarts are allowed, where passwords come from.
+"""The admin policy: which replacement per platform, restarts, where passwords come from.
 
 A YAML file validated like the playbooks (playbooks/schema/policy.schema.json). Without a file the
 defaults are those of a careful person at the keyboard: remove every banned product found, allow no
@@ -11,13 +11,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.core.data.validation import load_checked
+from offramp.core.data.validation import load_checked
 
 
 @dataclass(frozen=True)
 class Policy:
     replacement: dict[str, str] = field(default_factory=dict)  # platform -> playbook id
     reboot_allowed: bool = False
+    # A restart after the removals even when no uninstaller asked for one: some admins want the old product's
+    # drivers or kernel modules unloaded before the replacement goes in.
+    reboot_after_removal: bool = False
     password_source: str = "prompt"  # prompt, env, file, none
     password_file: str | None = None
     password_env: dict[str, str] = field(
@@ -54,6 +57,7 @@ def from_data(data: dict[str, Any], source: str) -> Policy:
     return Policy(
         replacement=dict(data.get("replacement", {})),
         reboot_allowed=bool(data.get("reboot", {}).get("allowed", False)),
+        reboot_after_removal=bool(data.get("reboot", {}).get("after_removal", False)),
         password_source=passwords.get("source", "prompt"),
         password_file=passwords.get("file"),
         password_env={**defaults.password_env, **passwords.get("env", {})},

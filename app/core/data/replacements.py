@@ -92,7 +92,7 @@ def from_data(data: dict[str, Any], path: Path) -> Replacement:
 
 def load_replacement(path: Path) -> Replacement:
     """One playbook an admin or a test supplies: input, so validated in full."""
-    from app.core.data.validation import load_checked
+    from offramp.core.data.validation import load_checked
 
     doc = load_checked(path, expect_kind="replacement")
     return from_data(doc.data, Path(path))
@@ -101,12 +101,31 @@ def load_replacement(path: Path) -> Replacement:
 def load_replacements(folder: Path | None = None, *, include_test_only: bool = False) -> list[Replacement]:
     """Every replacement playbook in a folder (default: the shipped ones), sorted by name."""
     if folder is None:
-        from app.core.data.shipped import load_shipped
+        from offramp.core.data.shipped import load_shipped
 
         found = load_shipped("replacements", from_data)
     else:  # an admin's or a test's own playbooks: input, so validated in full
         found = [load_replacement(p) for p in sorted(folder.glob("*.yaml"))]
     return sorted((r for r in found if include_test_only or not r.test_only), key=lambda r: r.name.lower())
+
+
+def current_replacements(*, include_test_only: bool = False) -> list[Replacement]:
+    """The replacements on offer: the shipped playbooks, each replaced by the one a signed update took for its
+    id (as `find_replacement` prefers it), and any the updates added. An update file that no longer
+    validates is left out, so the shipped playbook stands, as it would if the update had not happened."""
+    from offramp.core import eventlog, paths
+    from offramp.core.data.validation import InvalidPlaybook
+
+    by_id = {r.id: r for r in load_replacements(include_test_only=True)}
+    for path in sorted((paths.playbook_updates_dir() / "replacements").glob("*.yaml")):
+        try:
+            updated = load_replacement(path)
+        except (InvalidPlaybook, OSError) as exc:
+            eventlog.event("playbooks.update.unusable", f"{path.name} is not used: {exc}", console=False)
+            continue
+        by_id[updated.id] = updated
+    found = (r for r in by_id.values() if include_test_only or not r.test_only)
+    return sorted(found, key=lambda r: r.name.lower())
 
 
 def find_replacement(ref: str, *, include_test_only: bool = True) -> Replacement:
@@ -115,7 +134,7 @@ def find_replacement(ref: str, *, include_test_only: bool = True) -> Replacement
     if candidate.suffix in (".yaml", ".yml") and candidate.exists():
         return load_replacement(candidate)
     if _ID.match(ref):
-        from app.core import paths
+        from offramp.core import paths
 
         # A playbook from the signed update repository wins over the shipped one (the update never
         # takes one older than the shipped file); it is input, so validated in full.

@@ -6,7 +6,7 @@ kept in JSON beside them, one file per folder (playbooks/compiled/banned.json an
 the wizard's first page reads only the catalogue's), with the size and CRC-32 of each YAML file it came
 from. A file whose size or checksum no longer matches is parsed from YAML again and the
 snapshot rewritten, so an edited playbook takes effect on the next start, as with Python's bytecode
-cache. The frozen build compiles the snapshot when it is built (`python -m app.core.data.shipped`).
+cache. The frozen build compiles the snapshot when it is built (`python -m offramp.core.data.shipped`).
 
 Trust: the snapshot sits in the same folder as the YAML it mirrors and has the same owner, so it is
 trusted exactly as much as the shipped YAML. The checksum notices edits; it is not a signature. A
@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from app.core import paths
+from offramp.core import paths
 
 T = TypeVar("T")
 
@@ -73,7 +73,7 @@ def _read_snapshot(root: Path, folder: str) -> dict[str, Any]:
 
 def _parse(path: Path) -> Any:
     """The file's data, or None when it is not readable YAML (the validating load then says why)."""
-    from app.core.data.yamlstrict import YamlError, load
+    from offramp.core.data.yamlstrict import YamlError, load
 
     try:
         return load(path, trusted=True).data
@@ -83,7 +83,7 @@ def _parse(path: Path) -> Any:
 
 def _write_snapshot(root: Path, folder: str, files: dict[str, Any]) -> bool:
     """Replaces the snapshot atomically; False (and nothing changed) when the folder is not writable."""
-    from app.core import atomicfile  # only when writing: a normal start reads
+    from offramp.core import atomicfile  # only when writing: a normal start reads
 
     target = snapshot_path(root, folder)
     try:
@@ -143,7 +143,7 @@ def load_shipped(folder: str, build: Callable[[dict[str, Any], Path], T], root: 
                 raise ValueError("not parsed")
             out.append(build(entry["data"], path))
         except _SHAPE_ERRORS:
-            from app.core.data.validation import load_checked
+            from offramp.core.data.validation import load_checked
 
             data = load_checked(path).data  # raises InvalidPlaybook, naming file, line and field
             out.append(build(data, path))
@@ -175,7 +175,7 @@ def compile_snapshots(root: Path | None = None) -> list[Path]:
         for path in _shipped_files(root, folder):
             data = _parse(path)
             if data is None:
-                from app.core.data.validation import load_checked
+                from offramp.core.data.validation import load_checked
 
                 load_checked(path)  # raises InvalidPlaybook, naming the file and line
             files[path.name] = {"stamp": _stamp(path.read_bytes()), "data": data}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import NamedTuple
 
-from app.core.data.catalogue import Catalogue, Event
+from offramp.core.data.catalogue import Catalogue, Event
 
 
 class Distance(NamedTuple):
@@ -14,7 +14,7 @@ class Distance(NamedTuple):
 
     def phrase(self) -> str:
         """'613 days ago', 'today', 'in 3 days', in the reader's language (the JSON keeps the number)."""
-        from app.core.i18n import _, ngettext
+        from offramp.core.i18n import _, ngettext
 
         if self.days == 0:
             return _("today")

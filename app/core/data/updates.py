@@ -35,7 +35,7 @@ class UpdateResult:
 
 
 def _verified_on(path: Path) -> dt.date | None:
-    from app.core.data.validation import load_checked
+    from offramp.core.data.validation import load_checked
 
     data = load_checked(path).data
     value = data.get("verified_on") if isinstance(data, dict) else None
@@ -47,15 +47,15 @@ def update(repository_url: str, trusted_root: Path, folder: Path, *, shipped: Pa
     from tuf.api import exceptions
     from tuf.ngclient import Updater
 
-    from app.core import paths
-    from app.core.data.validation import InvalidPlaybook, load_checked
+    from offramp.core import paths
+    from offramp.core.data.validation import InvalidPlaybook, load_checked
 
     shipped = shipped or paths.playbooks_dir()
     folder = Path(folder)
     metadata_dir = folder / "tuf-metadata"
     download_dir = folder / "tuf-downloads"
     for directory in (metadata_dir, download_dir):
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        paths.make_dirs(directory)
     base = repository_url.rstrip("/")
     updater = Updater(
         metadata_dir=str(metadata_dir),
@@ -86,7 +86,7 @@ def update(repository_url: str, trusted_root: Path, folder: Path, *, shipped: Pa
                     result.skipped.append(f"{name}: older than the shipped playbook ({new} < {old})")
                     continue
             target = folder / name
-            target.parent.mkdir(parents=True, exist_ok=True)
+            paths.make_dirs(target.parent)
             shutil.copyfile(path, target)
             result.taken.append(name)
     except exceptions.RepositoryError as exc:

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from app.core import paths
-from app.core.data.osquery_tables import TABLES, platforms_of
-from app.core.data.patterns import check_pattern
-from app.core.data.yamlstrict import Document, Path_, Position, YamlError, load
+from offramp.core import paths
+from offramp.core.data.osquery_tables import TABLES, platforms_of
+from offramp.core.data.patterns import check_pattern
+from offramp.core.data.yamlstrict import Document, Path_, Position, YamlError, load
 
 T = TypeVar("T")
 
@@ -272,7 +272,7 @@ def _download_name_problems(doc: Document) -> Iterator[Problem]:
     """A download's file is staged under the last part of its URL's path: that must be a plain file name."""
     from urllib.parse import urlsplit
 
-    from app.core.urls import filename_problem
+    from offramp.core.urls import filename_problem
 
     for platform, methods in (doc.data.get("install") or {}).items():
         for i, method in enumerate(methods or []):

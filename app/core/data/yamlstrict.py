@@ -92,7 +92,7 @@ def _pos(mark: Any) -> Position:
 def read_text(path: Path) -> str:
     """Reads a file as UTF-8 text, refusing what is too big, not a regular file or not text before any parsing
     starts (app/core/inputs.py: opened once, checked through the open handle, never read past the cap)."""
-    from app.core import inputs
+    from offramp.core import inputs
 
     try:
         raw, _ = inputs.read_bytes(path, MAX_BYTES)

@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from app.core.data import platforms
-from app.core.data.catalogue import Catalogue
-from app.core.export.osquery_sql import signature_terms
+from offramp.core.data import platforms
+from offramp.core.data.catalogue import Catalogue
+from offramp.core.export.osquery_sql import signature_terms
 
 # dpkg keeps a removed package's row with its configuration ("deinstall ok config-files"): not installed.
 INSTALLED_ONLY = {"deb_packages": "status LIKE '% installed' AND status NOT LIKE 'deinstall %'"}

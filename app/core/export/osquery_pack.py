@@ -22,12 +22,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from app.core.data import platforms
-from app.core.data.catalogue import Catalogue
-from app.core.data.osquery_tables import PATH_COLUMNS, TABLES, platforms_of
-from app.core.export.osquery_sql import ExportError, root_terms, signature_terms
-from app.core.scan.implied import implied
-from app.core.scan.inventory import PACK_NAME
+from offramp.core.data import platforms
+from offramp.core.data.catalogue import Catalogue
+from offramp.core.data.osquery_tables import PATH_COLUMNS, TABLES, platforms_of
+from offramp.core.export.osquery_sql import ExportError, root_terms, signature_terms
+from offramp.core.scan.implied import implied
+from offramp.core.scan.inventory import PACK_NAME
 
 __all__ = ["DEFAULT_INTERVAL", "ExportError", "build_pack"]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from app.core.data.patterns import Alt, Boundary, Cat, Cls, Empty, Lit, Node, PatternError, Rep, Seq, parse_pattern
+from offramp.core.data.patterns import Alt, Boundary, Cat, Cls, Empty, Lit, Node, PatternError, Rep, Seq, parse_pattern
 
 REGEX_MAX_BYTES = 256  # osquery's hidden --regex_max_size default: a longer pattern is an SQL error
 

@@ -47,9 +47,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from app.core.data.osquery_tables import COMMAND_COLUMNS, TABLES
-from app.core.data.patterns import Alt, Boundary, Cat, Cls, Empty, Lit, Node, Rep, Seq
-from app.core.export.osquery_regex import WIDE_CATEGORIES, ExportError, ecmascript_patterns, parsed
+from offramp.core.data.osquery_tables import COMMAND_COLUMNS, TABLES
+from offramp.core.data.patterns import Alt, Boundary, Cat, Cls, Empty, Lit, Node, Rep, Seq
+from offramp.core.export.osquery_regex import WIDE_CATEGORIES, ExportError, ecmascript_patterns, parsed
 
 MAX_VARIANTS = 16  # literal paths one pattern may expand to before its variable parts become globs
 MIN_RECURSIVE_DEPTH = 2  # fixed folders required in front of a recursive '%%' glob

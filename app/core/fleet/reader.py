@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.core.fleet.relevance import RowFilter
-from app.core.scan import results_log
-from app.core.scan.results_log import Row, TableState
+from offramp.core.fleet.relevance import RowFilter
+from offramp.core.scan import results_log
+from offramp.core.scan.results_log import Row, TableState
 
 CHUNK_BYTES = 8 * 1024 * 1024
 BOM = b"\xef\xbb\xbf"
@@ -153,8 +153,8 @@ def init_worker() -> None:
     """Loads the catalogue once per worker process (and in this process when it works alone)."""
     global _FILTER
     if _FILTER is None:
-        from app.core.data.catalogue import combine, load_catalogues
-        from app.core.fleet.relevance import known_products_everywhere
+        from offramp.core.data.catalogue import combine, load_catalogues
+        from offramp.core.fleet.relevance import known_products_everywhere
 
         _FILTER = RowFilter(combine(load_catalogues()), known_products_everywhere())
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from app.core.data.catalogue import Catalogue
-from app.core.data.osquery_tables import COMMAND_COLUMNS, PATH_COLUMNS
-from app.core.scan.classifier import Signature, SignatureIndex
-from app.core.scan.implied import implied
-from app.core.scan.matching import image_path, is_under, match_certainty, publisher_set
+from offramp.core.data.catalogue import Catalogue
+from offramp.core.data.osquery_tables import COMMAND_COLUMNS, PATH_COLUMNS
+from offramp.core.scan.classifier import Signature, SignatureIndex
+from offramp.core.scan.implied import implied
+from offramp.core.scan.matching import image_path, is_under, match_certainty, publisher_set
 
 ALWAYS_KEPT = frozenset({"windows_security_products"})  # the classifier lists every antivirus it reports
 PLATFORMS = ("windows", "darwin", "linux")
@@ -93,6 +93,6 @@ def _path(table: str, column: str, value: Any) -> str:
 
 def known_products_everywhere() -> list[tuple[str, str, dict[str, Any]]]:
     """Replacement presence signatures of every platform (a row's table says which platform it can be on)."""
-    from app.core.scan.run import known_security_products
+    from offramp.core.scan.run import known_security_products
 
     return [sig for platform in PLATFORMS for sig in known_security_products(platform)]

@@ -6,8 +6,8 @@ import csv
 import io
 from typing import Any
 
-from app.core.fleet.scan import FleetResult
-from app.core.fleet.verdicts import HostVerdict
+from offramp.core.fleet.scan import FleetResult
+from offramp.core.fleet.verdicts import HostVerdict
 
 VERDICT_WORDS = {
     "banned-installed": "banned software installed",

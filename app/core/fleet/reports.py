@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from app.core import exitcodes
+from offramp.core import exitcodes
 
 STATES = ("failed", "unreadable", "in progress", "needs restart", "retry later", "finished", "dry run")
 RESTART = (exitcodes.REBOOT_REQUIRED, exitcodes.REBOOT_STARTED)
@@ -43,7 +43,7 @@ def _host(path: Path, hint: str | None, written: str | None) -> str:
 def read_one(path: Path, hint: str | None = None) -> Migration:
     """One report, read by the migration's own reader; `hint` is the machine's name in the folder it was
     collected into (see `expand`)."""
-    from app.core.migrate.report import ReportShapeError, from_json
+    from offramp.core.migrate.report import ReportShapeError, from_json
 
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

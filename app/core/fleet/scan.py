@@ -14,10 +14,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.core.fleet import reader, verdicts
-from app.core.fleet.reader import Fleet
-from app.core.fleet.summary import Summary, summarise
-from app.core.fleet.verdicts import HostInput, HostVerdict
+from offramp.core.fleet import reader, verdicts
+from offramp.core.fleet.reader import Fleet
+from offramp.core.fleet.summary import Summary, summarise
+from offramp.core.fleet.verdicts import HostInput, HostVerdict
 
 STALE_DAYS = 7
 DAY = 86_400

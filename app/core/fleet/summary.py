@@ -7,10 +7,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from app.core.fleet.verdicts import VERDICT_ORDER, HostVerdict, iso
+from offramp.core.fleet.verdicts import VERDICT_ORDER, HostVerdict, iso
 
 if TYPE_CHECKING:
-    from app.core.fleet.reader import Fleet
+    from offramp.core.fleet.reader import Fleet
 
 
 @dataclass

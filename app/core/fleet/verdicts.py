@@ -14,7 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from app.core.scan.findings import Findings
+from offramp.core.scan.findings import Findings
 
 UNREADABLE = "unreadable"
 # Worst first: what an admin must act on comes before what is merely old or fine.
@@ -94,14 +94,14 @@ _CONTEXT: dict[str, Any] = {}
 
 def init_worker() -> None:
     if not _CONTEXT:
-        from app.core.data.catalogue import load_catalogues
+        from offramp.core.data.catalogue import load_catalogues
 
         _CONTEXT["catalogues"] = load_catalogues()
         _CONTEXT["known"] = {}
 
 
 def _known(platform: str) -> list[tuple[str, str, dict[str, Any]]]:
-    from app.core.scan.run import known_security_products
+    from offramp.core.scan.run import known_security_products
 
     known = _CONTEXT["known"]
     if platform not in known:
@@ -116,8 +116,8 @@ def iso(unix_time: int) -> str | None:
 
 
 def classify_host(host: HostInput, now: dt.datetime) -> HostVerdict:
-    from app.core.scan.classifier import classify
-    from app.core.scan.inventory import InventoryError, inventory_of
+    from offramp.core.scan.classifier import classify
+    from offramp.core.scan.inventory import InventoryError, inventory_of
 
     last_seen = iso(host.last_time)
     try:
@@ -125,7 +125,7 @@ def classify_host(host: HostInput, now: dt.datetime) -> HostVerdict:
     except InventoryError as exc:
         return HostVerdict(host.key, host.label, None, UNREADABLE, last_seen, host.stale, error=str(exc))
     platform = inventory["platform"]
-    from app.core.scan.run import merge
+    from offramp.core.scan.run import merge
 
     # Every shipped catalogue, each classified on its own, as a local scan does.
     findings = merge([classify(c, inventory, now, _known(platform)) for c in _CONTEXT["catalogues"]])

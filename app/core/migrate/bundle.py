@@ -21,7 +21,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
-MANIFEST = "offramp-bundle.json"
+from offramp.core import paths
+from offramp.core.migrate.bundlefind import MANIFEST
+
 KIND = "offramp-bundle"
 SCHEMA_VERSION = 1
 # Methods whose installer a folder can carry; the others need a package manager or a person online.
@@ -32,7 +34,7 @@ class BundleError(Exception):
     """A bundle that cannot be made or used; the message says what to do, ``exit_code`` how silent mode ends."""
 
     def __init__(self, message: str, exit_code: int | None = None) -> None:
-        from app.core import exitcodes
+        from offramp.core import exitcodes
 
         super().__init__(message)
         self.exit_code = exitcodes.USAGE if exit_code is None else exit_code
@@ -51,6 +53,7 @@ class Bundle:
     folder: Path
     platform: str
     entries: tuple[Entry, ...]
+    created: str | None = None  # when `bundle create` wrote it (ISO 8601, UTC), as the manifest says
 
     def entry(self, ref: str | None) -> Entry:
         """The entry for a playbook id (or the only one when ``ref`` is None)."""
@@ -88,7 +91,7 @@ def create(
     ``fetch(url, folder, details)`` downloads and hash-verifies one installer (the caller decides the
     network rules); ``check_signer(path, pin)`` raises when a pinned signer does not match.
     """
-    from app.core.data.replacements import find_replacement
+    from offramp.core.data.replacements import find_replacement
 
     output = Path(output)
     if output.exists() and any(output.iterdir()):
@@ -158,7 +161,7 @@ def _inside(folder: Path, relative: Any) -> Path:
 def _checked(folder: Path, relative: Any, sha256: Any) -> Path:
     path = _inside(folder, relative)
     if sha256_of(path) != sha256:
-        from app.core import exitcodes
+        from offramp.core import exitcodes
 
         raise BundleError(
             f"{relative} in the bundle does not match its SHA-256 in the manifest: it was changed or damaged "
@@ -190,7 +193,8 @@ def open_bundle(folder: Path) -> Bundle:
         entries.append(Entry(str(record.get("id")), playbook, installer, record.get("installer_sha256")))
     if not entries:
         raise BundleError("The bundle holds no playbook.")
-    return Bundle(folder, str(manifest.get("platform")), tuple(entries))
+    created = manifest.get("created")
+    return Bundle(folder, str(manifest.get("platform")), tuple(entries), created if isinstance(created, str) else None)
 
 
 def stage_from(bundle_dir: Path, replacement_id: str, dest: Path) -> Path:
@@ -198,7 +202,7 @@ def stage_from(bundle_dir: Path, replacement_id: str, dest: Path) -> Path:
     entry = open_bundle(bundle_dir).entry(replacement_id)
     if entry.installer is None:
         raise BundleError(f"The bundle holds no installer for {replacement_id}.")
-    dest.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    paths.make_dirs(dest.parent)
     part = dest.with_name(dest.name + ".part")
     shutil.copyfile(entry.installer, part)
     if os.name != "nt":

@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.core.data.catalogue import Catalogue
-from app.core.data.policy import Policy
-from app.core.data.replacements import Replacement
-from app.core.migrate.journal import Journal
-from app.core.migrate.plan import Plan
-from app.core.migrate.statefile import MigrationState
-from app.core.platform.base import SystemBackend
+from offramp.core.data.catalogue import Catalogue
+from offramp.core.data.policy import Policy
+from offramp.core.data.replacements import Replacement
+from offramp.core.migrate.journal import Journal
+from offramp.core.migrate.plan import Plan
+from offramp.core.migrate.statefile import MigrationState
+from offramp.core.platform.base import SystemBackend
 
 
 @dataclass
@@ -78,7 +78,7 @@ class Context:
     def scan_again(self) -> Any:
         if self.rescan is not None:
             return self.rescan()
-        from app.core.scan.run import run_scan
+        from offramp.core.scan.run import run_scan
 
         return run_scan(root=self.root_path, platform=self.plan.platform, catalogue=self.catalogue).findings
 

@@ -43,11 +43,11 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
-from app import __version__
-from app.core import atomicfile, eventlog
-from app.core.urls import filename_problem
+from offramp import __version__
+from offramp.core import atomicfile, eventlog
+from offramp.core.urls import filename_problem
 
-if TYPE_CHECKING:  # requests is imported lazily: `import app.core.migrate.download` must stay cheap for the CLI.
+if TYPE_CHECKING:  # requests is imported lazily: `import offramp.core.migrate.download` must stay cheap for the CLI.
     import requests
 
 __all__ = ["KINDS", "DownloadError", "download", "verify_file"]
@@ -237,7 +237,7 @@ def _retry_after(value: str | None) -> float | None:
 
 
 def _prepare_dir(dest_dir: Path) -> None:
-    from app.core import paths
+    from offramp.core import paths
 
     # 0700 whatever the umask, ours, and (elevated) under folders only root can change: only we may plant
     # or swap files where installers are staged.
@@ -259,7 +259,7 @@ def _open_part(part: Path) -> IO[bytes]:
 def _refuse_folder(path: Path) -> None:
     # A folder at one of our file names is not removed (one place deletes folders, and not this one): say so.
     if not path.is_symlink() and path.is_dir():
-        from app.core.paths import NotARegularFile
+        from offramp.core.paths import NotARegularFile
 
         raise NotARegularFile(
             21, "a folder sits at the name of the staged installer; remove it and try again", str(path)
@@ -823,7 +823,7 @@ def download(
                 max_size=max_size,
                 expected_size=expected_size,
             )
-            from app.core.migrate import https
+            from offramp.core.migrate import https
 
             with https.session() as session:
                 session.headers["User-Agent"] = f"Offramp/{__version__} (+installer staging)"

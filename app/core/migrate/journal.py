@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.core import atomicfile
-from app.core.migrate.recorderrors import RecordDamaged, RecordsInaccessible
+from offramp.core import atomicfile
+from offramp.core.migrate.recorderrors import RecordDamaged, RecordsInaccessible
 
 CHUNK = 65536  # how far back each read goes while looking for the last newline
 
@@ -58,14 +58,14 @@ class Journal:
             raise RecordsInaccessible.from_os_error(exc, self.path, "write") from None
 
     def _append(self, event: str, fields: dict[str, Any]) -> dict[str, Any]:
-        from app.core import paths
+        from offramp.core import paths
 
         paths.private_dir(self.path.parent)  # 0700 whatever the umask, and ours
         notes: dict[str, Any] = {}
         try:
             last = self._repair()
         except _CannotContinue as why:
-            from app.core.migrate.records import set_aside
+            from offramp.core.migrate.records import set_aside
 
             kept = set_aside(self.path)
             self._write(self._entry("journal.set_aside", None, {"kept_as": kept.name, "reason": str(why)}))

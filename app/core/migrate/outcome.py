@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.core import exitcodes
+from offramp.core import exitcodes
 
 
 @dataclass

@@ -13,13 +13,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.core import exitcodes
-from app.core.migrate.context import Context
-from app.core.migrate.outcome import Outcome
-from app.core.migrate.plan import Step
+from offramp.core import exitcodes
+from offramp.core.migrate.context import Context
+from offramp.core.migrate.outcome import Outcome
+from offramp.core.migrate.plan import Step
 
 if TYPE_CHECKING:  # signer pulls in signify: imported only when a playbook pins a signer
-    from app.core.migrate.signer import SignerError, Trust
+    from offramp.core.migrate.signer import SignerError, Trust
 
 
 def expected_sha256(ctx: Context, step_id: str, params: dict[str, Any]) -> str:
@@ -28,7 +28,7 @@ def expected_sha256(ctx: Context, step_id: str, params: dict[str, Any]) -> str:
 
 
 def _trust(ctx: Context) -> Trust:
-    from app.core.migrate.signer import Trust
+    from offramp.core.migrate.signer import Trust
 
     roots = Path(ctx.options.trust_roots) if ctx.options.trust_roots else None
     return Trust(roots=roots, crls=tuple(Path(p) for p in ctx.options.trust_crls))
@@ -39,7 +39,7 @@ def refusal(ctx: Context, step: Step, path: Path) -> Outcome | None:
     pin = step.params.get("signer")
     if not pin:
         return None
-    from app.core.migrate.signer import SignerError, check_signer
+    from offramp.core.migrate.signer import SignerError, check_signer
 
     try:
         who = check_signer(path, pin, trust=_trust(ctx))
@@ -50,7 +50,7 @@ def refusal(ctx: Context, step: Step, path: Path) -> Outcome | None:
 
 
 def signer_failure(ctx: Context, step: Step, path: Path, exc: SignerError) -> Outcome:
-    from app.core.migrate.signer import describe_pin
+    from offramp.core.migrate.signer import describe_pin
 
     ctx.journal.append("stage.signer-refused", kind=exc.kind, reason=exc.message, path=str(path))
     return Outcome.failed(
@@ -66,7 +66,7 @@ def vouch(ctx: Context, step: Step) -> Callable[[Path], str] | None:
     pin = step.params.get("signer")
     if not pin or not ctx.policy.accept_new_hash_if_signed:
         return None
-    from app.core.migrate.signer import check_signer
+    from offramp.core.migrate.signer import check_signer
 
     def accept(path: Path) -> str:
         who = check_signer(path, pin, trust=_trust(ctx))  # a SignerError refuses the file

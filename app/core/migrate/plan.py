@@ -15,11 +15,11 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from app.core.data.catalogue import Catalogue
-from app.core.data.policy import Policy
-from app.core.data.replacements import Replacement
-from app.core.i18n import Text
-from app.core.scan.findings import Findings, InstalledProduct
+from offramp.core.data.catalogue import Catalogue
+from offramp.core.data.policy import Policy
+from offramp.core.data.replacements import Replacement
+from offramp.core.i18n import Text
+from offramp.core.scan.findings import Findings, InstalledProduct
 
 STAGEABLE = {"download", "package", "winget", "builtin"}
 
@@ -28,7 +28,7 @@ STAGEABLE = {"download", "package", "winget", "builtin"}
 class Step:
     id: str  # stable across runs: the journal and the state file refer to steps by it
     kind: str  # preflight, rescue, stage, uninstall, reboot, cleanup, install, verify, rescan, report
-    title: str  # English, a Text (app.core.i18n) where the planner wrote it: i18n.shown() gives the reader's words
+    title: str  # English, a Text (offramp.core.i18n) where the planner wrote it: i18n.shown() gives the reader's words
     detail: str = ""
     params: dict[str, Any] = field(default_factory=dict)
     cancellable: bool = True  # cancelling before or during this step leaves the machine consistent
@@ -292,15 +292,24 @@ def make_plan(
         level = step.params.get("reboot", "none")
         if level == "required" or (level == "maybe" and reboot == "none"):
             reboot = level
+    by_policy = bool(uninstalls) and policy.reboot_after_removal and reboot != "required"
+    if by_policy:
+        reboot = "required"
     if reboot != "none":
+        if by_policy:
+            detail = Text("The policy asks for a restart after the removals; Offramp carries on after it")
+        elif platform == "windows":
+            detail = Text(
+                "The removal finishes when Windows starts again; Offramp carries on by itself after the restart"
+            )
+        else:
+            detail = Text("The removal finishes after a restart; Offramp carries on after it")
         steps.append(
             Step(
                 "reboot",
                 "reboot",
                 Text("Restart the computer"),
-                Text("The removal finishes when Windows starts again; Offramp carries on by itself after the restart")
-                if platform == "windows"
-                else Text("The removal finishes after a restart; Offramp carries on after it"),
+                detail,
                 params={"when": reboot},
                 cancellable=True,
             )
@@ -366,7 +375,7 @@ def make_plan(
 def _recordable(details: Any) -> dict[str, Any]:
     """A method's fields as a plan may keep them: the plan goes into the state file, the journal and the report,
     so a URL's user:password@ stays in the playbook (the download step reads it from there)."""
-    from app.core.urls import without_credentials
+    from offramp.core.urls import without_credentials
 
     out = dict(details)
     if isinstance(out.get("url"), str):

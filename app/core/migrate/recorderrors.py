@@ -9,7 +9,8 @@ from __future__ import annotations
 import errno
 from pathlib import Path
 
-from app.core import exitcodes
+from offramp.core import exitcodes
+from offramp.core.paths import UntrustedFolder
 
 
 class RecordError(Exception):
@@ -38,6 +39,8 @@ class RecordsInaccessible(RecordError):
     @classmethod
     def from_os_error(cls, exc: OSError, path: Path, doing: str) -> RecordsInaccessible:
         folder = Path(path).parent
+        if isinstance(exc, UntrustedFolder):
+            return cls(f"cannot {doing} {path}: {exc}", str(path))  # the refusal names the folder and what to do
         if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
             advice = f"the disk holding {folder} is full: free some space, then run Offramp again"
         elif exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):

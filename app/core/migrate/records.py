@@ -3,6 +3,10 @@
 The wizard asks "is a migration waiting to be resumed?" before it shows its first page; answering
 must not load the whole migration engine, and when there is no state file (most starts) not even
 the typed state records (their dataclasses cost about 7 ms before the first page).
+
+The support code a person reads to their helpdesk stays the same from the first start of the wizard
+until a migration with it finishes: it is kept beside the state file (`support-code`), and the
+finished state, which records its own code, says when it has been used up.
 """
 
 from __future__ import annotations
@@ -13,13 +17,23 @@ import random
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.core import paths
-from app.core.migrate.recorderrors import RecordError
+from offramp.core import paths
+from offramp.core.migrate.recorderrors import RecordError
 
 if TYPE_CHECKING:
-    from app.core.migrate.statefile import MigrationState
+    from offramp.core.migrate.statefile import MigrationState
 
-__all__ = ["RecordError", "in_progress", "journal_path", "lock_path", "new_support_code", "set_aside", "state_path"]
+__all__ = [
+    "RecordError",
+    "in_progress",
+    "journal_path",
+    "kept_support_code",
+    "lock_path",
+    "new_support_code",
+    "set_aside",
+    "state_path",
+    "support_code_path",
+]
 
 SUPPORT_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY3479"  # no 0/O, 1/I/L, 2/Z, 5/S, 8/B: easy to read aloud
 
@@ -36,12 +50,16 @@ def lock_path() -> Path:
     return paths.state_dir() / "migration.lock"
 
 
+def support_code_path() -> Path:
+    return paths.state_dir() / "support-code"
+
+
 def set_aside(path: Path, why: str = "damaged") -> Path:
     """Renames a record Offramp cannot use out of the way, keeping it for a person to look at; returns its new name.
 
     The suffix carries the time, so a second damaged record never replaces the first.
     """
-    from app.core.migrate.recorderrors import RecordsInaccessible
+    from offramp.core.migrate.recorderrors import RecordsInaccessible
 
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%fZ")
     target = path.with_name(f"{path.name}.{why}-{stamp}")
@@ -59,12 +77,53 @@ def new_support_code() -> str:
     return f"{chars[:3]}-{chars[3:]}"
 
 
+def kept_support_code() -> str:
+    """The support code of this machine's next (or current) migration: the one an earlier start kept, unless a
+    migration with it has finished since; otherwise a new one, kept for the starts that follow.
+
+    A code that cannot be kept (a read-only state folder) is still a code: this start shows it, and the
+    migration, when it starts, says what is wrong with the folder."""
+    path = support_code_path()
+    try:
+        kept = path.read_text(encoding="ascii").strip()
+    except (OSError, ValueError):
+        kept = ""
+    if _looks_like_a_code(kept) and not _finished_with(kept):
+        return kept
+    code = new_support_code()
+    from offramp.core import atomicfile
+
+    try:
+        paths.private_dir(path.parent)
+        atomicfile.write_text(path, code + "\n")
+    except OSError:  # an UntrustedFolder too
+        pass
+    return code
+
+
+def _looks_like_a_code(text: str) -> bool:
+    return len(text) == 7 and text[3] == "-" and all(c in SUPPORT_ALPHABET for c in text[:3] + text[4:])
+
+
+def _finished_with(code: str) -> bool:
+    """True when the last migration recorded here used `code` and has finished: the code is used up."""
+    if not os.path.lexists(state_path()):
+        return False
+    from offramp.core.migrate import statefile
+
+    try:
+        state = statefile.read(state_path())
+    except RecordError:
+        return False  # a damaged record is set aside when the migration starts; the code stays
+    return state is not None and state.finished and state.support_code == code
+
+
 def in_progress() -> MigrationState | None:
     """The saved state of an unfinished migration, if there is one; a RecordError when it cannot be read."""
     path = state_path()
     if not os.path.lexists(path):
         return None
-    from app.core.migrate import statefile
+    from offramp.core.migrate import statefile
 
     state = statefile.read(path)
     return state if state and not state.finished else None

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app import __version__
-from app.core import exitcodes, i18n, paths
-from app.core.migrate import statefile
+from offramp import __version__
+from offramp.core import exitcodes, i18n, paths
+from offramp.core.migrate import statefile
 
 if TYPE_CHECKING:
-    from app.core.migrate.context import Context
+    from offramp.core.migrate.context import Context
 
 
 class ReportShapeError(ValueError):
@@ -79,7 +79,7 @@ class Report:
 
 
 def build(ctx: Context) -> Report:
-    from app.core.migrate import journal
+    from offramp.core.migrate import journal
 
     state = ctx.state
     steps = []
@@ -115,7 +115,7 @@ def build(ctx: Context) -> Report:
         platform=ctx.plan.platform,
         root=ctx.plan.root,
         replacement=ctx.replacement.name if ctx.replacement else None,
-        playbook=provenance(ctx.replacement) if ctx.replacement else None,
+        playbook=provenance(ctx.replacement, ctx.options.offline_dir) if ctx.replacement else None,
         plan_fingerprint=ctx.plan.fingerprint,
         dry_run=ctx.options.dry_run,
         started=state.started,
@@ -137,12 +137,24 @@ def build(ctx: Context) -> Report:
     )
 
 
-def provenance(replacement: Any) -> dict[str, Any]:
-    """Which playbook the migration followed: shipped, from the signed update repository, or a file given to it."""
+# What each source of a playbook is called where people read it: the CLI's line, the wizard, the HTML report.
+SOURCE_WORDS = {
+    "shipped": i18n.Text("shipped with Offramp"),
+    "signed update": i18n.Text("signed update"),
+    "offline bundle": i18n.Text("offline bundle"),
+    "file": i18n.Text("playbook file"),
+}
+
+
+def provenance(replacement: Any, offline_dir: str | Path | None = None) -> dict[str, Any]:
+    """Which playbook the migration followed: shipped, from the signed update repository, from the offline
+    bundle `offline_dir`, or a file given to it."""
     import hashlib
 
     path = Path(replacement.path).resolve()
-    if path.is_relative_to(paths.playbook_updates_dir().resolve()):
+    if offline_dir is not None and path.is_relative_to(Path(offline_dir).resolve()):
+        source = "offline bundle"
+    elif path.is_relative_to(paths.playbook_updates_dir().resolve()):
         source = "signed update"
     elif path.is_relative_to(paths.playbooks_dir().resolve()):
         source = "shipped"
@@ -159,6 +171,25 @@ def provenance(replacement: Any) -> dict[str, Any]:
         "path": str(path),
         "sha256": digest,
     }
+
+
+def playbook_line(used: dict[str, Any]) -> str:
+    """ "Playbook: clamav, verified 2025-01-10 (shipped with Offramp)", from a report's `playbook` field, in the
+    reader's language."""
+    import datetime as dt
+
+    source = str(used.get("source") or "")
+    verified = str(used.get("verified_on") or "")
+    try:
+        verified = i18n.format_date(dt.date.fromisoformat(verified))
+    except ValueError:
+        pass  # a report from elsewhere: its words as they are
+    return i18n._(
+        "Playbook: {playbook}, verified {date} ({source})",
+        playbook=str(used.get("id")),
+        date=verified,
+        source=SOURCE_WORDS.get(source, source),
+    )
 
 
 def to_json(report: Report) -> dict[str, Any]:

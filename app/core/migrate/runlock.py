@@ -11,7 +11,8 @@ import os
 import sys
 from pathlib import Path
 
-from app.core.migrate.recorderrors import MigrationLocked, RecordsInaccessible
+from offramp.core import paths
+from offramp.core.migrate.recorderrors import MigrationLocked, RecordsInaccessible
 
 
 class RunLock:
@@ -30,7 +31,7 @@ class RunLock:
         if self._fd is not None:
             return self
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            paths.make_dirs(self.path.parent)  # on Windows, also checks who may change the state folder
             flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
             fd = os.open(self.path, flags, 0o600)
         except OSError as exc:

@@ -14,16 +14,16 @@ import signal
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.core import eventlog, exitcodes
-from app.core.i18n import Text
-from app.core.migrate import statefile
-from app.core.migrate.context import Context
-from app.core.migrate.outcome import Outcome
-from app.core.migrate.plan import Step
-from app.core.migrate.recorderrors import RecordError
-from app.core.migrate.runlock import RunLock
-from app.core.migrate.statefile import MigrationState
-from app.core.migrate.steps import ALREADY, KINDS
+from offramp.core import eventlog, exitcodes
+from offramp.core.i18n import Text
+from offramp.core.migrate import statefile
+from offramp.core.migrate.context import Context
+from offramp.core.migrate.outcome import Outcome
+from offramp.core.migrate.plan import Step
+from offramp.core.migrate.recorderrors import RecordError
+from offramp.core.migrate.runlock import RunLock
+from offramp.core.migrate.statefile import MigrationState
+from offramp.core.migrate.steps import ALREADY, KINDS
 
 FINISHED = ("done", "skipped")
 CRASH_ENV = "OFFRAMP_TEST_CRASH_AT"  # "<point>:<step id>", point = before | during | after-action | after
@@ -141,7 +141,7 @@ class Runner:
         return RunResult(outcome.exit_code, outcome.message, self.ctx.state)
 
     def _write_report(self) -> None:
-        from app.core.migrate.report import write_report
+        from offramp.core.migrate.report import write_report
 
         try:
             write_report(self.ctx)

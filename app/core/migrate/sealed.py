@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from app.core import paths
+from offramp.core import paths
 
 _BLOCK = 1024 * 1024
 

@@ -13,8 +13,8 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from app.core.data.policy import Policy
-from app.core.i18n import Text
+from offramp.core.data.policy import Policy
+from offramp.core.i18n import Text
 
 KEYS = ("kes_login", "kes_password", "network_agent_password")
 LABELS = {
@@ -62,7 +62,7 @@ def gather(policy: Policy, needed: set[str], prompt: Callable[[str, bool], str |
     for key, value in found.items():
         if key != "kes_login":  # an account name is not secret; it is masked too, but may be short
             check_length(key, value)
-    from app.core.platform import commands
+    from offramp.core.platform import commands
 
     # However the policy names the variables, no child of Offramp gets one that holds a password.
     commands.remember_secrets(v for k, v in found.items() if k != "kes_login")
@@ -70,8 +70,8 @@ def gather(policy: Policy, needed: set[str], prompt: Callable[[str, bool], str |
 
 
 def _from_file(path: Path, needed: set[str]) -> dict[str, str]:
-    from app.core import inputs
-    from app.core.data.yamlstrict import YamlError, load
+    from offramp.core import inputs
+    from offramp.core.data.yamlstrict import YamlError, load
 
     try:
         raw, st = inputs.read_bytes(path, MAX_FILE_BYTES)

@@ -12,23 +12,23 @@ from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
-from app.core import paths
-from app.core.data.catalogue import Catalogue, combine, load_catalogues
-from app.core.data.policy import Policy, load_policy, silent_defaults
-from app.core.data.replacements import Replacement, find_replacement
-from app.core.i18n import Text
-from app.core.migrate import statefile
-from app.core.migrate.context import Ask, Context, Options
-from app.core.migrate.journal import Journal
-from app.core.migrate.plan import Plan, make_plan
-from app.core.migrate.recorderrors import RecordDamaged, RecordsInaccessible
-from app.core.migrate.records import journal_path, lock_path, new_support_code, set_aside, state_path
-from app.core.migrate.runlock import RunLock
-from app.core.migrate.runner import Runner
-from app.core.migrate.secrets import SecretsError, gather, needed_for
-from app.core.migrate.statefile import MigrationState
-from app.core.platform.base import SystemBackend
-from app.core.scan.run import ScanResult, run_scan
+from offramp.core import paths
+from offramp.core.data.catalogue import Catalogue, combine, load_catalogues
+from offramp.core.data.policy import Policy, load_policy, silent_defaults
+from offramp.core.data.replacements import Replacement, find_replacement
+from offramp.core.i18n import Text
+from offramp.core.migrate import statefile
+from offramp.core.migrate.context import Ask, Context, Options
+from offramp.core.migrate.journal import Journal
+from offramp.core.migrate.plan import Plan, make_plan
+from offramp.core.migrate.recorderrors import RecordDamaged, RecordsInaccessible
+from offramp.core.migrate.records import journal_path, lock_path, new_support_code, set_aside, state_path
+from offramp.core.migrate.runlock import RunLock
+from offramp.core.migrate.runner import Runner
+from offramp.core.migrate.secrets import SecretsError, gather, needed_for
+from offramp.core.migrate.statefile import MigrationState
+from offramp.core.platform.base import SystemBackend
+from offramp.core.scan.run import ScanResult, run_scan
 
 
 class SessionError(Exception):
@@ -55,15 +55,15 @@ class AlreadyFinished(SessionError):
 
 def backend_for(platform: str, root: str | None) -> SystemBackend:
     if platform == "linux":
-        from app.core.platform.linux import LinuxBackend
+        from offramp.core.platform.linux import LinuxBackend
 
         return LinuxBackend(Path(root) if root else None)
     if platform == "darwin":
-        from app.core.platform.macos import MacBackend
+        from offramp.core.platform.macos import MacBackend
 
         return MacBackend(Path(root) if root else None)
-    from app.core.platform import security_center
-    from app.core.platform.windows import WindowsBackend
+    from offramp.core.platform import security_center
+    from offramp.core.platform.windows import WindowsBackend
 
     return WindowsBackend(security_center=security_center.live_products)
 
@@ -305,6 +305,12 @@ def _saved() -> tuple[MigrationState, Options, Plan]:
             ),
             str(kept),
         ) from None
+
+
+def pending() -> MigrationState | None:
+    """The unfinished migration's state, or None; read only (uninstallers and status checks ask this)."""
+    state = statefile.read(state_path())
+    return None if state is None or state.finished else state
 
 
 def abandon() -> str:

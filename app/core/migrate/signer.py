@@ -92,7 +92,7 @@ def _load_crls(paths: Sequence[Path]) -> list[Any]:
 
 def _verify_chains(path: Path, trust: Trust) -> list[list[Any]]:
     """The valid certificate chains (root first, signer last) of the file's Authenticode signature."""
-    from app.core.migrate import oscrypto_fix
+    from offramp.core.migrate import oscrypto_fix
 
     oscrypto_fix.apply()  # before signify imports oscrypto: see that module
     from signify.authenticode import AuthenticodeFile

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.core import atomicfile, i18n
-from app.core.migrate.recorderrors import RecordDamaged, RecordsInaccessible, RecordUnusable
+from offramp.core import atomicfile, i18n
+from offramp.core.migrate.recorderrors import RecordDamaged, RecordsInaccessible, RecordUnusable
 
 FORMAT = 1  # raise it when the shape changes, and teach from_json to read every older one
 READABLE = (1,)
@@ -69,7 +69,7 @@ class MigrationState:
 
 def to_json(state: MigrationState) -> dict[str, Any]:
     """The state as the JSON object the file holds. Its texts are English; `texts` keeps how each message was
-    made (app.core.i18n.recipes), so a resumed migration still speaks the person's language."""
+    made (offramp.core.i18n.recipes), so a resumed migration still speaks the person's language."""
     data = {
         "version": FORMAT,
         "support_code": state.support_code,
@@ -181,7 +181,7 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
     path = Path(path)
     text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True, default=str)
     try:
-        from app.core import paths
+        from offramp.core import paths
 
         paths.make_dirs(path.parent)  # missing folders 0700; an admin's --report folder is left as it is
         atomicfile.write_text(path, text)

@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from app.core import exitcodes
-from app.core.i18n import PluralText, Text
-from app.core.migrate import pinned
-from app.core.migrate.context import Context, Question
-from app.core.migrate.outcome import Outcome
-from app.core.migrate.plan import Step
-from app.core.paths import UntrustedFolder
+from offramp.core import exitcodes
+from offramp.core.i18n import PluralText, Text
+from offramp.core.migrate import pinned
+from offramp.core.migrate.context import Context, Question
+from offramp.core.migrate.outcome import Outcome
+from offramp.core.migrate.plan import Step
+from offramp.core.paths import UntrustedFolder
 
 SAFETY_MARGIN = 200 * 1024 * 1024
 LEFTOVER_ORDER = {"service": 0, "driver": 1, "unit": 2, "launchd": 3, "key": 4, "package": 5, "file": 6, "folder": 7}
@@ -47,7 +47,7 @@ def act_preflight(ctx: Context, step: Step) -> Outcome:
         warnings.append(
             Text("This is a Server edition: it has no Security Center, so protection is checked by service")
         )
-    from app.core import paths
+    from offramp.core import paths
 
     try:
         paths.private_dir(ctx.downloads_dir)
@@ -131,7 +131,7 @@ def _staged_path(ctx: Context, step: Step) -> Path:
 
 def _download_url(ctx: Context, step: Step) -> str:
     """The URL to fetch: the plan's, with the credentials the plan leaves out taken from the playbook."""
-    from app.core.urls import without_credentials
+    from offramp.core.urls import without_credentials
 
     recorded = str(step.params["url"])
     methods = ctx.replacement.install.get(ctx.plan.platform, ()) if ctx.replacement else ()
@@ -147,7 +147,7 @@ def check_stage(ctx: Context, step: Step) -> bool:
         return True
     if step.params.get("method") != "download":
         return bool(ctx.step_data(step.id).get("staged"))
-    from app.core.migrate.download import verify_file
+    from offramp.core.migrate.download import verify_file
 
     path = _staged_path(ctx, step)
     verified = path.exists() and verify_file(path, pinned.expected_sha256(ctx, step.id, step.params))
@@ -169,8 +169,8 @@ def act_stage(ctx: Context, step: Step) -> Outcome:
         return Outcome.done(result.message)
     if ctx.options.offline_dir:
         return _stage_offline(ctx, step)
-    from app.core.migrate.download import DownloadError, download
-    from app.core.migrate.signer import SignerError
+    from offramp.core.migrate.download import DownloadError, download
+    from offramp.core.migrate.signer import SignerError
 
     size = int(step.params["size"])
     index = ctx.plan.steps.index(step)
@@ -229,9 +229,9 @@ def act_stage(ctx: Context, step: Step) -> Outcome:
 
 def _stage_offline(ctx: Context, step: Step) -> Outcome:
     """The installer from the offline bundle, checked like a download (hash, then signer); no network."""
-    from app.core.migrate.bundle import BundleError, stage_from
-    from app.core.migrate.download import verify_file
-    from app.core.migrate.signer import SignerError
+    from offramp.core.migrate.bundle import BundleError, stage_from
+    from offramp.core.migrate.download import verify_file
+    from offramp.core.migrate.signer import SignerError
 
     path = _staged_path(ctx, step)
     try:
@@ -318,7 +318,7 @@ def _ask_passwords(ctx: Context, step: Step) -> bool:
     """After a removal was refused: asks the person for the passwords this product may be protected with.
     True when they gave at least one (so the removal is tried again); False when they said there is none,
     or when no one can be asked."""
-    from app.core.migrate.secrets import LABELS, needed_for
+    from offramp.core.migrate.secrets import LABELS, needed_for
 
     if ctx.prompt_secret is None or ctx.options.silent:
         return False
@@ -372,7 +372,7 @@ def reboot_already(ctx: Context, step: Step) -> Outcome:
 
 
 def act_reboot(ctx: Context, step: Step) -> Outcome:
-    from app.core.platform.windows import executable_argv
+    from offramp.core.platform.windows import executable_argv
 
     argv = [*executable_argv(), "resume"] + (["--silent"] if ctx.options.silent else [])
     try:
@@ -496,7 +496,7 @@ def _target(leftover: Any) -> str:
 
 def _named_by_catalogue(ctx: Context, leftover: Any) -> Callable[[str], bool]:
     """True for a name one of the leftover's own product signatures names (exactly, by pattern, or below a folder)."""
-    from app.core.scan.matching import match_value, publisher_set
+    from offramp.core.scan.matching import match_value, publisher_set
 
     product = next((p for p in ctx.catalogue.products if p.id == leftover.product_id), None)
     publishers = publisher_set(ctx.catalogue.vendor.publisher_names)
@@ -521,7 +521,7 @@ def act_install(ctx: Context, step: Step) -> Outcome:
     if step.needs_person:
         return _person_does_it(ctx, step, Text("installation"), recheck=lambda: ctx.backend.replacement_present(verify))
     if step.params.get("method") == "download":
-        from app.core.migrate.sealed import SealError, sealed_copy
+        from offramp.core.migrate.sealed import SealError, sealed_copy
 
         stage_id = f"stage.{step.params['replacement_id']}"
         staged = Path(ctx.step_data(stage_id).get("path", ""))
@@ -619,7 +619,7 @@ def act_rescan(ctx: Context, step: Step) -> Outcome:
 
 
 def act_report(ctx: Context, step: Step) -> Outcome:
-    from app.core.migrate.report import write_report
+    from offramp.core.migrate.report import write_report
 
     path = write_report(ctx)
     return Outcome.done(Text("report written to {path}", path=str(path)), data={"path": str(path)})

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.core.fleet.render import VERDICT_WORDS
-from app.core.fleet.scan import FleetResult
-from app.core.fleet.verdicts import HostVerdict
-from app.core.output.page import Html, document, escape
-from app.core.output.report_html import CSS
+from offramp.core.fleet.render import VERDICT_WORDS
+from offramp.core.fleet.scan import FleetResult
+from offramp.core.fleet.verdicts import HostVerdict
+from offramp.core.output.page import Html, document, escape
+from offramp.core.output.report_html import CSS
 
 HOSTS_SHOWN = 50
 # Colour per verdict, each with at least 4.5:1 contrast for the white numbers drawn on it.

@@ -19,10 +19,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from app.core import exitcodes
-from app.core.data import platforms
-from app.core.output.page import Html, document, html, join
-from app.core.output.verdict import REBOOT_CODES, machine_state, verdict
+from offramp.core import exitcodes
+from offramp.core.data import platforms
+from offramp.core.output.page import Html, document, html, join
+from offramp.core.output.verdict import REBOOT_CODES, machine_state, verdict
 
 MAX_REPORT_BYTES = 64 * 1024 * 1024
 
@@ -90,7 +90,7 @@ class ReportError(ValueError):
 
 def load_report(path: Path) -> dict[str, Any]:
     """Reads a JSON report written by a migration; raises ReportError with a sentence for the user."""
-    from app.core import inputs
+    from offramp.core import inputs
 
     if not os.path.lexists(path):
         raise ReportError(f"no report at {path}: run a migration first, or name a report with --input")
@@ -105,7 +105,7 @@ def load_report(path: Path) -> dict[str, Any]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ReportError(f"{path} is damaged: not valid JSON (line {exc.lineno}, column {exc.colno})") from None
-    from app.core.migrate import report
+    from offramp.core.migrate import report
 
     try:
         report.from_json(data)  # the report's one reader checks its shape
@@ -349,6 +349,11 @@ def render_report(report: dict[str, Any]) -> str:
             "migration in Offramp's records.</p>"
         ),
     ]
+    used = report.get("playbook")
+    if isinstance(used, dict) and used.get("id"):
+        from offramp.core.migrate.report import playbook_line
+
+        out.append(html('<p class="meta">{}</p>', playbook_line(used)))
 
     if to_do:
         out.append(Html("<h2>To do by hand</h2>"))

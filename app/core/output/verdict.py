@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from app.core import exitcodes
+from offramp.core import exitcodes
 
 REBOOT_CODES = (exitcodes.REBOOT_REQUIRED, exitcodes.REBOOT_STARTED)  # a pause, not a failure
 

@@ -6,7 +6,7 @@ should see on screen ("Check") and what to do when the usual things go wrong ("I
 The script is made by the planner itself: it plans a migration for a machine that carries every
 product the catalogue lists for that OS (the ones a scan can report as installed on a workstation),
 with the default policy, and describes each planned step. So the sections come in exactly the order
-app.core.migrate.plan.make_plan puts them (preflight, data rescue, staging, removal in catalogue order, restart,
+offramp.core.migrate.plan.make_plan puts them (preflight, data rescue, staging, removal in catalogue order, restart,
 clean-up, install, verify, rescan, report), and every name, address, password prompt and fallback comes
 from the catalogue and the playbook, never from this file. A real machine carries fewer products, so
 Offramp shows fewer steps: the script says so and the helpdesk follows the titles.
@@ -25,16 +25,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from app.core import i18n, paths
-from app.core.data import platforms
-from app.core.data.catalogue import Catalogue, Product, RemovalMethod
-from app.core.data.policy import Policy
-from app.core.data.replacements import InstallMethod, Replacement, find_replacement
-from app.core.i18n import _, shown
-from app.core.migrate.plan import Plan, Step, make_plan
-from app.core.migrate.secrets import LABELS, needed_for
-from app.core.output.page import document, html, join
-from app.core.scan.findings import Findings, InstalledProduct
+from offramp.core import i18n, paths
+from offramp.core.data import platforms
+from offramp.core.data.catalogue import Catalogue, Product, RemovalMethod
+from offramp.core.data.policy import Policy
+from offramp.core.data.replacements import InstallMethod, Replacement, find_replacement
+from offramp.core.i18n import _, shown
+from offramp.core.migrate.plan import Plan, Step, make_plan
+from offramp.core.migrate.secrets import LABELS, needed_for
+from offramp.core.output.page import document, html, join
+from offramp.core.scan.findings import Findings, InstalledProduct
 
 # Servers and the vendor's portable tools are not what a person at home or at an office desk has:
 # a phone walkthrough for them would bury the common path under steps nobody will see.
@@ -56,7 +56,7 @@ def texts() -> dict[str, Any]:
     """The script's sentences in English, by name: a text, or {one, other} for a count."""
     global _texts
     if _texts is None:
-        from app.core.data.yamlstrict import load
+        from offramp.core.data.yamlstrict import load
 
         _texts = dict(load(texts_path(), trusted=True).data["texts"])
     return _texts
@@ -483,7 +483,7 @@ def walkthrough(
     replacement: Replacement | str, platform: str, catalogue: Catalogue, *, include_test_only: bool = False
 ) -> list[Section]:
     """The numbered sections for migrating to `replacement` (a playbook or its id) on `platform`, in the
-    current language (app.core.i18n)."""
+    current language (offramp.core.i18n)."""
     platform = normalise_platform(platform)
     replacement = _resolve(replacement, include_test_only)
     if platform not in replacement.platforms:

@@ -33,7 +33,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import IO, NamedTuple
 from urllib.parse import quote, quote_plus
 
-from app.core import eventlog
+from offramp.core import eventlog
 
 REDACTED = "********"
 MIN_SECRET = 4

@@ -25,8 +25,9 @@ Every file-system removal of a product's leftovers goes through `delete`. The ru
   root folder (a sandbox or a mounted image built by one user), or the target's own owner when that
   is a system account (uid below 1000: a product's service user) is kept and reported. So a user's
   file that found its way into a product folder survives, and so does the folder holding it.
-  Windows has no such check (its product folders belong to SYSTEM or Administrators and a user's
-  file there would need an ACL reader); this is a known gap.
+  On Windows the same rule reads owner SIDs (`app/core/winacl.py`, from the entry itself, never a
+  link's target): SYSTEM, Administrators, TrustedInstaller, the owner of the volume's root folder, or
+  the target's own owner when that is a service account (NT SERVICE\\…, LOCAL or NETWORK SERVICE).
 
 What was removed and what was kept (with the reason) comes back in a `Deletion`, so the caller can
 journal it and tell the person what is left.
@@ -40,6 +41,8 @@ import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PureWindowsPath
+
+from offramp.core import winacl
 
 MAX_LINK_HOPS = 8
 SYSTEM_UID_MAX = 999  # Debian policy: 0-999 are the system's own accounts (macOS: below 500)
@@ -325,8 +328,54 @@ def _is_link(st: os.stat_result) -> bool:
     return stat.S_ISLNK(st.st_mode) or bool(getattr(st, "st_file_attributes", 0) & REPARSE_POINT)
 
 
-def _delete_by_path(target: Path, result: Deletion) -> None:
-    """Windows has no dir_fd: each component is checked for a reparse point, and the walk never enters one."""
+OwnerReader = Callable[[Path], "str | None"]
+
+
+def _live_owner(path: Path) -> str | None:
+    return winacl.describe(path).security.owner
+
+
+class _Owners:
+    """Whose entries the Windows walk may remove: the system's accounts, the owner of the volume's root (as the
+    POSIX walk trusts the root folder's owner) and the target's own service account; the rest are kept."""
+
+    def __init__(self, owner_of: OwnerReader, target: Path, result: Deletion):
+        self.owner_of = owner_of
+        self.result = result
+        try:
+            volume = owner_of(Path(target.anchor))
+        except OSError:
+            volume = None
+        self.trusted = set(winacl.trusted_with(volume))
+
+    def adopt(self, path: Path) -> None:
+        """The target's own owner counts when it is a service account: the product's service made its files."""
+        try:
+            sid = self.owner_of(path)
+        except OSError:
+            return
+        if winacl.is_service_account(sid):
+            self.trusted.add(sid)  # type: ignore[arg-type]  # is_service_account is False for None
+
+    def foreign(self, path: Path) -> bool:
+        """True (and the entry recorded as kept) when someone else owns it, or its owner cannot be read."""
+        try:
+            sid = self.owner_of(path)
+        except FileNotFoundError:
+            return False
+        except OSError as exc:
+            self.result.kept.append((str(path), f"its owner cannot be read: {exc.strerror or exc}"))
+            return True
+        if sid in self.trusted:
+            return False
+        self.result.kept.append((str(path), f"it belongs to {winacl.name(sid)}, not to the system or the product"))
+        return True
+
+
+def _delete_by_path(target: Path, result: Deletion, owner_of: OwnerReader | None = None) -> None:
+    """Windows has no dir_fd: each component is checked for a reparse point, and the walk never enters one.
+
+    `owner_of` reads an entry's owner SID (winacl's on Windows; a test elsewhere hands in a stand-in)."""
     for ancestor in reversed(target.parents):
         try:
             if ancestor != Path(ancestor.anchor) and _is_link(os.lstat(ancestor)):
@@ -340,18 +389,22 @@ def _delete_by_path(target: Path, result: Deletion) -> None:
         st = os.lstat(target)
     except FileNotFoundError:
         return
+    owners = _Owners(owner_of or _live_owner, target, result)
+    owners.adopt(target)
     result.type = "symlink" if _is_link(st) else _kind(st.st_mode)
+    if owners.foreign(target):
+        return
     if _is_link(st) or not stat.S_ISDIR(st.st_mode):
         _remove_name(target, st, result)
         return
     if st.st_dev != os.lstat(target.parent).st_dev:
         result.kept.append((str(target), "it is on another volume; Offramp never deletes across one"))
         return
-    if _empty_by_path(target, st.st_dev, result):
+    if _empty_by_path(target, st.st_dev, result, owners):
         _remove_dir(target, result)
 
 
-def _empty_by_path(folder: Path, device: int, result: Deletion) -> bool:
+def _empty_by_path(folder: Path, device: int, result: Deletion, owners: _Owners) -> bool:
     empty = True
     with os.scandir(folder) as entries:
         children = list(entries)
@@ -361,12 +414,14 @@ def _empty_by_path(folder: Path, device: int, result: Deletion) -> bool:
             st = os.lstat(child)
         except FileNotFoundError:
             continue
-        if _is_link(st) or not stat.S_ISDIR(st.st_mode):
+        if owners.foreign(child):
+            empty = False
+        elif _is_link(st) or not stat.S_ISDIR(st.st_mode):
             empty = _remove_name(child, st, result) and empty
         elif st.st_dev != device:
             result.kept.append((str(child), "it is on another volume; Offramp never deletes across one"))
             empty = False
-        elif _empty_by_path(child, device, result):
+        elif _empty_by_path(child, device, result, owners):
             empty = _remove_dir(child, result) and empty
         else:
             empty = False

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from app.core import paths
-from app.core.platform import commands, deletion
-from app.core.platform.base import ActionResult, PosixRoot, VerifyResult
-from app.core.platform.packagestate import DpkgStatus
+from offramp.core import paths
+from offramp.core.platform import commands, deletion
+from offramp.core.platform.base import ActionResult, PosixRoot, VerifyResult
+from offramp.core.platform.packagestate import DpkgStatus
 
 RESUME_UNIT = "offramp-resume.service"
 _LOCK_MESSAGES = ("dpkg frontend lock", "lock-frontend", "database is locked", "unable to lock", "is locked by")
@@ -41,10 +41,20 @@ class LinuxBackend(PosixRoot):
         return False
 
     def boot_id(self) -> str:
-        try:
-            return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
-        except OSError:
-            return "unknown"
+        """The boot the system at the root is in, which tells whether it restarted since a restart was asked.
+
+        Read from the root, as pending_reboot reads the root's own flag: a system under a root that keeps its
+        own /proc counts its own restarts. A mounted disk has an empty /proc, so it counts this kernel's."""
+        for proc in dict.fromkeys((self._base / "proc", Path("/proc"))):
+            path = proc / "sys/kernel/random/boot_id"
+            try:
+                # A regular file only, and its first line: a FIFO or a device in a mounted system never hangs us.
+                if path.is_file():
+                    with path.open("rb") as handle:
+                        return handle.read(64).decode("ascii", "replace").strip()
+            except OSError:
+                continue
+        return "unknown"
 
     # --- packages ----------------------------------------------------------------------------------
     def _dpkg(self) -> list[str]:

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from app.core.platform import commands, deletion
-from app.core.platform.base import ActionResult, PosixRoot, VerifyResult
+from offramp.core.platform import commands, deletion
+from offramp.core.platform.base import ActionResult, PosixRoot, VerifyResult
 
 RESUME_LABEL = "org.offramp.resume"
 

@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from app.core.platform import commands
+from offramp.core.platform import commands
 
 _STATES = {0x0000: "Off", 0x1000: "On", 0x2000: "Snoozed", 0x3000: "Expired"}
 

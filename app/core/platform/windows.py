@@ -12,9 +12,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from app.core.platform import commands, deletion, msi
-from app.core.platform.base import ActionResult, VerifyResult
-from app.core.platform.registry import Registry
+from offramp.core.platform import commands, deletion, msi
+from offramp.core.platform.base import ActionResult, VerifyResult
+from offramp.core.platform.registry import Registry
 
 UNINSTALL_ROOTS = (
     "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall",
@@ -36,7 +36,7 @@ class WindowsBackend:
     ):
         self._run = run
         if registry is None:
-            from app.core.platform.registry import live
+            from offramp.core.platform.registry import live
 
             registry = live()
         self.registry = registry
@@ -262,4 +262,4 @@ def executable_argv() -> list[str]:
 
     if getattr(sys, "frozen", False):
         return [sys.executable]
-    return [sys.executable, "-m", "app"]
+    return [sys.executable, "-m", "offramp"]

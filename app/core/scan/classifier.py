@@ -17,13 +17,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from app.core.data.catalogue import Catalogue, Product
-from app.core.data.osquery_tables import COMMAND_COLUMNS, PATH_COLUMNS
-from app.core.platform.packagestate import DpkgStatus
-from app.core.scan.findings import Evidence, Findings, InstalledProduct, Leftover, Note, SecurityProduct
-from app.core.scan.implied import implied
-from app.core.scan.inventory import Inventory, rows
-from app.core.scan.matching import (
+from offramp.core.data.catalogue import Catalogue, Product
+from offramp.core.data.osquery_tables import COMMAND_COLUMNS, PATH_COLUMNS
+from offramp.core.platform.packagestate import DpkgStatus
+from offramp.core.scan.findings import Evidence, Findings, InstalledProduct, Leftover, Note, SecurityProduct
+from offramp.core.scan.implied import implied
+from offramp.core.scan.inventory import Inventory, rows
+from offramp.core.scan.matching import (
     image_path,
     is_under,
     literal_prefix,

@@ -12,11 +12,11 @@ import json
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from app.core import inputs
-from app.core.data import platforms
-from app.core.data.osquery_tables import TABLES, platforms_of
-from app.core.scan import results_log
-from app.core.scan.results_log import PACK_NAME
+from offramp.core import inputs
+from offramp.core.data import platforms
+from offramp.core.data.osquery_tables import TABLES, platforms_of
+from offramp.core.scan import results_log
+from offramp.core.scan.results_log import PACK_NAME
 
 PLATFORMS = platforms.ALL
 MAX_INVENTORY_BYTES = 256 * 1024 * 1024

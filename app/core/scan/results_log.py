@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.core.data.osquery_tables import TABLES
+from offramp.core.data.osquery_tables import TABLES
 
 PACK_NAME = "offramp"
 # Fleet names a query's pack after where it is scheduled: the global schedule or one team's.

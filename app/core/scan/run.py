@@ -10,12 +10,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from app.core.data.catalogue import Catalogue, combine, load_catalogues
-from app.core.data.platforms import this_platform
-from app.core.scan import inventory as inv
-from app.core.scan.classifier import classify
-from app.core.scan.collectors.scope import scope_from
-from app.core.scan.findings import Findings
+from offramp.core.data.catalogue import Catalogue, combine, load_catalogues
+from offramp.core.data.platforms import this_platform
+from offramp.core.scan import inventory as inv
+from offramp.core.scan.classifier import classify
+from offramp.core.scan.collectors.scope import scope_from
+from offramp.core.scan.findings import Findings
 
 Progress = Callable[[str, float], None]
 
@@ -32,8 +32,8 @@ class ScanResult(NamedTuple):
         return self.catalogues or (self.catalogue,)
 
     def to_dict(self) -> dict[str, Any]:
-        from app import __version__
-        from app.core.data import timeline
+        from offramp import __version__
+        from offramp.core.data import timeline
 
         today = self.findings.scanned_at.date()
         each = []
@@ -69,11 +69,11 @@ def collect(
     """Collects this machine's inventory, or a mounted system's when `root` is given."""
     scope = scope_from(catalogue)
     if root is not None:
-        from app.core.scan.target import check_root
+        from offramp.core.scan.target import check_root
 
         root = check_root(root)  # a folder that is not a system must not scan as "nothing found"
     if platform is None and root is not None:
-        from app.core.scan.collectors import macos
+        from offramp.core.scan.collectors import macos
 
         # A mounted Mac volume is read on any host, so the system under `root` decides, not this machine.
         if macos.is_macos_root(root):
@@ -82,21 +82,21 @@ def collect(
     if platform == "windows":
         if root is not None:
             raise ValueError("--root reads Linux and macOS systems; a Windows system is read on the machine itself")
-        from app.core.scan.collectors import windows
+        from offramp.core.scan.collectors import windows
 
         return windows.collect_live(scope), inv.Source("live", "this Windows machine")
     if platform == "darwin":
-        from app.core.scan.collectors import macos
+        from offramp.core.scan.collectors import macos
 
         return macos.collect(root or Path("/"), scope), inv.Source("root" if root else "live", str(root or "/"))
-    from app.core.scan.collectors import linux
+    from offramp.core.scan.collectors import linux
 
     return linux.collect(root or Path("/"), scope), inv.Source("root" if root else "live", str(root or "/"))
 
 
 def known_security_products(platform: str) -> list[tuple[str, str, dict[str, Any]]]:
     """Signatures for the replacement products, so a scan can report which are already present."""
-    from app.core.data.replacements import load_replacements, presence_signatures
+    from offramp.core.data.replacements import load_replacements, presence_signatures
 
     return presence_signatures(load_replacements(), platform)
 
@@ -112,8 +112,8 @@ def run_scan(
     progress: Progress | None = None,
 ) -> ScanResult:
     """Scans against `catalogue`, or every shipped catalogue (only `catalogue_id` when given). Its progress
-    messages are app.core.i18n.Text: English, and shown in the reader's language with i18n.shown()."""
-    from app.core.i18n import Text
+    messages are offramp.core.i18n.Text: English, and shown in the reader's language with i18n.shown()."""
+    from offramp.core.i18n import Text
 
     report = progress or (lambda _msg, _frac: None)
     report(Text("Reading what Offramp knows about the banned products"), 0.05)

@@ -1,4 +1,9 @@
-"""What every wizard page shares: the model, a scrollable body, helpdesk details, and 'may the person go on?'."""
+"""What every wizard page shares: the model, a header for the helpdesk, a scrollable body, helpdesk details, and
+'may the person go on?'.
+
+The header is one line of small text above the body: "Page 2 of 8", while migrating "Step 3 of 11", and the
+support code, so a person on the phone can say where they are whatever page they are on.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget, QWizardPage
 
-from app.core.wizard_flow import PAGES, WizardModel
+from offramp.core.wizard_flow import NUMBERED, PAGES, WizardModel
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QPlainTextEdit, QToolButton
@@ -18,6 +23,8 @@ if TYPE_CHECKING:
 RICH_TEXT = 1  # Qt::RichText
 SELECTABLE = 0x1  # Qt::TextSelectableByMouse
 SELECTABLE_WITH_LINKS = 0x1 | 0x4 | 0x8  # Qt::TextBrowserInteraction: selectable, links by mouse and keyboard
+ALIGN_RIGHT = 0x2 | 0x80  # Qt::AlignRight | Qt::AlignVCenter
+HEADER_SCALE = 0.85  # the header's text against the body's: small, and still the system font's own scale
 
 
 def rich_label(label: QLabel, *, links: bool = False) -> QLabel:
@@ -42,6 +49,14 @@ class Page(QWizardPage):
         # height) with Back, Next and Cancel always visible; the body sits at the top of the page.
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
+        self.header = QLabel(self)
+        self.header.setObjectName("helpdeskHeader")
+        self.header.setProperty("alignment", ALIGN_RIGHT)
+        self.header.setProperty("textInteractionFlags", SELECTABLE)  # the code can be copied into a chat
+        small = self.header.font()
+        small.setPointSizeF(small.pointSizeF() * HEADER_SCALE)
+        self.header.setFont(small)
+        outer.addWidget(self.header)
         self.body_scroll = QScrollArea(self)
         self.body_scroll.setWidgetResizable(True)
         self.body_scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -51,6 +66,18 @@ class Page(QWizardPage):
         self.layout_.setContentsMargins(0, 0, 0, 0)
         self.body_scroll.setWidget(self.body)
         outer.addWidget(self.body_scroll)
+
+    def where(self) -> list[str]:
+        """Where the person is, for the header: the page's number (the recover page, met only on a relaunch,
+        has none). The Migrating page adds the step."""
+        if self.name not in NUMBERED:
+            return []
+        return [self.tr("Page {0} of {1}").format(NUMBERED.index(self.name) + 1, len(NUMBERED))]
+
+    def refresh_header(self) -> None:
+        """Writes the header afresh; the wizard calls it once the page is built, the page when its step changes."""
+        code = self.tr("Support code {0}").format(self.model.support_code)
+        self.header.setText("  ·  ".join([*self.where(), code]))
 
     def text(self, html: str, *, links: bool = False, name: str | None = None) -> QLabel:
         """A label of rich text. `name` is only a description for assistive technology: the label's own

@@ -1,13 +1,16 @@
-"""Page 4: the replacements for this system as cards: free or paid, what each includes, silent or guided install;
-those that cannot work on this target shown disabled with the reason, and "remove only" as the last card."""
+"""Page 4: the replacements for this system as cards: free or paid, what each includes, silent or guided install,
+and which playbook Offramp follows for it (its id, the day it was verified, and whether it shipped with Offramp,
+came as a signed update or from the offline bundle); those that cannot work on this target shown disabled with
+the reason, and "remove only" as the last card. Working from an offline bundle, only its replacements are offered,
+and the page says so."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QButtonGroup, QCheckBox, QFrame, QLabel, QRadioButton, QScrollArea, QVBoxLayout, QWidget
 
-from app.core.data.replacements import Replacement
-from app.gui.pages.base import Page
+from offramp.core.data.replacements import Replacement
+from offramp.gui.pages.base import Page
 
 FEATURE_NAMES = {
     "antivirus": "antivirus",
@@ -32,6 +35,8 @@ class ChoosePage(Page):
                 "You can change your mind until the removal starts."
             )
         )
+        self.offline = self.text("", name=self.tr("Offline bundle"))
+        self.offline.setVisible(False)
         self.filter = QCheckBox(self)
         self.filter.setVisible(False)
         self.filter.toggled.connect(self._apply_filter)
@@ -53,6 +58,7 @@ class ChoosePage(Page):
         if self.options:
             return
         self.options = self.model.replacements()
+        self._say_offline()
         had = self.model.features_had()
         wanted = next((f for f in ("password_manager", "vpn", "parental_controls") if f in had), None)
         if wanted:
@@ -66,6 +72,38 @@ class ChoosePage(Page):
             self._add_card(index, option, default is not None and option.id == default.id)
         self._add_remove_only(len(self.options), self.model.remove_only)
         self.cards.addStretch(1)
+
+    def _say_offline(self) -> None:
+        bundle = self.model.bundle
+        if self.model.offline is None:
+            return
+        import html
+
+        from offramp.core.textsafe import printable
+
+        name = html.escape(printable(self.model.offline.name or str(self.model.offline)))
+        made = self.tr(", made on {0}").format(bundle.created[:10]) if bundle and bundle.created else ""
+        self.offline.setText(
+            self.tr(
+                "<b>Working offline:</b> these are the replacements in the bundle “{0}”{1}. Their installers "
+                "come from the bundle; nothing is downloaded."
+            ).format(name, made)
+            if bundle is not None
+            else self.tr(
+                "<b>Working offline:</b> the bundle “{0}” cannot be used, so there is nothing to install."
+            ).format(name)
+        )
+        self.offline.setVisible(True)
+
+    def playbook_text(self, option: Replacement) -> str:
+        """Which playbook Offramp follows for `option`, as the report will record it."""
+        from offramp.core.migrate.report import SOURCE_WORDS
+
+        used = self.model.playbook_used(option)
+        source = str(used["source"])
+        return self.tr("<b>Playbook:</b> {0}, verified {1} ({2})").format(
+            used["id"], used["verified_on"], self.tr(SOURCE_WORDS.get(source, source))
+        )
 
     def _add_remove_only(self, index: int, checked: bool) -> None:
         frame = QFrame(self.cards_host)
@@ -121,6 +159,7 @@ class ChoosePage(Page):
             self.tr("<b>Includes:</b> {0}").format(includes),
             self.tr("<b>Installing:</b> {0}").format(install),
             self.tr("<b>Made by:</b> {0} — {1}").format(option.vendor, option.vendor_country),
+            self.playbook_text(option),
         ]
         if platform in option.recommended_on and option.recommended_reason and not blocked:
             lines.insert(0, "<b>" + self.tr("Recommended: ") + option.recommended_reason + "</b>")

@@ -7,7 +7,7 @@ import html
 
 from PySide6.QtWidgets import QWizard
 
-from app.gui.pages.base import Page
+from offramp.gui.pages.base import Page
 
 
 class ConfirmPage(Page):

@@ -15,8 +15,8 @@ from PySide6.QtCore import QUrl, Slot
 from PySide6.QtGui import QDesktopServices, QPageSize, QPdfWriter, QTextDocument
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPushButton
 
-from app.core import paths
-from app.gui.pages.base import Page
+from offramp.core import paths
+from offramp.gui.pages.base import Page
 
 
 def load_report() -> dict[str, Any] | None:
@@ -68,7 +68,7 @@ class DonePage(Page):
     def initializePage(self) -> None:
         scan = self.model.scan
         if scan is not None and scan.findings.clean and self.model.exit_code is None:
-            from app.core.migrate.report import nothing_found
+            from offramp.core.migrate.report import nothing_found
 
             self.report = nothing_found(scan.findings, self.model.vendor, self.model.support_code, self.model.root)
         else:
@@ -76,7 +76,7 @@ class DonePage(Page):
         self.summary.setText(self.describe(self.report))
 
     def describe(self, report: dict[str, Any] | None) -> str:
-        from app.core.output.verdict import verdict
+        from offramp.core.output.verdict import verdict
 
         if report is None:
             self.setSubTitle(self.tr("Not finished"))
@@ -103,6 +103,12 @@ class DonePage(Page):
                     e(", ".join(report["installed_unverified"]))
                 )
             )
+        used = report.get("playbook")
+        if isinstance(used, dict) and used.get("id"):
+            from offramp.core.migrate.report import playbook_line  # the line `offramp migrate` prints
+
+            label, _, said = playbook_line(used).partition(": ")
+            parts.append(f"<p><b>{e(label)}:</b> {e(said)}</p>")
         todo = report.get("to_do_by_hand") or []
         if todo:
             parts.append(
@@ -130,7 +136,7 @@ class DonePage(Page):
             self.write(Path(target), kind)
 
     def write(self, target: Path, kind: str) -> None:
-        from app.core.output.report_html import render_report
+        from offramp.core.output.report_html import render_report
 
         page = render_report(self.report or {})
         try:

@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
     QTableWidgetItem,
 )
 
-from app.gui.pages.base import Page
-from app.gui.worker import Task
+from offramp.gui.pages.base import Page
+from offramp.gui.worker import Task
 
 UNREADABLE = "not readable"  # explained under the table: a "?" alone would leave the person guessing
 
@@ -87,7 +87,7 @@ class FoundPage(Page):
             return
         if self.model.scan is not None or self._task is not None:
             return
-        from app.core.scan.run import run_scan
+        from offramp.core.scan.run import run_scan
 
         # With one catalogue chosen, the one the first page read its headline from: the scan does not build it
         # again. Without, every shipped catalogue is scanned.
@@ -123,7 +123,7 @@ class FoundPage(Page):
 
     @Slot(str, str)
     def _on_failed(self, message: str, details: str) -> None:
-        from app.core import eventlog
+        from offramp.core import eventlog
 
         eventlog.get("gui").error(
             "scan failed: %s", message, extra={"event": "gui.scan.failed", "console": False, "traceback": details}
@@ -153,7 +153,7 @@ class FoundPage(Page):
     def _fill(self, result) -> None:
         import html
 
-        from app.core.textsafe import printable
+        from offramp.core.textsafe import printable
 
         def shown(text: str) -> str:  # data into rich text: no control characters, no markup
             return html.escape(printable(text))

@@ -9,6 +9,7 @@ carry on), and after a failure it offers the ways on: another replacement, remov
 from __future__ import annotations
 
 import html
+import os
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -23,15 +24,16 @@ from PySide6.QtWidgets import (
     QPushButton,
 )
 
-from app.core import exitcodes
-from app.core.migrate.context import Question
-from app.gui.asking import AskBridge, Request
-from app.gui.pages.base import Page
-from app.gui.worker import Task
+from offramp.core import exitcodes
+from offramp.core.migrate.context import Question
+from offramp.core.platform import elevation
+from offramp.gui.asking import AskBridge, Request
+from offramp.gui.pages.base import Page
+from offramp.gui.worker import Task
 
 if TYPE_CHECKING:
-    from app.core.migrate.statefile import MigrationState
-    from app.gui.wizard import OfframpWizard
+    from offramp.core.migrate.statefile import MigrationState
+    from offramp.gui.wizard import OfframpWizard
 
 INTERNAL_ERROR = 70  # the exit code the command line gives a bug in Offramp (sysexits' EX_SOFTWARE)
 STEP = re.compile(r"^Step (\d+) of (\d+): ")
@@ -84,6 +86,14 @@ class MigratePage(Page):
         self.plan_steps: list[Any] = []
         self.statuses: dict[str, str] = {}
         self.helpdesk = False
+        self.step_now: tuple[int, int] | None = None  # (number, of how many) of the step running now
+
+    def where(self) -> list[str]:
+        """The page, and while a step runs, which one: "Step 3 of 11"."""
+        shown = super().where()
+        if self._running and self.step_now is not None:
+            shown.append(self.tr("Step {0} of {1}").format(*self.step_now))
+        return shown
 
     # --- start ------------------------------------------------------------------------------------------
     def initializePage(self) -> None:
@@ -119,11 +129,14 @@ class MigratePage(Page):
 
     def _work(self, progress, **_: Any):
         """Runs in the worker thread: the same session and runner as `offramp migrate`."""
-        from app.core.migrate import session
+        from offramp.core.migrate import session
 
         assert self.task is not None, "runs only inside the task initializePage starts"
         cancel = self.task.cancel_token
         prompt = lambda label, secret: self.bridge.ask(Question("password", label, label, secret=secret))  # noqa: E731
+        options = self.model.options()
+        if elevation.needed(options.root):
+            return self._work_elevated(options, progress, lambda: cancel.cancelled, prompt)
         if self.model.resume_state:
             runner = session.resume(
                 progress=progress, cancelled=lambda: cancel.cancelled, ask=self.bridge.ask, prompt_secret=prompt
@@ -147,6 +160,40 @@ class MigratePage(Page):
             runner = started
             self._state = runner.ctx.state
         return runner.run()
+
+    def _work_elevated(self, options, progress, cancelled, prompt):
+        """The same migration in the worker the system's own password prompt starts; this window stays unprivileged."""
+        from offramp.core import paths
+        from offramp.core.migrate import remote
+        from offramp.core.migrate.runner import RunResult
+        from offramp.core.migrate.statefile import MigrationState
+
+        def remember(state: MigrationState) -> None:
+            self._state = state
+
+        try:
+            # The worker's own output (its log goes to the system's log folder): kept beside the window's log.
+            worker_log = paths.private_dir(paths.log_dir()) / "worker.log"
+            with os.fdopen(paths.open_private(worker_log), "ab") as log:
+                return remote.run(
+                    "resume" if self.model.resume_state else "start",
+                    options,
+                    elevation=elevation.for_this_system(),
+                    worker=elevation.worker_command(),
+                    fingerprint=None if self.model.resume_state else self.plan.fingerprint,
+                    support_code=self.model.support_code,
+                    progress=progress,
+                    on_state=remember,
+                    cancelled=cancelled,
+                    ask=self.bridge.ask,
+                    prompt_secret=prompt,
+                    log=log,
+                    keep_report=paths.state_dir() / "report.json",  # where the Done page reads it
+                )
+        except (remote.RightsRefused, elevation.ElevationUnavailable) as exc:
+            # Not a crash: nothing ran. The page says why and the ways on, as after any stop.
+            nothing = MigrationState(support_code=self.model.support_code, plan=self.plan.to_dict(), options={})
+            return RunResult(exitcodes.NOT_ELEVATED, str(exc), nothing)
 
     def cancel(self) -> bool:
         """Asks the run to stop at the next safe point. False when it is not running."""
@@ -180,6 +227,9 @@ class MigratePage(Page):
     def _on_progress(self, message: str, fraction: float) -> None:
         self.progress.setValue(int(fraction * 100))
         self.current.setText(message)
+        if step := STEP.match(message):
+            self.step_now = (int(step.group(1)), int(step.group(2)))
+            self.refresh_header()
         if STEP.match(message) and self._state is not None:
             # The runner's own record, not a guess from the step number: a skipped step stays skipped.
             self.statuses = self._state.statuses()
@@ -232,7 +282,7 @@ class MigratePage(Page):
 
     @Slot(str, str)
     def _on_failed(self, message: str, details: str) -> None:
-        from app.core import eventlog
+        from offramp.core import eventlog
 
         self._running = False
         self.model.exit_code = INTERNAL_ERROR
@@ -253,7 +303,7 @@ class MigratePage(Page):
 
     # --- after a stop: the ways on ---------------------------------------------------------------------
     def _machine_state(self) -> str:
-        from app.core.output.verdict import machine_state
+        from offramp.core.output.verdict import machine_state
 
         labels = {s.id: s.params.get("label", s.title) for s in self.plan_steps}
         done = [s for s in self.plan_steps if self.statuses.get(s.id) == "done"]
@@ -271,13 +321,14 @@ class MigratePage(Page):
         self.start_over.setVisible("start-over" in ways)
 
     def offramp(self) -> OfframpWizard:
-        from app.gui.wizard import OfframpWizard
+        from offramp.gui.wizard import OfframpWizard
 
         wizard = self.wizard()
         assert isinstance(wizard, OfframpWizard)
         return wizard
 
     def _ended(self) -> None:
+        self.refresh_header()  # no step runs any more
         self.offramp().run_ended()
 
     @Slot()
@@ -308,7 +359,7 @@ class MigratePage(Page):
             # The person ticked these off on the previous page; only those count.
             request.reply(any(r.title == q.title for r in self.model.risks() if r.id in self.model.acknowledged))
         elif q.kind == "password":
-            from app.gui.password import PasswordDialog
+            from offramp.gui.password import PasswordDialog
 
             request.reply(PasswordDialog(q.title, q.secret, self).answer())
         elif q.kind == "reboot":
@@ -345,8 +396,8 @@ class MigratePage(Page):
             self._refresh_log()
 
     def _refresh_log(self) -> None:
-        from app.core.migrate.journal import read
-        from app.core.migrate.session import journal_path
+        from offramp.core.migrate.journal import read
+        from offramp.core.migrate.session import journal_path
 
         events = read(journal_path()).events[-40:]
         self.log.setPlainText(

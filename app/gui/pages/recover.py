@@ -8,7 +8,7 @@ import html
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QRadioButton
 
-from app.gui.pages.base import Page
+from offramp.gui.pages.base import Page
 
 
 class RecoverPage(Page):
@@ -29,7 +29,7 @@ class RecoverPage(Page):
         self.carry_on.setChecked(True)
 
     def initializePage(self) -> None:
-        from app.core.output.verdict import machine_state
+        from offramp.core.output.verdict import machine_state
 
         stopped = self.model.stopped_step()
         state = self.model.resume_state

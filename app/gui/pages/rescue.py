@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QCheckBox, QLabel
 
-from app.gui.pages.base import Page
+from offramp.gui.pages.base import Page
 
 
 class RescuePage(Page):

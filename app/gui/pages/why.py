@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import html
 
-from app.core.data import timeline
-from app.gui.pages.base import Page
-from app.gui.widgets.timeline import BanTimeline
+from offramp.core.data import timeline
+from offramp.gui.pages.base import Page
+from offramp.gui.widgets.timeline import BanTimeline
 
 
 class WhyPage(Page):

@@ -23,7 +23,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QAccessibleWidget, QSizePolicy, QToolTip, QWidget
 
-from app.core.data.catalogue import Event
+from offramp.core.data.catalogue import Event
 
 ABOVE, BELOW = -1, 1
 GAP = 6.0  # px kept free between a label and its neighbours or any leader line

@@ -14,12 +14,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from app.core.platform import commands
-from app.core.platform.packagestate import DpkgStatus
-from app.core.scan.collectors import files as file_rows
-from app.core.scan.collectors.scope import Scope
-from app.core.scan.inventory import Inventory
-from app.core.scan.matching import match_value
+from offramp.core.platform import commands
+from offramp.core.platform.packagestate import DpkgStatus
+from offramp.core.scan.collectors import files as file_rows
+from offramp.core.scan.collectors.scope import Scope
+from offramp.core.scan.inventory import Inventory
+from offramp.core.scan.matching import match_value
 
 UNIT_DIRS = ("etc/systemd/system", "run/systemd/system", "lib/systemd/system", "usr/lib/systemd/system")
 RPM_DBPATHS = ("var/lib/rpm", "usr/lib/sysimage/rpm")
@@ -194,7 +194,7 @@ def collect(root: Path, scope: Scope, *, run_tools: bool | None = None) -> Inven
             if output is not None and path in rows:
                 rows[path]["output"] = output
     if live:
-        from app.core.scan.collectors import processes
+        from offramp.core.scan.collectors import processes
 
         inventory["processes"] = processes.collect()
     inventory["deb_packages"], inventory["rpm_packages"] = packages.result()

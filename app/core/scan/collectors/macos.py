@@ -25,10 +25,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from app.core import eventlog
-from app.core.scan.collectors import files as file_rows
-from app.core.scan.collectors.scope import Scope
-from app.core.scan.inventory import Inventory
+from offramp.core import eventlog
+from offramp.core.scan.collectors import files as file_rows
+from offramp.core.scan.collectors.scope import Scope
+from offramp.core.scan.inventory import Inventory
 
 log = eventlog.get("collect.macos")
 
@@ -318,7 +318,7 @@ def collect(root: Path, scope: Scope) -> Inventory:
     )
     # Processes belong to the running system; a mounted volume has none, and another host's are not its.
     if reader.real_root == Path("/") and sys.platform == "darwin":
-        from app.core.scan.collectors import processes
+        from offramp.core.scan.collectors import processes
 
         inventory["processes"] = processes.collect()
     log.debug(

@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from app.core.data.catalogue import Catalogue
-from app.core.scan.matching import literal_prefix
+from offramp.core.data.catalogue import Catalogue
+from offramp.core.scan.matching import literal_prefix
 
 _NOTHING: Mapping[str, Any] = MappingProxyType({})  # a default no caller can change
 

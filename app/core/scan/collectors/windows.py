@@ -13,10 +13,10 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from app.core.platform.registry import Registry
-from app.core.scan.collectors import files as file_rows
-from app.core.scan.collectors.scope import Scope
-from app.core.scan.inventory import Inventory
+from offramp.core.platform.registry import Registry
+from offramp.core.scan.collectors import files as file_rows
+from offramp.core.scan.collectors.scope import Scope
+from offramp.core.scan.inventory import Inventory
 
 UNINSTALL = "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall"
 UNINSTALL_WOW = "SOFTWARE\\WOW6432Node\\Microsoft\\Windows\\CurrentVersion\\Uninstall"
@@ -96,7 +96,7 @@ def services(registry: Registry, statuses: dict[str, str]) -> list[dict[str, Any
 
 
 def registry_rows(registry: Registry, roots: tuple[str, ...]) -> list[dict[str, Any]]:
-    from app.core.platform.registry import normalize, walk
+    from offramp.core.platform.registry import normalize, walk
 
     expanded: list[str] = []
     for root in roots:
@@ -156,8 +156,8 @@ def collect(
 
 
 def collect_live(scope: Scope) -> Inventory:
-    from app.core.platform import registry, security_center
-    from app.core.scan.collectors import processes as process_rows
+    from offramp.core.platform import registry, security_center
+    from offramp.core.scan.collectors import processes as process_rows
 
     return collect(
         registry.live(),
