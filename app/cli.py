@@ -63,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # A page's own --lang (walkthrough, report) wins over the top-level one for everything the command says.
         i18n.set_language(getattr(args, "page_lang", None) or args.lang)
     except ValueError as exc:
-        print(f"offramp: {exc}", file=sys.stderr)
+        print(_("offramp: {problem}", problem=exc), file=sys.stderr)
         return exitcodes.USAGE
     try:
         paths.check_override()  # before any file is written: an elevated run trusts only root's folders

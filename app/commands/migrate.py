@@ -255,7 +255,7 @@ def run_migrate(args: argparse.Namespace) -> int:
 
 
 def run_resume(args: argparse.Namespace) -> int:
-    from offramp.core.i18n import _, shown
+    from offramp.core.i18n import _, ngettext, shown
     from offramp.core.migrate import session
     from offramp.core.migrate.recorderrors import RecordError
 
@@ -266,13 +266,20 @@ def run_resume(args: argparse.Namespace) -> int:
         if getattr(args, "pending", False):
             state = session.pending()
             if state is None:
-                say("No unfinished migration is recorded on this machine.")
+                say(_("No unfinished migration is recorded on this machine."))
                 return exitcodes.NOTHING_PENDING
             done = sum(1 for record in state.steps.values() if record.status in ("done", "skipped"))
             say(
-                f"An unfinished migration is recorded (support code {state.support_code}, started "
-                f"{state.started or 'at an unknown time'}, {done} of {len(state.plan.get('steps', []))} steps done): "
-                "'offramp resume' carries it on, 'offramp resume --abandon' clears it."
+                ngettext(
+                    "An unfinished migration is recorded (support code {code}, started {started}, {done} of {n} "
+                    "step done): 'offramp resume' carries it on, 'offramp resume --abandon' clears it.",
+                    "An unfinished migration is recorded (support code {code}, started {started}, {done} of {n} "
+                    "steps done): 'offramp resume' carries it on, 'offramp resume --abandon' clears it.",
+                    len(state.plan.get("steps", [])),
+                    code=state.support_code,
+                    started=state.started or _("at an unknown time"),
+                    done=done,
+                )
             )
             return exitcodes.SUCCESS
         runner = session.resume(

@@ -251,7 +251,15 @@ def forget() -> None:
 def _fill(template: str, fields: dict[str, Any]) -> str:
     if not fields:
         return template
-    return template.format(**{key: shown(value) for key, value in fields.items()})
+    return _format(template, {key: shown(value) for key, value in fields.items()})
+
+
+def _format(template: str, values: dict[str, str]) -> str:
+    for key, value in values.items():
+        # A value that ends a sentence itself ("29 сентября 2024 г.") takes the place of the full stop after it.
+        if value.endswith(".") and "{" + key + "}." in template:
+            template = template.replace("{" + key + "}.", "{" + key + "}")
+    return template.format(**values)
 
 
 def _(msgid: str, /, **fields: Any) -> str:
@@ -291,7 +299,7 @@ def join_or(names: list[str]) -> str:
 
 def _english(msgid: str, fields: dict[str, Any]) -> str:
     # A Text's own words: every field as the record keeps it (a Text's English, a number as Python writes it).
-    return msgid.format(**{key: str(value) for key, value in fields.items()}) if fields else msgid
+    return _format(msgid, {key: str(value) for key, value in fields.items()}) if fields else msgid
 
 
 class Text(str):

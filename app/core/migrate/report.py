@@ -139,10 +139,10 @@ def build(ctx: Context) -> Report:
 
 # What each source of a playbook is called where people read it: the CLI's line, the wizard, the HTML report.
 SOURCE_WORDS = {
-    "shipped": "shipped with Offramp",
-    "signed update": "signed update",
-    "offline bundle": "offline bundle",
-    "file": "playbook file",
+    "shipped": i18n.Text("shipped with Offramp"),
+    "signed update": i18n.Text("signed update"),
+    "offline bundle": i18n.Text("offline bundle"),
+    "file": i18n.Text("playbook file"),
 }
 
 
@@ -174,9 +174,22 @@ def provenance(replacement: Any, offline_dir: str | Path | None = None) -> dict[
 
 
 def playbook_line(used: dict[str, Any]) -> str:
-    """ "Playbook: clamav, verified 2025-01-10 (shipped with Offramp)", from a report's `playbook` field."""
+    """ "Playbook: clamav, verified 2025-01-10 (shipped with Offramp)", from a report's `playbook` field, in the
+    reader's language."""
+    import datetime as dt
+
     source = str(used.get("source") or "")
-    return f"Playbook: {used.get('id')}, verified {used.get('verified_on')} ({SOURCE_WORDS.get(source, source)})"
+    verified = str(used.get("verified_on") or "")
+    try:
+        verified = i18n.format_date(dt.date.fromisoformat(verified))
+    except ValueError:
+        pass  # a report from elsewhere: its words as they are
+    return i18n._(
+        "Playbook: {playbook}, verified {date} ({source})",
+        playbook=str(used.get("id")),
+        date=verified,
+        source=SOURCE_WORDS.get(source, source),
+    )
 
 
 def to_json(report: Report) -> dict[str, Any]:

@@ -14,13 +14,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from offramp.core.data.policy import Policy
+from offramp.core.i18n import Text
 
 KEYS = ("kes_login", "kes_password", "network_agent_password")
 LABELS = {
     # Which product these are for, and its usual account name, is the catalogue's to say (its help text).
-    "kes_login": "endpoint product's uninstall account",
-    "kes_password": "endpoint product's uninstall password",
-    "network_agent_password": "Network Agent uninstall password",
+    # Text: English where they are logged, the reader's language where a person is asked (i18n.shown()).
+    "kes_login": Text("endpoint product's uninstall account"),
+    "kes_password": Text("endpoint product's uninstall password"),
+    "network_agent_password": Text("Network Agent uninstall password"),
 }
 
 

@@ -196,8 +196,10 @@ def _start(
             previous = None
         if previous is not None and not previous.finished:
             raise SessionError(
-                "a migration is already in progress on this machine: run 'offramp resume' to finish it, "
-                "or 'offramp resume --abandon' to clear it"
+                Text(
+                    "a migration is already in progress on this machine: run 'offramp resume' to finish it, "
+                    "or 'offramp resume --abandon' to clear it"
+                )
             )
     policy = policy_for(options)
     if scan is None:
@@ -284,7 +286,13 @@ def _saved() -> tuple[MigrationState, Options, Plan]:
         try:
             return state, Options(**state.options), Plan.from_dict(state.plan)
         except (TypeError, KeyError, AttributeError) as exc:
-            raise RecordDamaged(f"{state_path()} is damaged: its plan or options do not read ({exc})") from None
+            raise RecordDamaged(
+                Text(
+                    "{path} is damaged: its plan or options do not read ({problem})",
+                    path=str(state_path()),
+                    problem=str(exc),
+                )
+            ) from None
     except RecordDamaged as exc:
         kept = set_aside(state_path())
         Journal(journal_path()).append("state.set_aside", kept_as=kept.name, reason=str(exc))

@@ -648,18 +648,18 @@ def verified_already(message: str) -> Callable[[Context, Step], Outcome]:
 # What a step whose check passed comes to: for most kinds the check verified the work ("done"); a restart
 # that was never needed is "skipped", so no one reads a tick as "the computer restarted".
 ALREADY: dict[str, Callable[[Context, Step], Outcome]] = {
-    "preflight": verified_already("already checked"),
-    "rescue": verified_already("already confirmed"),
+    "preflight": verified_already(Text("already checked")),
+    "rescue": verified_already(Text("already confirmed")),
     "stage": lambda ctx, step: (
         # Nothing was looked at for a replacement that is part of the system: not a tick, a skip; the
         # verify step after the removal is what checks it.
-        Outcome("skipped", "not needed: it is part of the system; Offramp checks it after the removal")
+        Outcome("skipped", Text("not needed: it is part of the system; Offramp checks it after the removal"))
         if step.params.get("method") == "builtin"
-        else Outcome.done("already downloaded and checked")
+        else Outcome.done(Text("already downloaded and checked"))
     ),
-    "uninstall": verified_already("already removed: the system no longer lists it"),
+    "uninstall": verified_already(Text("already removed: the system no longer lists it")),
     "reboot": reboot_already,
-    "install": verified_already("already installed: the system lists it"),
+    "install": verified_already(Text("already installed: the system lists it")),
 }
 
 

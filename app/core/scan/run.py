@@ -111,25 +111,28 @@ def run_scan(
     now: dt.datetime | None = None,
     progress: Progress | None = None,
 ) -> ScanResult:
-    """Scans against `catalogue`, or every shipped catalogue (only `catalogue_id` when given)."""
+    """Scans against `catalogue`, or every shipped catalogue (only `catalogue_id` when given). Its progress
+    messages are offramp.core.i18n.Text: English, and shown in the reader's language with i18n.shown()."""
+    from offramp.core.i18n import Text
+
     report = progress or (lambda _msg, _frac: None)
-    report("Reading what Offramp knows about the banned products", 0.05)
+    report(Text("Reading what Offramp knows about the banned products"), 0.05)
     if catalogue is not None:
         catalogues = catalogue.parts or (catalogue,)  # a combined catalogue is classified part by part
     else:
         catalogues = load_catalogues(catalogue_id)
     catalogue = combine(catalogues)
     if inventory_file is not None:
-        report("Reading the inventory file", 0.2)
+        report(Text("Reading the inventory file"), 0.2)
         inventory = inv.load(inventory_file, platform)
         source = inv.Source("file", str(inventory_file))
     else:
-        report("Looking at installed programs, services and folders", 0.2)
+        report(Text("Looking at installed programs, services and folders"), 0.2)
         inventory, source = collect(catalogue, root=root, platform=platform)
-    report("Comparing with the catalogue", 0.8)
+    report(Text("Comparing with the catalogue"), 0.8)
     known = known_security_products(inventory["platform"])
     findings = merge([classify(c, inventory, now, known) for c in catalogues])
-    report("Done", 1.0)
+    report(Text("Done"), 1.0)
     return ScanResult(findings=findings, inventory=inventory, source=source, catalogue=catalogue, catalogues=catalogues)
 
 
