@@ -150,3 +150,30 @@ def test_a_bundle_refuses_an_installer_its_pinned_signer_did_not_sign(
     assert made.returncode == 32, made.stdout + made.stderr
     assert "no Authenticode signature" in made.stderr
     assert not (out / "offramp-bundle.json").exists() and list((out / "installers").iterdir()) == []
+
+
+def test_staging_copies_no_more_than_the_playbook_says_and_leaves_no_part_file(
+    bundle: tuple[Path, HttpServer], tmp_path: Path
+) -> None:
+    from offramp.core.migrate.bundle import BundleError, stage_from
+
+    out, _server = bundle
+    dest = tmp_path / "staged" / "offramp-test-av_1.0_all.deb"
+    with pytest.raises(BundleError, match="larger than its playbook says"):
+        stage_from(out, "offramp-test-av", dest, max_size=100)
+    assert sorted(p.name for p in dest.parent.iterdir()) == []
+    assert stage_from(out, "offramp-test-av", dest).stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_pipe_swapped_in_for_the_bundles_installer_is_refused_without_waiting_on_it(
+    bundle: tuple[Path, HttpServer], tmp_path: Path
+) -> None:
+    from offramp.core.migrate.bundle import BundleError, stage_from
+
+    out, _server = bundle
+    [entry] = json.loads((out / "offramp-bundle.json").read_text())["playbooks"]
+    (out / entry["installer"]).unlink()
+    os.mkfifo(out / entry["installer"])  # nobody writes to it: a reader that opened it would wait for ever
+    with pytest.raises(BundleError, match="not a plain file"):
+        stage_from(out, "offramp-test-av", tmp_path / "staged" / "x.deb")

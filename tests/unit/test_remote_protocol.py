@@ -4,6 +4,7 @@ the system's prompt covers (the polkit action), checked without migrating anythi
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 import xml.etree.ElementTree as ET
@@ -78,6 +79,74 @@ def test_a_playbook_path_is_judged_where_it_leads(tmp_path: Path, private_home: 
     updates.mkdir(parents=True)
     (updates / "clamav.yaml").symlink_to(mine)
     assert "outside Offramp's own playbooks" in _refusal({"replacement_ref": str(updates / "clamav.yaml")})
+
+
+# --- an offline bundle from another user's window: a carrier of installers for Offramp's own playbooks -------
+@pytest.fixture
+def carried(tmp_path: Path, private_home: Path) -> tuple[Path, Path]:
+    """A playbook Offramp took from a signed update (not a test fixture) and a bundle on a stick that carries it.
+
+    Returns the bundle folder and the bundle's copy of the playbook."""
+    text = (paths.playbooks_dir() / "replacements" / "offramp-test-av.yaml").read_text()
+    own = text.replace("id: offramp-test-av\n", "id: carried-av\n").replace("test_only: true\n", "")
+    updates = paths.playbook_updates_dir() / "replacements"
+    updates.mkdir(parents=True)
+    (updates / "carried-av.yaml").write_text(own)
+    stick = tmp_path / "stick" / "offramp-bundle"
+    (stick / "playbooks").mkdir(parents=True)
+    copy = stick / "playbooks" / "carried-av.yaml"
+    copy.write_text(own)
+    return stick, copy
+
+
+def test_a_root_worker_takes_a_bundle_only_as_the_carrier_of_an_installer_for_its_own_playbook(
+    carried: tuple[Path, Path],
+) -> None:
+    stick, copy = carried
+    options = {"offline_dir": str(stick), "replacement_ref": str(copy)}
+    taken = remote._options_from_json(options, elevated=True)
+    # Root reads the playbook from its own folders, by id; the bundle stays the source of the installer only,
+    # which the stage step copies into root's private folder and verifies against that playbook.
+    assert taken.replacement_ref == "carried-av" and taken.offline_dir == str(stick)
+    assert _refusal({**options, "step_timeout": 1.0}) != ""  # the bundle widens nothing else
+
+
+def test_a_bundles_playbook_that_is_not_offramps_own_is_refused_however_small_the_change(
+    carried: tuple[Path, Path],
+) -> None:
+    stick, copy = carried
+    copy.write_text(copy.read_text().replace("https://", "https://evil.", 1))
+    said = _refusal({"offline_dir": str(stick), "replacement_ref": str(copy)})
+    assert "not one this Offramp ships or took from a signed update" in said
+    assert "sudo offramp migrate --offline" in said
+
+
+def test_a_bundle_copy_of_a_test_playbook_or_a_playbook_outside_the_bundle_is_refused(
+    carried: tuple[Path, Path], tmp_path: Path
+) -> None:
+    stick, copy = carried
+    fixture = stick / "playbooks" / "offramp-test-av.yaml"
+    fixture.write_bytes((paths.playbooks_dir() / "replacements" / "offramp-test-av.yaml").read_bytes())
+    assert "test-only" in _refusal({"offline_dir": str(stick), "replacement_ref": str(fixture)})
+    elsewhere = tmp_path / "carried-av.yaml"
+    elsewhere.write_bytes(copy.read_bytes())
+    said = _refusal({"offline_dir": str(stick), "replacement_ref": str(elsewhere)})
+    assert "not one of the bundle's playbooks" in said
+    # A link inside the bundle that leads out of it is judged where it leads.
+    link = stick / "playbooks" / "link.yaml"
+    link.symlink_to(elsewhere)
+    assert "not one of the bundle's playbooks" in _refusal({"offline_dir": str(stick), "replacement_ref": str(link)})
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_pipe_swapped_in_for_the_bundles_playbook_is_refused_without_waiting_on_it(
+    carried: tuple[Path, Path],
+) -> None:
+    stick, copy = carried
+    copy.unlink()
+    os.mkfifo(copy)  # nobody ever writes to it: a root that opened it for reading would wait for ever
+    said = _refusal({"offline_dir": str(stick), "replacement_ref": str(copy)})
+    assert "not a plain file" in said
 
 
 # --- the worker's inbox: what the window sends while the migration runs --------------------------------------

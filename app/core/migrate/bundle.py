@@ -15,10 +15,11 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 from offramp.core import paths
@@ -70,9 +71,26 @@ class Bundle:
         )
 
 
+def open_plain(path: Path) -> BinaryIO:
+    """Opens a file of a bundle for reading only if it is a plain file, judged on what was opened.
+
+    A bundle may lie in a folder its carrier can change while an elevated Offramp reads it, so a file
+    checked a moment ago can be swapped: a link is not followed, and a pipe or device at the name is
+    refused without waiting on it (a pipe would hold root's read forever, a device give it endless data)."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise BundleError(f"The bundle's {path.name} cannot be read ({exc.strerror or exc}).") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise BundleError(f"The bundle's {path.name} is not a plain file.")
+    return os.fdopen(fd, "rb")
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    with open_plain(path) as handle:
         while block := handle.read(1024 * 1024):
             digest.update(block)
     return digest.hexdigest()
@@ -197,15 +215,29 @@ def open_bundle(folder: Path) -> Bundle:
     return Bundle(folder, str(manifest.get("platform")), tuple(entries), created if isinstance(created, str) else None)
 
 
-def stage_from(bundle_dir: Path, replacement_id: str, dest: Path) -> Path:
-    """Copies the bundle's installer for a playbook to ``dest`` (private, as downloads are), verified again."""
+def stage_from(bundle_dir: Path, replacement_id: str, dest: Path, *, max_size: int | None = None) -> Path:
+    """Copies the bundle's installer for a playbook to ``dest`` (private, as downloads are), verified again.
+
+    The caller verifies the copy, never the bundle's file, which its carrier may still change; a copy that
+    grows past ``max_size`` (the size the playbook gives) is stopped and removed, so it cannot fill the disk."""
     entry = open_bundle(bundle_dir).entry(replacement_id)
     if entry.installer is None:
         raise BundleError(f"The bundle holds no installer for {replacement_id}.")
     paths.make_dirs(dest.parent)
     part = dest.with_name(dest.name + ".part")
-    shutil.copyfile(entry.installer, part)
-    if os.name != "nt":
-        os.chmod(part, 0o600)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        with open_plain(entry.installer) as source, os.fdopen(os.open(part, flags, 0o600), "wb") as copy:
+            copied = 0
+            while block := source.read(1024 * 1024):
+                copied += len(block)
+                if max_size is not None and copied > max_size:
+                    raise BundleError(
+                        f"The bundle's {entry.installer.name} is larger than its playbook says ({max_size} bytes)."
+                    )
+                copy.write(block)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
     os.replace(part, dest)
     return dest

@@ -58,6 +58,7 @@ from offramp.core.platform.elevation import Elevation
 # The window reads all the time (it waits only for the person, while the worker waits for the answer), so a
 # send the window leaves unread this long means it is stuck or hostile: the worker stops as if cancelled.
 SEND_TIMEOUT = 120.0
+MAX_PLAYBOOK = 1024 * 1024  # a playbook is a few kilobytes; a bundle's bigger "playbook" is read no further
 MAX_LINE = 16 * 1024 * 1024  # a state with a long journal of steps is far below this; a bigger line is an attack
 # What the person chooses in the window (`silent` is always False there); a root worker for another user's
 # window takes every other option at its default only (see the module docstring and _refuse_widening).
@@ -292,16 +293,27 @@ def _refuse_widening(values: dict[str, Any], defaults: dict[str, Any]) -> None:
     """What an unprivileged window may not ask of a root worker: anything but what the person chooses there.
 
     The window runs the migration of this machine with a shipped (or signed-update) playbook; a policy,
-    a mounted root, a report path, an offline bundle or a playbook file from the user's own folders would
+    a mounted root, a report path, a bundle's own playbook or a playbook file from the user's folders would
     let any process of that user choose what root installs, deletes or writes, and test-only trust or a
     step timeout of its choosing would widen what root trusts or have it kill a package manager midway.
     So every option but PERSON_CHOOSES stays at its default, and the playbook is a shipped or signed one
-    that is not a test fixture. Those runs are for an administrator's terminal (`sudo offramp migrate …`),
+    that is not a test fixture (an offline bundle may supply its installer: see _own_playbook_for_bundle).
+    Those runs are for an administrator's terminal (`sudo offramp migrate …`),
     which says so."""
     from offramp.core import paths
     from offramp.core.data.replacements import find_replacement
 
-    widened = sorted(key for key, value in values.items() if key not in PERSON_CHOOSES and value != defaults[key])
+    chosen = PERSON_CHOOSES
+    if isinstance(values.get("offline_dir"), str):
+        # The person chose to work from the bundle; it may carry only installers for Offramp's own playbooks.
+        chosen = chosen | {"offline_dir"}
+        if problem := _own_playbook_for_bundle(values):
+            raise RemoteError(
+                f"Offramp's administrator part does not take this offline bundle from the window: {problem}; "
+                "an administrator can run 'sudo offramp migrate --offline' with it instead",
+                exitcodes.USAGE,
+            )
+    widened = sorted(key for key, value in values.items() if key not in chosen and value != defaults[key])
     ref = values.get("replacement_ref")
     trusted_file = True
     if isinstance(ref, str) and Path(ref).suffix in (".yaml", ".yml"):
@@ -321,6 +333,45 @@ def _refuse_widening(values: dict[str, Any], defaults: dict[str, Any]) -> None:
             "an administrator can run 'sudo offramp migrate' with them instead",
             exitcodes.USAGE,
         )
+
+
+def _own_playbook_for_bundle(values: dict[str, Any]) -> str | None:
+    """Takes an offline bundle from another user's window only as a carrier of installer bytes.
+
+    The bundle lies in a folder that user can change (a USB stick is mounted as theirs), and its playbook
+    says what root installs, so its playbook is used only when it is, byte for byte, one of Offramp's own
+    (shipped, or from a signed update) and not a test fixture: the replacement becomes that playbook's id,
+    read from Offramp's own folders. The installer is then copied out of the bundle into root's private
+    staging folder and verified there against that playbook's SHA-256 and signer, as a download is.
+    Returns None when the bundle may be used, else what is wrong with it in words."""
+    import hashlib
+
+    from offramp.core.data.replacements import current_replacements
+    from offramp.core.migrate.bundle import BundleError, open_plain
+
+    folder = Path(str(values["offline_dir"])).resolve()
+    ref = values.get("replacement_ref")
+    if not isinstance(ref, str) or not Path(ref).resolve().is_relative_to(folder):
+        return "the replacement chosen is not one of the bundle's playbooks"
+    try:
+        with open_plain(Path(ref)) as handle:
+            carried = hashlib.sha256(handle.read(MAX_PLAYBOOK + 1)).hexdigest()
+    except BundleError as exc:
+        return str(exc).rstrip(".")
+    for replacement in current_replacements(include_test_only=True):
+        try:
+            own = hashlib.sha256(Path(replacement.path).read_bytes()).hexdigest()
+        except OSError:
+            continue
+        if own == carried:
+            if replacement.test_only:
+                return "its playbook is a test-only one"
+            values["replacement_ref"] = replacement.id
+            return None
+    return (
+        "its playbook is not one this Offramp ships or took from a signed update (the bundle may have been "
+        "made by another version; make it again with this one)"
+    )
 
 
 # ------------------------------------------------------------------------------------------ the worker's side

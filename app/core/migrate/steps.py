@@ -235,7 +235,13 @@ def _stage_offline(ctx: Context, step: Step) -> Outcome:
 
     path = _staged_path(ctx, step)
     try:
-        stage_from(Path(str(ctx.options.offline_dir)), str(step.params["replacement_id"]), path)
+        size = step.params.get("size")
+        stage_from(
+            Path(str(ctx.options.offline_dir)),
+            str(step.params["replacement_id"]),
+            path,
+            max_size=int(size) if size else None,
+        )
         if not verify_file(path, pinned.expected_sha256(ctx, step.id, step.params)):
             vouch = pinned.vouch(ctx, step)
             if vouch is None:
@@ -251,6 +257,12 @@ def _stage_offline(ctx: Context, step: Step) -> Outcome:
             vouch(path)
     except BundleError as exc:
         return Outcome.failed(Text("{problem} Nothing was removed.", problem=str(exc)), exc.exit_code)
+    except OSError as exc:  # a full disk, or a bundle on a stick pulled out mid-copy
+        path.unlink(missing_ok=True)
+        return Outcome.failed(
+            Text("The replacement could not be staged: {problem}. Nothing was removed.", problem=str(exc)),
+            exitcodes.DOWNLOAD_FAILED,
+        )
     except SignerError as exc:
         path.unlink(missing_ok=True)
         return pinned.signer_failure(ctx, step, path, exc)
