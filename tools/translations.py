@@ -69,6 +69,8 @@ def yaml_messages() -> Iterator[tuple[str | tuple[str, str], str, list[str]]]:
         for event in catalogue.timeline:
             yield event.title, where, [f"timeline {event.id}: title"]
             yield event.meaning, where, [f"timeline {event.id}: what it means"]
+            if event.label:
+                yield event.label, where, [f"timeline {event.id}: the chart's few words for it"]
         for risk in catalogue.data_at_risk:
             for name in ("title", "risk", "action", "warning"):
                 if getattr(risk, name):

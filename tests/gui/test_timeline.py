@@ -230,3 +230,23 @@ def test_tooltip_shows_the_title_and_meaning(make):
         assert "2024-09-29" in QToolTip.text() and "Kaspersky" in QToolTip.text()
     finally:
         QToolTip.hideText()
+
+
+@pytest.mark.parametrize("catalogue_id", ["kaspersky", "wps-office"])
+def test_every_catalogues_events_are_named_on_the_chart_in_its_own_words(qtbot, catalogue_id):
+    # The chart's words come from the catalogue, so a second banned product gets a labelled chart with no
+    # code: its milestone (whatever it marks) and each of its minor events carry the catalogue's label.
+    catalogue = load_catalogue(catalogue_id=catalogue_id)
+    widget = BanTimeline(catalogue.timeline, TODAY, None, vendor=catalogue.vendor.name)
+    qtbot.addWidget(widget)
+    width = 1200
+    widget.resize(width, widget.heightForWidth(width))
+    labels = widget.layout_for(width).labels
+    named = {lab.event.id for lab in labels if lab.event is not None}
+    milestones = [e for e in catalogue.timeline if e.marks]
+    assert milestones and {e.id for e in milestones} <= named
+    labelled = {e.label for e in catalogue.timeline if e.label and not e.marks}
+    assert labelled and labelled <= {lab.text for lab in labels if lab.role == "minor"}
+    for event in milestones:
+        [shown] = [lab.text for lab in labels if lab.event is event]
+        assert event.date.isoformat() in shown and (event.label is None or event.label in shown)

@@ -27,6 +27,7 @@ class Event(NamedTuple):
     utc_offset: str | None = None
     approximate: bool = False
     marks: str | None = None
+    label: str | None = None  # the chart's few words for it; a milestone without one gets the mark's words
 
     @property
     def moment(self) -> dt.datetime:
@@ -208,6 +209,7 @@ def from_data(data: dict[str, Any], path: Path) -> Catalogue:
             utc_offset=e.get("utc_offset"),
             approximate=e.get("approximate", False),
             marks=e.get("marks"),
+            label=e.get("label"),
         )
         for e in data["timeline"]
     )

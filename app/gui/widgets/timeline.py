@@ -183,26 +183,21 @@ class BanTimeline(QWidget):
         return text
 
     def _short_names(self) -> dict[str, str]:
-        federal, ban = self.tr("2017–18 federal ban"), self.tr("June 2024 ban")
-        ultra = self.tr("UltraAV switch")
-        return {
-            "bod-17-01": federal,
-            "ndaa-fy2018-signed": federal,
-            "far-52-204-23": federal,
-            "ndaa-fy2018-effective": federal,
-            "fcc-covered-list": self.tr("2022 FCC list"),
-            "bis-final-determination": ban,
-            "ofac-designations": ban,
-            "federal-register-publication": ban,
-            "ultraav-notifications": ultra,
-            "ultraav-automatic-switch": ultra,
-        }
+        """The catalogue's few words for each event that has them, in the reader's language."""
+        from offramp.core.i18n import shown
+
+        return {event.id: shown(event.label) for event in self._events if event.label}
 
     def _milestone_text(self, event: Event) -> str:
+        if event.label:  # the catalogue's own words for it, as for minor events
+            from offramp.core.i18n import shown
+
+            return f"{shown(event.label)} {event.date.isoformat()}"
         text = {
             "sales_cutoff": self.tr("Sales stopped {0}"),
             "updates_cutoff": self.tr("Updates stopped {0}"),
             "vendor_updates_cutoff": self.tr("{1}'s own end date {0}"),
+            "ban_effective": self.tr("Ban in force {0}"),
         }[event.marks or ""]
         return text.format(event.date.isoformat(), self._vendor)
 
@@ -222,11 +217,12 @@ class BanTimeline(QWidget):
         lay = Layout(0, pad + 6, width - pad - 6, axis_span(dates, self._today))
         lo, hi = float(pad), float(width - pad)
 
-        def put(lab: Label, first: int = 0, limit: int = MAX_ROWS) -> None:
+        def put(lab: Label, first: int = 0, limit: int = MAX_ROWS) -> bool:
             row = free_row(lab, [o for o in lay.labels if o.side == lab.side], first, limit)
             if row is not None:
                 lab.row = row
                 lay.labels.append(lab)
+            return row is not None
 
         def label(
             role: str,
@@ -243,7 +239,7 @@ class BanTimeline(QWidget):
 
         # Above the axis: the milestones as a staircase of flags, "Today" level with the highest of them, and
         # the no-updates band from the updates cutoff to today with its label in the middle.
-        for mark in ("sales_cutoff", "vendor_updates_cutoff", "updates_cutoff"):
+        for mark in ("ban_effective", "sales_cutoff", "vendor_updates_cutoff", "updates_cutoff"):
             if event := self.milestone(mark):
                 text, x = self._milestone_text(event), lay.x(event.date)
                 put(label("milestone", text, x, ABOVE, event, extend_left=True))
@@ -265,9 +261,12 @@ class BanTimeline(QWidget):
         for event in self._events:
             lay.markers.append((x := lay.x(event.date), event))
             if event.marks is None:
-                if (name := short.get(event.id)) and name != previous:
-                    put(label("minor", name, x, BELOW, event), 0, 2)
-                previous = name
+                # A run of events with one label gets it once: on the first of them that finds room.
+                name = short.get(event.id)
+                if name is None:
+                    previous = None
+                elif name != previous and put(label("minor", name, x, BELOW, event), 0, 2):
+                    previous = name
 
         row_h = fm.height() + 6
         lay.top = pad / 2
