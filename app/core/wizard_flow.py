@@ -29,6 +29,25 @@ NUMBERED = PAGES[:-1]
 STOPPED = ("failed", "cancelled")  # a step status after which a relaunch asks: continue or start over?
 
 
+def page_number(name: str) -> tuple[int, int] | None:
+    """(N, M) of the helpdesk header's "Page N of M" on page `name`; None for the recover page, which is not counted."""
+    if name not in NUMBERED:
+        return None
+    return NUMBERED.index(name) + 1, len(NUMBERED)
+
+
+class HelpdeskPlace(NamedTuple):
+    """One place the helpdesk header names: a page ("Page N of M") and, on the Migrating page, the step running
+    ("Step N of M", as the runner announces it: the step's position in the plan)."""
+
+    page: str
+    number: int
+    pages: int
+    step_id: str | None = None
+    step: int | None = None
+    steps: int | None = None
+
+
 class BundleCheck(NamedTuple):
     """What checking the offline bundle found: the bundle and its replacements, or the problem in words."""
 
@@ -95,6 +114,7 @@ class WizardModel:
         self.continue_run = True  # on "recover": carry on with the saved run, or start over
         self._catalogue: Catalogue | None = None
         self._plan: Plan | None = None
+        self._planned_for: tuple[str, ...] = ()  # the confirmed findings the plan was made with
         self._consented: str | None = None  # the fingerprint of the plan the person agreed to
 
     # --- what the banned product is (from the catalogue, never from code) ------------------------------
@@ -214,19 +234,44 @@ class WizardModel:
     def plan(self) -> Plan:
         """The steps the run will take: the saved plan when an unfinished migration reopens, else the plan
         the session makes from this scan and choice (the one `offramp migrate` would make), made once per
-        choice so the plan shown on "Ready to remove" is the plan agreed to."""
+        choice and set of confirmed findings, so the plan shown on "Ready to remove" is the plan agreed to. A tick
+        changed on Found after "Ready to remove" was shown makes a new plan, which the old consent does not
+        cover (its fingerprint differs)."""
         if self.resume_state:
             from offramp.core.migrate.plan import Plan
 
             return Plan.from_dict(self.resume_state.plan)
-        if self._plan is None:
+        confirmed = tuple(sorted(self.confirmed))
+        if self._plan is None or self._planned_for != confirmed:
             if self.scan is None:
                 raise ValueError("the migration is planned from a scan, and there is none yet")
             from offramp.core.migrate import session
 
             options = self.options()
             self._plan, _replacement = session.plan_from_scan(self.scan, options, session.policy_for(options))
+            self._planned_for = confirmed
         return self._plan
+
+    def helpdesk_places(self) -> list[HelpdeskPlace]:
+        """Every place the helpdesk header names, in the order the person meets them: the pages before the
+        removal, each step of the plan on the Migrating page, then Done; with nothing found, Found leads to
+        Done."""
+        places = []
+        page = "welcome"
+        while True:
+            number, pages = page_number(page) or (0, 0)
+            if page == "migrate":
+                steps = self.plan().steps
+                places += [
+                    HelpdeskPlace(page, number, pages, step.id, index, len(steps))
+                    for index, step in enumerate(steps, 1)
+                ]
+            else:
+                places.append(HelpdeskPlace(page, number, pages))
+            following = self.next_page(page)
+            if following is None:
+                return places
+            page = following
 
     def consent(self) -> None:
         """The person pressed the action button on "Ready to remove": this plan, and only it, may run."""

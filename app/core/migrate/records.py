@@ -30,6 +30,7 @@ __all__ = [
     "kept_support_code",
     "lock_path",
     "new_support_code",
+    "recorded_support_code",
     "set_aside",
     "state_path",
     "support_code_path",
@@ -99,6 +100,23 @@ def kept_support_code() -> str:
     except OSError:  # an UntrustedFolder too
         pass
     return code
+
+
+def recorded_support_code() -> str | None:
+    """The support code the wizard's header shows on this machine, as far as the records say it already: an
+    unfinished migration's, else the kept one unless a migration with it has finished; None when the wizard
+    would make a new one. Reads only: nothing is kept, so the helpdesk's page cannot change the wizard's code."""
+    try:
+        state = in_progress()
+    except RecordError:
+        state = None  # the wizard passes a damaged record by in the same way
+    if state is not None:
+        return state.support_code
+    try:
+        kept = support_code_path().read_text(encoding="ascii").strip()
+    except (OSError, ValueError):
+        return None
+    return kept if _looks_like_a_code(kept) and not _finished_with(kept) else None
 
 
 def _looks_like_a_code(text: str) -> bool:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget, QWizardPage
 
-from offramp.core.wizard_flow import NUMBERED, PAGES, WizardModel
+from offramp.core.wizard_flow import PAGES, WizardModel, page_number
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QCheckBox, QPlainTextEdit
@@ -70,9 +70,10 @@ class Page(QWizardPage):
     def where(self) -> list[str]:
         """Where the person is, for the header: the page's number (the recover page, met only on a relaunch,
         has none). The Migrating page adds the step."""
-        if self.name not in NUMBERED:
+        number = page_number(self.name)
+        if number is None:
             return []
-        return [self.tr("Page {0} of {1}").format(NUMBERED.index(self.name) + 1, len(NUMBERED))]
+        return [self.tr("Page {0} of {1}").format(*number)]
 
     def refresh_header(self) -> None:
         """Writes the header afresh; the wizard calls it once the page is built, the page when its step changes."""

@@ -1,0 +1,34 @@
+"""The support code the helpdesk's walkthrough names is the one the wizard's header will show, read without
+keeping one: an unfinished migration's code, else the kept code until a migration with it finishes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from offramp.core.migrate import records, statefile
+
+
+def test_nothing_recorded_means_no_code_and_reading_keeps_none(private_home: Path) -> None:
+    assert records.recorded_support_code() is None
+    assert not records.support_code_path().exists()  # the wizard's first start still makes the code
+
+
+def test_the_kept_code_until_a_migration_with_it_finishes(private_home: Path) -> None:
+    kept = records.kept_support_code()
+    assert records.recorded_support_code() == kept
+    finished = statefile.MigrationState(support_code=kept, plan={"steps": []}, options={}, finished=True, exit_code=0)
+    statefile.write(records.state_path(), finished)
+    assert records.recorded_support_code() is None  # used up: the next start makes a new one
+
+
+def test_an_unfinished_migrations_code_wins(private_home: Path) -> None:
+    records.kept_support_code()
+    running = statefile.MigrationState(support_code="RUN-4KQ", plan={"steps": []}, options={})
+    statefile.write(records.state_path(), running)
+    assert records.recorded_support_code() == "RUN-4KQ"
+
+
+def test_a_damaged_code_file_is_no_code(private_home: Path) -> None:
+    records.support_code_path().parent.mkdir(parents=True, exist_ok=True)
+    records.support_code_path().write_text("not a code\n", encoding="ascii")
+    assert records.recorded_support_code() is None
