@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Slot
@@ -246,9 +245,6 @@ class FoundPage(Page):
             lines.append(left_alone + ", ".join(map(shown, notes)))
         self.others.setText("<br>".join(lines))
         self.others.setVisible(bool(lines))
-        evidence = {
-            "installed": {p.product_id: [{"table": e.table, **e.row} for e in p.evidence] for p in f.installed},
-            "leftovers": [{"table": e.table, **e.row} for x in f.leftovers for e in x.evidence],
-            "notes": {n.id: [{"table": e.table, **e.row} for e in n.evidence] for n in f.notes},
-        }
-        self.details.setPlainText(json.dumps(evidence, indent=1, default=str))
+        from offramp.core.output.evidence import finding_lines  # the rows `offramp scan` prints too
+
+        self.details.setPlainText("\n".join(finding_lines(f)))
