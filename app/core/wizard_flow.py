@@ -315,13 +315,15 @@ class WizardModel:
             )
         if self.risks():
             irreversible.append("What you did not save from it is gone once it is removed.")
-        cleanup = any(s.kind == "cleanup" for s in plan.steps)
+        cleanup_step = next((s for s in plan.steps if s.kind == "cleanup"), None)
+        cleanup = cleanup_step is not None
         if cleanup and self.clear_leftovers:
             irreversible.append(f"What {self.vendor} leaves behind is deleted: its own folders, services and settings.")
         reboot = next((s.params.get("when", "required") for s in plan.steps if s.kind == "reboot"), "none")
         return Ready(
             removed=removed,
-            leftovers=len(self.scan.findings.leftovers),
+            # The plan's, not the scan's: a probable leftover nobody ticked is left alone, so it is not counted.
+            leftovers=len(cleanup_step.params.get("leftovers", ())) if cleanup_step else 0,
             cleanup=cleanup,
             installed=self.choice.name if self.choice else None,
             guided=bool(install and install.needs_person),
