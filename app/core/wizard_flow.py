@@ -93,6 +93,10 @@ class WizardModel:
         self.finished = False
         self.exit_code: int | None = None
         self.continue_run = True  # on "recover": carry on with the saved run, or start over
+        # Root's worker holds an unfinished migration this unprivileged window cannot read (mirror.py); a
+        # start after "start over" then asks the worker to set it aside first.
+        self.worker_unfinished = False
+        self.replace_unfinished = False
         self._catalogue: Catalogue | None = None
         self._plan: Plan | None = None
         self._consented: str | None = None  # the fingerprint of the plan the person agreed to
@@ -304,6 +308,9 @@ class WizardModel:
 
         if records.state_path().exists():
             session.abandon()  # journaled; the state is kept aside, a registered resume unregistered
+        elif self.worker_unfinished:
+            # Root's record: only the worker may set it aside, and does so once the new plan is agreed to.
+            self.replace_unfinished = True
         self.resume_state = None
         self.finished = False
         self.exit_code = None

@@ -414,3 +414,91 @@ def test_cancel_while_the_password_prompt_is_open_stops_at_once_and_changes_noth
     qtbot.waitUntil(lambda: wizard.model.finished or not wizard.isVisible(), timeout=60_000)
     assert wizard.model.exit_code == 1602
     assert BANNED <= set(root.installed())
+
+
+@pytest.mark.slow
+def test_without_rights_a_relaunch_after_a_failure_still_offers_to_start_over_and_the_worker_sets_its_record_aside(
+    qtbot, machine, monkeypatch, tmp_path: Path
+) -> None:
+    from offramp.core.migrate import mirror
+    from offramp.core.platform import elevation
+    from offramp.gui.main import build_wizard, parse
+
+    # As on a desktop: the worker keeps its record in folders of its own (root's), which the window never reads.
+    worker_home = tmp_path / "system"
+    behind_prompt = elevation.Elevation("direct", ("env", f"OFFRAMP_HOME={worker_home}"), runs_as=None)
+    monkeypatch.setattr(elevation, "needed", lambda root: True)
+    monkeypatch.setattr(elevation, "for_this_system", lambda: behind_prompt)
+    root, playbooks = machine
+    first = wizard_for(qtbot, root, playbooks)
+    to_ready(qtbot, first, BROKEN)
+    first.next()
+    qtbot.waitUntil(lambda: first.model.finished, timeout=60_000)
+    assert first.model.exit_code not in (0, None) and BANNED <= set(root.installed())
+    assert records.in_progress() is None  # the window's own folders hold no record of the run ...
+    assert list(worker_home.rglob("migration.json"))
+    assert mirror.read() is not None  # ... only the copy of what the worker told it
+    first.close()
+
+    args, _ = parse(["--playbooks", str(playbooks)])
+    again = build_wizard(args)
+    qtbot.addWidget(again)
+    again.show()
+    assert again.currentId() == page_id("recover")
+    assert again.model.support_code == first.model.support_code
+    again.model.root = str(root.path)  # the test's private system stands for this computer, as before
+    again.model.allow_loopback_http = True
+    recover = again.pages["recover"]
+    assert isinstance(recover, RecoverPage)
+    recover.start_over.setChecked(True)
+    again.next()
+    assert again.currentId() == page_id("found")
+    qtbot.waitUntil(lambda: again.model.scan is not None, timeout=30_000)
+    again.next()
+    again.next()
+    choose(again, WORKS)
+    again.next()
+    rescue = again.pages["rescue"]
+    assert isinstance(rescue, RescuePage)
+    for box in rescue.boxes.values():
+        box.setChecked(True)
+    again.next()
+    assert again.currentId() == page_id("confirm")
+    again.next()  # the action button: the worker sets its stopped run aside, then runs the new plan
+    qtbot.waitUntil(lambda: again.model.finished, timeout=60_000)
+    assert again.model.exit_code == 0, again.pages["migrate"].outcome.text()
+    installed = set(root.installed())
+    assert "offramp-test-av" in installed and not BANNED & installed
+    assert list(worker_home.rglob("migration.json.abandoned-*"))  # the old record is kept, set aside
+    assert mirror.read() is None  # the run finished: nothing left for a relaunch to offer
+
+
+@pytest.mark.slow
+def test_without_rights_another_choice_after_a_failure_runs_in_the_same_window(
+    qtbot, machine, monkeypatch, tmp_path: Path
+) -> None:
+    from offramp.core.platform import elevation
+
+    worker_home = tmp_path / "system"
+    behind_prompt = elevation.Elevation("direct", ("env", f"OFFRAMP_HOME={worker_home}"), runs_as=None)
+    monkeypatch.setattr(elevation, "needed", lambda root: True)
+    monkeypatch.setattr(elevation, "for_this_system", lambda: behind_prompt)
+    root, playbooks = machine
+    wizard = wizard_for(qtbot, root, playbooks)
+    to_ready(qtbot, wizard, BROKEN)
+    wizard.next()
+    model = wizard.model
+    qtbot.waitUntil(lambda: model.finished, timeout=60_000)
+    assert model.exit_code not in (0, None)
+    migrate = wizard.pages["migrate"]
+    assert isinstance(migrate, MigratePage)
+    migrate.another.click()  # the worker's record of the failed run is root's: only the worker can set it aside
+    choose(wizard, WORKS)
+    wizard.next()
+    wizard.next()
+    assert wizard.currentId() == page_id("confirm")
+    wizard.next()
+    qtbot.waitUntil(lambda: model.finished, timeout=60_000)
+    assert model.exit_code == 0, migrate.outcome.text()
+    assert "offramp-test-av" in root.installed() and not BANNED & set(root.installed())
+    assert list(worker_home.rglob("migration.json.abandoned-*"))

@@ -8,7 +8,7 @@ speak JSON lines over a Unix socket that the window creates in a folder only its
 process of that user can enter it too, so each side asks the kernel who is at the other end (the window
 talks only to a peer running as the user the prompt gives, root):
 
-    window -> worker   {"t": "start", "mode": "start"|"resume", "options": {...}, "fingerprint": ...,
+    window -> worker   {"t": "start", "mode": "start"|"start-over"|"resume", "options": {...}, "fingerprint": ...,
                         "support_code": ...}                        the one request, first
                        {"t": "answer", "id": N, "value": ...}       an answer: true is yes (anything
                                                                     else no), a password is text or null
@@ -18,6 +18,10 @@ talks only to a peer running as the user the prompt gives, root):
                        {"t": "secret", "id": N, "label": ..., "secret": bool}
                        {"t": "result", "exit_code": N, "message": ..., "state": {...}}
                        {"t": "error", "exit_code": N, "message": ...}  it could not start (one sentence)
+
+"start-over" is a start for a person who chose to start over after a stopped run: the worker makes the
+plan first and, only when it is the one agreed to, sets its own unfinished record aside (journaled, kept)
+before starting; the window cannot read root's record, so it keeps a copy of what it heard (mirror.py).
 
 A window that goes away, stops reading or sends what it should not is a cancel: the worker stops at the
 run's next safe point, answers no to what it would ask, and leaves a migration `resume` carries on.
@@ -431,6 +435,8 @@ def serve(address: str) -> int:
                     progress=progress, cancelled=inbox.cancelled, ask=ask, prompt_secret=prompt_secret, silent=False
                 )
             else:
+                if request.get("mode") == "start-over":
+                    _set_aside_for(options, request["fingerprint"])
                 started, _scan = session.start(
                     options,
                     progress=progress,
@@ -479,12 +485,36 @@ def serve(address: str) -> int:
         conn.close()
 
 
+def _set_aside_for(options: Options, fingerprint: str) -> None:
+    """Sets this system's unfinished migration aside for a person who chose to start over, but only once the
+    plan made now is the one they agreed to: a refused start leaves the old run to resume."""
+    from offramp.core.migrate import session
+    from offramp.core.migrate.recorderrors import RecordDamaged
+    from offramp.core.migrate.records import state_path
+
+    try:
+        previous = statefile.read(state_path())
+    except RecordDamaged:
+        return  # session.start sets a damaged record aside itself, and says so in the new journal
+    if previous is None or previous.finished:
+        return
+    plan, _scan, _replacement = session.plan_for(options, session.policy_for(options))
+    if plan.fingerprint != fingerprint:
+        raise session.SessionError(
+            "the plan changed since you agreed to it (Offramp scanned again with administrator rights and found "
+            "something else): go back to Ready to remove; the stopped migration is kept"
+        )
+    session.abandon()
+
+
 def _checked_request(request: dict[str, Any]) -> dict[str, Any]:
     """The start request, if it is one the window can mean: a known mode, and for a new migration the
     fingerprint of the plan the person agreed to (without one, nobody agreed to anything)."""
-    if request.get("mode") not in ("start", "resume"):
-        raise RemoteError(f"the window asked for {request.get('mode')!r}, neither start nor resume", exitcodes.USAGE)
-    if request["mode"] == "start" and not isinstance(request.get("fingerprint"), str):
+    if request.get("mode") not in ("start", "start-over", "resume"):
+        raise RemoteError(
+            f"the window asked for {request.get('mode')!r}, neither start, start-over nor resume", exitcodes.USAGE
+        )
+    if request["mode"] != "resume" and not isinstance(request.get("fingerprint"), str):
         raise RemoteError("the window sent no plan the person agreed to, so nothing was started", exitcodes.USAGE)
     if not isinstance(request.get("support_code"), str | None):
         raise RemoteError("the window sent a support code that is not text", exitcodes.USAGE)

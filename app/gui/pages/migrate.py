@@ -164,19 +164,28 @@ class MigratePage(Page):
     def _work_elevated(self, options, progress, cancelled, prompt):
         """The same migration in the worker the system's own password prompt starts; this window stays unprivileged."""
         from offramp.core import paths
-        from offramp.core.migrate import remote
+        from offramp.core.migrate import mirror, remote
         from offramp.core.migrate.runner import RunResult
         from offramp.core.migrate.statefile import MigrationState
 
+        kept: list[dict[str, str]] = []
+
         def remember(state: MigrationState) -> None:
             self._state = state
+            if not kept or kept[-1] != state.statuses():  # a copy per change of a step, not per progress line
+                kept.append(state.statuses())
+                mirror.keep(state)
 
+        if self.model.resume_state:
+            mode = "resume"
+        else:
+            mode = "start-over" if self.model.replace_unfinished else "start"
         try:
             # The worker's own output (its log goes to the system's log folder): kept beside the window's log.
             worker_log = paths.private_dir(paths.log_dir()) / "worker.log"
             with os.fdopen(paths.open_private(worker_log), "ab") as log:
-                return remote.run(
-                    "resume" if self.model.resume_state else "start",
+                result = remote.run(
+                    mode,
                     options,
                     elevation=elevation.for_this_system(),
                     worker=elevation.worker_command(),
@@ -195,6 +204,15 @@ class MigratePage(Page):
             # and the ways on, as after any stop.
             nothing = MigrationState(support_code=self.model.support_code, plan=self.plan.to_dict(), options={})
             return RunResult(getattr(exc, "exit_code", exitcodes.NOT_ELEVATED), str(exc), nothing)
+        except remote.RemoteError as exc:
+            if mode == "resume" and exc.exit_code != exitcodes.INTERNAL:
+                mirror.forget()  # root has nothing left to resume (finished, cleared, set aside): the copy is stale
+                self.model.worker_unfinished = False
+            raise
+        mirror.keep(result.state)  # forgotten when the run finished
+        self.model.worker_unfinished = not result.state.finished
+        self.model.replace_unfinished = False
+        return result
 
     def cancel(self) -> bool:
         """Asks the run to stop at the next safe point. False when it is not running."""
