@@ -502,3 +502,35 @@ def test_without_rights_another_choice_after_a_failure_runs_in_the_same_window(
     assert model.exit_code == 0, migrate.outcome.text()
     assert "offramp-test-av" in root.installed() and not BANNED & set(root.installed())
     assert list(worker_home.rglob("migration.json.abandoned-*"))
+
+
+@pytest.mark.slow
+def test_without_rights_a_stopped_run_the_window_never_heard_of_is_met_with_start_over(
+    qtbot, machine, monkeypatch, tmp_path: Path
+) -> None:
+    from offramp.core.migrate import mirror
+    from offramp.core.platform import elevation
+
+    worker_home = tmp_path / "system"
+    behind_prompt = elevation.Elevation("direct", ("env", f"OFFRAMP_HOME={worker_home}"), runs_as=None)
+    monkeypatch.setattr(elevation, "needed", lambda root: True)
+    monkeypatch.setattr(elevation, "for_this_system", lambda: behind_prompt)
+    root, playbooks = machine
+    first = wizard_for(qtbot, root, playbooks)
+    to_ready(qtbot, first, BROKEN)
+    first.next()
+    qtbot.waitUntil(lambda: first.model.finished, timeout=60_000)
+    first.close()
+    mirror.forget()  # as if the window's copy were lost: another user's session, a cleaned home folder
+    wizard = wizard_for(qtbot, root, playbooks)
+    to_ready(qtbot, wizard, WORKS)
+    wizard.next()
+    migrate = wizard.pages["migrate"]
+    assert isinstance(migrate, MigratePage)
+    qtbot.waitUntil(lambda: not migrate.running() and wizard.model.exit_code is not None, timeout=60_000)
+    said = migrate.outcome.text()
+    assert "still on record on this computer" in said and "offramp resume" not in said  # a button, not a command
+    assert migrate.start_over.isVisible() and BANNED <= set(root.installed())
+    migrate.start_over.click()
+    assert wizard.model.replace_unfinished  # the next start asks the worker to set the stopped run aside
+    qtbot.waitUntil(lambda: wizard.model.scan is not None, timeout=30_000)  # starting over scans again

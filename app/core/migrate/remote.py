@@ -17,7 +17,9 @@ talks only to a peer running as the user the prompt gives, root):
                        {"t": "ask", "id": N, "question": {...}}     a Question, answered by the person
                        {"t": "secret", "id": N, "label": ..., "secret": bool}
                        {"t": "result", "exit_code": N, "message": ..., "state": {...}}
-                       {"t": "error", "exit_code": N, "message": ...}  it could not start (one sentence)
+                       {"t": "error", "exit_code": N, "message": ..., "unfinished": bool}
+                                                        it could not start (one sentence); whether
+                                                        a stopped migration is on record
 
 "start-over" is a start for a person who chose to start over after a stopped run: the worker makes the
 plan first and, only when it is the one agreed to, sets its own unfinished record aside (journaled, kept)
@@ -72,9 +74,10 @@ PERSON_CHOOSES = frozenset({"replacement_ref", "remove_only", "confirmed", "sile
 class RemoteError(Exception):
     """The worker could not run the migration; the message says why in one sentence."""
 
-    def __init__(self, message: str, exit_code: int = exitcodes.INTERNAL) -> None:
+    def __init__(self, message: str, exit_code: int = exitcodes.INTERNAL, *, unfinished: bool = False) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+        self.unfinished = unfinished  # the worker holds a stopped migration: a start-over can set it aside
 
 
 class NotStarted(RemoteError):
@@ -246,7 +249,8 @@ def _drive(
                 _keep(keep_report, message["report"])
             return RunResult(int(message["exit_code"]), str(message["message"]), state)
         elif kind == "error":
-            raise RemoteError(str(message["message"]), int(message.get("exit_code", exitcodes.INTERNAL)))
+            code = int(message.get("exit_code", exitcodes.INTERNAL))
+            raise RemoteError(str(message["message"]), code, unfinished=message.get("unfinished") is True)
         else:
             raise RemoteError(f"Offramp's worker sent something it should not ({kind!r})")
 
@@ -456,7 +460,7 @@ def serve(address: str) -> int:
                 runner = started
         except (session.SessionError, RecordError) as exc:
             code = getattr(exc, "exit_code", exitcodes.USAGE)
-            inbox.last({"t": "error", "exit_code": code, "message": str(exc)})
+            inbox.last({"t": "error", "exit_code": code, "message": str(exc), "unfinished": _holds_unfinished()})
             return int(code)
         runner_box["runner"] = runner
         result = runner.run()
@@ -483,6 +487,17 @@ def serve(address: str) -> int:
     finally:
         inbox.close()
         conn.close()
+
+
+def _holds_unfinished() -> bool:
+    """Whether this system has a stopped migration on record (the window cannot look for itself)."""
+    from offramp.core.migrate.records import state_path
+
+    try:
+        state = statefile.read(state_path())
+    except Exception:  # noqa: BLE001 - a record that does not read is for session.start to set aside
+        return False
+    return state is not None and not state.finished
 
 
 def _set_aside_for(options: Options, fingerprint: str) -> None:

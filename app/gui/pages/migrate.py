@@ -205,9 +205,20 @@ class MigratePage(Page):
             nothing = MigrationState(support_code=self.model.support_code, plan=self.plan.to_dict(), options={})
             return RunResult(getattr(exc, "exit_code", exitcodes.NOT_ELEVATED), str(exc), nothing)
         except remote.RemoteError as exc:
-            if mode == "resume" and exc.exit_code != exitcodes.INTERNAL:
-                mirror.forget()  # root has nothing left to resume (finished, cleared, set aside): the copy is stale
-                self.model.worker_unfinished = False
+            if exc.exit_code != exitcodes.INTERNAL:  # the worker looked at its record (a crash says nothing)
+                self.model.worker_unfinished = exc.unfinished
+                if not exc.unfinished:
+                    mirror.forget()  # root holds no stopped run (finished, cleared, set aside): the copy is stale
+            if exc.unfinished and mode == "start":
+                # The worker's words name a command; the person has a button. Start over sets the old run aside.
+                raise remote.RemoteError(
+                    self.tr(
+                        "A migration that stopped earlier is still on record on this computer. Choose Start over "
+                        "to set it aside and run this one, or close Offramp and start it again to carry it on."
+                    ),
+                    exc.exit_code,
+                    unfinished=True,
+                ) from None
             raise
         mirror.keep(result.state)  # forgotten when the run finished
         self.model.worker_unfinished = not result.state.finished
