@@ -72,8 +72,9 @@ def choose(wizard: OfframpWizard, name: str) -> None:
 
 
 def to_ready(qtbot, wizard: OfframpWizard, replacement: str) -> None:
-    """From the first page to "Ready to remove", choosing `replacement` and ticking every item."""
-    wizard.next()
+    """From the first page (or Found) to "Ready to remove", choosing `replacement` and ticking every item."""
+    if wizard.currentId() == page_id("welcome"):
+        wizard.next()
     qtbot.waitUntil(lambda: wizard.model.scan is not None, timeout=30_000)
     wizard.next()
     wizard.next()
@@ -416,25 +417,39 @@ def test_cancel_while_the_password_prompt_is_open_stops_at_once_and_changes_noth
     assert BANNED <= set(root.installed())
 
 
-@pytest.mark.slow
-def test_without_rights_a_relaunch_after_a_failure_still_offers_to_start_over_and_the_worker_sets_its_record_aside(
-    qtbot, machine, monkeypatch, tmp_path: Path
-) -> None:
-    from offramp.core.migrate import mirror
+@pytest.fixture
+def worker_home(monkeypatch, tmp_path: Path) -> Path:
+    """As on a desktop without rights: the worker starts behind the (test) prompt and keeps its record in
+    folders of its own (root's, there), which the window never reads. Returns the worker's folders."""
     from offramp.core.platform import elevation
-    from offramp.gui.main import build_wizard, parse
 
-    # As on a desktop: the worker keeps its record in folders of its own (root's), which the window never reads.
-    worker_home = tmp_path / "system"
-    behind_prompt = elevation.Elevation("direct", ("env", f"OFFRAMP_HOME={worker_home}"), runs_as=None)
+    home = tmp_path / "system"
+    behind_prompt = elevation.Elevation("direct", ("env", f"OFFRAMP_HOME={home}"), runs_as=None)
     monkeypatch.setattr(elevation, "needed", lambda root: True)
     monkeypatch.setattr(elevation, "for_this_system", lambda: behind_prompt)
+    return home
+
+
+def failed_run(qtbot, machine) -> OfframpWizard:
+    """A wizard whose migration failed at its download (the broken playbook), before anything was removed."""
     root, playbooks = machine
-    first = wizard_for(qtbot, root, playbooks)
-    to_ready(qtbot, first, BROKEN)
-    first.next()
-    qtbot.waitUntil(lambda: first.model.finished, timeout=60_000)
-    assert first.model.exit_code not in (0, None) and BANNED <= set(root.installed())
+    wizard = wizard_for(qtbot, root, playbooks)
+    to_ready(qtbot, wizard, BROKEN)
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.model.finished, timeout=60_000)
+    assert wizard.model.exit_code not in (0, None) and BANNED <= set(root.installed())
+    return wizard
+
+
+@pytest.mark.slow
+def test_without_rights_a_relaunch_after_a_failure_still_offers_to_start_over_and_the_worker_sets_its_record_aside(
+    qtbot, machine, worker_home: Path
+) -> None:
+    from offramp.core.migrate import mirror
+    from offramp.gui.main import build_wizard, parse
+
+    root, playbooks = machine
+    first = failed_run(qtbot, machine)
     assert records.in_progress() is None  # the window's own folders hold no record of the run ...
     assert list(worker_home.rglob("migration.json"))
     assert mirror.read() is not None  # ... only the copy of what the worker told it
@@ -453,17 +468,7 @@ def test_without_rights_a_relaunch_after_a_failure_still_offers_to_start_over_an
     recover.start_over.setChecked(True)
     again.next()
     assert again.currentId() == page_id("found")
-    qtbot.waitUntil(lambda: again.model.scan is not None, timeout=30_000)
-    again.next()
-    again.next()
-    choose(again, WORKS)
-    again.next()
-    rescue = again.pages["rescue"]
-    assert isinstance(rescue, RescuePage)
-    for box in rescue.boxes.values():
-        box.setChecked(True)
-    again.next()
-    assert again.currentId() == page_id("confirm")
+    to_ready(qtbot, again, WORKS)
     again.next()  # the action button: the worker sets its stopped run aside, then runs the new plan
     qtbot.waitUntil(lambda: again.model.finished, timeout=60_000)
     assert again.model.exit_code == 0, again.pages["migrate"].outcome.text()
@@ -475,21 +480,11 @@ def test_without_rights_a_relaunch_after_a_failure_still_offers_to_start_over_an
 
 @pytest.mark.slow
 def test_without_rights_another_choice_after_a_failure_runs_in_the_same_window(
-    qtbot, machine, monkeypatch, tmp_path: Path
+    qtbot, machine, worker_home: Path
 ) -> None:
-    from offramp.core.platform import elevation
-
-    worker_home = tmp_path / "system"
-    behind_prompt = elevation.Elevation("direct", ("env", f"OFFRAMP_HOME={worker_home}"), runs_as=None)
-    monkeypatch.setattr(elevation, "needed", lambda root: True)
-    monkeypatch.setattr(elevation, "for_this_system", lambda: behind_prompt)
-    root, playbooks = machine
-    wizard = wizard_for(qtbot, root, playbooks)
-    to_ready(qtbot, wizard, BROKEN)
-    wizard.next()
+    root, _playbooks = machine
+    wizard = failed_run(qtbot, machine)
     model = wizard.model
-    qtbot.waitUntil(lambda: model.finished, timeout=60_000)
-    assert model.exit_code not in (0, None)
     migrate = wizard.pages["migrate"]
     assert isinstance(migrate, MigratePage)
     migrate.another.click()  # the worker's record of the failed run is root's: only the worker can set it aside
@@ -506,21 +501,12 @@ def test_without_rights_another_choice_after_a_failure_runs_in_the_same_window(
 
 @pytest.mark.slow
 def test_without_rights_a_stopped_run_the_window_never_heard_of_is_met_with_start_over(
-    qtbot, machine, monkeypatch, tmp_path: Path
+    qtbot, machine, worker_home: Path
 ) -> None:
     from offramp.core.migrate import mirror
-    from offramp.core.platform import elevation
 
-    worker_home = tmp_path / "system"
-    behind_prompt = elevation.Elevation("direct", ("env", f"OFFRAMP_HOME={worker_home}"), runs_as=None)
-    monkeypatch.setattr(elevation, "needed", lambda root: True)
-    monkeypatch.setattr(elevation, "for_this_system", lambda: behind_prompt)
     root, playbooks = machine
-    first = wizard_for(qtbot, root, playbooks)
-    to_ready(qtbot, first, BROKEN)
-    first.next()
-    qtbot.waitUntil(lambda: first.model.finished, timeout=60_000)
-    first.close()
+    failed_run(qtbot, machine).close()
     mirror.forget()  # as if the window's copy were lost: another user's session, a cleaned home folder
     wizard = wizard_for(qtbot, root, playbooks)
     to_ready(qtbot, wizard, WORKS)
