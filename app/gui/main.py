@@ -127,6 +127,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         refused = root_refused(args.root)
         if refused:
             return refuse(refused, window=not args.smoke_test)
+    from offramp.gui import indicators
+
+    indicators.install(app)  # the system's style, with tick boxes that show on a dark window
     style = paths.resources_dir() / "style.qss"
     if style.exists():
         app.setStyleSheet(style.read_text(encoding="utf-8"))
