@@ -389,8 +389,11 @@ class WizardModel:
         # What can be lost for good, with a warning attached, comes first.
         return sorted(seen, key=lambda r: r.warning is None)
 
-    def reboot_expected(self) -> bool:
-        return self.scan is not None and any(p.reboot in ("required", "maybe") for p in self.scan.findings.installed)
+    def reboot_expected(self) -> str:
+        """Whether removing what was found restarts the computer: "required", "maybe" (the uninstaller may ask
+        for it) or "none", as the products' removals say."""
+        found = {p.reboot for p in self.scan.findings.installed} if self.scan is not None else set()
+        return next((when for when in ("required", "maybe") if when in found), "none")
 
     def options(self) -> Options:
         from offramp.core.migrate.context import Options

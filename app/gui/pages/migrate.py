@@ -46,6 +46,9 @@ STATE_WORDS = {
     "waiting": "waiting for a restart",
     "running": "in progress",
 }
+# A check that finished without proof of protection (nothing on this system can report it) is no tick: the Done
+# page is amber about it, and this list must not have said otherwise first.
+UNCONFIRMED = ("!", "done, but Offramp could not confirm the protection")
 
 
 class MigratePage(Page):
@@ -85,6 +88,7 @@ class MigratePage(Page):
         self._state: MigrationState | None = None  # the runner's state, read for each step's status
         self.plan_steps: list[Any] = []
         self.statuses: dict[str, str] = {}
+        self.unconfirmed: set[str] = set()  # checks that ran without proof of protection
         self.helpdesk = False
         self.step_now: tuple[int, int] | None = None  # (number, of how many) of the step running now
 
@@ -243,15 +247,27 @@ class MigratePage(Page):
         total = len(self.plan_steps)
         for number, step in enumerate(self.plan_steps, 1):
             status = self.statuses.get(step.id, "pending")
-            text = f"{MARKS.get(status, '•')}  " + self.tr("Step {0} of {1}: {2}").format(number, total, step.title)
-            if status in STATE_WORDS:
-                text += f" ({self.tr(STATE_WORDS[status])})"
+            mark, words = MARKS.get(status, "•"), STATE_WORDS.get(status)
+            if status == "done" and step.id in self.unconfirmed:
+                mark, words = UNCONFIRMED
+            text = f"{mark}  " + self.tr("Step {0} of {1}: {2}").format(number, total, step.title)
+            if words:
+                text += f" ({self.tr(words)})"
             if self.helpdesk and step.detail:
                 text += f"\n     {step.detail}  [{step.id}]"
             item = QListWidgetItem(text)
             item.setData(0x0100, step.id)
             item.setToolTip(step.detail)
             self.steps.addItem(item)
+
+    def _take(self, state: MigrationState) -> None:
+        """Each step's status, and which finished checks could not prove protection, from the runner's record."""
+        self.statuses = state.statuses()
+        self.unconfirmed = {
+            step_id
+            for step_id, record in state.steps.items()
+            if record.status == "done" and "protecting" in (record.data or {}) and record.data["protecting"] is not True
+        }
 
     @Slot(str, float)
     def _on_progress(self, message: str, fraction: float) -> None:
@@ -262,7 +278,7 @@ class MigratePage(Page):
             self.refresh_header()
         if STEP.match(message) and self._state is not None:
             # The runner's own record, not a guess from the step number: a skipped step stays skipped.
-            self.statuses = self._state.statuses()
+            self._take(self._state)
             self._render_steps()
         if self.log.isVisible():
             self._refresh_log()
@@ -270,7 +286,7 @@ class MigratePage(Page):
     @Slot(object)
     def _on_finished(self, result) -> None:
         self._running = False
-        self.statuses = result.state.statuses()
+        self._take(result.state)
         self._render_steps()
         self.model.exit_code = result.exit_code
         words = exitcodes.DESCRIPTIONS.get(result.exit_code, "")
