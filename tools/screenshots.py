@@ -105,12 +105,16 @@ def render(scale: str, dark: bool = False) -> None:
     from offramp.gui.wizard import OfframpWizard
 
     eventlog.setup(console=False)
+    from offramp.gui import indicators
+
     app = QApplication([sys.argv[0]])
-    style = REPO / "resources" / "style.qss"
-    app.setStyleSheet(style.read_text())
     if dark:
         app.setStyle("Fusion")
+    indicators.install(app)  # as offramp-gui starts
+    if dark:
         app.setPalette(dark_palette())
+    style = REPO / "resources" / "style.qss"
+    app.setStyleSheet(style.read_text())
     catalogue = load_catalogue(catalogue_id="kaspersky")
     findings = classify(catalogue, INVENTORY, known_products=known_security_products("windows"))
     model = WizardModel(support_code="K7F-M4Q", platform="windows")
@@ -167,17 +171,14 @@ def render(scale: str, dark: bool = False) -> None:
             app.processEvents()
         OUT.mkdir(parents=True, exist_ok=True)
         prefix = "dark-" if dark else ""
-        if dark and name not in ("found", "why", "choose"):
-            continue  # three pages are enough to check contrast
         wizard.grab().save(str(OUT / f"{prefix}{page_id(name) + 1}-{name}@{scale}x.png"))
-    if not dark:
-        stopped(app, wizard, plan, scale)
-        unconfirmed(app, wizard, model, replacement, findings, scale)
-        relaunch_after_a_failure(app, model, plan, scale)
+    stopped(app, wizard, plan, scale, dark)
+    unconfirmed(app, wizard, model, replacement, findings, scale, dark)
+    relaunch_after_a_failure(app, model, plan, scale, dark)
     print(f"saved the pages at {scale}x{' (dark)' if dark else ''} to {OUT}")
 
 
-def stopped(app, wizard, plan, scale: str) -> None:
+def stopped(app, wizard, plan, scale: str, dark: bool = False) -> None:
     """The Migrating page after the second removal was blocked: the machine's state and the ways on."""
     from types import SimpleNamespace
 
@@ -199,11 +200,11 @@ def stopped(app, wizard, plan, scale: str) -> None:
     )
     for _ in range(5):
         app.processEvents()
-    wizard.grab().save(str(OUT / f"7-migrate-stopped@{scale}x.png"))
+    wizard.grab().save(str(OUT / f"{'dark-' if dark else ''}7-migrate-stopped@{scale}x.png"))
     wizard.next()
 
 
-def unconfirmed(app, wizard, model, replacement, findings, scale: str) -> None:
+def unconfirmed(app, wizard, model, replacement, findings, scale: str, dark: bool = False) -> None:
     """The Done page when the replacement cannot say whether it is protecting: amber, with what to check."""
     done = wizard.page_named("done")
     done.summary.setText(
@@ -222,10 +223,10 @@ def unconfirmed(app, wizard, model, replacement, findings, scale: str) -> None:
     )
     for _ in range(5):
         app.processEvents()
-    wizard.grab().save(str(OUT / f"8-done-unconfirmed@{scale}x.png"))
+    wizard.grab().save(str(OUT / f"{'dark-' if dark else ''}8-done-unconfirmed@{scale}x.png"))
 
 
-def relaunch_after_a_failure(app, model, plan, scale: str) -> None:
+def relaunch_after_a_failure(app, model, plan, scale: str, dark: bool = False) -> None:
     """The page a relaunch opens on after a run stopped: here, the second removal was blocked."""
     from PySide6.QtWidgets import QWizard
 
@@ -246,7 +247,7 @@ def relaunch_after_a_failure(app, model, plan, scale: str) -> None:
     wizard.show()
     for _ in range(5):
         app.processEvents()
-    wizard.grab().save(str(OUT / f"9-recover@{scale}x.png"))
+    wizard.grab().save(str(OUT / f"{'dark-' if dark else ''}9-recover@{scale}x.png"))
 
 
 # What a Linux machine with another catalogue's product shows: the package as dpkg lists it.
@@ -316,7 +317,7 @@ def main() -> int:
         }
         subprocess.run([sys.executable, __file__, "--render-catalogue", sys.argv[2]], check=True, env=env, cwd=REPO)
         return 0
-    for scale, look in (("1", "light"), ("2", "light"), ("1", "dark")):
+    for scale, look in (("1", "light"), ("2", "light"), ("1", "dark"), ("2", "dark")):
         screen = REPO / "build" / "screenshots-screen.json"
         screen.parent.mkdir(parents=True, exist_ok=True)
         screen.write_text(

@@ -112,6 +112,10 @@ class WizardModel:
         self.finished = False
         self.exit_code: int | None = None
         self.continue_run = True  # on "recover": carry on with the saved run, or start over
+        # Root's worker holds an unfinished migration this unprivileged window cannot read (mirror.py); a
+        # start after "start over" then asks the worker to set it aside first.
+        self.worker_unfinished = False
+        self.replace_unfinished = False
         self._catalogue: Catalogue | None = None
         self._plan: Plan | None = None
         self._planned_for: tuple[str, ...] = ()  # the confirmed findings the plan was made with
@@ -351,6 +355,9 @@ class WizardModel:
 
         if records.state_path().exists():
             session.abandon()  # journaled; the state is kept aside, a registered resume unregistered
+        elif self.worker_unfinished:
+            # Root's record: only the worker may set it aside, and does so once the new plan is agreed to.
+            self.replace_unfinished = True
         self.resume_state = None
         self.finished = False
         self.exit_code = None
@@ -429,8 +436,11 @@ class WizardModel:
         # What can be lost for good, with a warning attached, comes first.
         return sorted(seen, key=lambda r: r.warning is None)
 
-    def reboot_expected(self) -> bool:
-        return self.scan is not None and any(p.reboot in ("required", "maybe") for p in self.scan.findings.installed)
+    def reboot_expected(self) -> str:
+        """Whether removing what was found restarts the computer: "required", "maybe" (the uninstaller may ask
+        for it) or "none", as the products' removals say."""
+        found = {p.reboot for p in self.scan.findings.installed} if self.scan is not None else set()
+        return next((when for when in ("required", "maybe") if when in found), "none")
 
     def options(self) -> Options:
         from offramp.core.migrate.context import Options

@@ -19,6 +19,16 @@ def build_wizard(args: argparse.Namespace, resume: bool = True):
         state = session.in_progress() if resume else None
     except session.RecordError:
         state = None  # starting a migration sets a damaged record aside, and says so
+    held_by_worker = False
+    if state is None and resume:
+        from offramp.core.migrate import mirror
+        from offramp.core.platform import elevation
+
+        if elevation.needed(args.root):
+            # Root's worker keeps this machine's record where this window cannot read it: its copy says
+            # whether to offer carrying on (the worker resumes its own record, never this copy).
+            state = mirror.read()
+            held_by_worker = state is not None
     if state:
         code = state.support_code
     else:  # a smoke test keeps nothing: it is not a person's migration
@@ -33,6 +43,7 @@ def build_wizard(args: argparse.Namespace, resume: bool = True):
         catalogue_id=getattr(args, "catalogue", None),
         offline=offline_bundle(args),
     )
+    model.worker_unfinished = held_by_worker
     if state and state.options.get("root"):
         model.root = state.options["root"]
     if state and state.options.get("offline_dir"):
@@ -116,6 +127,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         refused = root_refused(args.root)
         if refused:
             return refuse(refused, window=not args.smoke_test)
+    from offramp.gui import indicators
+
+    indicators.install(app)  # the system's style, with tick boxes that show on a dark window
     style = paths.resources_dir() / "style.qss"
     if style.exists():
         app.setStyleSheet(style.read_text(encoding="utf-8"))

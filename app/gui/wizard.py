@@ -15,7 +15,7 @@ from PySide6.QtCore import QEvent, Slot
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QCheckBox, QWidget, QWizard
 
-from offramp.core import paths
+from offramp.core import eventlog, paths
 from offramp.core.wizard_flow import NUMBERED, PAGES, WizardModel
 from offramp.gui.pages.base import Page, page_id
 
@@ -72,6 +72,8 @@ class OfframpWizard(QWizard):
         self.page_named(start)
         self.setStartId(page_id(start))
         self.currentIdChanged.connect(self._page_changed)
+        self.currentIdChanged.connect(self._log_page)
+        self._ready_logged = False  # whether this visit to the current page has logged that it may be left
         self.close_when_done = False  # Cancel or the close box was pressed while a step could not stop
         self.fit_to_screen(820, 640)
         if model.helpdesk:
@@ -136,6 +138,7 @@ class OfframpWizard(QWizard):
             page.refresh_header()
             self.pages[name] = page
             self.setPage(page_id(name), page)
+            page.completeChanged.connect(lambda name=name: self._log_ready(name))
         return page
 
     def validateCurrentPage(self) -> bool:
@@ -164,6 +167,31 @@ class OfframpWizard(QWizard):
             if self.model.helpdesk and PAGES[current] in NUMBERED
             else base
         )
+
+    @Slot(int)
+    def _log_page(self, current: int) -> None:
+        """Logs which page is showing and whether the person may already go on: a helpdesk reading the log
+        sees where the person was and for how long, and a driver outside the window knows what it shows."""
+        if current < 0:
+            return
+        name = PAGES[current]
+        complete = self.pages[name].isComplete()
+        eventlog.event(
+            "wizard.page",
+            f"page shown: {name}",
+            page=name,
+            number=NUMBERED.index(name) + 1 if name in NUMBERED else None,
+            of=len(NUMBERED),
+            complete=complete,
+        )
+        self._ready_logged = complete
+
+    def _log_ready(self, name: str) -> None:
+        """Logs, once a visit, that the page showing may now be left (the scan or the run has finished)."""
+        if self._ready_logged or self.currentId() != page_id(name) or not self.pages[name].isComplete():
+            return
+        self._ready_logged = True
+        eventlog.event("wizard.page.ready", f"page ready: {name}", page=name)
 
     def reject(self) -> None:
         """Cancel, Escape and the close box. Before the removal starts it closes; during a run it stops at

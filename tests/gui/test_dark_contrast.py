@@ -19,7 +19,15 @@ from collections import Counter
 import pytest
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QImage, QPalette
-from PySide6.QtWidgets import QApplication, QLabel, QRadioButton, QStyle, QStyleOptionButton, QTableWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QLabel,
+    QRadioButton,
+    QStyle,
+    QStyleOptionButton,
+    QTableWidget,
+)
 
 from offramp.core import paths
 from offramp.core.data.catalogue import load_catalogue
@@ -27,6 +35,7 @@ from offramp.core.scan.classifier import classify
 from offramp.core.scan.inventory import Source
 from offramp.core.scan.run import ScanResult
 from offramp.core.wizard_flow import WizardModel
+from offramp.gui import indicators
 from offramp.gui.colours import contrast
 from offramp.gui.pages.base import page_id
 from offramp.gui.pages.done import DonePage
@@ -99,6 +108,8 @@ def palette_of(colours: dict[QPalette.ColorRole, str]) -> QPalette:
 @pytest.fixture(params=["windows-dark", "breeze-dark", "qt-dark-scheme"])
 def dark(request, qapp):
     """The application in a dark palette with Offramp's style sheet, as `offramp-gui` starts; put back after."""
+    style = qapp.style().name()
+    indicators.install(qapp)  # as offramp-gui starts: the system's style, wrapped, before any palette is set
     before = QApplication.palette()
     hints = qapp.styleHints()
     if request.param == "qt-dark-scheme":
@@ -114,6 +125,7 @@ def dark(request, qapp):
     qapp.setStyleSheet("")
     hints.unsetColorScheme()
     QApplication.setPalette(before)
+    qapp.setStyle(style)
 
 
 @pytest.fixture
@@ -231,3 +243,33 @@ def test_the_selected_radio_buttons_mark_reads_at_3_to_1(wizard) -> None:
     assert len(changed) >= 4, "selecting a radio button drew no mark"
     # The median pixel of the mark, so its anti-aliased rim neither passes nor fails it alone.
     assert statistics.median(changed) >= 3, f"the selection mark is {statistics.median(changed):.2f}:1"
+
+
+def edge_contrast(widget, window: QColor) -> float:
+    """The strongest contrast against the window among the pixels of an unchosen control's indicator."""
+    option = QStyleOptionButton()
+    option.initFrom(widget)
+    image = widget.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+    ratio = image.devicePixelRatio()
+    element = (
+        QStyle.SubElement.SE_RadioButtonIndicator
+        if isinstance(widget, QRadioButton)
+        else QStyle.SubElement.SE_CheckBoxIndicator
+    )
+    box = widget.style().subElementRect(element, option, widget)
+    box = QRect(int(box.x() * ratio), int(box.y() * ratio), int(box.width() * ratio), int(box.height() * ratio))
+    pixels = [
+        image.pixelColor(x, y) for x in range(box.left(), box.right() + 1) for y in range(box.top(), box.bottom() + 1)
+    ]
+    return max(contrast(p, window) for p in pixels)
+
+
+def test_an_unticked_box_and_an_unchosen_radio_button_show_their_edge_at_3_to_1(wizard) -> None:
+    # WCAG 1.4.11: a control's boundary reaches 3:1, or an unticked box on a dark window reads as nothing.
+    visit(wizard, "choose")
+    window = wizard.currentPage().palette().color(R.Window)
+    radios = [r for r in wizard.currentPage().findChildren(QRadioButton) if r.isVisible() and not r.isChecked()]
+    boxes = [b for b in wizard.findChildren(QCheckBox) if b.isVisible() and not b.isChecked()]
+    assert radios and boxes  # the other replacements, and the helpdesk view's box
+    for control in (*radios[:2], *boxes):
+        assert edge_contrast(control, window) >= 3, control.text()

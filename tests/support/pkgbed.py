@@ -408,12 +408,26 @@ class DpkgRoot:
     def states(self) -> dict[str, tuple[str, str]]:
         """Every package dpkg knows in this root: name -> (version, status), status as in
         ``install ok installed`` or ``deinstall ok config-files``."""
-        out = _run([*self.query_args, "--show", "--showformat=${Package}\t${Version}\t${Status}\n"]).stdout
+        query = [*self.query_args, "--show", "--showformat=${Package}\t${Version}\t${Status}\n"]
+        out = _run(query).stdout
+        for _ in range(3):
+            # Seen twice in many CI runs, under load: dpkg-query printed nothing and exited 0 while the status
+            # file listed packages, and the next query listed them all. Ask again, and say so in the output.
+            if out or "Package:" not in self._status_text():
+                break
+            print(f"pkgbed: dpkg-query listed nothing for {self.path} although its status file lists packages")
+            out = _run(query).stdout
         result: dict[str, tuple[str, str]] = {}
         for line in out.splitlines():
             name, version, status = line.split("\t")
             result[name] = (version, status)
         return result
+
+    def _status_text(self) -> str:
+        try:
+            return (Path(self.admindir) / "status").read_text(errors="replace")
+        except OSError:
+            return ""
 
     def installed(self) -> dict[str, str]:
         """Installed packages: name -> version.

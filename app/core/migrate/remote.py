@@ -8,7 +8,7 @@ speak JSON lines over a Unix socket that the window creates in a folder only its
 process of that user can enter it too, so each side asks the kernel who is at the other end (the window
 talks only to a peer running as the user the prompt gives, root):
 
-    window -> worker   {"t": "start", "mode": "start"|"resume", "options": {...}, "fingerprint": ...,
+    window -> worker   {"t": "start", "mode": "start"|"start-over"|"resume", "options": {...}, "fingerprint": ...,
                         "support_code": ...}                        the one request, first
                        {"t": "answer", "id": N, "value": ...}       an answer: true is yes (anything
                                                                     else no), a password is text or null
@@ -17,7 +17,13 @@ talks only to a peer running as the user the prompt gives, root):
                        {"t": "ask", "id": N, "question": {...}}     a Question, answered by the person
                        {"t": "secret", "id": N, "label": ..., "secret": bool}
                        {"t": "result", "exit_code": N, "message": ..., "state": {...}}
-                       {"t": "error", "exit_code": N, "message": ...}  it could not start (one sentence)
+                       {"t": "error", "exit_code": N, "message": ..., "unfinished": bool}
+                                                        it could not start (one sentence); whether
+                                                        a stopped migration is on record
+
+"start-over" is a start for a person who chose to start over after a stopped run: the worker makes the
+plan first and, only when it is the one agreed to, sets its own unfinished record aside (journaled, kept)
+before starting; the window cannot read root's record, so it keeps a copy of what it heard (mirror.py).
 
 A window that goes away, stops reading or sends what it should not is a cancel: the worker stops at the
 run's next safe point, answers no to what it would ask, and leaves a migration `resume` carries on.
@@ -68,9 +74,10 @@ PERSON_CHOOSES = frozenset({"replacement_ref", "remove_only", "confirmed", "sile
 class RemoteError(Exception):
     """The worker could not run the migration; the message says why in one sentence."""
 
-    def __init__(self, message: str, exit_code: int = exitcodes.INTERNAL) -> None:
+    def __init__(self, message: str, exit_code: int = exitcodes.INTERNAL, *, unfinished: bool = False) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+        self.unfinished = unfinished  # the worker holds a stopped migration: a start-over can set it aside
 
 
 class NotStarted(RemoteError):
@@ -242,7 +249,8 @@ def _drive(
                 _keep(keep_report, message["report"])
             return RunResult(int(message["exit_code"]), str(message["message"]), state)
         elif kind == "error":
-            raise RemoteError(str(message["message"]), int(message.get("exit_code", exitcodes.INTERNAL)))
+            code = int(message.get("exit_code", exitcodes.INTERNAL))
+            raise RemoteError(str(message["message"]), code, unfinished=message.get("unfinished") is True)
         else:
             raise RemoteError(f"Offramp's worker sent something it should not ({kind!r})")
 
@@ -431,6 +439,8 @@ def serve(address: str) -> int:
                     progress=progress, cancelled=inbox.cancelled, ask=ask, prompt_secret=prompt_secret, silent=False
                 )
             else:
+                if request.get("mode") == "start-over":
+                    _set_aside_for(options, request["fingerprint"])
                 started, _scan = session.start(
                     options,
                     progress=progress,
@@ -450,7 +460,7 @@ def serve(address: str) -> int:
                 runner = started
         except (session.SessionError, RecordError) as exc:
             code = getattr(exc, "exit_code", exitcodes.USAGE)
-            inbox.last({"t": "error", "exit_code": code, "message": str(exc)})
+            inbox.last({"t": "error", "exit_code": code, "message": str(exc), "unfinished": _holds_unfinished()})
             return int(code)
         runner_box["runner"] = runner
         result = runner.run()
@@ -479,12 +489,47 @@ def serve(address: str) -> int:
         conn.close()
 
 
+def _holds_unfinished() -> bool:
+    """Whether this system has a stopped migration on record (the window cannot look for itself)."""
+    from offramp.core.migrate.records import state_path
+
+    try:
+        state = statefile.read(state_path())
+    except Exception:  # noqa: BLE001 - a record that does not read is for session.start to set aside
+        return False
+    return state is not None and not state.finished
+
+
+def _set_aside_for(options: Options, fingerprint: str) -> None:
+    """Sets this system's unfinished migration aside for a person who chose to start over, but only once the
+    plan made now is the one they agreed to: a refused start leaves the old run to resume."""
+    from offramp.core.migrate import session
+    from offramp.core.migrate.recorderrors import RecordDamaged
+    from offramp.core.migrate.records import state_path
+
+    try:
+        previous = statefile.read(state_path())
+    except RecordDamaged:
+        return  # session.start sets a damaged record aside itself, and says so in the new journal
+    if previous is None or previous.finished:
+        return
+    plan, _scan, _replacement = session.plan_for(options, session.policy_for(options))
+    if plan.fingerprint != fingerprint:
+        raise session.SessionError(
+            "the plan changed since you agreed to it (Offramp scanned again with administrator rights and found "
+            "something else): go back to Ready to remove; the stopped migration is kept"
+        )
+    session.abandon()
+
+
 def _checked_request(request: dict[str, Any]) -> dict[str, Any]:
     """The start request, if it is one the window can mean: a known mode, and for a new migration the
     fingerprint of the plan the person agreed to (without one, nobody agreed to anything)."""
-    if request.get("mode") not in ("start", "resume"):
-        raise RemoteError(f"the window asked for {request.get('mode')!r}, neither start nor resume", exitcodes.USAGE)
-    if request["mode"] == "start" and not isinstance(request.get("fingerprint"), str):
+    if request.get("mode") not in ("start", "start-over", "resume"):
+        raise RemoteError(
+            f"the window asked for {request.get('mode')!r}, neither start, start-over nor resume", exitcodes.USAGE
+        )
+    if request["mode"] != "resume" and not isinstance(request.get("fingerprint"), str):
         raise RemoteError("the window sent no plan the person agreed to, so nothing was started", exitcodes.USAGE)
     if not isinstance(request.get("support_code"), str | None):
         raise RemoteError("the window sent a support code that is not text", exitcodes.USAGE)

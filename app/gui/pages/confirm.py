@@ -107,7 +107,17 @@ class ConfirmPage(Page):
             "none": self.tr("No restart should be needed."),
         }[ready.restart]
         parts.append(f"<p>{restart}</p>")
-        if ready.installed:
+        if ready.installed and ready.builtin:
+            # Nothing is downloaded or checked beforehand for what is part of the system: it is checked afterwards.
+            parts.append(
+                "<p>"
+                + self.tr(
+                    "Once {0} is removed, Offramp checks {1} and tells you what it could confirm and what you "
+                    "should check yourself."
+                ).format(e(self.model.vendor), e(ready.installed))
+                + "</p>"
+            )
+        elif ready.installed:
             parts.append(
                 "<p>"
                 + self.tr("Before anything is removed, Offramp makes sure {0} is ready.").format(e(ready.installed))

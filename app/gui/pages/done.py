@@ -62,6 +62,7 @@ class DonePage(Page):
         self.save_pdf.clicked.connect(lambda: self._save("pdf"))
         self.open_logs.clicked.connect(self._open_logs)
         self.report: dict[str, Any] | None = None
+        self.tone: str | None = None  # the verdict's tone shown: ok, warn, wait or bad; None without a report
 
     def nextId(self) -> int:
         return -1
@@ -75,6 +76,22 @@ class DonePage(Page):
         else:
             self.report = load_report()
         self.summary.setText(self.describe(self.report))
+        self._log_shown()
+
+    def _log_shown(self) -> None:
+        """Logs what the page tells the person, word for word: a helpdesk then knows what they were told."""
+        from offramp.core import eventlog
+
+        shown = QTextDocument()
+        shown.setHtml(self.summary.text())
+        eventlog.event(
+            "wizard.done",
+            f"done page: {self.title()}",
+            title=self.title(),
+            tone=self.tone,
+            text=shown.toPlainText(),
+            support_code=(self.report or {}).get("support_code"),
+        )
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.PaletteChange and self.report is not None:
@@ -84,11 +101,13 @@ class DonePage(Page):
     def describe(self, report: dict[str, Any] | None) -> str:
         from offramp.core.output.verdict import verdict
 
+        self.tone = None
         if report is None:
             self.setSubTitle(self.tr("Not finished"))
             return self.tr("The report could not be read. The log folder has every step.")
         e = html.escape
         found = verdict(report)
+        self.tone = found.tone
         titles = {"ok": self.tr("Done"), "warn": self.tr("Done: please check one thing")}
         self.setTitle(titles.get(found.tone, self.tr("Not finished")))
         # The headline is in the page itself, coloured and marked; the subtitle keeps the code to quote.

@@ -46,6 +46,9 @@ STATE_WORDS = {
     "waiting": "waiting for a restart",
     "running": "in progress",
 }
+# A check that finished without proof of protection (nothing on this system can report it) is no tick: the Done
+# page is amber about it, and this list must not have said otherwise first.
+UNCONFIRMED = ("!", "done, but Offramp could not confirm the protection")
 
 
 class MigratePage(Page):
@@ -85,6 +88,7 @@ class MigratePage(Page):
         self._state: MigrationState | None = None  # the runner's state, read for each step's status
         self.plan_steps: list[Any] = []
         self.statuses: dict[str, str] = {}
+        self.unconfirmed: set[str] = set()  # checks that ran without proof of protection
         self.helpdesk = False
         self.step_now: tuple[int, int] | None = None  # (number, of how many) of the step running now
 
@@ -164,19 +168,28 @@ class MigratePage(Page):
     def _work_elevated(self, options, progress, cancelled, prompt):
         """The same migration in the worker the system's own password prompt starts; this window stays unprivileged."""
         from offramp.core import paths
-        from offramp.core.migrate import remote
+        from offramp.core.migrate import mirror, remote
         from offramp.core.migrate.runner import RunResult
         from offramp.core.migrate.statefile import MigrationState
 
+        kept: list[dict[str, str]] = []
+
         def remember(state: MigrationState) -> None:
             self._state = state
+            if not kept or kept[-1] != state.statuses():  # a copy per change of a step, not per progress line
+                kept.append(state.statuses())
+                mirror.keep(state)
 
+        if self.model.resume_state:
+            mode = "resume"
+        else:
+            mode = "start-over" if self.model.replace_unfinished else "start"
         try:
             # The worker's own output (its log goes to the system's log folder): kept beside the window's log.
             worker_log = paths.private_dir(paths.log_dir()) / "worker.log"
             with os.fdopen(paths.open_private(worker_log), "ab") as log:
-                return remote.run(
-                    "resume" if self.model.resume_state else "start",
+                result = remote.run(
+                    mode,
                     options,
                     elevation=elevation.for_this_system(),
                     worker=elevation.worker_command(),
@@ -195,6 +208,26 @@ class MigratePage(Page):
             # and the ways on, as after any stop.
             nothing = MigrationState(support_code=self.model.support_code, plan=self.plan.to_dict(), options={})
             return RunResult(getattr(exc, "exit_code", exitcodes.NOT_ELEVATED), str(exc), nothing)
+        except remote.RemoteError as exc:
+            if exc.exit_code != exitcodes.INTERNAL:  # the worker looked at its record (a crash says nothing)
+                self.model.worker_unfinished = exc.unfinished
+                if not exc.unfinished:
+                    mirror.forget()  # root holds no stopped run (finished, cleared, set aside): the copy is stale
+            if exc.unfinished and mode == "start":
+                # The worker's words name a command; the person has a button. Start over sets the old run aside.
+                raise remote.RemoteError(
+                    self.tr(
+                        "A migration that stopped earlier is still on record on this computer. Choose Start over "
+                        "to set it aside and run this one, or close Offramp and start it again to carry it on."
+                    ),
+                    exc.exit_code,
+                    unfinished=True,
+                ) from None
+            raise
+        mirror.keep(result.state)  # forgotten when the run finished
+        self.model.worker_unfinished = not result.state.finished
+        self.model.replace_unfinished = False
+        return result
 
     def cancel(self) -> bool:
         """Asks the run to stop at the next safe point. False when it is not running."""
@@ -214,15 +247,27 @@ class MigratePage(Page):
         total = len(self.plan_steps)
         for number, step in enumerate(self.plan_steps, 1):
             status = self.statuses.get(step.id, "pending")
-            text = f"{MARKS.get(status, '•')}  " + self.tr("Step {0} of {1}: {2}").format(number, total, step.title)
-            if status in STATE_WORDS:
-                text += f" ({self.tr(STATE_WORDS[status])})"
+            mark, words = MARKS.get(status, "•"), STATE_WORDS.get(status)
+            if status == "done" and step.id in self.unconfirmed:
+                mark, words = UNCONFIRMED
+            text = f"{mark}  " + self.tr("Step {0} of {1}: {2}").format(number, total, step.title)
+            if words:
+                text += f" ({self.tr(words)})"
             if self.helpdesk and step.detail:
                 text += f"\n     {step.detail}  [{step.id}]"
             item = QListWidgetItem(text)
             item.setData(0x0100, step.id)
             item.setToolTip(step.detail)
             self.steps.addItem(item)
+
+    def _take(self, state: MigrationState) -> None:
+        """Each step's status, and which finished checks could not prove protection, from the runner's record."""
+        self.statuses = state.statuses()
+        self.unconfirmed = {
+            step_id
+            for step_id, record in state.steps.items()
+            if record.status == "done" and "protecting" in (record.data or {}) and record.data["protecting"] is not True
+        }
 
     @Slot(str, float)
     def _on_progress(self, message: str, fraction: float) -> None:
@@ -233,7 +278,7 @@ class MigratePage(Page):
             self.refresh_header()
         if STEP.match(message) and self._state is not None:
             # The runner's own record, not a guess from the step number: a skipped step stays skipped.
-            self.statuses = self._state.statuses()
+            self._take(self._state)
             self._render_steps()
         if self.log.isVisible():
             self._refresh_log()
@@ -241,7 +286,7 @@ class MigratePage(Page):
     @Slot(object)
     def _on_finished(self, result) -> None:
         self._running = False
-        self.statuses = result.state.statuses()
+        self._take(result.state)
         self._render_steps()
         self.model.exit_code = result.exit_code
         words = exitcodes.DESCRIPTIONS.get(result.exit_code, "")

@@ -49,13 +49,18 @@ class RescuePage(Page):
         else:
             nothing = self.text(self.tr("Nothing needs saving for the products found. Click Next to see what happens."))
             self.layout_.insertWidget(0, nothing)
+        # The same words as "Ready to remove": a restart that may be needed is not promised as certain.
         self.reboot_note.setText(
-            self.tr(
-                "<b>The computer will need to restart</b> once during the removal. "
-                "Offramp saves its place and carries on by itself afterwards."
-            )
-            if self.model.reboot_expected()
-            else self.tr("No restart should be needed.")
+            {
+                "required": self.tr(
+                    "<b>The computer will need to restart</b> once during the removal. "
+                    "Offramp saves its place and carries on by itself afterwards."
+                ),
+                "maybe": self.tr(
+                    "<b>The computer may need to restart</b> during the removal. Offramp asks before it does, saves "
+                    "its place and carries on by itself afterwards."
+                ),
+            }.get(self.model.reboot_expected(), self.tr("No restart should be needed."))
         )
         self.layout_.addStretch(1)
 
