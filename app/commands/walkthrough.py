@@ -32,11 +32,18 @@ def register(commands: argparse._SubParsersAction) -> None:
         "what to do when something goes wrong. With --from-scan, the script for "
         "this computer (or --root, or --inventory): what its scan found and the "
         "plan the wizard makes for it, page by page and step by step with the "
-        "numbers the wizard's helpdesk header shows. Exit 2 for an unknown playbook, "
+        "numbers the wizard's helpdesk header shows, for the replacement --to names "
+        "(default: the one the wizard preselects, the recommended one) or with "
+        "--remove-only. Exit 2 for an unknown playbook, "
         "one that does not support the system, or a scan that cannot be made; with "
         "--from-scan, exit 0 when nothing was found, as 'offramp scan' does.",
     )
-    p.add_argument("--to", metavar="PLAYBOOK", help="the replacement: a playbook id or a playbook file")
+    p.add_argument(
+        "--to",
+        metavar="PLAYBOOK",
+        help="the replacement: a playbook id or a playbook file (with --from-scan, default: the one the "
+        "wizard preselects there)",
+    )
     p.add_argument("--os", choices=CHOICES, help="the user's system (default: this machine's)")
     p.add_argument(
         "--from-scan",
@@ -175,8 +182,6 @@ def _from_scan(args: argparse.Namespace) -> int:
         return _refuse(_("--os does not go with --from-scan: the scan says which system it is"))
     if args.to and args.remove_only:
         return _refuse(_("choose either --to PLAYBOOK or --remove-only"))
-    if not args.to and not args.remove_only:
-        return _refuse(_("choose the replacement with --to PLAYBOOK, or --remove-only"))
     try:
         scan = run_scan(root=args.root, inventory_file=args.inventory, catalogue_id=args.catalogue)
     except InventoryError as exc:
@@ -201,6 +206,13 @@ def _from_scan(args: argparse.Namespace) -> int:
         problem, replacement = _offered(model, args.to)
         if problem:
             return _refuse(problem)
+    elif not args.remove_only:
+        # The one the Choose page preselects here: the recommended one, else the first that can be installed.
+        replacement = model.default_choice()
+        if replacement is None:
+            return _refuse(
+                _("no replacement Offramp offers can be installed here: choose --to PLAYBOOK, or --remove-only")
+            )
     model.choose(replacement)
     try:
         plan = model.plan()

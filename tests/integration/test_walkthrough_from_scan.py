@@ -125,10 +125,42 @@ def test_a_bad_root_is_a_usage_error_in_words(tmp_path: Path, where: str) -> Non
     assert "Traceback" not in result.stderr and result.stdout == ""
 
 
+def test_without_a_choice_it_walks_through_the_one_the_wizard_preselects(
+    kaspersky_root: DpkgRoot, tmp_path: Path
+) -> None:
+    # This computer's own scan, read from a file: the mounted root itself offers nothing to install (the
+    # shipped Linux replacements come from its package repositories), which is the next test.
+    inventory = tmp_path / "inventory.json"
+    collected = run_cli("inventory", "collect", "--root", str(kaspersky_root.path))
+    assert collected.returncode == 0, collected.stderr
+    inventory.write_text(collected.stdout, encoding="utf-8")
+    model = WizardModel(support_code="", platform="linux")
+    model.scan = run_scan(inventory_file=inventory)
+    preselected = model.default_choice()
+    assert preselected is not None
+    model.choose(preselected)
+    planned = model.plan().steps
+    assert any(step.title.startswith("Remove Kaspersky") for step in planned)
+
+    result = run_cli("walkthrough", "--from-scan", "--inventory", str(inventory))
+    assert result.returncode == 0, result.stderr
+    assert preselected.name in result.stdout and "Kaspersky Endpoint Security for Linux" in result.stdout
+    headings = [heading for heading, _top in sections(result.stdout) if heading.startswith("Step ")]
+    total = len(planned)
+    assert headings == [f"Step {n} of {total}: {step.title}" for n, step in enumerate(planned, 1)]
+    chosen = run_cli("walkthrough", "--from-scan", "--inventory", str(inventory), "--to", preselected.id)
+    assert chosen.stdout == result.stdout
+
+
+def test_without_a_choice_and_nothing_to_install_it_asks_for_one(kaspersky_root: DpkgRoot) -> None:
+    result = run_cli("walkthrough", "--from-scan", "--root", str(kaspersky_root.path))
+    assert result.returncode == 2 and result.stdout == ""
+    assert "can be installed here: choose --to PLAYBOOK, or --remove-only" in result.stderr, result.stderr
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--from-scan"], "--to PLAYBOOK, or --remove-only"),
         (["--from-scan", "--to", "clamav", "--remove-only"], "either --to PLAYBOOK or --remove-only"),
         (["--from-scan", "--os", "linux", "--remove-only"], "the scan says which system it is"),
         (["--to", "clamav", "--remove-only"], "--remove-only goes with --from-scan"),
