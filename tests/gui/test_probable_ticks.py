@@ -141,8 +141,15 @@ def test_the_technical_details_are_rows_a_person_can_read_out(qtbot) -> None:
     wizard = wizard_for(qtbot, PRODUCTS)
     found = wizard.page_as(FoundPage)
     found.details_button.click()
-    details = found.details.toPlainText().splitlines()
-    assert "Installed: Kaspersky Total Security (probable)" in details
-    assert "    Uninstall entry: Kaspersky Total Security 21.3, no publisher" in details
-    assert any(line.startswith("    Uninstall entry: Kaspersky Endpoint Security for Windows") for line in details)
-    assert not any(line.lstrip().startswith(("{", '"')) for line in details)
+    table = found.details
+    items = [[table.item(r, c) for c in range(table.columnCount())] for r in range(table.rowCount())]
+    rows = [tuple(item.text() if item else "" for item in row) for row in items]
+    assert (
+        "Installed: Kaspersky Total Security",
+        "Uninstall entry",
+        "Kaspersky Total Security 21.3, no publisher",
+    ) in [row[:3] for row in rows]
+    [probable] = [row for row in rows if row[2] == "Kaspersky Total Security 21.3, no publisher"]
+    assert "without publisher" in probable[3] and probable[4] == "probable"
+    assert any(row[2].startswith("Kaspersky Endpoint Security for Windows") and row[4] == "certain" for row in rows)
+    assert not any(cell.lstrip().startswith(("{", '"')) for row in rows for cell in row)

@@ -16,7 +16,7 @@ import pytest
 
 from offramp.core import i18n
 from offramp.core.data.catalogue import load_catalogue
-from offramp.core.output.evidence import finding_lines, row, rows
+from offramp.core.output.evidence import finding_table, row, rows
 from offramp.core.scan.classifier import classify
 from tests.conftest import run_cli
 
@@ -167,18 +167,39 @@ def test_a_table_without_words_still_shows_every_value() -> None:
     )
 
 
-def test_the_technical_details_group_rows_under_each_finding() -> None:
+def test_the_technical_details_are_one_line_per_piece_of_evidence() -> None:
     inventory = {
         "platform": "windows",
-        "programs": [{"name": "Kaspersky Total Security", "version": "21.3"}],  # no publisher: probable
+        "programs": [
+            {"name": "Kaspersky Total Security", "version": "21.3"},  # no publisher: probable
+            {"name": "Kaspersky Total Security", "publisher": "Kaspersky Lab", "version": "21.2"},
+        ],
         "file": [{"filename": "Klbackupflt.sys"}],
     }
-    lines = finding_lines(classify(CATALOGUE, inventory, NOW))
-    assert lines[0] == "Installed: Kaspersky Total Security (probable)"
-    assert lines[1] == "    Uninstall entry: Kaspersky Total Security 21.3, no publisher"
-    assert lines[2].startswith("    Matched by: ") and "without publisher" in lines[2]
-    assert "    File: Klbackupflt.sys, folder not known" in lines
-    assert not any(line.lstrip().startswith(("{", "[", '"')) for line in lines)  # no JSON left
+    found = classify(CATALOGUE, inventory, NOW)
+    lines = finding_table(found)
+    product = found.installed[0]
+    installed = [line for line in lines if line.finding == "Installed: Kaspersky Total Security"]
+    assert [(line.what, line.where, line.certainty) for line in installed] == [
+        ("Uninstall entry", "Kaspersky Total Security 21.3, no publisher", "probable"),
+        ("Uninstall entry", "Kaspersky Total Security 21.2, publisher Kaspersky Lab", "certain"),
+    ]
+    assert [line.rule for line in installed] == [e.rule for e in product.evidence]
+    assert "without publisher" in installed[0].rule and "without publisher" not in installed[1].rule
+    [file] = [line for line in lines if line.what == "File"]
+    assert file.where == "Klbackupflt.sys, folder not known" and file.certainty == "probable"
+    assert file.finding.startswith("Shared part: ") and file.rule
+    kept = [*found.installed[0].evidence, *(e for x in [*found.leftovers, *found.shared] for e in x.evidence)]
+    assert len(found.installed) == 1 and len(lines) == len(kept)
+    assert not any(cell.lstrip().startswith(("{", "[", '"')) for line in lines for cell in line)  # no JSON left
+
+
+def test_a_look_alike_left_alone_says_why_where_a_rule_would_stand() -> None:
+    inventory = {"platform": "linux", "deb_packages": [{"name": "kleopatra", "version": "4:23.08.5-0ubuntu1"}]}
+    found = classify(CATALOGUE, inventory, NOW)
+    assert [n.id for n in found.notes] == ["kde-kleopatra"]
+    notes = [line for line in finding_table(found) if line.certainty == "left alone"]
+    assert notes and [line.rule for line in notes] == [n.reason for n in [*found.notes, *found.guest_installs]]
 
 
 def test_rows_are_in_the_readers_language() -> None:

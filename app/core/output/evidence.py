@@ -3,8 +3,9 @@
 Each evidence row is an inventory row (osquery's tables and columns, app/core/data/osquery_tables.py);
 here it becomes a label and the facts that identify it: "Uninstall entry: Kaspersky Total Security 21.2,
 publisher Kaspersky Lab", "Service: AVP, image C:\\...\\avp.exe", "File: C:\\...\\klif.sys". The wizard's
-technical details, `offramp scan` and the HTML report all show these rows. Values come from the machine,
-so they are made printable here (app/core/textsafe.py); a page still escapes them as it escapes any text.
+technical details show them as a table (finding, what, where or value, rule, certainty: `finding_table`),
+`offramp scan` as lines under each finding. Values come from the machine, so they are made printable here
+(app/core/textsafe.py); a page still escapes them as it escapes any text.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
-from offramp.core.i18n import _
+from offramp.core.i18n import _, shown
 from offramp.core.scan.findings import Evidence, Findings
 from offramp.core.scan.matching import image_path
 from offramp.core.textsafe import printable
@@ -64,12 +65,12 @@ def _services(row: Mapping[str, Any]) -> Row:
     driver = _value(row, "service_type").upper() in DRIVER_TYPES
     # The column holds a command line; the person needs the file it runs.
     image = image_path(_value(row, "path", "module_path"))
-    shown, status = _value(row, "display_name"), _value(row, "status")
+    display, status = _value(row, "display_name"), _value(row, "status")
     name = _value(row, "name")
     return Row(
         _("Driver") if driver else _("Service"),
         _facts(
-            f"{name} ({shown})" if shown and shown != name else name,
+            f"{name} ({display})" if display and display != name else name,
             _("image {path}", path=image) if image else "",
             _("status {status}", status=status) if status else "",
         ),
@@ -230,24 +231,46 @@ def _certainty(value: str) -> str:
     return _("certain") if value == "certain" else _("probable")
 
 
-def finding_lines(findings: Findings, *, indent: str = "    ") -> list[str]:
-    """Every finding with the rule that matched and its evidence rows under it: the wizard's technical details."""
-    out: list[str] = []
+class Line(NamedTuple):
+    """One line of the wizard's evidence table: the finding, one piece of evidence behind it in words, the rule
+    that matched it and how certain the finding is, each ready to show."""
 
-    def add(heading: str, certainty: str, rule: str, evidence: Iterable[Evidence]) -> None:
-        out.append(f"{printable(heading)} ({_certainty(certainty)})")
-        out.extend(f"{indent}{r}" for r in rows(evidence))
-        if rule:
-            out.append(indent + printable(_("Matched by: {rule}", rule=rule)))
+    finding: str
+    what: str
+    where: str
+    rule: str
+    certainty: str
+
+
+def finding_table(findings: Findings) -> list[Line]:
+    """Every piece of evidence behind every finding, one line each: the wizard's technical details. A finding
+    without evidence rows still gets a line, so nothing the scan found is missing from the table."""
+    out: list[Line] = []
+
+    def add(finding: str, certainty: str | None, rule: str, evidence: Iterable[Evidence], reason: str = "") -> None:
+        """`certainty` None: each row's own (a row matched by a weaker rule is probable in a certain finding);
+        `reason`: what the rule column says instead of each row's rule."""
+        items = list(evidence)
+        for item, words in zip(items, rows(items), strict=True):
+            sure = certainty or _certainty(item.certainty)
+            out.append(Line(printable(finding), words.label, words.text, printable(reason or item.rule or rule), sure))
+        if not items:
+            out.append(Line(printable(finding), "", "", printable(reason or rule), certainty or _certainty("probable")))
 
     for p in findings.installed:
         label = p.edition if p.edition and p.edition != p.name else p.name
-        add(_("Installed: {product}", product=label), p.certainty, p.rule, p.evidence)
+        add(_("Installed: {product}", product=label), None, p.rule, p.evidence)
     for x in findings.leftovers:
-        add(_("Left behind: {product}", product=x.product_name), x.certainty, x.rule, x.evidence)
+        add(_("Left behind: {product}", product=x.product_name), None, x.rule, x.evidence)
     for x in findings.shared:
-        add(_("Shared part: {product}", product=x.product_name), x.certainty, x.rule, x.evidence)
+        add(_("Shared part: {product}", product=x.product_name), None, x.rule, x.evidence)
     for note in [*findings.notes, *findings.guest_installs]:
-        out.append(printable(_("Left alone: {name} ({maker})", name=note.name, maker=note.maker)))
-        out.extend(f"{indent}{r}" for r in rows(note.evidence))
+        # Not the banned product, or not on this system: the reason stands where a rule would.
+        add(
+            _("Left alone: {name} ({maker})", name=note.name, maker=note.maker),
+            _("left alone"),
+            "",
+            note.evidence,
+            reason=shown(note.reason),  # the catalogue's sentence, in the reader's language
+        )
     return out

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from offramp.gui.pages.base import Page
+from offramp.gui.widgets.evidence import EvidenceTable
 from offramp.gui.worker import Task
 
 UNREADABLE = "not readable"  # explained under the table: a "?" alone would leave the person guessing
@@ -74,8 +75,8 @@ class FoundPage(Page):
         self.probable.setVisible(False)
         self.probable.toggled.connect(self._confirm_leftovers)
         self.layout_.addWidget(self.probable)
-        self.details_button, self.details = self.expandable(
-            self.tr("Show the technical details"), self.tr("Evidence rows")
+        self.details_button, self.details = self.expands(
+            self.tr("Show the technical details"), self.tr("Evidence rows"), EvidenceTable(self)
         )
         self.details_button.toggled.connect(self._show_details)
         self.layout_.addStretch(1)  # the content sits at the top, not spread down the page
@@ -245,6 +246,4 @@ class FoundPage(Page):
             lines.append(left_alone + ", ".join(map(shown, notes)))
         self.others.setText("<br>".join(lines))
         self.others.setVisible(bool(lines))
-        from offramp.core.output.evidence import finding_lines  # the rows `offramp scan` prints too
-
-        self.details.setPlainText("\n".join(finding_lines(f)))
+        self.details.show_findings(f)  # the evidence in words, as `offramp scan` prints it
