@@ -56,9 +56,9 @@ def machine(dpkg_root: DpkgRoot, built_packages: BuiltPackages, tmp_path: Path):
         yield dpkg_root, playbooks
 
 
-def wizard_for(qtbot, root: DpkgRoot, playbooks: Path, **kw) -> OfframpWizard:
+def wizard_for(qtbot, root: DpkgRoot, playbooks: Path, code: str = "TST-4KQ", **kw) -> OfframpWizard:
     model = WizardModel(
-        support_code="TST-4KQ", root=str(root.path), extra_playbooks=playbooks, allow_loopback_http=True, **kw
+        support_code=code, root=str(root.path), extra_playbooks=playbooks, allow_loopback_http=True, **kw
     )
     wizard = OfframpWizard(model)
     qtbot.addWidget(wizard)
@@ -433,10 +433,10 @@ def worker_home(monkeypatch, tmp_path: Path) -> Path:
     return home
 
 
-def failed_run(qtbot, machine) -> OfframpWizard:
+def failed_run(qtbot, machine, code: str = "TST-4KQ") -> OfframpWizard:
     """A wizard whose migration failed at its download (the broken playbook), before anything was removed."""
     root, playbooks = machine
-    wizard = wizard_for(qtbot, root, playbooks)
+    wizard = wizard_for(qtbot, root, playbooks, code)
     to_ready(qtbot, wizard, BROKEN)
     wizard.next()
     qtbot.waitUntil(lambda: wizard.model.finished, timeout=60_000)
@@ -452,7 +452,7 @@ def test_without_rights_a_relaunch_after_a_failure_still_offers_to_start_over_an
     from offramp.gui.main import build_wizard, parse
 
     root, playbooks = machine
-    first = failed_run(qtbot, machine)
+    first = failed_run(qtbot, machine, records.kept_support_code())  # the code a first start keeps
     assert records.in_progress() is None  # the window's own folders hold no record of the run ...
     assert list(worker_home.rglob("migration.json"))
     assert mirror.read() is not None  # ... only the copy of what the worker told it
@@ -479,6 +479,13 @@ def test_without_rights_a_relaunch_after_a_failure_still_offers_to_start_over_an
     assert "offramp-test-av" in installed and not BANNED & installed
     assert list(worker_home.rglob("migration.json.abandoned-*"))  # the old record is kept, set aside
     assert mirror.read() is None  # the run finished: nothing left for a relaunch to offer
+    again.close()
+    # The case is closed, although only root's record says so: the next start has a code of its own.
+    after = build_wizard(args)
+    qtbot.addWidget(after)
+    after.show()
+    assert after.currentId() == page_id("welcome") and after.model.support_code != first.model.support_code
+    assert build_wizard(args).model.support_code == after.model.support_code  # and keeps it from then on
 
 
 @pytest.mark.slow

@@ -6,7 +6,9 @@ the typed state records (their dataclasses cost about 7 ms before the first page
 
 The support code a person reads to their helpdesk stays the same from the first start of the wizard
 until a migration with it finishes: it is kept beside the state file (`support-code`), and the
-finished state, which records its own code, says when it has been used up.
+finished state, which records its own code, says when it has been used up. When root's worker ran the
+migration, its state is in folders this process cannot read: the worker's word that the run finished
+uses the code up instead (`used_up`).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ __all__ = [
     "set_aside",
     "state_path",
     "support_code_path",
+    "used_up",
 ]
 
 SUPPORT_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY3479"  # no 0/O, 1/I/L, 2/Z, 5/S, 8/B: easy to read aloud
@@ -100,6 +103,21 @@ def kept_support_code() -> str:
     except OSError:  # an UntrustedFolder too
         pass
     return code
+
+
+def used_up(code: str) -> None:
+    """A migration with `code` finished where this process keeps no record of it (root's worker ran it): the
+    kept code is let go, so the next start makes a new one, as a finished state here would have said."""
+    path = support_code_path()
+    try:
+        kept = path.read_text(encoding="ascii").strip()
+    except (OSError, ValueError):
+        return
+    if kept == code:
+        try:
+            path.unlink()
+        except OSError:
+            pass  # a folder that cannot be changed keeps the code, as it could not keep a new one either
 
 
 def recorded_support_code() -> str | None:
