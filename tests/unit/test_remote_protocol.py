@@ -81,6 +81,22 @@ def test_a_playbook_path_is_judged_where_it_leads(tmp_path: Path, private_home: 
     assert "outside Offramp's own playbooks" in _refusal({"replacement_ref": str(updates / "clamav.yaml")})
 
 
+def test_a_playbook_path_is_read_where_it_led_when_judged_not_where_a_link_leads_later(tmp_path: Path) -> None:
+    from offramp.core.data.replacements import find_replacement
+
+    shipped = paths.playbooks_dir() / "replacements" / "clamav.yaml"
+    # The window's user owns a link on the path it sends; root judges the path, then scans for seconds before
+    # it reads the playbook, and the user swaps the link in between for a folder with a playbook of their own.
+    hop = tmp_path / "hop"
+    hop.symlink_to(paths.playbooks_dir())
+    taken = remote._options_from_json({"replacement_ref": str(hop / "replacements" / "clamav.yaml")}, elevated=True)
+    hop.unlink()
+    (hop / "replacements").mkdir(parents=True)
+    (hop / "replacements" / "clamav.yaml").write_text(shipped.read_text().replace("https://", "https://evil.", 1))
+    assert taken.replacement_ref is not None
+    assert find_replacement(taken.replacement_ref).path.resolve() == shipped.resolve()
+
+
 # --- an offline bundle from another user's window: a carrier of installers for Offramp's own playbooks -------
 @pytest.fixture
 def carried(tmp_path: Path, private_home: Path) -> tuple[Path, Path]:

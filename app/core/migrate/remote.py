@@ -326,8 +326,13 @@ def _refuse_widening(values: dict[str, Any], defaults: dict[str, Any]) -> None:
     trusted_file = True
     if isinstance(ref, str) and Path(ref).suffix in (".yaml", ".yml"):
         trusted = (paths.playbooks_dir().resolve(), paths.playbook_updates_dir().resolve())
-        trusted_file = any(Path(ref).resolve().is_relative_to(folder) for folder in trusted)
-        if not trusted_file:
+        resolved = Path(ref).resolve()
+        trusted_file = any(resolved.is_relative_to(folder) for folder in trusted)
+        if trusted_file:
+            # Read where it led when judged: a link of the user's on the path could lead elsewhere by the time
+            # the playbook is read, after the scan (and again on a resume); no one but root changes this one.
+            ref = values["replacement_ref"] = str(resolved)
+        else:
             widened.append("a playbook file from outside Offramp's own playbooks")
     if isinstance(ref, str) and trusted_file:
         try:
