@@ -64,7 +64,6 @@ from offramp.core.platform.elevation import Elevation
 # The window reads all the time (it waits only for the person, while the worker waits for the answer), so a
 # send the window leaves unread this long means it is stuck or hostile: the worker stops as if cancelled.
 SEND_TIMEOUT = 120.0
-MAX_PLAYBOOK = 1024 * 1024  # a playbook is a few kilobytes; a bundle's bigger "playbook" is read no further
 MAX_LINE = 16 * 1024 * 1024  # a state with a long journal of steps is far below this; a bigger line is an attack
 # What the person chooses in the window (`silent` is always False there); a root worker for another user's
 # window takes every other option at its default only (see the module docstring and _refuse_widening).
@@ -360,7 +359,7 @@ def _own_playbook_for_bundle(values: dict[str, Any]) -> str | None:
     import hashlib
 
     from offramp.core.data.replacements import current_replacements
-    from offramp.core.migrate.bundle import BundleError, open_plain
+    from offramp.core.migrate.bundle import MAX_PLAYBOOK, BundleError, open_plain
 
     folder = Path(str(values["offline_dir"])).resolve()
     ref = values.get("replacement_ref")
