@@ -53,6 +53,14 @@ def test_a_root_worker_takes_only_what_the_person_chooses_in_the_window() -> Non
     assert "dry_run" in _refusal({"dry_run": True})
 
 
+@pytest.mark.parametrize("leftovers", ["remove", "keep"])
+def test_a_root_worker_takes_the_options_the_wizard_sends_as_the_person_set_them(leftovers: str) -> None:
+    # The wizard's "Ready to remove" page asks about the leftovers and sends the answer with the rest.
+    wizard = Options(replacement_ref="clamav", confirmed=("kesl",), leftovers=leftovers)
+    assert _refusal(remote._options_json(wizard)) == ""
+    assert remote._options_from_json(remote._options_json(wizard), elevated=True).leftovers == leftovers
+
+
 @pytest.mark.parametrize(
     "options",
     [{"remove_only": "false"}, {"confirmed": "kesl"}, {"confirmed": [["kesl"]]}, {"replacement_ref": {"id": "x"}}],

@@ -32,8 +32,9 @@ The worker scans again with its own rights (an unprivileged scan may see less) a
 the person agreed to: a start without a fingerprint, or a plan with another one, is refused, not run.
 When it runs with rights its window lacks (root, for a window whose process the kernel reports as
 another user's), it takes only the options a person can choose in the window (the replacement, remove
-only, the findings they confirmed) and every other one at its default: no test-only trust, no file of
-the user's, no step timeout. So a process that reaches the prompt cannot widen what root will trust.
+only, the findings they confirmed, whether the leftovers go) and every other one at its default: no
+test-only trust, no file of the user's, no step timeout. So a process that reaches the prompt cannot
+widen what root will trust.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ SEND_TIMEOUT = 120.0
 MAX_LINE = 16 * 1024 * 1024  # a state with a long journal of steps is far below this; a bigger line is an attack
 # What the person chooses in the window (`silent` is always False there); a root worker for another user's
 # window takes every other option at its default only (see the module docstring and _refuse_widening).
-PERSON_CHOOSES = frozenset({"replacement_ref", "remove_only", "confirmed", "silent"})
+PERSON_CHOOSES = frozenset({"replacement_ref", "remove_only", "confirmed", "leftovers", "silent"})
 
 
 class RemoteError(Exception):
