@@ -173,6 +173,19 @@ def test_a_pipe_swapped_in_for_the_bundles_playbook_is_refused_without_waiting_o
     assert "not a plain file" in said
 
 
+@pytest.mark.parametrize(
+    "code", ["K7M\x1b[2J-4QX", "K7M-4QX\n2026-12-03 migration finished", "K" * 1_000_000, "k7m-4qx", 7]
+)
+def test_a_support_code_is_taken_only_in_the_shape_offramp_gives_it(code: object) -> None:
+    # Root writes the code into its state, journal and report, which a helpdesk and an admin read later.
+    request = {"t": "start", "mode": "start", "fingerprint": "agreed", "support_code": code}
+    with pytest.raises(remote.RemoteError, match="support code") as caught:
+        remote._checked_request(request)
+    assert caught.value.exit_code == exitcodes.USAGE
+    assert remote._checked_request({**request, "support_code": "K7M-4QX"})["support_code"] == "K7M-4QX"
+    assert remote._checked_request({**request, "support_code": None})["support_code"] is None
+
+
 # --- the worker's inbox: what the window sends while the migration runs --------------------------------------
 @pytest.fixture
 def window_and_inbox() -> Iterator[tuple[socket.socket, remote._Inbox]]:

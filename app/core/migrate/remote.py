@@ -43,6 +43,7 @@ import json
 import logging
 import os
 import queue
+import re
 import select
 import socket
 import struct
@@ -68,6 +69,8 @@ SEND_TIMEOUT = 120.0
 MAX_LINE = 16 * 1024 * 1024  # a state with a long journal of steps is far below this; a bigger line is an attack
 # What the person chooses in the window (`silent` is always False there); a root worker for another user's
 # window takes every other option at its default only (see the module docstring and _refuse_widening).
+# The shape of a support code (records.new_support_code): what root records in its files as the case's name.
+SUPPORT_CODE = re.compile(r"[A-Z0-9]{3}-[A-Z0-9]{3}")
 PERSON_CHOOSES = frozenset({"replacement_ref", "remove_only", "confirmed", "leftovers", "silent"})
 
 
@@ -536,8 +539,10 @@ def _checked_request(request: dict[str, Any]) -> dict[str, Any]:
         )
     if request["mode"] != "resume" and not isinstance(request.get("fingerprint"), str):
         raise RemoteError("the window sent no plan the person agreed to, so nothing was started", exitcodes.USAGE)
-    if not isinstance(request.get("support_code"), str | None):
-        raise RemoteError("the window sent a support code that is not text", exitcodes.USAGE)
+    code = request.get("support_code")
+    if code is not None and not (isinstance(code, str) and SUPPORT_CODE.fullmatch(code)):
+        # Root writes it into its state, journal and report, which a helpdesk and an admin read later.
+        raise RemoteError("the window sent a support code that is not one Offramp gives", exitcodes.USAGE)
     return request
 
 
