@@ -99,6 +99,9 @@ def test_a_person_moves_off_kaspersky_with_the_installed_wizard(windows_build, t
     assert (done["tone"], done["title"]) == ("warn", "Done: please check one thing")
     text = done["text"]
     assert "could not confirm that it is protecting this computer" in text
+    # What to check names the app Windows has (Windows Security), in the playbook's words the report kept.
+    assert "Windows Security" in report["verification"]["how_to_check"]
+    assert report["verification"]["how_to_check"] in text
     assert "protected by" not in text.lower() and "✓" not in text
     claimed = {m["label"]: m["names"] for m in CLAIM_LINE.finditer(text)}
     proven = {label: ", ".join(report[key]) for label, key in CLAIMS.items() if report[key]}
