@@ -3,19 +3,12 @@ remove", and agreed to there, follows the tick, including a tick changed after g
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTableWidgetItem
 
-from offramp.core.data.catalogue import load_catalogue
-from offramp.core.scan.classifier import classify
-from offramp.core.scan.inventory import Source
-from offramp.core.scan.run import ScanResult
-from offramp.core.wizard_flow import WizardModel
 from offramp.gui.pages.base import page_id
-from offramp.gui.wizard import OfframpWizard
+from tests.gui.scanned import wizard_on
 
 pytestmark = pytest.mark.gui
 # An uninstall entry with a distinctive product name and no publisher: probably Kaspersky's, not certainly.
@@ -24,15 +17,7 @@ INVENTORY = {"platform": "windows", "programs": [{"name": "Kaspersky Internet Se
 
 @pytest.fixture
 def wizard(qtbot):
-    catalogue = load_catalogue(catalogue_id="kaspersky")
-    model = WizardModel(support_code="PRB-123", platform="windows")
-    model.scan = ScanResult(
-        classify(catalogue, INVENTORY, dt.datetime.now(dt.UTC)), INVENTORY, Source("file", "test"), catalogue
-    )
-    wizard = OfframpWizard(model)
-    qtbot.addWidget(wizard)
-    wizard.show()
-    return wizard
+    return wizard_on(qtbot, INVENTORY, "PRB-123")
 
 
 def _go_to(wizard, name: str) -> None:
