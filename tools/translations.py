@@ -93,6 +93,9 @@ def yaml_messages() -> Iterator[tuple[str | tuple[str, str], str, list[str]]]:
             for step in install:
                 if step.notes:
                     yield step.notes, where, [f"{replacement.id}: install on {platform}, {step.method}"]
+        for platform, verify in replacement.verify.items():
+            if verify.get("how_to_check"):
+                yield verify["how_to_check"], where, [f"{replacement.id}: how a person checks it on {platform}"]
     path = texts_path()
     where = str(path.relative_to(ROOT))
     for key, text in load(path, trusted=True).data["texts"].items():

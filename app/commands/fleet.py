@@ -121,8 +121,12 @@ def run_report(args: argparse.Namespace) -> int:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["host", "state", "exit_code", "reason", "support_code", "file"])
+        from offramp.core.textsafe import printable
+
         for m in migrations:
-            row = [m.host, m.state, m.exit_code, m.reason, m.support_code, m.file]
+            # Control characters shown as escapes (a tab or carriage return first also starts a formula).
+            cells = (m.host, m.state, m.exit_code, m.reason, m.support_code, m.file)
+            row = [printable(c) if isinstance(c, str) else c for c in cells]
             writer.writerow([f"'{c}" if isinstance(c, str) and c[:1] in "=+-@" else c for c in row])
         _write(out.getvalue(), args.output)
     else:

@@ -118,7 +118,7 @@ class WizardModel:
         self.replace_unfinished = False
         self._catalogue: Catalogue | None = None
         self._plan: Plan | None = None
-        self._planned_for: tuple[str, ...] = ()  # the confirmed findings the plan was made with
+        self._planned_for: frozenset[str] = frozenset()  # the confirmed findings the plan was made with
         self._consented: str | None = None  # the fingerprint of the plan the person agreed to
 
     # --- what the banned product is (from the catalogue, never from code) ------------------------------
@@ -245,15 +245,19 @@ class WizardModel:
             from offramp.core.migrate.plan import Plan
 
             return Plan.from_dict(self.resume_state.plan)
-        confirmed = tuple(sorted(self.confirmed))
-        if self._plan is None or self._planned_for != confirmed:
+        if self._plan is not None and self._planned_for != frozenset(self.confirmed):
+            # A tick on Found changed after the plan was made (Back from "Ready to remove"): the plan follows
+            # the person's word, and the consent given to the old plan no longer counts.
+            self._plan = None
+            self._consented = None
+        if self._plan is None:
             if self.scan is None:
                 raise ValueError("the migration is planned from a scan, and there is none yet")
             from offramp.core.migrate import session
 
             options = self.options()
             self._plan, _replacement = session.plan_from_scan(self.scan, options, session.policy_for(options))
-            self._planned_for = confirmed
+            self._planned_for = frozenset(self.confirmed)
         return self._plan
 
     def helpdesk_places(self) -> list[HelpdeskPlace]:
@@ -283,7 +287,12 @@ class WizardModel:
 
     def may_start(self) -> bool:
         """True when the removal may start: the person agreed to exactly the plan that would run."""
-        return self._consented is not None and self._plan is not None and self._consented == self._plan.fingerprint
+        return (
+            self._consented is not None
+            and self._plan is not None
+            and self._consented == self._plan.fingerprint
+            and self._planned_for == frozenset(self.confirmed)
+        )
 
     def action(self) -> str:
         """The action button's words, naming what it does: the vendor and the replacement come from the data."""

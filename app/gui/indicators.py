@@ -2,7 +2,7 @@
 
 Qt's Fusion style (what the wizard gets on a desktop without a Qt theme of its own, as on GNOME) draws
 an indicator's edge a shade darker than the window: on a dark window that edge all but vanishes, so an
-unticked "Also delete what Kaspersky leaves behind" or an unchosen radio button reads as empty space
+unticked "Also delete what the product leaves behind" or an unchosen radio button reads as empty space
 (measured: 1.1:1 against Breeze Dark's window). WCAG asks 3:1 of the boundary of a control. This style
 draws what the system's style draws, then, on a dark window only, a ring in the window text's colour
 moved only as far towards the window as keeps it well above 3:1, so the system's look stays and the control shows.

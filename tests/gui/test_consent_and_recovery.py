@@ -321,26 +321,18 @@ def test_cancel_while_a_step_runs_closes_the_window_once_it_ends(qtbot, machine,
 
 
 def test_a_clean_machine_can_save_a_nothing_found_report(qtbot, tmp_path: Path) -> None:
-    import datetime as dt
+    from tests.gui.scanned import wizard_on
 
-    from offramp.core.data.catalogue import load_catalogue
-    from offramp.core.scan.classifier import classify
-    from offramp.core.scan.inventory import Source
-    from offramp.core.scan.run import ScanResult
-
-    catalogue = load_catalogue(catalogue_id="kaspersky")
     inventory = {"platform": "windows", "programs": [{"name": "Mozilla Firefox", "publisher": "Mozilla"}]}
-    model = WizardModel(support_code="CLN-777", platform="windows")
-    model.scan = ScanResult(
-        classify(catalogue, inventory, dt.datetime.now(dt.UTC)), inventory, Source("file", "t"), catalogue
-    )
-    wizard = OfframpWizard(model)
-    qtbot.addWidget(wizard)
-    wizard.show()
+    wizard = wizard_on(qtbot, inventory, "CLN-777")
+    model = wizard.model
     wizard.next()
     wizard.next()  # a clean scan goes straight to Done
     done = wizard.pages["done"]
     assert isinstance(done, DonePage) and wizard.currentId() == page_id("done")
+    # The last page ends the wizard as an installer's does: Finish, with nothing left to cancel.
+    assert wizard.button(wizard.WizardButton.FinishButton).isVisible()
+    assert not wizard.button(wizard.WizardButton.CancelButton).isVisible()
     assert done.save_html.isEnabled()
     done.write(tmp_path / "clean.html", "html")
     page = (tmp_path / "clean.html").read_text()

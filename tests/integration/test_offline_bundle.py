@@ -161,7 +161,7 @@ def test_staging_copies_no_more_than_the_playbook_says_and_leaves_no_part_file(
     dest = tmp_path / "staged" / "offramp-test-av_1.0_all.deb"
     with pytest.raises(BundleError, match="larger than its playbook says"):
         stage_from(out, "offramp-test-av", dest, max_size=100)
-    assert sorted(p.name for p in dest.parent.iterdir()) == []
+    assert not dest.parent.exists() or sorted(p.name for p in dest.parent.iterdir()) == []
     assert stage_from(out, "offramp-test-av", dest).stat().st_mode & 0o777 == 0o600
 
 
@@ -177,3 +177,80 @@ def test_a_pipe_swapped_in_for_the_bundles_installer_is_refused_without_waiting_
     os.mkfifo(out / entry["installer"])  # nobody writes to it: a reader that opened it would wait for ever
     with pytest.raises(BundleError, match="not a plain file"):
         stage_from(out, "offramp-test-av", tmp_path / "staged" / "x.deb")
+
+
+# --- a bundle in a folder its carrier controls, read by root: links, pipes and sizes of their choosing --------
+def _sparse(path: Path, size: int) -> None:
+    """A file of `size` bytes that takes no disk space: what a user makes in an instant to keep root reading."""
+    path.unlink(missing_ok=True)
+    with path.open("wb") as handle:
+        handle.truncate(size)
+
+
+@pytest.mark.parametrize("planted", ["link", "pipe", "huge"])
+def test_a_manifest_that_is_a_link_a_pipe_or_huge_is_refused_without_being_followed_waited_on_or_read(
+    planted: str, bundle: tuple[Path, HttpServer], tmp_path: Path
+) -> None:
+    from offramp.core.migrate.bundle import MAX_MANIFEST, BundleError, stage_from
+
+    out, _server = bundle
+    manifest = out / "offramp-bundle.json"
+    if planted == "link":
+        # A link to a manifest elsewhere, or to /dev/zero (root would read it until its memory runs out).
+        elsewhere = tmp_path / "elsewhere.json"
+        manifest.rename(elsewhere)
+        manifest.symlink_to(elsewhere)
+    elif planted == "pipe":
+        manifest.unlink()
+        os.mkfifo(manifest)  # nobody writes to it: a reader that opened it would wait for ever
+    else:
+        _sparse(manifest, MAX_MANIFEST + 1)
+    with pytest.raises(BundleError) as caught:
+        stage_from(out, "offramp-test-av", tmp_path / "staged" / "x.deb")
+    said = str(caught.value)
+    assert "larger than any bundle manifest" in said if planted == "huge" else "not a plain file" in said, said
+    assert not (tmp_path / "staged" / "x.deb").exists()
+
+
+@pytest.mark.parametrize("swapped", ["installer", "playbook"])
+def test_a_bundle_file_larger_than_it_can_be_is_not_read_to_its_end(
+    swapped: str, bundle: tuple[Path, HttpServer], tmp_path: Path
+) -> None:
+    # Checking the manifest's hash would read a sparse file of a terabyte for hours, as root, with no way to
+    # stop it: a file past its playbook's size (an installer) or any playbook's (a playbook) is refused first.
+    from offramp.core.migrate.bundle import MAX_PLAYBOOK, BundleError, stage_from
+
+    out, _server = bundle
+    [entry] = json.loads((out / "offramp-bundle.json").read_text())["playbooks"]
+    size = (out / entry["installer"]).stat().st_size
+    _sparse(out / entry[swapped], (size if swapped == "installer" else MAX_PLAYBOOK) + 1)
+    with pytest.raises(BundleError, match="larger than"):
+        stage_from(out, "offramp-test-av", tmp_path / "staged" / "x.deb", max_size=size)
+
+
+def test_staging_reads_only_the_entry_it_stages(bundle: tuple[Path, HttpServer], tmp_path: Path) -> None:
+    # The manifest may name any number of other files (each as large as a file can be): none is root's concern.
+    out, _server = bundle
+    manifest = json.loads((out / "offramp-bundle.json").read_text())
+    _sparse(out / "installers" / "other.bin", 64 * 1024 * 1024)
+    other = {"id": "other-av", "playbook": manifest["playbooks"][0]["playbook"], "playbook_sha256": "0" * 64}
+    other |= {"installer": "installers/other.bin", "installer_sha256": "0" * 64}
+    manifest["playbooks"] = [other, *manifest["playbooks"], other]
+    (out / "offramp-bundle.json").write_text(json.dumps(manifest))
+    from offramp.core.migrate.bundle import stage_from
+
+    staged = stage_from(out, "offramp-test-av", tmp_path / "staged" / "x.deb")
+    assert staged.read_bytes() == (out / manifest["playbooks"][1]["installer"]).read_bytes()
+
+
+def test_a_folder_link_inside_the_bundle_is_not_followed(bundle: tuple[Path, HttpServer], tmp_path: Path) -> None:
+    # Its carrier can link installers/ to a folder only root may read: root would read the files there and
+    # say whether each exists and matches a SHA-256 the carrier wrote into the manifest.
+    from offramp.core.migrate.bundle import BundleError, stage_from
+
+    out, _server = bundle
+    (out / "installers").rename(tmp_path / "root-only")
+    (out / "installers").symlink_to(tmp_path / "root-only")
+    with pytest.raises(BundleError, match="not a plain file"):
+        stage_from(out, "offramp-test-av", tmp_path / "staged" / "x.deb")
+    assert not (tmp_path / "staged" / "x.deb").exists()

@@ -347,9 +347,9 @@ def other_users_window(tmp_path: Path):
     folder = Path(tempfile.mkdtemp(prefix="offramp-window-"))
     os.chown(folder, NOBODY, NOBODY)
 
-    def run(options: Options, *, bound_by_root: bool = False) -> tuple[dict[str, Any], int]:
+    def run(options: Options, *, bound_by_root: bool = False, **sent: Any) -> tuple[dict[str, Any], int]:
         address = str(folder / "socket")
-        start = {"t": "start", "mode": "start", "fingerprint": "shown-in-the-window"}
+        start = {"t": "start", "mode": "start", "fingerprint": "shown-in-the-window", **sent}
         request = json.dumps({**start, "options": remote._options_json(options)})
         handed: list[int] = []
         if bound_by_root:
@@ -406,6 +406,15 @@ def test_the_worker_judges_its_window_by_who_listens_not_by_who_owns_the_socket_
     reply, code = other_users_window(options, bound_by_root=True)
     assert "does not take allow_loopback_http" in reply["message"], reply
     assert reply["t"] == "error" and code == exitcodes.USAGE
+
+
+def test_an_elevated_worker_refuses_a_support_code_it_would_write_into_roots_records_as_text_of_the_users(
+    dpkg_root: DpkgRoot, other_users_window
+) -> None:
+    hostile = "ACD-EFG\x1b]0;finished\x07\r\u202e"
+    reply, code = other_users_window(Options(replacement_ref="clamav"), support_code=hostile)
+    assert reply["t"] == "error" and code == reply["exit_code"] == exitcodes.USAGE, reply
+    assert "support code" in reply["message"]
 
 
 # Another process of the window's own user, quicker than the worker: it takes the connection and reports a

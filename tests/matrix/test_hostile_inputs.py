@@ -264,10 +264,13 @@ def test_a_replacement_this_system_cannot_install_is_refused_before_anything_is_
         for command in ("plan", "migrate"):
             argv = [command, "--root", str(dpkg_root.path), "--to", str(playbook)]
             finished, code, output = _run([*argv, "--silent"] if command == "migrate" else argv, capsys)
-            survived = (
-                finished and code == 2 and f"comes as a .{fmt} installer" in output and dpkg_root.installed() == before
+            after = dpkg_root.installed()
+            survived = finished and code == 2 and f"comes as a .{fmt} installer" in output and after == before
+            tally.case(
+                f"{command}: .{fmt} on a dpkg system",
+                survived,
+                f"exit {code}, installed before {before}, after {after}: {output[-300:]}",
             )
-            tally.case(f"{command}: .{fmt} on a dpkg system", survived, f"exit {code}: {output[-300:]}")
     _finished, code, output = _run(
         ["plan", "--root", str(dpkg_root.path), "--to", str(_playbook_with_format(tmp_path, "deb"))], capsys
     )

@@ -13,83 +13,38 @@ as for the Wine test bed (tests/integration/conftest.py).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import shutil
 import struct
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from offramp.core import exitcodes
-from tests.conftest import REPO
 from tests.support.msibuild import WIXL, build_msi
 from tests.support.testbeds import fresh_wine_bed, unavailable
+from tests.support.windows_build import INSTALL_HINT, build_windows
 from tests.support.windows_fixtures import load_windows_fixtures
 from tests.support.windows_integrations import command_lines, offramp_calls, return_codes
+from tests.support.wine_wizard import INSTALL_DIR, NATIVE_RUNTIME
 from tests.support.winebed import WineBed, to_windows_path
-from tests.support.winpython import ProvisionError
 
 pytestmark = [pytest.mark.wine, pytest.mark.slow]
 
-INSTALL_HINT = (
-    "Debian: apt-get install the packages in tools/apt/wine.txt and tools/apt/packaging-windows.txt, "
-    "or run `make system-packages`"
-)
-# The build without provisioning the runtime (a cold pip cache adds a 90 MB download): CI runs the whole suite
-# in 90 minutes on 2 cores; this build takes about 85 s on such a machine.
-BUILD_BUDGET_S = 600
-
-INSTALL_DIR = "C:\\Program Files\\Offramp"
 UNINSTALL_ROOT = "HKLM\\Software\\Microsoft\\Windows\\CurrentVersion\\Uninstall"
 UNINSTALL_KEY = UNINSTALL_ROOT + "\\Offramp"
 UNINSTALL_KEY_32 = "HKLM\\Software\\WOW6432Node\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\Offramp"
 KES = "{C9EF800D-54AA-4F60-AB96-5A3966550F53}"
 DEFENDER = "WinDefend"
 MSVC_RUNTIME = {"msvcp140.dll", "msvcp140_1.dll", "msvcp140_2.dll", "vcruntime140.dll", "vcruntime140_1.dll"}
-# Wine's built-in copies of the MSVC runtime are never used: a DLL the bundle lacks fails to load, as on a
-# Windows machine without the VC++ redistributable. mscms: the test-only stand-in, for the GUI's screens.
-NATIVE_RUNTIME = (
-    "mscoree,mshtml,winemenubuilder.exe=d;mscms=n,b;msvcp140,msvcp140_1,msvcp140_2,vcruntime140,vcruntime140_1=n"
-)
 
 
-def load_build_windows() -> ModuleType:
-    path = REPO / "packaging" / "windows" / "build_windows.py"
-    spec = importlib.util.spec_from_file_location("offramp_packaging_build_windows", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is created
-    spec.loader.exec_module(module)
-    return module
-
-
-build_windows = load_build_windows()
-
-
-@pytest.fixture(scope="session")
-def windows_build(tmp_path_factory: pytest.TempPathFactory):
-    missing = build_windows.missing_tools()
-    if missing:
-        unavailable(f"the Windows build needs {', '.join(missing)} on PATH ({INSTALL_HINT})")
-    out = tmp_path_factory.mktemp("windows-build")
-    try:
-        result = build_windows.build(out / "dist", out / "work", log=lambda message: print(message, flush=True))
-    except ProvisionError as exc:
-        unavailable(f"could not provision the Windows build runtime: {exc}")
-    building = result.seconds["total"] - result.seconds["build runtime"]
-    print(f"Windows build: {building:.0f} s ({', '.join(f'{k} {v:.0f} s' for k, v in result.seconds.items())})")
-    assert building < BUILD_BUDGET_S, f"the Windows build took {building:.0f} s: {result.seconds}"
-    return result
-
-
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def installer_bed(tmp_path_factory: pytest.TempPathFactory, windows_build) -> Iterator[WineBed]:
-    """A clean prefix (the test runtime, not the build one) that only ever sees the installer."""
+    """A clean prefix (the test runtime, not the build one) that only ever sees the installer. Per module, so it is
+    gone before another module's prefix starts: one Wine prefix runs at a time."""
     if shutil.which(WIXL) is None:
         unavailable(f"building the Kaspersky-shaped MSI needs {WIXL} ({INSTALL_HINT})")
     with fresh_wine_bed(tmp_path_factory.mktemp("installer-bed")) as bed:

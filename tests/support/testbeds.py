@@ -29,13 +29,14 @@ def unavailable(reason: str) -> NoReturn:
 
 
 @contextmanager
-def fresh_wine_bed(folder: Path) -> Iterator[WineBed]:
-    """A new prefix with the cached Windows CPython test runtime, removed afterwards (unless kept)."""
+def fresh_wine_bed(folder: Path, *, display: str | None = None) -> Iterator[WineBed]:
+    """A new prefix with the cached Windows CPython test runtime, removed afterwards (unless kept); `display` is the
+    X display its windows appear on."""
     try:
         runtime = provision_windows_python()
     except ProvisionError as exc:
         unavailable(f"could not provision Windows CPython for the Wine test bed: {exc}")
-    bed = WineBed.create(folder, runtime)
+    bed = WineBed.create(folder, runtime, display=display)
     try:
         yield bed
     finally:

@@ -85,3 +85,20 @@ def test_all_finished_exits_zero_and_nothing_found_exits_two(tmp_path: Path) -> 
     assert run_cli("fleet", "report", str(tmp_path / "a.json")).returncode == 0
     (tmp_path / "empty").mkdir()
     assert run_cli("fleet", "report", str(tmp_path / "empty")).returncode == 2
+
+
+def test_text_a_machines_user_slipped_into_its_report_cannot_rewrite_the_admins_terminal_or_sheet(
+    tmp_path: Path,
+) -> None:
+    # A migration's failure message can carry text of the machine's user (a file name in their offline bundle);
+    # root writes it into the report, and the admin reads the collected reports in a terminal or a spreadsheet.
+    hostile = "installers/x\x1b]0;owned\x07\x1b[2J\r\u202eexe.txt is missing or not a plain file"
+    data = report("pc-7", 24, failed_step=f"The bundle is incomplete: {hostile}")
+    data["support_code"] = '\t=HYPERLINK("https://example.invalid")'
+    (tmp_path / "pc-7.json").write_text(json.dumps(data))
+    text = run_cli("fleet", "report", str(tmp_path / "pc-7.json")).stdout
+    assert "The bundle is incomplete: installers/x" in text
+    assert not {"\x1b", "\x07", "\r", "\u202e"} & set(text), text
+    sheet = run_cli("fleet", "report", "--csv", str(tmp_path / "pc-7.json")).stdout
+    assert not {"\x1b", "\x07", "\r", "\t", "\u202e"} & set(sheet), sheet
+    assert ",=" not in sheet and ',"=' not in sheet

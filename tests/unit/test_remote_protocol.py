@@ -53,6 +53,14 @@ def test_a_root_worker_takes_only_what_the_person_chooses_in_the_window() -> Non
     assert "dry_run" in _refusal({"dry_run": True})
 
 
+@pytest.mark.parametrize("leftovers", ["remove", "keep"])
+def test_a_root_worker_takes_the_options_the_wizard_sends_as_the_person_set_them(leftovers: str) -> None:
+    # The wizard's "Ready to remove" page asks about the leftovers and sends the answer with the rest.
+    wizard = Options(replacement_ref="clamav", confirmed=("kesl",), leftovers=leftovers)
+    assert _refusal(remote._options_json(wizard)) == ""
+    assert remote._options_from_json(remote._options_json(wizard), elevated=True).leftovers == leftovers
+
+
 @pytest.mark.parametrize(
     "options",
     [{"remove_only": "false"}, {"confirmed": "kesl"}, {"confirmed": [["kesl"]]}, {"replacement_ref": {"id": "x"}}],
@@ -79,6 +87,22 @@ def test_a_playbook_path_is_judged_where_it_leads(tmp_path: Path, private_home: 
     updates.mkdir(parents=True)
     (updates / "clamav.yaml").symlink_to(mine)
     assert "outside Offramp's own playbooks" in _refusal({"replacement_ref": str(updates / "clamav.yaml")})
+
+
+def test_a_playbook_path_is_read_where_it_led_when_judged_not_where_a_link_leads_later(tmp_path: Path) -> None:
+    from offramp.core.data.replacements import find_replacement
+
+    shipped = paths.playbooks_dir() / "replacements" / "clamav.yaml"
+    # The window's user owns a link on the path it sends; root judges the path, then scans for seconds before
+    # it reads the playbook, and the user swaps the link in between for a folder with a playbook of their own.
+    hop = tmp_path / "hop"
+    hop.symlink_to(paths.playbooks_dir())
+    taken = remote._options_from_json({"replacement_ref": str(hop / "replacements" / "clamav.yaml")}, elevated=True)
+    hop.unlink()
+    (hop / "replacements").mkdir(parents=True)
+    (hop / "replacements" / "clamav.yaml").write_text(shipped.read_text().replace("https://", "https://evil.", 1))
+    assert taken.replacement_ref is not None
+    assert find_replacement(taken.replacement_ref).path.resolve() == shipped.resolve()
 
 
 # --- an offline bundle from another user's window: a carrier of installers for Offramp's own playbooks -------
@@ -147,6 +171,19 @@ def test_a_pipe_swapped_in_for_the_bundles_playbook_is_refused_without_waiting_o
     os.mkfifo(copy)  # nobody ever writes to it: a root that opened it for reading would wait for ever
     said = _refusal({"offline_dir": str(stick), "replacement_ref": str(copy)})
     assert "not a plain file" in said
+
+
+@pytest.mark.parametrize(
+    "code", ["K7M\x1b[2J-4QX", "K7M-4QX\n2026-12-03 migration finished", "K" * 1_000_000, "k7m-4qx", 7]
+)
+def test_a_support_code_is_taken_only_in_the_shape_offramp_gives_it(code: object) -> None:
+    # Root writes the code into its state, journal and report, which a helpdesk and an admin read later.
+    request = {"t": "start", "mode": "start", "fingerprint": "agreed", "support_code": code}
+    with pytest.raises(remote.RemoteError, match="support code") as caught:
+        remote._checked_request(request)
+    assert caught.value.exit_code == exitcodes.USAGE
+    assert remote._checked_request({**request, "support_code": "K7M-4QX"})["support_code"] == "K7M-4QX"
+    assert remote._checked_request({**request, "support_code": None})["support_code"] is None
 
 
 # --- the worker's inbox: what the window sends while the migration runs --------------------------------------

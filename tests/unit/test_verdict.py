@@ -42,3 +42,22 @@ def test_a_stop_says_what_is_still_installed() -> None:
 def test_a_clean_machine_has_a_report_of_its_own() -> None:
     found = verdict({"nothing_found": True, "vendor": "Kaspersky", "exit_code": 0})
     assert found.tone == "ok" and found.headline == "Nothing from Kaspersky was found on this computer"
+
+
+def test_what_to_check_is_the_playbooks_own_words_when_the_verify_step_kept_them() -> None:
+    """Defender has no app of its own name: its playbook says to open Windows Security, and the verify step keeps
+    that in the report for the Done page and the HTML report."""
+    from offramp.core.data.replacements import load_replacements
+
+    defender = next(r for r in load_replacements() if r.id == "microsoft-defender-antivirus")
+    hint = defender.verify["windows"]["how_to_check"]
+    assert "Windows Security" in hint
+    said = verdict(
+        report(
+            replacement=defender.name,
+            protection="unconfirmed",
+            verification={"protecting": None, "checks": [], "how_to_check": hint},
+        )
+    )
+    assert said.tone == "warn" and said.detail == hint
+    assert f"Open {defender.name}" not in (said.detail or "")

@@ -111,17 +111,23 @@ def ordered(migrations: list[Migration]) -> list[Migration]:
 
 
 def to_text(migrations: list[Migration]) -> str:
+    """The summary for a terminal; what the reports say is shown with its control characters escaped (a
+    failure message can carry a file name of the machine's user, and the admin reads it here)."""
+    from offramp.core.textsafe import printable
+
     summary = summarise(migrations)
     lines = [f"Offramp migrations: {summary['machines']} reports"]
     lines += [f"  {state:<14} {n:>7}" for state, n in summary["by_state"].items() if n or state != "dry run"]
     if summary["failures_by_reason"]:
         lines += ["", "Failures, by reason (machines):"]
-        lines += [f"  {r['machines']:>7}  {r['reason']}" for r in summary["failures_by_reason"]]
+        lines += [f"  {r['machines']:>7}  {printable(r['reason'])}" for r in summary["failures_by_reason"]]
     pending = [m for m in ordered(migrations) if m.state not in ("finished", "dry run")]
     if pending:
         lines += ["", "Machines to look at:"]
         lines += [
-            f"  {m.host}: {m.state}" + (f" (exit {m.exit_code})" if m.exit_code is not None else "") + f" - {m.reason}"
+            f"  {printable(m.host)}: {m.state}"
+            + (f" (exit {m.exit_code})" if m.exit_code is not None else "")
+            + f" - {printable(m.reason)}"
             for m in pending
         ]
     return "\n".join(lines) + "\n"

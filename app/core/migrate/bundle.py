@@ -11,6 +11,7 @@ signer pin are what the stage step checks, exactly as for a download.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import json
 import os
@@ -29,6 +30,9 @@ KIND = "offramp-bundle"
 SCHEMA_VERSION = 1
 # Methods whose installer a folder can carry; the others need a package manager or a person online.
 CARRIED = {"download", "builtin"}
+# A manifest is a few hundred bytes a playbook, a playbook a few kilobytes: a bigger file is read no further.
+MAX_MANIFEST = 1024 * 1024
+MAX_PLAYBOOK = 1024 * 1024
 
 
 class BundleError(Exception):
@@ -71,16 +75,22 @@ class Bundle:
         )
 
 
-def open_plain(path: Path) -> BinaryIO:
+def open_plain(path: Path, *, within: Path | None = None, missing: str | None = None) -> BinaryIO:
     """Opens a file of a bundle for reading only if it is a plain file, judged on what was opened.
 
     A bundle may lie in a folder its carrier can change while an elevated Offramp reads it, so a file
     checked a moment ago can be swapped: a link is not followed, and a pipe or device at the name is
-    refused without waiting on it (a pipe would hold root's read forever, a device give it endless data)."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    refused without waiting on it (a pipe would hold root's read forever, a device give it endless data).
+    With ``within`` (the bundle's folder), no folder between it and the file may be a link either: one to
+    a folder only root may read would have root read the files there for its carrier. ``missing`` is what
+    to say when there is no such file."""
     try:
-        fd = os.open(path, flags)
+        fd = _open_unlinked(within or path.parent, path.relative_to(within).parts if within else (path.name,))
     except OSError as exc:
+        if missing is not None and exc.errno == errno.ENOENT:
+            raise BundleError(missing) from None
+        if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+            raise BundleError(f"The bundle's {path.name} is not a plain file (a link is not followed).") from None
         raise BundleError(f"The bundle's {path.name} cannot be read ({exc.strerror or exc}).") from None
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
@@ -88,10 +98,34 @@ def open_plain(path: Path) -> BinaryIO:
     return os.fdopen(fd, "rb")
 
 
-def sha256_of(path: Path) -> str:
+def _open_unlinked(folder: Path, parts: Sequence[str]) -> int:
+    """A read-only descriptor for ``folder``/``parts``, no link followed below ``folder`` (where the system
+    opens relative to a folder: not Windows, where only the file itself is not followed)."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    if os.open not in os.supports_dir_fd:
+        return os.open(folder.joinpath(*parts), flags)
+    below = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_NONBLOCK
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NONBLOCK)
+    try:
+        for part in parts[:-1]:
+            inner = os.open(part, below, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        return os.open(parts[-1], flags, dir_fd=fd)
+    finally:
+        os.close(fd)
+
+
+def sha256_of(path: Path, *, within: Path | None = None, limit: int | None = None, bound: str = "it can be") -> str:
+    """The file's SHA-256; with ``limit``, a file longer than that (than ``bound`` says) is refused as soon as
+    the hash passes it."""
     digest = hashlib.sha256()
-    with open_plain(path) as handle:
+    read = 0
+    with open_plain(path, within=within) as handle:
         while block := handle.read(1024 * 1024):
+            read += len(block)
+            if limit is not None and read > limit:
+                raise BundleError(f"The bundle's {path.name} is larger than {bound} ({limit} bytes).")
             digest.update(block)
     return digest.hexdigest()
 
@@ -176,9 +210,9 @@ def _inside(folder: Path, relative: Any) -> Path:
     return path
 
 
-def _checked(folder: Path, relative: Any, sha256: Any) -> Path:
+def _checked(folder: Path, relative: Any, sha256: Any, limit: int | None, bound: str) -> Path:
     path = _inside(folder, relative)
-    if sha256_of(path) != sha256:
+    if sha256_of(path, within=folder, limit=limit, bound=bound) != sha256:
         from offramp.core import exitcodes
 
         raise BundleError(
@@ -189,28 +223,50 @@ def _checked(folder: Path, relative: Any, sha256: Any) -> Path:
     return path
 
 
-def open_bundle(folder: Path) -> Bundle:
-    """Reads a bundle and verifies every file it names; raises BundleError with what is wrong."""
-    folder = Path(folder)
+def _read_manifest(folder: Path) -> dict[str, Any]:
+    missing = f"{folder} is not an Offramp bundle: it has no {MANIFEST}."
+    with open_plain(folder / MANIFEST, within=folder, missing=missing) as handle:
+        data = handle.read(MAX_MANIFEST + 1)
+    if len(data) > MAX_MANIFEST:
+        raise BundleError(f"The bundle's {MANIFEST} is larger than any bundle manifest ({MAX_MANIFEST} bytes).")
     try:
-        manifest = json.loads((folder / MANIFEST).read_text())
-    except FileNotFoundError:
-        raise BundleError(f"{folder} is not an Offramp bundle: it has no {MANIFEST}.") from None
-    except (OSError, ValueError) as exc:
+        manifest = json.loads(data)
+    except (ValueError, RecursionError) as exc:  # not UTF-8, not JSON, or nested deeper than any manifest is
         raise BundleError(f"The bundle's {MANIFEST} cannot be read ({exc}).") from None
     if not isinstance(manifest, dict) or manifest.get("kind") != KIND:
         raise BundleError(f"{folder / MANIFEST} is not an Offramp bundle manifest.")
     if manifest.get("schema_version") != SCHEMA_VERSION:
         raise BundleError("The bundle was made by a newer Offramp: use that version, or make the bundle again.")
+    records = manifest.get("playbooks") or []
+    if not isinstance(records, list) or not all(isinstance(record, dict) for record in records):
+        raise BundleError(f"{folder / MANIFEST} is not an Offramp bundle manifest.")
+    return manifest
+
+
+def open_bundle(folder: Path, *, only: str | None = None, max_installer: int | None = None) -> Bundle:
+    """Reads a bundle and verifies every file it names; raises BundleError with what is wrong.
+
+    ``only``: the one playbook id a migration stages, whose entry alone is read (the manifest may name any
+    number of other files, of any size); ``max_installer``: the most bytes its installer may have."""
+    folder = Path(folder)
+    manifest = _read_manifest(folder)
     entries = []
     for record in manifest.get("playbooks") or ():
-        playbook = _checked(folder, record.get("playbook"), record.get("playbook_sha256"))
+        if only is not None and record.get("id") != only:
+            continue
+        playbook = _checked(folder, record.get("playbook"), record.get("playbook_sha256"), MAX_PLAYBOOK, "any playbook")
         installer = None
         if record.get("installer") is not None:
-            installer = _checked(folder, record["installer"], record.get("installer_sha256"))
+            installer = _checked(
+                folder, record["installer"], record.get("installer_sha256"), max_installer, "its playbook says"
+            )
         entries.append(Entry(str(record.get("id")), playbook, installer, record.get("installer_sha256")))
+        if only is not None:
+            break
     if not entries:
-        raise BundleError("The bundle holds no playbook.")
+        raise BundleError(
+            "The bundle holds no playbook." if only is None else f"The bundle holds no playbook {only!r}."
+        )
     created = manifest.get("created")
     return Bundle(folder, str(manifest.get("platform")), tuple(entries), created if isinstance(created, str) else None)
 
@@ -220,14 +276,17 @@ def stage_from(bundle_dir: Path, replacement_id: str, dest: Path, *, max_size: i
 
     The caller verifies the copy, never the bundle's file, which its carrier may still change; a copy that
     grows past ``max_size`` (the size the playbook gives) is stopped and removed, so it cannot fill the disk."""
-    entry = open_bundle(bundle_dir).entry(replacement_id)
+    entry = open_bundle(bundle_dir, only=replacement_id, max_installer=max_size).entry(replacement_id)
     if entry.installer is None:
         raise BundleError(f"The bundle holds no installer for {replacement_id}.")
     paths.make_dirs(dest.parent)
     part = dest.with_name(dest.name + ".part")
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
     try:
-        with open_plain(entry.installer) as source, os.fdopen(os.open(part, flags, 0o600), "wb") as copy:
+        with (
+            open_plain(entry.installer, within=Path(bundle_dir)) as source,
+            os.fdopen(os.open(part, flags, 0o600), "wb") as copy,
+        ):
             copied = 0
             while block := source.read(1024 * 1024):
                 copied += len(block)

@@ -332,7 +332,8 @@ def make_plan(
             Step(
                 f"install.{replacement.id}",
                 "install",
-                Text("Switch on {replacement}", replacement=replacement.name)
+                # Offramp does nothing here but leave it to the system: the title must not claim it switched it on.
+                Text("Let {replacement} switch itself on", replacement=replacement.name)
                 if method.method == "builtin"
                 else Text("Install {replacement}", replacement=replacement.name),
                 _install_detail(replacement, method.method),
@@ -386,7 +387,9 @@ def _recordable(details: Any) -> dict[str, Any]:
 def _install_detail(replacement: Replacement, method: str) -> str:
     return {
         "builtin": Text(
-            "{replacement} is part of the system: Offramp makes sure it is switched on", replacement=replacement.name
+            "{replacement} is part of the system and switches itself on once the old product is gone; the next "
+            "step checks it",
+            replacement=replacement.name,
         ),
         "winget": Text("Windows Package Manager installs it silently"),
         "package": Text("The system's package manager installs it"),

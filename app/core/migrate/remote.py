@@ -32,8 +32,9 @@ The worker scans again with its own rights (an unprivileged scan may see less) a
 the person agreed to: a start without a fingerprint, or a plan with another one, is refused, not run.
 When it runs with rights its window lacks (root, for a window whose process the kernel reports as
 another user's), it takes only the options a person can choose in the window (the replacement, remove
-only, the findings they confirmed) and every other one at its default: no test-only trust, no file of
-the user's, no step timeout. So a process that reaches the prompt cannot widen what root will trust.
+only, the findings they confirmed, whether the leftovers go) and every other one at its default: no
+test-only trust, no file of the user's, no step timeout. So a process that reaches the prompt cannot
+widen what root will trust.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ import json
 import logging
 import os
 import queue
+import re
 import select
 import socket
 import struct
@@ -64,11 +66,12 @@ from offramp.core.platform.elevation import Elevation
 # The window reads all the time (it waits only for the person, while the worker waits for the answer), so a
 # send the window leaves unread this long means it is stuck or hostile: the worker stops as if cancelled.
 SEND_TIMEOUT = 120.0
-MAX_PLAYBOOK = 1024 * 1024  # a playbook is a few kilobytes; a bundle's bigger "playbook" is read no further
 MAX_LINE = 16 * 1024 * 1024  # a state with a long journal of steps is far below this; a bigger line is an attack
 # What the person chooses in the window (`silent` is always False there); a root worker for another user's
 # window takes every other option at its default only (see the module docstring and _refuse_widening).
-PERSON_CHOOSES = frozenset({"replacement_ref", "remove_only", "confirmed", "silent"})
+# The shape of a support code (records.new_support_code): what root records in its files as the case's name.
+SUPPORT_CODE = re.compile(r"[A-Z0-9]{3}-[A-Z0-9]{3}")
+PERSON_CHOOSES = frozenset({"replacement_ref", "remove_only", "confirmed", "leftovers", "silent"})
 
 
 class RemoteError(Exception):
@@ -326,8 +329,13 @@ def _refuse_widening(values: dict[str, Any], defaults: dict[str, Any]) -> None:
     trusted_file = True
     if isinstance(ref, str) and Path(ref).suffix in (".yaml", ".yml"):
         trusted = (paths.playbooks_dir().resolve(), paths.playbook_updates_dir().resolve())
-        trusted_file = any(Path(ref).resolve().is_relative_to(folder) for folder in trusted)
-        if not trusted_file:
+        resolved = Path(ref).resolve()
+        trusted_file = any(resolved.is_relative_to(folder) for folder in trusted)
+        if trusted_file:
+            # Read where it led when judged: a link of the user's on the path could lead elsewhere by the time
+            # the playbook is read, after the scan (and again on a resume); no one but root changes this one.
+            ref = values["replacement_ref"] = str(resolved)
+        else:
             widened.append("a playbook file from outside Offramp's own playbooks")
     if isinstance(ref, str) and trusted_file:
         try:
@@ -355,7 +363,7 @@ def _own_playbook_for_bundle(values: dict[str, Any]) -> str | None:
     import hashlib
 
     from offramp.core.data.replacements import current_replacements
-    from offramp.core.migrate.bundle import BundleError, open_plain
+    from offramp.core.migrate.bundle import MAX_PLAYBOOK, BundleError, open_plain
 
     folder = Path(str(values["offline_dir"])).resolve()
     ref = values.get("replacement_ref")
@@ -531,8 +539,10 @@ def _checked_request(request: dict[str, Any]) -> dict[str, Any]:
         )
     if request["mode"] != "resume" and not isinstance(request.get("fingerprint"), str):
         raise RemoteError("the window sent no plan the person agreed to, so nothing was started", exitcodes.USAGE)
-    if not isinstance(request.get("support_code"), str | None):
-        raise RemoteError("the window sent a support code that is not text", exitcodes.USAGE)
+    code = request.get("support_code")
+    if code is not None and not (isinstance(code, str) and SUPPORT_CODE.fullmatch(code)):
+        # Root writes it into its state, journal and report, which a helpdesk and an admin read later.
+        raise RemoteError("the window sent a support code that is not one Offramp gives", exitcodes.USAGE)
     return request
 
 

@@ -611,7 +611,11 @@ def act_verify(ctx: Context, step: Step) -> Outcome:
             replacement=ctx.replacement.name,
         )
     )
-    return Outcome.done(note, data={"checks": checks, "protecting": result.protecting})
+    data: dict[str, Any] = {"checks": checks, "protecting": result.protecting}
+    hint = ctx.replacement.verify.get(ctx.plan.platform, {}).get("how_to_check")
+    if hint and not result.protecting:
+        data["how_to_check"] = Text(hint)  # what the person opens to see for themselves, in the playbook's words
+    return Outcome.done(note, data=data)
 
 
 def act_rescan(ctx: Context, step: Step) -> Outcome:

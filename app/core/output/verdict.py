@@ -46,7 +46,13 @@ def still_installed(report: dict[str, Any]) -> list[str]:
     return names
 
 
-def how_to_check(replacement: str) -> str:
+def how_to_check(replacement: str, report: dict[str, Any] | None = None) -> str:
+    """What the person does to see for themselves that `replacement` protects: the playbook's words, which the
+    verify step keeps in the report, else the general advice."""
+    verification = (report or {}).get("verification")
+    hint = verification.get("how_to_check") if isinstance(verification, dict) else None
+    if isinstance(hint, str) and hint:
+        return hint
     return (
         f"Open {replacement} and check that it says its protection is on and its virus definitions are up to "
         "date. If it does not, start its update or ask your helpdesk."
@@ -69,7 +75,7 @@ def verdict(report: dict[str, Any]) -> Verdict:
             return Verdict(
                 "warn",
                 f"{replacement} is installed, but Offramp could not confirm that it is protecting this computer",
-                how_to_check(str(replacement)),
+                how_to_check(str(replacement), report),
             )
         if state == "none":
             return Verdict(
@@ -81,7 +87,7 @@ def verdict(report: dict[str, Any]) -> Verdict:
         return Verdict(
             "warn",
             "The run finished, but the replacement's protection was not checked",
-            how_to_check(str(replacement)) if replacement else None,
+            how_to_check(str(replacement), report) if replacement else None,
         )
     if code in REBOOT_CODES:
         return Verdict("wait", "Waiting for a restart", "Offramp carries on by itself after the restart.")
