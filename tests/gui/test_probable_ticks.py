@@ -4,22 +4,17 @@ person goes back to Found after seeing it. The technical details read as rows, n
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox
 
-from offramp.core.data.catalogue import load_catalogue
-from offramp.core.scan.classifier import classify
-from offramp.core.scan.inventory import Source
-from offramp.core.scan.run import ScanResult
-from offramp.core.wizard_flow import WizardModel
 from offramp.gui.pages.base import page_id
 from offramp.gui.pages.confirm import ConfirmPage
 from offramp.gui.pages.found import FoundPage
 from offramp.gui.wizard import OfframpWizard
+from tests.gui.scanned import wizard_on
 
 pytestmark = pytest.mark.gui
 PROBABLE = "kaspersky-consumer-windows"  # an uninstall entry without a publisher: probably Kaspersky's
@@ -39,14 +34,7 @@ LEFTOVERS = {
 
 
 def wizard_for(qtbot, inventory: dict[str, Any]) -> OfframpWizard:
-    catalogue = load_catalogue(catalogue_id="kaspersky")
-    model = WizardModel(support_code="TIC-777", platform="windows")
-    model.scan = ScanResult(
-        classify(catalogue, inventory, dt.datetime.now(dt.UTC)), inventory, Source("file", "test"), catalogue
-    )
-    wizard = OfframpWizard(model)
-    qtbot.addWidget(wizard)
-    wizard.show()
+    wizard = wizard_on(qtbot, inventory, "TIC-777")
     wizard.next()
     assert wizard.currentId() == page_id("found")
     return wizard
@@ -112,6 +100,24 @@ def test_a_probable_product_is_removed_only_once_its_box_is_ticked(qtbot) -> Non
     # machine): the consent is to the plan with the tick.
     assert confirm.validatePage()
     assert wizard.model.may_start() and wizard.model.plan().fingerprint == ticked.fingerprint
+
+
+def test_unticking_after_agreeing_takes_the_consent_back(qtbot) -> None:
+    """The person agreed to a plan that removes the probable product, then went back and unticked it: the
+    removal may not start on the old consent, and the new plan keeps the product."""
+    wizard = wizard_for(qtbot, PRODUCTS)
+    unsure = next(i for t, i in product_cells(wizard.page_as(FoundPage)).items() if t.startswith("Kaspersky Total"))
+    unsure.setCheckState(Qt.CheckState.Checked)
+    confirm = to_ready_to_remove(wizard)
+    assert sorted(uninstalls(wizard)) == sorted([CERTAIN, PROBABLE])
+    assert confirm.validatePage() and wizard.model.may_start()
+
+    while wizard.currentId() != page_id("found"):
+        wizard.back()
+    unsure.setCheckState(Qt.CheckState.Unchecked)
+    assert not wizard.model.may_start()
+    to_ready_to_remove(wizard)
+    assert uninstalls(wizard) == [CERTAIN]
 
 
 def test_a_probable_leftover_is_kept_unless_its_box_is_ticked(qtbot) -> None:
