@@ -24,9 +24,9 @@ from offramp.core.scan.findings import Evidence, Findings, InstalledProduct, Lef
 from offramp.core.scan.implied import implied
 from offramp.core.scan.inventory import Inventory, rows
 from offramp.core.scan.matching import (
+    common_prefix,
     image_path,
     is_under,
-    literal_prefix,
     match_certainty,
     match_row,
     normalise_name,
@@ -93,21 +93,25 @@ class _Index:
     def _prefix(cls, where: dict[str, Any]) -> tuple[str | None, str]:
         for column, matcher in where.items():
             if isinstance(matcher, dict) and "pattern" in matcher:
-                prefix = literal_prefix(matcher["pattern"])
+                prefix = common_prefix(matcher["pattern"])
                 if len(prefix) >= cls.PREFIX:
                     return column, prefix[: cls.PREFIX].casefold()
         return None, ""
 
-    def candidates(self, table: str, row: dict[str, Any]) -> Iterable[_Signature]:
+    def candidates(self, table: str, row: dict[str, Any]) -> list[_Signature]:
+        # Called once per inventory row (tens of thousands on a server): a list, not a generator, and no
+        # signature list is copied unless the row's key finds one.
+        found: list[_Signature] = []
         for column, by_value in self.exact.get(table, {}).items():
             value = row.get(column)
-            if value is not None:
-                yield from by_value.get(_key_text(str(value)), ())
+            if value is not None and (sigs := by_value.get(_key_text(str(value)))):
+                found += sigs
         for column, by_prefix in self.prefixed.get(table, {}).items():
             value = row.get(column)
-            if value is not None:
-                yield from by_prefix.get(str(value)[: self.PREFIX].casefold(), ())
-        yield from self.scan.get(table, ())
+            if value is not None and (sigs := by_prefix.get(str(value)[: self.PREFIX].casefold())):
+                found += sigs
+        found += self.scan.get(table, ())
+        return found
 
     def tables(self) -> set[str]:
         return set(self.exact) | set(self.prefixed) | set(self.scan)

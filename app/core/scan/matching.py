@@ -7,6 +7,7 @@ disagree about case ("AcmeLab" vs "acmelab") from one machine to the next.
 from __future__ import annotations
 
 import functools
+import os
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -149,6 +150,51 @@ def literal_prefix(pattern: str) -> str:
         text += ch
         i += 1
     return text
+
+
+def common_prefix(pattern: str) -> str:
+    """What every match of an anchored pattern starts with, also when the whole pattern is one group of
+    alternatives ("^(Acme Free|Acme Pro)$" gives "Acme "): `literal_prefix` stops at the group.
+
+    Only for the classifier's index, which looks rows up by their first letters; a collector that lists
+    folders keeps `literal_prefix`, so a group of folders never widens what it lists.
+    """
+    alternatives = _whole_group(pattern[1:] if pattern.startswith("^") else pattern)
+    if alternatives is None:
+        return literal_prefix(pattern)
+    return os.path.commonprefix([literal_prefix("^" + a) for a in alternatives])
+
+
+def _whole_group(body: str) -> list[str] | None:
+    """The top-level alternatives of a pattern that is one capturing group, nothing after it but "$"."""
+    if not body.startswith("(") or body.startswith("(?"):
+        return None
+    depth, start, i = 0, 1, 0
+    parts: list[str] = []
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
+            end = body.find("]", i + 2)  # "[]...]" and "[^]...]" hold a literal "]" first
+            if end < 0:
+                return None
+            i = end + 1
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                if body[i + 1 :] not in ("", "$"):
+                    return None  # a quantifier or more text after the group
+                return [*parts, body[start:i]]
+        elif ch == "|" and depth == 1:
+            parts.append(body[start:i])
+            start = i + 1
+        i += 1
+    return None
 
 
 def publisher_set(names: Iterable[str]) -> frozenset[str]:
