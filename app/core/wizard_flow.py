@@ -220,9 +220,7 @@ class WizardModel:
         the session makes from this scan and choice (the one `offramp migrate` would make), made once per
         choice so the plan shown on "Ready to remove" is the plan agreed to."""
         if self.resume_state:
-            from offramp.core.migrate.plan import Plan
-
-            return Plan.from_dict(self.resume_state.plan)
+            return self.resume_state.read_plan()
         if self._plan is None:
             if self.scan is None:
                 raise ValueError("the migration is planned from a scan, and there is none yet")
@@ -296,10 +294,10 @@ class WizardModel:
         state = self.resume_state
         if state is None:
             return None
-        for number, step in enumerate(state.plan.get("steps", []), 1):
-            record = state.steps.get(step["id"])
+        for number, step in enumerate(state.read_plan().steps, 1):
+            record = state.steps.get(step.id)
             if record is not None and record.status in STOPPED:
-                return number, step["title"], record.message or ""
+                return number, step.title, record.message or ""
         return None
 
     def start_over(self) -> None:
