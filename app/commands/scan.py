@@ -88,6 +88,23 @@ def _restart(level: str) -> str:
     return {"required": _("required"), "maybe": _("maybe"), "none": _("none")}.get(level, level)
 
 
+EVIDENCE_SHOWN = 6  # rows of evidence printed under one finding; --json has them all
+
+
+def _evidence(evidence: object, indent: str) -> None:
+    """A finding's evidence in words, a few rows of it (app/core/output/evidence.py)."""
+    from offramp.core.i18n import ngettext
+    from offramp.core.output.evidence import rows
+
+    assert isinstance(evidence, (list, tuple))
+    shown = rows(evidence)
+    for row in shown[:EVIDENCE_SHOWN]:
+        say(f"{indent}{row}")
+    if len(shown) > EVIDENCE_SHOWN:
+        more = len(shown) - EVIDENCE_SHOWN
+        say(indent + ngettext("… and {n} more (see --json)", "… and {n} more (see --json)", more))
+
+
 def print_summary(result: object) -> None:
     from offramp.core import i18n
     from offramp.core.data import timeline
@@ -144,16 +161,19 @@ def print_summary(result: object) -> None:
                         restart=_restart(p.reboot or "none"),
                     )
                 )
+            _evidence(p.evidence, "     ")
         say()
     if f.leftovers:
         say(_("Leftovers of removed {vendor} software ({n}):", vendor=vendor, n=len(f.leftovers)))
         for item in f.leftovers:
             say(f"  - {_kind(item.kind)} {item.name}  ({item.product_name}; {_certainty(item.certainty)})")
+            _evidence(item.evidence, "      ")
         say()
     if f.shared:
         say(_("Shared {vendor} parts, removed with the products above ({n}):", vendor=vendor, n=len(f.shared)))
         for item in f.shared:
             say(f"  - {_kind(item.kind)} {item.name}  ({_certainty(item.certainty)})")
+            _evidence(item.evidence, "      ")
         say()
     if f.guest_installs:
         say(_("Installed inside a virtual machine, not on this system (remove it in the guest):"))

@@ -29,6 +29,25 @@ NUMBERED = PAGES[:-1]
 STOPPED = ("failed", "cancelled")  # a step status after which a relaunch asks: continue or start over?
 
 
+def page_number(name: str) -> tuple[int, int] | None:
+    """(N, M) of the helpdesk header's "Page N of M" on page `name`; None for the recover page, which is not counted."""
+    if name not in NUMBERED:
+        return None
+    return NUMBERED.index(name) + 1, len(NUMBERED)
+
+
+class HelpdeskPlace(NamedTuple):
+    """One place the helpdesk header names: a page ("Page N of M") and, on the Migrating page, the step running
+    ("Step N of M", as the runner announces it: the step's position in the plan)."""
+
+    page: str
+    number: int
+    pages: int
+    step_id: str | None = None
+    step: int | None = None
+    steps: int | None = None
+
+
 class BundleCheck(NamedTuple):
     """What checking the offline bundle found: the bundle and its replacements, or the problem in words."""
 
@@ -99,6 +118,7 @@ class WizardModel:
         self.replace_unfinished = False
         self._catalogue: Catalogue | None = None
         self._plan: Plan | None = None
+        self._planned_for: frozenset[str] = frozenset()  # the confirmed findings the plan was made with
         self._consented: str | None = None  # the fingerprint of the plan the person agreed to
 
     # --- what the banned product is (from the catalogue, never from code) ------------------------------
@@ -218,9 +238,16 @@ class WizardModel:
     def plan(self) -> Plan:
         """The steps the run will take: the saved plan when an unfinished migration reopens, else the plan
         the session makes from this scan and choice (the one `offramp migrate` would make), made once per
-        choice so the plan shown on "Ready to remove" is the plan agreed to."""
+        choice and set of confirmed findings, so the plan shown on "Ready to remove" is the plan agreed to. A tick
+        changed on Found after "Ready to remove" was shown makes a new plan, which the old consent does not
+        cover (its fingerprint differs)."""
         if self.resume_state:
             return self.resume_state.read_plan()
+        if self._plan is not None and self._planned_for != frozenset(self.confirmed):
+            # A tick on Found changed after the plan was made (Back from "Ready to remove"): the plan follows
+            # the person's word, and the consent given to the old plan no longer counts.
+            self._plan = None
+            self._consented = None
         if self._plan is None:
             if self.scan is None:
                 raise ValueError("the migration is planned from a scan, and there is none yet")
@@ -228,7 +255,29 @@ class WizardModel:
 
             options = self.options()
             self._plan, _replacement = session.plan_from_scan(self.scan, options, session.policy_for(options))
+            self._planned_for = frozenset(self.confirmed)
         return self._plan
+
+    def helpdesk_places(self) -> list[HelpdeskPlace]:
+        """Every place the helpdesk header names, in the order the person meets them: the pages before the
+        removal, each step of the plan on the Migrating page, then Done; with nothing found, Found leads to
+        Done."""
+        places = []
+        page = "welcome"
+        while True:
+            number, pages = page_number(page) or (0, 0)
+            if page == "migrate":
+                steps = self.plan().steps
+                places += [
+                    HelpdeskPlace(page, number, pages, step.id, index, len(steps))
+                    for index, step in enumerate(steps, 1)
+                ]
+            else:
+                places.append(HelpdeskPlace(page, number, pages))
+            following = self.next_page(page)
+            if following is None:
+                return places
+            page = following
 
     def consent(self) -> None:
         """The person pressed the action button on "Ready to remove": this plan, and only it, may run."""
@@ -236,7 +285,12 @@ class WizardModel:
 
     def may_start(self) -> bool:
         """True when the removal may start: the person agreed to exactly the plan that would run."""
-        return self._consented is not None and self._plan is not None and self._consented == self._plan.fingerprint
+        return (
+            self._consented is not None
+            and self._plan is not None
+            and self._consented == self._plan.fingerprint
+            and self._planned_for == frozenset(self.confirmed)
+        )
 
     def action(self) -> str:
         """The action button's words, naming what it does: the vendor and the replacement come from the data."""
@@ -272,13 +326,15 @@ class WizardModel:
             )
         if self.risks():
             irreversible.append("What you did not save from it is gone once it is removed.")
-        cleanup = any(s.kind == "cleanup" for s in plan.steps)
+        cleanup_step = next((s for s in plan.steps if s.kind == "cleanup"), None)
+        cleanup = cleanup_step is not None
         if cleanup and self.clear_leftovers:
             irreversible.append(f"What {self.vendor} leaves behind is deleted: its own folders, services and settings.")
         reboot = next((s.params.get("when", "required") for s in plan.steps if s.kind == "reboot"), "none")
         return Ready(
             removed=removed,
-            leftovers=len(self.scan.findings.leftovers),
+            # The plan's, not the scan's: a probable leftover nobody ticked is left alone, so it is not counted.
+            leftovers=len(cleanup_step.params.get("leftovers", ())) if cleanup_step else 0,
             cleanup=cleanup,
             installed=self.choice.name if self.choice else None,
             guided=bool(install and install.needs_person),

@@ -55,6 +55,8 @@ class OfframpWizard(QWizard):
         self.setWindowTitle(self.tr("Offramp"))
         self.setWindowIcon(window_icon())
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
+        # On the last page there is nothing left to cancel: Finish alone, as an installer ends.
+        self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
         # A tick box in the button row, not a toggled push button: it shows whether the view is on.
         helpdesk = QCheckBox(self.tr("Helpdesk view"), self)
         self.setButton(QWizard.WizardButton.CustomButton1, helpdesk)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -16,13 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from offramp.core.data.catalogue import load_catalogue
-from offramp.core.scan.classifier import classify
-from offramp.core.scan.inventory import Source
-from offramp.core.scan.run import ScanResult
-from offramp.core.wizard_flow import WizardModel
 from offramp.gui.pages.base import page_id
-from offramp.gui.wizard import OfframpWizard
+from tests.gui.scanned import wizard_on
 
 pytestmark = pytest.mark.gui
 INVENTORY = {
@@ -36,15 +29,7 @@ INVENTORY = {
 
 @pytest.fixture
 def wizard(qtbot):
-    catalogue = load_catalogue(catalogue_id="kaspersky")
-    model = WizardModel(support_code="ACC-777", platform="windows")
-    model.scan = ScanResult(
-        classify(catalogue, INVENTORY, dt.datetime.now(dt.UTC)), INVENTORY, Source("file", "test"), catalogue
-    )
-    wizard = OfframpWizard(model)
-    qtbot.addWidget(wizard)
-    wizard.show()
-    return wizard
+    return wizard_on(qtbot, INVENTORY, "ACC-777")
 
 
 def named(widget: QWidget) -> bool:
@@ -88,7 +73,8 @@ def test_helpdesk_view_numbers_pages_and_opens_details(wizard) -> None:
     assert wizard.windowTitle().endswith("Page 2 of 8")
     found = wizard.pages["found"]
     assert found.details.isVisible()
-    assert "Kaspersky Total Security" in found.details.toPlainText()
+    shown = [found.details.item(r, 2).text() for r in range(found.details.rowCount())]
+    assert any(text.startswith("Kaspersky Total Security") for text in shown), shown
     wizard.set_helpdesk(False)
     assert not found.details.isVisible()
 

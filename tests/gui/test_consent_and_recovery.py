@@ -56,9 +56,9 @@ def machine(dpkg_root: DpkgRoot, built_packages: BuiltPackages, tmp_path: Path):
         yield dpkg_root, playbooks
 
 
-def wizard_for(qtbot, root: DpkgRoot, playbooks: Path, **kw) -> OfframpWizard:
+def wizard_for(qtbot, root: DpkgRoot, playbooks: Path, code: str = "TST-4KQ", **kw) -> OfframpWizard:
     model = WizardModel(
-        support_code="TST-4KQ", root=str(root.path), extra_playbooks=playbooks, allow_loopback_http=True, **kw
+        support_code=code, root=str(root.path), extra_playbooks=playbooks, allow_loopback_http=True, **kw
     )
     wizard = OfframpWizard(model)
     qtbot.addWidget(wizard)
@@ -321,26 +321,18 @@ def test_cancel_while_a_step_runs_closes_the_window_once_it_ends(qtbot, machine,
 
 
 def test_a_clean_machine_can_save_a_nothing_found_report(qtbot, tmp_path: Path) -> None:
-    import datetime as dt
+    from tests.gui.scanned import wizard_on
 
-    from offramp.core.data.catalogue import load_catalogue
-    from offramp.core.scan.classifier import classify
-    from offramp.core.scan.inventory import Source
-    from offramp.core.scan.run import ScanResult
-
-    catalogue = load_catalogue(catalogue_id="kaspersky")
     inventory = {"platform": "windows", "programs": [{"name": "Mozilla Firefox", "publisher": "Mozilla"}]}
-    model = WizardModel(support_code="CLN-777", platform="windows")
-    model.scan = ScanResult(
-        classify(catalogue, inventory, dt.datetime.now(dt.UTC)), inventory, Source("file", "t"), catalogue
-    )
-    wizard = OfframpWizard(model)
-    qtbot.addWidget(wizard)
-    wizard.show()
+    wizard = wizard_on(qtbot, inventory, "CLN-777")
+    model = wizard.model
     wizard.next()
     wizard.next()  # a clean scan goes straight to Done
     done = wizard.pages["done"]
     assert isinstance(done, DonePage) and wizard.currentId() == page_id("done")
+    # The last page ends the wizard as an installer's does: Finish, with nothing left to cancel.
+    assert wizard.button(wizard.WizardButton.FinishButton).isVisible()
+    assert not wizard.button(wizard.WizardButton.CancelButton).isVisible()
     assert done.save_html.isEnabled()
     done.write(tmp_path / "clean.html", "html")
     page = (tmp_path / "clean.html").read_text()
@@ -433,10 +425,10 @@ def worker_home(monkeypatch, tmp_path: Path) -> Path:
     return home
 
 
-def failed_run(qtbot, machine) -> OfframpWizard:
+def failed_run(qtbot, machine, code: str = "TST-4KQ") -> OfframpWizard:
     """A wizard whose migration failed at its download (the broken playbook), before anything was removed."""
     root, playbooks = machine
-    wizard = wizard_for(qtbot, root, playbooks)
+    wizard = wizard_for(qtbot, root, playbooks, code)
     to_ready(qtbot, wizard, BROKEN)
     wizard.next()
     qtbot.waitUntil(lambda: wizard.model.finished, timeout=60_000)
@@ -452,7 +444,7 @@ def test_without_rights_a_relaunch_after_a_failure_still_offers_to_start_over_an
     from offramp.gui.main import build_wizard, parse
 
     root, playbooks = machine
-    first = failed_run(qtbot, machine)
+    first = failed_run(qtbot, machine, records.kept_support_code())  # the code a first start keeps
     assert records.in_progress() is None  # the window's own folders hold no record of the run ...
     assert list(worker_home.rglob("migration.json"))
     assert mirror.read() is not None  # ... only the copy of what the worker told it
@@ -479,6 +471,13 @@ def test_without_rights_a_relaunch_after_a_failure_still_offers_to_start_over_an
     assert "offramp-test-av" in installed and not BANNED & installed
     assert list(worker_home.rglob("migration.json.abandoned-*"))  # the old record is kept, set aside
     assert mirror.read() is None  # the run finished: nothing left for a relaunch to offer
+    again.close()
+    # The case is closed, although only root's record says so: the next start has a code of its own.
+    after = build_wizard(args)
+    qtbot.addWidget(after)
+    after.show()
+    assert after.currentId() == page_id("welcome") and after.model.support_code != first.model.support_code
+    assert build_wizard(args).model.support_code == after.model.support_code  # and keeps it from then on
 
 
 @pytest.mark.slow

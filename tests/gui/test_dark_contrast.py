@@ -11,7 +11,6 @@ against what it is drawn over, measured in the pixels the style paints.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import statistics
 from collections import Counter
@@ -30,16 +29,12 @@ from PySide6.QtWidgets import (
 )
 
 from offramp.core import paths
-from offramp.core.data.catalogue import load_catalogue
-from offramp.core.scan.classifier import classify
-from offramp.core.scan.inventory import Source
-from offramp.core.scan.run import ScanResult
-from offramp.core.wizard_flow import WizardModel
 from offramp.gui import indicators
 from offramp.gui.colours import contrast
 from offramp.gui.pages.base import page_id
 from offramp.gui.pages.done import DonePage
 from offramp.gui.wizard import OfframpWizard
+from tests.gui.scanned import wizard_on
 
 pytestmark = pytest.mark.gui
 R = QPalette.ColorRole
@@ -130,15 +125,7 @@ def dark(request, qapp):
 
 @pytest.fixture
 def wizard(qtbot, dark):
-    catalogue = load_catalogue(catalogue_id="kaspersky")
-    model = WizardModel(support_code="DRK-777", platform="windows")
-    model.scan = ScanResult(
-        classify(catalogue, INVENTORY, dt.datetime.now(dt.UTC)), INVENTORY, Source("file", "test"), catalogue
-    )
-    wizard = OfframpWizard(model)
-    qtbot.addWidget(wizard)
-    wizard.show()
-    return wizard
+    return wizard_on(qtbot, INVENTORY, "DRK-777")
 
 
 def visit(wizard: OfframpWizard, name: str) -> None:

@@ -3,7 +3,6 @@ and the code stays the same from one start of the wizard to the next until a mig
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import subprocess
@@ -14,16 +13,13 @@ from typing import TYPE_CHECKING
 import pytest
 from PySide6.QtWidgets import QRadioButton
 
-from offramp.core.data.catalogue import load_catalogue
 from offramp.core.migrate import records, statefile
-from offramp.core.scan.classifier import classify
-from offramp.core.scan.inventory import Source
-from offramp.core.scan.run import ScanResult
 from offramp.core.wizard_flow import NUMBERED, WizardModel
 from offramp.gui.pages.base import page_id
 from offramp.gui.pages.migrate import MigratePage
 from offramp.gui.wizard import OfframpWizard
 from tests.conftest import REPO
+from tests.gui.scanned import wizard_on
 from tests.support import linux_fixtures as fx
 from tests.support.http_server import HttpServer
 from tests.support.pkgbed import DpkgRoot
@@ -40,14 +36,7 @@ WINDOWS = {
 
 
 def test_every_page_says_where_it_is_and_the_support_code(qtbot) -> None:
-    catalogue = load_catalogue(catalogue_id="kaspersky")
-    model = WizardModel(support_code="HDR-777", platform="windows")
-    model.scan = ScanResult(
-        classify(catalogue, WINDOWS, dt.datetime.now(dt.UTC)), WINDOWS, Source("file", "test"), catalogue
-    )
-    wizard = OfframpWizard(model)
-    qtbot.addWidget(wizard)
-    wizard.show()
+    wizard = wizard_on(qtbot, WINDOWS, "HDR-777")
     for name in ("welcome", "found", "why", "choose", "rescue", "confirm", "done"):
         if name == "done":
             wizard.go_to("done")

@@ -4,7 +4,6 @@ remove" and which a real migration on a private dpkg root then follows without a
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,14 +13,11 @@ from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import QAbstractButton, QCheckBox, QMessageBox, QRadioButton
 
 from offramp.core import paths
-from offramp.core.data.catalogue import load_catalogue
-from offramp.core.scan.classifier import classify
-from offramp.core.scan.inventory import Source
-from offramp.core.scan.run import ScanResult
 from offramp.core.wizard_flow import WizardModel
 from offramp.gui.pages.base import page_id
 from offramp.gui.pages.confirm import ConfirmPage
 from offramp.gui.wizard import OfframpWizard
+from tests.gui.scanned import wizard_on
 from tests.support import linux_fixtures as fx
 from tests.support.http_server import HttpServer
 from tests.support.pkgbed import DpkgRoot
@@ -39,15 +35,7 @@ INVENTORY = {
 
 @pytest.fixture
 def wizard(qtbot):
-    catalogue = load_catalogue(catalogue_id="kaspersky")
-    model = WizardModel(support_code="BOX-777", platform="windows")
-    model.scan = ScanResult(
-        classify(catalogue, INVENTORY, dt.datetime.now(dt.UTC)), INVENTORY, Source("file", "test"), catalogue
-    )
-    wizard = OfframpWizard(model)
-    qtbot.addWidget(wizard)
-    wizard.show()
-    return wizard
+    return wizard_on(qtbot, INVENTORY, "BOX-777")
 
 
 def test_no_option_is_a_button_that_stays_pressed(wizard) -> None:

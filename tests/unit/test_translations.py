@@ -62,9 +62,11 @@ SCOPE = [
     REPO / "app" / "core" / "data" / "timeline.py",
     REPO / "app" / "core" / "scan" / "run.py",
     REPO / "app" / "core" / "output" / "walkthrough.py",
+    REPO / "app" / "core" / "output" / "machine_walkthrough.py",
+    REPO / "app" / "core" / "output" / "evidence.py",
 ]
 # The walkthrough's say() looks a sentence up by its name in playbooks/walkthrough/walkthrough.yaml.
-LOOKUPS = {"walkthrough.py": {"say"}}
+LOOKUPS = {"walkthrough.py": {"say"}, "machine_walkthrough.py": {"say"}}
 
 
 def _catalogue(path: Path) -> Catalog:

@@ -215,3 +215,34 @@ def test_a_reopened_migration_shows_its_saved_plan_and_statuses() -> None:
 def test_planning_before_a_scan_is_refused() -> None:
     with pytest.raises(ValueError, match="scan"):
         WizardModel(support_code="AAA-AAA", platform="linux").plan()
+
+
+def test_a_tick_changed_after_the_plan_was_shown_makes_a_new_plan_and_needs_consent_again() -> None:
+    model = WizardModel(support_code="AAA-AAA", platform="windows")
+    model.scan = scanned("windows", programs=[{"name": "Kaspersky Total Security", "version": "21.3"}])  # probable
+    model.choose(None)
+    before = [s.id for s in model.plan().steps]
+    assert "uninstall.kaspersky-consumer-windows" not in before
+    model.consent()
+    model.confirmed.add("kaspersky-consumer-windows")  # back on Found, the person ticks it
+    assert "uninstall.kaspersky-consumer-windows" in [s.id for s in model.plan().steps]
+    assert not model.may_start()  # agreed to the plan without it: "Ready to remove" asks again
+    model.consent()
+    assert model.may_start()
+    model.confirmed.clear()
+    assert [s.id for s in model.plan().steps] == before and not model.may_start()
+
+
+def test_the_helpdesk_places_are_the_pages_and_the_plans_steps_in_order() -> None:
+    model = WizardModel(support_code="AAA-AAA", platform="windows")
+    model.scan = scanned("windows", programs=[{"name": "Kaspersky Total Security", "publisher": "Kaspersky"}])
+    model.choose(None)
+    places = model.helpdesk_places()
+    steps = model.plan().steps
+    assert [p.page for p in places] == [*NUMBERED[:6], *["migrate"] * len(steps), "done"]
+    assert [(p.number, p.pages) for p in places if p.page != "migrate"] == [(n, 8) for n in (1, 2, 3, 4, 5, 6, 8)]
+    migrating = [p for p in places if p.page == "migrate"]
+    assert [(p.step_id, p.step, p.steps) for p in migrating] == [(s.id, n, len(steps)) for n, s in enumerate(steps, 1)]
+    assert {p.number for p in migrating} == {7}
+    model.scan = scanned("windows")
+    assert [p.page for p in model.helpdesk_places()] == ["welcome", "found", "done"]

@@ -5,7 +5,7 @@ system's folders, which the window cannot read. So a window whose run stopped un
 cancel, a power cut reported on the next start) would forget it: a relaunch would not offer to carry on,
 and "start over" would meet root's record of the old run. The window therefore keeps the last state the
 worker sent it here, in its user's own folder, and forgets it once the worker reports the run finished or
-set aside.
+set aside; a finished run also uses up the support code the window kept for it.
 
 The copy only decides what the window offers (carry on, or start over). It is never trusted for what to
 do: carrying on asks the worker to resume root's own record, and starting over asks the worker to set
@@ -18,7 +18,7 @@ import contextlib
 from pathlib import Path
 
 from offramp.core import paths
-from offramp.core.migrate import statefile
+from offramp.core.migrate import records, statefile
 from offramp.core.migrate.recorderrors import RecordError
 from offramp.core.migrate.statefile import MigrationState
 
@@ -31,9 +31,11 @@ def path() -> Path:
 
 
 def keep(state: MigrationState) -> None:
-    """Remembers an unfinished run of the worker's; a finished one is forgotten instead."""
+    """Remembers an unfinished run of the worker's; a finished one is forgotten instead, and its support code,
+    used up, is let go (records.used_up): the next start makes a new one."""
     if state.finished:
         forget()
+        records.used_up(state.support_code)
         return
     with contextlib.suppress(RecordError, OSError):  # a copy the window could not keep costs only the offer
         paths.private_dir(path().parent)

@@ -6,7 +6,9 @@ the typed state records (their dataclasses cost about 7 ms before the first page
 
 The support code a person reads to their helpdesk stays the same from the first start of the wizard
 until a migration with it finishes: it is kept beside the state file (`support-code`), and the
-finished state, which records its own code, says when it has been used up.
+finished state, which records its own code, says when it has been used up. When root's worker ran the
+migration, its state is in folders this process cannot read: the worker's word that the run finished
+uses the code up instead (`used_up`).
 """
 
 from __future__ import annotations
@@ -30,9 +32,11 @@ __all__ = [
     "kept_support_code",
     "lock_path",
     "new_support_code",
+    "recorded_support_code",
     "set_aside",
     "state_path",
     "support_code_path",
+    "used_up",
 ]
 
 SUPPORT_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY3479"  # no 0/O, 1/I/L, 2/Z, 5/S, 8/B: easy to read aloud
@@ -99,6 +103,38 @@ def kept_support_code() -> str:
     except OSError:  # an UntrustedFolder too
         pass
     return code
+
+
+def used_up(code: str) -> None:
+    """A migration with `code` finished where this process keeps no record of it (root's worker ran it): the
+    kept code is let go, so the next start makes a new one, as a finished state here would have said."""
+    path = support_code_path()
+    try:
+        kept = path.read_text(encoding="ascii").strip()
+    except (OSError, ValueError):
+        return
+    if kept == code:
+        try:
+            path.unlink()
+        except OSError:
+            pass  # a folder that cannot be changed keeps the code, as it could not keep a new one either
+
+
+def recorded_support_code() -> str | None:
+    """The support code the wizard's header shows on this machine, as far as the records say it already: an
+    unfinished migration's, else the kept one unless a migration with it has finished; None when the wizard
+    would make a new one. Reads only: nothing is kept, so the helpdesk's page cannot change the wizard's code."""
+    try:
+        state = in_progress()
+    except RecordError:
+        state = None  # the wizard passes a damaged record by in the same way
+    if state is not None:
+        return state.support_code
+    try:
+        kept = support_code_path().read_text(encoding="ascii").strip()
+    except (OSError, ValueError):
+        return None
+    return kept if _looks_like_a_code(kept) and not _finished_with(kept) else None
 
 
 def _looks_like_a_code(text: str) -> bool:

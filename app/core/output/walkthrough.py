@@ -89,6 +89,19 @@ class Section:
     problems: tuple[Problem, ...] = ()
     only_if: str | None = None  # the step appears only on some machines
     warning: str | None = None  # must be said, not just read
+    where: str | None = None  # the wizard's helpdesk header at this place, word for word ("Page 7 of 8  ·  …")
+    heading: str | None = None  # instead of "Step N of M: title" (a page of the wizard, not a step)
+
+
+@dataclass(frozen=True)
+class Script:
+    """A whole walkthrough, ready to render: its title, the notes before the first section, the sections and the
+    printed page's footer."""
+
+    title: str
+    notes: list[str]
+    sections: list[Section]
+    footer: str
 
 
 @dataclass
@@ -178,7 +191,7 @@ def _plan(replacement: Replacement, platform: str, catalogue: Catalogue) -> tupl
     return make_plan(findings, catalogue, replacement, Policy()), products
 
 
-def _join(names: list[str], conjunction: str = "list_or") -> str:
+def join_list(names: list[str], conjunction: str = "list_or") -> str:
     if len(names) <= 1:
         return "".join(names)
     return say(conjunction, items=say("list_separator").join(names[:-1]), last=names[-1])
@@ -193,25 +206,40 @@ def _sentences(*parts: str) -> str:
     return " ".join(part for part in parts if part)
 
 
-def _price(replacement: Replacement) -> str:
+def price_words(replacement: Replacement) -> str:
     return say(f"price_{replacement.price}")
 
 
-class _Writer:
+class StepWriter:
     """Turns each plan step into a section; holds what every section may need to look up."""
 
     def __init__(
-        self, replacement: Replacement, platform: str, catalogue: Catalogue, plan: Plan, products: list[Product]
+        self,
+        replacement: Replacement | None,
+        platform: str,
+        catalogue: Catalogue,
+        plan: Plan,
+        products: list[Product],
+        *,
+        on_screen: bool = False,
     ):
-        self.r = replacement
+        self._replacement = replacement
         self.platform = platform
         self.os = platforms.display_name(platform)
         self.catalogue = catalogue
         self.plan = plan
         self.products = products
-        methods = replacement.install.get(platform, ())
+        # The pages before the migration are sections of their own: the first step need not retell them.
+        self.on_screen = on_screen
+        methods = replacement.install.get(platform, ()) if replacement else ()
         self.method: InstallMethod | None = methods[0] if methods else None
         self.other_methods = methods[1:]
+
+    @property
+    def r(self) -> Replacement:
+        # Only the steps of a plan with a replacement (stage, install, verify) read it; a removal alone has none.
+        assert self._replacement is not None, "a plan without a replacement has no step that names one"
+        return self._replacement
 
     # --- things several sections use -----------------------------------------------------------
     def _on_platform(self) -> list[Product]:
@@ -273,8 +301,12 @@ class _Writer:
             )
         if self.platform == "windows":
             problems.append(Problem(say("preflight_pending_when"), say("preflight_pending_then")))
+        if self.on_screen:
+            text = say("preflight_ready_say_download" if needs_download else "preflight_ready_say")
+        else:
+            text = say("preflight_say_download" if needs_download else "preflight_say", replacement=self.r.name)
         return _Parts(
-            say=say("preflight_say_download" if needs_download else "preflight_say", replacement=self.r.name),
+            say=text,
             check=say("preflight_check", title=step.title),
             problems=problems,
         )
@@ -286,7 +318,7 @@ class _Writer:
             say=say("rescue_say", risk=_sentence(shown(risk.risk)), action=_sentence(shown(risk.action))),
             check=say("rescue_check", title=risk.title),
             warning=shown(risk.warning) if risk.warning else None,
-            only_if=say("only_when_found", products=_join(owners)) if owners else None,
+            only_if=say("only_when_found", products=join_list(owners)) if owners else None,
             problems=[Problem(say("rescue_later_when"), say("rescue_later_then"))],
         )
 
@@ -339,7 +371,7 @@ class _Writer:
             labels = [shown(LABELS[key]) for key in sorted(secrets)]
             problems.append(
                 Problem(
-                    say("uninstall_password_when", labels=_join(labels, "list_and_the")),
+                    say("uninstall_password_when", labels=join_list(labels, "list_and_the")),
                     say("uninstall_password_then", product=product.name),
                 )
             )
@@ -381,7 +413,7 @@ class _Writer:
             for s in uninstalls
             if s.params.get("reboot") == "required"
         ]
-        only_if = say("reboot_only_always", products=_join(always)) if always else say("reboot_only")
+        only_if = say("reboot_only_always", products=join_list(always)) if always else say("reboot_only")
         return _Parts(
             say=say("reboot_say", detail=_sentence(shown(step.detail))),
             check=say("reboot_check"),
@@ -434,7 +466,7 @@ class _Writer:
                 say("install_page_say", vendor=self.r.vendor, url=url, replacement=name)
                 if url
                 else say("install_person_say", replacement=name),
-                say("install_price", replacement=name, price=_price(self.r)) if self.r.price != "free" else "",
+                say("install_price", replacement=name, price=price_words(self.r)) if self.r.price != "free" else "",
                 _sentence(shown(method.notes)) if method.notes else "",
             )
             check = _sentences(
@@ -450,13 +482,13 @@ class _Writer:
         name = self.r.name
         more = ""
         if checks.get("security_center"):
-            more = say("verify_security_center", names=_join([str(n) for n in checks["security_center"]]))
+            more = say("verify_security_center", names=join_list([str(n) for n in checks["security_center"]]))
         elif checks.get("services"):
             services = [str(s) for s in checks["services"]]
             more = (
                 say("verify_service", service=services[0])
                 if len(services) == 1
-                else say("verify_services", services=_join(services, "list_and"))
+                else say("verify_services", services=join_list(services, "list_and"))
             )
         return _Parts(
             say=say("verify_say", replacement=name),
@@ -487,7 +519,7 @@ def walkthrough(
     platform = normalise_platform(platform)
     replacement = _resolve(replacement, include_test_only)
     if platform not in replacement.platforms:
-        offered = _join([platforms.display_name(p) for p in replacement.platforms])
+        offered = join_list([platforms.display_name(p) for p in replacement.platforms])
         raise WalkthroughError(
             _(
                 "{replacement} is not available for {os} (only for {offered}): "
@@ -499,10 +531,14 @@ def walkthrough(
             )
         )
     plan, products = _plan(replacement, platform, catalogue)
-    writer = _Writer(replacement, platform, catalogue, plan, products)
-    total = len(plan.steps)
+    return step_sections(StepWriter(replacement, platform, catalogue, plan, products))
+
+
+def step_sections(writer: StepWriter) -> list[Section]:
+    """A section for each step of the writer's plan, numbered as the runner numbers them."""
+    total = len(writer.plan.steps)
     sections = []
-    for number, step in enumerate(plan.steps, 1):
+    for number, step in enumerate(writer.plan.steps, 1):
         parts: _Parts = getattr(writer, step.kind)(step)
         sections.append(
             Section(
@@ -533,31 +569,41 @@ def _introduction(replacement: Replacement, platform: str, sections: list[Sectio
     ]
     if replacement.price != "free":
         notes.append(
-            say("intro_price", replacement=replacement.name, price=_price(replacement), vendor=replacement.vendor)
+            say("intro_price", replacement=replacement.name, price=price_words(replacement), vendor=replacement.vendor)
         )
     return title, notes
 
 
-def _prepare(
-    replacement: Replacement | str, platform: str, catalogue: Catalogue, include_test_only: bool
-) -> tuple[Replacement, str, list[Section]]:
+def script(
+    replacement: Replacement | str, platform: str, catalogue: Catalogue, *, include_test_only: bool = False
+) -> Script:
+    """The walkthrough for any machine on `platform` that carries the catalogue's products, ready to render."""
     sections = walkthrough(replacement, platform, catalogue, include_test_only=include_test_only)
-    return _resolve(replacement, include_test_only), normalise_platform(platform), sections
+    replacement, platform = _resolve(replacement, include_test_only), normalise_platform(platform)
+    title, notes = _introduction(replacement, platform, sections)
+    footer = say("footer", playbook=replacement.id, date=i18n.format_date(replacement.verified_on))
+    return Script(title=title, notes=notes, sections=sections, footer=footer)
 
 
 def _heading(section: Section) -> str:
-    return say("step_heading", number=section.number, total=section.total, title=section.title)
+    return section.heading or say("step_heading", number=section.number, total=section.total, title=section.title)
 
 
 def render_walkthrough_text(
     replacement: Replacement | str, platform: str, catalogue: Catalogue, *, include_test_only: bool = False
 ) -> str:
     """The walkthrough as plain text, wrapped for a terminal or a ticket."""
-    replacement, platform, sections = _prepare(replacement, platform, catalogue, include_test_only)
-    title, notes = _introduction(replacement, platform, sections)
-    # "Say:" and "Check:" are padded to one width, so what follows them starts in one column.
-    width = max(len(say("label_say")), len(say("label_check"))) + 1
+    return render_text(script(replacement, platform, catalogue, include_test_only=include_test_only))
+
+
+def render_text(walk: Script) -> str:
+    """A walkthrough as plain text, wrapped for a terminal or a ticket."""
+    title, notes, sections = walk.title, walk.notes, walk.sections
+    # The labels are padded to one width, so what follows them starts in one column.
+    labels = ["label_say", "label_check"] + (["label_where"] if any(s.where for s in sections) else [])
+    width = max(len(say(label)) for label in labels) + 1
     label_say, label_check = say("label_say").ljust(width), say("label_check").ljust(width)
+    label_where = say("label_where").ljust(width) if "label_where" in labels else ""
     label_warning = say("label_warning_text") + " "
 
     def para(label: str, text: str, indent: str = "   ") -> list[str]:
@@ -584,6 +630,8 @@ def render_walkthrough_text(
     for section in sections:
         heading = _heading(section)
         out += ["", heading, "-" * min(len(heading), TEXT_WIDTH)]
+        if section.where:
+            out += para(label_where, section.where)
         if section.only_if:
             out += para("", f"({section.only_if})")
         out += para(label_say, section.say)
@@ -620,8 +668,12 @@ def render_walkthrough_html(
     replacement: Replacement | str, platform: str, catalogue: Catalogue, *, include_test_only: bool = False
 ) -> str:
     """The walkthrough as one self-contained, printable HTML5 document (inline CSS, no scripts)."""
-    replacement, platform, sections = _prepare(replacement, platform, catalogue, include_test_only)
-    title, notes = _introduction(replacement, platform, sections)
+    return render_html(script(replacement, platform, catalogue, include_test_only=include_test_only))
+
+
+def render_html(walk: Script) -> str:
+    """A walkthrough as one self-contained, printable HTML5 document (inline CSS, no scripts)."""
+    title, notes, sections = walk.title, walk.notes, walk.sections
     out = [
         html("<h1>{}</h1>", title),
         # A one-cell table: QTextDocument draws no border or padding around a div.
@@ -634,7 +686,8 @@ def render_walkthrough_html(
         out.append(html("<h2>{}</h2>", _heading(section)))
         if section.only_if:
             out.append(html('<p class="only">{}</p>', section.only_if))
-        rows = [(say("label_say"), section.say, "label", "text")]
+        rows = [(say("label_where"), section.where, "label", "text")] if section.where else []
+        rows.append((say("label_say"), section.say, "label", "text"))
         if section.warning:
             rows.append((say("label_warning_html"), section.warning, "warnlabel", "warn"))
         rows.append((say("label_check"), section.check, "label", "text"))
@@ -653,6 +706,5 @@ def render_walkthrough_html(
             for problem in section.problems
         ]
         out.append(html('<table class="step" width="100%" cellspacing="0" cellpadding="5">{}</table>', join(cells)))
-    footer = say("footer", playbook=replacement.id, date=i18n.format_date(replacement.verified_on))
-    out.append(html('<p class="footer">{}</p>', footer))
+    out.append(html('<p class="footer">{}</p>', walk.footer))
     return document(title, WALKTHROUGH_CSS, out, lang=i18n.current())

@@ -7,14 +7,16 @@ support code, so a person on the phone can say where they are whatever page they
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget, QWizardPage
 
-from offramp.core.wizard_flow import NUMBERED, PAGES, WizardModel
+from offramp.core.wizard_flow import PAGES, WizardModel, page_number
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QCheckBox, QPlainTextEdit
+
+W = TypeVar("W", bound=QWidget)
 
 # Label settings the first page needs, as Qt's own numbers set through its property system. The first use
 # of PySide6's `Qt` namespace turns all of its ~100 enums into Python enums (15 ms measured, as long as
@@ -70,9 +72,10 @@ class Page(QWizardPage):
     def where(self) -> list[str]:
         """Where the person is, for the header: the page's number (the recover page, met only on a relaunch,
         has none). The Migrating page adds the step."""
-        if self.name not in NUMBERED:
+        number = page_number(self.name)
+        if number is None:
             return []
-        return [self.tr("Page {0} of {1}").format(NUMBERED.index(self.name) + 1, len(NUMBERED))]
+        return [self.tr("Page {0} of {1}").format(*number)]
 
     def refresh_header(self) -> None:
         """Writes the header afresh; the wizard calls it once the page is built, the page when its step changes."""
@@ -90,19 +93,25 @@ class Page(QWizardPage):
         return label
 
     def expandable(self, label: str, name: str) -> tuple[QCheckBox, QPlainTextEdit]:
-        """A tick box and the read-only text it shows or hides (technical details, the log): a box that says
-        whether the text is shown, where a toggled button would leave the person guessing."""
-        from PySide6.QtWidgets import QCheckBox, QPlainTextEdit  # here: the first page has neither
+        """A tick box and the read-only text it shows or hides (the log)."""
+        from PySide6.QtWidgets import QPlainTextEdit  # here: the first page has none
+
+        text = QPlainTextEdit(self)
+        text.setReadOnly(True)
+        return self.expands(label, name, text)
+
+    def expands(self, label: str, name: str, shown: W) -> tuple[QCheckBox, W]:
+        """A tick box and the widget it shows or hides (technical details, the log): a box that says whether
+        the widget is shown, where a toggled button would leave the person guessing."""
+        from PySide6.QtWidgets import QCheckBox  # here: the first page has none
 
         box = QCheckBox(label, self)
         box.setAccessibleName(label)
-        text = QPlainTextEdit(self)
-        text.setReadOnly(True)
-        text.setAccessibleName(name)
-        text.setVisible(False)
+        shown.setAccessibleName(name)
+        shown.setVisible(False)
         self.layout_.addWidget(box)
-        self.layout_.addWidget(text, 1)
-        return box, text
+        self.layout_.addWidget(shown, 1)
+        return box, shown
 
     def set_helpdesk(self, on: bool) -> None:
         """Helpdesk view: step numbers and technical details everywhere. Pages override to show more."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Slot
@@ -18,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from offramp.gui.pages.base import Page
+from offramp.gui.widgets.evidence import EvidenceTable
 from offramp.gui.worker import Task
 
 UNREADABLE = "not readable"  # explained under the table: a "?" alone would leave the person guessing
@@ -75,8 +75,8 @@ class FoundPage(Page):
         self.probable.setVisible(False)
         self.probable.toggled.connect(self._confirm_leftovers)
         self.layout_.addWidget(self.probable)
-        self.details_button, self.details = self.expandable(
-            self.tr("Show the technical details"), self.tr("Evidence rows")
+        self.details_button, self.details = self.expands(
+            self.tr("Show the technical details"), self.tr("Evidence rows"), EvidenceTable(self)
         )
         self.details_button.toggled.connect(self._show_details)
         self.layout_.addStretch(1)  # the content sits at the top, not spread down the page
@@ -246,9 +246,4 @@ class FoundPage(Page):
             lines.append(left_alone + ", ".join(map(shown, notes)))
         self.others.setText("<br>".join(lines))
         self.others.setVisible(bool(lines))
-        evidence = {
-            "installed": {p.product_id: [{"table": e.table, **e.row} for e in p.evidence] for p in f.installed},
-            "leftovers": [{"table": e.table, **e.row} for x in f.leftovers for e in x.evidence],
-            "notes": {n.id: [{"table": e.table, **e.row} for e in n.evidence] for n in f.notes},
-        }
-        self.details.setPlainText(json.dumps(evidence, indent=1, default=str))
+        self.details.show_findings(f)  # the evidence in words, as `offramp scan` prints it
