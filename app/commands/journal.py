@@ -29,30 +29,28 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    import json  # here, not at the top: `offramp --help` builds every command's parser
-
     from offramp.core.i18n import _
-    from offramp.core.migrate import journal, records
+    from offramp.core.migrate import journal, records, report
     from offramp.core.migrate.recorderrors import RecordError
 
     path = args.journal or records.journal_path()
     head = lines = None
     if args.report:
         try:
-            data = json.loads(args.report.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
+            vouched = report.load(args.report).journal
+        except report.ReportError as exc:
             print(
-                _("offramp: cannot read the report {file}: {problem}", file=args.report, problem=exc), file=sys.stderr
+                _("offramp: cannot read the report {file}: {problem}", file=args.report, problem=exc.reason),
+                file=sys.stderr,
             )
             return exitcodes.USAGE
-        vouched = data.get("journal") if isinstance(data, dict) else None
-        if not isinstance(vouched, dict) or not isinstance(vouched.get("lines"), int):
+        if vouched is None:
             print(
                 _("offramp: {file} names no journal head (written by an older Offramp?)", file=args.report),
                 file=sys.stderr,
             )
             return exitcodes.USAGE
-        head, lines = vouched.get("head"), vouched["lines"]
+        head, lines = vouched.head, vouched.lines
     try:
         verdict = journal.verify(path, head, lines)
     except RecordError as exc:

@@ -275,7 +275,7 @@ def run_resume(args: argparse.Namespace) -> int:
                     "step done): 'offramp resume' carries it on, 'offramp resume --abandon' clears it.",
                     "An unfinished migration is recorded (support code {code}, started {started}, {done} of {n} "
                     "steps done): 'offramp resume' carries it on, 'offramp resume --abandon' clears it.",
-                    len(state.plan.get("steps", [])),
+                    len(state.read_plan().steps),
                     code=state.support_code,
                     started=state.started or _("at an unknown time"),
                     done=done,

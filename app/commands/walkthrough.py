@@ -276,16 +276,17 @@ def run_report(args: argparse.Namespace) -> int:
 
     from offramp.core import paths
     from offramp.core.i18n import _
-    from offramp.core.output.report_html import ReportError, load_report, render_report
+    from offramp.core.migrate import report
+    from offramp.core.output.report_html import render_report
 
     source = args.input or paths.state_dir() / "report.json"
     try:
-        report = load_report(source)
-    except ReportError as exc:
+        data = report.load_json(source)
+    except report.ReportError as exc:
         print(_("offramp: {problem}", problem=exc), file=sys.stderr)
         return exitcodes.USAGE
-    if args.format == "json":
-        text = json.dumps(report, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    if args.format == "json":  # the report as it was written
+        text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
     else:
-        text = render_report(report)
+        text = render_report(report.from_json(data))
     return _write(text, args.output)

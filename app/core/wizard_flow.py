@@ -242,9 +242,7 @@ class WizardModel:
         changed on Found after "Ready to remove" was shown makes a new plan, which the old consent does not
         cover (its fingerprint differs)."""
         if self.resume_state:
-            from offramp.core.migrate.plan import Plan
-
-            return Plan.from_dict(self.resume_state.plan)
+            return self.resume_state.read_plan()
         if self._plan is not None and self._planned_for != frozenset(self.confirmed):
             # A tick on Found changed after the plan was made (Back from "Ready to remove"): the plan follows
             # the person's word, and the consent given to the old plan no longer counts.
@@ -352,10 +350,10 @@ class WizardModel:
         state = self.resume_state
         if state is None:
             return None
-        for number, step in enumerate(state.plan.get("steps", []), 1):
-            record = state.steps.get(step["id"])
+        for number, step in enumerate(state.read_plan().steps, 1):
+            record = state.steps.get(step.id)
             if record is not None and record.status in STOPPED:
-                return number, step["title"], record.message or ""
+                return number, step.title, record.message or ""
         return None
 
     def start_over(self) -> None:

@@ -74,7 +74,8 @@ def test_the_support_code_stays_until_a_migration_with_it_finishes(private_home:
     first = launch(private_home)
     assert launch(private_home) == first  # closed and opened again: the helpdesk's ticket still matches
     # A migration with that code finished (its state, as the runner leaves it): the next start gets a new code.
-    state = statefile.MigrationState(support_code=first, plan={"steps": []}, options={}, finished=True, exit_code=0)
+    plan: dict[str, object] = {"platform": "linux", "replacement_id": None, "steps": []}
+    state = statefile.MigrationState(support_code=first, plan=plan, options={}, finished=True, exit_code=0)
     statefile.write(records.state_path(), state)
     second = launch(private_home)
     assert second != first

@@ -148,7 +148,8 @@ def test_uninstalling_keeps_an_unfinished_migration_unless_told_to_clear_it(
     env = {"WINEDLLOVERRIDES": NATIVE_RUNTIME, "OFFRAMP_HOME": to_windows_path(home)}
     record = home / "state" / "migration.json"
     # An unfinished migration, as a run that stopped at its first step leaves it.
-    plan = {"platform": "windows", "replacement_id": None, "steps": [{"id": "preflight", "kind": "preflight"}]}
+    preflight = {"id": "preflight", "kind": "preflight", "title": "Check this machine is ready"}
+    plan = {"platform": "windows", "replacement_id": None, "steps": [preflight]}
     statefile.write(record, statefile.MigrationState(support_code="UNF-7QX", plan=plan, options={}))
     uninstall = [f"{INSTALL_DIR}\\uninstall.exe", "/S"]
     for clear in (False, True):

@@ -115,7 +115,11 @@ def test_a_resumed_migration_speaks_the_readers_language(tmp_path: Path) -> None
     """The state keeps English and each message's recipe: read back after a restart, it is a Text again."""
     state = statefile.MigrationState(
         support_code="OFR-1",
-        plan={"steps": [{"id": "report", "kind": "report", "title": Text("Write the report")}]},
+        plan={
+            "platform": "linux",
+            "replacement_id": None,
+            "steps": [{"id": "report", "kind": "report", "title": Text("Write the report")}],
+        },
         options={},
         to_do=[
             Text(
@@ -132,7 +136,7 @@ def test_a_resumed_migration_speaks_the_readers_language(tmp_path: Path) -> None
     again = statefile.read(path)
     assert again is not None
     with i18n.language("ru"):
-        assert i18n.shown(again.plan["steps"][0]["title"]) == "Записать отчёт"
+        assert i18n.shown(again.read_plan().steps[0].title) == "Записать отчёт"
         assert i18n.shown(again.to_do[0]) == "Удалить вручную: файл /x (вероятно: никто не подтвердил)"
 
 

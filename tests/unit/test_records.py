@@ -39,11 +39,13 @@ def test_the_previous_format_reads_into_typed_records(tmp_path: Path) -> None:
         "done", state.steps["preflight"].started, state.steps["preflight"].finished, 1, "ready", {}
     )
     assert state.status("stage.offramp-test-av") is None and state.reboot.pending is False
-    assert state.options["root"] == "/srv/root" and len(state.plan["steps"]) == 9
+    assert state.read_options().root == "/srv/root" and len(state.read_plan().steps) == 9
+    assert state.read_plan().steps[0].title == "Check this machine is ready"
 
 
 def test_round_trip(tmp_path: Path) -> None:
-    state = MigrationState("ABC-DEF", {"steps": []}, {"silent": True}, started="now")
+    plan: dict[str, object] = {"platform": "linux", "replacement_id": None, "steps": []}
+    state = MigrationState("ABC-DEF", plan, {"silent": True}, started="now")
     state.step("a").status = "done"
     state.step("a").data["code"] = 0
     state.reboot.resume_registered = "RunOnce"
@@ -67,6 +69,12 @@ def test_round_trip(tmp_path: Path) -> None:
         ),
         (b'{"support_code": "A", "plan": {"steps": []}, "options": {}, "steps": {"x": {"attempts": -1}}}', "attempts"),
         (b'{"support_code": "A", "plan": {}, "options": {}}', "plan.steps"),
+        (b'{"support_code": "A", "plan": {"steps": [{"x": 1}]}, "options": {}}', "its plan or options do not read"),
+        (
+            b'{"support_code": "A", "plan": {"platform": "linux", "replacement_id": null, "steps": []}, '
+            b'"options": {"colour": "red"}}',
+            "its plan or options do not read",
+        ),
         (b"\xff\xfe", "not JSON"),
     ],
 )

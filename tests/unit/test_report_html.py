@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from offramp.core.output.report_html import ReportError, load_report, outcome_line, render_report
+from offramp.core.migrate.report import ReportError, from_json, load, load_json
+from offramp.core.output.report_html import outcome_line, render_report
 from tests.conftest import run_cli
 
 EVIL = "Kaspersky <script>alert('x')</script> & \"Friends\""
@@ -148,7 +149,7 @@ def step_rows(page: str) -> list[tuple[int, int, str]]:
 
 
 def test_every_string_from_the_machine_is_escaped() -> None:
-    page = render_report(successful_report())
+    page = render_report(from_json(successful_report()))
     assert "<script" not in page
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &quot;Friends&quot;" in page
     # Escaped in every place a name can appear: step title and message, removed, checks, rescan, warnings, to-do.
@@ -158,17 +159,17 @@ def test_every_string_from_the_machine_is_escaped() -> None:
 def test_a_hostile_support_code_cannot_break_out_of_the_title() -> None:
     report = successful_report()
     report["support_code"] = '"><script>x</script>'
-    page = render_report(report)
+    page = render_report(from_json(report))
     assert "<script" not in page
     assert "<title>Offramp report &quot;&gt;&lt;script&gt;x&lt;/script&gt;</title>" in page
 
 
 def test_every_step_is_numbered_in_order_with_its_status() -> None:
     report = successful_report()
-    rows = step_rows(render_report(report))
+    rows = step_rows(render_report(from_json(report)))
     assert rows == [(n, 10, "done") for n in range(1, 11)]
 
-    rows = step_rows(render_report(blocked_report()))
+    rows = step_rows(render_report(from_json(blocked_report())))
     assert [r[0] for r in rows] == list(range(1, 11))
     assert [r[2] for r in rows] == ["done"] * 3 + ["failed"] + ["pending"] * 6
 
@@ -181,7 +182,7 @@ def test_status_icons_are_text() -> None:
         "status": "waiting",
         "message": "a restart is needed; Offramp carries on after it",
     }
-    page = render_report(report)
+    page = render_report(from_json(report))
     # A no-break space keeps each icon with its words when the status column wraps.
     assert "\u2713\u00a0done" in page and "\u2717\u00a0failed" in page and "\u2026\u00a0pending" in page
     assert "waiting for a restart" in page
@@ -189,7 +190,7 @@ def test_status_icons_are_text() -> None:
 
 
 def test_support_code_platform_and_date_are_in_the_header() -> None:
-    page = render_report(successful_report())
+    page = render_report(from_json(successful_report()))
     assert '<div class="code">K7M-4QX</div>' in page
     assert "Offramp report" in page
     assert "29 November 2026, 14:03 UTC" in page
@@ -197,7 +198,7 @@ def test_support_code_platform_and_date_are_in_the_header() -> None:
 
 
 def test_to_do_items_warnings_removed_and_installed_are_listed() -> None:
-    page = render_report(successful_report())
+    page = render_report(from_json(successful_report()))
     assert "To do by hand" in page
     assert "<li>Cancel the UltraAV subscription</li>" in page
     assert "<li>Remove by hand: folder C:\\Kaspersky &lt;script&gt;" in page
@@ -218,9 +219,9 @@ def test_to_do_items_warnings_removed_and_installed_are_listed() -> None:
     ],
 )
 def test_the_outcome_is_one_plain_sentence(make, expected: str) -> None:
-    css, headline, _second = outcome_line(make())
+    css, headline, _second = outcome_line(from_json(make()))
     assert headline == expected
-    assert expected.replace("&", "&amp;") in render_report(make())
+    assert expected.replace("&", "&amp;") in render_report(from_json(make()))
 
 
 def test_a_restart_pause_is_not_a_failure() -> None:
@@ -234,20 +235,20 @@ def test_a_restart_pause_is_not_a_failure() -> None:
         "status": "waiting",
     }
     report["exit_code"] = 3010
-    css, headline, second = outcome_line(report)
+    css, headline, second = outcome_line(from_json(report))
     assert css == "outcome-wait"
     assert headline == "Waiting for a restart at step 5 of 10: Restart the computer"
     assert second and "after the restart" in second
 
 
 def test_a_step_that_never_ran_does_not_claim_a_clean_scan() -> None:
-    page = render_report(blocked_report())  # rescan is {} because the rescan step is still pending
+    page = render_report(from_json(blocked_report()))  # rescan is {} because the rescan step is still pending
     assert "Final scan" not in page and "Nothing banned is installed" not in page
     assert "Protection checks" not in page
 
 
 def test_the_page_is_self_contained_printable_and_fits_qt() -> None:
-    page = render_report(successful_report())
+    page = render_report(from_json(successful_report()))
     assert page.startswith("<!DOCTYPE html>")
     assert '<meta charset="utf-8" />' in page and page.rstrip().endswith("</html>")
     for outside in ("<script", "<link", "<img", "src=", "href=", "url(", "@import"):
@@ -259,7 +260,7 @@ def test_the_page_is_self_contained_printable_and_fits_qt() -> None:
 
 
 def test_a_partial_report_still_renders() -> None:
-    page = render_report({"support_code": "ABC-DEF", "steps": []})
+    page = render_report(from_json({"support_code": "ABC-DEF", "steps": []}))
     assert "ABC-DEF" in page and "No steps were recorded" in page
 
 
@@ -273,26 +274,34 @@ def test_a_real_runner_report_renders(tmp_path: Path) -> None:
     fake.code = 1603
     ctx = make_context(tmp_path, fake, secrets={"kes_password": "wrong"})
     Runner(ctx, tmp_path / "state.json").run()
-    report = load_report(tmp_path / "report.json")
+    report = load(tmp_path / "report.json")
     page = render_report(report)
-    total = len(report["steps"])
-    blocked = next(s for s in report["steps"] if s["status"] == "failed")
-    assert f"Stopped at step {blocked['number']} of {total}: {blocked['title']}, exit 24" in page
+    total = len(report.steps)
+    blocked = next(s for s in report.steps if s.status == "failed")
+    assert f"Stopped at step {blocked.number} of {total}: {blocked.title}, exit 24" in page
     assert [r[0] for r in step_rows(page)] == list(range(1, total + 1))
     assert "wrong" not in page  # the password never reaches the report
 
 
 def test_load_report_says_what_is_wrong(tmp_path: Path) -> None:
     with pytest.raises(ReportError, match="no report"):
-        load_report(tmp_path / "missing.json")
+        load(tmp_path / "missing.json")
     damaged = tmp_path / "damaged.json"
     damaged.write_text('{"support_code": "ABC')
-    with pytest.raises(ReportError, match="damaged"):
-        load_report(damaged)
+    with pytest.raises(ReportError, match="damaged") as caught:
+        load(damaged)
+    assert caught.value.reason == "not valid JSON (line 1, column 18)"
     other = tmp_path / "other.json"
     other.write_text(json.dumps({"kind": "something else"}))
     with pytest.raises(ReportError, match="not an Offramp migration report"):
-        load_report(other)
+        load(other)
+
+
+def test_the_json_form_is_the_file_as_written(tmp_path: Path) -> None:
+    source = tmp_path / "report.json"
+    source.write_text(json.dumps(successful_report()))
+    assert load_json(source) == successful_report()  # not filled in with the fields this report lacks
+    assert load(source).support_code == "K7M-4QX"
 
 
 def test_cli_report_renders_html_and_json(tmp_path: Path) -> None:
@@ -335,5 +344,5 @@ def test_cli_report_has_help() -> None:
 def test_rendering_does_not_change_the_report() -> None:
     report = successful_report()
     before = copy.deepcopy(report)
-    render_report(report)
+    render_report(from_json(report))
     assert report == before

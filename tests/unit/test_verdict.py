@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from offramp.core.migrate.report import Report, from_json
 from offramp.core.output.report_html import outcome_line
-from offramp.core.output.verdict import verdict
+from offramp.core.output.verdict import machine_state, verdict
 
 
-def report(**kw):
+def report(**kw: Any) -> Report:
+    """A report as its JSON would read, through the one reader."""
     base = {"exit_code": 0, "replacement": "ClamAV", "support_code": "AAA-AAA", "steps": []}
-    return base | kw
+    return from_json(base | kw)
 
 
 def test_only_proven_protection_is_green() -> None:
@@ -40,7 +44,7 @@ def test_a_stop_says_what_is_still_installed() -> None:
 
 
 def test_a_clean_machine_has_a_report_of_its_own() -> None:
-    found = verdict({"nothing_found": True, "vendor": "Kaspersky", "exit_code": 0})
+    found = verdict(Report(support_code="AAA-AAA", nothing_found=True, vendor="Kaspersky", exit_code=0))
     assert found.tone == "ok" and found.headline == "Nothing from Kaspersky was found on this computer"
 
 
@@ -61,3 +65,17 @@ def test_what_to_check_is_the_playbooks_own_words_when_the_verify_step_kept_them
     )
     assert said.tone == "warn" and said.detail == hint
     assert f"Open {defender.name}" not in (said.detail or "")
+
+
+def test_the_wizard_may_still_hand_over_the_parts_of_a_report_it_describes_during_a_run() -> None:
+    """The wizard's pages describe a stopped run from the steps they watched: JSON without a support code, read
+    by the same reader, so it says what the typed report would."""
+    parts = {
+        "removed": ["Kaspersky Total Security"],
+        "steps": [{"kind": "uninstall", "title": "Remove Kaspersky Total Security", "status": "done"}],
+        "replacement": "ClamAV",
+        "installed_unverified": [],
+    }
+    typed = Report(support_code="", removed=["Kaspersky Total Security"], replacement="ClamAV")
+    said = "Removed: Kaspersky Total Security. ClamAV is not set up yet."
+    assert machine_state(parts) == machine_state(typed) == said

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from offramp.core.data.catalogue import load_catalogue
+from offramp.core.migrate.plan import Plan, Step
 from offramp.core.migrate.statefile import MigrationState, StepRecord
 from offramp.core.scan.classifier import classify
 from offramp.core.scan.inventory import Source
@@ -31,7 +32,9 @@ def test_pages_follow_in_order_and_a_clean_machine_skips_to_done() -> None:
 
 
 def test_an_unfinished_migration_reopens_on_the_migrating_page() -> None:
-    assert WizardModel(support_code="AAA-AAA", resume_state=MigrationState("AAA-AAA", {}, {})).start_page() == "migrate"
+    saved = Plan(platform="linux", replacement_id=None, steps=[]).to_dict()
+    model = WizardModel(support_code="AAA-AAA", resume_state=MigrationState("AAA-AAA", saved, {}))
+    assert model.start_page() == "migrate"
 
 
 def test_defender_is_the_default_on_windows_and_every_choice_fits_the_platform() -> None:
@@ -134,7 +137,8 @@ def test_a_replacement_from_repositories_is_unavailable_on_a_mounted_root() -> N
 
 
 def test_a_relaunch_after_a_failed_step_starts_on_recover_and_an_interrupted_one_carries_on() -> None:
-    plan = {"steps": [{"id": "preflight", "title": "Check this machine is ready"}, {"id": "stage.x", "title": "T"}]}
+    steps = [Step("preflight", "preflight", "Check this machine is ready"), Step("stage.x", "stage", "T")]
+    plan = Plan(platform="linux", replacement_id=None, steps=steps).to_dict()
     failed = MigrationState(
         "AAA-AAA",
         plan,

@@ -1,14 +1,18 @@
 """The migration report: every step with its times and outcome, what was removed and installed, what is left to do.
 
-A typed record (`Report`) with one writer (`to_json`) and one reader (`from_json`, which the HTML
-report and the GUI use to check a file before they show it). Written as JSON for tools (Intune,
-ConfigMgr, a ticket system) from the state and the journal; it never contains a password, because
-neither of those does. It keeps the journal's head (the hash of its last line) and its length, so
-`offramp journal verify --report` can prove the journal was not edited after the run.
+A typed record (`Report`) with one writer (`to_json`, which `write_report` saves) and one reader
+(`from_json`, which `load` applies to a file): the HTML report, the verdict, `offramp report`,
+`offramp journal verify` and `offramp fleet report` all read a `Report`, never the JSON by its keys.
+Written as JSON for tools (Intune, ConfigMgr, a ticket system) from the state and the journal; it
+never contains a password, because neither of those does. It keeps the journal's head (the hash of
+its last line) and its length, so `offramp journal verify --report` can prove the journal was not
+edited after the run.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import socket
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -22,8 +26,20 @@ if TYPE_CHECKING:
     from offramp.core.migrate.context import Context, Options
 
 
+MAX_REPORT_BYTES = 64 * 1024 * 1024
+
+
 class ReportShapeError(ValueError):
     """JSON that is not an Offramp migration report; the message says which field is wrong."""
+
+
+class ReportError(ValueError):
+    """A report file that is missing, unreadable or not an Offramp report: the message names the file and says
+    why, `reason` says why alone."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass
@@ -297,10 +313,10 @@ def protection(ctx: Context, verify: ReportStep | None) -> str:
     return "protected" if verify.data.get("protecting") is True else "unconfirmed"
 
 
-def nothing_found(findings: Any, vendor: str, support_code: str, root: str | None = None) -> dict[str, Any]:
-    """The report of a clean scan (as JSON), so a person whose machine had nothing to remove can still hand
-    the helpdesk a record of what was looked at: no steps, nothing changed."""
-    report = Report(
+def nothing_found_report(findings: Any, vendor: str, support_code: str, root: str | None = None) -> Report:
+    """The report of a clean scan, so a person whose machine had nothing to remove can still hand the helpdesk a
+    record of what was looked at: no steps, nothing changed."""
+    return Report(
         support_code=support_code,
         offramp_version=__version__,
         platform=findings.platform,
@@ -314,7 +330,19 @@ def nothing_found(findings: Any, vendor: str, support_code: str, root: str | Non
         protection="none",
         rescan={"verdict": findings.verdict, "installed": [], "leftovers": []},
     )
-    return to_json(report)
+
+
+def nothing_found(findings: Any, vendor: str, support_code: str, root: str | None = None) -> dict[str, Any]:
+    """`nothing_found_report` as JSON: the wizard's Done page still holds its report as JSON."""
+    return to_json(nothing_found_report(findings, vendor, support_code, root))
+
+
+def of(report: Report | dict[str, Any]) -> Report:
+    """`report` typed. The wizard still hands the verdict and the HTML page a report as JSON (or the parts of one
+    it describes during a run, without a support code); from_json reads that like a file."""
+    if isinstance(report, Report):
+        return report
+    return from_json({"support_code": "", **report})
 
 
 def report_path(options: Options) -> Path:
@@ -329,3 +357,36 @@ def write_report(ctx: Context) -> Path:
     target = report_path(ctx.options)
     statefile.write_json(target, to_json(report))
     return target
+
+
+def load_json(path: Path) -> dict[str, Any]:
+    """A report file's JSON as written, once `from_json` accepts it; ReportError with a sentence for the user."""
+    from offramp.core import inputs
+
+    if not os.path.lexists(path):
+        raise ReportError(
+            f"no report at {path}: run a migration first, or name a report with --input", "there is no such file"
+        )
+    try:
+        text = inputs.read_text(path, MAX_REPORT_BYTES)
+    except inputs.InputError as exc:
+        raise ReportError(f"{exc.path} cannot be used: {exc.reason}", exc.reason) from None
+    problem = inputs.json_depth_problem(text)
+    if problem:
+        raise ReportError(f"{path} is damaged: {problem}", problem)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        problem = f"not valid JSON (line {exc.lineno}, column {exc.colno})"
+        raise ReportError(f"{path} is damaged: {problem}", problem) from None
+    try:
+        from_json(data)
+    except ReportShapeError as exc:
+        problem = f"not an Offramp migration report: {exc}"
+        raise ReportError(f"{path} is {problem}", problem) from None
+    return data
+
+
+def load(path: Path) -> Report:
+    """The report a file holds, read by the one reader; ReportError with a sentence for the user."""
+    return from_json(load_json(path))

@@ -283,16 +283,7 @@ def _saved() -> tuple[MigrationState, Options, Plan]:
             raise SessionError(Text("there is no unfinished migration to resume on this machine"))
         if state.finished:
             raise AlreadyFinished(state)
-        try:
-            return state, Options(**state.options), Plan.from_dict(state.plan)
-        except (TypeError, KeyError, AttributeError) as exc:
-            raise RecordDamaged(
-                Text(
-                    "{path} is damaged: its plan or options do not read ({problem})",
-                    path=str(state_path()),
-                    problem=str(exc),
-                )
-            ) from None
+        return state, state.read_options(), state.read_plan()
     except RecordDamaged as exc:
         kept = set_aside(state_path())
         Journal(journal_path()).append("state.set_aside", kept_as=kept.name, reason=str(exc))
@@ -325,9 +316,7 @@ def abandon() -> str:
         if not state_path().exists():
             raise SessionError(Text("there is no unfinished migration to abandon on this machine"))
         if state is not None and state.reboot.resume_registered:
-            plan = state.plan
-            root = state.options.get("root")
-            backend_for(str(plan.get("platform")), root if isinstance(root, str) else None).unregister_resume()
+            backend_for(state.read_plan().platform, state.read_options().root).unregister_resume()
         kept = set_aside(state_path(), "abandoned")
         Journal(journal_path()).append(
             "run.abandoned",

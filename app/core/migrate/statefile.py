@@ -3,8 +3,9 @@
 The state says which steps are finished, so `offramp resume` knows where to go on. It is replaced
 atomically (app/core/atomicfile.py): after a crash it is the old state or the new one, never half
 of each. The reader accepts every format an earlier Offramp wrote (so far one: format 1, whose files
-still resume) and refuses, with a sentence, a newer format, a file that is not JSON, and JSON of
-the wrong shape, saying which field is wrong.
+still resume) and refuses, with a sentence, a newer format, a file that is not JSON, JSON of the
+wrong shape (saying which field is wrong), and a plan or options that do not read as a `Plan` and
+`Options`, which the rest of Offramp takes from `read_plan` and `read_options`, never by their keys.
 """
 
 from __future__ import annotations
@@ -12,10 +13,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from offramp.core import atomicfile, i18n
 from offramp.core.migrate.recorderrors import RecordDamaged, RecordsInaccessible, RecordUnusable
+
+if TYPE_CHECKING:
+    from offramp.core.migrate.context import Options
+    from offramp.core.migrate.plan import Plan
 
 FORMAT = 1  # raise it when the shape changes, and teach from_json to read every older one
 READABLE = (1,)
@@ -44,8 +49,8 @@ class RebootRecord:
 @dataclass
 class MigrationState:
     support_code: str
-    plan: dict[str, Any]  # Plan.to_dict(), read back by Plan.from_dict
-    options: dict[str, Any]  # the fields of migrate.context.Options
+    plan: dict[str, Any]  # Plan.to_dict(), as the file holds it: read_plan() gives the Plan
+    options: dict[str, Any]  # the fields of migrate.context.Options: read_options() gives them typed
     started: str | None = None
     steps: dict[str, StepRecord] = field(default_factory=dict)
     reboot: RebootRecord = field(default_factory=RebootRecord)
@@ -65,6 +70,18 @@ class MigrationState:
 
     def statuses(self) -> dict[str, str]:
         return {step_id: record.status or "pending" for step_id, record in self.steps.items()}
+
+    def read_plan(self) -> Plan:
+        """The plan this migration follows. A state from `from_json` always has one that reads."""
+        from offramp.core.migrate.plan import Plan
+
+        return Plan.from_dict(self.plan)
+
+    def read_options(self) -> Options:
+        """The options the migration was started with."""
+        from offramp.core.migrate.context import Options
+
+        return Options(**self.options)
 
 
 def to_json(state: MigrationState) -> dict[str, Any]:
@@ -133,7 +150,7 @@ def from_json(data: Any, source: str = "the state") -> MigrationState:
     for key, items in lists.items():
         if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
             raise wrong(f"'{key}' is not a list of text")
-    return MigrationState(
+    state = MigrationState(
         support_code=data["support_code"],
         plan=data["plan"],
         options=data["options"],
@@ -145,6 +162,15 @@ def from_json(data: Any, source: str = "the state") -> MigrationState:
         warnings=lists["warnings"],
         to_do=lists["to_do"],
     )
+    try:
+        state.read_plan()
+        state.read_options()
+    except (TypeError, KeyError, ValueError) as exc:
+        raise RecordDamaged(
+            i18n.Text("{path} is damaged: its plan or options do not read ({problem})", path=source, problem=str(exc)),
+            source,
+        ) from None
+    return state
 
 
 def _need(data: dict[str, Any], key: str, kind: type, wrong: Any) -> None:

@@ -1,9 +1,10 @@
 """The migration report as a printable HTML page, for a helpdesk ticket or for the person at home.
 
-It reads the JSON report that app/core/migrate/report.py writes and turns it into one self-contained
-HTML5 document: inline CSS only, no scripts, no images, nothing fetched from anywhere, so it can be
-attached to a ticket, opened offline or printed. Every value that comes from the report is escaped:
-reports carry names read from the machine (program names, paths, messages), and those are data, not markup.
+It renders the typed `Report` of app/core/migrate/report.py (read from a file by `report.load`, or
+built by `report.build` in the same process) as one self-contained HTML5 document: inline CSS only, no
+scripts, no images, nothing fetched from anywhere, so it can be attached to a ticket, opened offline or
+printed. Every value that comes from the report is escaped: reports carry names read from the machine
+(program names, paths, messages), and those are data, not markup.
 
 The GUI prints this page to PDF with Qt's QTextDocument, which understands only a subset of HTML and
 CSS. So the layout uses tables, divs, lists and simple properties (colour, background, border,
@@ -14,17 +15,13 @@ Browsers get a little more through @media print, which QTextDocument leaves alon
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
-from pathlib import Path
 from typing import Any
 
 from offramp.core import exitcodes
 from offramp.core.data import platforms
+from offramp.core.migrate.report import Report, ReportStep, of, playbook_line
 from offramp.core.output.page import Html, document, html, join
 from offramp.core.output.verdict import REBOOT_CODES, machine_state, verdict
-
-MAX_REPORT_BYTES = 64 * 1024 * 1024
 
 # status -> (icon, words, css class). Icons are text, not images, so the page stays self-contained
 # and a screen reader reads the words next to them.
@@ -84,36 +81,6 @@ table.footer td { border-top: 1px solid #9fb3c8; padding-top: 6px; font-size: 8.
 """
 
 
-class ReportError(ValueError):
-    """A report file that is missing, unreadable or not an Offramp report."""
-
-
-def load_report(path: Path) -> dict[str, Any]:
-    """Reads a JSON report written by a migration; raises ReportError with a sentence for the user."""
-    from offramp.core import inputs
-
-    if not os.path.lexists(path):
-        raise ReportError(f"no report at {path}: run a migration first, or name a report with --input")
-    try:
-        text = inputs.read_text(path, MAX_REPORT_BYTES)
-    except inputs.InputError as exc:
-        raise ReportError(f"{exc.path} cannot be used: {exc.reason}") from None
-    problem = inputs.json_depth_problem(text)
-    if problem:
-        raise ReportError(f"{path} is damaged: {problem}")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ReportError(f"{path} is damaged: not valid JSON (line {exc.lineno}, column {exc.colno})") from None
-    from offramp.core.migrate import report
-
-    try:
-        report.from_json(data)  # the report's one reader checks its shape
-    except report.ReportShapeError as exc:
-        raise ReportError(f"{path} is not an Offramp migration report: {exc}") from None
-    return data  # as written, so `--json` passes a report on unchanged
-
-
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
@@ -143,38 +110,33 @@ def _clock(value: Any) -> str:
     return f"{when:%H:%M:%S}" if when else str(value)
 
 
-def _stop_step(steps: list[dict[str, Any]]) -> tuple[int, dict[str, Any]] | None:
+def _stop_step(steps: list[ReportStep]) -> ReportStep | None:
     """The step where the run stopped or paused: the first one that is not finished."""
-    for index, step in enumerate(steps, 1):
-        if step.get("status") in ("failed", "cancelled", "waiting", "running"):
-            return index, step
-    for index, step in enumerate(steps, 1):
-        if step.get("status") in (None, "pending"):
-            return index, step
-    return None
+    for step in steps:
+        if step.status in ("failed", "cancelled", "waiting", "running"):
+            return step
+    return next((step for step in steps if step.status == "pending"), None)
 
 
-def outcome_line(report: dict[str, Any]) -> tuple[str, str, str | None]:
+def outcome_line(report: Report) -> tuple[str, str, str | None]:
     """(css class, the plain-language outcome, a second line or None) for the top of the report. What it may
     claim follows app/core/output/verdict.py, the rule the wizard's last page follows too."""
-    steps = [s for s in _list(report.get("steps")) if isinstance(s, dict)]
-    total = len(steps)
-    stop = _stop_step(steps)
+    total = len(report.steps)
+    stop = _stop_step(report.steps)
     where = ""
     message = None
     if stop:
-        number, step = stop
-        where = f"step {step.get('number') or number} of {total}: {step.get('title') or step.get('id') or '?'}"
-        message = step.get("message")
+        where = f"step {stop.number} of {total}: {stop.title or stop.id or '?'}"
+        message = stop.message
     found = verdict(report)
-    code = report.get("exit_code")
+    code = report.exit_code
     if found.tone in ("ok", "warn"):
         return f"outcome-{found.tone}", found.headline, found.detail
     if code in REBOOT_CODES:
         return "outcome-wait", "Waiting for a restart" + (f" at {where}" if where else ""), found.detail
     if code is None:
         return "outcome-wait", "Not finished yet" + (f": next is {where}" if where else ""), message
-    words = report.get("outcome") or exitcodes.DESCRIPTIONS.get(code, "failed")
+    words = report.outcome or exitcodes.DESCRIPTIONS.get(code, "failed")
     text = f"Stopped at {where}, exit {code}: {words}" if where else f"Stopped, exit {code}: {words}"
     second = " ".join(part for part in (message, machine_state(report)) if part)
     return "outcome-bad", text, second or None
@@ -187,31 +149,28 @@ def _strip_verb(title: Any, verb: str) -> str:
     return text[len(verb) + 1 :] if text.startswith(verb + " ") else text
 
 
-def _steps_table(steps: list[dict[str, Any]]) -> Html:
+def _steps_table(steps: list[ReportStep]) -> Html:
     total = len(steps)
     rows = []
-    for index, step in enumerate(steps, 1):
-        status = str(step.get("status") or "pending")
-        icon, words, css = STATUS.get(status, ("?", status, "muted"))
-        number = step.get("number") or index
+    for step in steps:
+        icon, words, css = STATUS.get(step.status, ("?", step.status, "muted"))
         times = []
-        if step.get("started"):
-            times.append(f"started {_clock(step['started'])}")
-        if step.get("finished"):
-            times.append(f"finished {_clock(step['finished'])}")
-        attempts = step.get("attempts")
-        if isinstance(attempts, int) and attempts > 1:
-            times.append(f"{attempts} attempts")
-        cell = [html("<b>{}</b>", step.get("title") or step.get("id"))]
-        if step.get("message"):
-            cell.append(html('<br /><span class="msg">{}</span>', step["message"]))
+        if step.started:
+            times.append(f"started {_clock(step.started)}")
+        if step.finished:
+            times.append(f"finished {_clock(step.finished)}")
+        if step.attempts > 1:
+            times.append(f"{step.attempts} attempts")
+        cell = [html("<b>{}</b>", step.title or step.id)]
+        if step.message:
+            cell.append(html('<br /><span class="msg">{}</span>', step.message))
         if times:
             cell.append(html('<br /><span class="times">{}</span>', ", ".join(times)))
         rows.append(
             html(
                 '<tr><td class="num" width="14%">Step {} of {}</td>'
                 '<td class="status {}" width="19%">{}{}{}</td><td>{}</td></tr>',
-                number,
+                step.number,
                 total,
                 css,
                 icon,
@@ -303,30 +262,25 @@ def _found_table(found: list[dict[str, Any]]) -> Html:
     return html("<table>{}{}</table>", head, join(rows))
 
 
-def render_report(report: dict[str, Any]) -> str:
+def render_report(given: Report | dict[str, Any]) -> str:
     """The whole report as one HTML5 document (a str). Missing fields are left out, never guessed."""
-    steps = [s for s in _list(report.get("steps")) if isinstance(s, dict)]
-    code = report.get("support_code") or "none"
-    platform = platforms.display_name(report.get("platform"))
+    report = of(given)
+    steps = report.steps
+    code = report.support_code or "none"
+    platform = platforms.display_name(report.platform)
     css, headline, second = outcome_line(report)
-    removed = _list(report.get("removed"))
-    installed = _list(report.get("installed"))
-    warnings = _list(report.get("warnings"))
-    to_do = _list(report.get("to_do_by_hand"))
     # A step that never ran leaves an empty dict here (report.build copies the step's data), and an
     # empty rescan must not read as "nothing banned is installed".
-    verification = report.get("verification") if isinstance(report.get("verification"), dict) else None
-    rescan = report.get("rescan") if isinstance(report.get("rescan"), dict) else None
-    verification = verification or None
-    rescan = rescan if rescan and "verdict" in rescan else None
-    started = report.get("started") or next((s.get("started") for s in steps if s.get("started")), None)
+    verification = report.verification or None
+    rescan = report.rescan if report.rescan and "verdict" in report.rescan else None
+    started = report.started or next((s.started for s in steps if s.started), None)
 
     meta = [_long_date(started), platform]
-    if report.get("root"):
-        meta.append(f"system at {report['root']}")
-    if report.get("replacement"):
-        meta.append(f"moving to {report['replacement']}")
-    if report.get("dry_run"):
+    if report.root:
+        meta.append(f"system at {report.root}")
+    if report.replacement:
+        meta.append(f"moving to {report.replacement}")
+    if report.dry_run:
         meta.append("dry run")
 
     # A two-cell table, not floats: it is the one side-by-side layout QTextDocument draws reliably.
@@ -349,29 +303,25 @@ def render_report(report: dict[str, Any]) -> str:
             "migration in Offramp's records.</p>"
         ),
     ]
-    used = report.get("playbook")
-    if isinstance(used, dict) and used.get("id"):
-        from offramp.core.migrate.report import playbook_line
+    if report.playbook and report.playbook.get("id"):
+        out.append(html('<p class="meta">{}</p>', playbook_line(report.playbook)))
 
-        out.append(html('<p class="meta">{}</p>', playbook_line(used)))
-
-    if to_do:
+    if report.to_do_by_hand:
         out.append(Html("<h2>To do by hand</h2>"))
-        out.append(_box("todo", _bullets(to_do, ordered=True)))
+        out.append(_box("todo", _bullets(report.to_do_by_hand, ordered=True)))
 
     out.append(html("<h2>Steps ({})</h2>", len(steps)))
     out.append(_steps_table(steps) if steps else Html("<p>No steps were recorded.</p>"))
 
-    found = [f for f in _list(report.get("found")) if isinstance(f, dict)]
-    if found:
+    if report.found:
         out.append(Html("<h2>What the scan found</h2>"))
-        out.append(_found_table(found))
+        out.append(_found_table(report.found))
 
     nothing = Html("<p>Nothing.</p>")
     out.append(Html("<h2>What was removed</h2>"))
-    out.append(_bullets([_strip_verb(t, "Remove") for t in removed]) if removed else nothing)
+    out.append(_bullets([_strip_verb(t, "Remove") for t in report.removed]) if report.removed else nothing)
     out.append(Html("<h2>What was installed</h2>"))
-    out.append(_bullets([_strip_verb(t, "Install") for t in installed]) if installed else nothing)
+    out.append(_bullets([_strip_verb(t, "Install") for t in report.installed]) if report.installed else nothing)
 
     if verification is not None:
         out.append(Html("<h2>Protection checks</h2>"))
@@ -384,15 +334,15 @@ def render_report(report: dict[str, Any]) -> str:
     if rescan is not None:
         out.append(Html("<h2>Final scan</h2>"))
         out.append(_rescan_section(rescan))
-    if warnings:
+    if report.warnings:
         out.append(Html("<h2>Warnings</h2>"))
-        out.append(_bullets(warnings))
+        out.append(_bullets(report.warnings))
 
-    footer = [f"Offramp {report.get('offramp_version') or ''}".strip()]
-    if report.get("plan_fingerprint"):
-        footer.append(f"plan {report['plan_fingerprint']}")
-    if report.get("exit_code") is not None:
-        footer.append(f"exit code {report['exit_code']}")
+    footer = [f"Offramp {report.offramp_version or ''}".strip()]
+    if report.plan_fingerprint:
+        footer.append(f"plan {report.plan_fingerprint}")
+    if report.exit_code is not None:
+        footer.append(f"exit code {report.exit_code}")
     footer.append(f"support code {code}")
     out.append(
         html(

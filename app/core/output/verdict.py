@@ -2,7 +2,8 @@
 
 A green "protected" needs the verify step's proof; an install the replacement cannot confirm, or a
 removal with nothing installed after it, is amber and says what the person must check and how; a
-stop says what state the machine is in. Names come from the report, never from code.
+stop says what state the machine is in. Names come from the report, never from code. It reads the typed
+`Report` (app/core/migrate/report.py).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from offramp.core import exitcodes
+from offramp.core.migrate.report import Report, of
 
 REBOOT_CODES = (exitcodes.REBOOT_REQUIRED, exitcodes.REBOOT_STARTED)  # a pause, not a failure
 
@@ -20,37 +22,34 @@ class Verdict(NamedTuple):
     detail: str | None = None  # what the person must check, and how; or where the run stopped
 
 
-def protection_of(report: dict[str, Any]) -> str:
+def protection_of(report: Report) -> str:
     """The report's protection state; older reports without the field are read from their verification."""
-    if report.get("protection"):
-        return str(report["protection"])
-    if not report.get("replacement"):
+    if report.protection:
+        return report.protection
+    if not report.replacement:
         return "none"
-    verification = report.get("verification")
-    if not isinstance(verification, dict) or not verification:
+    if not report.verification:
         return "not-proven"
-    return "protected" if verification.get("protecting") is True else "unconfirmed"
+    return "protected" if report.verification.get("protecting") is True else "unconfirmed"
 
 
-def still_installed(report: dict[str, Any]) -> list[str]:
+def still_installed(report: Report) -> list[str]:
     """The products the plan was to remove and that were not removed (their steps did not finish)."""
-    steps = [s for s in report.get("steps") or [] if isinstance(s, dict)]
-    removed = set(report.get("removed") or [])
+    removed = set(report.removed)
     names = []
-    for step in steps:
-        if step.get("kind") == "uninstall" and step.get("status") not in ("done", "skipped"):
-            title = str(step.get("title") or "")
+    for step in report.steps:
+        if step.kind == "uninstall" and step.status not in ("done", "skipped"):
+            title = step.title
             name = title[len("Remove ") :] if title.startswith("Remove ") else title
             if name and name not in removed:
                 names.append(name)
     return names
 
 
-def how_to_check(replacement: str, report: dict[str, Any] | None = None) -> str:
+def how_to_check(replacement: str, report: Report | None = None) -> str:
     """What the person does to see for themselves that `replacement` protects: the playbook's words, which the
     verify step keeps in the report, else the general advice."""
-    verification = (report or {}).get("verification")
-    hint = verification.get("how_to_check") if isinstance(verification, dict) else None
+    hint = report.verification.get("how_to_check") if report and report.verification else None
     if isinstance(hint, str) and hint:
         return hint
     return (
@@ -59,13 +58,14 @@ def how_to_check(replacement: str, report: dict[str, Any] | None = None) -> str:
     )
 
 
-def verdict(report: dict[str, Any]) -> Verdict:
-    code = report.get("exit_code")
-    replacement = report.get("replacement")
-    if report.get("nothing_found"):
-        vendor = report.get("vendor") or "the banned software"
+def verdict(given: Report | dict[str, Any]) -> Verdict:
+    report = of(given)
+    code = report.exit_code
+    replacement = report.replacement
+    if report.nothing_found:
+        vendor = report.vendor or "the banned software"
         return Verdict("ok", f"Nothing from {vendor} was found on this computer", "Nothing was changed.")
-    if report.get("dry_run") and code == exitcodes.SUCCESS:
+    if report.dry_run and code == exitcodes.SUCCESS:
         return Verdict("ok", "Dry run finished: nothing was changed on this computer")
     if code == exitcodes.SUCCESS:
         state = protection_of(report)
@@ -96,17 +96,18 @@ def verdict(report: dict[str, Any]) -> Verdict:
     return Verdict("bad", "Offramp stopped before the end", machine_state(report))
 
 
-def machine_state(report: dict[str, Any]) -> str:
+def machine_state(given: Report | dict[str, Any]) -> str:
     """What the machine is like after a stop, in words: what is still installed, removed, installed."""
+    report = of(given)
     parts = []
     left = still_installed(report)
     if left:
         parts.append("Still installed: " + ", ".join(left) + ".")
-    if report.get("removed"):
-        parts.append("Removed: " + ", ".join(report["removed"]) + ".")
-    installed = list(report.get("installed") or []) + list(report.get("installed_unverified") or [])
+    if report.removed:
+        parts.append("Removed: " + ", ".join(report.removed) + ".")
+    installed = report.installed + report.installed_unverified
     if installed:
         parts.append("Installed, not yet checked: " + ", ".join(installed) + ".")
-    elif report.get("replacement"):
-        parts.append(f"{report['replacement']} is not set up yet.")
+    elif report.replacement:
+        parts.append(f"{report.replacement} is not set up yet.")
     return " ".join(parts) or "Nothing was changed."
