@@ -269,7 +269,7 @@ class WizardModel:
             if page == "migrate":
                 steps = self.plan().steps
                 places += [
-                    HelpdeskPlace(page, number, pages, step.id, index, len(steps))
+                    HelpdeskPlace(page, number, pages, step_id=step.id, step=index, steps=len(steps))
                     for index, step in enumerate(steps, 1)
                 ]
             else:

@@ -177,7 +177,18 @@ class WineBed:
         self._scratch.mkdir(exist_ok=True)
         # Started before anything else and with no inherited pipes; see the module docstring.
         self._quiet(["wineserver", "-p"], 30)
-        self._quiet(["wine", "wineboot", "--init"], 180)
+        try:
+            self._quiet(["wine", "wineboot", "--init"], 180)
+        except WineBedError as exc:
+            # Seen once in many CI runs, on a loaded machine with a virtual display: wineboot --init exited 1
+            # and left a half-made prefix. Make the prefix again from nothing, once, and say so.
+            print(f"winebed: {exc}; making the prefix again")
+            self._quiet(["wineserver", "-k"], 30, check=False)
+            self._wait_gone(15)
+            shutil.rmtree(self.prefix)
+            self.prefix.mkdir(parents=True)
+            self._quiet(["wineserver", "-p"], 30)
+            self._quiet(["wine", "wineboot", "--init"], 180)
         # Wine 8 defaults to Windows 7; Offramp targets Windows 10/11 (CurrentVersion, build numbers).
         self._quiet(["wine", "winecfg", "/v", "win10"], 60)
         # Creating a prefix under a persistent server leaves two services.exe running. Then every COM

@@ -1,8 +1,8 @@
 """A finding's evidence as rows a person can read out on the phone, not as raw inventory JSON.
 
 Each evidence row is an inventory row (osquery's tables and columns, app/core/data/osquery_tables.py);
-here it becomes a label and the facts that identify it: "Uninstall entry: Kaspersky Total Security 21.2,
-publisher Kaspersky Lab", "Service: AVP, image C:\\...\\avp.exe", "File: C:\\...\\klif.sys". The wizard's
+here it becomes a label and the facts that identify it: "Uninstall entry: Acme Total Security 21.2,
+publisher Acme Lab", "Service: ACME, image C:\\...\\acme.exe", "File: C:\\...\\acmeflt.sys". The wizard's
 technical details show them as a table (finding, what, where or value, rule, certainty: `finding_table`),
 `offramp scan` as lines under each finding. Values come from the machine, so they are made printable here
 (app/core/textsafe.py); a page still escapes them as it escapes any text.
@@ -231,7 +231,7 @@ def _certainty(value: str) -> str:
     return _("certain") if value == "certain" else _("probable")
 
 
-class Line(NamedTuple):
+class EvidenceLine(NamedTuple):
     """One line of the wizard's evidence table: the finding, one piece of evidence behind it in words, the rule
     that matched it and how certain the finding is, each ready to show."""
 
@@ -242,10 +242,10 @@ class Line(NamedTuple):
     certainty: str
 
 
-def finding_table(findings: Findings) -> list[Line]:
+def finding_table(findings: Findings) -> list[EvidenceLine]:
     """Every piece of evidence behind every finding, one line each: the wizard's technical details. A finding
     without evidence rows still gets a line, so nothing the scan found is missing from the table."""
-    out: list[Line] = []
+    out: list[EvidenceLine] = []
 
     def add(finding: str, certainty: str | None, rule: str, evidence: Iterable[Evidence], reason: str = "") -> None:
         """`certainty` None: each row's own (a row matched by a weaker rule is probable in a certain finding);
@@ -253,9 +253,25 @@ def finding_table(findings: Findings) -> list[Line]:
         items = list(evidence)
         for item, words in zip(items, rows(items), strict=True):
             sure = certainty or _certainty(item.certainty)
-            out.append(Line(printable(finding), words.label, words.text, printable(reason or item.rule or rule), sure))
+            out.append(
+                EvidenceLine(
+                    finding=printable(finding),
+                    what=words.label,
+                    where=words.text,
+                    rule=printable(reason or item.rule or rule),
+                    certainty=sure,
+                )
+            )
         if not items:
-            out.append(Line(printable(finding), "", "", printable(reason or rule), certainty or _certainty("probable")))
+            out.append(
+                EvidenceLine(
+                    finding=printable(finding),
+                    what="",
+                    where="",
+                    rule=printable(reason or rule),
+                    certainty=certainty or _certainty("probable"),
+                )
+            )
 
     for p in findings.installed:
         label = p.edition if p.edition and p.edition != p.name else p.name

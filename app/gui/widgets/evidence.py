@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
-from offramp.core.output.evidence import Line, finding_table
+from offramp.core.output.evidence import EvidenceLine, finding_table
 from offramp.core.scan.findings import Findings
 
 WHERE = 2  # the column with paths and values: it takes the room that is left, and wraps
@@ -45,7 +45,7 @@ class EvidenceTable(QTableWidget):
         # Wrapped rows are as tall as their text once the columns have their widths, not before.
         header.sectionResized.connect(lambda *_: self.resizeRowsToContents())
         self.setMinimumHeight(self.fontMetrics().height() * SHOWN_LINES)
-        self.lines: list[Line] = []
+        self.lines: list[EvidenceLine] = []
 
     def show_findings(self, findings: Findings) -> None:
         """Fills the table with the evidence behind every finding of a scan."""
