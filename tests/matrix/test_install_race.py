@@ -40,6 +40,7 @@ class RunsWhatItIsGiven:
 
     ran: list[str] = field(default_factory=list)
     unread: list[str] = field(default_factory=list)
+    restarted: list[str] = field(default_factory=list)
 
     def install(self, params: dict[str, Any], staged: Path | None, timeout: float) -> Any:
         from offramp.core.platform.base import ActionResult
@@ -51,6 +52,7 @@ class RunsWhatItIsGiven:
             result = commands.run(["sha256sum", str(staged)], timeout=120, log=False)
             if result.returncode is not None:
                 break
+            self.restarted.append("timed out" if result.timed_out else f"could not start: {result.error}")
         if result.ok:
             self.ran.append(result.stdout.split(" ")[0])
         else:
@@ -140,6 +142,8 @@ def _race(tmp_path: Path, use: Any) -> tuple[int, int, int]:
         f"runs {backend.ran.count(GOOD_SHA)} pinned, "
         f"{backend.ran.count(EVIL_SHA)} attacker's, {len(backend.ran)} in all; refused {refused}"
     )
+    if backend.restarted:
+        print(f"\nthe installer stand-in was started again {len(backend.restarted)} times: {backend.restarted}")
     return backend.ran.count(EVIL_SHA), backend.ran.count(GOOD_SHA), refused
 
 
