@@ -94,6 +94,7 @@ def render(scale: str, dark: bool = False) -> None:
 
     from offramp.core import eventlog
     from offramp.core.data.catalogue import load_catalogue
+    from offramp.core.migrate.report import Report
     from offramp.core.scan.classifier import classify
     from offramp.core.scan.inventory import Source
     from offramp.core.scan.run import ScanResult, known_security_products
@@ -149,16 +150,15 @@ def render(scale: str, dark: bool = False) -> None:
             done.initializePage = lambda: None  # type: ignore[method-assign]
             done.summary.setText(
                 done.describe(
-                    {
-                        "exit_code": 0,
-                        "replacement": replacement.name,
-                        "support_code": model.support_code,
-                        "protection": "protected",
-                        "verification": {"protecting": True},
-                        "removed": [p.edition or p.name for p in findings.installed],
-                        "installed": [replacement.name],
-                        "to_do_by_hand": [],
-                    }
+                    Report(
+                        exit_code=0,
+                        replacement=replacement.name,
+                        support_code=model.support_code,
+                        protection="protected",
+                        verification={"protecting": True},
+                        removed=[p.edition or p.name for p in findings.installed],
+                        installed=[replacement.name],
+                    )
                 )
             )
         while wizard.currentId() != page_id(name):

@@ -44,10 +44,11 @@ def build_wizard(args: argparse.Namespace, resume: bool = True):
         offline=offline_bundle(args),
     )
     model.worker_unfinished = held_by_worker
-    if state and state.options.get("root"):
-        model.root = state.options["root"]
-    if state and state.options.get("offline_dir"):
-        model.offline = Path(state.options["offline_dir"])
+    started_with = state.read_options() if state else None
+    if started_with and started_with.root:
+        model.root = started_with.root
+    if started_with and started_with.offline_dir:
+        model.offline = Path(started_with.offline_dir)
     return OfframpWizard(model)
 
 

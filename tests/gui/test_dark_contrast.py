@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from offramp.core import paths
+from offramp.core.migrate.report import from_json
 from offramp.gui import indicators
 from offramp.gui.colours import contrast
 from offramp.gui.pages.base import page_id
@@ -195,7 +196,9 @@ def test_the_no_updates_words_read_on_the_band_they_are_painted_on(wizard) -> No
 def test_the_done_pages_headline_reads_in_each_tone(wizard, outcome) -> None:
     done = wizard.page_as(DonePage)
     wizard.go_to("done")
-    report = {"support_code": "DRK-777", "steps": [], "replacement": "Microsoft Defender Antivirus", **outcome}
+    report = from_json(
+        {"support_code": "DRK-777", "steps": [], "replacement": "Microsoft Defender Antivirus", **outcome}
+    )
     done.report = report
     done.summary.setText(done.describe(report))
     QApplication.processEvents()

@@ -13,6 +13,7 @@ from pathlib import Path
 from offramp.core.data.catalogue import load_catalogue
 from offramp.core.data.policy import Policy, load_policy
 from offramp.core.migrate.plan import make_plan
+from offramp.core.migrate.report import Report
 from offramp.core.output.report_html import render_report
 from offramp.core.scan.classifier import classify
 
@@ -68,7 +69,7 @@ def test_a_probable_leftover_is_kept_out_of_the_cleanup_unless_confirmed() -> No
 
 def test_the_report_shows_certain_and_probable_findings() -> None:
     plan = make_plan(classify(CATALOGUE, INVENTORY, NOW), CATALOGUE, None, Policy())
-    html = render_report({"support_code": "K7F-M4Q", "platform": "windows", "found": plan.found, "steps": []})
+    html = render_report(Report(support_code="K7F-M4Q", platform="windows", found=plan.found))
     assert "What the scan found" in html
     assert "probable" in html and "certain" in html
     assert "kept until a person confirms it" in html and "planned for removal" in html

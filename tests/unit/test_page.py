@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from offramp.core.data.catalogue import load_catalogue
+from offramp.core.migrate.report import from_json
 from offramp.core.output.page import Html, document, escape, html, join
 from offramp.core.output.report_html import render_report
 from offramp.core.output.walkthrough import render_walkthrough_html
@@ -38,7 +39,7 @@ def test_the_document_escapes_its_title_and_wraps_the_body() -> None:
 
 
 def test_the_report_and_the_walkthrough_share_the_skeleton() -> None:
-    report = render_report(successful_report())
+    report = render_report(from_json(successful_report()))
     walk = render_walkthrough_html("microsoft-defender-antivirus", "windows", load_catalogue(catalogue_id="kaspersky"))
 
     def head(page: str) -> list[str]:
@@ -57,7 +58,7 @@ def test_no_page_module_keeps_an_escape_of_its_own() -> None:
 def test_markup_built_in_pieces_is_never_escaped_twice() -> None:
     """A piece of markup that lost its Html type would show up as visible tags: '&lt;span'."""
     pages = [
-        render_report(successful_report()),
+        render_report(from_json(successful_report())),
         render_walkthrough_html("microsoft-defender-antivirus", "windows", load_catalogue(catalogue_id="kaspersky")),
     ]
     own_tags = ("span", "b&gt;", "br", "li&gt;", "ul&gt;", "ol&gt;", "tr&gt;", "td", "table", "p&gt;", "p class")

@@ -332,19 +332,6 @@ def nothing_found_report(findings: Any, vendor: str, support_code: str, root: st
     )
 
 
-def nothing_found(findings: Any, vendor: str, support_code: str, root: str | None = None) -> dict[str, Any]:
-    """`nothing_found_report` as JSON: the wizard's Done page still holds its report as JSON."""
-    return to_json(nothing_found_report(findings, vendor, support_code, root))
-
-
-def of(report: Report | dict[str, Any]) -> Report:
-    """`report` typed. The wizard still hands the verdict and the HTML page a report as JSON (or the parts of one
-    it describes during a run, without a support code); from_json reads that like a file."""
-    if isinstance(report, Report):
-        return report
-    return from_json({"support_code": "", **report})
-
-
 def report_path(options: Options) -> Path:
     """Where a run with these options writes its JSON report (a dry run's never replaces a real run's)."""
     if options.report_file:

@@ -19,7 +19,7 @@ from typing import Any
 
 from offramp.core import exitcodes
 from offramp.core.data import platforms
-from offramp.core.migrate.report import Report, ReportStep, of, playbook_line
+from offramp.core.migrate.report import Report, ReportStep, playbook_line
 from offramp.core.output.page import Html, document, html, join
 from offramp.core.output.verdict import REBOOT_CODES, machine_state, verdict
 
@@ -262,9 +262,8 @@ def _found_table(found: list[dict[str, Any]]) -> Html:
     return html("<table>{}{}</table>", head, join(rows))
 
 
-def render_report(given: Report | dict[str, Any]) -> str:
+def render_report(report: Report) -> str:
     """The whole report as one HTML5 document (a str). Missing fields are left out, never guessed."""
-    report = of(given)
     steps = report.steps
     code = report.support_code or "none"
     platform = platforms.display_name(report.platform)

@@ -8,10 +8,10 @@ stop says what state the machine is in. Names come from the report, never from c
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from offramp.core import exitcodes
-from offramp.core.migrate.report import Report, of
+from offramp.core.migrate.report import Report
 
 REBOOT_CODES = (exitcodes.REBOOT_REQUIRED, exitcodes.REBOOT_STARTED)  # a pause, not a failure
 
@@ -58,8 +58,7 @@ def how_to_check(replacement: str, report: Report | None = None) -> str:
     )
 
 
-def verdict(given: Report | dict[str, Any]) -> Verdict:
-    report = of(given)
+def verdict(report: Report) -> Verdict:
     code = report.exit_code
     replacement = report.replacement
     if report.nothing_found:
@@ -96,9 +95,8 @@ def verdict(given: Report | dict[str, Any]) -> Verdict:
     return Verdict("bad", "Offramp stopped before the end", machine_state(report))
 
 
-def machine_state(given: Report | dict[str, Any]) -> str:
+def machine_state(report: Report) -> str:
     """What the machine is like after a stop, in words: what is still installed, removed, installed."""
-    report = of(given)
     parts = []
     left = still_installed(report)
     if left:

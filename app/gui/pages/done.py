@@ -7,24 +7,25 @@ protection the verify step proved, amber (with what to check, and how) for the r
 from __future__ import annotations
 
 import html
-import json
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QEvent, QUrl, Slot
 from PySide6.QtGui import QDesktopServices, QPageSize, QPdfWriter, QTextDocument
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPushButton
 
 from offramp.core import paths
+from offramp.core.migrate.report import Report, ReportError
 from offramp.gui.colours import tone
 from offramp.gui.pages.base import Page
 
 
-def load_report() -> dict[str, Any] | None:
-    path = paths.state_dir() / "report.json"
+def load_report() -> Report | None:
+    """The last migration's report, read by the core's one reader; None when it is missing or damaged."""
+    from offramp.core.migrate import report
+
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return report.load(paths.state_dir() / "report.json")
+    except ReportError:
         return None
 
 
@@ -61,7 +62,7 @@ class DonePage(Page):
         self.save_html.clicked.connect(lambda: self._save("html"))
         self.save_pdf.clicked.connect(lambda: self._save("pdf"))
         self.open_logs.clicked.connect(self._open_logs)
-        self.report: dict[str, Any] | None = None
+        self.report: Report | None = None
         self.tone: str | None = None  # the verdict's tone shown: ok, warn, wait or bad; None without a report
 
     def nextId(self) -> int:
@@ -70,9 +71,11 @@ class DonePage(Page):
     def initializePage(self) -> None:
         scan = self.model.scan
         if scan is not None and scan.findings.clean and self.model.exit_code is None:
-            from offramp.core.migrate.report import nothing_found
+            from offramp.core.migrate.report import nothing_found_report
 
-            self.report = nothing_found(scan.findings, self.model.vendor, self.model.support_code, self.model.root)
+            self.report = nothing_found_report(
+                scan.findings, self.model.vendor, self.model.support_code, self.model.root
+            )
         else:
             self.report = load_report()
         self.summary.setText(self.describe(self.report))
@@ -90,7 +93,7 @@ class DonePage(Page):
             title=self.title(),
             tone=self.tone,
             text=shown.toPlainText(),
-            support_code=(self.report or {}).get("support_code"),
+            support_code=self.report.support_code if self.report else None,
         )
 
     def changeEvent(self, event: QEvent) -> None:
@@ -98,7 +101,7 @@ class DonePage(Page):
             self.summary.setText(self.describe(self.report))  # the headline's colour follows light or dark
         super().changeEvent(event)
 
-    def describe(self, report: dict[str, Any] | None) -> str:
+    def describe(self, report: Report | None) -> str:
         from offramp.core.output.verdict import verdict
 
         self.tone = None
@@ -111,30 +114,28 @@ class DonePage(Page):
         titles = {"ok": self.tr("Done"), "warn": self.tr("Done: please check one thing")}
         self.setTitle(titles.get(found.tone, self.tr("Not finished")))
         # The headline is in the page itself, coloured and marked; the subtitle keeps the code to quote.
-        self.setSubTitle(self.tr("Support code: {0}").format(report.get("support_code")))
+        self.setSubTitle(self.tr("Support code: {0}").format(report.support_code))
         colour = tone(found.tone, self.palette()).name()  # readable on this window, light or dark
         icon = {"ok": "✓", "warn": "!", "wait": "…", "bad": "✗"}[found.tone]
         parts = [f"<p style='color:{colour}'><b>{icon} {e(found.headline)}</b></p>"]
         if found.detail:
             label = self.tr("What to check:") if found.tone == "warn" else ""
             parts.append(f"<p>{'<b>' + label + '</b> ' if label else ''}{e(found.detail)}</p>")
-        if report.get("removed"):
-            parts.append(self.tr("<p><b>Removed:</b> {0}</p>").format(e(", ".join(report["removed"]))))
-        if report.get("installed"):
-            parts.append(self.tr("<p><b>Installed:</b> {0}</p>").format(e(", ".join(report["installed"]))))
-        elif report.get("installed_unverified"):
+        if report.removed:
+            parts.append(self.tr("<p><b>Removed:</b> {0}</p>").format(e(", ".join(report.removed))))
+        if report.installed:
+            parts.append(self.tr("<p><b>Installed:</b> {0}</p>").format(e(", ".join(report.installed))))
+        elif report.installed_unverified:
             parts.append(
-                self.tr("<p><b>Installed, not confirmed:</b> {0}</p>").format(
-                    e(", ".join(report["installed_unverified"]))
-                )
+                self.tr("<p><b>Installed, not confirmed:</b> {0}</p>").format(e(", ".join(report.installed_unverified)))
             )
-        used = report.get("playbook")
-        if isinstance(used, dict) and used.get("id"):
+        used = report.playbook
+        if used and used.get("id"):
             from offramp.core.migrate.report import playbook_line  # the line `offramp migrate` prints
 
             label, _, said = playbook_line(used).partition(": ")
             parts.append(f"<p><b>{e(label)}:</b> {e(said)}</p>")
-        todo = report.get("to_do_by_hand") or []
+        todo = report.to_do_by_hand
         if todo:
             parts.append(
                 self.tr("<p><b>Left for you to do:</b></p><ul>") + "".join(f"<li>{e(t)}</li>" for t in todo) + "</ul>"
@@ -146,14 +147,14 @@ class DonePage(Page):
                     "the support code.</p>"
                 )
             )
-        parts.append(self.tr("<p>Support code: <b>{0}</b></p>").format(e(str(report.get("support_code")))))
+        parts.append(self.tr("<p>Support code: <b>{0}</b></p>").format(e(report.support_code)))
         return "".join(parts)
 
     @Slot()
     def _save(self, kind: str) -> None:
         if self.report is None:
             return
-        suggested = str(Path.home() / f"offramp-report-{self.report.get('support_code', 'run')}.{kind}")
+        suggested = str(Path.home() / f"offramp-report-{self.report.support_code or 'run'}.{kind}")
         target, _ = QFileDialog.getSaveFileName(
             self, self.tr("Save the report"), suggested, "PDF (*.pdf)" if kind == "pdf" else "HTML (*.html)"
         )
@@ -163,7 +164,9 @@ class DonePage(Page):
     def write(self, target: Path, kind: str) -> None:
         from offramp.core.output.report_html import render_report
 
-        page = render_report(self.report or {})
+        if self.report is None:
+            return
+        page = render_report(self.report)
         try:
             if kind == "pdf":
                 save_pdf(page, target)

@@ -349,17 +349,23 @@ class MigratePage(Page):
 
     # --- after a stop: the ways on ---------------------------------------------------------------------
     def _machine_state(self) -> str:
+        from offramp.core.migrate.report import Report, ReportStep
         from offramp.core.output.verdict import machine_state
 
         labels = {s.id: s.params.get("label", s.title) for s in self.plan_steps}
         done = [s for s in self.plan_steps if self.statuses.get(s.id) == "done"]
-        report = {
-            "removed": [labels[s.id] for s in done if s.kind == "uninstall"],
-            "steps": [{"kind": s.kind, "title": s.title, "status": self.statuses.get(s.id)} for s in self.plan_steps],
-            "replacement": self.model.choice.name if self.model.choice else None,
-            "installed_unverified": [labels[s.id] for s in done if s.kind == "install"],
-        }
-        return machine_state(report)
+        # The run so far as a report the core reads, so the page and the report say the same of the machine.
+        so_far = Report(
+            support_code=self.model.support_code,
+            removed=[labels[s.id] for s in done if s.kind == "uninstall"],
+            steps=[
+                ReportStep(number=n, id=s.id, kind=s.kind, title=s.title, status=self.statuses.get(s.id) or "pending")
+                for n, s in enumerate(self.plan_steps, 1)
+            ],
+            replacement=self.model.choice.name if self.model.choice else None,
+            installed_unverified=[labels[s.id] for s in done if s.kind == "install"],
+        )
+        return machine_state(so_far)
 
     def _show_ways(self, ways: list[str]) -> None:
         self.another.setVisible("another" in ways)

@@ -29,22 +29,24 @@ class RecoverPage(Page):
         self.carry_on.setChecked(True)
 
     def initializePage(self) -> None:
+        from offramp.core.migrate.report import Report, ReportStep
         from offramp.core.output.verdict import machine_state
 
         stopped = self.model.stopped_step()
         state = self.model.resume_state
-        steps = state.plan.get("steps", []) if state else []
+        steps = state.read_plan().steps if state else []
         statuses = state.statuses() if state else {}
-        removed = [
-            s["params"].get("label", s["title"])
-            for s in steps
-            if s["kind"] == "uninstall" and statuses.get(s["id"]) == "done"
-        ]
-        report = {
-            "removed": removed,
-            "steps": [{"kind": s["kind"], "title": s["title"], "status": statuses.get(s["id"])} for s in steps],
-            "replacement": None,
-        }
+        # What the stopped run did, as a report the core reads: the page says of the machine what the report would.
+        report = Report(
+            support_code=self.model.support_code,
+            removed=[
+                s.params.get("label", s.title) for s in steps if s.kind == "uninstall" and statuses.get(s.id) == "done"
+            ],
+            steps=[
+                ReportStep(number=n, id=s.id, kind=s.kind, title=s.title, status=statuses.get(s.id, "pending"))
+                for n, s in enumerate(steps, 1)
+            ],
+        )
         e = html.escape
         if stopped:
             number, title, message = stopped
