@@ -41,6 +41,7 @@ class RunsWhatItIsGiven:
     ran: list[str] = field(default_factory=list)
     unread: list[str] = field(default_factory=list)
     restarted: list[str] = field(default_factory=list)
+    disagreed: list[str] = field(default_factory=list)
 
     def install(self, params: dict[str, Any], staged: Path | None, timeout: float) -> Any:
         from offramp.core.platform.base import ActionResult
@@ -53,10 +54,15 @@ class RunsWhatItIsGiven:
             if result.returncode is not None:
                 break
             self.restarted.append("timed out" if result.timed_out else f"could not start: {result.error}")
-        if result.ok:
-            self.ran.append(result.stdout.split(" ")[0])
-        else:
+        # What the path holds while the installer has it, read here too: the count rests on the bytes, and
+        # the reader's own answer is checked against them (once in a loaded full run the two disagreed).
+        held = hashlib.sha256(Path(str(staged)).read_bytes()).hexdigest()
+        said = result.stdout.split(" ")[0] if result.ok else ""
+        self.ran.append(EVIL_SHA if EVIL_SHA in (held, said) else held)  # either read counts as a win for the attacker
+        if not result.ok:
             self.unread.append(f"rc={result.returncode} error={result.error!r} stderr={result.stderr.strip()!r}")
+        elif said != held:
+            self.disagreed.append(f"{staged}: the reader said {result.stdout!r}, the file holds {held}")
         return ActionResult(True, "installed")
 
 
@@ -142,6 +148,8 @@ def _race(tmp_path: Path, use: Any) -> tuple[int, int, int]:
         f"runs {backend.ran.count(GOOD_SHA)} pinned, "
         f"{backend.ran.count(EVIL_SHA)} attacker's, {len(backend.ran)} in all; refused {refused}"
     )
+    if backend.disagreed and use is _offramp:  # the naive order hands over a path that changes under both reads
+        print(f"\nthe installer stand-in's answer differed from the bytes it was given: {backend.disagreed}")
     if backend.restarted:
         print(f"\nthe installer stand-in was started again {len(backend.restarted)} times: {backend.restarted}")
     return backend.ran.count(EVIL_SHA), backend.ran.count(GOOD_SHA), refused
