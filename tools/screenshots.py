@@ -8,6 +8,7 @@ that scale gives it.
 
     python tools/screenshots.py            # both scales, light palette
     python tools/screenshots.py --catalogue wps-office   # the first three pages for another catalogue
+    python tools/screenshots.py --lang ru  # every page in Russian, both scales, into docs/screenshots/ru/
 """
 
 from __future__ import annotations
@@ -89,16 +90,17 @@ def dark_palette():
     return palette
 
 
-def render(scale: str, dark: bool = False) -> None:
+def render(scale: str, dark: bool = False, lang: str | None = None) -> None:
     from PySide6.QtWidgets import QApplication, QWizard
 
-    from offramp.core import eventlog
+    from offramp.core import eventlog, i18n
     from offramp.core.data.catalogue import load_catalogue
     from offramp.core.migrate.report import Report
     from offramp.core.scan.classifier import classify
     from offramp.core.scan.inventory import Source
     from offramp.core.scan.run import ScanResult, known_security_products
     from offramp.core.wizard_flow import WizardModel
+    from offramp.gui import language
     from offramp.gui.pages.base import page_id
     from offramp.gui.pages.done import DonePage
     from offramp.gui.pages.migrate import MigratePage
@@ -109,6 +111,10 @@ def render(scale: str, dark: bool = False) -> None:
     from offramp.gui import indicators
 
     app = QApplication([sys.argv[0]])
+    global OUT
+    if lang is not None:
+        OUT = OUT / lang
+    language.use(lang or "en")
     if dark:
         app.setStyle("Fusion")
     indicators.install(app)  # as offramp-gui starts
@@ -132,7 +138,14 @@ def render(scale: str, dark: bool = False) -> None:
         page.statuses = {s.id: finished(s) for s in plan.steps[:running]} | {plan.steps[running].id: "running"}
         page._render_steps()
         page.progress.setValue(int(running / len(plan.steps) * 100))
-        page.current.setText(f"Step {running + 1} of {len(plan.steps)}: {plan.steps[running].title}")
+        page.current.setText(
+            i18n._(
+                "Step {number} of {total}: {title}",
+                number=running + 1,
+                total=len(plan.steps),
+                title=plan.steps[running].title,
+            )
+        )
 
     MigratePage.initializePage = preview  # type: ignore[method-assign,assignment]  # the tool stages the page
     wizard = OfframpWizard(model)
@@ -303,7 +316,7 @@ def render_catalogue(catalogue_id: str) -> None:
 
 def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "--render":
-        render(sys.argv[2], dark=sys.argv[3:] == ["dark"])
+        render(sys.argv[2], dark=sys.argv[3] == "dark", lang=sys.argv[4] if len(sys.argv) > 4 else None)
         return 0
     if len(sys.argv) > 2 and sys.argv[1] == "--render-catalogue":
         render_catalogue(sys.argv[2])
@@ -317,7 +330,9 @@ def main() -> int:
         }
         subprocess.run([sys.executable, __file__, "--render-catalogue", sys.argv[2]], check=True, env=env, cwd=REPO)
         return 0
-    for scale, look in (("1", "light"), ("2", "light"), ("1", "dark"), ("2", "dark")):
+    lang = sys.argv[2] if len(sys.argv) > 2 and sys.argv[1] == "--lang" else None
+    looks = (("1", "light"), ("2", "light")) if lang else (("1", "light"), ("2", "light"), ("1", "dark"), ("2", "dark"))
+    for scale, look in looks:
         screen = REPO / "build" / "screenshots-screen.json"
         screen.parent.mkdir(parents=True, exist_ok=True)
         screen.write_text(
@@ -329,7 +344,8 @@ def main() -> int:
             "QT_SCALE_FACTOR": scale,
             "OFFRAMP_HOME": str(REPO / "build" / "screenshots-home"),
         }
-        subprocess.run([sys.executable, __file__, "--render", scale, look], check=True, env=env, cwd=REPO)
+        argv = [sys.executable, __file__, "--render", scale, look, *([lang] if lang else [])]
+        subprocess.run(argv, check=True, env=env, cwd=REPO)
     return 0
 
 

@@ -267,6 +267,12 @@ def _(msgid: str, /, **fields: Any) -> str:
     return _fill(translations(current()).gettext(msgid), fields)
 
 
+def N_(msgid: str, /) -> str:
+    """Marks `msgid` for the catalogue without translating it: a table of words kept in English, each
+    translated with `_()` where it is shown."""
+    return msgid
+
+
 def ngettext(singular: str, plural: str, n: int, /, **fields: Any) -> str:
     """The form for `n` in the current language (Russian has three), with {n} written as the language writes
     numbers and the other {fields} filled."""

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from offramp.core.data.platforms import this_platform
+from offramp.core.i18n import Text, _
 
 if TYPE_CHECKING:  # imported when used, so the wizard's first page appears sooner
     from offramp.core.data.catalogue import Catalogue, DataAtRisk
@@ -296,12 +297,21 @@ class WizardModel:
         """The action button's words, naming what it does: the vendor and the replacement come from the data."""
         plan = self.plan()
         removes = any(s.kind == "uninstall" for s in plan.steps)
+        vendor = self.vendor
         if self.choice is None:
-            return f"Remove {self.vendor}" if removes else f"Clean up what {self.vendor} left behind"
-        verb = "switch on" if self._builtin(plan) else "install"
+            return (
+                Text("Remove {vendor}", vendor=vendor)
+                if removes
+                else Text("Clean up what {vendor} left behind", vendor=vendor)
+            )
+        name = self.choice.name
+        if self._builtin(plan):
+            if removes:
+                return Text("Remove {vendor} and switch on {name}", vendor=vendor, name=name)
+            return Text("Clean up {vendor} and switch on {name}", vendor=vendor, name=name)
         if removes:
-            return f"Remove {self.vendor} and {verb} {self.choice.name}"
-        return f"Clean up {self.vendor} and {verb} {self.choice.name}"
+            return Text("Remove {vendor} and install {name}", vendor=vendor, name=name)
+        return Text("Clean up {vendor} and install {name}", vendor=vendor, name=name)
 
     @staticmethod
     def _builtin(plan: Plan) -> bool:
@@ -319,17 +329,25 @@ class WizardModel:
                 at_risk = [risks[r] for r in (product.data_at_risk if product else ()) if r in risks]
                 removed.append((step.params.get("label") or step.title, at_risk))
         install = next((s for s in plan.steps if s.kind == "install"), None)
-        irreversible = []
+        irreversible: list[str] = []
         if removed:
             irreversible.append(
-                f"Removing {self.vendor} cannot be undone: to have it back you would need its installer and licence."
+                Text(
+                    "Removing {vendor} cannot be undone: to have it back you would need its installer and licence.",
+                    vendor=self.vendor,
+                )
             )
         if self.risks():
-            irreversible.append("What you did not save from it is gone once it is removed.")
+            irreversible.append(Text("What you did not save from it is gone once it is removed."))
         cleanup_step = next((s for s in plan.steps if s.kind == "cleanup"), None)
         cleanup = cleanup_step is not None
         if cleanup and self.clear_leftovers:
-            irreversible.append(f"What {self.vendor} leaves behind is deleted: its own folders, services and settings.")
+            irreversible.append(
+                Text(
+                    "What {vendor} leaves behind is deleted: its own folders, services and settings.",
+                    vendor=self.vendor,
+                )
+            )
         reboot = next((s.params.get("when", "required") for s in plan.steps if s.kind == "reboot"), "none")
         return Ready(
             removed=removed,
@@ -377,9 +395,9 @@ class WizardModel:
         platform = self.scan.findings.platform if self.scan else self.platform
         methods = replacement.install.get(platform, ())
         if not methods:
-            return f"{replacement.name} has no way to install on this system."
+            return _("{name} has no way to install on this system.", name=replacement.name)
         if self.root and methods[0].method == "package":
-            return (
+            return _(
                 "It installs from the system's package repositories, which Offramp cannot reach for a system "
                 "mounted from another computer."
             )

@@ -10,6 +10,7 @@ from types import TracebackType
 from PySide6.QtWidgets import QApplication
 
 from offramp.core import eventlog
+from offramp.core.i18n import _, shown
 
 
 def install(log_file: Path) -> None:
@@ -24,13 +25,14 @@ def install(log_file: Path) -> None:
 
         box = QMessageBox(
             QMessageBox.Icon.Critical,
-            QApplication.translate("errors", "Offramp hit a problem"),
-            QApplication.translate(
-                "errors",
-                "Something went wrong: {0}\n\nNothing more will be changed "
+            _("Offramp hit a problem"),
+            _(
+                "Something went wrong: {problem}\n\nNothing more will be changed "
                 "until you start Offramp again. If you call for help, the details "
-                "are in this file:\n{1}",
-            ).format(value, log_file),
+                "are in this file:\n{log}",
+                problem=shown(value),
+                log=str(log_file),
+            ),
         )
         box.exec()
 

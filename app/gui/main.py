@@ -72,6 +72,11 @@ def parse(argv: Sequence[str] | None) -> tuple[argparse.Namespace, list[str]]:
 def build_parser() -> argparse.ArgumentParser:
     """The window's options (also the source of its manual page)."""
     parser = argparse.ArgumentParser(prog="offramp-gui", description="Offramp's guided window.")
+    parser.add_argument(
+        "--lang",
+        metavar="LANG",
+        help="the window's language (en, es, ru; default: the system's, and the first page has a menu for it)",
+    )
     parser.add_argument("--helpdesk", action="store_true", help="show step numbers and technical details")
     parser.add_argument("--root", help="work on a mounted Linux or macOS system instead of this machine")
     parser.add_argument("--playbooks", metavar="DIR", help="also offer the replacement playbooks in DIR")
@@ -102,9 +107,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args, qt_args = parse(argv)
+    from offramp.core import i18n
+
+    try:
+        i18n.choose(args.lang)
+    except ValueError as exc:  # a usage error, as the command line gives it
+        print(f"offramp-gui: {exc}", file=sys.stderr)
+        return 2
     # Qt first: PySide6 itself loads logging, datetime and the rest the event log needs, so they cost
     # nothing more after it (the other way round they are paid before Qt, on the way to the first page).
-    from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
     from PySide6.QtWidgets import QApplication, QWizard
 
     from offramp.core import eventlog, paths
@@ -116,14 +127,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationName("Offramp")
     if not args.smoke_test:  # a smoke test must fail with a traceback, not wait on an error dialog
         errors.install(log_file)
-    # Qt's own strings (Back, Next, Cancel) are translated only where Offramp itself is: a German "Weiter"
-    # beside English text helps no one, and looking for Qt's file every time costs the first page time.
-    offramp = QTranslator(app)
-    if offramp.load(QLocale(), "offramp", "_", str(paths.resources_dir() / "translations")):
-        app.installTranslator(offramp)
-        qt = QTranslator(app)
-        if qt.load(QLocale(), "qtbase", "_", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
-            app.installTranslator(qt)
+    # One language for the window and the core: the system's, or --lang. Qt's own words (a question's Yes and
+    # No) follow it only where Offramp has a catalogue: a German "Ja" beside English text helps no one.
+    from offramp.gui import language
+
+    language.use(args.lang)
     if args.root:
         refused = root_refused(args.root)
         if refused:
@@ -154,12 +162,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def root_refused(root: str) -> str | None:
     """Why the --root cannot be read, or None: a folder that is not a system must never read as clean."""
+    from offramp.core import i18n
     from offramp.core.scan.target import TargetError, check_root
 
     try:
         check_root(root)
     except TargetError as exc:
-        return str(exc)
+        return i18n.shown(exc)
     return None
 
 
@@ -167,10 +176,14 @@ def refuse(message: str, *, window: bool = True) -> int:
     """Says, in a window and on stderr, why Offramp cannot start, and gives the usage error's exit code."""
     from PySide6.QtWidgets import QMessageBox
 
+    from offramp.core.i18n import _
+
     print(f"offramp-gui: {message}", file=sys.stderr)
     if window:  # not in a smoke test, which must never wait on a dialog
         QMessageBox.critical(
-            None, "Offramp", f"Offramp cannot look at this system.\n\n{message[0].upper()}{message[1:]}."
+            None,
+            _("Offramp"),
+            _("Offramp cannot look at this system.\n\n{reason}.", reason=message[:1].upper() + message[1:]),
         )
     return 2
 

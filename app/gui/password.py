@@ -7,14 +7,16 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
+from offramp.core.i18n import _, shown
+
 
 class PasswordDialog(QDialog):
     def __init__(self, label: str, secret: bool, parent: QWidget | None = None):
         super().__init__(parent)
-        self.setWindowTitle(self.tr("Password needed"))
+        self.setWindowTitle(_("Password needed"))
         layout = QVBoxLayout(self)
         why = QLabel(
-            self.tr(
+            _(
                 "The removal was refused. The product may be protected with a password set when it was "
                 "installed (your helpdesk or the person who set it up knows it). If it has none, choose "
                 "There is no password."
@@ -23,6 +25,7 @@ class PasswordDialog(QDialog):
         )
         why.setWordWrap(True)
         layout.addWidget(why)
+        label = shown(label)
         self.field_label = QLabel(label, self)
         layout.addWidget(self.field_label)
         self.field = QLineEdit(self)
@@ -32,7 +35,7 @@ class PasswordDialog(QDialog):
         layout.addWidget(self.field)
         buttons = QDialogButtonBox(self)
         self.ok = buttons.addButton(QDialogButtonBox.StandardButton.Ok)
-        self.none = buttons.addButton(self.tr("There is no password"), QDialogButtonBox.ButtonRole.RejectRole)
+        self.none = buttons.addButton(_("There is no password"), QDialogButtonBox.ButtonRole.RejectRole)
         self.ok.setEnabled(False)  # OK with an empty field would do nothing: "There is no password" says that
         self.field.textChanged.connect(lambda text: self.ok.setEnabled(bool(text)))
         buttons.accepted.connect(self.accept)

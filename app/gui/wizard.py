@@ -16,6 +16,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QCheckBox, QWidget, QWizard
 
 from offramp.core import eventlog, paths
+from offramp.core.i18n import _
 from offramp.core.wizard_flow import NUMBERED, PAGES, WizardModel
 from offramp.gui.pages.base import Page, page_id
 
@@ -52,22 +53,16 @@ class OfframpWizard(QWizard):
     def __init__(self, model: WizardModel, parent: QWidget | None = None):
         super().__init__(parent)
         self.model = model
-        self.setWindowTitle(self.tr("Offramp"))
         self.setWindowIcon(window_icon())
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
         # On the last page there is nothing left to cancel: Finish alone, as an installer ends.
         self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
         # A tick box in the button row, not a toggled push button: it shows whether the view is on.
-        helpdesk = QCheckBox(self.tr("Helpdesk view"), self)
+        self.helpdesk = helpdesk = QCheckBox(self)
         self.setButton(QWizard.WizardButton.CustomButton1, helpdesk)
         self.setOption(QWizard.WizardOption.HaveCustomButton1, True)
-        helpdesk.setAccessibleName(self.tr("Helpdesk view: show step numbers and technical details"))
-        helpdesk.setToolTip(self.tr("Show step numbers and technical details (Ctrl+H)"))
         helpdesk.toggled.connect(self.set_helpdesk)
-        # The button's own shortcut, given as text through Qt's property system: same effect as a QShortcut,
-        # without building PySide6's QKeySequence class (its enums) before the first page appears. Set after
-        # the button's text, because setting a button's text clears its shortcut.
-        helpdesk.setProperty("shortcut", "Ctrl+H")
+        self.retranslate_window()
         self.fit_colours()
         self.pages: dict[str, Page] = {}  # the pages built so far, by name
         start = model.start_page()
@@ -80,6 +75,39 @@ class OfframpWizard(QWizard):
         self.fit_to_screen(820, 640)
         if model.helpdesk:
             helpdesk.setChecked(True)
+
+    def retranslate_window(self) -> None:
+        """The window's own words in the current language: its title, the helpdesk box, and Qt's buttons, set
+        here rather than left to Qt so that they follow Offramp's language (and its menu), not Qt's."""
+        self.setWindowTitle(_("Offramp"))
+        buttons = QWizard.WizardButton
+        for button, text in (
+            (buttons.BackButton, _("< &Back")),
+            (buttons.NextButton, _("&Next >")),
+            (buttons.CommitButton, _("&Commit")),
+            (buttons.FinishButton, _("&Finish")),
+            (buttons.CancelButton, _("&Cancel")),
+            (buttons.CustomButton1, _("Helpdesk view")),  # the wizard writes its buttons' texts itself
+        ):
+            self.setButtonText(button, text)
+        self.helpdesk.setAccessibleName(_("Helpdesk view: show step numbers and technical details"))
+        self.helpdesk.setToolTip(_("Show step numbers and technical details (Ctrl+H)"))
+        # The button's own shortcut, given as text through Qt's property system: same effect as a QShortcut,
+        # without building PySide6's QKeySequence class (its enums) before the first page appears. Set after
+        # the box's text, because setting a button's text to new words clears its shortcut.
+        self.helpdesk.setProperty("shortcut", "Ctrl+H")
+
+    @Slot(str)
+    def use_language(self, language: str) -> None:
+        """Speaks `language` from now on: the window, every page built so far, and what the core says."""
+        from offramp.gui import language as languages
+
+        languages.use(language)
+        eventlog.event("gui.language", f"language: {language}", language=language)
+        self.retranslate_window()
+        for page in self.pages.values():
+            page.retranslate()
+        self._page_changed(self.currentId())
 
     def fit_colours(self) -> None:
         """Links readable on the system's palette (a dark mode's accent colour can be too dark to read on its
@@ -141,6 +169,9 @@ class OfframpWizard(QWizard):
             self.pages[name] = page
             self.setPage(page_id(name), page)
             page.completeChanged.connect(lambda name=name: self._log_ready(name))
+            chosen = getattr(page, "language_chosen", None)
+            if chosen is not None:
+                chosen.connect(self.use_language)
         return page
 
     def validateCurrentPage(self) -> bool:
@@ -163,12 +194,10 @@ class OfframpWizard(QWizard):
     def _page_changed(self, current: int) -> None:
         if current < 0:
             return
-        base = self.tr("Offramp")
-        self.setWindowTitle(
-            f"{base} — {self.tr('Page {0} of {1}').format(current + 1, len(NUMBERED))}"
-            if self.model.helpdesk and PAGES[current] in NUMBERED
-            else base
-        )
+        shown = [_("Offramp")]
+        if self.model.helpdesk and PAGES[current] in NUMBERED:
+            shown.append(_("Page {number} of {total}", number=current + 1, total=len(NUMBERED)))
+        self.setWindowTitle(" — ".join(shown))
 
     @Slot(int)
     def _log_page(self, current: int) -> None:

@@ -14,6 +14,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from offramp.core import i18n
+
 
 class CancelToken:
     """Set from the UI thread, read by the worker between steps."""
@@ -30,7 +32,9 @@ class CancelToken:
 
 
 class _Runner(QObject):
-    progress = Signal(str, float)
+    # The message as the core made it (a Text keeps its English for the page to read and shows in the reader's
+    # language), which a str signal would flatten to English.
+    progress = Signal(object, float)
     finished = Signal(object)
     failed = Signal(str, str)  # message for people, traceback for the log
 
@@ -44,7 +48,7 @@ class _Runner(QObject):
         try:
             result = self._func(progress=self.progress.emit, **self._kwargs)
         except Exception as exc:  # reported to the UI in words; the traceback goes to the log
-            self.failed.emit(f"{exc.__class__.__name__}: {exc}", traceback.format_exc())
+            self.failed.emit(f"{exc.__class__.__name__}: {i18n.shown(exc)}", traceback.format_exc())
         else:
             self.finished.emit(result)
 
@@ -52,7 +56,7 @@ class _Runner(QObject):
 class Task(QObject):
     """One background call: `Task(func, **kwargs).start()`; connect to progress/finished/failed first."""
 
-    progress = Signal(str, float)
+    progress = Signal(object, float)
     finished = Signal(object)
     failed = Signal(str, str)
 

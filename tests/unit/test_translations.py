@@ -4,9 +4,9 @@
   shipped YAML today, and every language's .po holds exactly its messages.
 - Every message of every language is translated, none is fuzzy, and each translation fills in the same
   {names} as its English (every plural form keeps {n}); the plural forms are CLDR's.
-- In the modules that talk to people (the command line, the plan, the steps, the session, the walkthrough), no
-  sentence is written outside `_()`, `ngettext()`, `Text()` or `PluralText()`, and what those are given is a
-  literal the extractor can read, never an f-string.
+- In the modules that talk to people (the command line, the plan, the steps, the session, the walkthrough, and
+  every module of the window), no sentence is written outside `_()`, `ngettext()`, `Text()` or `PluralText()`,
+  and what those are given is a literal the extractor can read, never an f-string.
 """
 
 from __future__ import annotations
@@ -53,6 +53,35 @@ PERSON_FACING = {
     "ArgumentTypeError": 0,
     "report": 0,  # a scan's progress
     "append": 0,  # warnings.append, to_do.append (a journal's append takes an event name: see _person_facing)
+    # The window: what Qt shows of a widget, and the widgets built with their words.
+    "setText": 0,
+    "setTitle": 0,
+    "setSubTitle": 0,
+    "setToolTip": 0,
+    "setStatusTip": 0,
+    "setWhatsThis": 0,
+    "setPlaceholderText": 0,
+    "setWindowTitle": 0,
+    "setAccessibleName": 0,
+    "setAccessibleDescription": 0,
+    "setButtonText": 1,  # the button's role, then its words
+    "setHorizontalHeaderLabels": 0,
+    "addItem": 0,
+    "addButton": 0,
+    "QLabel": 0,
+    "QPushButton": 0,
+    "QCheckBox": 0,
+    "QRadioButton": 0,
+    "QListWidgetItem": 0,
+    "QTableWidgetItem": 0,
+    "QMessageBox": 1,  # its icon, then the title and the text
+    "question": 1,  # QMessageBox.question(parent, title, text), and .critical, .warning, .information
+    "critical": 1,
+    "warning": 1,
+    "information": 1,
+    "text": 0,  # Page.text(html): a page's paragraph
+    "expandable": 0,
+    "expands": 0,
 }
 PERSON_KEYWORDS = {"to_do", "warning", "warnings", "message", "title", "detail"}
 SCOPE = [
@@ -64,9 +93,16 @@ SCOPE = [
     REPO / "app" / "core" / "output" / "walkthrough.py",
     REPO / "app" / "core" / "output" / "machine_walkthrough.py",
     REPO / "app" / "core" / "output" / "evidence.py",
+    REPO / "app" / "core" / "wizard_flow.py",
+    *sorted((REPO / "app" / "gui").rglob("*.py")),
 ]
-# The walkthrough's say() looks a sentence up by its name in playbooks/walkthrough/walkthrough.yaml.
-LOOKUPS = {"walkthrough.py": {"say"}, "machine_walkthrough.py": {"say"}}
+# The walkthrough's say() looks a sentence up by its name in playbooks/walkthrough/walkthrough.yaml. The
+# window's main.py prints only for scripts and the build ("ok", "first page shown"), which read English.
+LOOKUPS = {"walkthrough.py": {"say"}, "machine_walkthrough.py": {"say"}, "main.py": {"print"}}
+# Qt's own translation calls (self.tr, QApplication.translate): a second mechanism beside gettext, whose words
+# `make translations` never sees. A painter's translate() moves it, and is not one.
+QT_APPLICATIONS = {"QApplication", "QCoreApplication", "QGuiApplication"}
+MARKUP = re.compile(r"<[^>]*>|&[a-z]+;")  # tags and entities are not words: f"<li>{item}</li>" says nothing
 
 
 def _catalogue(path: Path) -> Catalog:
@@ -149,7 +185,7 @@ def _untranslated(path: Path) -> list[str]:
 
     def words(node: ast.AST) -> bool:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            return bool(re.search(r"[A-Za-z]{2,}", node.value))
+            return bool(re.search(r"[A-Za-z]{2,}", MARKUP.sub("", node.value)))
         if isinstance(node, ast.JoinedStr):
             return any(words(part) for part in node.values if isinstance(part, ast.Constant))
         return False
@@ -171,6 +207,10 @@ def _untranslated(path: Path) -> list[str]:
             continue
         name = name_of(node)
         if name in lookups:
+            continue
+        owner = node.func.value if isinstance(node.func, ast.Attribute) else None
+        if name == "tr" or (name == "translate" and isinstance(owner, ast.Name) and owner.id in QT_APPLICATIONS):
+            found.append(f"{shown_as}:{node.lineno}: Qt's {name}(), which no catalogue holds: use _()")
             continue
         if name in TRANSLATING:
             texts = node.args[:2] if name in ("ngettext", "PluralText") else node.args[:1]
@@ -204,6 +244,25 @@ def test_the_check_sees_a_sentence_outside_the_catalogue(tmp_path: Path) -> None
     )
     found = _untranslated(probe)
     assert sorted(line.split(": ", 1)[0].rsplit(":", 1)[1] for line in found) == ["2", "5", "6"]
+
+
+def test_the_check_sees_a_window_sentence_outside_the_catalogue(tmp_path: Path) -> None:
+    window = tmp_path / "page.py"
+    window.write_text(
+        "def f(self, n, wizard):\n"
+        '    self.setTitle("Choose a replacement")\n'
+        '    self.setTitle(_("Choose a replacement"))\n'
+        '    label = QLabel(f"{n} products", self)\n'
+        '    self.box.setToolTip(self.tr("Show the log"))\n'
+        '    QMessageBox.question(self, _("Restart needed"), "Restart now?")\n'
+        '    wizard.setButtonText(QWizard.WizardButton.NextButton, "Next")\n'
+        '    self.combo.addItem("Español", code)\n'
+        '    self.button.setAccessibleName(f"<b>{n}</b>")\n'
+        "    self.setSubTitle(f\"<p>{_('Nothing is changed')}</p>\")\n",
+        encoding="utf-8",
+    )
+    found = _untranslated(window)
+    assert sorted(int(line.split(": ", 1)[0].rsplit(":", 1)[1]) for line in found) == [2, 4, 5, 6, 7, 8]
 
 
 def _json_outputs(*extra: str, root: Path) -> dict[str, object]:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget, QWizardPage
 
+from offramp.core.i18n import _
 from offramp.core.wizard_flow import PAGES, WizardModel, page_number
 
 if TYPE_CHECKING:
@@ -75,12 +76,17 @@ class Page(QWizardPage):
         number = page_number(self.name)
         if number is None:
             return []
-        return [self.tr("Page {0} of {1}").format(*number)]
+        return [_("Page {number} of {total}", number=number[0], total=number[1])]
 
     def refresh_header(self) -> None:
         """Writes the header afresh; the wizard calls it once the page is built, the page when its step changes."""
-        code = self.tr("Support code {0}").format(self.model.support_code)
+        code = _("Support code {code}", code=self.model.support_code)
         self.header.setText("  ·  ".join([*self.where(), code]))
+
+    def retranslate(self) -> None:
+        """Writes the page's words again in the current language, after the language menu changed it. Pages
+        write their fixed words here (their __init__ calls it) and show again what they have already shown."""
+        self.refresh_header()
 
     def text(self, html: str, *, links: bool = False, name: str | None = None) -> QLabel:
         """A label of rich text. `name` is only a description for assistive technology: the label's own

@@ -10,17 +10,25 @@ from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QButtonGroup, QCheckBox, QFrame, QLabel, QRadioButton, QScrollArea, QVBoxLayout, QWidget
 
 from offramp.core.data.replacements import Replacement
+from offramp.core.i18n import N_, _, shown
 from offramp.gui.pages.base import Page
 
 FEATURE_NAMES = {
-    "antivirus": "antivirus",
-    "firewall": "firewall",
-    "vpn": "VPN",
-    "password_manager": "password manager",
-    "parental_controls": "parental controls",
-    "identity_protection": "identity protection",
+    "antivirus": N_("antivirus"),
+    "firewall": N_("firewall"),
+    "vpn": N_("VPN"),
+    "password_manager": N_("password manager"),
+    "parental_controls": N_("parental controls"),
+    "identity_protection": N_("identity protection"),
 }
-PRICE = {"free": "Free", "paid": "Paid", "free-and-paid": "Free, or paid for more"}
+PRICE = {"free": N_("Free"), "paid": N_("Paid"), "free-and-paid": N_("Free, or paid for more")}
+# "Only show options that include a VPN": each feature in a sentence of its own, for languages whose words
+# for "a" and "like the one" change with the feature's gender.
+FILTERS = {
+    "password_manager": N_("Only show options that include a password manager, like the one you had"),
+    "vpn": N_("Only show options that include a VPN, like the one you had"),
+    "parental_controls": N_("Only show options that include parental controls, like the ones you had"),
+}
 
 
 class ChoosePage(Page):
@@ -28,14 +36,7 @@ class ChoosePage(Page):
 
     def __init__(self, model, parent=None):
         super().__init__(model, parent)
-        self.setTitle(self.tr("Choose a replacement"))
-        self.setSubTitle(
-            self.tr(
-                "Every option here is sold in the United States and gets updates. "
-                "You can change your mind until the removal starts."
-            )
-        )
-        self.offline = self.text("", name=self.tr("Offline bundle"))
+        self.offline = self.text("")
         self.offline.setVisible(False)
         self.filter = QCheckBox(self)
         self.filter.setVisible(False)
@@ -53,18 +54,43 @@ class ChoosePage(Page):
         self.group.idToggled.connect(self._chosen)
         self.options: list[Replacement] = []
         self.frames: list[QFrame] = []
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        super().retranslate()
+        self.setTitle(_("Choose a replacement"))
+        self.setSubTitle(
+            _(
+                "Every option here is sold in the United States and gets updates. "
+                "You can change your mind until the removal starts."
+            )
+        )
+        self.offline.setAccessibleDescription(_("Offline bundle"))
+        if self.options:
+            # The cards again, in the new words; the choice made stays made (no new plan, no new consent).
+            self.group.blockSignals(True)
+            for button in self.group.buttons():
+                self.group.removeButton(button)
+            while (item := self.cards.takeAt(0)) is not None:
+                if (card := item.widget()) is not None:
+                    card.deleteLater()
+            self.frames = []
+            self._build()
+            self.group.blockSignals(False)
+            self._apply_filter(self.filter.isChecked())
 
     def initializePage(self) -> None:
         if self.options:
             return
         self.options = self.model.replacements()
+        self._build()
+
+    def _build(self) -> None:
         self._say_offline()
         had = self.model.features_had()
         wanted = next((f for f in ("password_manager", "vpn", "parental_controls") if f in had), None)
         if wanted:
-            self.filter.setText(
-                self.tr("Only show options that include a {0}, like the one you had").format(FEATURE_NAMES[wanted])
-            )
+            self.filter.setText(_(FILTERS[wanted]))
             self.filter.setProperty("feature", wanted)
             self.filter.setVisible(True)
         default = self.model.choice or (None if self.model.remove_only else self.model.default_choice())
@@ -82,16 +108,18 @@ class ChoosePage(Page):
         from offramp.core.textsafe import printable
 
         name = html.escape(printable(self.model.offline.name or str(self.model.offline)))
-        made = self.tr(", made on {0}").format(bundle.created[:10]) if bundle and bundle.created else ""
+        made = _(", made on {date}", date=bundle.created[:10]) if bundle and bundle.created else ""
         self.offline.setText(
-            self.tr(
-                "<b>Working offline:</b> these are the replacements in the bundle “{0}”{1}. Their installers "
-                "come from the bundle; nothing is downloaded."
-            ).format(name, made)
+            _(
+                "<b>Working offline:</b> these are the replacements in the bundle “{name}”{made}. Their installers "
+                "come from the bundle; nothing is downloaded.",
+                name=name,
+                made=made,
+            )
             if bundle is not None
-            else self.tr(
-                "<b>Working offline:</b> the bundle “{0}” cannot be used, so there is nothing to install."
-            ).format(name)
+            else _(
+                "<b>Working offline:</b> the bundle “{name}” cannot be used, so there is nothing to install.", name=name
+            )
         )
         self.offline.setVisible(True)
 
@@ -101,8 +129,11 @@ class ChoosePage(Page):
 
         used = self.model.playbook_used(option)
         source = str(used["source"])
-        return self.tr("<b>Playbook:</b> {0}, verified {1} ({2})").format(
-            used["id"], used["verified_on"], self.tr(SOURCE_WORDS.get(source, source))
+        return _(
+            "<b>Playbook:</b> {id}, verified {date} ({source})",
+            id=used["id"],
+            date=used["verified_on"],
+            source=SOURCE_WORDS.get(source, source),
         )
 
     def _add_remove_only(self, index: int, checked: bool) -> None:
@@ -110,18 +141,19 @@ class ChoosePage(Page):
         frame.setFrameShape(QFrame.Shape.StyledPanel)
         frame.setObjectName("card")
         layout = QVBoxLayout(frame)
-        radio = QRadioButton(self.tr("Remove only, install nothing"), frame)
+        radio = QRadioButton(_("Remove only, install nothing"), frame)
         font = radio.font()
         font.setBold(True)
         radio.setFont(font)
         self.group.addButton(radio, index)
         layout.addWidget(radio)
         detail = QLabel(
-            self.tr(
-                "Not recommended for most people: {0} is removed and nothing takes its place, so this computer "
+            _(
+                "Not recommended for most people: {vendor} is removed and nothing takes its place, so this computer "
                 "relies on the protection its system provides. Choose this if you will install something "
-                "yourself."
-            ).format(self.model.vendor),
+                "yourself.",
+                vendor=self.model.vendor,
+            ),
             frame,
         )
         detail.setWordWrap(True)
@@ -138,7 +170,7 @@ class ChoosePage(Page):
         frame.setFrameShape(QFrame.Shape.StyledPanel)
         frame.setObjectName("card")
         layout = QVBoxLayout(frame)
-        radio = QRadioButton(f"{option.name}  —  {self.tr(PRICE[option.price])}", frame)
+        radio = QRadioButton(_("{name}  —  {price}", name=option.name, price=_(PRICE[option.price])), frame)
         radio.setAccessibleName(option.name)
         blocked = self.model.unavailable(option)
         font = radio.font()
@@ -146,25 +178,26 @@ class ChoosePage(Page):
         radio.setFont(font)
         self.group.addButton(radio, index)
         layout.addWidget(radio)
-        includes = ", ".join(self.tr(FEATURE_NAMES[f]) for f in option.features())
+        includes = _(", ").join(_(FEATURE_NAMES[f]) for f in option.features())
         install = (
-            self.tr("automatic, nothing to click")
+            _("automatic, nothing to click")
             if option.silent_on(platform)
-            else self.tr("You install it from {0}'s website; Offramp opens the page at the right moment").format(
-                option.vendor
+            else _(
+                "You install it from {vendor}'s website; Offramp opens the page at the right moment",
+                vendor=option.vendor,
             )
         )
         lines = [
-            option.summary,
-            self.tr("<b>Includes:</b> {0}").format(includes),
-            self.tr("<b>Installing:</b> {0}").format(install),
-            self.tr("<b>Made by:</b> {0} — {1}").format(option.vendor, option.vendor_country),
+            shown(option.summary),
+            _("<b>Includes:</b> {features}", features=includes),
+            _("<b>Installing:</b> {how}", how=install),
+            _("<b>Made by:</b> {vendor} — {country}", vendor=option.vendor, country=option.vendor_country),
             self.playbook_text(option),
         ]
         if platform in option.recommended_on and option.recommended_reason and not blocked:
-            lines.insert(0, "<b>" + self.tr("Recommended: ") + option.recommended_reason + "</b>")
+            lines.insert(0, _("<b>Recommended: {reason}</b>", reason=option.recommended_reason))
         if blocked:
-            lines.insert(0, "<b>" + self.tr("Not available here: ") + blocked + "</b>")
+            lines.insert(0, _("<b>Not available here: {reason}</b>", reason=blocked))
             radio.setEnabled(False)
             checked = False
         detail = QLabel("<br>".join(lines), frame)

@@ -10,6 +10,7 @@ import html
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QCheckBox, QWizard
 
+from offramp.core.i18n import _, ngettext, shown
 from offramp.gui.pages.base import Page
 
 
@@ -18,8 +19,6 @@ class ConfirmPage(Page):
 
     def __init__(self, model, parent=None):
         super().__init__(model, parent)
-        self.setTitle(self.tr("Ready to remove"))
-        self.setSubTitle(self.tr("Nothing has been changed yet. Check this list, then press the button below."))
         # A commit page: once its button is pressed, Back no longer leads behind it, as in an installer.
         self.setCommitPage(True)
         self.summary = self.text("")
@@ -32,6 +31,15 @@ class ConfirmPage(Page):
         self.clean_up_note.setContentsMargins(24, 0, 0, 0)
         self.clean_up_note.setBuddy(self.clean_up)
         self.layout_.addStretch(1)
+        self.shown_once = False
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        super().retranslate()
+        self.setTitle(_("Ready to remove"))
+        self.setSubTitle(_("Nothing has been changed yet. Check this list, then press the button below."))
+        if self.shown_once:
+            self.initializePage()
 
     @Slot(bool)
     def _clean_up(self, on: bool) -> None:
@@ -39,11 +47,12 @@ class ConfirmPage(Page):
         self.initializePage()  # what cannot be undone changes with it
 
     def initializePage(self) -> None:
+        self.shown_once = True
         ready = self.model.ready()
         vendor = self.model.vendor
-        self.clean_up.setText(self.tr("Also delete what {0} leaves behind").format(vendor))
+        self.clean_up.setText(_("Also delete what {vendor} leaves behind", vendor=vendor))
         self.clean_up_note.setText(
-            self.tr(
+            _(
                 "Its own folders, services and settings, once it is removed. Files you keep in those folders "
                 "yourself are never deleted. Untick this to keep them: the report then lists them for you."
             )
@@ -56,76 +65,81 @@ class ConfirmPage(Page):
         if ready.removed:
             items = "".join(
                 f"<li>{e(name)}"
-                + ("<br>" + self.tr("Can take with it: {0}").format(e(", ".join(risks))) if risks else "")
+                + ("<br>" + _("Can take with it: {items}", items=e(", ".join(map(shown, risks)))) if risks else "")
                 + "</li>"
                 for name, risks in ready.removed
             )
-            parts.append(f"<p><b>{self.tr('Will be removed:')}</b></p><ul>{items}</ul>")
+            parts.append(_("<p><b>Will be removed:</b></p><ul>{items}</ul>", items=items))
         if ready.leftovers:
+            vendor_ = e(vendor)
             parts.append(
-                "<p><b>"
-                + (self.tr("Will be cleaned up:") if self.model.clear_leftovers else self.tr("Will be kept:"))
-                + "</b> "
-                + (
-                    self.tr("one part {0} left behind").format(e(self.model.vendor))
-                    if ready.leftovers == 1
-                    else self.tr("{0} parts {1} left behind").format(ready.leftovers, e(self.model.vendor))
+                ngettext(
+                    "<p><b>Will be cleaned up:</b> one part {vendor} left behind</p>",
+                    "<p><b>Will be cleaned up:</b> {n} parts {vendor} left behind</p>",
+                    ready.leftovers,
+                    vendor=vendor_,
                 )
-                + "</p>"
+                if self.model.clear_leftovers
+                else ngettext(
+                    "<p><b>Will be kept:</b> one part {vendor} left behind</p>",
+                    "<p><b>Will be kept:</b> {n} parts {vendor} left behind</p>",
+                    ready.leftovers,
+                    vendor=vendor_,
+                )
             )
         if ready.installed and ready.builtin:
             parts.append(
-                f"<p><b>{self.tr('Will be switched on:')}</b> {e(ready.installed)} "
-                + self.tr("(already part of this computer: nothing to download)")
-                + "</p>"
+                _(
+                    "<p><b>Will be switched on:</b> {name} (already part of this computer: nothing to download)</p>",
+                    name=e(ready.installed),
+                )
             )
         elif ready.installed:
             how = (
-                self.tr("you install it from its maker's website; Offramp opens the page at the right moment")
+                _("you install it from its maker's website; Offramp opens the page at the right moment")
                 if ready.guided
-                else self.tr("Offramp installs it, nothing to click")
+                else _("Offramp installs it, nothing to click")
             )
-            parts.append(f"<p><b>{self.tr('Will be installed:')}</b> {e(ready.installed)} ({how})</p>")
+            parts.append(_("<p><b>Will be installed:</b> {name} ({how})</p>", name=e(ready.installed), how=how))
         else:
             parts.append(
-                "<p><b>"
-                + self.tr("Nothing will be installed.")
-                + "</b> "
-                + self.tr("This computer will rely on the protection its system provides.")
-                + "</p>"
+                _(
+                    "<p><b>Nothing will be installed.</b> This computer will rely on the protection its system "
+                    "provides.</p>"
+                )
             )
         if ready.irreversible:
-            items = "".join(f"<li>{e(line)}</li>" for line in ready.irreversible)
-            parts.append(f"<p><b>{self.tr('Cannot be undone:')}</b></p><ul>{items}</ul>")
+            items = "".join(f"<li>{e(shown(line))}</li>" for line in ready.irreversible)
+            parts.append(_("<p><b>Cannot be undone:</b></p><ul>{items}</ul>", items=items))
         restart = {
-            "required": self.tr(
+            "required": _(
                 "<b>The computer will restart once</b> during the removal. Save your work in other programs first."
             ),
-            "maybe": self.tr(
-                "<b>The computer may need to restart</b> during the removal. Offramp asks before it does."
-            ),
-            "none": self.tr("No restart should be needed."),
+            "maybe": _("<b>The computer may need to restart</b> during the removal. Offramp asks before it does."),
+            "none": _("No restart should be needed."),
         }[ready.restart]
         parts.append(f"<p>{restart}</p>")
         if ready.installed and ready.builtin:
             # Nothing is downloaded or checked beforehand for what is part of the system: it is checked afterwards.
             parts.append(
                 "<p>"
-                + self.tr(
-                    "Once {0} is removed, Offramp checks {1} and tells you what it could confirm and what you "
-                    "should check yourself."
-                ).format(e(self.model.vendor), e(ready.installed))
+                + _(
+                    "Once {vendor} is removed, Offramp checks {name} and tells you what it could confirm and what "
+                    "you should check yourself.",
+                    vendor=e(vendor),
+                    name=e(ready.installed),
+                )
                 + "</p>"
             )
         elif ready.installed:
             parts.append(
                 "<p>"
-                + self.tr("Before anything is removed, Offramp makes sure {0} is ready.").format(e(ready.installed))
+                + _("Before anything is removed, Offramp makes sure {name} is ready.", name=e(ready.installed))
                 + "</p>"
             )
         self.summary.setText("".join(parts))
         # The wizard's own Next button becomes the action: pressing it is the consent.
-        self.setButtonText(QWizard.WizardButton.CommitButton, ready.action)
+        self.setButtonText(QWizard.WizardButton.CommitButton, shown(ready.action))
 
     def validatePage(self) -> bool:
         self.model.consent()

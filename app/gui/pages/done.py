@@ -14,6 +14,7 @@ from PySide6.QtGui import QDesktopServices, QPageSize, QPdfWriter, QTextDocument
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPushButton
 
 from offramp.core import paths
+from offramp.core.i18n import _, shown
 from offramp.core.migrate.report import Report, ReportError
 from offramp.gui.colours import tone
 from offramp.gui.pages.base import Page
@@ -34,7 +35,7 @@ def save_pdf(html: str, target: Path) -> None:
     writer = QPdfWriter(str(target))
     writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
     writer.setResolution(96)
-    writer.setTitle("Offramp report")
+    writer.setTitle(_("Offramp report"))
     document = QTextDocument()
     document.setHtml(html)
     document.print_(writer)
@@ -45,16 +46,15 @@ class DonePage(Page):
 
     def __init__(self, model, parent=None):
         super().__init__(model, parent)
-        self.setTitle(self.tr("Done"))
         self.summary = self.text("")
         self.saved = self.text("")  # where the last report went, said once it is written
         self.saved.setVisible(False)
+        self._saved_to: tuple[Path, str | None] | None = None  # where the report went, and why it did not
         buttons = QHBoxLayout()
-        self.save_html = QPushButton(self.tr("Save report (HTML)…"), self)
-        self.save_pdf = QPushButton(self.tr("Save report (PDF)…"), self)
-        self.open_logs = QPushButton(self.tr("Open the log folder"), self)
+        self.save_html = QPushButton(self)
+        self.save_pdf = QPushButton(self)
+        self.open_logs = QPushButton(self)
         for button in (self.save_html, self.save_pdf, self.open_logs):
-            button.setAccessibleName(button.text().rstrip("…"))
             buttons.addWidget(button)
         buttons.addStretch(1)
         self.layout_.addLayout(buttons)
@@ -64,6 +64,21 @@ class DonePage(Page):
         self.open_logs.clicked.connect(self._open_logs)
         self.report: Report | None = None
         self.tone: str | None = None  # the verdict's tone shown: ok, warn, wait or bad; None without a report
+        self.shown_once = False
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        super().retranslate()
+        self.setTitle(_("Done"))
+        self.save_html.setText(_("Save report (HTML)…"))
+        self.save_pdf.setText(_("Save report (PDF)…"))
+        self.open_logs.setText(_("Open the log folder"))
+        for button in (self.save_html, self.save_pdf, self.open_logs):
+            button.setAccessibleName(button.text().rstrip("…"))
+        if self.shown_once:
+            self.summary.setText(self.describe(self.report))
+        if self._saved_to is not None:
+            self._say_saved()
 
     def nextId(self) -> int:
         return -1
@@ -78,6 +93,7 @@ class DonePage(Page):
             )
         else:
             self.report = load_report()
+        self.shown_once = True
         self.summary.setText(self.describe(self.report))
         self._log_shown()
 
@@ -106,48 +122,59 @@ class DonePage(Page):
 
         self.tone = None
         if report is None:
-            self.setSubTitle(self.tr("Not finished"))
-            return self.tr("The report could not be read. The log folder has every step.")
+            self.setSubTitle(_("Not finished"))
+            return _("The report could not be read. The log folder has every step.")
         e = html.escape
         found = verdict(report)
         self.tone = found.tone
-        titles = {"ok": self.tr("Done"), "warn": self.tr("Done: please check one thing")}
-        self.setTitle(titles.get(found.tone, self.tr("Not finished")))
+        titles = {"ok": _("Done"), "warn": _("Done: please check one thing")}
+        self.setTitle(titles.get(found.tone, _("Not finished")))
         # The headline is in the page itself, coloured and marked; the subtitle keeps the code to quote.
-        self.setSubTitle(self.tr("Support code: {0}").format(report.support_code))
+        self.setSubTitle(_("Support code: {code}", code=report.support_code))
         colour = tone(found.tone, self.palette()).name()  # readable on this window, light or dark
         icon = {"ok": "✓", "warn": "!", "wait": "…", "bad": "✗"}[found.tone]
-        parts = [f"<p style='color:{colour}'><b>{icon} {e(found.headline)}</b></p>"]
+        parts = [f"<p style='color:{colour}'><b>{icon} {e(shown(found.headline))}</b></p>"]
         if found.detail:
-            label = self.tr("What to check:") if found.tone == "warn" else ""
-            parts.append(f"<p>{'<b>' + label + '</b> ' if label else ''}{e(found.detail)}</p>")
+            detail = e(shown(found.detail))
+            parts.append(
+                _("<p><b>What to check:</b> {detail}</p>", detail=detail)
+                if found.tone == "warn"
+                else f"<p>{detail}</p>"
+            )
+        names = _(", ")
         if report.removed:
-            parts.append(self.tr("<p><b>Removed:</b> {0}</p>").format(e(", ".join(report.removed))))
+            parts.append(_("<p><b>Removed:</b> {items}</p>", items=e(names.join(map(shown, report.removed)))))
         if report.installed:
-            parts.append(self.tr("<p><b>Installed:</b> {0}</p>").format(e(", ".join(report.installed))))
+            parts.append(_("<p><b>Installed:</b> {items}</p>", items=e(names.join(map(shown, report.installed)))))
         elif report.installed_unverified:
             parts.append(
-                self.tr("<p><b>Installed, not confirmed:</b> {0}</p>").format(e(", ".join(report.installed_unverified)))
+                _(
+                    "<p><b>Installed, not confirmed:</b> {items}</p>",
+                    items=e(names.join(map(shown, report.installed_unverified))),
+                )
             )
         used = report.playbook
         if used and used.get("id"):
             from offramp.core.migrate.report import playbook_line  # the line `offramp migrate` prints
 
-            label, _, said = playbook_line(used).partition(": ")
+            label, _colon, said = playbook_line(used).partition(": ")
             parts.append(f"<p><b>{e(label)}:</b> {e(said)}</p>")
         todo = report.to_do_by_hand
         if todo:
             parts.append(
-                self.tr("<p><b>Left for you to do:</b></p><ul>") + "".join(f"<li>{e(t)}</li>" for t in todo) + "</ul>"
+                _(
+                    "<p><b>Left for you to do:</b></p><ul>{items}</ul>",
+                    items="".join(f"<li>{e(shown(t))}</li>" for t in todo),
+                )
             )
         if found.tone == "bad":
             parts.append(
-                self.tr(
+                _(
                     "<p>Start Offramp again to try again or start over, or call your helpdesk and read them "
                     "the support code.</p>"
                 )
             )
-        parts.append(self.tr("<p>Support code: <b>{0}</b></p>").format(e(report.support_code)))
+        parts.append(_("<p>Support code: <b>{code}</b></p>", code=e(report.support_code)))
         return "".join(parts)
 
     @Slot()
@@ -155,8 +182,8 @@ class DonePage(Page):
         if self.report is None:
             return
         suggested = str(Path.home() / f"offramp-report-{self.report.support_code or 'run'}.{kind}")
-        target, _ = QFileDialog.getSaveFileName(
-            self, self.tr("Save the report"), suggested, "PDF (*.pdf)" if kind == "pdf" else "HTML (*.html)"
+        target, _filter = QFileDialog.getSaveFileName(
+            self, _("Save the report"), suggested, "PDF (*.pdf)" if kind == "pdf" else "HTML (*.html)"
         )
         if target:
             self.write(Path(target), kind)
@@ -173,14 +200,23 @@ class DonePage(Page):
             else:
                 target.write_text(page, encoding="utf-8")
         except OSError as exc:
-            self.saved.setText(
-                self.tr("<b>The report could not be saved</b> to {0}: {1}").format(
-                    html.escape(str(target)), html.escape(exc.strerror or str(exc))
-                )
-            )
+            self._saved_to = (target, exc.strerror or str(exc))
         else:
-            self.saved.setText(self.tr("<b>Report saved</b> to {0}").format(html.escape(str(target))))
+            self._saved_to = (target, None)
+        self._say_saved()
         self.saved.setVisible(True)
+
+    def _say_saved(self) -> None:
+        assert self._saved_to is not None, "said only once a report was written or refused"
+        target, problem = self._saved_to
+        where = html.escape(str(target))
+        self.saved.setText(
+            _("<b>Report saved</b> to {place}", place=where)
+            if problem is None
+            else _(
+                "<b>The report could not be saved</b> to {place}: {problem}", place=where, problem=html.escape(problem)
+            )
+        )
 
     @Slot()
     def _open_logs(self) -> None:

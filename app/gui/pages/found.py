@@ -16,17 +16,19 @@ from PySide6.QtWidgets import (
     QTableWidgetItem,
 )
 
+from offramp.core import i18n
+from offramp.core.i18n import N_, _, ngettext
 from offramp.gui.pages.base import Page
 from offramp.gui.widgets.evidence import EvidenceTable
 from offramp.gui.worker import Task
 
-UNREADABLE = "not readable"  # explained under the table: a "?" alone would leave the person guessing
+UNREADABLE = N_("not readable")  # explained under the table: a "?" alone would leave the person guessing
 
 
 def _age(days: int | None, date: str | None) -> str:
     if date is None:
-        return UNREADABLE
-    return f"{date[:10]} ({days} days old)"
+        return _(UNREADABLE)
+    return ngettext("{date} ({n} day old)", "{date} ({n} days old)", days or 0, date=date[:10])
 
 
 class FoundPage(Page):
@@ -34,20 +36,12 @@ class FoundPage(Page):
 
     def __init__(self, model, parent=None):
         super().__init__(model, parent)
-        self.setTitle(self.tr("What we found"))
-        self.setSubTitle(
-            self.tr("Offramp looks at installed programs, services, drivers and folders. Nothing is changed.")
-        )
-        self.status = self.text(self.tr("Looking…"), name=self.tr("Scan status"))
+        self.status = self.text("")
         self.progress = QProgressBar(self)
         self.progress.setRange(0, 100)
-        self.progress.setAccessibleName(self.tr("Scan progress"))
         self.layout_.addWidget(self.progress)
         # A table, not a tree: rows and columns are what assistive technology should announce.
         self.products = QTableWidget(0, 4, self)
-        self.products.setHorizontalHeaderLabels(
-            [self.tr("Product"), self.tr("Version"), self.tr("Running"), self.tr("Virus definitions")]
-        )
         rows = self.products.verticalHeader()
         rows.setVisible(False)
         rows.setMinimumSectionSize(1)
@@ -56,9 +50,6 @@ class FoundPage(Page):
         self.products.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.products.setShowGrid(False)
         self.products.setCornerButtonEnabled(False)
-        for corner in self.products.findChildren(QAbstractButton):  # the "select all" corner, unused and hidden
-            corner.setAccessibleName(self.tr("Select all rows"))
-        self.products.setAccessibleName(self.tr("{0} products found").format(model.vendor))
         header = self.products.horizontalHeader()
         header.setDefaultAlignment(header.defaultAlignment().AlignLeft | header.defaultAlignment().AlignVCenter)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -68,20 +59,42 @@ class FoundPage(Page):
         self.layout_.addWidget(self.products)
         self.others = QLabel(self)
         self.others.setWordWrap(True)
-        self.others.setAccessibleDescription(self.tr("Leftovers and other security software"))
         self.layout_.addWidget(self.others)
         # Probable leftovers (a file known only by its name) are removed only when the person ticks this.
         self.probable = QCheckBox(self)
         self.probable.setVisible(False)
         self.probable.toggled.connect(self._confirm_leftovers)
         self.layout_.addWidget(self.probable)
-        self.details_button, self.details = self.expands(
-            self.tr("Show the technical details"), self.tr("Evidence rows"), EvidenceTable(self)
-        )
+        self.details_button, self.details = self.expands("", "", EvidenceTable(self))
         self.details_button.toggled.connect(self._show_details)
+        self.products.itemChanged.connect(self._confirm_product)
         self.layout_.addStretch(1)  # the content sits at the top, not spread down the page
         self._task: Task | None = None
         self.error: str | None = None
+        self._unsure: list[str] = []
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        super().retranslate()
+        self.setTitle(_("What we found"))
+        self.setSubTitle(_("Offramp looks at installed programs, services, drivers and folders. Nothing is changed."))
+        self.status.setAccessibleDescription(_("Scan status"))
+        self.progress.setAccessibleName(_("Scan progress"))
+        self.products.setHorizontalHeaderLabels([_("Product"), _("Version"), _("Running"), _("Virus definitions")])
+        for corner in self.products.findChildren(QAbstractButton):  # the "select all" corner, unused and hidden
+            corner.setAccessibleName(_("Select all rows"))
+        self.products.setAccessibleName(_("{vendor} products found", vendor=self.model.vendor))
+        self.others.setAccessibleDescription(_("Leftovers and other security software"))
+        self.details_button.setText(_("Show the technical details"))
+        self.details_button.setAccessibleName(self.details_button.text())
+        self.details.setAccessibleName(_("Evidence rows"))
+        self.details.retranslate()
+        if self.error is not None:
+            self._say_failed()
+        elif self.model.scan is not None and self.progress.isHidden():
+            self._fill(self.model.scan)
+        elif self._task is None:
+            self.status.setText(_("Looking…"))
 
     def initializePage(self) -> None:
         if self.model.scan is not None and self._task is None and not self.progress.isHidden():
@@ -110,9 +123,9 @@ class FoundPage(Page):
     def _show_details(self, on: bool) -> None:
         self.details.setVisible(on)
 
-    @Slot(str, float)
-    def _on_progress(self, message: str, fraction: float) -> None:
-        self.status.setText(message)
+    @Slot(object, float)
+    def _on_progress(self, message: object, fraction: float) -> None:
+        self.status.setText(i18n.shown(message))
         self.progress.setValue(int(fraction * 100))
 
     @Slot(object)
@@ -131,11 +144,15 @@ class FoundPage(Page):
             "scan failed: %s", message, extra={"event": "gui.scan.failed", "console": False, "traceback": details}
         )
         self.error = message
+        self._say_failed()
+
+    def _say_failed(self) -> None:
         self.status.setText(
-            self.tr(
-                "<b>The scan could not finish:</b> {0}<br>Close Offramp and start it again; "
-                "if it happens again, call for help with your support code."
-            ).format(message)
+            _(
+                "<b>The scan could not finish:</b> {problem}<br>Close Offramp and start it again; "
+                "if it happens again, call for help with your support code.",
+                problem=self.error,
+            )
         )
 
     @Slot(QTableWidgetItem)
@@ -149,7 +166,7 @@ class FoundPage(Page):
 
     @Slot(bool)
     def _confirm_leftovers(self, on: bool) -> None:
-        for label in getattr(self, "_unsure", []):
+        for label in self._unsure:
             (self.model.confirmed.add if on else self.model.confirmed.discard)(label)
 
     def _fill(self, result) -> None:
@@ -163,40 +180,38 @@ class FoundPage(Page):
         f = result.findings
         vendor = self.model.vendor
         if f.installed:
-            found = (
-                self.tr("<b>Found one {0} product.</b> It").format(vendor)
-                if len(f.installed) == 1
-                else self.tr("<b>Found {0} {1} products.</b> They").format(len(f.installed), vendor)
-            )
             self.status.setText(
-                found
-                + self.tr(
-                    " will be removed only after you choose a replacement and press the button on the "
-                    "Ready to remove page."
+                ngettext(
+                    "<b>Found one {vendor} product.</b> It will be removed only after you choose a replacement and "
+                    "press the button on the Ready to remove page.",
+                    "<b>Found {n} {vendor} products.</b> They will be removed only after you choose a replacement "
+                    "and press the button on the Ready to remove page.",
+                    len(f.installed),
+                    vendor=vendor,
                 )
             )
         elif f.leftovers:
-            parts = self.tr("one part") if len(f.leftovers) == 1 else self.tr("{0} parts").format(len(f.leftovers))
             self.status.setText(
-                self.tr("<b>{1} is not installed</b>, but it left {0} behind. Offramp can clean them up.").format(
-                    parts, vendor
+                ngettext(
+                    "<b>{vendor} is not installed</b>, but it left one part behind. Offramp can clean it up.",
+                    "<b>{vendor} is not installed</b>, but it left {n} parts behind. Offramp can clean them up.",
+                    len(f.leftovers),
+                    vendor=vendor,
                 )
             )
         else:
             self.status.setText(
-                self.tr("<b>Nothing from {0} was found on this computer.</b> There is nothing to do.").format(
-                    self.model.vendor
-                )
+                _("<b>Nothing from {vendor} was found on this computer.</b> There is nothing to do.", vendor=vendor)
             )
         self.products.setVisible(bool(f.installed))
         self.products.setRowCount(len(f.installed))
         for row, p in enumerate(f.installed):
             label = p.edition if p.edition and p.edition != p.name else p.name
-            age = _age(p.definitions_age_days, p.definitions_date) if p.protects else self.tr("does not apply")
+            age = _age(p.definitions_age_days, p.definitions_date) if p.protects else _("does not apply")
             if p.certainty != "certain":
-                label = self.tr("{0} (probably: tick to confirm it is {1}'s)").format(label, p.name)
-            version = printable(p.version) if p.version else self.tr(UNREADABLE)
-            cells = [printable(label), version, self.tr("yes") if p.running else self.tr("no"), age]
+                label = _("{label} (probably: tick to confirm it is {name}'s)", label=label, name=p.name)
+            version = printable(p.version) if p.version else _(UNREADABLE)
+            cells = [printable(label), version, _("yes") if p.running else _("no"), age]
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if column == 0 and p.certainty != "certain":
@@ -206,13 +221,15 @@ class FoundPage(Page):
                     confirmed = p.product_id in self.model.confirmed
                     item.setCheckState(Qt.CheckState.Checked if confirmed else Qt.CheckState.Unchecked)
                 self.products.setItem(row, column, item)
-        self.products.itemChanged.connect(self._confirm_product)
         unsure = [x for x in f.leftovers if x.certainty != "certain"]
         listed = ", ".join(shown(f"{x.kind} {x.name}") for x in unsure[:4]) + (" …" if len(unsure) > 4 else "")
         self.probable.setText(
-            self.tr("Also remove the probable leftover: {0}").format(listed)
-            if len(unsure) == 1
-            else self.tr("Also remove the {0} probable leftovers: {1}").format(len(unsure), listed)
+            ngettext(
+                "Also remove the probable leftover: {items}",
+                "Also remove the {n} probable leftovers: {items}",
+                len(unsure),
+                items=listed,
+            )
         )
         self.probable.setVisible(bool(unsure))
         self._unsure = [f"{x.kind} {x.name}" for x in unsure]
@@ -226,24 +243,25 @@ class FoundPage(Page):
             not p.version for p in f.installed
         ):
             lines.append(
-                self.tr(
-                    "<b>Not readable</b> means {0} did not record it where Offramp can read it. It does not "
-                    "change what happens next."
-                ).format(vendor)
+                _(
+                    "<b>Not readable</b> means {vendor} did not record it where Offramp can read it. It does not "
+                    "change what happens next.",
+                    vendor=vendor,
+                )
             )
         if f.leftovers:
-            lines.append(
-                self.tr("<b>Left behind:</b> ")
-                + ", ".join(shown(f"{x.kind} {x.name}") for x in f.leftovers[:8])
-                + (" …" if len(f.leftovers) > 8 else "")
+            left = ", ".join(shown(f"{x.kind} {x.name}") for x in f.leftovers[:8]) + (
+                " …" if len(f.leftovers) > 8 else ""
             )
+            lines.append(_("<b>Left behind:</b> {items}", items=left))
         others = [shown(s.name + (f" ({s.state})" if s.state else "")) for s in f.other_security_products]
         if others:
-            lines.append(self.tr("<b>Other security software:</b> ") + ", ".join(others))
+            lines.append(_("<b>Other security software:</b> {items}", items=", ".join(others)))
         notes = [n.name for n in f.notes if n.name not in {s.name for s in f.other_security_products}]
         if notes:
-            left_alone = self.tr("<b>Not {0}, left alone:</b> ").format(self.model.vendor)
-            lines.append(left_alone + ", ".join(map(shown, notes)))
+            lines.append(
+                _("<b>Not {vendor}, left alone:</b> {items}", vendor=vendor, items=", ".join(map(shown, notes)))
+            )
         self.others.setText("<br>".join(lines))
         self.others.setVisible(bool(lines))
         self.details.show_findings(f)  # the evidence in words, as `offramp scan` prints it

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from offramp.core import exitcodes
+from offramp.core.i18n import N_, Text, _, shown
 from offramp.core.migrate.context import Question
 from offramp.core.platform import elevation
 from offramp.gui.asking import AskBridge, Request
@@ -40,15 +41,15 @@ STEP = re.compile(r"^Step (\d+) of (\d+): ")
 MARKS = {"done": "✓", "skipped": "–", "running": "▶", "failed": "✗", "waiting": "⏸", "cancelled": "✗", "pending": "•"}
 # Words beside the mark, so no state is told by a symbol alone (and a skip never reads as a tick).
 STATE_WORDS = {
-    "skipped": "skipped: not needed",
-    "failed": "failed",
-    "cancelled": "not done",
-    "waiting": "waiting for a restart",
-    "running": "in progress",
+    "skipped": N_("skipped: not needed"),
+    "failed": N_("failed"),
+    "cancelled": N_("not done"),
+    "waiting": N_("waiting for a restart"),
+    "running": N_("in progress"),
 }
 # A check that finished without proof of protection (nothing on this system can report it) is no tick: the Done
 # page is amber about it, and this list must not have said otherwise first.
-UNCONFIRMED = ("!", "done, but Offramp could not confirm the protection")
+UNCONFIRMED = ("!", N_("done, but Offramp could not confirm the protection"))
 
 
 class MigratePage(Page):
@@ -56,21 +57,17 @@ class MigratePage(Page):
 
     def __init__(self, model, parent=None):
         super().__init__(model, parent)
-        self.setTitle(self.tr("Migrating"))
-        self.setSubTitle(self.tr("Please keep this window open. You can cancel between steps that are safe to stop."))
-        self.current = self.text(self.tr("Preparing…"), name=self.tr("Current step"))
+        self.current = self.text(_("Preparing…"))
         self.progress = QProgressBar(self)
         self.progress.setRange(0, 100)
-        self.progress.setAccessibleName(self.tr("Migration progress"))
         self.layout_.addWidget(self.progress)
         self.steps = QListWidget(self)
-        self.steps.setAccessibleName(self.tr("Steps"))
         self.layout_.addWidget(self.steps, 2)
         self.outcome = self.text("")
         ways = QHBoxLayout()
-        self.another = QPushButton(self.tr("Try another replacement"), self)
-        self.remove_only = QPushButton(self.tr("Remove only, install nothing"), self)
-        self.start_over = QPushButton(self.tr("Start over"), self)
+        self.another = QPushButton(self)
+        self.remove_only = QPushButton(self)
+        self.start_over = QPushButton(self)
         for button in (self.another, self.remove_only, self.start_over):
             button.setVisible(False)
             ways.addWidget(button)
@@ -79,7 +76,7 @@ class MigratePage(Page):
         self.another.clicked.connect(self._another)
         self.remove_only.clicked.connect(self._remove_only)
         self.start_over.clicked.connect(self._start_over)
-        self.log_button, self.log = self.expandable(self.tr("Show the log"), self.tr("Log"))
+        self.log_button, self.log = self.expandable("", "")
         self.log_button.toggled.connect(self._toggle_log)
         self.bridge = AskBridge(self)
         self.bridge.asked.connect(self._answer)
@@ -91,13 +88,30 @@ class MigratePage(Page):
         self.unconfirmed: set[str] = set()  # checks that ran without proof of protection
         self.helpdesk = False
         self.step_now: tuple[int, int] | None = None  # (number, of how many) of the step running now
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        super().retranslate()
+        self.setTitle(_("Migrating"))
+        self.setSubTitle(_("Please keep this window open. You can cancel between steps that are safe to stop."))
+        self.current.setAccessibleDescription(_("Current step"))
+        self.progress.setAccessibleName(_("Migration progress"))
+        self.steps.setAccessibleName(_("Steps"))
+        self.another.setText(_("Try another replacement"))
+        self.remove_only.setText(_("Remove only, install nothing"))
+        self.start_over.setText(_("Start over"))
+        self.log_button.setText(_("Show the log"))
+        self.log_button.setAccessibleName(self.log_button.text())
+        self.log.setAccessibleName(_("Log"))
+        if self.plan_steps:
+            self._render_steps()
 
     def where(self) -> list[str]:
         """The page, and while a step runs, which one: "Step 3 of 11"."""
-        shown = super().where()
+        places = super().where()
         if self._running and self.step_now is not None:
-            shown.append(self.tr("Step {0} of {1}").format(*self.step_now))
-        return shown
+            places.append(_("Step {number} of {total}", number=self.step_now[0], total=self.step_now[1]))
+        return places
 
     # --- start ------------------------------------------------------------------------------------------
     def initializePage(self) -> None:
@@ -106,7 +120,7 @@ class MigratePage(Page):
         resuming = bool(self.model.resume_state)
         if not resuming and not self.model.may_start():
             # Defence in depth: only the action button on "Ready to remove" gives consent.
-            self.current.setText(self.tr("Nothing was started: go back and press the button on Ready to remove."))
+            self.current.setText(_("Nothing was started: go back and press the button on Ready to remove."))
             return
         self.model.finished = False
         self.model.exit_code = None
@@ -129,9 +143,9 @@ class MigratePage(Page):
     def still_running(self) -> str:
         """The step that is running, in words, for the person who asked to close the window."""
         step = next((s for s in self.plan_steps if self.statuses.get(s.id) == "running"), None)
-        return self.tr("Still running: {0}.").format(step.title) if step else self.tr("Still finishing a step.")
+        return _("Still running: {title}.", title=step.title) if step else _("Still finishing a step.")
 
-    def _work(self, progress, **_: Any):
+    def _work(self, progress, **_unused: Any):
         """Runs in the worker thread: the same session and runner as `offramp migrate`."""
         from offramp.core.migrate import session
 
@@ -157,10 +171,10 @@ class MigratePage(Page):
                 support_code=self.model.support_code,
             )
             if started is None:  # session.start returns no runner only when it scanned and found nothing
-                raise session.SessionError("there is nothing to migrate on this machine")
+                raise session.SessionError(Text("there is nothing to migrate on this machine"))
             if started.ctx.plan.fingerprint != self.plan.fingerprint:
                 # Only the plan the person agreed to may run; a plan made differently is refused, not run.
-                raise session.SessionError("the plan changed since you agreed to it: go back to Ready to remove")
+                raise session.SessionError(Text("the plan changed since you agreed to it: go back to Ready to remove"))
             runner = started
             self._state = runner.ctx.state
         return runner.run()
@@ -207,7 +221,7 @@ class MigratePage(Page):
             # Not a crash: nothing ran (no rights, or Cancel while the prompt was open). The page says why
             # and the ways on, as after any stop.
             nothing = MigrationState(support_code=self.model.support_code, plan=self.plan.to_dict(), options={})
-            return RunResult(getattr(exc, "exit_code", exitcodes.NOT_ELEVATED), str(exc), nothing)
+            return RunResult(getattr(exc, "exit_code", exitcodes.NOT_ELEVATED), shown(exc), nothing)
         except remote.RemoteError as exc:
             if exc.exit_code != exitcodes.INTERNAL:  # the worker looked at its record (a crash says nothing)
                 self.model.worker_unfinished = exc.unfinished
@@ -216,7 +230,7 @@ class MigratePage(Page):
             if exc.unfinished and mode == "start":
                 # The worker's words name a command; the person has a button. Start over sets the old run aside.
                 raise remote.RemoteError(
-                    self.tr(
+                    Text(
                         "A migration that stopped earlier is still on record on this computer. Choose Start over "
                         "to set it aside and run this one, or close Offramp and start it again to carry it on."
                     ),
@@ -235,8 +249,9 @@ class MigratePage(Page):
             return False
         self.task.cancel_token.cancel()
         self.current.setText(
-            self.tr("Stopping. {0} Offramp stops when it has finished, then this window closes.").format(
-                self.still_running()
+            _(
+                "Stopping. {still_running} Offramp stops when it has finished, then this window closes.",
+                still_running=self.still_running(),
             )
         )
         return True
@@ -250,14 +265,15 @@ class MigratePage(Page):
             mark, words = MARKS.get(status, "•"), STATE_WORDS.get(status)
             if status == "done" and step.id in self.unconfirmed:
                 mark, words = UNCONFIRMED
-            text = f"{mark}  " + self.tr("Step {0} of {1}: {2}").format(number, total, step.title)
+            text = f"{mark}  " + _("Step {number} of {total}: {title}", number=number, total=total, title=step.title)
             if words:
-                text += f" ({self.tr(words)})"
-            if self.helpdesk and step.detail:
-                text += f"\n     {step.detail}  [{step.id}]"
+                text += " " + _("({state})", state=_(words))
+            detail = shown(step.detail) if step.detail else ""
+            if self.helpdesk and detail:
+                text += f"\n     {detail}  [{step.id}]"
             item = QListWidgetItem(text)
             item.setData(0x0100, step.id)
-            item.setToolTip(step.detail)
+            item.setToolTip(detail)
             self.steps.addItem(item)
 
     def _take(self, state: MigrationState) -> None:
@@ -269,10 +285,11 @@ class MigratePage(Page):
             if record.status == "done" and "protecting" in (record.data or {}) and record.data["protecting"] is not True
         }
 
-    @Slot(str, float)
-    def _on_progress(self, message: str, fraction: float) -> None:
+    @Slot(object, float)
+    def _on_progress(self, message: object, fraction: float) -> None:
         self.progress.setValue(int(fraction * 100))
-        self.current.setText(message)
+        self.current.setText(shown(message))
+        message = str(message)  # a Text's English, which the step's number is read from in every language
         if step := STEP.match(message):
             self.step_now = (int(step.group(1)), int(step.group(2)))
             self.refresh_header()
@@ -289,14 +306,14 @@ class MigratePage(Page):
         self._take(result.state)
         self._render_steps()
         self.model.exit_code = result.exit_code
-        words = exitcodes.DESCRIPTIONS.get(result.exit_code, "")
+        words = shown(exitcodes.DESCRIPTIONS.get(result.exit_code, ""))
         if result.exit_code == exitcodes.SUCCESS:
             self.model.finished = True
             self.progress.setValue(100)
-            self.outcome.setText(self.tr("<b>All steps are done.</b> Click Next to see the result."))
+            self.outcome.setText(_("<b>All steps are done.</b> Click Next to see the result."))
         elif result.exit_code in (exitcodes.REBOOT_REQUIRED, exitcodes.REBOOT_STARTED):
             self.outcome.setText(
-                self.tr(
+                _(
                     "<b>The computer needs to restart.</b> Offramp has saved its place and "
                     "opens on this page again after the restart."
                 )
@@ -308,18 +325,18 @@ class MigratePage(Page):
                 None,
             )
             if stop is not None:
-                self.current.setText(self.tr("Stopped at step {0} of {1}.").format(stop, len(self.plan_steps)))
-            reason = f" ({words})" if words else ""
+                self.current.setText(_("Stopped at step {number} of {total}.", number=stop, total=len(self.plan_steps)))
+            reason = " " + _("({state})", state=words) if words else ""
             self.outcome.setText(
-                self.tr(
-                    "<b>Offramp stopped:</b> {0}{1}. Nothing more will be changed.<br><b>Now:</b> {2}<br>"
+                _(
+                    "<b>Offramp stopped:</b> {problem}{reason}. Nothing more will be changed.<br>"
+                    "<b>Now:</b> {state}<br>"
                     "<b>What next?</b> Try another replacement, remove only, or start over; Next shows the report. "
-                    "Or call your helpdesk with your support code <b>{3}</b>."
-                ).format(
-                    html.escape(result.message.rstrip(".")),
-                    reason,
-                    html.escape(self._machine_state()),
-                    self.model.support_code,
+                    "Or call your helpdesk with your support code <b>{code}</b>.",
+                    problem=html.escape(shown(result.message).rstrip(".")),
+                    reason=reason,
+                    state=html.escape(self._machine_state()),
+                    code=self.model.support_code,
                 )
             )
             self._show_ways(self.model.ways_on())
@@ -339,10 +356,12 @@ class MigratePage(Page):
             extra={"event": "gui.migrate.crash", "traceback": details, "console": False},
         )
         self.outcome.setText(
-            self.tr(
-                "<b>Offramp hit a problem:</b> {0}<br>You can close Offramp and start it again (it offers to carry "
-                "on or start over), start over now, or call your helpdesk with your support code <b>{1}</b>."
-            ).format(html.escape(message), self.model.support_code)
+            _(
+                "<b>Offramp hit a problem:</b> {problem}<br>You can close Offramp and start it again (it offers to "
+                "carry on or start over), start over now, or call your helpdesk with your support code <b>{code}</b>.",
+                problem=html.escape(message),
+                code=self.model.support_code,
+            )
         )
         self._show_ways(["start-over"])
         self._ended()
@@ -417,21 +436,25 @@ class MigratePage(Page):
         elif q.kind == "reboot":
             box = QMessageBox(
                 QMessageBox.Icon.Question,
-                self.tr("Restart needed"),
-                self.tr("{0}\n\nOfframp has saved its place.").format(q.text),
+                _("Restart needed"),
+                _("{question}\n\nOfframp has saved its place.", question=q.text),
                 parent=self,
             )
-            now = box.addButton(self.tr("Restart now"), QMessageBox.ButtonRole.AcceptRole)
-            box.addButton(self.tr("Later"), QMessageBox.ButtonRole.RejectRole)
+            now = box.addButton(_("Restart now"), QMessageBox.ButtonRole.AcceptRole)
+            box.addButton(_("Later"), QMessageBox.ButtonRole.RejectRole)
             box.exec()
             request.reply(box.clickedButton() is now)
         elif q.kind == "delete":
-            answer = QMessageBox.question(self, q.title, f"{q.text}\n\n{q.warning or ''}".strip())
+            answer = QMessageBox.question(
+                self, shown(q.title), f"{shown(q.text)}\n\n{shown(q.warning) if q.warning else ''}".strip()
+            )
             request.reply(answer == QMessageBox.StandardButton.Yes)
         else:  # confirm / open-url: something only the person can do
             if q.url:
                 QDesktopServices.openUrl(QUrl(q.url))
-            answer = QMessageBox.question(self, q.title, self.tr("{0}\n\nClick Yes when it is done.").format(q.text))
+            answer = QMessageBox.question(
+                self, shown(q.title), _("{question}\n\nClick Yes when it is done.", question=q.text)
+            )
             request.reply(answer == QMessageBox.StandardButton.Yes)
 
     # --- helpdesk and log --------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import html
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QRadioButton
 
+from offramp.core.i18n import _, shown
 from offramp.gui.pages.base import Page
 
 
@@ -16,22 +17,32 @@ class RecoverPage(Page):
 
     def __init__(self, model, parent=None):
         super().__init__(model, parent)
-        self.setTitle(self.tr("Offramp stopped last time"))
-        self.setSubTitle(self.tr("Choose how to go on. Nothing happens until you press Next."))
         self.what = self.text("")
-        self.carry_on = QRadioButton(self.tr("Try again from the step that stopped"), self)
-        self.start_over = QRadioButton(self.tr("Start over: look at this computer again and choose again"), self)
+        self.carry_on = QRadioButton(self)
+        self.start_over = QRadioButton(self)
         self.layout_.addWidget(self.carry_on)
         self.layout_.addWidget(self.start_over)
         self.help = self.text("")
         self.layout_.addStretch(1)
         self.carry_on.toggled.connect(self._chosen)
         self.carry_on.setChecked(True)
+        self.shown_once = False
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        super().retranslate()
+        self.setTitle(_("Offramp stopped last time"))
+        self.setSubTitle(_("Choose how to go on. Nothing happens until you press Next."))
+        self.carry_on.setText(_("Try again from the step that stopped"))
+        self.start_over.setText(_("Start over: look at this computer again and choose again"))
+        if self.shown_once:
+            self.initializePage()
 
     def initializePage(self) -> None:
         from offramp.core.migrate.report import Report, ReportStep
         from offramp.core.output.verdict import machine_state
 
+        self.shown_once = True
         stopped = self.model.stopped_step()
         state = self.model.resume_state
         steps = state.read_plan().steps if state else []
@@ -51,13 +62,19 @@ class RecoverPage(Page):
         if stopped:
             number, title, message = stopped
             self.what.setText(
-                self.tr("<p><b>It stopped at step {0} of {1}: {2}.</b></p><p>{3}</p><p>{4}</p>").format(
-                    number, len(steps), e(title), e(message), e(machine_state(report))
+                _(
+                    "<p><b>It stopped at step {number} of {total}: {title}.</b></p><p>{message}</p><p>{state}</p>",
+                    number=number,
+                    total=len(steps),
+                    title=e(shown(title)),
+                    message=e(shown(message)),
+                    state=e(machine_state(report)),
                 )
             )
         self.help.setText(
-            self.tr("If it stops again, call your helpdesk and read them your support code: <b>{0}</b>").format(
-                e(self.model.support_code)
+            _(
+                "If it stops again, call your helpdesk and read them your support code: <b>{code}</b>",
+                code=e(self.model.support_code),
             )
         )
 

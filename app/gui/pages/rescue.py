@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import QCheckBox, QLabel
 
+from offramp.core.i18n import _, shown
 from offramp.gui.pages.base import Page
 
 
@@ -13,56 +14,79 @@ class RescuePage(Page):
 
     def __init__(self, model, parent=None):
         super().__init__(model, parent)
-        self.setTitle(self.tr("Before we remove anything"))
-        self.setSubTitle(self.tr("Nothing has been removed yet."))
         self.boxes: dict[str, QCheckBox] = {}
+        self.labels: dict[str, QLabel] = {}
+        self.nothing: QLabel | None = None
         self.reboot_note = self.text("")
+        self.built = False
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        super().retranslate()
+        self.setTitle(_("Before we remove anything"))
+        self.setSubTitle(_("Nothing has been removed yet."))
+        if self.built:
+            self._words()
 
     def initializePage(self) -> None:
-        if self.boxes:
+        if self.built:
             return
-        risks = self.model.risks()
-        for risk in risks:
-            box = QCheckBox(risk.title, self)
-            box.setAccessibleName(risk.title)
+        self.built = True
+        for risk in self.model.risks():
+            box = QCheckBox(self)
             font = box.font()
             font.setBold(True)
             box.setFont(font)
             box.toggled.connect(lambda on, rid=risk.id: self._tick(rid, on))
-            text = f"{risk.risk}<br><b>{self.tr('What to do:')}</b> {risk.action}"
-            if risk.warning:
-                text += f"<br><b>{self.tr('Warning:')}</b> {risk.warning}"
-            label = QLabel(text, self)
+            label = QLabel(self)
             label.setWordWrap(True)
             label.setTextFormat(Qt.TextFormat.RichText)
             label.setContentsMargins(24, 0, 0, 6)
             self.layout_.insertWidget(self.layout_.count() - 1, box)
             self.layout_.insertWidget(self.layout_.count() - 1, label)
             self.boxes[risk.id] = box
-        if risks:
+            self.labels[risk.id] = label
+        if not self.boxes:
+            self.nothing = self.text("")
+            self.layout_.insertWidget(0, self.nothing)
+        self._words()
+        self.layout_.addStretch(1)
+
+    def _words(self) -> None:
+        """The risks, what to do and the restart, in the current language."""
+        for risk in self.model.risks():
+            box, label = self.boxes.get(risk.id), self.labels.get(risk.id)
+            if box is None or label is None:
+                continue
+            box.setText(shown(risk.title))
+            box.setAccessibleName(box.text())
+            text = _("{risk}<br><b>What to do:</b> {action}", risk=risk.risk, action=risk.action)
+            if risk.warning:
+                text += "<br>" + _("<b>Warning:</b> {warning}", warning=risk.warning)
+            label.setText(text)
+        if self.boxes:
             self.setSubTitle(
-                self.tr(
-                    "Some things live only inside {0}. Save them now; tick each one when it is done or does not "
-                    "apply to you. Nothing has been removed yet."
-                ).format(self.model.vendor)
+                _(
+                    "Some things live only inside {vendor}. Save them now; tick each one when it is done or does not "
+                    "apply to you. Nothing has been removed yet.",
+                    vendor=self.model.vendor,
+                )
             )
-        else:
-            nothing = self.text(self.tr("Nothing needs saving for the products found. Click Next to see what happens."))
-            self.layout_.insertWidget(0, nothing)
+        elif self.nothing is not None:
+            self.nothing.setText(_("Nothing needs saving for the products found. Click Next to see what happens."))
         # The same words as "Ready to remove": a restart that may be needed is not promised as certain.
         self.reboot_note.setText(
             {
-                "required": self.tr(
+                "required": _(
                     "<b>The computer will need to restart</b> once during the removal. "
                     "Offramp saves its place and carries on by itself afterwards."
                 ),
-                "maybe": self.tr(
+                "maybe": _(
                     "<b>The computer may need to restart</b> during the removal. Offramp asks before it does, saves "
                     "its place and carries on by itself afterwards."
                 ),
-            }.get(self.model.reboot_expected(), self.tr("No restart should be needed."))
+            }.get(self.model.reboot_expected(), _("No restart should be needed."))
         )
-        self.layout_.addStretch(1)
 
     @Slot()
     def _tick(self, risk_id: str, on: bool) -> None:

@@ -7,44 +7,39 @@ refused here, in words.
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel
 
+from offramp.core import i18n
+from offramp.core.i18n import _
 from offramp.core.wizard_flow import BundleCheck
+from offramp.gui import language
 from offramp.gui.pages.base import Page, rich_label
 
 
 class WelcomePage(Page):
     name = "welcome"
+    language_chosen = Signal(str)  # the language the person picked in the menu; the wizard speaks it
 
     def __init__(self, model, parent=None):
         super().__init__(model, parent)
-        self.setTitle(self.tr("Welcome to Offramp"))
-        vendor, _date = model.headline()
-        self.setSubTitle(self.tr("Moving this computer safely off {0}").format(vendor))
-        self.text(
-            self.tr(
-                "<p><b>{1}</b> Offramp helps you replace it, step by step:</p>"
-                "<ol><li>look for {0} and anything it left behind,</li>"
-                "<li>explain what the ban means for this computer,</li>"
-                "<li>let you choose a replacement,</li>"
-                "<li>help you keep what you could lose, such as saved passwords,</li>"
-                "<li>remove {0}, install your choice, and check you are protected.</li></ol>"
-                "<p><b>Nothing changes without your consent</b>, and <b>nothing leaves this computer</b>: "
-                "Offramp sends no data anywhere.</p>"
-            ).format(vendor, model.headline_sentence()),
-            name=self.tr("What Offramp does"),
-        )
-        self.code = QLabel(
-            self.tr(
-                "Your support code: <b style='font-size:16pt'>{0}</b><br>"
-                "<span>If you call for help, read this code aloud. It is also at the top "
-                "of the log and the report.</span>"
-            ).format(model.support_code),
-            self,
-        )
+        # The language menu first, where a person who cannot read English looks before anything else.
+        choose = QHBoxLayout()
+        self.language_label = QLabel(self)
+        self.languages = QComboBox(self)
+        for code, own_name in language.names():
+            self.languages.addItem(own_name, code)
+        self.languages.setCurrentIndex(max(0, self.languages.findData(i18n.current())))
+        self.language_label.setBuddy(self.languages)
+        self.languages.activated.connect(lambda index: self.language_chosen.emit(self.languages.itemData(index)))
+        choose.addWidget(self.language_label)
+        choose.addWidget(self.languages)
+        choose.addStretch(1)
+        self.layout_.addLayout(choose)
+        self.intro = self.text("")
+        self.code = QLabel(self)
         rich_label(self.code)
         self.code.setWordWrap(True)
-        self.code.setAccessibleDescription(self.tr("Your support code"))
         self.code.setObjectName("supportCode")
         self.layout_.addSpacing(12)
         self.layout_.addWidget(self.code)
@@ -55,9 +50,46 @@ class WelcomePage(Page):
             rich_label(self.offline)
             self.offline.setWordWrap(True)
             self.offline.setObjectName("offlineNotice")
-            self.offline.setAccessibleDescription(self.tr("Offline bundle"))
             self.layout_.addWidget(self.offline)
         self.layout_.addStretch(1)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        super().retranslate()
+        model = self.model
+        vendor, _date = model.headline()
+        self.setTitle(_("Welcome to Offramp"))
+        self.setSubTitle(_("Moving this computer safely off {vendor}", vendor=vendor))
+        self.language_label.setText(_("Language:"))
+        self.languages.setAccessibleName(_("Language"))
+        self.languages.view().setAccessibleName(_("Language"))  # the list the menu opens
+        self.intro.setText(
+            _(
+                "<p><b>{headline}</b> Offramp helps you replace it, step by step:</p>"
+                "<ol><li>look for {vendor} and anything it left behind,</li>"
+                "<li>explain what the ban means for this computer,</li>"
+                "<li>let you choose a replacement,</li>"
+                "<li>help you keep what you could lose, such as saved passwords,</li>"
+                "<li>remove {vendor}, install your choice, and check you are protected.</li></ol>"
+                "<p><b>Nothing changes without your consent</b>, and <b>nothing leaves this computer</b>: "
+                "Offramp sends no data anywhere.</p>",
+                vendor=vendor,
+                headline=model.headline_sentence(),
+            )
+        )
+        self.intro.setAccessibleDescription(_("What Offramp does"))
+        self.code.setText(
+            _(
+                "Your support code: <b style='font-size:16pt'>{code}</b><br>"
+                "<span>If you call for help, read this code aloud. It is also at the top "
+                "of the log and the report.</span>",
+                code=model.support_code,
+            )
+        )
+        self.code.setAccessibleDescription(_("Your support code"))
+        if self.offline is not None:
+            self.offline.setAccessibleDescription(_("Offline bundle"))
+            self._show_bundle()
 
     def initializePage(self) -> None:
         if self.offline is None or self._check is not None or self.model.bundle is not None:
@@ -84,7 +116,7 @@ class WelcomePage(Page):
             message,
             extra={"event": "gui.bundle.failed", "console": False, "traceback": details},
         )
-        self._checked(BundleCheck(None, [], self.tr("Offramp could not check it ({0}).").format(message)))
+        self._checked(BundleCheck(None, [], _("Offramp could not check it ({problem}).", problem=message)))
 
     def _show_bundle(self) -> None:
         """Says which bundle the wizard works from, and what its check found."""
@@ -99,21 +131,29 @@ class WelcomePage(Page):
         name = html.escape(printable(folder.name or str(folder)))
         bundle, problem = self.model.bundle, self.model.bundle_problem
         if problem is not None:
-            text = self.tr(
-                "<b>This offline bundle cannot be used.</b> Offramp was started from the bundle “{0}” ({1}), "
-                "and checked it: {2}<br>Nothing on this computer was changed. Ask for a new copy of the "
-                "bundle, or call your helpdesk and read them your support code."
-            ).format(name, where, html.escape(printable(problem)))
+            text = _(
+                "<b>This offline bundle cannot be used.</b> Offramp was started from the bundle “{name}” ({folder}), "
+                "and checked it: {problem}<br>Nothing on this computer was changed. Ask for a new copy of the "
+                "bundle, or call your helpdesk and read them your support code.",
+                name=name,
+                folder=where,
+                problem=html.escape(printable(i18n.shown(problem))),
+            )
         elif bundle is None:
-            text = self.tr(
-                "<b>Working offline</b> from the bundle “{0}” ({1}). Checking that its files are complete and "
-                "unchanged…"
-            ).format(name, where)
+            text = _(
+                "<b>Working offline</b> from the bundle “{name}” ({folder}). Checking that its files are complete "
+                "and unchanged…",
+                name=name,
+                folder=where,
+            )
         else:
-            made = self.tr(", made on {0},").format(bundle.created[:10]) if bundle.created else ""
-            text = self.tr(
-                "<b>Working offline.</b> Offramp uses only the bundle “{0}”{1} in {2}: the replacements it "
-                "offers and their installers come from that folder, and Offramp connects to nothing. Its "
-                "files were checked and are as they were when the bundle was made."
-            ).format(name, made, where)
+            made = _(", made on {date},", date=bundle.created[:10]) if bundle.created else ""
+            text = _(
+                "<b>Working offline.</b> Offramp uses only the bundle “{name}”{made} in {folder}: the replacements "
+                "it offers and their installers come from that folder, and Offramp connects to nothing. Its "
+                "files were checked and are as they were when the bundle was made.",
+                name=name,
+                made=made,
+                folder=where,
+            )
         self.offline.setText(text)

@@ -6,6 +6,7 @@ import datetime as dt
 import html
 
 from offramp.core.data import timeline
+from offramp.core.i18n import _, ngettext, shown
 from offramp.gui.pages.base import Page
 from offramp.gui.widgets.timeline import BanTimeline
 
@@ -15,12 +16,20 @@ class WhyPage(Page):
 
     def __init__(self, model, parent=None):
         super().__init__(model, parent)
-        self.setTitle(self.tr("Why it matters"))
-        self.setSubTitle(
-            self.tr("What the ban on {0} means for this computer, and what you may still do.").format(model.vendor)
-        )
         self.chart: BanTimeline | None = None
-        self.explanation = self.text("", links=True, name=self.tr("What the ban means"))
+        self.explanation = self.text("", links=True)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        super().retranslate()
+        self.setTitle(_("Why it matters"))
+        self.setSubTitle(
+            _("What the ban on {vendor} means for this computer, and what you may still do.", vendor=self.model.vendor)
+        )
+        self.explanation.setAccessibleDescription(_("What the ban means"))
+        if self.chart is not None:
+            self.chart.retranslate()
+            self.initializePage()
 
     def initializePage(self) -> None:
         scan = self.model.scan
@@ -36,32 +45,37 @@ class WhyPage(Page):
         stopped = timeline.updates_stopped(catalogue, today)
         own = next((e for e in catalogue.timeline if e.marks == "vendor_updates_cutoff"), None)
         definitions = (
-            self.tr("This computer's virus definitions were last updated on <b>{0}</b>.").format(last)
+            _("This computer's virus definitions were last updated on <b>{date}</b>.", date=last.isoformat())
             if last
-            else self.tr("Offramp could not read when this computer's virus definitions were last updated.")
+            else _("Offramp could not read when this computer's virus definitions were last updated.")
             if any(p.protects for p in catalogue.products)
             else ""
         )
         # The sentences about the ban come from the catalogue; the frame around them is Offramp's.
         links = " · ".join(
-            f"<a href='{e.sources[0]}'>{html.escape(e.title)}</a>" for e in catalogue.timeline if e.marks
+            f"<a href='{e.sources[0]}'>{html.escape(shown(e.title))}</a>" for e in catalogue.timeline if e.marks
         )
+        vendor = catalogue.vendor.name
+        lawful = (
+            _("<b>You are not breaking the law</b> by keeping {vendor} on your own computer.", vendor=vendor) + " "
+            if catalogue.legal_status.may_keep_using
+            else ""
+        )
+        headline = ngettext(
+            "<b>{headline}</b> That was {n} day ago.",
+            "<b>{headline}</b> That was {n} days ago.",
+            stopped.days,
+            headline=html.escape(shown(catalogue.headline_text())),
+        )
+        if own:
+            headline += " " + _("{vendor}'s own help pages say {date}.", vendor=vendor, date=own.date.isoformat())
         self.explanation.setText(
-            self.tr(
-                "<p>{lawful}{summary}</p><p><b>{headline}</b> That was {days} days ago.{own}</p><p>{definitions}</p>"
-                "<p>Sources: {links}. Run <code>offramp timeline</code> for every date.</p>"
-            ).format(
-                lawful=self.tr("<b>You are not breaking the law</b> by keeping {0} on your own computer. ").format(
-                    catalogue.vendor.name
-                )
-                if catalogue.legal_status.may_keep_using
-                else "",
-                summary=html.escape(catalogue.legal_status.summary),
-                headline=html.escape(catalogue.headline_text()),
-                days=stopped.days,
-                own=self.tr(" {0}'s own help pages say {1}.").format(catalogue.vendor.name, own.date.isoformat())
-                if own
-                else "",
+            _(
+                "<p>{lawful}{summary}</p><p>{headline}</p><p>{definitions}</p>"
+                "<p>Sources: {links}. Run <code>offramp timeline</code> for every date.</p>",
+                lawful=lawful,
+                summary=html.escape(shown(catalogue.legal_status.summary)),
+                headline=headline,
                 definitions=definitions,
                 links=links,
             )

@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
+from offramp.core.i18n import _
 from offramp.core.output.evidence import EvidenceLine, finding_table
 from offramp.core.scan.findings import Findings
 
@@ -25,9 +26,6 @@ class EvidenceTable(QTableWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(0, 5, parent)
-        self.setHorizontalHeaderLabels(
-            [self.tr("Finding"), self.tr("What"), self.tr("Where or value"), self.tr("Rule"), self.tr("Certainty")]
-        )
         self.verticalHeader().setVisible(False)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -35,17 +33,21 @@ class EvidenceTable(QTableWidget):
         self.setShowGrid(False)
         self.setAlternatingRowColors(True)  # rows of wrapped text, told apart without a grid
         self.setCornerButtonEnabled(False)
-        for corner in self.findChildren(QAbstractButton):  # the unused "select all" corner still needs a name
-            corner.setAccessibleName(self.tr("Select all rows"))
         header = self.horizontalHeader()
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         for column in range(self.columnCount()):
             mode = QHeaderView.ResizeMode.Stretch if column == WHERE else QHeaderView.ResizeMode.Interactive
             header.setSectionResizeMode(column, mode)
         # Wrapped rows are as tall as their text once the columns have their widths, not before.
-        header.sectionResized.connect(lambda *_: self.resizeRowsToContents())
+        header.sectionResized.connect(lambda *_unused: self.resizeRowsToContents())
         self.setMinimumHeight(self.fontMetrics().height() * SHOWN_LINES)
         self.lines: list[EvidenceLine] = []
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.setHorizontalHeaderLabels([_("Finding"), _("What"), _("Where or value"), _("Rule"), _("Certainty")])
+        for corner in self.findChildren(QAbstractButton):  # the unused "select all" corner still needs a name
+            corner.setAccessibleName(_("Select all rows"))
 
     def show_findings(self, findings: Findings) -> None:
         """Fills the table with the evidence behind every finding of a scan."""

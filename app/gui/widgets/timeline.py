@@ -24,6 +24,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QAccessibleWidget, QSizePolicy, QToolTip, QWidget
 
 from offramp.core.data.catalogue import Event
+from offramp.core.i18n import _, ngettext, shown
 from offramp.gui.colours import band, contrast, mix, tone
 
 ABOVE, BELOW = -1, 1
@@ -116,17 +117,24 @@ class BanTimeline(QWidget):
         vendor: str = "",
     ):
         super().__init__(parent)
-        self._vendor = vendor or self.tr("The vendor")
+        self._vendor = vendor
         self._events = sorted(events, key=lambda e: e.date)
         self._today, self._definitions = today, definitions
         self._cache: dict[int, Layout] = {}
         policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         policy.setHeightForWidth(True)
         self.setSizePolicy(policy)
-        self.setAccessibleName(self.tr("Ban timeline"))
         # Reachable with Tab, so a keyboard or screen-reader user meets the chart and hears its summary.
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Its words again in the current language: the labels are measured anew, so the layout follows them."""
+        self.setAccessibleName(_("Ban timeline"))
         self._changed()
+
+    def vendor(self) -> str:
+        return self._vendor or _("The vendor")
 
     def set_definitions(self, day: dt.date | None) -> None:
         self._definitions = day
@@ -156,50 +164,48 @@ class BanTimeline(QWidget):
 
     # -- words -----------------------------------------------------------------------------------------------
     def _days(self, n: int) -> str:
-        return self.tr("1 day") if n == 1 else self.tr("{0} days").format(n)
+        return ngettext("{n} day", "{n} days", n)
 
     def summary(self) -> str:
         """The same information as the drawing, in plain sentences for screen readers."""
         parts = []
         if sales := self.milestone("sales_cutoff"):
-            parts.append(self.tr("Sales stopped {0}").format(sales.date.isoformat()))
+            parts.append(_("Sales stopped {date}", date=sales.date.isoformat()))
         if (cutoff := self.milestone("updates_cutoff")) and (days := self.days_without_updates()) is not None:
             day = cutoff.date.isoformat()
             parts.append(
-                self.tr("updates stopped {0}, {1} ago").format(day, self._days(days))
+                _("updates stopped {date}, {days} ago", date=day, days=self._days(days))
                 if days > 0
-                else self.tr("updates stop {0}").format(day)
+                else _("updates stop {date}", date=day)
             )
         mine = (
-            self.tr("your last update was {0}").format(self._definitions.isoformat())
+            _("your last update was {date}", date=self._definitions.isoformat())
             if self._definitions
-            else self.tr("the date of your last update is not known")
+            else _("the date of your last update is not known")
         )
         text = f"{', '.join(parts)}; {mine}." if parts else f"{mine[:1].upper()}{mine[1:]}."
         if vendor := self.milestone("vendor_updates_cutoff"):
-            text += " " + self.tr("{0}'s own pages give {1} as the end of updates.").format(
-                self._vendor, vendor.date.isoformat()
+            text += " " + _(
+                "{vendor}'s own pages give {date} as the end of updates.",
+                vendor=self.vendor(),
+                date=vendor.date.isoformat(),
             )
         return text
 
     def _short_names(self) -> dict[str, str]:
         """The catalogue's few words for each event that has them, in the reader's language."""
-        from offramp.core.i18n import shown
-
         return {event.id: shown(event.label) for event in self._events if event.label}
 
     def _milestone_text(self, event: Event) -> str:
         if event.label:  # the catalogue's own words for it, as for minor events
-            from offramp.core.i18n import shown
-
             return f"{shown(event.label)} {event.date.isoformat()}"
-        text = {
-            "sales_cutoff": self.tr("Sales stopped {0}"),
-            "updates_cutoff": self.tr("Updates stopped {0}"),
-            "vendor_updates_cutoff": self.tr("{1}'s own end date {0}"),
-            "ban_effective": self.tr("Ban in force {0}"),
-        }[event.marks or ""]
-        return text.format(event.date.isoformat(), self._vendor)
+        day, vendor = event.date.isoformat(), self.vendor()
+        return {
+            "sales_cutoff": lambda: _("Sales stopped {date}", date=day),
+            "updates_cutoff": lambda: _("Updates stopped {date}", date=day),
+            "vendor_updates_cutoff": lambda: _("{vendor}'s own end date {date}", vendor=vendor, date=day),
+            "ban_effective": lambda: _("Ban in force {date}", date=day),
+        }[event.marks or ""]()
 
     # -- geometry --------------------------------------------------------------------------------------------
     def layout_for(self, width: int) -> Layout:
@@ -244,10 +250,10 @@ class BanTimeline(QWidget):
                 text, x = self._milestone_text(event), lay.x(event.date)
                 put(label("milestone", text, x, ABOVE, event, extend_left=True))
         top_row, x_today = max((lab.row for lab in lay.labels), default=0), lay.x(self._today)
-        put(label("today", self.tr("Today"), x_today, ABOVE, is_bold=True, extend_left=True), top_row)
+        put(label("today", _("Today"), x_today, ABOVE, is_bold=True, extend_left=True), top_row)
         cutoff, days = self.milestone("updates_cutoff"), self.days_without_updates()
         if cutoff and days and days > 0:
-            text, x_cut = self.tr("No updates: {0}").format(self._days(days)), lay.x(cutoff.date)
+            text, x_cut = _("No updates: {days}", days=self._days(days)), lay.x(cutoff.date)
             is_bold = fmb.horizontalAdvance(text) + 2 * GAP <= x_today - x_cut
             w = (fmb if is_bold else fm).horizontalAdvance(text)
             start = max(lo, min((x_cut + x_today - w) / 2, hi - w))
@@ -255,7 +261,7 @@ class BanTimeline(QWidget):
 
         # Below: this machine's last update, reaching into the time since, then short names of minor events.
         if self._definitions:
-            text = self.tr("Your last update ({0})").format(self._definitions.isoformat())
+            text = _("Your last update ({date})", date=self._definitions.isoformat())
             put(label("definitions", text, lay.x(self._definitions), BELOW, extend_left=False))
         short, previous = self._short_names(), None
         for event in self._events:
@@ -334,10 +340,10 @@ class BanTimeline(QWidget):
             QToolTip.hideText()
             event.ignore()
         else:
-            when = (self.tr("about {0}") if hit.approximate else "{0}").format(hit.date.isoformat())
+            when = _("about {date}", date=hit.date.isoformat()) if hit.approximate else hit.date.isoformat()
             QToolTip.showText(
                 event.globalPos(),
-                f"<b>{html.escape(when)}: {html.escape(hit.title)}</b><br>{html.escape(hit.meaning)}",
+                f"<b>{html.escape(when)}: {html.escape(shown(hit.title))}</b><br>{html.escape(shown(hit.meaning))}",
                 self,
             )
         return True
