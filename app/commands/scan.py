@@ -60,26 +60,9 @@ def _certainty(value: str) -> str:
 
 def _kind(kind: str) -> str:
     """A leftover's kind as a word of the reader's language (the JSON keeps the English one)."""
-    from offramp.core.i18n import _
+    from offramp.core.output.evidence import kind_word
 
-    words = {
-        "service": _("service"),
-        "driver": _("driver"),
-        "folder": _("folder"),
-        "file": _("file"),
-        "key": _("registry key"),
-        "process": _("process"),
-        "unit": _("systemd unit"),
-        "launchd": _("launchd job"),
-        "kext": _("kernel extension"),
-        "extension": _("system extension"),
-        "receipt": _("package receipt"),
-        "app": _("app"),
-        "package": _("package"),
-        "program": _("program"),
-        "security-center-entry": _("Security Center entry"),
-    }
-    return words.get(kind, kind)
+    return kind_word(kind)
 
 
 def _restart(level: str) -> str:

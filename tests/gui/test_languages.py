@@ -142,3 +142,32 @@ def test_the_menu_switches_the_open_window(qtbot, speaking) -> None:
     assert wizard.helpdesk.shortcut().toString() == "Ctrl+H"
     qtbot.wait(10)  # the page lays its new words out
     assert problems_on(wizard, "welcome", "ru") == []
+
+
+@pytest.mark.parametrize("lang", ["es", "ru"])
+def test_the_done_page_tells_the_outcome_in_the_language(qtbot, speaking, lang: str) -> None:
+    # The Done page's headline and what to check come from the verdict the HTML report shows too: in another
+    # language, none of the English sentences may remain, whatever the outcome.
+    from offramp.core.migrate.report import Report
+    from offramp.core.output.verdict import verdict
+    from offramp.gui.pages.done import DonePage
+
+    language.use(lang)
+    wizard = wizard_on(qtbot, INVENTORY, "K7F-M4Q")
+    done = wizard.page_as(DonePage)
+    outcomes = [
+        Report(exit_code=0, replacement="ClamAV", support_code="K7F-M4Q", protection="protected", installed=["ClamAV"]),
+        Report(exit_code=0, replacement="ClamAV", support_code="K7F-M4Q", protection="unconfirmed"),
+        Report(exit_code=0, support_code="K7F-M4Q", protection="none", removed=["Kaspersky Total Security"]),
+        Report(exit_code=24, replacement="ClamAV", support_code="K7F-M4Q", removed=["Kaspersky Password Manager"]),
+        Report(exit_code=0, support_code="K7F-M4Q", nothing_found=True, vendor="Kaspersky"),
+    ]
+    for report in outcomes:
+        with i18n.language(i18n.SOURCE):
+            english = verdict(report)
+        said = verdict(report)
+        text = plain(done.describe(report))
+        assert said.headline in text and said.headline != english.headline, text
+        assert english.headline not in text, text
+        if english.detail:
+            assert english.detail not in text and said.detail and said.detail in text, text

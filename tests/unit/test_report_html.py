@@ -346,3 +346,54 @@ def test_rendering_does_not_change_the_report() -> None:
     before = copy.deepcopy(report)
     render_report(from_json(report))
     assert report == before
+
+
+def _text_nodes(page: str) -> set[str]:
+    """What a reader sees of the page body: each piece of text between tags, unescaped."""
+    import html
+
+    body = page.split("<body>", 1)[1]
+    return {html.unescape(text).strip() for text in re.findall(r">([^<]+)<", body) if text.strip()}
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "stopped"),
+    [("es", "Código de soporte", "Detenido en el paso"), ("ru", "Код поддержки", "Остановлено: шаг")],
+)
+def test_the_report_reads_in_the_readers_language(tmp_path: Path, language: str, heading: str, stopped: str) -> None:
+    # A report from the real runner (titles and messages kept as the messages they were made from), shown in
+    # English and in another language: the only texts both pages share are the names read from the machine.
+    from offramp.core import i18n
+    from offramp.core.migrate.runner import Runner
+    from tests.unit.test_uninstall_faults import FakeMsiexec, make_context
+
+    fake = FakeMsiexec(tmp_path)
+    fake.code = 1603
+    ctx = make_context(tmp_path, fake, secrets={"kes_password": "wrong"})
+    Runner(ctx, tmp_path / "state.json").run()
+    report = load(tmp_path / "report.json")
+    with i18n.language("en"):
+        english = render_report(report)
+    with i18n.language(language):
+        translated = render_report(report)
+    titles = [step.title for step in report.steps if step.kind == "uninstall"]
+    names = {title.fields["product"] for title in titles if isinstance(title, i18n.Text)}
+    assert len(names) == len(titles) == 2
+    rules = {str(item.get("rule")) for item in report.found}
+    shared = _text_nodes(english) & _text_nodes(translated)
+    assert shared <= names | rules | {report.support_code}, sorted(shared - names - rules)
+    assert f'<html lang="{language}">' in translated and heading in translated and stopped in translated
+    assert "24" in translated and report.support_code in translated
+    assert (tmp_path / "report.json").read_text(encoding="utf-8").count("Remove ") > 0  # the JSON stays English
+
+
+def test_cli_report_takes_lang_and_the_json_stays_english(tmp_path: Path) -> None:
+    source = tmp_path / "report.json"
+    source.write_text(json.dumps(blocked_report()))
+    spanish = run_cli("report", "--input", str(source), "--lang", "es")
+    assert spanish.returncode == 0, spanish.stderr
+    assert '<html lang="es">' in spanish.stdout and "Pasos (10)" in spanish.stdout and "Steps (" not in spanish.stdout
+    russian = run_cli("--lang", "ru", "report", "--input", str(source))
+    assert '<html lang="ru">' in russian.stdout and "Шаг 4 из 10" in russian.stdout
+    as_json = run_cli("report", "--input", str(source), "--format", "json", "--lang", "ru")
+    assert json.loads(as_json.stdout) == blocked_report()

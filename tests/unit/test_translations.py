@@ -4,9 +4,10 @@
   shipped YAML today, and every language's .po holds exactly its messages.
 - Every message of every language is translated, none is fuzzy, and each translation fills in the same
   {names} as its English (every plural form keeps {n}); the plural forms are CLDR's.
-- In the modules that talk to people (the command line, the plan, the steps, the session, the walkthrough, and
-  every module of the window), no sentence is written outside `_()`, `ngettext()`, `Text()` or `PluralText()`,
-  and what those are given is a literal the extractor can read, never an f-string.
+- In the modules that talk to people (the command line, the plan, the steps, the session, the walkthrough, the
+  report's page and its verdict, and every module of the window), no sentence is written outside `_()`,
+  `ngettext()`, `Text()` or `PluralText()`, and what those are given is a literal the extractor can read,
+  never an f-string.
 """
 
 from __future__ import annotations
@@ -82,6 +83,9 @@ PERSON_FACING = {
     "text": 0,  # Page.text(html): a page's paragraph
     "expandable": 0,
     "expands": 0,
+    # The report's page: markup with its fields, and the verdict it shows.
+    "html": 0,
+    "Verdict": 1,  # its tone, then the headline and the detail
 }
 PERSON_KEYWORDS = {"to_do", "warning", "warnings", "message", "title", "detail"}
 SCOPE = [
@@ -93,6 +97,8 @@ SCOPE = [
     REPO / "app" / "core" / "output" / "walkthrough.py",
     REPO / "app" / "core" / "output" / "machine_walkthrough.py",
     REPO / "app" / "core" / "output" / "evidence.py",
+    REPO / "app" / "core" / "output" / "verdict.py",
+    REPO / "app" / "core" / "output" / "report_html.py",
     REPO / "app" / "core" / "wizard_flow.py",
     *sorted((REPO / "app" / "gui").rglob("*.py")),
 ]

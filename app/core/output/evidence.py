@@ -227,8 +227,33 @@ def rows(evidence: Iterable[Evidence | Mapping[str, Any]]) -> list[Row]:
     return out
 
 
-def _certainty(value: str) -> str:
+def certainty_word(value: str) -> str:
+    """'certain' or 'probable' in the reader's language."""
     return _("certain") if value == "certain" else _("probable")
+
+
+def kind_word(kind: str) -> str:
+    """What a finding is ("service", "registry key"…) as a word of the reader's language; the JSON keeps the
+    English kind."""
+    words = {
+        "installed": _("installed program"),
+        "service": _("service"),
+        "driver": _("driver"),
+        "folder": _("folder"),
+        "file": _("file"),
+        "key": _("registry key"),
+        "process": _("process"),
+        "unit": _("systemd unit"),
+        "launchd": _("launchd job"),
+        "kext": _("kernel extension"),
+        "extension": _("system extension"),
+        "receipt": _("package receipt"),
+        "app": _("app"),
+        "package": _("package"),
+        "program": _("program"),
+        "security-center-entry": _("Security Center entry"),
+    }
+    return words.get(kind, kind)
 
 
 class EvidenceLine(NamedTuple):
@@ -252,7 +277,7 @@ def finding_table(findings: Findings) -> list[EvidenceLine]:
         `reason`: what the rule column says instead of each row's rule."""
         items = list(evidence)
         for item, words in zip(items, rows(items), strict=True):
-            sure = certainty or _certainty(item.certainty)
+            sure = certainty or certainty_word(item.certainty)
             out.append(
                 EvidenceLine(
                     finding=printable(finding),
@@ -269,7 +294,7 @@ def finding_table(findings: Findings) -> list[EvidenceLine]:
                     what="",
                     where="",
                     rule=printable(reason or rule),
-                    certainty=certainty or _certainty("probable"),
+                    certainty=certainty or certainty_word("probable"),
                 )
             )
 
