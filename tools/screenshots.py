@@ -208,7 +208,7 @@ def stopped(app, wizard, plan, scale: str, dark: bool = False) -> None:
         SimpleNamespace(
             state=MigrationState("K7F-M4Q", plan.to_dict(), {}, steps=steps),
             exit_code=exitcodes.UNINSTALL_BLOCKED,
-            message=f"{uninstalls[-1].title} was blocked: the uninstaller asks for the password set in the product",
+            message=blocked(uninstalls[-1], plan),
         )
     )
     for _ in range(5):
@@ -217,21 +217,39 @@ def stopped(app, wizard, plan, scale: str, dark: bool = False) -> None:
     wizard.next()
 
 
+def blocked(step, plan):
+    """The message the uninstall step writes when Windows Installer refuses a protected product's removal."""
+    from offramp.core.data.catalogue import load_catalogue
+    from offramp.core.data.policy import Policy
+    from offramp.core.i18n import Text
+
+    vendor = load_catalogue(catalogue_id="kaspersky").part_of(str(step.params.get("product_id", ""))).vendor
+    return Text(
+        "{title} was blocked: {problem}. {help} (Offramp reads the passwords from the environment "
+        "variables {variables}.)",
+        title=step.title,
+        problem="Windows Installer: fatal error during installation (code 1603)",
+        help=vendor.blocked_removal_help,
+        variables=", ".join(Policy().password_env.values()),
+    )
+
+
 def unconfirmed(app, wizard, model, replacement, findings, scale: str, dark: bool = False) -> None:
     """The Done page when the replacement cannot say whether it is protecting: amber, with what to check."""
+    from offramp.core.migrate.report import Report
+
     done = wizard.page_named("done")
     done.summary.setText(
         done.describe(
-            {
-                "exit_code": 0,
-                "replacement": replacement.name,
-                "support_code": model.support_code,
-                "protection": "unconfirmed",
-                "verification": {"protecting": None},
-                "removed": [p.edition or p.name for p in findings.installed],
-                "installed": [replacement.name],
-                "to_do_by_hand": [],
-            }
+            Report(
+                exit_code=0,
+                replacement=replacement.name,
+                support_code=model.support_code,
+                protection="unconfirmed",
+                verification={"protecting": None},
+                installed_unverified=[replacement.name],
+                removed=[p.edition or p.name for p in findings.installed],
+            )
         )
     )
     for _ in range(5):
@@ -252,7 +270,7 @@ def relaunch_after_a_failure(app, model, plan, scale: str, dark: bool = False) -
     steps = {s.id: StepRecord(finished(s)) for s in plan.steps[: plan.steps.index(uninstalls[-1])]}
     steps[uninstalls[-1].id] = StepRecord(
         "failed",
-        message=f"{uninstalls[-1].title} was blocked: the uninstaller asks for the password set in the product.",
+        message=blocked(uninstalls[-1], plan),
     )
     state = MigrationState(model.support_code, plan.to_dict(), {}, steps=steps)
     wizard = OfframpWizard(WizardModel(support_code=model.support_code, platform="windows", resume_state=state))
