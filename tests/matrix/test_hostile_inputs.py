@@ -269,7 +269,8 @@ def test_a_replacement_this_system_cannot_install_is_refused_before_anything_is_
             tally.case(
                 f"{command}: .{fmt} on a dpkg system",
                 survived,
-                f"exit {code}, installed before {before}, after {after}: {output[-300:]}",
+                f"exit {code}, installed before {before}, after {after} ({dpkg_root.status_file_facts()}): "
+                f"{output[-300:]}",
             )
     _finished, code, output = _run(
         ["plan", "--root", str(dpkg_root.path), "--to", str(_playbook_with_format(tmp_path, "deb"))], capsys

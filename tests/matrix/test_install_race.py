@@ -62,7 +62,19 @@ class RunsWhatItIsGiven:
         if not result.ok:
             self.unread.append(f"rc={result.returncode} error={result.error!r} stderr={result.stderr.strip()!r}")
         elif said != held:
-            self.disagreed.append(f"{staged}: the reader said {result.stdout!r}, the file holds {held}")
+            # Seen once in a full run: the reader exited 0 having written nothing, and in another try the
+            # test read bytes that were neither package. Size, inode and a second read tell a changed
+            # file from a short read.
+            try:
+                st = os.stat(str(staged))
+                facts = f"{st.st_size} bytes (each package is {len(GOOD)} or {len(EVIL)}), inode {st.st_ino}, "
+                facts += f"read again {hashlib.sha256(Path(str(staged)).read_bytes()).hexdigest()}"
+            except OSError as exc:
+                facts = f"cannot be read again ({exc.strerror})"
+            self.disagreed.append(
+                f"{staged}: the reader said {result.stdout!r} (stderr {result.stderr!r}), "
+                f"the file holds {held}; {facts}"
+            )
         return ActionResult(True, "installed")
 
 

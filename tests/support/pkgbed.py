@@ -426,6 +426,21 @@ class DpkgRoot:
             result[name] = (version, status)
         return result
 
+    def status_file_facts(self) -> str:
+        """The status file as the kernel reports it and as read once more now, for a failure message.
+
+        Once in a full run, both dpkg-query and `_status_names` found no package in a root that held
+        one a moment before; these facts tell a changed file from a read that came back short."""
+        status = Path(self.admindir) / "status"
+        try:
+            st = status.stat()
+        except OSError as exc:
+            return f"status file: cannot stat ({exc.strerror})"
+        return (
+            f"status file: {st.st_size} bytes, inode {st.st_ino}, mtime_ns {st.st_mtime_ns}; "
+            f"read again it names {sorted(self._status_names())}"
+        )
+
     def _status_names(self) -> set[str]:
         """The packages the status file names in a state dpkg-query lists (all but ``not-installed``)."""
         try:
