@@ -291,7 +291,14 @@ class WineBed:
         code_file = self._scratch / f"exit-{self._serial}.txt"
         result = self.python(["-c", _EXIT_CODE_LAUNCHER, to_windows_path(code_file), *argv], env=env, timeout=timeout)
         if not code_file.is_file():
-            raise WineBedError(f"could not start {argv[0]} from Windows Python", result)
+            # Seen once in a full run, with nothing printed: these facts tell a launcher that never ran (its
+            # own status) from an exit-code file that was written but not seen (a second look, the folder).
+            seen = sorted(p.name for p in self._scratch.glob("exit-*"))
+            raise WineBedError(
+                f"could not start {argv[0]} from Windows Python (its status {result.returncode}; "
+                f"{code_file.name} there on a second look: {code_file.is_file()}; exit files in the folder: {seen})",
+                result,
+            )
         code = int(code_file.read_text(encoding="ascii"))
         code_file.unlink()
         return WineResult(tuple(argv), code, result.stdout, result.stderr)
