@@ -32,12 +32,10 @@ What it takes under Wine 8 (Debian: tools/apt/wine.txt and tools/apt/packaging-w
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -45,6 +43,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from tests.support.drain import Drain  # noqa: E402
 from tests.support.winebed import WineBed, to_windows_path  # noqa: E402
 from tests.support.winegui import find_window, install_ui_fonts, virtual_display  # noqa: E402
 from tests.support.winpython import provision_windows_python  # noqa: E402
@@ -82,7 +81,6 @@ def screenshot(
     workdir = Path(tempfile.mkdtemp(prefix="offramp-wine-screenshot-"))
     bed = None
     app: subprocess.Popen[bytes] | None = None
-    output: list[bytes] = []
     try:
         with virtual_display() as display:
             try:
@@ -106,17 +104,13 @@ def screenshot(
                     stderr=subprocess.STDOUT,
                 )
                 assert app.stdout is not None
-                fd = app.stdout.fileno()
-                threading.Thread(
-                    target=lambda: output.extend(iter(lambda: os.read(fd, 65536), b"")), daemon=True
-                ).start()
+                output = Drain(app.stdout)
                 deadline = time.monotonic() + timeout
                 window = None
                 while window is None:
                     if app.poll() is not None:
                         raise ScreenshotError(
-                            f"{GUI_EXE} exited {app.returncode} before showing a window:\n"
-                            + b"".join(output).decode(errors="replace")[-3000:]
+                            f"{GUI_EXE} exited {app.returncode} before showing a window:\n" + output.text()[-3000:]
                         )
                     if time.monotonic() > deadline:
                         raise ScreenshotError(f"no wizard window on {display} after {timeout} s")

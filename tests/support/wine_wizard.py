@@ -14,15 +14,14 @@ administrator, so that is where the log is followed and the report read, as on a
 
 from __future__ import annotations
 
-import os
 import subprocess
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.support.drain import Drain
 from tests.support.msibuild import MsiSpec, build_msi
 from tests.support.winebed import WineBed, to_windows_path
 from tests.support.winegui import (
@@ -99,15 +98,11 @@ class _Running:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )
-        self._output: list[bytes] = []
         assert self.proc.stdout is not None
-        fd = self.proc.stdout.fileno()
-        self._drain = threading.Thread(target=lambda: self._output.extend(iter(lambda: os.read(fd, 65536), b"")))
-        self._drain.daemon = True
-        self._drain.start()
+        self._output = Drain(self.proc.stdout)
 
     def output(self) -> str:
-        return b"".join(self._output).decode(errors="replace")
+        return self._output.text()
 
     def gone(self) -> str | None:
         """Why waiting on the window is pointless: it exited."""
