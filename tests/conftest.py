@@ -1,5 +1,5 @@
-"""Test-wide rules: a private OFFRAMP_HOME for every test, no test writes into the checkout, and hypothesis's
-profiles (a quick one for local runs, a thorough and repeatable one for CI)."""
+"""Test-wide rules: a private OFFRAMP_HOME for every test, no test writes into the checkout or leaves a thread
+running, and hypothesis's profiles (a quick one for local runs, a thorough and repeatable one for CI)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -133,6 +134,24 @@ def _writes_nothing_into_the_checkout(_checkout: _Checkout) -> Iterator[None]:
     changed = _checkout.changes()
     if changed:
         pytest.fail("the test wrote into the checkout: " + "; ".join(changed), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _leaves_no_thread_running() -> Iterator[None]:
+    """Fails the test that left a thread of its own running once its fixtures were torn down.
+
+    A thread that outlives its test goes on into the tests after it: the power-cut test once left its FIFO
+    readers blocked on descriptors it had closed, and after a stop and continue they read, by number, later
+    tests' pipes and files (tests/support/drain.py says how). Qt's pool threads are Qt's, kept between tests,
+    and not the test's (threading lists them as dummy threads)."""
+    before = set(threading.enumerate())
+    yield
+    started = [t for t in threading.enumerate() if t not in before and not isinstance(t, threading._DummyThread)]
+    for thread in started:
+        thread.join(timeout=10)  # one finishing its last line as the test ends is not left running
+    left = [f"{t.name} ({'daemon' if t.daemon else 'not daemon'})" for t in started if t.is_alive()]
+    if left:
+        pytest.fail("the test left threads running: " + ", ".join(left), pytrace=False)
 
 
 @pytest.fixture(autouse=True)
