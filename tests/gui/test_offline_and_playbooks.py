@@ -56,9 +56,16 @@ _watching = threading.Event()
 _attempts: list[tuple[str, object]] = []
 
 
-def _audit(event: str, args: tuple[object, ...]) -> None:
-    if _watching.is_set() and event in _NETWORK_EVENTS:
-        _attempts.append((event, args[1] if len(args) > 1 else args))
+def _audit(
+    event: str,
+    args: tuple[object, ...],
+    watching: threading.Event = _watching,
+    events: tuple[str, ...] = _NETWORK_EVENTS,
+    attempts: list[tuple[str, object]] = _attempts,
+) -> None:
+    # Bound as defaults: the hook outlives the module, and at interpreter exit its globals are already None.
+    if watching.is_set() and event in events:
+        attempts.append((event, args[1] if len(args) > 1 else args))
 
 
 sys.addaudithook(_audit)  # hooks cannot be removed; this one records only while a test watches
