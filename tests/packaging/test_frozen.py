@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import configparser
 import gzip
-import importlib.util
 import json
 import os
 import re
@@ -24,6 +23,7 @@ import pytest
 
 from tests.conftest import REPO
 from tests.support import linux_fixtures as fx
+from tests.support.packaging_scripts import load_script
 from tests.support.pkgbed import DpkgRoot, RpmRoot
 from tests.support.pkgbed_fixtures import BuiltPackages, require_tools
 
@@ -32,16 +32,7 @@ BUILD_TIMEOUT_S = 1200
 
 
 def packaging_module(name: str) -> ModuleType:
-    """A script from packaging/ (not a package: a folder named `packaging` must not shadow the PyPI one)."""
-    spec = importlib.util.spec_from_file_location(f"offramp_packaging_{name}", PACKAGING / f"{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, str(PACKAGING))
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(PACKAGING))
-    return module
+    return load_script(f"packaging/{name}.py")
 
 
 layout = packaging_module("layout")

@@ -4,14 +4,13 @@ once per test session (the ``windows_build`` fixture in tests/packaging/conftest
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 
+from tests.support.packaging_scripts import load_script
 from tests.support.testbeds import unavailable
 from tests.support.winpython import ProvisionError
 
@@ -26,13 +25,7 @@ BUILD_BUDGET_S = 600
 
 
 def load_build_windows() -> ModuleType:
-    path = REPO / "packaging" / "windows" / "build_windows.py"
-    spec = importlib.util.spec_from_file_location("offramp_packaging_build_windows", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is created
-    spec.loader.exec_module(module)
-    return module
+    return load_script("packaging/windows/build_windows.py")
 
 
 build_windows = load_build_windows()

@@ -34,7 +34,6 @@ Things learned the hard way, which the code below relies on:
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import signal
@@ -44,6 +43,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
+from tests.support.packaging_scripts import load_script
 from tests.support.wineproc import WineBedError, WineResult, WineTimeout, run_process
 from tests.support.winpython import MINGW_GCC, WindowsRuntime, provision_windows_python
 
@@ -62,11 +62,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def _import_root(repo: Path) -> Path:
     """The repository's import root (packaging/layout.py), loaded by path: packaging/ is no importable package."""
-    spec = importlib.util.spec_from_file_location("offramp_packaging_layout", repo / "packaging" / "layout.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return Path(module.import_root())
+    return Path(load_script("packaging/layout.py", repo).import_root())
 
 
 # Everything the bed and its fixtures run on the Linux side (Debian packages: tools/apt/wine.txt).

@@ -8,25 +8,10 @@ xcb". This keeps one a superset of the other.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 from tests.conftest import REPO
-
-PACKAGING = REPO / "packaging"
-
-
-def _deb_module():
-    spec = importlib.util.spec_from_file_location("offramp_packaging_deb_for_setup", PACKAGING / "deb.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, str(PACKAGING))
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(PACKAGING))
-    return module
+from tests.support.packaging_scripts import load_script
 
 
 def _package_list(path: Path) -> list[str]:
@@ -40,7 +25,7 @@ def _package_list(path: Path) -> list[str]:
 
 
 def test_the_gui_setup_installs_every_library_the_deb_depends_on() -> None:
-    declared = set(_deb_module().DEPENDS)
+    declared = set(load_script("packaging/deb.py").DEPENDS)
     installed = set(_package_list(REPO / "tools/apt/gui.txt"))
     assert len(declared) > 20, "DEPENDS read as nearly empty: the test would pass for the wrong reason"
     assert declared - installed == set(), "tools/apt/gui.txt lacks what the .deb depends on"

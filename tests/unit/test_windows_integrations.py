@@ -11,13 +11,13 @@ file lists for it, compared against the codes the Offramp command it runs can gi
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import shlex
 
 from offramp.cli import build_parser
 from offramp.core import exitcodes
 from tests.conftest import REPO
+from tests.support.packaging_scripts import load_script
 from tests.support.windows_integrations import WINDOWS, command_lines, offramp_calls, return_codes, scripts
 
 INTUNE_TYPES = {"success", "softReboot", "hardReboot", "retry", "failed"}
@@ -89,11 +89,7 @@ def test_each_script_exits_only_with_the_codes_it_lists() -> None:
 
 
 def test_the_windows_runner_check_runs_every_script_with_codes_they_list() -> None:
-    path = REPO / "packaging" / "windows" / "check_intune.py"
-    spec = importlib.util.spec_from_file_location("offramp_packaging_check_intune", path)
-    assert spec and spec.loader
-    check = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(check)
+    check = load_script("packaging/windows/check_intune.py")
     listed = scripts()
     assert {e.script for e in check.CLEAN} == set(listed)
     for expected in check.NOT_INSTALLED + check.CLEAN:
