@@ -109,6 +109,7 @@ def screenshot(
                 window = None
                 while window is None:
                     if app.poll() is not None:
+                        output.join(5)  # its last words may still be in the pipe
                         raise ScreenshotError(
                             f"{GUI_EXE} exited {app.returncode} before showing a window:\n" + output.text()[-3000:]
                         )

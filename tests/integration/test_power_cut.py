@@ -52,11 +52,11 @@ SPECS = [_announcing(s) for s in (fx.KESL, fx.KESL_GUI, fx.KLNAGENT64)]
 class Announcements:
     """Reads the FIFO on a thread; `wait(n)` returns once the n-th announcement arrived or the run ended.
 
-    The reader thread owns the descriptor and is the only one to close it. A descriptor closed under a thread
-    blocked in read() leaves that thread reading the same number when a signal interrupts the read (Python
-    retries at once, PEP 475), and by then the number belongs to whatever the process opened next: a
-    later test's pipe or file, whose bytes the old reader took. That is how a full run once saw a reader
-    exit 0 with no output and a file read back as something it never held.
+    The reader thread owns its descriptor and is the only one to close it. A descriptor closed under a thread
+    blocked in read() does not wake the thread; when the process is next stopped and continued, the kernel
+    restarts that read() by number, and when a signal lands Python retries it by number (PEP 475). By then
+    the number belongs to whatever the process opened next, a later test's pipe or file, and the old reader
+    takes its bytes. That is how full runs saw a reader exit 0 with no output and a file read back short.
     """
 
     def __init__(self, path: Path):
@@ -67,7 +67,7 @@ class Announcements:
         self._ended = False
         self._stopping = threading.Event()
         # Read-write: the open never blocks and the FIFO never reports end-of-file between writers.
-        self._fd: int | None = os.open(path, os.O_RDWR)
+        self._fd = os.open(path, os.O_RDWR)
         self._reader = threading.Thread(target=self._read, args=(self._fd,), daemon=True)
         self._reader.start()
 
@@ -87,9 +87,8 @@ class Announcements:
                     self.lines += [line.decode() for line in complete if line]
                     self._changed.notify_all()
         finally:
-            with self._changed:
-                self._fd = None
-                os.close(fd)
+            os.close(fd)
+            self.run_ended()  # nothing more will be heard: a wait() need not sit out its timeout
 
     def run_ended(self) -> None:
         with self._changed:
@@ -102,14 +101,23 @@ class Announcements:
             return len(self.lines) >= count
 
     def close(self) -> None:
-        """Stops the reader (a newline on the FIFO wakes it: this end can write too) and waits for it to end."""
+        """Stops the reader and waits for it to end; the FIFO goes. Safe to call twice."""
         self._stopping.set()
-        with self._changed:
-            if self._fd is not None:
-                os.write(self._fd, b"\n")
+        try:
+            # A newline through a write end of our own wakes a reader blocked in read(). No reader any more
+            # (ENXIO), or a FIFO so full the reader is awake anyway (EAGAIN): nothing to wake.
+            waker = os.open(self.path, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError:
+            waker = None
+        if waker is not None:
+            try:
+                os.write(waker, b"\n")
+            except BlockingIOError:
+                pass
+            finally:
+                os.close(waker)
         self._reader.join(timeout=60)
-        assert not self._reader.is_alive(), "the FIFO's reader did not stop"
-        self.path.unlink()
+        self.path.unlink(missing_ok=True)
 
 
 def _pid_namespace() -> list[str] | None:
@@ -206,10 +214,10 @@ def test_the_announcements_reader_is_gone_and_its_descriptor_closed_once_it_is_c
     subprocess.run(["sh", "-c", f'echo "prerm kesl remove" > "{heard.path}"'], check=True)
     assert heard.wait(1) and heard.lines == ["prerm kesl remove"]
     reader, fd = heard._reader, heard._fd
-    assert fd is not None
     heard.close()
     assert not reader.is_alive()
     assert not heard.path.exists()
+    heard.close()  # a second close is harmless
     try:
         held = os.readlink(f"/proc/self/fd/{fd}")
     except FileNotFoundError:

@@ -108,6 +108,7 @@ class _Running:
         """Why waiting on the window is pointless: it exited."""
         if self.proc.poll() is None:
             return None
+        self._output.join(5)  # its last words may still be in the pipe (Wine's services can hold it open)
         return f"{GUI_EXE} exited {self.proc.returncode}:\n{self.output()[-3000:]}"
 
 
